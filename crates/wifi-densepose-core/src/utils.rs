@@ -1,0 +1,165 @@
+//! Array utilities: phase unwrapping, normalisation, SNR, moving average, complex parts.
+//!
+//! Functions take `ndarray` views so callers can pass strided data without copying.
+
+use std::f64::consts::PI;
+
+use ndarray::{Array1, ArrayView1};
+use num_complex::Complex64;
+
+use crate::error::{CoreError, CoreResult};
+
+const TWO_PI: f64 = 2.0 * PI;
+
+/// Unwraps `phase` in place of a fresh vector: one 2π turn per step whose raw difference
+/// exceeds `threshold` in magnitude (π for the standard method).
+///
+/// Counts turns as an integer, so it is O(n) and each output is φ_j + 2π·k_j exactly.
+pub fn unwrap_with_threshold(phase: ArrayView1<'_, f64>, threshold: f64, out: &mut Vec<f64>) {
+    out.clear();
+    out.reserve(phase.len());
+    let mut turns: i64 = 0;
+    let mut previous: Option<f64> = None;
+    for &p in phase {
+        if let Some(prev) = previous {
+            let d = p - prev;
+            if d > threshold {
+                turns -= 1;
+            } else if d < -threshold {
+                turns += 1;
+            }
+        }
+        previous = Some(p);
+        out.push(p + (turns as f64) * TWO_PI);
+    }
+}
+
+/// Standard unwrap: equals `numpy.unwrap` whenever every raw step is below 3π.
+pub fn unwrap_phase(phase: ArrayView1<'_, f64>) -> Array1<f64> {
+    let mut out = Vec::new();
+    unwrap_with_threshold(phase, PI, &mut out);
+    Array1::from(out)
+}
+
+/// (x − min)/(max − min); all zeros when the range is below `f64::EPSILON`.
+pub fn normalize_min_max(x: ArrayView1<'_, f64>) -> Array1<f64> {
+    let (lo, hi) = x.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &v| (lo.min(v), hi.max(v)));
+    let range = hi - lo;
+    if x.is_empty() || range < f64::EPSILON {
+        return Array1::zeros(x.len());
+    }
+    x.mapv(|v| (v - lo) / range)
+}
+
+/// Population mean and standard deviation; (0, 0) for an empty input.
+pub fn mean_std_pop(x: ArrayView1<'_, f64>) -> (f64, f64) {
+    if x.is_empty() {
+        return (0.0, 0.0);
+    }
+    let n = x.len() as f64;
+    let mean = x.iter().sum::<f64>() / n;
+    let var = x.iter().map(|v| (v - mean) * (v - mean)).sum::<f64>() / n;
+    (mean, var.sqrt())
+}
+
+/// (x − mean)/std_pop; all zeros when std is below `f64::EPSILON`.
+pub fn normalize_zscore(x: ArrayView1<'_, f64>) -> Array1<f64> {
+    let (mean, std) = mean_std_pop(x);
+    if std < f64::EPSILON {
+        return Array1::zeros(x.len());
+    }
+    x.mapv(|v| (v - mean) / std)
+}
+
+/// 10·log10(mean(s²)/mean(n²)) in dB; +∞ when the noise power is below `f64::EPSILON`.
+pub fn calculate_snr_db(signal: ArrayView1<'_, f64>, noise: ArrayView1<'_, f64>) -> CoreResult<f64> {
+    for (field, x) in [("signal", &signal), ("noise", &noise)] {
+        if x.is_empty() {
+            return Err(CoreError::shape(field, "at least 1 sample", 0));
+        }
+    }
+    let power = |x: &ArrayView1<'_, f64>| x.iter().map(|v| v * v).sum::<f64>() / x.len() as f64;
+    let noise_power = power(&noise);
+    if noise_power < f64::EPSILON {
+        return Ok(f64::INFINITY);
+    }
+    Ok(10.0 * (power(&signal) / noise_power).log10())
+}
+
+/// Centred moving average of width `window`, truncated at the edges.
+///
+/// `window == 0` or `window > len` returns the input unchanged.
+pub fn moving_average(x: ArrayView1<'_, f64>, window: usize) -> Array1<f64> {
+    let n = x.len();
+    if window == 0 || window > n {
+        return x.to_owned();
+    }
+    let half = window / 2;
+    // Prefix sums make each output O(1); the sum order is fixed, so results are deterministic.
+    let mut prefix = Vec::with_capacity(n + 1);
+    prefix.push(0.0);
+    let mut acc = 0.0;
+    for &v in x {
+        acc += v;
+        prefix.push(acc);
+    }
+    Array1::from_shape_fn(n, |i| {
+        let lo = i.saturating_sub(half);
+        let hi = (i + half).min(n - 1);
+        (prefix[hi + 1] - prefix[lo]) / (hi + 1 - lo) as f64
+    })
+}
+
+/// |z| per element.
+pub fn complex_magnitude(z: ArrayView1<'_, Complex64>) -> Array1<f64> {
+    z.mapv(|c| c.re.hypot(c.im))
+}
+
+/// atan2(Im, Re) per element, radians in [−π, π].
+pub fn complex_phase(z: ArrayView1<'_, Complex64>) -> Array1<f64> {
+    z.mapv(|c| c.im.atan2(c.re))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ndarray::array;
+
+    #[test]
+    fn unwrap_is_monotone_on_a_wrapped_ramp() {
+        let x = array![0.0, PI / 2.0, PI, -PI + 0.1, -PI / 2.0];
+        let u = unwrap_phase(x.view());
+        assert!(u.windows(2).into_iter().all(|w| w[1] >= w[0] - 0.5));
+        let wrapped: Array1<f64> = (0..100).map(|i| ((i as f64 * 0.04 * PI + PI) % TWO_PI) - PI).collect();
+        let u = unwrap_phase(wrapped.view());
+        assert!(u.windows(2).into_iter().all(|w| (w[1] - w[0]).abs() < PI));
+    }
+
+    #[test]
+    fn normalisation() {
+        assert_eq!(normalize_min_max(array![0.0, 5.0, 10.0].view()), array![0.0, 0.5, 1.0]);
+        assert_eq!(normalize_min_max(array![3.0, 3.0].view()), array![0.0, 0.0]);
+        let z = normalize_zscore(array![1.0, 2.0, 3.0, 10.0].view());
+        assert!(z.sum().abs() < 1e-12);
+    }
+
+    #[test]
+    fn snr_and_moving_average() {
+        let s = Array1::ones(10);
+        let n = Array1::from_elem(10, 0.1);
+        assert!((calculate_snr_db(s.view(), n.view()).unwrap() - 20.0).abs() < 1e-10);
+        assert_eq!(calculate_snr_db(s.view(), Array1::zeros(3).view()).unwrap(), f64::INFINITY);
+        assert!(calculate_snr_db(Array1::zeros(0).view(), n.view()).is_err());
+        assert_eq!(moving_average(array![1.0, 2.0, 3.0, 4.0, 5.0].view(), 3)[2], 3.0);
+        assert_eq!(moving_average(array![1.0, 2.0, 9.0, 4.0, 5.0].view(), 3), array![1.5, 4.0, 5.0, 6.0, 4.5]);
+        assert_eq!(moving_average(array![1.0, 2.0].view(), 0), array![1.0, 2.0]);
+        assert_eq!(moving_average(array![1.0, 2.0].view(), 3), array![1.0, 2.0]);
+    }
+
+    #[test]
+    fn complex_parts() {
+        let z = array![Complex64::new(3.0, 4.0)];
+        assert_eq!(complex_magnitude(z.view())[0], 5.0);
+        assert!((complex_phase(array![Complex64::new(-1.0, 0.0)].view())[0] - PI).abs() < 1e-15);
+    }
+}
