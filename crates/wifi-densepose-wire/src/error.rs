@@ -146,9 +146,13 @@ pub enum WireError {
     Packet(#[from] PacketError),
     #[error(transparent)]
     Recording(#[from] RecordingError),
-    /// A sidecar that is not the JSON object of wire.md 2.5.
-    #[error("sidecar {field}: {message}")]
-    Sidecar { field: String, message: String },
+    /// A value that cannot be written or read outside a packet or a recording line, e.g. a
+    /// sidecar field or a non-finite timestamp given to the writer.
+    #[error("{field}: {message}")]
+    Invalid { field: String, message: String },
+    /// A node, layout or other item the data does not contain.
+    #[error("not found: {what}")]
+    NotFound { what: String },
     #[error("{path}: {source}")]
     Io { path: String, source: std::io::Error },
 }
@@ -158,17 +162,18 @@ impl WireError {
         WireError::Io { path: path.to_string(), source }
     }
 
-    pub fn sidecar(field: impl Into<String>, message: impl Into<String>) -> Self {
-        WireError::Sidecar { field: field.into(), message: message.into() }
+    pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> Self {
+        WireError::Invalid { field: field.into(), message: message.into() }
     }
 }
 
 impl ErrorInfo for WireError {
     fn kind(&self) -> ErrorKind {
         match self {
-            WireError::Packet(_) | WireError::Recording(_) | WireError::Sidecar { .. } => {
+            WireError::Packet(_) | WireError::Recording(_) | WireError::Invalid { .. } => {
                 ErrorKind::Validation
             }
+            WireError::NotFound { .. } => ErrorKind::NotFound,
             WireError::Io { source, .. } if source.kind() == std::io::ErrorKind::NotFound => {
                 ErrorKind::NotFound
             }
@@ -180,7 +185,8 @@ impl ErrorInfo for WireError {
         match self {
             WireError::Packet(_) => "Packet",
             WireError::Recording(_) => "Recording",
-            WireError::Sidecar { .. } => "Sidecar",
+            WireError::Invalid { .. } => "Invalid",
+            WireError::NotFound { .. } => "NotFound",
             WireError::Io { .. } => "Io",
         }
     }

@@ -118,3 +118,42 @@ fn prefixes_random_bytes_and_mutations_never_panic() {
     assert!(tally.decoded > 1000, "{tally:?}");
     assert!(tally.rejected.iter().all(|&n| n > 0), "{tally:?}");
 }
+
+const LINE_CASES: usize = 5_000;
+
+#[test]
+fn mutated_recording_lines_are_records_or_bad_lines() {
+    let path =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/data/esp32-excerpt.csi.jsonl");
+    let text = std::fs::read(path).expect("excerpt");
+    let lines: Vec<&[u8]> = text.split(|&b| b == b'\n').filter(|l| !l.is_empty()).collect();
+    let mut rng = Rng::new(0x11_4E5);
+    let (mut good, mut bad) = (0usize, 0usize);
+    // Bytes that change the JSON structure more often than random ones.
+    const INTERESTING: &[u8] = b"{}[]\",:0-.eE9aZx \\";
+    for case in 0..LINE_CASES {
+        let mut line = lines[rng.below(lines.len())].to_vec();
+        for _ in 0..1 + rng.below(3) {
+            let i = rng.below(line.len() + 1);
+            match rng.below(4) {
+                0 if i < line.len() => line[i] = INTERESTING[rng.below(INTERESTING.len())],
+                1 if i < line.len() => {
+                    line.remove(i);
+                }
+                2 => line.insert(i, INTERESTING[rng.below(INTERESTING.len())]),
+                _ => line.truncate(i),
+            }
+        }
+        match recording::parse_line(&line, case + 1) {
+            Ok(_) => good += 1,
+            Err(e) => {
+                assert_eq!(e.line, case + 1);
+                assert!(e.to_string().starts_with(&format!("line {}: {}", case + 1, e.reason)));
+                bad += 1;
+            }
+        }
+    }
+    println!("line fuzz: {LINE_CASES} cases, {good} records, {bad} bad lines");
+    assert_eq!(good + bad, LINE_CASES);
+    assert!(good > 100 && bad > 1000, "{good} good, {bad} bad");
+}
