@@ -1,6 +1,7 @@
 //! Interpretation of the raw I/Q byte pairs of a CSI payload (wire.md 1.3.1).
 
 use num_complex::Complex64;
+use wifi_densepose_core::{CoreError, CoreResult, CsiFrame};
 
 /// Which byte of each pair is the real part.
 ///
@@ -60,6 +61,29 @@ pub fn iq_to_amplitude(iq: &[u8]) -> Vec<f64> {
 /// atan2(im, re) of every pair, radians in [−π, π].
 pub fn iq_to_phase(iq: &[u8], order: IqOrder) -> Vec<f64> {
     iq_to_complex(iq, order).iter().map(|z| z.im.atan2(z.re)).collect()
+}
+
+/// A [`CsiFrame`] of one antenna row of a payload laid out `[antenna][subcarrier]`.
+pub fn antenna_frame(
+    iq: &[u8],
+    n_subcarriers: u16,
+    antenna: usize,
+    order: IqOrder,
+    sample_index: u64,
+    sample_rate_hz: f64,
+) -> CoreResult<CsiFrame> {
+    let row_len = 2 * usize::from(n_subcarriers);
+    let n_antennas = iq.len().checked_div(row_len).unwrap_or(0);
+    if antenna >= n_antennas {
+        return Err(CoreError::validation(
+            "antenna",
+            format!("must be < n_antennas ({n_antennas}), got {antenna}"),
+        ));
+    }
+    let row = iq
+        .get(antenna * row_len..(antenna + 1) * row_len)
+        .ok_or_else(|| CoreError::shape("iq", format!("{row_len} bytes per antenna"), iq.len()))?;
+    CsiFrame::from_iq(&iq_to_complex(row, order), sample_index, sample_rate_hz, None)
 }
 
 #[cfg(test)]

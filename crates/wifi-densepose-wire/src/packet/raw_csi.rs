@@ -1,12 +1,12 @@
 //! Raw CSI frame, magic 0xC5110001 (wire.md 1.3).
 
 use num_complex::Complex64;
-use wifi_densepose_core::{CoreError, CoreResult, CsiFrame};
+use wifi_densepose_core::{CoreResult, CsiFrame};
 
 use super::{check_encoded_size, magic, sealed::Decode, ParseOptions, WirePacket};
 use crate::bytes::{Datagram, Encoder};
 use crate::error::{PacketError, Reason};
-use crate::iq::{iq_to_amplitude, iq_to_complex, iq_to_phase, IqOrder};
+use crate::iq::{antenna_frame, iq_to_amplitude, iq_to_complex, iq_to_phase, IqOrder};
 
 const HEADER_LEN: usize = 20;
 
@@ -63,18 +63,7 @@ impl RawCsiPacket {
 
     /// A [`CsiFrame`] of one antenna row, with `sample_index` = `sequence`.
     pub fn to_frame(&self, sample_rate_hz: f64, antenna: usize, order: IqOrder) -> CoreResult<CsiFrame> {
-        if antenna >= usize::from(self.n_antennas) {
-            return Err(CoreError::validation(
-                "antenna",
-                format!("must be < n_antennas ({}), got {antenna}", self.n_antennas),
-            ));
-        }
-        let row_len = 2 * usize::from(self.n_subcarriers);
-        let row = self
-            .iq
-            .get(antenna * row_len..(antenna + 1) * row_len)
-            .ok_or_else(|| CoreError::shape("iq", format!("{row_len} bytes per antenna"), self.iq.len()))?;
-        CsiFrame::from_iq(&iq_to_complex(row, order), u64::from(self.sequence), sample_rate_hz, None)
+        antenna_frame(&self.iq, self.n_subcarriers, antenna, order, u64::from(self.sequence), sample_rate_hz)
     }
 
     fn payload_len(n_antennas: u8, n_subcarriers: u16) -> usize {

@@ -7,8 +7,9 @@ use num_complex::Complex64;
 use serde_json::{Map, Value};
 
 use crate::error::{LineReason, RecordingError, WireError, WireResult};
-use crate::iq::{iq_to_amplitude, iq_to_complex, iq_to_phase, IqOrder};
+use crate::iq::{antenna_frame, iq_to_amplitude, iq_to_complex, iq_to_phase, IqOrder};
 use crate::packet::Packet;
+use wifi_densepose_core::{CoreResult, CsiFrame};
 
 /// Bytes of the raw CSI header, which a recording does not store.
 const RAW_HEADER_LEN: u64 = 20;
@@ -64,6 +65,17 @@ impl RawCsiRecord {
     }
     pub fn phase(&self, order: IqOrder) -> Vec<f64> {
         iq_to_phase(&self.iq, order)
+    }
+    /// A [`CsiFrame`] of one antenna row; a recording has no frame counter, so the caller
+    /// gives `sample_index`.
+    pub fn to_frame(
+        &self,
+        sample_index: u64,
+        sample_rate_hz: f64,
+        antenna: usize,
+        order: IqOrder,
+    ) -> CoreResult<CsiFrame> {
+        antenna_frame(&self.iq, self.subcarriers, antenna, order, sample_index, sample_rate_hz)
     }
 }
 
