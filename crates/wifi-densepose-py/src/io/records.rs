@@ -85,10 +85,22 @@ macro_rules! record_class {
     };
 }
 
-record_class!(PyRawCsiRecord, "RawCsiRecord", "A `raw_csi` line: the I/Q payload of one CSI frame without its header.");
-record_class!(PyVitalsRecord, "VitalsRecord", "A `vitals` line: the node's own edge-vitals estimate (rates in BPM).");
+record_class!(
+    PyRawCsiRecord,
+    "RawCsiRecord",
+    "A `raw_csi` line: the I/Q payload of one CSI frame without its header."
+);
+record_class!(
+    PyVitalsRecord,
+    "VitalsRecord",
+    "A `vitals` line: the node's own edge-vitals estimate (rates in BPM)."
+);
 record_class!(PyFeatureRecord, "FeatureRecord", "A `feature` line: the node's eight features.");
-record_class!(PyOtherRecord, "OtherRecord", "An untyped line, or a line of a `type` this reader does not decode (its keys are in `fields`).");
+record_class!(
+    PyOtherRecord,
+    "OtherRecord",
+    "An untyped line, or a line of a `type` this reader does not decode (its keys are in `fields`)."
+);
 
 impl PyRawCsiRecord {
     fn raw(&self) -> PyResult<&wifi_densepose_wire::recording::RawCsiRecord> {
@@ -98,10 +110,18 @@ impl PyRawCsiRecord {
         }
     }
 
-    fn shaped<'py, T: numpy::Element>(&self, py: Python<'py>, values: Vec<T>) -> PyResult<Bound<'py, PyArray2<T>>> {
+    fn shaped<'py, T: numpy::Element>(
+        &self,
+        py: Python<'py>,
+        values: Vec<T>,
+    ) -> PyResult<Bound<'py, PyArray2<T>>> {
         let raw = self.raw()?;
         let shape = (usize::from(raw.n_antennas), usize::from(raw.subcarriers));
-        readonly_array(py, Array2::from_shape_vec(shape, values).map_err(|e| shape_error("iq_hex", "n_antennas·subcarriers pairs", e))?)
+        readonly_array(
+            py,
+            Array2::from_shape_vec(shape, values)
+                .map_err(|e| shape_error("iq_hex", "n_antennas·subcarriers pairs", e))?,
+        )
     }
 }
 
@@ -140,7 +160,13 @@ impl PyRawCsiRecord {
     /// A `CsiFrame` of one antenna row; `sample_index` and `sample_rate_hz` (Hz) are given by
     /// the caller, since a recording keeps no frame counter.
     #[pyo3(signature = (*, sample_index, sample_rate_hz, antenna=0, iq_order="iq"))]
-    fn to_frame(&self, sample_index: u64, sample_rate_hz: f64, antenna: usize, iq_order: &str) -> PyResult<PyCsiFrame> {
+    fn to_frame(
+        &self,
+        sample_index: u64,
+        sample_rate_hz: f64,
+        antenna: usize,
+        iq_order: &str,
+    ) -> PyResult<PyCsiFrame> {
         let order = iq_order_arg(iq_order)?;
         self.raw()?.to_frame(sample_index, sample_rate_hz, antenna, order).or_raise().map(PyCsiFrame::wrap)
     }
@@ -232,7 +258,10 @@ impl PyFeatureRecord {
         }
     }
     fn __repr__(&self) -> String {
-        format!("FeatureRecord(line={}, timestamp={}, node_id={})", self.record.line, self.record.timestamp, self.record.node_id)
+        format!(
+            "FeatureRecord(line={}, timestamp={}, node_id={})",
+            self.record.line, self.record.timestamp, self.record.node_id
+        )
     }
 }
 
@@ -249,7 +278,11 @@ impl PyOtherRecord {
     fn __repr__(&self) -> String {
         format!(
             "OtherRecord(line={}, timestamp={}, node_id={}, magic=0x{:08X}, type={:?})",
-            self.record.line, self.record.timestamp, self.record.node_id, self.record.magic, self.record.type_name()
+            self.record.line,
+            self.record.timestamp,
+            self.record.node_id,
+            self.record.magic,
+            self.record.type_name()
         )
     }
 }
@@ -283,7 +316,9 @@ impl PyRecordingIterator {
             match self.reader.next_outcome() {
                 None => return Ok(None),
                 Some(Ok(LineOutcome::Record(r))) => return record_to_py(py, r).map(Some),
-                Some(Ok(LineOutcome::Skipped(bad))) => recording_warning(py, &format!("{}: {bad}", self.path))?,
+                Some(Ok(LineOutcome::Skipped(bad))) => {
+                    recording_warning(py, &format!("{}: {bad}", self.path))?
+                }
                 Some(Err(e)) => return Err(wire_error(&e, &self.path)),
             }
         }
@@ -373,7 +408,12 @@ impl PyRecording {
     fn records<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
         self.records
             .get_or_try_init(py, || {
-                let items = self.inner.records.iter().map(|r| record_to_py(py, r.clone())).collect::<PyResult<Vec<_>>>()?;
+                let items = self
+                    .inner
+                    .records
+                    .iter()
+                    .map(|r| record_to_py(py, r.clone()))
+                    .collect::<PyResult<Vec<_>>>()?;
                 PyTuple::new(py, items).map(Bound::unbind)
             })
             .map(|t| t.bind(py).clone())
@@ -437,9 +477,12 @@ impl PyRecording {
         iq_order: Option<&str>,
     ) -> PyResult<CsiArrays<'py>> {
         let order = iq_order.map_or(Ok(self.iq_order), iq_order_arg)?;
-        let series = py.detach(|| self.inner.csi(node_id, n_subcarriers, order)).map_err(|e| wire_error(&e, &self.path))?;
+        let series = py
+            .detach(|| self.inner.csi(node_id, n_subcarriers, order))
+            .map_err(|e| wire_error(&e, &self.path))?;
         let shape = (series.timestamps.len(), usize::from(series.n_subcarriers));
-        let values = Array2::from_shape_vec(shape, series.values).map_err(|e| shape_error("csi", "[time, subcarrier]", e))?;
+        let values = Array2::from_shape_vec(shape, series.values)
+            .map_err(|e| shape_error("csi", "[time, subcarrier]", e))?;
         Ok((readonly_array(py, Array1::from(series.timestamps))?, readonly_array(py, values)?))
     }
 
