@@ -445,8 +445,9 @@ impl PyRecording {
 
     /// Node ids in ascending order.
     #[getter]
-    fn nodes(&self) -> Vec<u8> {
-        self.inner.nodes()
+    fn nodes(&self) -> Vec<u32> {
+        // Widened so that PyO3 builds a list of ints rather than `bytes`.
+        self.inner.nodes().into_iter().map(u32::from).collect()
     }
 
     #[getter]
