@@ -126,7 +126,8 @@ def test_records_of_lines_1_18_19() -> None:
 def test_csi_arrays_per_node() -> None:
     rec = load_recording(EXCERPT)
     t, z = rec.csi(2)
-    assert (t.shape, z.shape, z.dtype) == ((145,), (145, 64), np.complex128)
+    assert (t.shape, z.shape) == ((145,), (145, 64))
+    assert z.dtype == np.complex128
     assert t[0] == 1775182186.9577758 and np.all(np.diff(t) >= 0)
     assert z[0, 1] == 15 + 3j
     assert not z.flags.writeable
