@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from wire_cases import apply_edits, check_recording
 
 from wifi_densepose import NotFoundError
 from wifi_densepose.io import (
@@ -289,7 +290,7 @@ def test_sidecar_disagreement_warns(tmp_path: Path) -> None:
 def test_missing_file_raises_not_found(tmp_path: Path) -> None:
     with pytest.raises(NotFoundError):
         load_recording(tmp_path / "absent.csi.jsonl")
-    with pytest.raises(NotFoundError, match="absent.csi.jsonl"):
+    with pytest.raises(NotFoundError, match=r"absent\.csi\.jsonl"):
         read_recording(tmp_path / "absent.csi.jsonl")
 
 
@@ -316,25 +317,9 @@ INTERESTING = '{}[]",:0-.eE9aZx \\'
 def test_mutated_lines_are_records_or_bad_lines(
     tmp_path: Path, picks: list[tuple[int, list[tuple[int, str, int]]]]
 ) -> None:
-    lines = []
-    for index, edits in picks:
-        line = list(EXCERPT_LINES[index])
-        for position, char, op in edits:
-            i = position % (len(line) + 1)
-            if op == 0 and i < len(line):
-                line[i] = char
-            elif op == 1:
-                line.insert(i, char)
-            elif op == 2 and i < len(line):
-                del line[i]
-            else:
-                del line[i:]
-        lines.append("".join(line).replace("\n", " ").replace("\r", " "))
+    lines = [
+        "".join(apply_edits(list(EXCERPT_LINES[index]), edits)).replace("\r", " ")
+        for index, edits in picks
+    ]
     path = write(tmp_path, lines, "fuzz.csi.jsonl")
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        rec = load_recording(path)
-    blank = sum(1 for line in lines if not line.strip())
-    assert len(rec) + rec.bad_lines + blank == len(lines)
-    assert len(caught) == rec.bad_lines
-    assert all(issubclass(w.category, RecordingWarning) for w in caught)
+    check_recording(path, len(lines), sum(1 for line in lines if not line.strip()))
