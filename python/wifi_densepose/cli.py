@@ -1,12 +1,13 @@
 """The ``wifi-densepose`` (alias ``wdp``) command line.
 
-Offline commands run on the compiled core: ``inspect`` (what a recording contains) and
-``version``. ``serve`` runs the ``wifi-densepose-sensing-server`` binary and ``stream`` shows
-a live table from a running server.
+Offline commands run on the compiled core: ``vitals`` (breathing and heart rate of a
+recording), ``inspect`` (what a recording contains) and ``version``. ``serve`` runs the
+``wifi-densepose-sensing-server`` binary.
 """
 
 from __future__ import annotations
 
+import csv
 import json
 import os
 import shutil
@@ -14,17 +15,21 @@ import sys
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import asdict, fields
 from pathlib import Path
 from typing import Any
 
 import click
 from rich.console import Console
+from rich.progress import Progress
 from rich.table import Table
 
 from wifi_densepose import WifiDenseposeError, __core_version__, __version__
 from wifi_densepose.io import Recording, RecordingWarning, load_recording
 
 SERVER_BINARY = "wifi-densepose-sensing-server"
+LONG_FILE_FRAMES = 20_000
+"""Frames above which `vitals` shows a progress bar."""
 
 SERVER_MISSING = f"""\
 {SERVER_BINARY} was not found on PATH.
@@ -139,3 +144,137 @@ def serve(args: tuple[str, ...]) -> None:
     # Replacing this process passes signals (clean shutdown on Ctrl-C) and the exit status
     # straight through.
     os.execv(binary, [binary, *args])
+
+
+def _fmt_bpm(value: float | None, status: str | None = None) -> str:
+    if value is None:
+        return "-" if status is None else status.lower()
+    return f"{value:.1f}" if status in (None, "VALID") else f"{value:.1f} ({status.lower()})"
+
+
+@main.command()
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--node", "nodes", type=int, multiple=True, help="Only this node (repeatable).")
+@click.option(
+    "--subcarriers",
+    type=int,
+    default=None,
+    help="Use the frames with this many bins (default: each node's most frequent).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the readings as JSON.")
+@click.option("--csv", "as_csv", is_flag=True, help="Print the readings as CSV.")
+@click.option(
+    "--plot",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write a PNG of the readings (needs the `plot` extra: matplotlib).",
+)
+@click.option("--strict", is_flag=True, help="Fail at the first bad line instead of skipping it.")
+def vitals(
+    file: Path,
+    nodes: tuple[int, ...],
+    subcarriers: int | None,
+    as_json: bool,
+    as_csv: bool,
+    plot: Path | None,
+    strict: bool,
+) -> None:
+    """Breathing and heart rate (BPM) per node from a recording's raw CSI, next to the node's
+    own edge-vitals packets. Breathing needs 10 s of CSI, heart rate 5 s."""
+    from wifi_densepose._vitals_report import ReadingRow, node_report, plot_reports
+
+    if as_json and as_csv:
+        raise click.UsageError("--json and --csv are exclusive")
+    recording, notes = _load(file, strict)
+    chosen = list(nodes) or [n for n in recording.nodes if recording.layouts(n)]
+    missing = [n for n in chosen if not recording.layouts(n)]
+    if missing:
+        raise click.UsageError(
+            f"no raw CSI frames for node(s) {missing}; nodes with CSI: "
+            f"{[n for n in recording.nodes if recording.layouts(n)]}"
+        )
+    total = sum(len(recording.csi(n, subcarriers)[0]) for n in chosen)
+    reports = []
+    with (
+        _cli_errors(),
+        Progress(console=err_console, transient=True, disable=total < LONG_FILE_FRAMES) as progress,
+    ):
+        task = progress.add_task("vitals", total=total)
+        for node in chosen:
+            reports.append(
+                node_report(
+                    recording,
+                    node,
+                    n_subcarriers=subcarriers,
+                    advance=lambda n: progress.advance(task, n),
+                )
+            )
+
+    if plot is not None:
+        try:
+            plot_reports(reports, recording, plot)
+        except ImportError:
+            click.echo("--plot needs matplotlib: pip install 'wifi-densepose[plot]'", err=True)
+            sys.exit(2)
+
+    if as_json:
+        click.echo(
+            json.dumps(
+                {"file": str(file), "nodes": [r.to_dict() for r in reports], "warnings": notes},
+                indent=2,
+            )
+        )
+        return
+    if as_csv:
+        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer.writerow([f.name for f in fields(ReadingRow)])
+        for report in reports:
+            for row in report.rows:
+                writer.writerow(["" if v is None else v for v in asdict(row).values()])
+        return
+
+    for report in reports:
+        title = (
+            f"node {report.node_id}: {report.frames} frames of {report.n_subcarriers} bins, "
+            f"{report.duration_s:.1f} s at {report.sample_rate_hz:.1f} Hz, "
+            f"{report.device_vitals} edge-vitals packets"
+        )
+        table = Table(title=title)
+        for column in [
+            "time (s)",
+            "breathing",
+            "heart",
+            "quality",
+            "device breathing",
+            "device heart",
+        ]:
+            table.add_column(column, justify="right")
+        for row in report.rows:
+            table.add_row(
+                f"{row.time_s:.2f}",
+                _fmt_bpm(row.breathing_bpm, row.breathing_status),
+                _fmt_bpm(row.heart_bpm, row.heart_status),
+                f"{row.signal_quality:.2f}",
+                _fmt_bpm(row.device_breathing_bpm),
+                _fmt_bpm(row.device_heartrate_bpm),
+            )
+        console.print(table)
+        if not report.rows:
+            console.print(
+                f"node {report.node_id}: no reading: {report.duration_s:.1f} s of CSI; "
+                "heart rate needs 5 s, breathing 10 s"
+            )
+        elif all(r.breathing_bpm is None for r in report.rows):
+            console.print(
+                f"node {report.node_id}: no breathing estimate: "
+                f"{report.duration_s:.1f} s of CSI, breathing needs 10 s"
+            )
+        diff = report.heart_mean_abs_diff_bpm
+        if diff is not None:
+            console.print(
+                f"node {report.node_id}: mean |pipeline - device| heart rate {diff:.1f} BPM"
+            )
+    for note in notes:
+        err_console.print(f"[yellow]warning:[/yellow] {note}")
+    if plot is not None:
+        console.print(f"plot written to {plot}")
