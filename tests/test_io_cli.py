@@ -7,10 +7,14 @@ import io
 import json
 import os
 import shutil
+import socket
 import stat
 import subprocess
 import sys
+import threading
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -158,3 +162,73 @@ def test_serve_runs_the_server_binary_with_its_arguments(tmp_path: Path) -> None
     result = run("serve", "--source", "esp32", "--http-port", "0", env={"PATH": str(tmp_path)})
     assert result.returncode == 7
     assert result.stdout.strip() == "server args: --source esp32 --http-port 0"
+
+
+SENSING_UPDATE = {
+    "type": "sensing_update",
+    "timestamp": 1775182187.352,
+    "source": "esp32",
+    "tick": 812,
+    "nodes": [
+        {"node_id": 1, "rssi_dbm": -52.0, "position": [2.0, 0.0, 1.5], "subcarrier_count": 64},
+        {"node_id": 2, "rssi_dbm": -61.0, "position": [2.0, 0.0, 1.5], "subcarrier_count": 64},
+    ],
+    "features": {"mean_rssi": -52.0, "motion_band_power": 1.2},
+    "classification": {"motion_level": "present_still", "presence": True, "confidence": 0.62},
+    "signal_field": {"grid_size": [20, 1, 20], "values": [0.0] * 400},
+    "vital_signs": {"breathing_rate_bpm": 14.2, "heart_rate_bpm": None},
+    "node_features": [
+        {
+            "node_id": 2,
+            "classification": {"motion_level": "absent", "presence": False},
+            "frame_rate_hz": 21.5,
+        },
+    ],
+}
+
+
+@pytest.fixture
+def sensing_server() -> Iterator[tuple[str, list[str]]]:
+    """A WebSocket endpoint that records the Authorization header it is given and sends an
+    edge_vitals message and two sensing updates (wire.md 3.3, 3.4)."""
+    websockets_server = pytest.importorskip("websockets.sync.server")
+    seen_auth: list[str] = []
+
+    def handler(ws: Any) -> None:
+        seen_auth.append(ws.request.headers.get("Authorization", ""))
+        ws.send(json.dumps({"type": "edge_vitals", "node_id": 1, "heartrate_bpm": 70.0}))
+        ws.send(json.dumps({**SENSING_UPDATE, "tick": 811}))
+        ws.send(json.dumps(SENSING_UPDATE))
+        ws.recv()  # hold the connection until the client closes it
+
+    with websockets_server.serve(handler, "127.0.0.1", 0) as server:
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        port = server.socket.getsockname()[1]
+        yield f"ws://127.0.0.1:{port}/ws/sensing", seen_auth
+        server.shutdown()
+        thread.join(timeout=10)
+
+
+def test_stream_prints_the_nodes_of_a_live_server(sensing_server: tuple[str, list[str]]) -> None:
+    url, seen_auth = sensing_server
+    result = run("stream", url, "--count", "2", env={"RUVIEW_API_TOKEN": "secret"})
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "esp32  tick 812  (2 updates)" in out
+    rows = [line for line in out.splitlines() if line.startswith("│")]
+    assert [row.split("│")[1].strip() for row in rows] == ["1", "2"]
+    node1 = [cell.strip() for cell in rows[0].split("│")[1:-1]]
+    node2 = [cell.strip() for cell in rows[1].split("│")[1:-1]]
+    assert node1 == ["1", "-52", "yes", "present_still", "14.2", "-", "-"]
+    assert node2 == ["2", "-61", "no", "absent", "14.2", "-", "21.5"]
+    assert seen_auth == ["Bearer secret"]
+
+
+def test_stream_reports_an_unreachable_server() -> None:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    result = run("stream", f"http://127.0.0.1:{port}", "--count", "1")
+    assert result.returncode == 1
+    assert f"ws://127.0.0.1:{port}/ws/sensing" in result.stderr

@@ -2,7 +2,7 @@
 
 Offline commands run on the compiled core: ``vitals`` (breathing and heart rate of a
 recording), ``inspect`` (what a recording contains) and ``version``. ``serve`` runs the
-``wifi-densepose-sensing-server`` binary.
+``wifi-densepose-sensing-server`` binary; ``stream`` shows a live table from a running server.
 """
 
 from __future__ import annotations
@@ -18,9 +18,11 @@ from contextlib import contextmanager
 from dataclasses import asdict, fields
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 import click
 from rich.console import Console
+from rich.live import Live
 from rich.progress import Progress
 from rich.table import Table
 
@@ -278,3 +280,101 @@ def vitals(
         err_console.print(f"[yellow]warning:[/yellow] {note}")
     if plot is not None:
         console.print(f"plot written to {plot}")
+
+
+def _sensing_url(url: str) -> str:
+    """A server base URL (http://host:8080) or a WebSocket URL, as the `/ws/sensing` URL."""
+    parts = urlsplit(url)
+    scheme = {"http": "ws", "https": "wss"}.get(parts.scheme, parts.scheme)
+    path = parts.path if parts.path not in ("", "/") else "/ws/sensing"
+    return urlunsplit((scheme, parts.netloc, path, parts.query, ""))
+
+
+def _yes_no(value: object) -> str:
+    return "-" if value is None else ("yes" if value else "no")
+
+
+def _stream_table(update: dict[str, Any], updates: int) -> Table:
+    """Nodes of one `sensing_update` (wire.md 3.3); missing keys show as "-"."""
+    vitals = update.get("vital_signs") or {}
+    room = update.get("classification") or {}
+    per_node = {
+        f.get("node_id"): f for f in update.get("node_features") or [] if isinstance(f, dict)
+    }
+    table = Table(
+        title=f"{update.get('source', '?')}  tick {update.get('tick', '?')}  ({updates} updates)"
+    )
+    for column in [
+        "node",
+        "rssi (dBm)",
+        "presence",
+        "motion",
+        "breathing (BPM)",
+        "heart (BPM)",
+        "frames/s",
+    ]:
+        table.add_column(column, justify="right")
+    for node in update.get("nodes") or []:
+        if not isinstance(node, dict):
+            continue
+        features = per_node.get(node.get("node_id"), {})
+        classification = features.get("classification") or room
+        rate = features.get("frame_rate_hz")
+        table.add_row(
+            str(node.get("node_id", "-")),
+            f"{node['rssi_dbm']:.0f}" if isinstance(node.get("rssi_dbm"), int | float) else "-",
+            _yes_no(classification.get("presence")),
+            str(classification.get("motion_level", "-")),
+            _fmt_bpm(vitals.get("breathing_rate_bpm") or None),
+            _fmt_bpm(vitals.get("heart_rate_bpm") or None),
+            f"{rate:.1f}" if isinstance(rate, int | float) else "-",
+        )
+    return table
+
+
+@main.command()
+@click.argument("url")
+@click.option(
+    "--token",
+    envvar="RUVIEW_API_TOKEN",
+    default=None,
+    help="Bearer token (default: $RUVIEW_API_TOKEN).",
+)
+@click.option(
+    "--count",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Stop after this many sensing updates.",
+)
+def stream(url: str, token: str | None, count: int | None) -> None:
+    """Live table (nodes, presence, motion, breathing, heart rate) from a running server at
+    URL, e.g. ws://127.0.0.1:8765/ws/sensing or http://127.0.0.1:8080."""
+    try:
+        from websockets.exceptions import WebSocketException
+        from websockets.sync.client import connect
+    except ImportError:
+        click.echo(
+            "stream needs the [client] extra: pip install 'wifi-densepose[client]'", err=True
+        )
+        sys.exit(2)
+    target = _sensing_url(url)
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    updates = 0
+    try:
+        with (
+            connect(target, additional_headers=headers, open_timeout=10) as ws,
+            Live(Table(title=f"waiting for {target}"), console=console, auto_refresh=False) as live,
+        ):
+            for text in ws:
+                message = json.loads(text)
+                # Other message types (edge_vitals, wasm_event, ...) are not shown here.
+                if not isinstance(message, dict) or message.get("type") != "sensing_update":
+                    continue
+                updates += 1
+                live.update(_stream_table(message, updates), refresh=True)
+                if count is not None and updates >= count:
+                    break
+    except (OSError, WebSocketException, json.JSONDecodeError) as e:
+        raise click.ClickException(f"{target}: {e}") from e
+    except KeyboardInterrupt:
+        pass
