@@ -158,6 +158,17 @@ def test_streaming_reader_matches_the_whole_file() -> None:
     assert (it.bad_lines, it.lines_read) == (0, 400)
 
 
+def test_iq_order_is_the_records_default() -> None:
+    first = next(iter(read_recording(EXCERPT, iq_order="qi")))
+    assert isinstance(first, RawCsiRecord)
+    assert first.iq_order == "qi"
+    assert first.complex()[0, 1] == 3 + 15j
+    assert first.complex("iq")[0, 1] == 15 + 3j
+    assert first.phase()[0, 1] == pytest.approx(np.arctan2(15, 3))
+    loaded = load_recording(EXCERPT, iq_order="qi").records[0]
+    assert isinstance(loaded, RawCsiRecord) and loaded.iq_order == "qi"
+
+
 def test_every_line_rewrites_byte_for_byte() -> None:
     assert [r.to_json_line() for r in read_recording(EXCERPT)] == EXCERPT_LINES
 

@@ -30,11 +30,12 @@ fn mode(strict: bool) -> ReadMode {
 
 /// The getters every record class shares.
 macro_rules! record_class {
-    ($py_ty:ident, $name:literal, $doc:literal) => {
+    ($py_ty:ident, $name:literal, $doc:literal $(, { $($extra:ident : $extra_ty:ty),* })?) => {
         #[doc = $doc]
         #[pyclass(module = "wifi_densepose._core", name = $name, frozen)]
         pub struct $py_ty {
             record: Record,
+            $($($extra: $extra_ty,)*)?
         }
 
         #[pymethods]
@@ -88,7 +89,8 @@ macro_rules! record_class {
 record_class!(
     PyRawCsiRecord,
     "RawCsiRecord",
-    "A `raw_csi` line: the I/Q payload of one CSI frame without its header."
+    "A `raw_csi` line: the I/Q payload of one CSI frame without its header; `iq_order` is the default of `complex`, `phase` and `to_frame`.",
+    { iq_order: IqOrder }
 );
 record_class!(
     PyVitalsRecord,
@@ -108,6 +110,10 @@ impl PyRawCsiRecord {
             RecordBody::RawCsi(r) => Ok(r),
             _ => Err(shape_error("record", "a raw_csi line", "another type")),
         }
+    }
+
+    fn order_or_default(&self, iq_order: Option<&str>) -> PyResult<IqOrder> {
+        iq_order.map_or(Ok(self.iq_order), iq_order_arg)
     }
 
     fn shaped<'py, T: numpy::Element>(
@@ -141,10 +147,19 @@ impl PyRawCsiRecord {
     fn iq<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyBytes>> {
         Ok(PyBytes::new(py, &self.raw()?.iq))
     }
-    /// Complex CSI `[antenna, subcarrier]` (complex128); `iq_order` "iq" (default) or "qi".
-    #[pyo3(signature = (iq_order="iq"))]
-    fn complex<'py>(&self, py: Python<'py>, iq_order: &str) -> PyResult<Bound<'py, PyArray2<Complex64>>> {
-        let order = iq_order_arg(iq_order)?;
+    /// The I/Q order `complex`, `phase` and `to_frame` use by default: "iq" or "qi".
+    #[getter]
+    fn iq_order(&self) -> &'static str {
+        self.iq_order.as_str()
+    }
+    /// Complex CSI `[antenna, subcarrier]` (complex128); `iq_order` "iq" or "qi".
+    #[pyo3(signature = (iq_order=None))]
+    fn complex<'py>(
+        &self,
+        py: Python<'py>,
+        iq_order: Option<&str>,
+    ) -> PyResult<Bound<'py, PyArray2<Complex64>>> {
+        let order = self.order_or_default(iq_order)?;
         self.shaped(py, self.raw()?.complex(order))
     }
     /// Amplitudes `[antenna, subcarrier]`.
@@ -152,22 +167,22 @@ impl PyRawCsiRecord {
         self.shaped(py, self.raw()?.amplitude())
     }
     /// Phases in radians `[antenna, subcarrier]`.
-    #[pyo3(signature = (iq_order="iq"))]
-    fn phase<'py>(&self, py: Python<'py>, iq_order: &str) -> PyResult<Bound<'py, PyArray2<f64>>> {
-        let order = iq_order_arg(iq_order)?;
+    #[pyo3(signature = (iq_order=None))]
+    fn phase<'py>(&self, py: Python<'py>, iq_order: Option<&str>) -> PyResult<Bound<'py, PyArray2<f64>>> {
+        let order = self.order_or_default(iq_order)?;
         self.shaped(py, self.raw()?.phase(order))
     }
     /// A `CsiFrame` of one antenna row; `sample_index` and `sample_rate_hz` (Hz) are given by
     /// the caller, since a recording keeps no frame counter.
-    #[pyo3(signature = (*, sample_index, sample_rate_hz, antenna=0, iq_order="iq"))]
+    #[pyo3(signature = (*, sample_index, sample_rate_hz, antenna=0, iq_order=None))]
     fn to_frame(
         &self,
         sample_index: u64,
         sample_rate_hz: f64,
         antenna: usize,
-        iq_order: &str,
+        iq_order: Option<&str>,
     ) -> PyResult<PyCsiFrame> {
-        let order = iq_order_arg(iq_order)?;
+        let order = self.order_or_default(iq_order)?;
         self.raw()?.to_frame(sample_index, sample_rate_hz, antenna, order).or_raise().map(PyCsiFrame::wrap)
     }
     fn __repr__(&self) -> PyResult<String> {
@@ -287,9 +302,9 @@ impl PyOtherRecord {
     }
 }
 
-fn record_to_py(py: Python<'_>, record: Record) -> PyResult<Py<PyAny>> {
+fn record_to_py(py: Python<'_>, record: Record, iq_order: IqOrder) -> PyResult<Py<PyAny>> {
     Ok(match record.body {
-        RecordBody::RawCsi(_) => Py::new(py, PyRawCsiRecord { record })?.into_any(),
+        RecordBody::RawCsi(_) => Py::new(py, PyRawCsiRecord { record, iq_order })?.into_any(),
         RecordBody::Vitals(_) => Py::new(py, PyVitalsRecord { record })?.into_any(),
         RecordBody::Feature(_) => Py::new(py, PyFeatureRecord { record })?.into_any(),
         RecordBody::Untyped | RecordBody::Other { .. } => Py::new(py, PyOtherRecord { record })?.into_any(),
@@ -303,6 +318,7 @@ fn record_to_py(py: Python<'_>, record: Record) -> PyResult<Py<PyAny>> {
 pub struct PyRecordingIterator {
     reader: RecordingReader<BufReader<File>>,
     path: String,
+    iq_order: IqOrder,
 }
 
 #[pymethods]
@@ -315,7 +331,7 @@ impl PyRecordingIterator {
         loop {
             match self.reader.next_outcome() {
                 None => return Ok(None),
-                Some(Ok(LineOutcome::Record(r))) => return record_to_py(py, r).map(Some),
+                Some(Ok(LineOutcome::Record(r))) => return record_to_py(py, r, self.iq_order).map(Some),
                 Some(Ok(LineOutcome::Skipped(bad))) => {
                     recording_warning(py, &format!("{}: {bad}", self.path))?
                 }
@@ -345,12 +361,14 @@ impl PyRecordingIterator {
 /// Streams a `.csi.jsonl` recording: an iterator of `RawCsiRecord`, `VitalsRecord`,
 /// `FeatureRecord` and `OtherRecord`. `strict=True` raises `RecordingError` (with `line` and
 /// `reason`) at the first bad line; otherwise bad lines are skipped with a `RecordingWarning`.
+/// `iq_order` ("iq" or "qi") is the default of the raw CSI records' conversions.
 #[pyfunction]
-#[pyo3(signature = (path, strict=false))]
-fn read_recording(path: PathBuf, strict: bool) -> PyResult<PyRecordingIterator> {
+#[pyo3(signature = (path, strict=false, *, iq_order="iq"))]
+fn read_recording(path: PathBuf, strict: bool, iq_order: &str) -> PyResult<PyRecordingIterator> {
+    let iq_order = iq_order_arg(iq_order)?;
     let shown = path.display().to_string();
     let reader = RecordingReader::open(&path, mode(strict)).map_err(|e| wire_error(&e, &shown))?;
-    Ok(PyRecordingIterator { reader, path: shown })
+    Ok(PyRecordingIterator { reader, path: shown, iq_order })
 }
 
 /// (timestamps [T], complex CSI [T, S]).
@@ -412,7 +430,7 @@ impl PyRecording {
                     .inner
                     .records
                     .iter()
-                    .map(|r| record_to_py(py, r.clone()))
+                    .map(|r| record_to_py(py, r.clone(), self.iq_order))
                     .collect::<PyResult<Vec<_>>>()?;
                 PyTuple::new(py, items).map(Bound::unbind)
             })
@@ -489,7 +507,7 @@ impl PyRecording {
 
     /// The node's own edge-vitals records, in file order.
     fn vitals(&self, py: Python<'_>, node_id: u8) -> PyResult<Vec<Py<PyAny>>> {
-        self.inner.vitals(node_id).map(|(r, _)| record_to_py(py, r.clone())).collect()
+        self.inner.vitals(node_id).map(|(r, _)| record_to_py(py, r.clone(), self.iq_order)).collect()
     }
 
     /// Counts, subcarrier layouts, rates (Hz) and time span as plain data: keys `records`,
