@@ -138,7 +138,7 @@ def inspect(file: Path, as_json: bool, strict: bool) -> None:
 @main.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
 @click.argument("args", nargs=-1, type=click.UNPROCESSED)
 def serve(args: tuple[str, ...]) -> None:
-    """Run the sensing server with ARGS (e.g. --source esp32 --http-port 8080)."""
+    """Run wifi-densepose-sensing-server with ARGS, such as --source esp32 --http-port 8080."""
     binary = shutil.which(SERVER_BINARY)
     if binary is None:
         click.echo(SERVER_MISSING, err=True)
