@@ -343,3 +343,28 @@ def test_value_types_validate_compare_and_hash() -> None:
         VitalReading(a, a, 56, 1.2, 0.0)
     assert reading(15.0, 72.0) == reading(15.0, 72.0)
     assert "VALID" in repr(a)
+
+
+# --- non-finite input ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("bad", [math.nan, math.inf, -math.inf])
+def test_extractors_reject_non_finite_values_without_change(bad: float) -> None:
+    good = np.ones(4)
+    poisoned = np.array([1.0, 1.0, bad, 1.0])
+    breathing = BreathingExtractor(4, 10.0, 30.0)
+    heart = HeartRateExtractor(4, 10.0, 15.0)
+    breathing.push(good)
+    heart.push(good, good)
+    calls = [
+        (lambda: breathing.push(poisoned), "residuals"),
+        (lambda: breathing.push(good, poisoned), "weights"),
+        (lambda: breathing.push_batch(np.vstack([good, poisoned])), "residuals"),
+        (lambda: heart.push(poisoned, good), "residuals"),
+        (lambda: heart.push(good, poisoned), "phases"),
+        (lambda: heart.push_batch(np.vstack([good, good]), np.vstack([good, poisoned])), "phases"),
+    ]
+    for call, field in calls:
+        with pytest.raises(NonFiniteError, match=rf"^{field} contains a non-finite value .* index"):
+            call()
+    assert breathing.history_len == 1 and heart.history_len == 1
