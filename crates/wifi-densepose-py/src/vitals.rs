@@ -293,7 +293,7 @@ impl PyAnomalyAlert {
 
     fn __repr__(&self) -> String {
         format!(
-            "AnomalyAlert(vital_type={:?}, alert_type={:?}, severity={:?}, message={:?})",
+            "AnomalyAlert(vital_type='{}', alert_type='{}', severity={:?}, message={:?})",
             self.0.vital_type().as_str(),
             self.0.alert_type().as_str(),
             self.0.severity(),
@@ -625,7 +625,7 @@ impl PyBreathingExtractor {
 
     fn __repr__(&self) -> String {
         format!(
-            "BreathingExtractor(method={:?}, sample_rate_hz={:?}, capacity={}, history_len={})",
+            "BreathingExtractor(method='{}', sample_rate_hz={:?}, capacity={}, history_len={})",
             self.0.method().as_str(),
             self.0.sample_rate_hz(),
             self.0.capacity(),
@@ -797,7 +797,7 @@ impl PyHeartRateExtractor {
 
     fn __repr__(&self) -> String {
         format!(
-            "HeartRateExtractor(method={:?}, sample_rate_hz={:?}, capacity={}, history_len={})",
+            "HeartRateExtractor(method='{}', sample_rate_hz={:?}, capacity={}, history_len={})",
             self.0.method().as_str(),
             self.0.sample_rate_hz(),
             self.0.capacity(),
@@ -1238,7 +1238,7 @@ impl PyVitalsPipeline {
     fn __repr__(&self) -> String {
         let c = self.0.config();
         format!(
-            "VitalsPipeline(n_subcarriers={}, sample_rate_hz={:?}, breathing_method={:?}, heart_method={:?}, frames_processed={})",
+            "VitalsPipeline(n_subcarriers={}, sample_rate_hz={:?}, breathing_method='{}', heart_method='{}', frames_processed={})",
             c.n_subcarriers,
             c.sample_rate_hz,
             c.breathing_method.as_str(),
