@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import itertools
 import math
+import pickle
 
 import numpy as np
 import pytest
 
 from wifi_densepose import ConfigError, CsiFrame, NonFiniteError, ShapeError, ValidationError
 from wifi_densepose.vitals import (
+    AnomalyAlert,
     BreathingExtractor,
     CsiVitalPreprocessor,
     HeartRateExtractor,
@@ -343,6 +345,19 @@ def test_value_types_validate_compare_and_hash() -> None:
         VitalReading(a, a, 56, 1.2, 0.0)
     assert reading(15.0, 72.0) == reading(15.0, 72.0)
     assert "VALID" in repr(a)
+
+
+def test_value_types_pickle() -> None:
+    values = [
+        VitalEstimate(15.5, 0.9, VitalStatus.DEGRADED),
+        VitalEstimate.unavailable(),
+        reading(15.0, 72.0, VitalStatus.UNRELIABLE),
+        AnomalyAlert("cardiac", "tachycardia", 0.375, "Elevated heart rate: HR = 130.0 BPM"),
+    ]
+    for value in values:
+        restored = pickle.loads(pickle.dumps(value))
+        assert restored == value and type(restored) is type(value)
+    assert pickle.loads(pickle.dumps(values[0])).status is VitalStatus.DEGRADED
 
 
 # --- non-finite input ---------------------------------------------------------------------

@@ -11,7 +11,7 @@ use ndarray::{Array1, Array2, ArrayView1, ArrayView2, Ix1, Ix2};
 use numpy::{PyArray1, PyArray2};
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
-use pyo3::types::PyList;
+use pyo3::types::{PyList, PyType};
 use wifi_densepose_vitals::breathing::{ruview_breathing_confidence, zero_crossings};
 use wifi_densepose_vitals::heart::{autocorrelation_peak, phase_coherence_fusion, MIN_SUBCARRIERS};
 use wifi_densepose_vitals::{
@@ -136,6 +136,15 @@ impl PyVitalEstimate {
         ))
     }
 
+    /// Pickles as the constructor call.
+    fn __reduce__<'py>(slf: &Bound<'py, Self>) -> (Bound<'py, PyType>, (f64, f64, i8)) {
+        let e = slf.get().0;
+        (
+            slf.get_type(),
+            (e.value_bpm(), e.confidence(), e.status().code()),
+        )
+    }
+
     fn __repr__(&self) -> String {
         format!(
             "VitalEstimate(value_bpm={:?}, confidence={:?}, status=VitalStatus.{})",
@@ -223,6 +232,25 @@ impl PyVitalReading {
         ))
     }
 
+    /// Pickles as the constructor call.
+    #[allow(clippy::type_complexity)]
+    fn __reduce__<'py>(
+        slf: &Bound<'py, Self>,
+    ) -> (
+        Bound<'py, PyType>,
+        (PyVitalEstimate, PyVitalEstimate, usize, f64, f64),
+    ) {
+        let r = slf.get().0;
+        let args = (
+            PyVitalEstimate(r.respiratory_rate()),
+            PyVitalEstimate(r.heart_rate()),
+            r.subcarrier_count(),
+            r.signal_quality(),
+            r.timestamp_secs(),
+        );
+        (slf.get_type(), args)
+    }
+
     fn __repr__(&self) -> String {
         let (rr, hr) = (self.0.respiratory_rate(), self.0.heart_rate());
         format!(
@@ -280,6 +308,23 @@ impl PyAnomalyAlert {
     #[getter]
     fn message(&self) -> &str {
         self.0.message()
+    }
+
+    /// Pickles as the constructor call.
+    fn __reduce__<'py>(
+        slf: &Bound<'py, Self>,
+    ) -> (
+        Bound<'py, PyType>,
+        (&'static str, &'static str, f64, String),
+    ) {
+        let a = &slf.get().0;
+        let args = (
+            a.vital_type().as_str(),
+            a.alert_type().as_str(),
+            a.severity(),
+            a.message().to_string(),
+        );
+        (slf.get_type(), args)
     }
 
     fn __hash__(&self) -> u64 {
