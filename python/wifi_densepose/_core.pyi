@@ -8,6 +8,8 @@ import numpy as np
 import numpy.typing as npt
 from typing_extensions import Self
 
+from wifi_densepose._vital_status import VitalStatus
+
 __version__: Final[str]
 __core_version__: Final[str]
 MAX_KEYPOINTS: Final[int]
@@ -297,7 +299,6 @@ def complex_phase(z: _ArrayLike) -> _FloatArray: ...
 
 # === vitals ===
 
-from wifi_densepose._vital_status import VitalStatus  # noqa: E402 (kept in this section)
 
 @final
 class VitalEstimate:
