@@ -11,13 +11,14 @@ use ndarray::{Array1, Array2, ArrayView1, ArrayView2, Ix1, Ix2};
 use numpy::{PyArray1, PyArray2};
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
-use pyo3::types::PyList;
+use pyo3::types::{PyList, PyType};
 use wifi_densepose_vitals::breathing::{ruview_breathing_confidence, zero_crossings};
 use wifi_densepose_vitals::heart::{autocorrelation_peak, phase_coherence_fusion, MIN_SUBCARRIERS};
 use wifi_densepose_vitals::{
-    AlertType, AnomalyAlert, BreathingExtractor, BreathingMethod, CsiVitalPreprocessor, ExtractorConfig,
-    FrameSource, HeartMethod, HeartRateExtractor, VitalAnomalyDetector, VitalEstimate, VitalReading,
-    VitalSignStore, VitalStats, VitalStatus, VitalType, VitalsConfig, VitalsPipeline, VitalsResult,
+    AlertType, AnomalyAlert, BreathingExtractor, BreathingMethod, CsiVitalPreprocessor,
+    ExtractorConfig, FrameSource, HeartMethod, HeartRateExtractor, VitalAnomalyDetector,
+    VitalEstimate, VitalReading, VitalSignStore, VitalStats, VitalStatus, VitalType, VitalsConfig,
+    VitalsPipeline, VitalsResult,
 };
 
 use crate::arrays::{f64_array, readonly_array, CachedArray};
@@ -30,7 +31,9 @@ static VITAL_STATUS: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
 /// The Python `VitalStatus` member for a Rust status.
 fn status_to_py(py: Python<'_>, status: VitalStatus) -> PyResult<Bound<'_, PyAny>> {
     let enum_type = VITAL_STATUS.get_or_try_init(py, || {
-        PyModule::import(py, "wifi_densepose._vital_status")?.getattr("VitalStatus").map(Bound::unbind)
+        PyModule::import(py, "wifi_densepose._vital_status")?
+            .getattr("VitalStatus")
+            .map(Bound::unbind)
     })?;
     enum_type.bind(py).call1((status.code(),))
 }
@@ -49,7 +52,8 @@ fn hash_of(value: impl Hash) -> u64 {
 
 /// A 1-D float64 input as a slice: borrowed when contiguous, copied otherwise.
 fn slice_of<'a>(view: &'a ArrayView1<'_, f64>) -> Cow<'a, [f64]> {
-    view.as_slice().map_or_else(|| Cow::Owned(view.to_vec()), Cow::Borrowed)
+    view.as_slice()
+        .map_or_else(|| Cow::Owned(view.to_vec()), Cow::Borrowed)
 }
 
 /// A borrowed `[time, column]` array read row by row.
@@ -82,7 +86,13 @@ fn optional_estimate(estimate: Option<VitalEstimate>) -> Option<PyVitalEstimate>
 
 /// One rate estimate: `value_bpm` (breaths or beats per minute, finite, ≥ 0), `confidence`
 /// in [0, 1] and `status` (a `VitalStatus`).
-#[pyclass(module = "wifi_densepose._core", name = "VitalEstimate", frozen, eq, from_py_object)]
+#[pyclass(
+    module = "wifi_densepose._core",
+    name = "VitalEstimate",
+    frozen,
+    eq,
+    from_py_object
+)]
 #[derive(Clone, PartialEq)]
 pub struct PyVitalEstimate(VitalEstimate);
 
@@ -90,7 +100,9 @@ pub struct PyVitalEstimate(VitalEstimate);
 impl PyVitalEstimate {
     #[new]
     fn new(value_bpm: f64, confidence: f64, status: &Bound<'_, PyAny>) -> PyResult<Self> {
-        VitalEstimate::new(value_bpm, confidence, status_from_py(status)?).or_raise().map(PyVitalEstimate)
+        VitalEstimate::new(value_bpm, confidence, status_from_py(status)?)
+            .or_raise()
+            .map(PyVitalEstimate)
     }
 
     /// (0.0 BPM, confidence 0.0, UNAVAILABLE): a vital with no estimate.
@@ -117,7 +129,20 @@ impl PyVitalEstimate {
     }
 
     fn __hash__(&self) -> u64 {
-        hash_of((self.0.value_bpm().to_bits(), self.0.confidence().to_bits(), self.0.status()))
+        hash_of((
+            self.0.value_bpm().to_bits(),
+            self.0.confidence().to_bits(),
+            self.0.status(),
+        ))
+    }
+
+    /// Pickles as the constructor call.
+    fn __reduce__<'py>(slf: &Bound<'py, Self>) -> (Bound<'py, PyType>, (f64, f64, i8)) {
+        let e = slf.get().0;
+        (
+            slf.get_type(),
+            (e.value_bpm(), e.confidence(), e.status().code()),
+        )
     }
 
     fn __repr__(&self) -> String {
@@ -132,7 +157,13 @@ impl PyVitalEstimate {
 
 /// One pipeline output: respiratory and heart estimates, the subcarriers used,
 /// `signal_quality` in [0, 1] and `timestamp_secs` (seconds).
-#[pyclass(module = "wifi_densepose._core", name = "VitalReading", frozen, eq, from_py_object)]
+#[pyclass(
+    module = "wifi_densepose._core",
+    name = "VitalReading",
+    frozen,
+    eq,
+    from_py_object
+)]
 #[derive(Clone, PartialEq)]
 pub struct PyVitalReading(VitalReading);
 
@@ -146,9 +177,15 @@ impl PyVitalReading {
         signal_quality: f64,
         timestamp_secs: f64,
     ) -> PyResult<Self> {
-        VitalReading::new(respiratory_rate.0, heart_rate.0, subcarrier_count, signal_quality, timestamp_secs)
-            .or_raise()
-            .map(PyVitalReading)
+        VitalReading::new(
+            respiratory_rate.0,
+            heart_rate.0,
+            subcarrier_count,
+            signal_quality,
+            timestamp_secs,
+        )
+        .or_raise()
+        .map(PyVitalReading)
     }
 
     /// Breathing rate estimate (breaths per minute).
@@ -183,10 +220,35 @@ impl PyVitalReading {
     fn __hash__(&self) -> u64 {
         let (rr, hr) = (self.0.respiratory_rate(), self.0.heart_rate());
         hash_of((
-            [rr.value_bpm(), rr.confidence(), hr.value_bpm(), hr.confidence()].map(f64::to_bits),
+            [
+                rr.value_bpm(),
+                rr.confidence(),
+                hr.value_bpm(),
+                hr.confidence(),
+            ]
+            .map(f64::to_bits),
             self.0.timestamp_secs().to_bits(),
             self.0.subcarrier_count(),
         ))
+    }
+
+    /// Pickles as the constructor call.
+    #[allow(clippy::type_complexity)]
+    fn __reduce__<'py>(
+        slf: &Bound<'py, Self>,
+    ) -> (
+        Bound<'py, PyType>,
+        (PyVitalEstimate, PyVitalEstimate, usize, f64, f64),
+    ) {
+        let r = slf.get().0;
+        let args = (
+            PyVitalEstimate(r.respiratory_rate()),
+            PyVitalEstimate(r.heart_rate()),
+            r.subcarrier_count(),
+            r.signal_quality(),
+            r.timestamp_secs(),
+        );
+        (slf.get_type(), args)
     }
 
     fn __repr__(&self) -> String {
@@ -207,7 +269,13 @@ impl PyVitalReading {
 /// An anomaly: `vital_type` ("respiratory" or "cardiac"), `alert_type` ("apnea",
 /// "tachypnea", "bradypnea", "tachycardia", "bradycardia" or "sudden_change"),
 /// `severity` in [0, 1] and a human-readable `message`.
-#[pyclass(module = "wifi_densepose._core", name = "AnomalyAlert", frozen, eq, from_py_object)]
+#[pyclass(
+    module = "wifi_densepose._core",
+    name = "AnomalyAlert",
+    frozen,
+    eq,
+    from_py_object
+)]
 #[derive(Clone, PartialEq)]
 pub struct PyAnomalyAlert(AnomalyAlert);
 
@@ -217,7 +285,9 @@ impl PyAnomalyAlert {
     fn new(vital_type: &str, alert_type: &str, severity: f64, message: String) -> PyResult<Self> {
         let vital_type = VitalType::parse(vital_type).or_raise()?;
         let alert_type = AlertType::parse(alert_type).or_raise()?;
-        AnomalyAlert::new(vital_type, alert_type, severity, message).or_raise().map(PyAnomalyAlert)
+        AnomalyAlert::new(vital_type, alert_type, severity, message)
+            .or_raise()
+            .map(PyAnomalyAlert)
     }
 
     #[getter]
@@ -240,13 +310,35 @@ impl PyAnomalyAlert {
         self.0.message()
     }
 
+    /// Pickles as the constructor call.
+    fn __reduce__<'py>(
+        slf: &Bound<'py, Self>,
+    ) -> (
+        Bound<'py, PyType>,
+        (&'static str, &'static str, f64, String),
+    ) {
+        let a = &slf.get().0;
+        let args = (
+            a.vital_type().as_str(),
+            a.alert_type().as_str(),
+            a.severity(),
+            a.message().to_string(),
+        );
+        (slf.get_type(), args)
+    }
+
     fn __hash__(&self) -> u64 {
-        hash_of((self.0.vital_type(), self.0.alert_type(), self.0.severity().to_bits(), self.0.message()))
+        hash_of((
+            self.0.vital_type(),
+            self.0.alert_type(),
+            self.0.severity().to_bits(),
+            self.0.message(),
+        ))
     }
 
     fn __repr__(&self) -> String {
         format!(
-            "AnomalyAlert(vital_type={:?}, alert_type={:?}, severity={:?}, message={:?})",
+            "AnomalyAlert(vital_type='{}', alert_type='{}', severity={:?}, message={:?})",
             self.0.vital_type().as_str(),
             self.0.alert_type().as_str(),
             self.0.severity(),
@@ -318,7 +410,9 @@ impl PyCsiVitalPreprocessor {
     #[new]
     #[pyo3(signature = (n_subcarriers=56, alpha=0.05))]
     fn new(n_subcarriers: usize, alpha: f64) -> PyResult<Self> {
-        CsiVitalPreprocessor::new(n_subcarriers, alpha).or_raise().map(Self)
+        CsiVitalPreprocessor::new(n_subcarriers, alpha)
+            .or_raise()
+            .map(Self)
     }
 
     /// 56 subcarriers, alpha 0.05.
@@ -335,17 +429,29 @@ impl PyCsiVitalPreprocessor {
         frame: &Bound<'py, PyAny>,
     ) -> PyResult<Option<Bound<'py, PyArray1<f64>>>> {
         let residuals = if let Ok(frame) = frame.cast::<PyCsiFrame>() {
-            self.0.process(frame.get().inner().amplitudes()).or_raise()?.map(<[f64]>::to_vec)
+            self.0
+                .process(frame.get().inner().amplitudes())
+                .or_raise()?
+                .map(<[f64]>::to_vec)
         } else {
             let amplitudes = f64_array::<Ix1>(frame, "amplitudes")?;
             let view = amplitudes.as_array();
-            self.0.process(&slice_of(&view)).or_raise()?.map(<[f64]>::to_vec)
+            self.0
+                .process(&slice_of(&view))
+                .or_raise()?
+                .map(<[f64]>::to_vec)
         };
-        residuals.map(|r| readonly_array(py, Array1::from(r))).transpose()
+        residuals
+            .map(|r| readonly_array(py, Array1::from(r)))
+            .transpose()
     }
 
     /// Residuals `[time, n]` of amplitudes `[time, subcarrier]`, n = min(columns, n_subcarriers).
-    fn process_batch<'py>(&mut self, py: Python<'py>, amplitudes: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyArray2<f64>>> {
+    fn process_batch<'py>(
+        &mut self,
+        py: Python<'py>,
+        amplitudes: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyArray2<f64>>> {
         let amplitudes = f64_array::<Ix2>(amplitudes, "amplitudes")?;
         let view = ArrayRows(amplitudes.as_array());
         let stage = &mut self.0;
@@ -378,7 +484,11 @@ impl PyCsiVitalPreprocessor {
     }
 
     fn __repr__(&self) -> String {
-        format!("CsiVitalPreprocessor(n_subcarriers={}, alpha={:?})", self.0.n_subcarriers(), self.0.alpha())
+        format!(
+            "CsiVitalPreprocessor(n_subcarriers={}, alpha={:?})",
+            self.0.n_subcarriers(),
+            self.0.alpha()
+        )
     }
 }
 
@@ -393,11 +503,20 @@ fn extractor_config(
     valid_threshold: Option<f64>,
     degraded_threshold: Option<f64>,
 ) -> ExtractorConfig {
-    ExtractorConfig { n_subcarriers, sample_rate_hz, window_secs, min_history_secs, valid_threshold, degraded_threshold }
+    ExtractorConfig {
+        n_subcarriers,
+        sample_rate_hz,
+        window_secs,
+        min_history_secs,
+        valid_threshold,
+        degraded_threshold,
+    }
 }
 
 fn optional_weights<'py>(weights: Option<&Bound<'py, PyAny>>) -> PyResult<Option<Vec<f64>>> {
-    weights.map(|w| Ok(f64_array::<Ix1>(w, "weights")?.as_array().to_vec())).transpose()
+    weights
+        .map(|w| Ok(f64_array::<Ix1>(w, "weights")?.as_array().to_vec()))
+        .transpose()
 }
 
 /// Stage 2: breathing rate (0.1–0.5 Hz band, 6–30 BPM) from the weighted sum of residuals.
@@ -419,8 +538,17 @@ impl PyBreathingExtractor {
         degraded_threshold: Option<f64>,
     ) -> PyResult<Self> {
         let method = BreathingMethod::parse(method).or_raise()?;
-        let config = extractor_config(n_subcarriers, sample_rate_hz, window_secs, min_history_secs, valid_threshold, degraded_threshold);
-        BreathingExtractor::with_config(&config, method).or_raise().map(Self)
+        let config = extractor_config(
+            n_subcarriers,
+            sample_rate_hz,
+            window_secs,
+            min_history_secs,
+            valid_threshold,
+            degraded_threshold,
+        );
+        BreathingExtractor::with_config(&config, method)
+            .or_raise()
+            .map(Self)
     }
 
     /// 56 subcarriers, 100 Hz, 30 s window, spectral.
@@ -431,7 +559,11 @@ impl PyBreathingExtractor {
 
     /// Fuses one frame of residuals (weights default to 1/n each), filters it and stores it.
     #[pyo3(signature = (residuals, weights=None))]
-    fn push(&mut self, residuals: &Bound<'_, PyAny>, weights: Option<&Bound<'_, PyAny>>) -> PyResult<()> {
+    fn push(
+        &mut self,
+        residuals: &Bound<'_, PyAny>,
+        weights: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<()> {
         let residuals = f64_array::<Ix1>(residuals, "residuals")?;
         let view = residuals.as_array();
         let weights = optional_weights(weights)?;
@@ -445,19 +577,29 @@ impl PyBreathingExtractor {
 
     /// `push` then `estimate`.
     #[pyo3(signature = (residuals, weights=None))]
-    fn extract(&mut self, residuals: &Bound<'_, PyAny>, weights: Option<&Bound<'_, PyAny>>) -> PyResult<Option<PyVitalEstimate>> {
+    fn extract(
+        &mut self,
+        residuals: &Bound<'_, PyAny>,
+        weights: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Option<PyVitalEstimate>> {
         self.push(residuals, weights)?;
         Ok(self.estimate())
     }
 
     /// `push` for every row of residuals `[time, subcarrier]`, validated as a whole first.
     #[pyo3(signature = (residuals, weights=None))]
-    fn push_batch(&mut self, py: Python<'_>, residuals: &Bound<'_, PyAny>, weights: Option<&Bound<'_, PyAny>>) -> PyResult<()> {
+    fn push_batch(
+        &mut self,
+        py: Python<'_>,
+        residuals: &Bound<'_, PyAny>,
+        weights: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<()> {
         let residuals = f64_array::<Ix2>(residuals, "residuals")?;
         let rows = ArrayRows(residuals.as_array());
         let weights = optional_weights(weights)?;
         let stage = &mut self.0;
-        py.detach(|| stage.push_batch(&rows, weights.as_deref())).or_raise()
+        py.detach(|| stage.push_batch(&rows, weights.as_deref()))
+            .or_raise()
     }
 
     /// `extract` for every row: one estimate (or None) per frame.
@@ -472,7 +614,9 @@ impl PyBreathingExtractor {
         let rows = ArrayRows(residuals.as_array());
         let weights = optional_weights(weights)?;
         let stage = &mut self.0;
-        let out = py.detach(|| stage.extract_batch(&rows, weights.as_deref())).or_raise()?;
+        let out = py
+            .detach(|| stage.extract_batch(&rows, weights.as_deref()))
+            .or_raise()?;
         Ok(out.into_iter().map(optional_estimate).collect())
     }
 
@@ -526,7 +670,7 @@ impl PyBreathingExtractor {
 
     fn __repr__(&self) -> String {
         format!(
-            "BreathingExtractor(method={:?}, sample_rate_hz={:?}, capacity={}, history_len={})",
+            "BreathingExtractor(method='{}', sample_rate_hz={:?}, capacity={}, history_len={})",
             self.0.method().as_str(),
             self.0.sample_rate_hz(),
             self.0.capacity(),
@@ -555,8 +699,17 @@ impl PyHeartRateExtractor {
         degraded_threshold: Option<f64>,
     ) -> PyResult<Self> {
         let method = HeartMethod::parse(method).or_raise()?;
-        let config = extractor_config(n_subcarriers, sample_rate_hz, window_secs, min_history_secs, valid_threshold, degraded_threshold);
-        HeartRateExtractor::with_config(&config, method).or_raise().map(Self)
+        let config = extractor_config(
+            n_subcarriers,
+            sample_rate_hz,
+            window_secs,
+            min_history_secs,
+            valid_threshold,
+            degraded_threshold,
+        );
+        HeartRateExtractor::with_config(&config, method)
+            .or_raise()
+            .map(Self)
     }
 
     /// 56 subcarriers, 100 Hz, 15 s window, spectral.
@@ -579,16 +732,28 @@ impl PyHeartRateExtractor {
     }
 
     /// `push` then `estimate`.
-    fn extract(&mut self, residuals: &Bound<'_, PyAny>, phases: &Bound<'_, PyAny>) -> PyResult<Option<PyVitalEstimate>> {
+    fn extract(
+        &mut self,
+        residuals: &Bound<'_, PyAny>,
+        phases: &Bound<'_, PyAny>,
+    ) -> PyResult<Option<PyVitalEstimate>> {
         self.push(residuals, phases)?;
         Ok(self.estimate())
     }
 
     /// `push` for every row of residuals and phases `[time, subcarrier]`, validated first.
-    fn push_batch(&mut self, py: Python<'_>, residuals: &Bound<'_, PyAny>, phases: &Bound<'_, PyAny>) -> PyResult<()> {
+    fn push_batch(
+        &mut self,
+        py: Python<'_>,
+        residuals: &Bound<'_, PyAny>,
+        phases: &Bound<'_, PyAny>,
+    ) -> PyResult<()> {
         let residuals = f64_array::<Ix2>(residuals, "residuals")?;
         let phases = f64_array::<Ix2>(phases, "phases")?;
-        let (r, p) = (ArrayRows(residuals.as_array()), ArrayRows(phases.as_array()));
+        let (r, p) = (
+            ArrayRows(residuals.as_array()),
+            ArrayRows(phases.as_array()),
+        );
         let stage = &mut self.0;
         py.detach(|| stage.push_batch(&r, &p)).or_raise()
     }
@@ -602,7 +767,10 @@ impl PyHeartRateExtractor {
     ) -> PyResult<Vec<Option<PyVitalEstimate>>> {
         let residuals = f64_array::<Ix2>(residuals, "residuals")?;
         let phases = f64_array::<Ix2>(phases, "phases")?;
-        let (r, p) = (ArrayRows(residuals.as_array()), ArrayRows(phases.as_array()));
+        let (r, p) = (
+            ArrayRows(residuals.as_array()),
+            ArrayRows(phases.as_array()),
+        );
         let stage = &mut self.0;
         let out = py.detach(|| stage.extract_batch(&r, &p)).or_raise()?;
         Ok(out.into_iter().map(optional_estimate).collect())
@@ -649,7 +817,10 @@ impl PyHeartRateExtractor {
 
     /// Σ r·c / Σ c with c = exp(−|Δphase|) between neighbouring subcarriers (radians).
     #[staticmethod]
-    fn phase_coherence_fusion(residuals: &Bound<'_, PyAny>, phases: &Bound<'_, PyAny>) -> PyResult<f64> {
+    fn phase_coherence_fusion(
+        residuals: &Bound<'_, PyAny>,
+        phases: &Bound<'_, PyAny>,
+    ) -> PyResult<f64> {
         let residuals = f64_array::<Ix1>(residuals, "residuals")?;
         let phases = f64_array::<Ix1>(phases, "phases")?;
         let (r, p) = (residuals.as_array(), phases.as_array());
@@ -659,15 +830,19 @@ impl PyHeartRateExtractor {
     /// The autocorrelation peak over the heart lags [floor(fs/2), min(ceil(fs/0.8), N/2)]:
     /// (lag in samples, rho, sub-sample refined lag), or None.
     #[staticmethod]
-    fn autocorrelation_peak(signal: &Bound<'_, PyAny>, sample_rate_hz: f64) -> PyResult<Option<(usize, f64, f64)>> {
+    fn autocorrelation_peak(
+        signal: &Bound<'_, PyAny>,
+        sample_rate_hz: f64,
+    ) -> PyResult<Option<(usize, f64, f64)>> {
         let signal = f64_array::<Ix1>(signal, "signal")?;
         let view = signal.as_array();
-        Ok(autocorrelation_peak(&slice_of(&view), sample_rate_hz).map(|p| (p.lag, p.rho, p.refined_lag)))
+        Ok(autocorrelation_peak(&slice_of(&view), sample_rate_hz)
+            .map(|p| (p.lag, p.rho, p.refined_lag)))
     }
 
     fn __repr__(&self) -> String {
         format!(
-            "HeartRateExtractor(method={:?}, sample_rate_hz={:?}, capacity={}, history_len={})",
+            "HeartRateExtractor(method='{}', sample_rate_hz={:?}, capacity={}, history_len={})",
             self.0.method().as_str(),
             self.0.sample_rate_hz(),
             self.0.capacity(),
@@ -689,7 +864,9 @@ impl PyVitalAnomalyDetector {
     #[new]
     #[pyo3(signature = (window=60, z_threshold=2.5, *, skip_unavailable=true))]
     fn new(window: usize, z_threshold: f64, skip_unavailable: bool) -> PyResult<Self> {
-        VitalAnomalyDetector::new(window, z_threshold, skip_unavailable).or_raise().map(Self)
+        VitalAnomalyDetector::new(window, z_threshold, skip_unavailable)
+            .or_raise()
+            .map(Self)
     }
 
     /// window 60, z_threshold 2.5, skip_unavailable.
@@ -700,7 +877,11 @@ impl PyVitalAnomalyDetector {
 
     /// Adds the reading to the baselines and returns its alerts in rule order.
     fn check(&mut self, reading: PyRef<'_, PyVitalReading>) -> Vec<PyAnomalyAlert> {
-        self.0.check(&reading.0).into_iter().map(PyAnomalyAlert).collect()
+        self.0
+            .check(&reading.0)
+            .into_iter()
+            .map(PyAnomalyAlert)
+            .collect()
     }
 
     /// Clears both baselines and the reading count.
@@ -802,7 +983,11 @@ impl PyVitalSignStore {
     }
 
     fn __repr__(&self) -> String {
-        format!("VitalSignStore(len={}, capacity={})", self.0.len(), self.0.capacity())
+        format!(
+            "VitalSignStore(len={}, capacity={})",
+            self.0.len(),
+            self.0.capacity()
+        )
     }
 }
 
@@ -827,7 +1012,11 @@ pub struct PyVitalsResult {
 
 impl PyVitalsResult {
     fn new(result: VitalsResult) -> Self {
-        let frame_index = result.frame_index().iter().map(|&f| i64::try_from(f).unwrap_or(i64::MAX)).collect();
+        let frame_index = result
+            .frame_index()
+            .iter()
+            .map(|&f| i64::try_from(f).unwrap_or(i64::MAX))
+            .collect();
         PyVitalsResult {
             frame_index: CachedArray::new(Array1::from_vec(frame_index)),
             timestamp_s: CachedArray::new(Array1::from_vec(result.timestamp_s())),
@@ -902,13 +1091,22 @@ impl PyVitalsResult {
     /// (reading position, alert) for every alert raised.
     #[getter]
     fn alerts<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
-        let items = self.result.alerts().iter().map(|(position, alert)| (*position, PyAnomalyAlert(alert.clone())));
+        let items = self
+            .result
+            .alerts()
+            .iter()
+            .map(|(position, alert)| (*position, PyAnomalyAlert(alert.clone())));
         PyList::new(py, items)
     }
 
     /// The readings as `VitalReading` objects.
     fn readings(&self) -> Vec<PyVitalReading> {
-        self.result.readings().iter().copied().map(PyVitalReading).collect()
+        self.result
+            .readings()
+            .iter()
+            .copied()
+            .map(PyVitalReading)
+            .collect()
     }
 
     fn __len__(&self) -> usize {
@@ -916,7 +1114,11 @@ impl PyVitalsResult {
     }
 
     fn __repr__(&self) -> String {
-        format!("VitalsResult(readings={}, alerts={})", self.result.len(), self.result.alerts().len())
+        format!(
+            "VitalsResult(readings={}, alerts={})",
+            self.result.len(),
+            self.result.alerts().len()
+        )
     }
 }
 
@@ -956,7 +1158,13 @@ impl PyVitalsPipeline {
             breathing_method: BreathingMethod::parse(breathing_method).or_raise()?,
             heart_method: HeartMethod::parse(heart_method).or_raise()?,
             breathing_weights: breathing_weights
-                .map(|w| Ok::<_, PyErr>(f64_array::<Ix1>(w, "breathing_weights")?.as_array().to_vec()))
+                .map(|w| {
+                    Ok::<_, PyErr>(
+                        f64_array::<Ix1>(w, "breathing_weights")?
+                            .as_array()
+                            .to_vec(),
+                    )
+                })
                 .transpose()?,
             reading_interval_s,
             anomaly_window,
@@ -978,7 +1186,9 @@ impl PyVitalsPipeline {
     #[staticmethod]
     #[pyo3(signature = (n_subcarriers=56, sample_rate_hz=100.0))]
     fn ruview_compatible(n_subcarriers: usize, sample_rate_hz: f64) -> PyResult<Self> {
-        VitalsPipeline::ruview_compatible(n_subcarriers, sample_rate_hz).or_raise().map(Self)
+        VitalsPipeline::ruview_compatible(n_subcarriers, sample_rate_hz)
+            .or_raise()
+            .map(Self)
     }
 
     /// One `CsiFrame`; its subcarrier count and rate must match the pipeline and its
@@ -988,11 +1198,19 @@ impl PyVitalsPipeline {
     }
 
     /// One frame of 1-D amplitudes and phases (radians); sample_index = previous + 1.
-    fn push_arrays(&mut self, amplitudes: &Bound<'_, PyAny>, phases: &Bound<'_, PyAny>) -> PyResult<Option<PyVitalReading>> {
+    fn push_arrays(
+        &mut self,
+        amplitudes: &Bound<'_, PyAny>,
+        phases: &Bound<'_, PyAny>,
+    ) -> PyResult<Option<PyVitalReading>> {
         let amplitudes = f64_array::<Ix1>(amplitudes, "amplitudes")?;
         let phases = f64_array::<Ix1>(phases, "phases")?;
         let (a, p) = (amplitudes.as_array(), phases.as_array());
-        Ok(self.0.push_arrays(&slice_of(&a), &slice_of(&p)).or_raise()?.map(PyVitalReading))
+        Ok(self
+            .0
+            .push_arrays(&slice_of(&a), &slice_of(&p))
+            .or_raise()?
+            .map(PyVitalReading))
     }
 
     /// Amplitudes and phases `[time, subcarrier]` (any strides); equals one `push_arrays` per
@@ -1007,9 +1225,14 @@ impl PyVitalsPipeline {
     ) -> PyResult<PyVitalsResult> {
         let amplitudes = f64_array::<Ix2>(amplitudes, "amplitudes")?;
         let phases = f64_array::<Ix2>(phases, "phases")?;
-        let (a, p) = (ArrayRows(amplitudes.as_array()), ArrayRows(phases.as_array()));
+        let (a, p) = (
+            ArrayRows(amplitudes.as_array()),
+            ArrayRows(phases.as_array()),
+        );
         let pipeline = &mut self.0;
-        let result = py.detach(|| pipeline.process(&a, &p, sample_rate_hz)).or_raise()?;
+        let result = py
+            .detach(|| pipeline.process(&a, &p, sample_rate_hz))
+            .or_raise()?;
         Ok(PyVitalsResult::new(result))
     }
 
@@ -1021,7 +1244,12 @@ impl PyVitalsPipeline {
     /// The alerts of the latest reading.
     #[getter]
     fn last_alerts(&self) -> Vec<PyAnomalyAlert> {
-        self.0.last_alerts().iter().cloned().map(PyAnomalyAlert).collect()
+        self.0
+            .last_alerts()
+            .iter()
+            .cloned()
+            .map(PyAnomalyAlert)
+            .collect()
     }
 
     /// A snapshot (copy) of the pipeline's reading store.
@@ -1055,7 +1283,7 @@ impl PyVitalsPipeline {
     fn __repr__(&self) -> String {
         let c = self.0.config();
         format!(
-            "VitalsPipeline(n_subcarriers={}, sample_rate_hz={:?}, breathing_method={:?}, heart_method={:?}, frames_processed={})",
+            "VitalsPipeline(n_subcarriers={}, sample_rate_hz={:?}, breathing_method='{}', heart_method='{}', frames_processed={})",
             c.n_subcarriers,
             c.sample_rate_hz,
             c.breathing_method.as_str(),
