@@ -689,12 +689,13 @@ mod tests {
         let update = json_of(&out[0]);
         assert_eq!(update["timestamp"], 1_775_182_186.958);
         assert_eq!(update["nodes"][0]["subcarrier_count"], 64);
-        // Bytes (3, 3): amplitude √18; 56 of the 64 bins are sent; positive RSSI negated.
+        // Bytes (3, 3): amplitude √18 = 4.2426…, sent with two decimals; 56 of the 64 bins
+        // are sent; a positive RSSI is negated.
         assert_eq!(
             update["nodes"][0]["amplitude"].as_array().unwrap().len(),
             56
         );
-        assert_eq!(update["nodes"][0]["amplitude"][0], 18f64.sqrt());
+        assert_eq!(update["nodes"][0]["amplitude"][0], 4.24);
         assert_eq!(update["nodes"][0]["rssi_dbm"], -40.0);
         assert_eq!(update["nodes"][0]["position"], json!([2.0, 0.0, 1.5]));
         assert_eq!(

@@ -3,6 +3,7 @@
 //! height is its motion intensity.
 
 use crate::messages::{SignalField, GRID_SIDE};
+use crate::node::round_to;
 
 /// Floor size covered by the grid, metres.
 const FLOOR_M: f64 = 5.0;
@@ -31,7 +32,8 @@ pub fn signal_field(blobs: &[Blob]) -> SignalField {
                     b.intensity * (-(dx * dx + dz * dz) / two_sigma_sq).exp()
                 })
                 .sum();
-            values.push(value.clamp(0.0, 1.0));
+            // Three decimals: the grid is a display aid, and full precision triples its size.
+            values.push(round_to(value.clamp(0.0, 1.0), 1000.0));
         }
     }
     SignalField {
@@ -73,6 +75,10 @@ mod tests {
             "peak at x {x} z {z}"
         );
         assert!(max > 0.55 && max <= 0.6);
+        assert!(field
+            .values
+            .iter()
+            .all(|v| (v * 1000.0 - (v * 1000.0).round()).abs() < 1e-9));
         let saturated = signal_field(&[Blob {
             position: [2.0, 0.0, 1.5],
             intensity: 3.0,

@@ -130,11 +130,12 @@ impl NodeTracker {
             frame.rssi
         });
         self.frame_times.push(now);
+        // Two decimals are far below the i8 quantisation step and keep messages small.
         self.amplitude = frame
             .amplitudes
             .iter()
             .take(MAX_AMPLITUDES)
-            .copied()
+            .map(|a| round_to(*a, 100.0))
             .collect();
         self.subcarrier_count = frame.layout.0;
         let dominant = self.grid.observe(frame.layout);
@@ -307,6 +308,11 @@ impl NodeTracker {
             stale: self.is_stale(now),
         }
     }
+}
+
+/// `value` rounded to a multiple of `1 / scale`.
+pub fn round_to(value: f64, scale: f64) -> f64 {
+    (value * scale).round() / scale
 }
 
 /// Whole milliseconds, saturating.
