@@ -8,6 +8,7 @@
 
 pub mod csi_data;
 pub mod error;
+pub mod features;
 pub mod preprocess;
 pub mod processor;
 pub mod ring;
@@ -18,6 +19,10 @@ pub mod window;
 
 pub use csi_data::CsiData;
 pub use error::{SignalError, SignalResult};
+pub use features::{
+    AmplitudeFeatures, CorrelationFeatures, CsiFeatureBatch, CsiFeatures, DopplerBatch, DopplerFeatures,
+    FeatureExtractor, FeatureExtractorConfig, FeatureMetadata, PhaseFeatures, PsdFeatures,
+};
 pub use preprocess::CsiPreprocessor;
 pub use processor::{CsiProcessor, CsiProcessorConfig, ProcessorStatistics};
 pub use ring::HistoryRing;
