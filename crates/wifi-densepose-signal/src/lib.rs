@@ -9,6 +9,7 @@
 pub mod csi_data;
 pub mod error;
 pub mod features;
+pub mod motion;
 pub mod preprocess;
 pub mod processor;
 pub mod ring;
@@ -22,6 +23,10 @@ pub use error::{SignalError, SignalResult};
 pub use features::{
     AmplitudeFeatures, CorrelationFeatures, CsiFeatureBatch, CsiFeatures, DopplerBatch, DopplerFeatures,
     FeatureExtractor, FeatureExtractorConfig, FeatureMetadata, PhaseFeatures, PsdFeatures,
+};
+pub use motion::{
+    DetectionMetadata, DetectorStatistics, HumanDetectionBatch, HumanDetectionResult, MotionAnalysis, MotionDetector,
+    MotionDetectorConfig, MotionScore,
 };
 pub use preprocess::CsiPreprocessor;
 pub use processor::{CsiProcessor, CsiProcessorConfig, ProcessorStatistics};
