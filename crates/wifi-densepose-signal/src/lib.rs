@@ -9,6 +9,7 @@
 pub mod csi_data;
 pub mod error;
 pub mod features;
+pub mod hampel;
 pub mod motion;
 pub mod preprocess;
 pub mod processor;
@@ -24,6 +25,7 @@ pub use features::{
     AmplitudeFeatures, CorrelationFeatures, CsiFeatureBatch, CsiFeatures, DopplerBatch, DopplerFeatures,
     FeatureExtractor, FeatureExtractorConfig, FeatureMetadata, PhaseFeatures, PsdFeatures,
 };
+pub use hampel::{hampel_filter, hampel_filter_1d, hampel_filter_2d, median, Hampel2dResult, HampelAxis, HampelConfig, HampelResult};
 pub use motion::{
     DetectionMetadata, DetectorStatistics, HumanDetectionBatch, HumanDetectionResult, MotionAnalysis, MotionDetector,
     MotionDetectorConfig, MotionScore,
