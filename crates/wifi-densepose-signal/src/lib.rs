@@ -11,8 +11,10 @@ pub mod error;
 pub mod features;
 pub mod hampel;
 pub mod motion;
+pub mod normalizer;
 pub mod preprocess;
 pub mod processor;
+pub mod ratio;
 pub mod ring;
 pub mod sanitizer;
 mod stats;
@@ -30,8 +32,13 @@ pub use motion::{
     DetectionMetadata, DetectorStatistics, HumanDetectionBatch, HumanDetectionResult, MotionAnalysis, MotionDetector,
     MotionDetectorConfig, MotionScore,
 };
+pub use normalizer::{
+    catmull_rom_resample, detrend_linear, zscore, CanonicalCsiBatch, CanonicalCsiFrame, HardwareNormalizer, HardwareType,
+    PhaseOrder,
+};
 pub use preprocess::CsiPreprocessor;
 pub use processor::{CsiProcessor, CsiProcessorConfig, ProcessorStatistics};
+pub use ratio::{compute_ratio_matrix, compute_ratio_matrix_batch, conjugate_multiply, ratio_to_amplitude_phase};
 pub use ring::HistoryRing;
 pub use sanitizer::{PhaseSanitizer, PhaseSanitizerConfig, SanitizerStatistics};
 pub use unwrap::{phase_quality_map, unwrap_2d, wrap_difference, UnwrappingMethod};
