@@ -6,8 +6,13 @@
 //! variances give that fluctuation in O(bins) per frame; the spectral summary of the
 //! mean-amplitude series is recomputed at most every `REFRESH_FRAMES` frames, because it is
 //! a window statistic and an O(N²) DFT per frame would cap the ingest rate.
+//! `spectral_power` is the signal crate's PSD total power of the latest gated frame (the
+//! spectrum along subcarriers, as in RuView), refreshed on the same schedule.
 
 use std::f64::consts::PI;
+
+use ndarray::Array2;
+use wifi_densepose_signal::{CsiData, FeatureExtractor, FeatureExtractorConfig};
 
 use crate::messages::{Classification, Features, MotionLevel};
 use crate::ring::Ring;
@@ -39,6 +44,8 @@ pub struct ActivityTracker {
     series: Ring<f64>,
     frames: u64,
     spectral: Spectral,
+    frame_power: f64,
+    extractor: Option<FeatureExtractor>,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
@@ -47,7 +54,6 @@ struct Spectral {
     motion_band_power: f64,
     breathing_band_power: f64,
     dominant_freq_hz: f64,
-    spectral_power: f64,
     change_points: u32,
 }
 
@@ -60,6 +66,8 @@ impl ActivityTracker {
             series: Ring::new(SERIES_LEN),
             frames: 0,
             spectral: Spectral::default(),
+            frame_power: 0.0,
+            extractor: FeatureExtractor::new(FeatureExtractorConfig::default()).ok(),
         }
     }
 
@@ -68,8 +76,8 @@ impl ActivityTracker {
         *self = ActivityTracker::new(self.sample_rate_hz);
     }
 
-    /// Adds one gated frame's bin amplitudes.
-    pub fn push(&mut self, amplitudes: &[f64]) {
+    /// Adds one gated frame's bin amplitudes and phases (radians).
+    pub fn push(&mut self, amplitudes: &[f64], phases: &[f64]) {
         if amplitudes.is_empty() {
             return;
         }
@@ -93,7 +101,18 @@ impl ActivityTracker {
         self.frames += 1;
         if self.frames % REFRESH_FRAMES == 1 || self.series.len() < REFRESH_FRAMES as usize {
             self.spectral = spectral_summary(&self.series, self.sample_rate_hz);
+            self.frame_power = self
+                .psd_total_power(amplitudes, phases)
+                .unwrap_or(self.frame_power);
         }
+    }
+
+    fn psd_total_power(&self, amplitudes: &[f64], phases: &[f64]) -> Option<f64> {
+        let n = amplitudes.len();
+        let amplitude = Array2::from_shape_vec((1, n), amplitudes.to_vec()).ok()?;
+        let phase = Array2::from_shape_vec((1, n), phases.get(..n)?.to_vec()).ok()?;
+        let frame = CsiData::from_arrays(amplitude, phase).ok()?;
+        Some(self.extractor.as_ref()?.extract_psd(&frame).total_power)
     }
 
     pub fn frames(&self) -> u64 {
@@ -123,7 +142,7 @@ impl ActivityTracker {
             motion_band_power: s.motion_band_power,
             breathing_band_power: s.breathing_band_power,
             dominant_freq_hz: s.dominant_freq_hz,
-            spectral_power: s.spectral_power,
+            spectral_power: self.frame_power,
             change_points: s.change_points,
         }
     }
@@ -192,7 +211,6 @@ fn spectral_summary(series: &Ring<f64>, sample_rate_hz: f64) -> Spectral {
         }
         let power = (re * re + im * im) / (n * n) as f64;
         let freq = k as f64 * sample_rate_hz / n as f64;
-        result.spectral_power += power;
         if (BREATHING_BAND.0..=BREATHING_BAND.1).contains(&freq) {
             result.breathing_band_power += power;
         }
@@ -232,7 +250,7 @@ mod tests {
         for i in 0..SERIES_LEN {
             let t = i as f64 / fs;
             let value = 15.0 + 2.0 * (2.0 * PI * 0.3125 * t + 0.3).sin();
-            tracker.push(&[value; 4]);
+            tracker.push(&[value; 4], &[0.0; 4]);
         }
         // Refresh happens on frames 1, 5, …; force it for the full window.
         let spectral = spectral_summary(&tracker.series, fs);
@@ -246,13 +264,23 @@ mod tests {
     }
 
     #[test]
+    fn spectral_power_is_the_psd_total_of_the_latest_frame() {
+        // One bin of amplitude 2, zero-padded to the 128-point FFT: |X_k|² = 4 at every k,
+        // so each PSD value is 4/128 and the 64 one-sided bins sum to 2.
+        let mut tracker = ActivityTracker::new(20.0);
+        tracker.push(&[2.0], &[0.0]);
+        assert!((tracker.features(-50.0).spectral_power - 2.0).abs() < 1e-12);
+        assert_eq!(tracker.features(-50.0).mean_rssi, -50.0);
+    }
+
+    #[test]
     fn steady_bins_are_absent_and_fluctuating_bins_present() {
         let mut steady = ActivityTracker::new(20.0);
         let mut moving = ActivityTracker::new(20.0);
         for i in 0..200 {
-            steady.push(&[15.0; 8]);
+            steady.push(&[15.0; 8], &[0.0; 8]);
             let swing = if i % 2 == 0 { 6.0 } else { -6.0 };
-            moving.push(&[15.0 + swing; 8]);
+            moving.push(&[15.0 + swing; 8], &[0.0; 8]);
         }
         assert_eq!(steady.classification().motion_level, MotionLevel::Absent);
         assert_eq!(moving.classification().motion_level, MotionLevel::Active);

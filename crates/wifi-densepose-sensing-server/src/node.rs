@@ -147,7 +147,7 @@ impl NodeTracker {
             self.activity.reset();
             self.vitals = NodeVitals::new(frame.amplitudes.len(), self.csi_rate_hz);
         }
-        self.activity.push(frame.amplitudes);
+        self.activity.push(frame.amplitudes, frame.phases);
         if let Some(vitals) = &mut self.vitals {
             vitals.push(frame.amplitudes, frame.phases);
         }
