@@ -14,7 +14,7 @@ use wifi_densepose_wire::{
 };
 
 use crate::cli::{NodePositions, SourceMode};
-use crate::field::{signal_field, Blob};
+use crate::field::{Blob, FieldCache};
 use crate::messages::{
     consistent_person_count, nonzero_rate, Classification, EdgeVitals, Features, FusedVitals,
     MmwaveReading, Outgoing, SensingUpdate, VitalSigns, WasmEvent, WasmEventEntry,
@@ -81,6 +81,7 @@ pub struct Engine {
     esp32_active: bool,
     last_sensing_data: Option<Instant>,
     counts: PacketCounts,
+    field_cache: FieldCache,
 }
 
 /// Unix seconds rounded to milliseconds.
@@ -102,6 +103,7 @@ impl Engine {
             esp32_active: matches!(mode, SourceMode::Esp32 | SourceMode::Replay),
             last_sensing_data: None,
             counts: PacketCounts::default(),
+            field_cache: FieldCache::default(),
         }
     }
 
@@ -298,7 +300,7 @@ impl Engine {
             nodes: nodes.iter().map(|n| n.entry(now)).collect(),
             features,
             classification,
-            signal_field: signal_field(&blobs),
+            signal_field: self.field_cache.field(&blobs),
             vital_signs: self.vitals_node(now).and_then(NodeTracker::vital_signs),
             estimated_persons: (estimated_persons > 0).then_some(estimated_persons),
             node_features: (self.esp32_active && !nodes.is_empty())
