@@ -6,6 +6,7 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
+use axum::extract::ws::Utf8Bytes;
 use tokio::sync::{broadcast, watch};
 use wifi_densepose_wire::{parse_packet, PacketError};
 
@@ -102,7 +103,8 @@ pub struct AppState {
     pub config: Config,
     pub security: Arc<Security>,
     engine: Mutex<Engine>,
-    hub: broadcast::Sender<Arc<str>>,
+    /// JSON text shared by every client: cloning `Utf8Bytes` is a reference count.
+    hub: broadcast::Sender<Utf8Bytes>,
     pub udp: Option<UdpStats>,
     clients: AtomicUsize,
     shutdown: watch::Sender<bool>,
@@ -140,7 +142,7 @@ impl AppState {
     }
 
     /// A receiver of every outgoing message as JSON text.
-    pub fn subscribe(&self) -> broadcast::Receiver<Arc<str>> {
+    pub fn subscribe(&self) -> broadcast::Receiver<Utf8Bytes> {
         self.hub.subscribe()
     }
 
@@ -155,7 +157,7 @@ impl AppState {
         }
         for message in messages {
             // A send error only means the last receiver left meanwhile.
-            let _ = self.hub.send(Arc::from(message.to_json()));
+            let _ = self.hub.send(Utf8Bytes::from(message.to_json()));
         }
     }
 

@@ -148,7 +148,7 @@ async fn print_messages(state: Arc<AppState>) {
         match message {
             Ok(text) => {
                 let mut stdout = std::io::stdout().lock();
-                if writeln!(stdout, "{text}")
+                if writeln!(stdout, "{}", text.as_str())
                     .and_then(|()| stdout.flush())
                     .is_err()
                 {

@@ -33,7 +33,7 @@ async fn serve(mut socket: WebSocket, state: Arc<AppState>) {
         tokio::select! {
             message = messages.recv() => match message {
                 Ok(text) => {
-                    if socket.send(Message::Text(text.as_ref().into())).await.is_err() {
+                    if socket.send(Message::Text(text)).await.is_err() {
                         break;
                     }
                 }
