@@ -28,11 +28,19 @@ struct Options {
 }
 
 fn parse_options() -> Result<Options, String> {
-    let mut options =
-        Options { ws_port: 8765, udp_port: 5005, clients: 1, probes: 10, rate: 1000.0, seconds: 5.0 };
+    let mut options = Options {
+        ws_port: 8765,
+        udp_port: 5005,
+        clients: 1,
+        probes: 10,
+        rate: 1000.0,
+        seconds: 5.0,
+    };
     let args: Vec<String> = std::env::args().skip(1).collect();
     for pair in args.chunks(2) {
-        let [flag, value] = pair else { return Err(format!("missing value after {pair:?}")) };
+        let [flag, value] = pair else {
+            return Err(format!("missing value after {pair:?}"));
+        };
         let bad = |_| format!("bad value {value:?} for {flag}");
         match flag.as_str() {
             "--ws-port" => options.ws_port = value.parse().map_err(bad)?,
@@ -40,7 +48,11 @@ fn parse_options() -> Result<Options, String> {
             "--clients" => options.clients = value.parse().map_err(bad)?,
             "--probes" => options.probes = value.parse().map_err(bad)?,
             "--rate" => options.rate = value.parse().map_err(|_| format!("bad rate {value:?}"))?,
-            "--seconds" => options.seconds = value.parse().map_err(|_| format!("bad seconds {value:?}"))?,
+            "--seconds" => {
+                options.seconds = value
+                    .parse()
+                    .map_err(|_| format!("bad seconds {value:?}"))?
+            }
             other => return Err(format!("unknown flag {other}")),
         }
     }

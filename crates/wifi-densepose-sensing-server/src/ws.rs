@@ -5,10 +5,12 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
+use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
 use axum::extract::State;
 use axum::response::Response;
-use tokio::sync::broadcast::error::RecvError;
+use futures_util::SinkExt;
+use tokio::sync::broadcast;
+use tokio::sync::broadcast::error::{RecvError, TryRecvError};
 
 use crate::app::{wait_for_shutdown, AppState};
 
@@ -16,6 +18,29 @@ pub const PING_EVERY: Duration = Duration::from_secs(30);
 /// Close code "going away", sent on shutdown.
 const GOING_AWAY: u16 = 1001;
 const MISSED_PONGS_LIMIT: u32 = 2;
+
+/// Messages written per flush at most when a client has fallen behind.
+const MAX_BATCH: usize = 64;
+
+/// Writes `first` and whatever else is already queued (up to `MAX_BATCH`), then flushes
+/// once: a client that was scheduled late catches up with one write instead of many.
+async fn send_batch(
+    socket: &mut WebSocket,
+    first: Utf8Bytes,
+    messages: &mut broadcast::Receiver<Utf8Bytes>,
+) -> Result<(), axum::Error> {
+    socket.feed(Message::Text(first)).await?;
+    for _ in 1..MAX_BATCH {
+        match messages.try_recv() {
+            Ok(text) => socket.feed(Message::Text(text)).await?,
+            Err(TryRecvError::Lagged(skipped)) => {
+                tracing::debug!(skipped, "slow WebSocket client skipped messages");
+            }
+            Err(TryRecvError::Empty | TryRecvError::Closed) => break,
+        }
+    }
+    socket.flush().await
+}
 
 pub async fn sensing(upgrade: WebSocketUpgrade, State(state): State<Arc<AppState>>) -> Response {
     upgrade.on_upgrade(move |socket| serve(socket, state))
@@ -33,7 +58,7 @@ async fn serve(mut socket: WebSocket, state: Arc<AppState>) {
         tokio::select! {
             message = messages.recv() => match message {
                 Ok(text) => {
-                    if socket.send(Message::Text(text)).await.is_err() {
+                    if send_batch(&mut socket, text, &mut messages).await.is_err() {
                         break;
                     }
                 }
