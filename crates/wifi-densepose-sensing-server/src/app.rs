@@ -12,7 +12,7 @@ use wifi_densepose_wire::{parse_packet, PacketError};
 
 use crate::cli::Config;
 use crate::engine::{Engine, Origin};
-use crate::messages::Outgoing;
+use crate::messages::{pose_data_json, Outgoing};
 use crate::security::Security;
 
 /// Messages a WebSocket client may fall behind before it skips (wire.md 3.2).
@@ -105,6 +105,8 @@ pub struct AppState {
     engine: Mutex<Engine>,
     /// JSON text shared by every client: cloning `Utf8Bytes` is a reference count.
     hub: broadcast::Sender<Utf8Bytes>,
+    /// `pose_data` for `/api/v1/stream/pose`, built once per `sensing_update`.
+    pose_hub: broadcast::Sender<Utf8Bytes>,
     pub udp: Option<UdpStats>,
     clients: AtomicUsize,
     shutdown: watch::Sender<bool>,
@@ -125,12 +127,14 @@ impl AppState {
         );
         let udp = config.mode.binds_udp().then(UdpStats::default);
         let (hub, _) = broadcast::channel(CLIENT_QUEUE);
+        let (pose_hub, _) = broadcast::channel(CLIENT_QUEUE);
         let (shutdown, _) = watch::channel(false);
         AppState {
             config,
             security,
             engine: Mutex::new(engine),
             hub,
+            pose_hub,
             udp,
             clients: AtomicUsize::new(0),
             shutdown,
@@ -146,8 +150,13 @@ impl AppState {
         self.hub.subscribe()
     }
 
+    /// A receiver of `pose_data` messages as JSON text.
+    pub fn subscribe_pose(&self) -> broadcast::Receiver<Utf8Bytes> {
+        self.pose_hub.subscribe()
+    }
+
     pub fn has_listeners(&self) -> bool {
-        self.hub.receiver_count() > 0
+        self.hub.receiver_count() > 0 || self.pose_hub.receiver_count() > 0
     }
 
     /// Serialises and fans out; nothing is serialised when nobody listens.
@@ -156,8 +165,15 @@ impl AppState {
             return;
         }
         for message in messages {
+            if let Outgoing::Sensing(update) = &message {
+                if self.pose_hub.receiver_count() > 0 {
+                    let _ = self.pose_hub.send(Utf8Bytes::from(pose_data_json(update)));
+                }
+            }
             // A send error only means the last receiver left meanwhile.
-            let _ = self.hub.send(Utf8Bytes::from(message.to_json()));
+            if self.hub.receiver_count() > 0 {
+                let _ = self.hub.send(Utf8Bytes::from(message.to_json()));
+            }
         }
     }
 

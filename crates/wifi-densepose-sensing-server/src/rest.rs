@@ -20,7 +20,7 @@ use crate::ws;
 /// Updates built within this period make `/health` report `"live"`.
 const LIVE_WITHIN: Duration = Duration::from_secs(5);
 
-/// The HTTP listener: REST, `/ws/sensing`.
+/// The HTTP listener: REST, `/ws/sensing`, `/api/v1/stream/pose`.
 pub fn http_router(state: Arc<AppState>) -> Router {
     Router::new()
         .route("/", get(root))
@@ -32,6 +32,7 @@ pub fn http_router(state: Arc<AppState>) -> Router {
         .route("/api/v1/vital-signs", get(vital_signs))
         .route("/api/v1/edge-vitals", get(edge_vitals))
         .route("/ws/sensing", get(ws::sensing))
+        .route("/api/v1/stream/pose", get(ws::pose))
         .fallback(not_found)
         .layer(middleware::from_fn_with_state(
             state.security.clone(),
