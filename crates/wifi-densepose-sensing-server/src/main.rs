@@ -14,6 +14,7 @@ mod rest;
 mod ring;
 mod security;
 mod server;
+mod tickets;
 mod udp;
 mod vitals;
 mod ws;
