@@ -119,9 +119,12 @@ impl AppState {
             config.host_validation,
             config.api_token.as_deref(),
         ));
+        // Replayed frames arrive `speed` times faster than they were captured.
+        let time_scale = config.replay.as_ref().map_or(1.0, |(_, speed)| *speed);
         let engine = Engine::new(
             config.mode,
-            config.csi_rate_hz,
+            config.mock.rate_hz,
+            time_scale,
             config.node_positions.clone(),
             now,
         );

@@ -182,10 +182,10 @@ pub struct Args {
     /// their CSI sample clock, so the vitals pipeline fills its history sooner.
     #[arg(long, default_value_t = 1.0, value_parser = parse_speed)]
     pub mock_speed: f64,
-    /// Nominal raw-CSI frame rate per node, Hz: the sample rate of the per-node vitals
-    /// pipeline and the mock node's frame rate.
+    /// Frame rate of the simulated/mock node's CSI sample clock, Hz (ESP32 nodes' rates are
+    /// measured from their frames' arrival times).
     #[arg(long, default_value_t = 20.0, value_parser = parse_positive_rate)]
-    pub csi_rate_hz: f64,
+    pub mock_rate_hz: f64,
     /// Feed a .csi.jsonl recording through the UDP ingest path.
     #[arg(long)]
     pub replay: Option<PathBuf>,
@@ -222,7 +222,6 @@ pub struct Config {
     pub tick_ms: u64,
     pub mode: SourceMode,
     pub mock: MockSettings,
-    pub csi_rate_hz: f64,
     pub replay: Option<(PathBuf, f64)>,
     pub allowed_hosts: Vec<String>,
     pub host_validation: bool,
@@ -239,7 +238,10 @@ pub struct Config {
 pub struct MockSettings {
     pub breathing_bpm: f64,
     pub heart_bpm: f64,
+    /// Emission speed relative to the sample clock.
     pub speed: f64,
+    /// Sample clock, Hz.
+    pub rate_hz: f64,
 }
 
 /// Why the server refuses to start with an otherwise well-formed command line (exit code 1).
@@ -288,8 +290,8 @@ impl Args {
                 breathing_bpm: self.mock_breathing_bpm,
                 heart_bpm: self.mock_heart_bpm,
                 speed: self.mock_speed,
+                rate_hz: self.mock_rate_hz,
             },
-            csi_rate_hz: self.csi_rate_hz,
             replay,
             allowed_hosts: self.allowed_host,
             host_validation: !self.disable_host_validation,
