@@ -13,6 +13,7 @@ use wifi_densepose_wire::{parse_packet, PacketError};
 use crate::cli::Config;
 use crate::engine::{Engine, Origin};
 use crate::messages::{pose_data_json, Outgoing};
+use crate::privacy::redact_message;
 use crate::security::Security;
 
 /// Messages a WebSocket client may fall behind before it skips (wire.md 3.2).
@@ -167,15 +168,27 @@ impl AppState {
         if messages.is_empty() || !self.has_listeners() {
             return;
         }
+        let privacy = self.config.privacy_mode;
+        let outgoing = |json: String| {
+            if privacy {
+                redact_message(&json)
+            } else {
+                Some(json)
+            }
+        };
         for message in messages {
+            // A send error only means the last receiver left meanwhile.
             if let Outgoing::Sensing(update) = &message {
                 if self.pose_hub.receiver_count() > 0 {
-                    let _ = self.pose_hub.send(Utf8Bytes::from(pose_data_json(update)));
+                    if let Some(text) = outgoing(pose_data_json(update)) {
+                        let _ = self.pose_hub.send(Utf8Bytes::from(text));
+                    }
                 }
             }
-            // A send error only means the last receiver left meanwhile.
             if self.hub.receiver_count() > 0 {
-                let _ = self.hub.send(Utf8Bytes::from(message.to_json()));
+                if let Some(text) = outgoing(message.to_json()) {
+                    let _ = self.hub.send(Utf8Bytes::from(text));
+                }
             }
         }
     }

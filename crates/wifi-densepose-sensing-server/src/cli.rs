@@ -205,6 +205,10 @@ pub struct Args {
     /// Node positions in metres: "ID:X,Y,Z;…".
     #[arg(long, env = "SENSING_NODE_POSITIONS", value_parser = parse_node_positions)]
     pub node_positions: Option<NodePositions>,
+    /// Withhold biometric keys and non-sensing messages on the WebSocket and REST.
+    #[arg(long, env = "RUVIEW_PRIVACY_MODE", action = ArgAction::Set, num_args = 0..=1,
+          default_value = "false", default_missing_value = "true", value_parser = parse_bool)]
+    pub privacy_mode: bool,
     /// Print every outgoing message as one JSON line on stdout.
     #[arg(long)]
     pub print_frames: bool,
@@ -229,6 +233,7 @@ pub struct Config {
     pub print_frames: bool,
     pub udp_insecure_lan: bool,
     pub allow_unauthenticated: bool,
+    pub privacy_mode: bool,
     /// Bearer token (`RUVIEW_API_TOKEN`), `None` when unset or empty.
     pub api_token: Option<String>,
 }
@@ -299,6 +304,7 @@ impl Args {
             print_frames: self.print_frames,
             udp_insecure_lan: self.udp_insecure_lan,
             allow_unauthenticated: self.allow_unauthenticated,
+            privacy_mode: self.privacy_mode,
             api_token: api_token.filter(|t| !t.is_empty()),
         })
     }
@@ -341,7 +347,8 @@ mod tests {
         assert_eq!(c.bind_addr, "127.0.0.1".parse::<IpAddr>().unwrap());
         assert_eq!(c.udp_bind, "127.0.0.1".parse::<IpAddr>().unwrap());
         assert_eq!(c.mode, SourceMode::Auto);
-        assert!(c.host_validation && c.api_token.is_none());
+        assert!(c.host_validation && c.api_token.is_none() && !c.privacy_mode);
+        assert!(config(&["--privacy-mode"]).unwrap().privacy_mode);
         assert!(c.check_exposure().is_ok());
     }
 

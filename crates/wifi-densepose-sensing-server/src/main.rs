@@ -9,6 +9,7 @@ mod grid;
 mod messages;
 mod mock;
 mod node;
+mod privacy;
 mod replay;
 mod rest;
 mod ring;
