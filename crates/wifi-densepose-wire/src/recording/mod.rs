@@ -1,0 +1,13 @@
+//! `.csi.jsonl` recordings and their `.csi.meta.json` sidecar (wire.md section 2).
+
+mod loaded;
+mod meta;
+mod reader;
+mod record;
+mod writer;
+
+pub use loaded::{CsiSeries, NodeSummary, Recording, RecordingSummary};
+pub use meta::{format_utc, parse_utc, sidecar_path, RecordingMeta};
+pub use reader::{LineOutcome, ReadMode, RecordingReader};
+pub use record::{parse_line, FeatureRecord, RawCsiRecord, Record, RecordBody, VitalsRecord};
+pub use writer::RecordingWriter;
