@@ -25,10 +25,14 @@ pub fn fall_risk_payload(score: u8) -> String {
     json!({"score": score}).to_string()
 }
 
-/// `{"event_type": "fall_detected", "ts": "…", "confidence": 0.9}`.
-pub fn fall_event_payload(timestamp_s: f64, confidence: f64) -> String {
-    json!({"event_type": "fall_detected", "ts": iso8601_utc(timestamp_s), "confidence": confidence})
-        .to_string()
+/// `{"event_type": "fall_detected", "ts": "…", "confidence": 0.9}`; `confidence` is
+/// omitted when the source gives none.
+pub fn fall_event_payload(timestamp_s: f64, confidence: Option<f64>) -> String {
+    let mut v = json!({"event_type": "fall_detected", "ts": iso8601_utc(timestamp_s)});
+    if let Some(c) = confidence {
+        v["confidence"] = json!(c);
+    }
+    v.to_string()
 }
 
 /// `{"event_type": "<bed_exit|transition>", "ts": "…"}`.
@@ -112,8 +116,12 @@ mod tests {
     fn event_and_score_payloads() {
         assert_eq!(fall_risk_payload(35), r#"{"score":35}"#);
         assert_eq!(
-            fall_event_payload(TS, 0.9),
+            fall_event_payload(TS, Some(0.9)),
             r#"{"confidence":0.9,"event_type":"fall_detected","ts":"2026-05-23T14:00:00Z"}"#
+        );
+        assert_eq!(
+            fall_event_payload(TS, None),
+            r#"{"event_type":"fall_detected","ts":"2026-05-23T14:00:00Z"}"#
         );
         assert_eq!(
             event_payload("bed_exit", TS),

@@ -7,6 +7,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use tokio::sync::{broadcast, watch};
+use wifi_densepose_ha::privacy;
 use wifi_densepose_wire::{parse_packet, PacketError};
 
 use crate::cli::Config;
@@ -97,12 +98,21 @@ pub fn wall_clock() -> f64 {
         .map_or(0.0, |d| d.as_secs_f64())
 }
 
+/// A newly built message and the node whose datagram produced it (1 for synthetic
+/// sources), for consumers that must skip re-broadcasts (the MQTT publisher).
+#[derive(Debug, Clone)]
+pub struct Fresh {
+    pub node_id: u8,
+    pub json: Arc<str>,
+}
+
 #[derive(Debug)]
 pub struct AppState {
     pub config: Config,
     pub security: Arc<Security>,
     engine: Mutex<Engine>,
     hub: broadcast::Sender<Arc<str>>,
+    fresh: broadcast::Sender<Fresh>,
     pub udp: Option<UdpStats>,
     clients: AtomicUsize,
     shutdown: watch::Sender<bool>,
@@ -123,12 +133,14 @@ impl AppState {
         );
         let udp = config.mode.binds_udp().then(UdpStats::default);
         let (hub, _) = broadcast::channel(CLIENT_QUEUE);
+        let (fresh, _) = broadcast::channel(CLIENT_QUEUE);
         let (shutdown, _) = watch::channel(false);
         AppState {
             config,
             security,
             engine: Mutex::new(engine),
             hub,
+            fresh,
             udp,
             clients: AtomicUsize::new(0),
             shutdown,
@@ -148,15 +160,59 @@ impl AppState {
         self.hub.receiver_count() > 0
     }
 
-    /// Serialises and fans out; nothing is serialised when nobody listens.
+    /// A receiver of every newly built message (no re-broadcasts) with its node.
+    pub fn subscribe_fresh(&self) -> broadcast::Receiver<Fresh> {
+        self.fresh.subscribe()
+    }
+
+    /// Fans out re-broadcasts; nothing is serialised when nobody listens.
     pub fn publish(&self, messages: Vec<Outgoing>) {
-        if messages.is_empty() || !self.has_listeners() {
+        self.fan_out(None, messages);
+    }
+
+    /// Fans out messages newly built from a datagram (or synthetic frame) of `node_id`.
+    pub fn publish_new(&self, node_id: u8, messages: Vec<Outgoing>) {
+        self.fan_out(Some(node_id), messages);
+    }
+
+    fn fan_out(&self, origin: Option<u8>, messages: Vec<Outgoing>) {
+        let fresh_to = origin.filter(|_| self.fresh.receiver_count() > 0);
+        if messages.is_empty() || (!self.has_listeners() && fresh_to.is_none()) {
             return;
         }
         for message in messages {
-            // A send error only means the last receiver left meanwhile.
-            let _ = self.hub.send(Arc::from(message.to_json()));
+            let Some(text) = self.render(&message) else {
+                continue;
+            };
+            let json: Arc<str> = Arc::from(text);
+            // Send errors only mean the last receiver left meanwhile.
+            if let Some(node_id) = fresh_to {
+                let _ = self.fresh.send(Fresh {
+                    node_id,
+                    json: json.clone(),
+                });
+            }
+            let _ = self.hub.send(json);
         }
+    }
+
+    /// The JSON text of `message`, filtered by privacy mode (wire.md 7.9); `None` when
+    /// privacy mode drops the message type.
+    fn render(&self, message: &Outgoing) -> Option<String> {
+        let text = message.to_json();
+        if !self.config.privacy_mode {
+            return Some(text);
+        }
+        let mut value: serde_json::Value = serde_json::from_str(&text).ok()?;
+        let kind = value
+            .get("type")
+            .and_then(serde_json::Value::as_str)
+            .unwrap_or("");
+        if !privacy::message_type_allowed(kind) {
+            return None;
+        }
+        privacy::strip_biometrics(&mut value);
+        Some(value.to_string())
     }
 
     /// The shared parse-and-apply path of live UDP, the mock node and replay.
@@ -167,8 +223,9 @@ impl AppState {
         }
         match parse_packet(data) {
             Ok(packet) => {
+                let node_id = packet.node_id();
                 let messages = self.engine().ingest(packet, origin, now, wall_clock());
-                self.publish(messages);
+                self.publish_new(node_id, messages);
             }
             Err(error) => self.reject(&error, from, now),
         }

@@ -208,6 +208,16 @@ pub struct Args {
     /// Print every outgoing message as one JSON line on stdout.
     #[arg(long)]
     pub print_frames: bool,
+    /// Withhold biometric data from WebSocket, REST and MQTT (wire.md 7.9).
+    #[arg(long, env = "RUVIEW_PRIVACY_MODE", action = ArgAction::Set, num_args = 0..=1,
+          default_value = "false", default_missing_value = "true", value_parser = parse_bool)]
+    pub privacy_mode: bool,
+    /// Directory for runtime files, including the persisted MQTT client id.
+    #[arg(long, env = "RUVIEW_DATA_DIR", default_value = "data")]
+    pub data_dir: PathBuf,
+    #[cfg(feature = "mqtt")]
+    #[command(flatten)]
+    pub mqtt: crate::mqtt::MqttArgs,
 }
 
 /// The validated server configuration.
@@ -232,6 +242,11 @@ pub struct Config {
     pub allow_unauthenticated: bool,
     /// Bearer token (`RUVIEW_API_TOKEN`), `None` when unset or empty.
     pub api_token: Option<String>,
+    pub privacy_mode: bool,
+    pub data_dir: PathBuf,
+    /// `--mqtt` and its validated options.
+    #[cfg(feature = "mqtt")]
+    pub mqtt: Option<crate::mqtt::MqttSettings>,
 }
 
 /// Rates the mock node's CSI carries.
@@ -275,6 +290,11 @@ impl Args {
             self.source.unwrap_or(SourceMode::Auto)
         };
         let replay = self.replay.map(|path| (path, self.speed.unwrap_or(1.0)));
+        #[cfg(feature = "mqtt")]
+        let mqtt = self
+            .mqtt
+            .into_settings(self.privacy_mode)
+            .map_err(|message| Args::command().error(ClapErrorKind::ValueValidation, message))?;
         Ok(Config {
             http_port: self.http_port,
             ws_port: self.ws_port,
@@ -298,6 +318,10 @@ impl Args {
             udp_insecure_lan: self.udp_insecure_lan,
             allow_unauthenticated: self.allow_unauthenticated,
             api_token: api_token.filter(|t| !t.is_empty()),
+            privacy_mode: self.privacy_mode,
+            data_dir: self.data_dir,
+            #[cfg(feature = "mqtt")]
+            mqtt,
         })
     }
 }
