@@ -203,7 +203,7 @@ impl AppState {
         if !self.config.privacy_mode {
             return Some(text);
         }
-        let mut value: serde_json::Value = serde_json::from_str(&text).ok()?;
+        let value: serde_json::Value = serde_json::from_str(&text).ok()?;
         let kind = value
             .get("type")
             .and_then(serde_json::Value::as_str)
@@ -211,8 +211,15 @@ impl AppState {
         if !privacy::message_type_allowed(kind) {
             return None;
         }
-        privacy::strip_biometrics(&mut value);
-        Some(value.to_string())
+        Some(self.private(value).to_string())
+    }
+
+    /// `body` without its biometric keys in privacy mode (wire.md 7.9), else unchanged.
+    pub fn private(&self, mut body: serde_json::Value) -> serde_json::Value {
+        if self.config.privacy_mode {
+            privacy::strip_biometrics(&mut body);
+        }
+        body
     }
 
     /// The shared parse-and-apply path of live UDP, the mock node and replay.

@@ -193,7 +193,7 @@ async fn latest(State(state): State<Arc<AppState>>) -> Json<Value> {
         Some((update, age)) => {
             let mut body = serde_json::to_value(&update).unwrap_or_else(|_| json!({}));
             body["age_ms"] = json!(millis(age));
-            Json(body)
+            Json(state.private(body))
         }
     }
 }
@@ -203,7 +203,7 @@ async fn vital_signs(State(state): State<Arc<AppState>>) -> Json<Value> {
     let engine = state.engine();
     let (signs, buffers) = engine.vital_signs(now);
     let buffers = buffers.unwrap_or_default();
-    Json(json!({
+    Json(state.private(json!({
         "vital_signs": signs,
         "buffer_status": {
             "breathing_samples": buffers.breathing_samples,
@@ -213,12 +213,12 @@ async fn vital_signs(State(state): State<Arc<AppState>>) -> Json<Value> {
         },
         "source": engine.effective_source(now),
         "tick": engine.tick(),
-    }))
+    })))
 }
 
 async fn edge_vitals(State(state): State<Arc<AppState>>) -> Json<Value> {
     match state.engine().latest_edge_vitals() {
-        Some(body) => Json(json!({"status": "ok", "edge_vitals": body})),
+        Some(body) => Json(state.private(json!({"status": "ok", "edge_vitals": body}))),
         None => Json(
             json!({"status": "no_data", "edge_vitals": null, "message": "No edge vitals received yet."}),
         ),
