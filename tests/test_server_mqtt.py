@@ -303,3 +303,35 @@ def test_bad_mqtt_configuration_is_refused(server_binary: Path, tmp_path: Path) 
     zones = run("--zones", str(bad_zones))
     assert zones.returncode == 1
     assert b"lists no nodes" in zones.stderr
+
+
+def test_zones_no_lwt_no_semantic_and_home_assistant_birth(
+    server_binary: Path, broker: Broker, tmp_path: Path
+) -> None:
+    zones = tmp_path / "zones.toml"
+    zones.write_text('[rooms.bathroom]\nnodes = [1]\ntags = ["bathroom"]\n')
+    live = Recorder(broker.port, ["homeassistant/#"])
+    server = mqtt_server(
+        server_binary, broker, tmp_path / "data",
+        "--zones", str(zones), "--mqtt-no-lwt", "--no-semantic", "no_movement",
+    ).start()  # fmt: skip
+    try:
+        expected = set(DEFAULT_SLUGS) - {"no_movement"}
+        expected |= {"meeting_in_progress", "bathroom_occupied", "multi_room_transition"}
+        wait_until(lambda: set(configs(live)) == expected, 20, "default minus one plus zones")
+        for e in configs(live).values():
+            # The RuView-compatible single-topic form.
+            assert e.availability_mode == "latest"
+            assert [a.topic for a in e.availability] == [
+                e.config_topic.replace("/config", "/availability")
+            ]
+        count = sum(m.topic.endswith("/config") for m in live.messages)
+        live.publish("homeassistant/status", "online")
+        wait_until(
+            lambda: sum(m.topic.endswith("/config") for m in live.messages) >= count + 17,
+            10,
+            "discovery again after Home Assistant's birth message",
+        )
+    finally:
+        server.stop()
+        live.close()
