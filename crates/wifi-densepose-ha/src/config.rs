@@ -240,7 +240,7 @@ pub fn min_interval_s(rate_hz: f64) -> Option<f64> {
     (rate_hz > 0.0).then(|| 1.0 / rate_hz)
 }
 
-/// Whether discovery, state and availability of a component are retained (7.3).
+/// Whether state messages of a component are retained (7.3): binary sensors only.
 pub fn state_is_retained(component: Component) -> bool {
     component == Component::BinarySensor
 }

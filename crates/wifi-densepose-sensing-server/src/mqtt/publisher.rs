@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 use wifi_densepose_ha::availability::{AVAILABILITY_RESEND_S, BINARY_HEARTBEAT_S};
-use wifi_densepose_ha::config::min_interval_s;
+use wifi_densepose_ha::config::{min_interval_s, state_is_retained};
 use wifi_densepose_ha::snapshot::FallEdgeDetector;
 use wifi_densepose_ha::state::{
     binary_payload, event_payload, fall_event_payload, fall_risk_payload, snapshot_payload,
@@ -15,10 +15,13 @@ use wifi_densepose_ha::topics::{
 };
 use wifi_densepose_ha::zones::{TAG_BATHROOM, TAG_BED};
 use wifi_densepose_ha::{
-    announced_entities, snapshots_from_sensing_update, Component, DiscoveryContext,
-    EdgeVitalsInput, Entity, MqttConfig, NodeInputs, NodeKey, NodeSnapshot, NodeStep,
-    PrimitiveOutputs, RawKind, SemanticEngine, TopicKind, Zones,
+    announced_entities, snapshots_from_sensing_update, DiscoveryContext, EdgeVitalsInput, Entity,
+    MqttConfig, NodeInputs, NodeKey, NodeSnapshot, NodeStep, PrimitiveOutputs, RawKind,
+    SemanticEngine, TopicKind, Zones,
 };
+
+/// A node silent this long has its semantic primitives reset (seconds).
+const FORGET_AFTER_S: f64 = 60.0;
 
 /// One MQTT PUBLISH to send.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -175,6 +178,14 @@ impl Publisher {
         }
         let ids: Vec<Option<u8>> = self.nodes.keys().copied().collect();
         for id in ids {
+            let silent = self.nodes[&id]
+                .snapshot
+                .as_ref()
+                .is_some_and(|s| now_s - s.timestamp_s > FORGET_AFTER_S);
+            if silent {
+                // Like the server's node table (3.8): a node back after a minute warms up again.
+                self.engine.forget(id);
+            }
             self.publish_node(id, now_s, &mut out);
         }
         out
@@ -390,7 +401,7 @@ impl Publisher {
                         ),
                         payload: payload.clone(),
                         qos: component.qos(),
-                        retain: component == Component::BinarySensor,
+                        retain: state_is_retained(component),
                     });
                     states.push((entity, payload));
                 }
@@ -683,5 +694,52 @@ mod tests {
         assert_eq!(p.on_home_assistant_online().len(), 15);
         let out = p.on_tick(T0 + 600.0);
         assert_eq!(topics(&out, "/config").len(), 15, "refresh every 600 s");
+    }
+
+    #[test]
+    fn semantic_entities_come_online_after_the_warm_up_and_again_after_silence() {
+        let mut p = publisher(MqttConfig::default());
+        p.on_connected(T0);
+        let mut feed = |p: &mut Publisher, from: u32, to: u32| -> Vec<Outbound> {
+            (from..=to)
+                .flat_map(|i| p.on_message(1, &update(T0 + f64::from(i), true), T0 + f64::from(i)))
+                .collect()
+        };
+        let out = feed(&mut p, 0, 59);
+        assert!(out
+            .iter()
+            .all(|o| !(o.topic.contains("/room_active/") && o.payload == "online")));
+        let out = feed(&mut p, 60, 60);
+        assert_eq!(
+            find(&out, "/room_active/availability").unwrap().payload,
+            "online"
+        );
+        assert_eq!(find(&out, "/room_active/state").unwrap().payload, "OFF");
+        assert_eq!(find(&out, "/no_movement/state").unwrap().payload, "OFF");
+        assert_eq!(
+            find(&out, "/fall_risk_elevated/availability"),
+            None,
+            "needs the fall input"
+        );
+        // A minute of silence: everything offline, and the primitives start over.
+        let out = p.on_tick(T0 + 125.0);
+        assert_eq!(
+            find(&out, "/room_active/availability").unwrap().payload,
+            "offline"
+        );
+        let out = feed(&mut p, 126, 126);
+        assert_eq!(
+            find(&out, "/presence/availability").unwrap().payload,
+            "online"
+        );
+        assert!(
+            find(&out, "/room_active/availability").is_none(),
+            "still offline"
+        );
+        let out = feed(&mut p, 127, 186);
+        assert_eq!(
+            find(&out, "/room_active/availability").unwrap().payload,
+            "online"
+        );
     }
 }
