@@ -700,7 +700,7 @@ mod tests {
     fn semantic_entities_come_online_after_the_warm_up_and_again_after_silence() {
         let mut p = publisher(MqttConfig::default());
         p.on_connected(T0);
-        let mut feed = |p: &mut Publisher, from: u32, to: u32| -> Vec<Outbound> {
+        let feed = |p: &mut Publisher, from: u32, to: u32| -> Vec<Outbound> {
             (from..=to)
                 .flat_map(|i| p.on_message(1, &update(T0 + f64::from(i), true), T0 + f64::from(i)))
                 .collect()
