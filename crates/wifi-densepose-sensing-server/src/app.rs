@@ -101,6 +101,7 @@ pub fn wall_clock() -> f64 {
 /// A newly built message and the node whose datagram produced it (1 for synthetic
 /// sources), for consumers that must skip re-broadcasts (the MQTT publisher).
 #[derive(Debug, Clone)]
+#[cfg_attr(not(feature = "mqtt"), allow(dead_code))]
 pub struct Fresh {
     pub node_id: u8,
     pub json: Arc<str>,
@@ -161,6 +162,7 @@ impl AppState {
     }
 
     /// A receiver of every newly built message (no re-broadcasts) with its node.
+    #[cfg(feature = "mqtt")]
     pub fn subscribe_fresh(&self) -> broadcast::Receiver<Fresh> {
         self.fresh.subscribe()
     }

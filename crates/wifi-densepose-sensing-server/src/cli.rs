@@ -243,6 +243,8 @@ pub struct Config {
     /// Bearer token (`RUVIEW_API_TOKEN`), `None` when unset or empty.
     pub api_token: Option<String>,
     pub privacy_mode: bool,
+    /// Runtime files; only the MQTT publisher keeps one so far.
+    #[cfg_attr(not(feature = "mqtt"), allow(dead_code))]
     pub data_dir: PathBuf,
     /// `--mqtt` and its validated options.
     #[cfg(feature = "mqtt")]
