@@ -132,3 +132,96 @@ impl MqttArgs {
         }))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+    use wifi_densepose_ha::Entity;
+
+    use super::*;
+    use crate::cli::Args;
+
+    fn settings(args: &[&str]) -> Result<Option<MqttSettings>, String> {
+        let argv = std::iter::once("wifi-densepose-sensing-server").chain(args.iter().copied());
+        let args = Args::try_parse_from(argv).map_err(|e| e.to_string())?;
+        args.mqtt.into_settings(args.privacy_mode)
+    }
+
+    #[test]
+    fn off_unless_asked() {
+        assert_eq!(settings(&[]).unwrap(), None);
+        assert_eq!(settings(&["--mqtt-port", "0"]).unwrap(), None);
+    }
+
+    #[test]
+    fn defaults_of_7_1() {
+        let s = settings(&["--mqtt"]).unwrap().unwrap();
+        let c = &s.config;
+        assert_eq!((c.host.as_str(), c.effective_port()), ("localhost", 1883));
+        assert_eq!(
+            (c.prefix.as_str(), c.password_env.as_str()),
+            ("homeassistant", "MQTT_PASSWORD")
+        );
+        assert_eq!(c.refresh_secs, 600);
+        assert_eq!(c.rates, EntityRates::default());
+        assert_eq!((c.rates.vitals_hz, c.rates.rssi_hz), (0.2, 0.1));
+        assert!(c.last_will && !c.publish_raw && !c.privacy_mode && c.client_id.is_none());
+        assert_eq!(c.tls, TlsMode::Off);
+        assert_eq!(s.zones_file, None);
+    }
+
+    #[test]
+    fn flags_reach_the_config() {
+        let s = settings(&[
+            "--mqtt",
+            "--mqtt-host",
+            "broker.lan",
+            "--mqtt-tls",
+            "--mqtt-ca-file",
+            "ca.pem",
+            "--mqtt-client-cert",
+            "c.pem",
+            "--mqtt-client-key",
+            "k.pem",
+            "--mqtt-no-lwt",
+            "--mqtt-publish-raw",
+            "--no-semantic",
+            "sleeping",
+            "--no-semantic",
+            "bed_exit",
+            "--privacy-mode",
+            "--mqtt-rate-motion",
+            "0",
+            "--zones",
+            "zones.toml",
+        ])
+        .unwrap()
+        .unwrap();
+        let c = &s.config;
+        assert_eq!(c.effective_port(), 8883);
+        assert!(matches!(c.tls, TlsMode::Mutual { .. }));
+        assert!(!c.last_will && c.publish_raw && c.privacy_mode);
+        assert_eq!(c.disabled, [Entity::SomeoneSleeping, Entity::BedExit]);
+        assert_eq!(c.rates.motion_hz, 0.0);
+        assert_eq!(
+            s.zones_file.as_deref(),
+            Some(std::path::Path::new("zones.toml"))
+        );
+    }
+
+    #[test]
+    fn invalid_combinations_are_usage_errors() {
+        for bad in [
+            &["--mqtt", "--mqtt-port", "0"][..],
+            &["--mqtt", "--mqtt-host", ""],
+            &["--mqtt", "--mqtt-refresh-secs", "0"],
+            &["--mqtt", "--mqtt-rate-rssi", "-0.5"],
+            &["--mqtt", "--mqtt-rate-vitals", "NaN"],
+            &["--mqtt", "--mqtt-client-cert", "c.pem"],
+            &["--mqtt", "--mqtt-tls", "--mqtt-client-key", "k.pem"],
+            &["--mqtt", "--no-semantic", "nap"],
+        ] {
+            assert!(settings(bad).is_err(), "{bad:?}");
+        }
+    }
+}
