@@ -92,7 +92,12 @@ def make_certificates(directory: Path) -> Certificates:
 class Broker:
     """One mosquitto process; ``restart()`` keeps the port."""
 
-    def __init__(self, directory: Path, certificates: Certificates | None = None) -> None:
+    def __init__(
+        self,
+        directory: Path,
+        certificates: Certificates | None = None,
+        users: dict[str, str] | None = None,
+    ) -> None:
         self.directory = directory
         self.port = free_port()
         self.certificates = certificates
@@ -100,10 +105,21 @@ class Broker:
         self.log = directory / "mosquitto.log"
         lines = [
             f"listener {self.port} 127.0.0.1",
-            "allow_anonymous true",
+            f"allow_anonymous {'false' if users else 'true'}",
             "persistence false",
             f"user {getpass.getuser()}",
         ]
+        if users:
+            passwords = directory / "passwords"
+            for user, password in users.items():
+                create = [] if passwords.exists() else ["-c"]
+                subprocess.run(
+                    ["mosquitto_passwd", "-b", *create, str(passwords), user, password],
+                    check=True,
+                    capture_output=True,
+                    timeout=30,
+                )
+            lines.append(f"password_file {passwords}")
         if certificates is not None:
             lines += [
                 f"cafile {certificates.ca}",
@@ -144,9 +160,17 @@ class Broker:
 class Recorder:
     """A plain paho client that records every message of its subscriptions."""
 
-    def __init__(self, port: int, topics: list[str], tls: Certificates | None = None) -> None:
+    def __init__(
+        self,
+        port: int,
+        topics: list[str],
+        tls: Certificates | None = None,
+        credentials: tuple[str, str] | None = None,
+    ) -> None:
         self.messages: list[paho.MQTTMessage] = []
         self._client = paho.Client(callback_api_version=CallbackAPIVersion.VERSION2)
+        if credentials is not None:
+            self._client.username_pw_set(*credentials)
         if tls is not None:
             self._client.tls_set(
                 ca_certs=str(tls.ca), certfile=str(tls.client_cert), keyfile=str(tls.client_key)

@@ -335,3 +335,33 @@ def test_zones_no_lwt_no_semantic_and_home_assistant_birth(
     finally:
         server.stop()
         live.close()
+
+
+def test_username_and_password_from_the_environment(server_binary: Path, tmp_path: Path) -> None:
+    broker = Broker(tmp_path, users={"sensor": "s3cret"})
+    broker.start()
+    try:
+        live = Recorder(broker.port, ["homeassistant/#"], credentials=("sensor", "s3cret"))
+        try:
+            good = mqtt_server(
+                server_binary, broker, tmp_path / "a", "--mqtt-username", "sensor",
+                "--mqtt-password-env", "WDP_TEST_MQTT_PASSWORD",
+            )  # fmt: skip
+            good.env["WDP_TEST_MQTT_PASSWORD"] = "s3cret"
+            with good:
+                wait_until(lambda: len(configs(live)) == 15, 20, "discovery with a password")
+            # The default variable, MQTT_PASSWORD, holds a wrong password: refused.
+            bad = mqtt_server(server_binary, broker, tmp_path / "b", "--mqtt-username", "sensor")
+            bad.env["MQTT_PASSWORD"] = "wrong"
+            bad.start()
+            try:
+                time.sleep(2)
+                _, stderr = stop_and_read_stderr(bad, signal.SIGTERM)
+            finally:
+                bad.stop()
+            assert "MQTT connection failed" in stderr
+            assert "s3cret" not in stderr
+        finally:
+            live.close()
+    finally:
+        broker.stop()
