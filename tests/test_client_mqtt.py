@@ -253,3 +253,37 @@ def test_mutual_tls(tls_broker: tuple[Broker, Certificates]) -> None:
         without_cert.connect(timeout=5)
     with pytest.raises(ValueError, match="together"):
         TlsOptions(ca_file=certs.ca, client_cert=certs.client_cert)
+
+
+def test_availability_combines_the_server_topic_and_the_entity_topic(
+    broker: Broker, publisher: Recorder
+) -> None:
+    base = f"homeassistant/binary_sensor/{DEVICE}/presence"
+    changes: list[AvailabilityChange] = []
+    with RuViewMqttClient("127.0.0.1", broker.port) as client:
+        client.subscribe_node(NODE, on_availability=changes.append)
+        publisher.publish(*presence_config(), retain=True)
+        wait_until(lambda: client.entities, 10, "discovery")
+        presence = next(iter(client.entities.values()))
+        assert client.wait_subscribed(10)
+        assert client.is_available(presence) is None
+        publisher.publish(f"{base}/availability", "online", retain=True)
+        wait_until(lambda: changes, 10, "the entity topic")
+        assert client.is_available(presence) is None, "mode all: the server topic is unknown"
+        publisher.publish(SERVER_AVAILABILITY, "online", retain=True)
+        wait_until(lambda: client.is_available(presence), 10, "both online")
+        publisher.publish(SERVER_AVAILABILITY, "offline", retain=True)
+        wait_until(lambda: client.is_available(presence) is False, 10, "server offline")
+
+        # RuView's single-topic form does not list the server topic; its offline still counts.
+        heart_topic, heart_payload = heart_config()
+        publisher.publish(heart_topic, heart_payload, retain=True)
+        wait_until(lambda: len(client.entities) == 2, 10, "the heart-rate config")
+        heart = client.entities[heart_topic]
+        assert client.wait_subscribed(10)
+        count = len(changes)
+        publisher.publish(f"homeassistant/sensor/{DEVICE}/heart_rate/availability", "online")
+        wait_until(lambda: len(changes) > count, 10, "the heart-rate availability")
+        assert client.is_available(heart) is False
+        publisher.publish(SERVER_AVAILABILITY, "online", retain=True)
+        wait_until(lambda: client.is_available(heart), 10, "heart rate online")

@@ -149,6 +149,7 @@ class RuViewMqttClient:
         self._entities: dict[str, DiscoveredEntity] = {}
         self._by_state_topic: dict[str, list[DiscoveredEntity]] = {}
         self._by_availability_topic: dict[str, list[DiscoveredEntity]] = {}
+        self._availability: dict[str, bool] = {}
         self._listeners: list[Callable[[ClientEvent], None]] = []
         self._connected = threading.Event()
         self._connect_failure: str | None = None
@@ -241,6 +242,32 @@ class RuViewMqttClient:
         """Every entity discovered so far, by config topic (removed ones excluded)."""
         with self._lock:
             return dict(self._entities)
+
+    def is_available(self, entity: DiscoveredEntity) -> bool | None:
+        """Whether ``entity`` is available from the availability messages seen so far
+        (``None`` before any). A server topic ``ruview/<client_id>/availability`` that says
+        ``offline`` makes every entity of that server unavailable, whichever form its
+        discovery uses; otherwise ``availability_mode`` combines the entity's topics."""
+        with self._lock:
+            seen = dict(self._availability)
+        for topic, online in seen.items():
+            levels = topic.split("/")
+            if len(levels) == 3 and levels[0] == "ruview" and not online:
+                client_id = levels[1]
+                if entity.node_key == client_id or entity.node_key.startswith(f"{client_id}-node"):
+                    return False
+        own = {a.topic for a in entity.availability}
+        # `seen` is ordered by arrival, so the last match is the latest message.
+        states = [online for topic, online in seen.items() if topic in own]
+        if not states:
+            return None
+        if entity.availability_mode == "all":
+            if False in states:
+                return False
+            return True if len(states) == len(own) else None
+        if entity.availability_mode == "any":
+            return any(states)
+        return states[-1]
 
     def add_listener(self, callback: Callable[[ClientEvent], None]) -> None:
         """Calls ``callback`` with every event of every subscription."""
@@ -457,6 +484,9 @@ class RuViewMqttClient:
             by_availability = list(self._by_availability_topic.get(topic, []))
         if server_topic or by_availability:
             online = parse_availability(payload)
+            with self._lock:
+                self._availability.pop(topic, None)
+                self._availability[topic] = online
             if server_topic:
                 events.append(AvailabilityChange(topic, online))
             events += [AvailabilityChange(topic, online, e) for e in by_availability]

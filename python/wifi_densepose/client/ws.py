@@ -200,8 +200,9 @@ class SensingClient:
                     f"cannot connect to {self.url} after {attempt} attempts: {last_error}"
                 ) from last_error
             delay = self.backoff_delay(attempt - 1)
-            _log.info("connecting to %s failed (%s); retrying in %.2f s",
-                      self.url, last_error, delay)
+            _log.info(
+                "connecting to %s failed (%s); retrying in %.2f s", self.url, last_error, delay
+            )
             await asyncio.sleep(delay)
 
     async def recv(self) -> Message:
