@@ -4,13 +4,15 @@
    every datagram, checked against ``/health`` (``datagrams`` and the parsed ``raw_csi``
    count). Each rate runs for ``--ingest-seconds`` on a fresh server.
 2. Latency: packet-to-WebSocket latency with 1, 10 and 100 clients while raw CSI arrives at
-   1,000 packets/s. Each packet carries its index in the amplitudes of bins 0 and 1, which
-   the server echoes in ``nodes[].amplitude``; clients in worker processes time the first
-   arrival of every index on ``CLOCK_MONOTONIC`` (shared by all processes). The clients are
-   minimal WebSocket readers that do not decode the JSON, so the Python side adds little.
+   1,000 packets/s, measured by the Rust probe ``examples/ws_latency_probe.rs`` (sender and
+   clients in one process on one clock; every client reads every message, up to 10 of them
+   time it). A Python client fleet would measure Python, not the server: 100 clients at
+   1,000 messages/s are 100,000 messages/s to decode.
 
-Usage: ``python benchmarks/bench_server.py`` (builds ``--release`` unless ``WDP_SERVER_BIN``
-is set). Prints a table; nothing here is a pass/fail test.
+The server's CPU use (user + system, share of one core) is printed next to the latency.
+Usage: ``python benchmarks/bench_server.py`` (builds the release server and probe unless
+``WDP_SERVER_BIN`` and ``WDP_PROBE_BIN`` are set). Prints tables; nothing here is a
+pass/fail test, and figures depend on what else the machine is running.
 """
 
 from __future__ import annotations
@@ -21,7 +23,6 @@ import http.client
 import json
 import multiprocessing as mp
 import os
-import re
 import socket
 import struct
 import subprocess
@@ -34,16 +35,20 @@ from typing import Any
 REPO = Path(__file__).resolve().parent.parent
 BINARY_NAME = "wifi-densepose-sensing-server"
 BINS = 64
-MARKER = re.compile(rb'"amplitude":\[(\d+)(?:\.0)?,(\d+)(?:\.0)?,')
 
 
-def release_binary() -> Path:
-    override = os.environ.get("WDP_SERVER_BIN")
-    if override:
-        return Path(override)
-    subprocess.run(["cargo", "build", "-q", "--release", "-p", BINARY_NAME], cwd=REPO,
-                   check=True, timeout=3600)
-    return REPO / "target" / "release" / BINARY_NAME
+def release_binaries() -> tuple[Path, Path]:
+    """The release server and latency probe (``WDP_SERVER_BIN`` / ``WDP_PROBE_BIN``, or
+    built here)."""
+    server = os.environ.get("WDP_SERVER_BIN")
+    probe = os.environ.get("WDP_PROBE_BIN")
+    if server and probe:
+        return Path(server), Path(probe)
+    subprocess.run(["cargo", "build", "-q", "--release", "-p", BINARY_NAME, "--bins",
+                    "--example", "ws_latency_probe"], cwd=REPO, check=True, timeout=3600)
+    release = REPO / "target" / "release"
+    return (Path(server) if server else release / BINARY_NAME,
+            Path(probe) if probe else release / "examples" / "ws_latency_probe")
 
 
 def free_port(kind: int = socket.SOCK_STREAM) -> int:
@@ -75,12 +80,18 @@ class Server:
         raise RuntimeError("server did not start")
 
     def health(self) -> dict[str, Any]:
+        """``GET /health`` as a dict."""
         connection = http.client.HTTPConnection("127.0.0.1", self.http, timeout=5)
         try:
             connection.request("GET", "/health")
             return dict(json.loads(connection.getresponse().read()))
         finally:
             connection.close()
+
+    def cpu_seconds(self) -> float:
+        """User + system CPU time of the server process so far (Linux /proc)."""
+        fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
     def stop(self) -> None:
         self.process.terminate()
@@ -92,8 +103,8 @@ class Server:
 
 
 def raw_csi(node_id: int, sequence: int, marker: int) -> bytes:
-    """A 64-bin frame whose bins 0 and 1 have amplitudes marker % 100 and marker // 100 % 100
-    (I = value, Q = 0); the other bins carry a fixed pattern."""
+    """A 64-bin frame (wire.md 1.3) whose bins 0 and 1 have amplitudes marker % 100 and
+    marker // 100 % 100 (I = value, Q = 0); the other bins carry a fixed pattern."""
     iq = bytearray()
     for k in range(BINS):
         if k == 0:
@@ -180,35 +191,6 @@ def ws_connect(port: int) -> socket.socket:
     return sock
 
 
-class FrameReader:
-    def __init__(self) -> None:
-        self.buffer = bytearray()
-
-    def feed(self, data: bytes) -> list[bytes]:
-        self.buffer += data
-        payloads = []
-        while len(self.buffer) >= 2:
-            opcode = self.buffer[0] & 0x0F
-            length = self.buffer[1] & 0x7F
-            offset = 2
-            if length == 126:
-                if len(self.buffer) < 4:
-                    break
-                length = struct.unpack_from(">H", self.buffer, 2)[0]
-                offset = 4
-            elif length == 127:
-                if len(self.buffer) < 10:
-                    break
-                length = struct.unpack_from(">Q", self.buffer, 2)[0]
-                offset = 10
-            if len(self.buffer) < offset + length:
-                break
-            if opcode == 0x1:
-                payloads.append(bytes(self.buffer[offset : offset + length]))
-            del self.buffer[: offset + length]
-        return payloads
-
-
 def _drain_client(port: int, seconds: float, ready: Any) -> None:
     import selectors
 
@@ -226,93 +208,26 @@ def _drain_client(port: int, seconds: float, ready: Any) -> None:
                 pass
 
 
-def _latency_worker(port: int, n_clients: int, seconds: float, ready: Any, out: Any) -> None:
-    """Reads ``n_clients`` connections; sends back {marker: [arrival_ns per connection]}."""
-    import selectors
-
-    selector = selectors.DefaultSelector()
-    readers: dict[int, tuple[FrameReader, dict[int, int]]] = {}
-    for _ in range(n_clients):
-        sock = ws_connect(port)
-        first_seen: dict[int, int] = {}
-        readers[sock.fileno()] = (FrameReader(), first_seen)
-        selector.register(sock, selectors.EVENT_READ)
-    ready.set()
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        for key, _ in selector.select(0.1):
-            sock = key.fileobj
-            assert isinstance(sock, socket.socket)
-            try:
-                data = sock.recv(1 << 20)
-            except BlockingIOError:
-                continue
-            now = time.monotonic_ns()
-            if not data:
-                selector.unregister(sock)
-                continue
-            frame_reader, first_seen = readers[sock.fileno()]
-            for payload in frame_reader.feed(data):
-                match = MARKER.search(payload)
-                if match:
-                    marker = int(match.group(1)) + 100 * int(match.group(2))
-                    first_seen.setdefault(marker, now)
-    out.put([seen for _, seen in readers.values()])
-
-
-def latency_run(binary: Path, n_clients: int, rate: int, seconds: float) -> dict[str, float]:
+def latency_run(
+    binary: Path, probe: Path, n_clients: int, rate: int, seconds: float
+) -> dict[str, float]:
+    """Runs the Rust probe (``examples/ws_latency_probe.rs``) against a fresh server."""
     server = Server(binary, ["--source", "esp32"])
-    workers: list[mp.Process] = []
     try:
-        per_worker = [n_clients // 2 + n_clients % 2, n_clients // 2] if n_clients > 1 else [1]
-        queue: Any = mp.Queue()
-        events = []
-        for count in per_worker:
-            ready = mp.Event()
-            worker = mp.Process(target=_latency_worker,
-                                args=(server.ws, count, seconds + 4, ready, queue))
-            worker.start()
-            workers.append(worker)
-            events.append(ready)
-        for ready in events:
-            if not ready.wait(30):
-                raise RuntimeError("clients did not connect")
-        total = int(rate * seconds)
-        # Markers 0..9999 fit in bins 0 and 1; one node, so nodes[0] is the latest frame.
-        datagrams = [raw_csi(1, i, i % 10000) for i in range(total)]
-        sent_ns = [0] * total
-        address = ("127.0.0.1", server.udp)
-        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as udp:
-            start = time.monotonic_ns()
-            interval_ns = int(1e9 / rate)
-            for i, datagram in enumerate(datagrams):
-                due = start + i * interval_ns
-                while time.monotonic_ns() < due:
-                    pass
-                sent_ns[i] = time.monotonic_ns()
-                udp.sendto(datagram, address)
-        results = [queue.get(timeout=seconds + 30) for _ in workers]
-        latencies_ms: list[float] = []
-        expected = 0
-        for per_client in results:
-            for first_seen in per_client:
-                expected += total
-                for marker, arrival in first_seen.items():
-                    if marker < total:
-                        latencies_ms.append((arrival - sent_ns[marker]) / 1e6)
-        latencies_ms.sort()
-        def pct(p: float) -> float:
-            return latencies_ms[min(len(latencies_ms) - 1, int(p * len(latencies_ms)))]
-        return {
-            "p50": pct(0.50), "p99": pct(0.99), "max": latencies_ms[-1],
-            "delivered": len(latencies_ms) / expected,
-        }
+        cpu_before = server.cpu_seconds()
+        started = time.monotonic()
+        result = subprocess.run(
+            [str(probe), "--ws-port", str(server.ws), "--udp-port", str(server.udp),
+             "--clients", str(n_clients), "--probes", str(min(n_clients, 10)),
+             "--rate", str(rate), "--seconds", str(seconds)],
+            capture_output=True, text=True, timeout=seconds + 120, check=True,
+        )
+        server_cpu = (server.cpu_seconds() - cpu_before) / (time.monotonic() - started)
+        figures = dict(json.loads(result.stdout))
+        figures["server_cpu"] = server_cpu
+        return figures
     finally:
         server.stop()
-        for worker in workers:
-            worker.join(timeout=10)
-            if worker.is_alive():
-                worker.terminate()
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -324,8 +239,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--latency-rate", type=int, default=1000)
     parser.add_argument("--latency-seconds", type=float, default=5.0)
     args = parser.parse_args(argv)
-    binary = release_binary()
-    print(f"binary: {binary}")
+    binary, probe = release_binaries()
+    print(f"server: {binary}\nprobe: {probe}")
     print("\ningest (raw CSI, 64 bins, 2 nodes)")
     print(f"{'target/s':>10} {'sent/s':>10} {'received':>10} {'client':>7} lossless")
     best: dict[bool, int] = {False: 0, True: 0}
@@ -341,11 +256,12 @@ def main(argv: Sequence[str] | None = None) -> int:
           "WebSocket client")
     print(f"\npacket-to-WebSocket latency at {args.latency_rate} packets/s "
           f"({args.latency_seconds} s)")
-    print(f"{'clients':>8} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8} {'delivered':>10}")
+    print(f"{'clients':>8} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8} {'delivered':>10} "
+          f"{'server CPU':>10}  (timed on up to 10 of the clients)")
     for n_clients in args.clients:
-        r = latency_run(binary, n_clients, args.latency_rate, args.latency_seconds)
+        r = latency_run(binary, probe, n_clients, args.latency_rate, args.latency_seconds)
         print(f"{n_clients:>8} {r['p50']:>8.3f} {r['p99']:>8.3f} {r['max']:>8.2f} "
-              f"{r['delivered']:>10.4f}")
+              f"{r['delivered']:>10.4f} {r['server_cpu']:>9.0%}")
     return 0
 
 

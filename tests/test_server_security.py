@@ -105,3 +105,39 @@ def test_bad_startup_exit_codes(server_binary: Path, args: list[str], code: int)
 
     result = subprocess.run([str(server_binary), *args], capture_output=True, timeout=20)
     assert result.returncode == code, result.stderr
+
+
+def _post(port: int, path: str, headers: dict[str, str]) -> tuple[int, str]:
+    import http.client
+
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+    try:
+        connection.request("POST", path, headers=headers)
+        response = connection.getresponse()
+        return response.status, response.read().decode()
+    finally:
+        connection.close()
+
+
+def test_websocket_tickets(server_binary: Path) -> None:
+    import json
+
+    env = {"RUVIEW_API_TOKEN": TOKEN}
+    with ServerProcess(server_binary, ["--source", "simulate"], env=env) as server:
+        port = server.ports.http
+        assert _post(port, "/api/v1/ws-ticket", {})[0] == 401
+        status, body = _post(port, "/api/v1/ws-ticket", {"Authorization": f"Bearer {TOKEN}"})
+        assert status == 200
+        ticket = json.loads(body)["ticket"]
+        assert len(ticket) >= 32  # at least 128 random bits, hex
+        # One upgrade, on either listener, without the header; a second use is refused.
+        assert upgrade_status(server.ports.ws, f"/ws/sensing?ticket={ticket}", {}) == 101
+        assert upgrade_status(port, f"/ws/sensing?ticket={ticket}", {}) == 401
+        assert upgrade_status(port, "/ws/sensing?ticket=0123456789abcdef", {}) == 401
+        # Tickets do not open REST routes.
+        _, body = _post(port, "/api/v1/ws-ticket", {"Authorization": f"Bearer {TOKEN}"})
+        ticket = json.loads(body)["ticket"]
+        assert http_get(port, f"/api/v1/nodes?ticket={ticket}")[0] == 401
+    with ServerProcess(server_binary, ["--source", "simulate"]) as server:
+        # Without a token there are no tickets: 404 means "no ticket needed".
+        assert _post(server.ports.http, "/api/v1/ws-ticket", {})[0] == 404

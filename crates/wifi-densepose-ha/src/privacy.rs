@@ -13,8 +13,10 @@ const BIOMETRIC_KEYS: [&str; 7] = [
     "br_bpm",
 ];
 
-/// Keys removed from every `features` object (top level and `node_features[]`).
+/// Keys removed from every `features` object (top level and `node_features[]`) and from
+/// `pose_data`'s `metadata`, which repeats the breathing band power.
 const BIOMETRIC_FEATURE_KEYS: [&str; 2] = ["breathing_band_power", "dominant_freq_hz"];
+const FEATURE_OBJECTS: [&str; 2] = ["features", "metadata"];
 
 /// WebSocket message types that survive privacy mode.
 const ALLOWED_TYPES: [&str; 5] =
@@ -37,9 +39,11 @@ pub fn strip_biometrics(message: &mut Value) {
                     node.remove("amplitude");
                 }
             }
-            if let Some(Value::Object(features)) = map.get_mut("features") {
-                for key in BIOMETRIC_FEATURE_KEYS {
-                    features.remove(key);
+            for name in FEATURE_OBJECTS {
+                if let Some(Value::Object(features)) = map.get_mut(name) {
+                    for key in BIOMETRIC_FEATURE_KEYS {
+                        features.remove(key);
+                    }
                 }
             }
             for value in map.values_mut() {
@@ -84,6 +88,18 @@ mod tests {
         assert_eq!(
             v,
             json!({"type":"edge_fused_vitals","node_id":1,"n_persons":1,"mmwave":{"targets":1}})
+        );
+    }
+
+    #[test]
+    fn pose_data_metadata_loses_the_breathing_band_power() {
+        let mut p = json!({"type":"pose_data","payload":{"pose":{"persons":[{"id":1,"keypoints":[]}]},
+            "metadata":{"tick":1,"breathing_band_power":0.8,"motion_band_power":1.2}}});
+        strip_biometrics(&mut p);
+        assert_eq!(
+            p,
+            json!({"type":"pose_data","payload":{"pose":{"persons":[{"id":1}]},
+                "metadata":{"tick":1,"motion_band_power":1.2}}})
         );
     }
 

@@ -200,14 +200,20 @@ fn spectral_summary(series: &Ring<f64>, sample_rate_hz: f64) -> Spectral {
         change_points,
         ..Spectral::default()
     };
+    // Twiddles of the n-point DFT, indexed by (k·i) mod n: one trig pair per sample.
+    let twiddles: Vec<(f64, f64)> = (0..n)
+        .map(|j| {
+            let angle = 2.0 * PI * j as f64 / n as f64;
+            (angle.cos(), angle.sin())
+        })
+        .collect();
     let mut peak = 0.0;
     for k in 1..=n / 2 {
-        let omega = 2.0 * PI * k as f64 / n as f64;
         let (mut re, mut im) = (0.0, 0.0);
         for (i, x) in centred.iter().enumerate() {
-            let angle = omega * i as f64;
-            re += x * angle.cos();
-            im -= x * angle.sin();
+            let (cos, sin) = twiddles.get((k * i) % n).copied().unwrap_or((1.0, 0.0));
+            re += x * cos;
+            im -= x * sin;
         }
         let power = (re * re + im * im) / (n * n) as f64;
         let freq = k as f64 * sample_rate_hz / n as f64;

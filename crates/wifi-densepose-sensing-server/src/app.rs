@@ -6,13 +6,14 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
+use axum::extract::ws::Utf8Bytes;
 use tokio::sync::{broadcast, watch};
 use wifi_densepose_ha::privacy;
 use wifi_densepose_wire::{parse_packet, PacketError};
 
 use crate::cli::Config;
 use crate::engine::{Engine, Origin};
-use crate::messages::Outgoing;
+use crate::messages::{pose_data_json, Outgoing};
 use crate::security::Security;
 
 /// Messages a WebSocket client may fall behind before it skips (wire.md 3.2).
@@ -104,7 +105,7 @@ pub fn wall_clock() -> f64 {
 #[cfg_attr(not(feature = "mqtt"), allow(dead_code))]
 pub struct Fresh {
     pub node_id: u8,
-    pub json: Arc<str>,
+    pub json: Utf8Bytes,
 }
 
 #[derive(Debug)]
@@ -112,7 +113,11 @@ pub struct AppState {
     pub config: Config,
     pub security: Arc<Security>,
     engine: Mutex<Engine>,
-    hub: broadcast::Sender<Arc<str>>,
+    /// JSON text shared by every client: cloning `Utf8Bytes` is a reference count.
+    hub: broadcast::Sender<Utf8Bytes>,
+    /// `pose_data` for `/api/v1/stream/pose`, built once per `sensing_update`.
+    pose_hub: broadcast::Sender<Utf8Bytes>,
+    /// Newly built messages with their node, for the MQTT publisher.
     fresh: broadcast::Sender<Fresh>,
     pub udp: Option<UdpStats>,
     clients: AtomicUsize,
@@ -134,6 +139,7 @@ impl AppState {
         );
         let udp = config.mode.binds_udp().then(UdpStats::default);
         let (hub, _) = broadcast::channel(CLIENT_QUEUE);
+        let (pose_hub, _) = broadcast::channel(CLIENT_QUEUE);
         let (fresh, _) = broadcast::channel(CLIENT_QUEUE);
         let (shutdown, _) = watch::channel(false);
         AppState {
@@ -141,6 +147,7 @@ impl AppState {
             security,
             engine: Mutex::new(engine),
             hub,
+            pose_hub,
             fresh,
             udp,
             clients: AtomicUsize::new(0),
@@ -153,12 +160,17 @@ impl AppState {
     }
 
     /// A receiver of every outgoing message as JSON text.
-    pub fn subscribe(&self) -> broadcast::Receiver<Arc<str>> {
+    pub fn subscribe(&self) -> broadcast::Receiver<Utf8Bytes> {
         self.hub.subscribe()
     }
 
+    /// A receiver of `pose_data` messages as JSON text.
+    pub fn subscribe_pose(&self) -> broadcast::Receiver<Utf8Bytes> {
+        self.pose_hub.subscribe()
+    }
+
     pub fn has_listeners(&self) -> bool {
-        self.hub.receiver_count() > 0
+        self.hub.receiver_count() > 0 || self.pose_hub.receiver_count() > 0
     }
 
     /// A receiver of every newly built message (no re-broadcasts) with its node.
@@ -183,10 +195,22 @@ impl AppState {
             return;
         }
         for message in messages {
-            let Some(text) = self.render(&message) else {
+            if let Outgoing::Sensing(update) = &message {
+                if self.pose_hub.receiver_count() > 0 {
+                    let pose = pose_data_json(update);
+                    let pose = if self.config.privacy_mode {
+                        serde_json::from_str(&pose).map_or(pose, |v| self.private(v).to_string())
+                    } else {
+                        pose
+                    };
+                    let _ = self.pose_hub.send(Utf8Bytes::from(pose));
+                }
+            }
+            let wanted = self.hub.receiver_count() > 0 || fresh_to.is_some();
+            let Some(text) = wanted.then(|| self.render(&message)).flatten() else {
                 continue;
             };
-            let json: Arc<str> = Arc::from(text);
+            let json = Utf8Bytes::from(text);
             // Send errors only mean the last receiver left meanwhile.
             if let Some(node_id) = fresh_to {
                 let _ = self.fresh.send(Fresh {
@@ -194,7 +218,9 @@ impl AppState {
                     json: json.clone(),
                 });
             }
-            let _ = self.hub.send(json);
+            if self.hub.receiver_count() > 0 {
+                let _ = self.hub.send(json);
+            }
         }
     }
 

@@ -14,7 +14,7 @@ use wifi_densepose_wire::{
 };
 
 use crate::cli::{NodePositions, SourceMode};
-use crate::field::{signal_field, Blob};
+use crate::field::{Blob, FieldCache};
 use crate::messages::{
     consistent_person_count, nonzero_rate, Classification, EdgeVitals, Features, FusedVitals,
     MmwaveReading, Outgoing, SensingUpdate, VitalSigns, WasmEvent, WasmEventEntry,
@@ -81,6 +81,7 @@ pub struct Engine {
     esp32_active: bool,
     last_sensing_data: Option<Instant>,
     counts: PacketCounts,
+    field_cache: FieldCache,
 }
 
 /// Unix seconds rounded to milliseconds.
@@ -102,6 +103,7 @@ impl Engine {
             esp32_active: matches!(mode, SourceMode::Esp32 | SourceMode::Replay),
             last_sensing_data: None,
             counts: PacketCounts::default(),
+            field_cache: FieldCache::default(),
         }
     }
 
@@ -277,7 +279,12 @@ impl Engine {
 
     fn build_update(&mut self, trigger: u8, now: Instant, wall: f64) -> Outgoing {
         self.tick += 1;
-        let nodes: Vec<&NodeTracker> = self.visible_nodes(now).collect();
+        // Borrow the node table alone, so the grid cache can be updated meanwhile.
+        let nodes: Vec<&NodeTracker> = self
+            .nodes
+            .values()
+            .filter(|n| n.age(now) < HIDDEN_AFTER)
+            .collect();
         let trigger_node = self.nodes.get(&trigger);
         let (features, classification) = trigger_node
             .map(|n| (n.features(), n.classification()))
@@ -290,6 +297,7 @@ impl Engine {
                 intensity: n.intensity(),
             })
             .collect();
+        let signal_field = self.field_cache.field(&blobs);
         let update = SensingUpdate {
             kind: "sensing_update",
             timestamp: round_ms(wall),
@@ -298,7 +306,7 @@ impl Engine {
             nodes: nodes.iter().map(|n| n.entry(now)).collect(),
             features,
             classification,
-            signal_field: signal_field(&blobs),
+            signal_field,
             vital_signs: self.vitals_node(now).and_then(NodeTracker::vital_signs),
             estimated_persons: (estimated_persons > 0).then_some(estimated_persons),
             node_features: (self.esp32_active && !nodes.is_empty())

@@ -17,6 +17,28 @@ pub struct Blob {
     pub intensity: f64,
 }
 
+/// The last grid and the blobs it was built from: intensities take a few discrete levels,
+/// so consecutive updates usually reuse the grid instead of 400 exponentials per node.
+#[derive(Debug, Default)]
+pub struct FieldCache {
+    blobs: Vec<Blob>,
+    field: Option<SignalField>,
+}
+
+impl FieldCache {
+    pub fn field(&mut self, blobs: &[Blob]) -> SignalField {
+        match &self.field {
+            Some(field) if self.blobs == blobs => field.clone(),
+            _ => {
+                let field = signal_field(blobs);
+                self.blobs = blobs.to_vec();
+                self.field = Some(field.clone());
+                field
+            }
+        }
+    }
+}
+
 pub fn signal_field(blobs: &[Blob]) -> SignalField {
     let cell = FLOOR_M / GRID_SIDE as f64;
     let two_sigma_sq = 2.0 * BLOB_SIGMA_M * BLOB_SIGMA_M;
@@ -45,6 +67,23 @@ pub fn signal_field(blobs: &[Blob]) -> SignalField {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn cache_rebuilds_only_when_blobs_change() {
+        let mut cache = FieldCache::default();
+        let a = [Blob {
+            position: [1.0, 0.0, 1.0],
+            intensity: 0.35,
+        }];
+        let b = [Blob {
+            position: [1.0, 0.0, 1.0],
+            intensity: 0.7,
+        }];
+        assert_eq!(cache.field(&a), signal_field(&a));
+        assert_eq!(cache.field(&a), signal_field(&a));
+        assert_eq!(cache.field(&b), signal_field(&b));
+        assert_ne!(signal_field(&a), signal_field(&b));
+    }
 
     #[test]
     fn empty_room_is_all_zero() {

@@ -16,6 +16,7 @@ mod rest;
 mod ring;
 mod security;
 mod server;
+mod tickets;
 mod udp;
 mod vitals;
 mod ws;

@@ -241,6 +241,43 @@ impl Outgoing {
     }
 }
 
+/// `pose_data` of `/api/v1/stream/pose` for one update (wire.md 3.9). No pose model is
+/// loaded, so `persons` is empty and the pose is signal-derived.
+pub fn pose_data_json(update: &SensingUpdate) -> String {
+    let c = update.classification;
+    serde_json::json!({
+        "type": "pose_data",
+        "zone_id": "zone_1",
+        "timestamp": update.timestamp,
+        "payload": {
+            "pose": {"persons": []},
+            "confidence": if c.presence { c.confidence } else { 0.0 },
+            "activity": c.motion_level.as_str(),
+            "pose_source": "signal_derived",
+            "metadata": {
+                "frame_id": format!("frame_{}", update.tick),
+                "processing_time_ms": 0,
+                "source": update.source,
+                "tick": update.tick,
+                "signal_strength": update.features.mean_rssi,
+                "motion_band_power": update.features.motion_band_power,
+                "breathing_band_power": update.features.breathing_band_power,
+                "estimated_persons": update.estimated_persons.unwrap_or(0),
+            },
+        },
+    })
+    .to_string()
+}
+
+/// `connection_established` sent first on `/api/v1/stream/pose`.
+pub fn connection_established_json() -> String {
+    serde_json::json!({
+        "type": "connection_established",
+        "payload": {"status": "connected", "backend": "rust"},
+    })
+    .to_string()
+}
+
 /// The person-count consistency rule of 3.4: `(n_persons, person_count_valid)`.
 pub fn consistent_person_count(presence: bool, n_persons: u8) -> (u8, bool) {
     if n_persons > 4 || (!presence && n_persons != 0) {
@@ -312,6 +349,49 @@ mod tests {
         assert_eq!(consistent_person_count(true, 5), (0, false));
         assert_eq!(nonzero_rate(0.0), None);
         assert_eq!(nonzero_rate(22.42), Some(22.42));
+    }
+
+    #[test]
+    fn pose_data_follows_the_update() {
+        let update = SensingUpdate {
+            kind: "sensing_update",
+            timestamp: 1_775_182_187.352,
+            source: "esp32".to_string(),
+            tick: 812,
+            nodes: Vec::new(),
+            features: Features {
+                mean_rssi: -52.0,
+                motion_band_power: 1.2,
+                breathing_band_power: 0.8,
+                ..Features::default()
+            },
+            classification: Classification::new(MotionLevel::PresentStill, 0.62),
+            signal_field: SignalField {
+                grid_size: [20, 1, 20],
+                values: Vec::new(),
+            },
+            vital_signs: None,
+            estimated_persons: Some(1),
+            node_features: None,
+        };
+        let value: Value = serde_json::from_str(&pose_data_json(&update)).unwrap();
+        assert_eq!(
+            value,
+            json!({"type":"pose_data","zone_id":"zone_1","timestamp":1775182187.352,
+                   "payload":{"pose":{"persons":[]},"confidence":0.62,"activity":"present_still",
+                     "pose_source":"signal_derived",
+                     "metadata":{"frame_id":"frame_812","processing_time_ms":0,"source":"esp32","tick":812,
+                       "signal_strength":-52.0,"motion_band_power":1.2,"breathing_band_power":0.8,
+                       "estimated_persons":1}}})
+        );
+        let absent = SensingUpdate {
+            classification: Classification::new(MotionLevel::Absent, 0.9),
+            ..update
+        };
+        let value: Value = serde_json::from_str(&pose_data_json(&absent)).unwrap();
+        assert_eq!(value["payload"]["confidence"], 0.0);
+        let established: Value = serde_json::from_str(&connection_established_json()).unwrap();
+        assert_eq!(established["payload"]["status"], "connected");
     }
 
     #[test]

@@ -7,7 +7,7 @@ use axum::extract::State;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::middleware;
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde_json::{json, Map, Value};
 
@@ -20,7 +20,7 @@ use crate::ws;
 /// Updates built within this period make `/health` report `"live"`.
 const LIVE_WITHIN: Duration = Duration::from_secs(5);
 
-/// The HTTP listener: REST, `/ws/sensing`.
+/// The HTTP listener: REST, `/ws/sensing`, `/api/v1/stream/pose`.
 pub fn http_router(state: Arc<AppState>) -> Router {
     Router::new()
         .route("/", get(root))
@@ -32,6 +32,8 @@ pub fn http_router(state: Arc<AppState>) -> Router {
         .route("/api/v1/vital-signs", get(vital_signs))
         .route("/api/v1/edge-vitals", get(edge_vitals))
         .route("/ws/sensing", get(ws::sensing))
+        .route("/api/v1/stream/pose", get(ws::pose))
+        .route("/api/v1/ws-ticket", post(ws_ticket))
         .fallback(not_found)
         .layer(middleware::from_fn_with_state(
             state.security.clone(),
@@ -222,5 +224,20 @@ async fn edge_vitals(State(state): State<Arc<AppState>>) -> Json<Value> {
         None => Json(
             json!({"status": "no_data", "edge_vitals": null, "message": "No edge vitals received yet."}),
         ),
+    }
+}
+
+/// `POST /api/v1/ws-ticket` (wire.md 5.3); 404 when no token is configured.
+async fn ws_ticket(State(state): State<Arc<AppState>>) -> Response {
+    if !state.security.token_required() {
+        return not_found().await;
+    }
+    match state.security.tickets.issue(Instant::now()) {
+        Some(ticket) => Json(json!({"ticket": ticket})).into_response(),
+        None => (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            Json(json!({"success": false, "error": "no randomness available for a ticket"})),
+        )
+            .into_response(),
     }
 }

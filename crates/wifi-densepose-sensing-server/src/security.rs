@@ -2,6 +2,7 @@
 
 use std::net::IpAddr;
 use std::sync::Arc;
+use std::time::Instant;
 
 use axum::extract::{Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
@@ -9,6 +10,8 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use ipnet::IpNet;
 use subtle::ConstantTimeEq;
+
+use crate::tickets::{ticket_param, TicketBook};
 
 /// Exact body of a 401 (wire.md 5.2).
 pub const UNAUTHORIZED_BODY: &str =
@@ -93,6 +96,7 @@ impl IntoResponse for Rejection {
 pub struct Security {
     host_rules: Option<Vec<HostRule>>,
     token: Option<Vec<u8>>,
+    pub tickets: TicketBook,
 }
 
 impl Security {
@@ -126,7 +130,13 @@ impl Security {
             token: token
                 .filter(|t| !t.is_empty())
                 .map(|t| t.as_bytes().to_vec()),
+            tickets: TicketBook::default(),
         }
+    }
+
+    /// Whether a bearer token is configured (tickets exist only then).
+    pub fn token_required(&self) -> bool {
+        self.token.is_some()
     }
 
     /// Host check (400 missing, 421 not allowed).
@@ -178,6 +188,11 @@ fn is_protected(path: &str) -> bool {
     path.starts_with("/api/v1/") || path == "/api/v1" || path.starts_with("/ws/")
 }
 
+/// Protected WebSocket paths, where a ticket may replace the bearer header.
+fn is_websocket_path(path: &str) -> bool {
+    path.starts_with("/ws/") || path == "/api/v1/stream/pose"
+}
+
 /// Constant-time comparison: the work depends only on the expected token's length, and
 /// every byte is compared even after a mismatch.
 fn tokens_equal(expected: &[u8], provided: &[u8]) -> bool {
@@ -195,9 +210,21 @@ pub async fn guard(
     request: Request,
     next: Next,
 ) -> Response {
-    let checked = security
-        .check_host(request.headers())
-        .and_then(|()| security.check_token(request.uri().path(), request.headers()));
+    let path = request.uri().path();
+    let checked = security.check_host(request.headers()).and_then(|()| {
+        security
+            .check_token(path, request.headers())
+            .or_else(|rejection| {
+                // A ticket stands in for the header on WebSocket upgrades only (wire.md 5.3).
+                let ticket = is_websocket_path(path)
+                    .then(|| ticket_param(request.uri().query()))
+                    .flatten();
+                match ticket {
+                    Some(ticket) if security.tickets.redeem(ticket, Instant::now()) => Ok(()),
+                    _ => Err(rejection),
+                }
+            })
+    });
     if let Err(rejection) = checked {
         return rejection.into_response();
     }

@@ -4,6 +4,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use axum::serve::ListenerExt;
 use tokio::net::TcpListener;
 use tokio::task::JoinSet;
 
@@ -89,6 +90,12 @@ pub async fn run(config: Config) -> Result<(), StartError> {
         (ws_listener, rest::ws_router(state.clone())),
     ] {
         let shutdown = wait_for_shutdown(state.shutdown_signal());
+        // Without TCP_NODELAY, small WebSocket frames wait for delayed ACKs (tens of ms).
+        let listener = listener.tap_io(|stream| {
+            if let Err(error) = stream.set_nodelay(true) {
+                tracing::debug!(%error, "cannot set TCP_NODELAY");
+            }
+        });
         tasks.spawn(async move {
             if let Err(error) = axum::serve(listener, router)
                 .with_graceful_shutdown(shutdown)
@@ -153,7 +160,7 @@ async fn print_messages(state: Arc<AppState>) {
         match message {
             Ok(text) => {
                 let mut stdout = std::io::stdout().lock();
-                if writeln!(stdout, "{text}")
+                if writeln!(stdout, "{}", text.as_str())
                     .and_then(|()| stdout.flush())
                     .is_err()
                 {
