@@ -43,6 +43,11 @@ def test_privacy_mode_filters_websocket_and_rest(server_binary: Path, tmp_path: 
     args = ["--mock-frames", "--privacy-mode", "--data-dir", str(tmp_path)]
     with ServerProcess(server_binary, args) as server:
         messages = asyncio.run(websocket_messages(server.ws_url, 30))
+        pose_url = f"ws://127.0.0.1:{server.ports.http}/api/v1/stream/pose"
+        pose = asyncio.run(websocket_messages(pose_url, 10))
+        assert {m["type"] for m in pose} == {"connection_established", "pose_data"}
+        for m in pose:
+            assert not keys(m) & REMOVED, m
         assert {m["type"] for m in messages} <= {"sensing_update", "edge_vitals"}
         assert "sensing_update" in {m["type"] for m in messages}
         for m in messages:
