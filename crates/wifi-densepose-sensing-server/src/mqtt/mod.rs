@@ -13,8 +13,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use rumqttc::{
-    AsyncClient, ConnectionError, Event, EventLoop, LastWill, MqttOptions, Outgoing, Packet, QoS,
-    TlsConfiguration, Transport,
+    AsyncClient, Event, EventLoop, LastWill, MqttOptions, Outgoing, Packet, QoS, TlsConfiguration,
+    Transport,
 };
 use tokio::sync::broadcast::error::RecvError;
 use tokio::sync::mpsc;
@@ -285,14 +285,23 @@ async fn drive(
     }
 }
 
-/// The error with its sources, so TLS alerts (e.g. a missing client certificate) show.
-fn describe(error: &ConnectionError) -> String {
+/// The error with those of its sources its message does not already include, so TLS
+/// alerts show, plus a hint for the common mutual-TLS mistake.
+fn describe(error: &(dyn std::error::Error + 'static)) -> String {
     let mut text = error.to_string();
-    let mut source = std::error::Error::source(error);
+    let mut source = error.source();
     while let Some(s) = source {
-        text.push_str(": ");
-        text.push_str(&s.to_string());
+        let part = s.to_string();
+        if !text.contains(&part) {
+            text.push_str(": ");
+            text.push_str(&part);
+        }
         source = s.source();
+    }
+    if text.contains("CertificateRequired") {
+        text.push_str(
+            " (the broker requires a client certificate: --mqtt-client-cert and --mqtt-client-key)",
+        );
     }
     text
 }
@@ -300,6 +309,23 @@ fn describe(error: &ConnectionError) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("outer: {0}")]
+    struct Outer(#[source] Inner);
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("received fatal alert: CertificateRequired")]
+    struct Inner;
+
+    #[test]
+    fn errors_are_described_once_with_a_hint() {
+        assert_eq!(
+            describe(&Outer(Inner)),
+            "outer: received fatal alert: CertificateRequired (the broker requires a client \
+             certificate: --mqtt-client-cert and --mqtt-client-key)"
+        );
+    }
 
     #[test]
     fn client_id_is_generated_once_and_reused() {
