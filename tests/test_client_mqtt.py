@@ -251,6 +251,7 @@ def test_mutual_tls(tls_broker: tuple[Broker, Certificates]) -> None:
     without_cert = RuViewMqttClient("127.0.0.1", broker.port, tls=TlsOptions(ca_file=certs.ca))
     with pytest.raises(MqttConnectionError, match=rf"127\.0\.0\.1:{broker.port}"):
         without_cert.connect(timeout=5)
+    assert not without_cert.connected
     with pytest.raises(ValueError, match="together"):
         TlsOptions(ca_file=certs.ca, client_cert=certs.client_cert)
 
@@ -287,3 +288,17 @@ def test_availability_combines_the_server_topic_and_the_entity_topic(
         assert client.is_available(heart) is False
         publisher.publish(SERVER_AVAILABILITY, "online", retain=True)
         wait_until(lambda: client.is_available(heart), 10, "heart rate online")
+
+
+def test_credentials(tmp_path: Path) -> None:
+    broker = Broker(tmp_path, users={"reader": "pa55"})
+    broker.start()
+    try:
+        with RuViewMqttClient("127.0.0.1", broker.port, username="reader", password="pa55") as c:
+            assert c.connected
+        wrong = RuViewMqttClient("127.0.0.1", broker.port, username="reader", password="nope")
+        with pytest.raises(MqttConnectionError, match="refused"):
+            wrong.connect(timeout=5)
+        assert not wrong.connected
+    finally:
+        broker.stop()

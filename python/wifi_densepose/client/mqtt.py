@@ -152,6 +152,8 @@ class RuViewMqttClient:
         self._availability: dict[str, bool] = {}
         self._listeners: list[Callable[[ClientEvent], None]] = []
         self._connected = threading.Event()
+        # Set when the first handshake of connect() ends, well or badly.
+        self._handshake_done = threading.Event()
         self._connect_failure: str | None = None
         self._closing = False
         # SUBSCRIBE message ids awaiting their SUBACK, and SUBACKs that overtook the
@@ -188,13 +190,14 @@ class RuViewMqttClient:
         """Connects and starts the network thread; returns once the broker accepted
         (seconds of ``timeout``). Raises :class:`MqttConnectionError` otherwise."""
         self._connect_failure = None
+        self._handshake_done.clear()
         self._closing = False
         try:
             self._client.connect(self.host, self.port, keepalive=self._keepalive)
         except (OSError, ssl.SSLError) as e:
             raise MqttConnectionError(f"cannot connect to {self.host}:{self.port}: {e}") from e
         self._client.loop_start()
-        if not self._connected.wait(timeout) or self._connect_failure is not None:
+        if not self._handshake_done.wait(timeout) or not self._connected.is_set():
             reason = self._connect_failure or f"no CONNACK within {timeout} s"
             self._client.loop_stop()
             with contextlib.suppress(Exception):
@@ -414,13 +417,14 @@ class RuViewMqttClient:
     ) -> None:
         if reason_code.is_failure:
             self._connect_failure = f"broker refused the connection: {reason_code}"
-            self._connected.set()
+            self._handshake_done.set()
             return
         with self._lock:
             subscriptions = list(self._subscriptions.items())
         if subscriptions:
             self._track(client.subscribe(subscriptions))
         self._connected.set()
+        self._handshake_done.set()
         log.info("connected to %s:%d", self.host, self.port)
 
     def _on_subscribe(
@@ -447,8 +451,10 @@ class RuViewMqttClient:
         properties: Properties | None,
     ) -> None:
         if not self._connected.is_set():
-            self._connect_failure = f"connection closed during the handshake ({reason_code})"
-            self._connected.set()
+            # A refused CONNACK was already reported by _on_connect; keep its reason.
+            if not self._handshake_done.is_set():
+                self._connect_failure = f"connection closed during the handshake ({reason_code})"
+                self._handshake_done.set()
             return
         self._connected.clear()
         if self._closing:
