@@ -178,9 +178,10 @@ impl Publisher {
         }
         let ids: Vec<Option<u8>> = self.nodes.keys().copied().collect();
         for id in ids {
-            let silent = self.nodes[&id]
-                .snapshot
-                .as_ref()
+            let silent = self
+                .nodes
+                .get(&id)
+                .and_then(|n| n.snapshot.as_ref())
                 .is_some_and(|s| now_s - s.timestamp_s > FORGET_AFTER_S);
             if silent {
                 // Like the server's node table (3.8): a node back after a minute warms up again.
@@ -371,12 +372,13 @@ impl Publisher {
         if !self.connected {
             return;
         }
-        if !node.announced {
-            node.announced = true;
-            let node = &self.nodes[&id];
+        let first_sight = !std::mem::replace(&mut node.announced, true);
+        let Some(node) = self.nodes.get(&id) else {
+            return;
+        };
+        if first_sight {
             self.discovery(node, out);
         }
-        let node = &self.nodes[&id];
         let mut availability_changes = Vec::new();
         let mut states = Vec::new();
         for &entity in &node.entities {
