@@ -365,3 +365,39 @@ def test_username_and_password_from_the_environment(server_binary: Path, tmp_pat
             live.close()
     finally:
         broker.stop()
+
+
+def test_replayed_esp32_nodes_become_two_devices(
+    server_binary: Path, broker: Broker, tmp_path: Path
+) -> None:
+    excerpt = Path(__file__).resolve().parent / "data" / "esp32-excerpt.csi.jsonl"
+    live = Recorder(broker.port, ["#"])
+    args = ["--replay", str(excerpt), "--speed", "2", "--mqtt", "--mqtt-host", "127.0.0.1",
+            "--mqtt-port", str(broker.port), "--data-dir", str(tmp_path / "data"),
+            "--mqtt-client-id", "wdp-test", "--mqtt-publish-raw"]  # fmt: skip
+    server = ServerProcess(server_binary, args).start()
+    try:
+
+        def all_configs() -> list[DiscoveredEntity]:
+            return [
+                parse_discovery(m.topic, bytes(m.payload))
+                for m in list(live.messages)
+                if m.topic.endswith("/config") and m.payload
+            ]
+
+        wait_until(
+            lambda: {e.node_key for e in all_configs()} == {"wdp-test-node1", "wdp-test-node2"},
+            20,
+            "one device per node",
+        )
+        raw_vitals = ["ruview/1/raw/edge_vitals", "ruview/2/raw/edge_vitals"]
+        wait_until(lambda: all(payloads(live, t) for t in raw_vitals), 20, "raw vitals per node")
+        for node in (1, 2):
+            # Each raw topic carries the messages of its own node only.
+            for text in payloads(live, f"ruview/{node}/raw/edge_vitals"):
+                assert json.loads(text)["node_id"] == node
+            assert payloads(live, f"ruview/{node}/raw/sensing_update")
+        assert len(all_configs()) >= 30
+    finally:
+        server.stop()
+        live.close()
