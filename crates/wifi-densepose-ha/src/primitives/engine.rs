@@ -104,6 +104,7 @@ impl SemanticEngine {
 
     /// Feeds one snapshot; returns the step when it opens a new second for its node.
     pub fn observe(&mut self, snapshot: &NodeSnapshot) -> HaResult<Option<NodeStep>> {
+        OneHzSampler::validate(snapshot)?;
         let node = self.nodes.entry(snapshot.node_id).or_default();
         let Some(sample) = node.sampler.offer(snapshot)? else {
             return Ok(None);
@@ -282,6 +283,7 @@ mod tests {
     fn bad_snapshot_leaves_the_node_unchanged() {
         let mut e = SemanticEngine::new(None);
         assert!(e.observe(&snap(1, f64::NAN)).is_err());
+        assert!(e.nodes.is_empty(), "no node created by a rejected snapshot");
         assert!(e.observe(&snap(1, 5.0)).unwrap().is_some());
         assert!(!e.is_ready(Some(1), 64.0));
         assert!(e.is_ready(Some(1), 65.0), "warm-up started at the first valid sample");

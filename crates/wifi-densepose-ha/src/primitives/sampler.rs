@@ -32,16 +32,22 @@ impl OneHzSampler {
         self.pending_fall = true;
     }
 
-    /// The sample for `s` if it opens a new second; snapshots that go back in time are
-    /// skipped. Non-finite values are rejected before any state changes.
-    pub fn offer(&mut self, s: &NodeSnapshot) -> HaResult<Option<Sample>> {
+    /// Rejects a snapshot with a non-finite time or vital sign.
+    pub fn validate(s: &NodeSnapshot) -> HaResult<()> {
         HaError::ensure_finite("timestamp", s.timestamp_s)?;
-        for (field, v) in [("breathing.bpm", s.breathing), ("heart.bpm", s.heart)] {
+        for (field, v) in [("breathing", s.breathing), ("heart", s.heart)] {
             if let Some(v) = v {
-                HaError::ensure_finite(field, v.bpm)?;
-                HaError::ensure_finite(field, v.confidence)?;
+                HaError::ensure_finite(&format!("{field}.bpm"), v.bpm)?;
+                HaError::ensure_finite(&format!("{field}.confidence"), v.confidence)?;
             }
         }
+        Ok(())
+    }
+
+    /// The sample for `s` if it opens a new second; snapshots that go back in time are
+    /// skipped. Invalid snapshots are rejected before any state changes.
+    pub fn offer(&mut self, s: &NodeSnapshot) -> HaResult<Option<Sample>> {
+        Self::validate(s)?;
         let second = s.timestamp_s.floor() as i64;
         if self.last_second.is_some_and(|last| second <= last) {
             return Ok(None);
