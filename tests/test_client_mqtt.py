@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,6 +12,7 @@ import pytest
 from mqtt_support import Broker, Certificates, Recorder, free_port, make_certificates, wait_until
 
 from wifi_densepose.client.ha import BinaryState, DiscoveredEntity, EntityState, SensorState
+from wifi_densepose.client.messages import EdgeVitals
 from wifi_densepose.client.mqtt import (
     AvailabilityChange,
     ClientEvent,
@@ -143,22 +145,30 @@ def test_removed_entity_is_forgotten(broker: Broker, publisher: Recorder) -> Non
     assert [e.removed for e in seen] == [False, True]
 
 
+EDGE_VITALS_V2 = (
+    '{"type":"edge_vitals","node_id":1,"presence":true,"fall_detected":false,"motion":true,'
+    '"breathing_rate_bpm":15.5,"heartrate_bpm":72.0,"n_persons":1,"motion_energy":0.25,'
+    '"presence_score":0.9,"rssi":-45,"person_count_valid":true,"timestamp_ms":123456}'
+)
+
+
 def test_raw_topics(broker: Broker, publisher: Recorder) -> None:
     raw: list[RawMessage] = []
     with RuViewMqttClient("127.0.0.1", broker.port) as client:
         client.subscribe_raw(1, "edge_vitals", on_message=raw.append)
         assert client.wait_subscribed(10)
+        publisher.publish("ruview/1/raw/edge_vitals", EDGE_VITALS_V2, qos=0)
         publisher.publish(
-            "ruview/1/raw/edge_vitals", '{"type": "edge_vitals", "node_id": 1}', qos=0
-        )
-        publisher.publish(
-            "ruview/2/raw/edge_vitals", '{"type": "edge_vitals", "node_id": 2}', qos=0
+            "ruview/2/raw/edge_vitals", EDGE_VITALS_V2.replace(":1,", ":2,", 1), qos=0
         )
         publisher.publish("ruview/1/raw/sensing_update", '{"type": "sensing_update"}', qos=0)
         wait_until(lambda: raw, 10, "a raw message")
-    assert [(m.node_id, m.kind, m.message["type"]) for m in raw] == [
-        (1, "edge_vitals", "edge_vitals")
-    ]
+        time.sleep(0.3)
+    assert [(m.node_id, m.kind) for m in raw] == [(1, "edge_vitals")]
+    vitals = raw[0].message
+    assert isinstance(vitals, EdgeVitals)
+    assert (vitals.node_id, vitals.heartrate_bpm, vitals.rssi) == (1, 72.0, -45)
+    assert raw[0].data["breathing_rate_bpm"] == 15.5
     with pytest.raises(ValueError, match="kind"):
         client.subscribe_raw(1, "pose")
 

@@ -49,6 +49,7 @@ from wifi_densepose.client.ha import (
     parse_discovery,
     parse_state,
 )
+from wifi_densepose.client.messages import Message, parse_message
 
 __all__ = [
     "RAW_KINDS",
@@ -97,11 +98,14 @@ class AvailabilityChange:
 
 @dataclass(frozen=True)
 class RawMessage:
-    """One message of ``ruview/<node_id>/raw/<kind>``: the server's JSON message as a dict."""
+    """One message of ``ruview/<node_id>/raw/<kind>``: the server's WebSocket message, typed
+    like :mod:`wifi_densepose.client.ws` messages (``SensingUpdate``, ``EdgeVitals``), with
+    the decoded JSON in ``data``."""
 
     node_id: int
     kind: str
-    message: Mapping[str, Any] = field(compare=False, hash=False)
+    message: Message
+    data: Mapping[str, Any] = field(compare=False, hash=False)
 
 
 ClientEvent = DiscoveredEntity | EntityState | AvailabilityChange | RawMessage
@@ -482,7 +486,7 @@ class RuViewMqttClient:
             message = json.loads(payload)
             if not isinstance(message, dict):
                 raise ValueError("raw payload is not a JSON object")
-            return [RawMessage(int(levels[1]), levels[3], message)]
+            return [RawMessage(int(levels[1]), levels[3], parse_message(message), message)]
         events: list[ClientEvent] = []
         server_topic = len(levels) == 3 and levels[0] == "ruview" and levels[2] == "availability"
         with self._lock:
