@@ -283,6 +283,9 @@ def test_availability_combines_the_server_topic_and_the_entity_topic(
         assert client.is_available(presence) is None, "mode all: the server topic is unknown"
         publisher.publish(SERVER_AVAILABILITY, "online", retain=True)
         wait_until(lambda: client.is_available(presence), 10, "both online")
+        assert client.is_available(presence, stale_after_s=60)
+        time.sleep(0.3)
+        assert client.is_available(presence, stale_after_s=0.2) is False, "nothing heard since"
         publisher.publish(SERVER_AVAILABILITY, "offline", retain=True)
         wait_until(lambda: client.is_available(presence) is False, 10, "server offline")
 

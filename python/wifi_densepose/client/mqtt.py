@@ -30,6 +30,7 @@ import logging
 import os
 import ssl
 import threading
+import time
 import uuid
 from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass, field
@@ -154,6 +155,8 @@ class RuViewMqttClient:
         self._by_state_topic: dict[str, list[DiscoveredEntity]] = {}
         self._by_availability_topic: dict[str, list[DiscoveredEntity]] = {}
         self._availability: dict[str, bool] = {}
+        # Monotonic time of each entity's latest state or availability message.
+        self._last_heard: dict[str, float] = {}
         self._listeners: list[Callable[[ClientEvent], None]] = []
         self._connected = threading.Event()
         # Set when the first handshake of connect() ends, well or badly.
@@ -250,13 +253,24 @@ class RuViewMqttClient:
         with self._lock:
             return dict(self._entities)
 
-    def is_available(self, entity: DiscoveredEntity) -> bool | None:
+    def is_available(
+        self, entity: DiscoveredEntity, stale_after_s: float | None = None
+    ) -> bool | None:
         """Whether ``entity`` is available from the availability messages seen so far
         (``None`` before any). A server topic ``ruview/<client_id>/availability`` that says
         ``offline`` makes every entity of that server unavailable, whichever form its
-        discovery uses; otherwise ``availability_mode`` combines the entity's topics."""
+        discovery uses; otherwise ``availability_mode`` combines the entity's topics.
+
+        With ``stale_after_s`` (seconds), an entity that sent no state or availability for
+        that long is unavailable too: servers without a Last Will leave their last retained
+        ``online`` behind when they die. Binary sensors repeat their state every 60 s and
+        availability is re-sent every 30 s, so 90 s or more avoids false alarms.
+        """
         with self._lock:
             seen = dict(self._availability)
+            last = self._last_heard.get(entity.config_topic)
+        if stale_after_s is not None and (last is None or time.monotonic() - last > stale_after_s):
+            return False
         for topic, online in seen.items():
             levels = topic.split("/")
             if len(levels) == 3 and levels[0] == "ruview" and not online:
@@ -501,6 +515,10 @@ class RuViewMqttClient:
                 events.append(AvailabilityChange(topic, online))
             events += [AvailabilityChange(topic, online, e) for e in by_availability]
         events += [EntityState(e, parse_state(e, payload)) for e in by_state]
+        heard = time.monotonic()
+        with self._lock:
+            for e in by_state + by_availability:
+                self._last_heard[e.config_topic] = heard
         return events
 
 
