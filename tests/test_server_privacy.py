@@ -1,73 +1,53 @@
-"""`--privacy-mode` on the WebSocket and REST (wire.md 7.9); MQTT is in test_server_mqtt.py."""
+"""`--privacy-mode` (wire.md 7.9): biometric keys never leave the server on the WebSocket
+or REST."""
 
 from __future__ import annotations
 
 import asyncio
-import json
 from pathlib import Path
-from typing import Any
 
-from server_harness import ServerProcess, http_get, server_binary, wait_until
-from websockets.asyncio.client import connect
+from server_harness import ServerProcess, server_binary
+
+from wifi_densepose.client.ws import EdgeVitals, Message, SensingClient, SensingUpdate
 
 __all__ = ["server_binary"]
 
-REMOVED = {
-    "vital_signs", "pose_keypoints", "keypoints", "breathing_rate_bpm", "heartrate_bpm",
-    "hr_bpm", "br_bpm", "amplitude", "breathing_band_power", "dominant_freq_hz",
-}  # fmt: skip
+BIOMETRIC = {"vital_signs", "breathing_rate_bpm", "heartrate_bpm", "heart_rate_bpm",
+             "hr_bpm", "br_bpm", "pose_keypoints"}
 
 
-def keys(value: Any) -> set[str]:
-    """Every object key at any depth."""
+def _keys(value: object) -> set[str]:
     if isinstance(value, dict):
-        return set(value) | set().union(*(keys(v) for v in value.values()))
-    if isinstance(value, list):
-        return set().union(*(keys(v) for v in value))
+        return set(value) | {k for v in value.values() for k in _keys(v)}
+    if isinstance(value, (list, tuple)):
+        return {k for v in value for k in _keys(v)}
     return set()
 
 
-async def websocket_messages(url: str, count: int) -> list[dict[str, Any]]:
-    async with connect(url) as ws:
-        return [json.loads(await asyncio.wait_for(ws.recv(), 10)) for _ in range(count)]
+async def _collect(url: str) -> list[Message]:
+    messages: list[Message] = []
+    async with SensingClient(url, max_attempts=5) as client:
+        async for message in client.stream():
+            messages.append(message)
+            if any(isinstance(m, EdgeVitals) for m in messages) and len(messages) >= 20:
+                break
+    return messages
 
 
-def rest(server: ServerProcess, path: str) -> dict[str, Any]:
-    status, body = http_get(server.ports.http, path, headers={"Host": "localhost"})
-    assert status == 200, (path, status, body)
-    parsed: dict[str, Any] = json.loads(body)
-    return parsed
-
-
-def test_privacy_mode_filters_websocket_and_rest(server_binary: Path, tmp_path: Path) -> None:
-    args = ["--mock-frames", "--privacy-mode", "--data-dir", str(tmp_path)]
+def test_privacy_mode(server_binary: Path) -> None:
+    args = ["--mock-frames", "--mock-speed", "4", "--privacy-mode"]
     with ServerProcess(server_binary, args) as server:
-        messages = asyncio.run(websocket_messages(server.ws_url, 30))
-        pose_url = f"ws://127.0.0.1:{server.ports.http}/api/v1/stream/pose"
-        pose = asyncio.run(websocket_messages(pose_url, 10))
-        assert {m["type"] for m in pose} == {"connection_established", "pose_data"}
-        for m in pose:
-            assert not keys(m) & REMOVED, m
-        assert {m["type"] for m in messages} <= {"sensing_update", "edge_vitals"}
-        assert "sensing_update" in {m["type"] for m in messages}
-        for m in messages:
-            assert not keys(m) & REMOVED, m
-        assert wait_until(lambda: rest(server, "/api/v1/edge-vitals")["status"] == "ok", 10)
-        edge = rest(server, "/api/v1/edge-vitals")
-        assert edge["edge_vitals"]["node_id"] == 1
-        latest = rest(server, "/api/v1/sensing/latest")
-        assert latest["type"] == "sensing_update"
-        vitals = rest(server, "/api/v1/vital-signs")
-        assert "buffer_status" in vitals
-        for body in (edge, latest, vitals):
-            assert not keys(body) & REMOVED, body
-
-
-def test_without_privacy_mode_the_keys_are_there(server_binary: Path, tmp_path: Path) -> None:
-    with ServerProcess(server_binary, ["--mock-frames", "--data-dir", str(tmp_path)]) as server:
-        messages = asyncio.run(websocket_messages(server.ws_url, 30))
-        updates = [m for m in messages if m["type"] == "sensing_update"]
-        assert all("vital_signs" in u for u in updates)
-        assert all("amplitude" in n for u in updates for n in u["nodes"])
-        vitals = rest(server, "/api/v1/vital-signs")
-        assert "vital_signs" in vitals
+        messages = asyncio.run(asyncio.wait_for(_collect(server.ws_url), 30.0))
+        for message in messages:
+            assert isinstance(message, (SensingUpdate, EdgeVitals))
+            assert not _keys(dict(message.raw)) & BIOMETRIC
+        updates = [m for m in messages if isinstance(m, SensingUpdate)]
+        assert updates and all(m.vital_signs is None for m in updates)
+        assert all("amplitude" not in n for m in updates for n in m.raw["nodes"])
+        assert all("breathing_band_power" not in m.raw["features"] for m in updates)
+        edge = next(m for m in messages if isinstance(m, EdgeVitals))
+        assert (edge.breathing_rate_bpm, edge.heartrate_bpm, edge.presence) == (None, None, True)
+        for path in ("/api/v1/sensing/latest", "/api/v1/vital-signs", "/api/v1/edge-vitals"):
+            body = server.get_json(path)
+            assert not _keys(body) & BIOMETRIC, path
+        assert server.get_json("/api/v1/edge-vitals")["edge_vitals"]["n_persons"] == 1

@@ -2,9 +2,9 @@
 //!
 //! Pure Rust with no async runtime and no network: the sensing server owns the broker
 //! connection and uses this crate for everything that goes over it — the 21 entities,
-//! discovery payloads, topics, state payloads, availability rules, privacy filtering,
-//! configuration checks, the zones file and the semantic primitives. Times are passed in
-//! (Unix seconds); nothing here reads a clock.
+//! discovery payloads, topics, state payloads, availability rules, which entities privacy
+//! mode withholds, configuration checks, the zones file and the semantic primitives. Times
+//! are passed in (Unix seconds); nothing here reads a clock.
 
 pub mod availability;
 pub mod config;
@@ -12,7 +12,6 @@ pub mod discovery;
 pub mod entity;
 pub mod error;
 pub mod primitives;
-pub mod privacy;
 pub mod snapshot;
 pub mod state;
 pub mod time;

@@ -38,7 +38,6 @@ const MOTION_FROM_HZ: f64 = 0.5;
 
 #[derive(Debug, Clone)]
 pub struct ActivityTracker {
-    sample_rate_hz: f64,
     bin_mean: Vec<f64>,
     bin_var: Vec<f64>,
     series: Ring<f64>,
@@ -57,10 +56,15 @@ struct Spectral {
     change_points: u32,
 }
 
+impl Default for ActivityTracker {
+    fn default() -> Self {
+        ActivityTracker::new()
+    }
+}
+
 impl ActivityTracker {
-    pub fn new(sample_rate_hz: f64) -> Self {
+    pub fn new() -> Self {
         ActivityTracker {
-            sample_rate_hz,
             bin_mean: Vec::new(),
             bin_var: Vec::new(),
             series: Ring::new(SERIES_LEN),
@@ -73,11 +77,12 @@ impl ActivityTracker {
 
     /// Forgets everything (the node changed its frame layout).
     pub fn reset(&mut self) {
-        *self = ActivityTracker::new(self.sample_rate_hz);
+        *self = ActivityTracker::new();
     }
 
-    /// Adds one gated frame's bin amplitudes and phases (radians).
-    pub fn push(&mut self, amplitudes: &[f64], phases: &[f64]) {
+    /// Adds one gated frame's bin amplitudes and phases (radians). The spectral summary
+    /// needs the frame rate (Hz) and is left as it was while that is unknown.
+    pub fn push(&mut self, amplitudes: &[f64], phases: &[f64], sample_rate_hz: Option<f64>) {
         if amplitudes.is_empty() {
             return;
         }
@@ -100,7 +105,9 @@ impl ActivityTracker {
         self.series.push(frame_mean);
         self.frames += 1;
         if self.frames % REFRESH_FRAMES == 1 || self.series.len() < REFRESH_FRAMES as usize {
-            self.spectral = spectral_summary(&self.series, self.sample_rate_hz);
+            if let Some(rate) = sample_rate_hz {
+                self.spectral = spectral_summary(&self.series, rate);
+            }
             self.frame_power = self
                 .psd_total_power(amplitudes, phases)
                 .unwrap_or(self.frame_power);
@@ -251,12 +258,12 @@ mod tests {
     #[test]
     fn a_sinusoid_sets_the_dominant_frequency_and_band() {
         let fs = 20.0;
-        let mut tracker = ActivityTracker::new(fs);
+        let mut tracker = ActivityTracker::new();
         // 0.3125 Hz sits exactly on bin 2 of a 128-sample window at 20 Hz.
         for i in 0..SERIES_LEN {
             let t = i as f64 / fs;
             let value = 15.0 + 2.0 * (2.0 * PI * 0.3125 * t + 0.3).sin();
-            tracker.push(&[value; 4], &[0.0; 4]);
+            tracker.push(&[value; 4], &[0.0; 4], Some(fs));
         }
         // Refresh happens on frames 1, 5, …; force it for the full window.
         let spectral = spectral_summary(&tracker.series, fs);
@@ -273,23 +280,23 @@ mod tests {
     fn spectral_power_is_the_psd_total_of_the_latest_frame() {
         // One bin of amplitude 2, zero-padded to the 128-point FFT: |X_k|² = 4 at every k,
         // so each PSD value is 4/128 and the 64 one-sided bins sum to 2.
-        let mut tracker = ActivityTracker::new(20.0);
-        tracker.push(&[2.0], &[0.0]);
+        let mut tracker = ActivityTracker::new();
+        tracker.push(&[2.0], &[0.0], None);
         assert!((tracker.features(-50.0).spectral_power - 2.0).abs() < 1e-12);
         assert_eq!(tracker.features(-50.0).mean_rssi, -50.0);
     }
 
     #[test]
     fn steady_bins_are_absent_and_fluctuating_bins_present() {
-        let mut steady = ActivityTracker::new(20.0);
-        let mut moving = ActivityTracker::new(20.0);
+        let mut steady = ActivityTracker::new();
+        let mut moving = ActivityTracker::new();
         for i in 0..200 {
-            steady.push(&[15.0; 8], &[0.0; 8]);
+            steady.push(&[15.0; 8], &[0.0; 8], Some(20.0));
             let swing = if i % 2 == 0 { 6.0 } else { -6.0 };
-            moving.push(&[15.0 + swing; 8], &[0.0; 8]);
+            moving.push(&[15.0 + swing; 8], &[0.0; 8], Some(20.0));
         }
         assert_eq!(steady.classification().motion_level, MotionLevel::Absent);
         assert_eq!(moving.classification().motion_level, MotionLevel::Active);
-        assert_eq!(ActivityTracker::new(20.0).classification().confidence, 0.0);
+        assert_eq!(ActivityTracker::new().classification().confidence, 0.0);
     }
 }

@@ -8,12 +8,12 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use axum::extract::ws::Utf8Bytes;
 use tokio::sync::{broadcast, watch};
-use wifi_densepose_ha::privacy;
 use wifi_densepose_wire::{parse_packet, PacketError};
 
 use crate::cli::Config;
 use crate::engine::{Engine, Origin};
 use crate::messages::{pose_data_json, Outgoing};
+use crate::privacy::redact_message;
 use crate::security::Security;
 
 /// Messages a WebSocket client may fall behind before it skips (wire.md 3.2).
@@ -131,9 +131,12 @@ impl AppState {
             config.host_validation,
             config.api_token.as_deref(),
         ));
+        // Replayed frames arrive `speed` times faster than they were captured.
+        let time_scale = config.replay.as_ref().map_or(1.0, |(_, speed)| *speed);
         let engine = Engine::new(
             config.mode,
-            config.csi_rate_hz,
+            config.mock.rate_hz,
+            time_scale,
             config.node_positions.clone(),
             now,
         );
@@ -194,24 +197,28 @@ impl AppState {
         if messages.is_empty() || (!self.has_listeners() && fresh_to.is_none()) {
             return;
         }
+        let privacy = self.config.privacy_mode;
+        let outgoing = |json: String| {
+            if privacy {
+                redact_message(&json)
+            } else {
+                Some(json)
+            }
+        };
         for message in messages {
+            // A send error only means the last receiver left meanwhile.
             if let Outgoing::Sensing(update) = &message {
                 if self.pose_hub.receiver_count() > 0 {
-                    let pose = pose_data_json(update);
-                    let pose = if self.config.privacy_mode {
-                        serde_json::from_str(&pose).map_or(pose, |v| self.private(v).to_string())
-                    } else {
-                        pose
-                    };
-                    let _ = self.pose_hub.send(Utf8Bytes::from(pose));
+                    if let Some(text) = outgoing(pose_data_json(update)) {
+                        let _ = self.pose_hub.send(Utf8Bytes::from(text));
+                    }
                 }
             }
             let wanted = self.hub.receiver_count() > 0 || fresh_to.is_some();
-            let Some(text) = wanted.then(|| self.render(&message)).flatten() else {
+            let Some(text) = wanted.then(|| outgoing(message.to_json())).flatten() else {
                 continue;
             };
             let json = Utf8Bytes::from(text);
-            // Send errors only mean the last receiver left meanwhile.
             if let Some(node_id) = fresh_to {
                 let _ = self.fresh.send(Fresh {
                     node_id,
@@ -222,32 +229,6 @@ impl AppState {
                 let _ = self.hub.send(json);
             }
         }
-    }
-
-    /// The JSON text of `message`, filtered by privacy mode (wire.md 7.9); `None` when
-    /// privacy mode drops the message type.
-    fn render(&self, message: &Outgoing) -> Option<String> {
-        let text = message.to_json();
-        if !self.config.privacy_mode {
-            return Some(text);
-        }
-        let value: serde_json::Value = serde_json::from_str(&text).ok()?;
-        let kind = value
-            .get("type")
-            .and_then(serde_json::Value::as_str)
-            .unwrap_or("");
-        if !privacy::message_type_allowed(kind) {
-            return None;
-        }
-        Some(self.private(value).to_string())
-    }
-
-    /// `body` without its biometric keys in privacy mode (wire.md 7.9), else unchanged.
-    pub fn private(&self, mut body: serde_json::Value) -> serde_json::Value {
-        if self.config.privacy_mode {
-            privacy::strip_biometrics(&mut body);
-        }
-        body
     }
 
     /// The shared parse-and-apply path of live UDP, the mock node and replay.

@@ -182,10 +182,10 @@ pub struct Args {
     /// their CSI sample clock, so the vitals pipeline fills its history sooner.
     #[arg(long, default_value_t = 1.0, value_parser = parse_speed)]
     pub mock_speed: f64,
-    /// Nominal raw-CSI frame rate per node, Hz: the sample rate of the per-node vitals
-    /// pipeline and the mock node's frame rate.
+    /// Frame rate of the simulated/mock node's CSI sample clock, Hz (ESP32 nodes' rates are
+    /// measured from their frames' arrival times).
     #[arg(long, default_value_t = 20.0, value_parser = parse_positive_rate)]
-    pub csi_rate_hz: f64,
+    pub mock_rate_hz: f64,
     /// Feed a .csi.jsonl recording through the UDP ingest path.
     #[arg(long)]
     pub replay: Option<PathBuf>,
@@ -205,13 +205,13 @@ pub struct Args {
     /// Node positions in metres: "ID:X,Y,Z;…".
     #[arg(long, env = "SENSING_NODE_POSITIONS", value_parser = parse_node_positions)]
     pub node_positions: Option<NodePositions>,
-    /// Print every outgoing message as one JSON line on stdout.
-    #[arg(long)]
-    pub print_frames: bool,
-    /// Withhold biometric data from WebSocket, REST and MQTT (wire.md 7.9).
+    /// Withhold biometric keys and non-sensing messages on the WebSocket, REST and MQTT.
     #[arg(long, env = "RUVIEW_PRIVACY_MODE", action = ArgAction::Set, num_args = 0..=1,
           default_value = "false", default_missing_value = "true", value_parser = parse_bool)]
     pub privacy_mode: bool,
+    /// Print every outgoing message as one JSON line on stdout.
+    #[arg(long)]
+    pub print_frames: bool,
     /// Directory for runtime files, including the persisted MQTT client id.
     #[arg(long, env = "RUVIEW_DATA_DIR", default_value = "data")]
     pub data_dir: PathBuf,
@@ -232,7 +232,6 @@ pub struct Config {
     pub tick_ms: u64,
     pub mode: SourceMode,
     pub mock: MockSettings,
-    pub csi_rate_hz: f64,
     pub replay: Option<(PathBuf, f64)>,
     pub allowed_hosts: Vec<String>,
     pub host_validation: bool,
@@ -240,9 +239,9 @@ pub struct Config {
     pub print_frames: bool,
     pub udp_insecure_lan: bool,
     pub allow_unauthenticated: bool,
+    pub privacy_mode: bool,
     /// Bearer token (`RUVIEW_API_TOKEN`), `None` when unset or empty.
     pub api_token: Option<String>,
-    pub privacy_mode: bool,
     /// Runtime files; only the MQTT publisher keeps one so far.
     #[cfg_attr(not(feature = "mqtt"), allow(dead_code))]
     pub data_dir: PathBuf,
@@ -256,7 +255,10 @@ pub struct Config {
 pub struct MockSettings {
     pub breathing_bpm: f64,
     pub heart_bpm: f64,
+    /// Emission speed relative to the sample clock.
     pub speed: f64,
+    /// Sample clock, Hz.
+    pub rate_hz: f64,
 }
 
 /// Why the server refuses to start with an otherwise well-formed command line (exit code 1).
@@ -310,8 +312,8 @@ impl Args {
                 breathing_bpm: self.mock_breathing_bpm,
                 heart_bpm: self.mock_heart_bpm,
                 speed: self.mock_speed,
+                rate_hz: self.mock_rate_hz,
             },
-            csi_rate_hz: self.csi_rate_hz,
             replay,
             allowed_hosts: self.allowed_host,
             host_validation: !self.disable_host_validation,
@@ -319,8 +321,8 @@ impl Args {
             print_frames: self.print_frames,
             udp_insecure_lan: self.udp_insecure_lan,
             allow_unauthenticated: self.allow_unauthenticated,
-            api_token: api_token.filter(|t| !t.is_empty()),
             privacy_mode: self.privacy_mode,
+            api_token: api_token.filter(|t| !t.is_empty()),
             data_dir: self.data_dir,
             #[cfg(feature = "mqtt")]
             mqtt,
@@ -365,7 +367,8 @@ mod tests {
         assert_eq!(c.bind_addr, "127.0.0.1".parse::<IpAddr>().unwrap());
         assert_eq!(c.udp_bind, "127.0.0.1".parse::<IpAddr>().unwrap());
         assert_eq!(c.mode, SourceMode::Auto);
-        assert!(c.host_validation && c.api_token.is_none());
+        assert!(c.host_validation && c.api_token.is_none() && !c.privacy_mode);
+        assert!(config(&["--privacy-mode"]).unwrap().privacy_mode);
         assert!(c.check_exposure().is_ok());
     }
 

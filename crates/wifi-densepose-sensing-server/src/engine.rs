@@ -20,7 +20,9 @@ use crate::messages::{
     MmwaveReading, Outgoing, SensingUpdate, VitalSigns, WasmEvent, WasmEventEntry,
     DEFAULT_POSITION,
 };
-use crate::node::{EdgeState, NodeTracker, RawFrame, SyncSample, FORGOTTEN_AFTER, HIDDEN_AFTER};
+use crate::node::{
+    EdgeState, NodeTracker, RawFrame, SampleClock, SyncSample, FORGOTTEN_AFTER, HIDDEN_AFTER,
+};
 
 /// Without accepted sensing data for this long, `"esp32"` becomes `"esp32:offline"`.
 pub const OFFLINE_AFTER: Duration = Duration::from_secs(5);
@@ -71,7 +73,8 @@ pub struct BufferStatus {
 #[derive(Debug)]
 pub struct Engine {
     mode: SourceMode,
-    csi_rate_hz: f64,
+    mock_rate_hz: f64,
+    time_scale: f64,
     positions: NodePositions,
     started: Instant,
     nodes: BTreeMap<u8, NodeTracker>,
@@ -90,10 +93,19 @@ pub fn round_ms(wall: f64) -> f64 {
 }
 
 impl Engine {
-    pub fn new(mode: SourceMode, csi_rate_hz: f64, positions: NodePositions, now: Instant) -> Self {
+    /// `mock_rate_hz` is the synthetic node's sample clock; `time_scale` converts wall time
+    /// to capture time for ESP32 frames (the replay speed, 1 for live UDP).
+    pub fn new(
+        mode: SourceMode,
+        mock_rate_hz: f64,
+        time_scale: f64,
+        positions: NodePositions,
+        now: Instant,
+    ) -> Self {
         Engine {
             mode,
-            csi_rate_hz,
+            mock_rate_hz,
+            time_scale,
             positions,
             started: now,
             nodes: BTreeMap::new(),
@@ -163,11 +175,16 @@ impl Engine {
             .get(&node_id)
             .copied()
             .unwrap_or(DEFAULT_POSITION);
-        let csi_rate_hz = self.csi_rate_hz;
+        let clock = match origin {
+            Origin::Synthetic => SampleClock::Fixed(self.mock_rate_hz),
+            Origin::Esp32 => SampleClock::Measured {
+                time_scale: self.time_scale,
+            },
+        };
         let node = self
             .nodes
             .entry(node_id)
-            .or_insert_with(|| NodeTracker::new(node_id, position, csi_rate_hz, now));
+            .or_insert_with(|| NodeTracker::new(node_id, position, clock, now));
         node.touch(now);
         let mut out = Vec::new();
         match packet {
@@ -540,7 +557,7 @@ mod tests {
     }
 
     fn esp32_engine(now: Instant) -> Engine {
-        Engine::new(SourceMode::Esp32, 20.0, NodePositions::new(), now)
+        Engine::new(SourceMode::Esp32, 20.0, 1.0, NodePositions::new(), now)
     }
 
     #[test]
@@ -746,7 +763,7 @@ mod tests {
     #[test]
     fn auto_switches_from_synthetic_to_esp32_for_good() {
         let start = Instant::now();
-        let mut engine = Engine::new(SourceMode::Auto, 20.0, NodePositions::new(), start);
+        let mut engine = Engine::new(SourceMode::Auto, 20.0, 1.0, NodePositions::new(), start);
         assert!(engine.synthetic_active());
         assert!(engine
             .ingest(raw(1, 56, -40, 9), Origin::Synthetic, start, 0.0)
@@ -773,7 +790,13 @@ mod tests {
     #[test]
     fn mock_updates_always_carry_vital_signs() {
         let start = Instant::now();
-        let mut engine = Engine::new(SourceMode::MockFrames, 20.0, NodePositions::new(), start);
+        let mut engine = Engine::new(
+            SourceMode::MockFrames,
+            20.0,
+            1.0,
+            NodePositions::new(),
+            start,
+        );
         engine.ingest(raw(1, 56, -40, 9), Origin::Synthetic, start, 0.0);
         let update = json_of(&engine.synthetic_update(1, true, start, 0.0));
         assert_eq!(update["vital_signs"]["breathing_rate_bpm"], Value::Null);

@@ -11,6 +11,7 @@ mod mock;
 #[cfg(feature = "mqtt")]
 mod mqtt;
 mod node;
+mod privacy;
 mod replay;
 mod rest;
 mod ring;

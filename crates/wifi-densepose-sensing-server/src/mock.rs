@@ -153,8 +153,8 @@ pub async fn run(state: Arc<AppState>) {
     let with_vitals = state.config.mode == SourceMode::MockFrames;
     let settings = state.config.mock;
     let speed = if with_vitals { settings.speed } else { 1.0 };
-    let emit_rate = state.config.csi_rate_hz * speed;
-    let mut node = MockNode::new(settings, state.config.csi_rate_hz, with_vitals);
+    let emit_rate = settings.rate_hz * speed;
+    let mut node = MockNode::new(settings, settings.rate_hz, with_vitals);
     let started = Instant::now();
     let mut frames_sent = 0u64;
     let mut next_edge_vitals = started;
@@ -207,6 +207,7 @@ mod tests {
             breathing_bpm: 15.0,
             heart_bpm: 72.0,
             speed: 1.0,
+            rate_hz: 20.0,
         }
     }
 

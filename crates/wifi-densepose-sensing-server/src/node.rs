@@ -52,6 +52,21 @@ struct SyncState {
     fps_samples: u64,
 }
 
+/// How a node's frame rate (the sample rate of its feature and vitals paths) is known.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum SampleClock {
+    /// Synthetic frames follow a known sample clock, Hz.
+    Fixed(f64),
+    /// ESP32 frames: measured from the arrival times of gated frames. `time_scale` converts
+    /// wall time to capture time (the replay speed; 1 for live UDP).
+    Measured { time_scale: f64 },
+}
+
+/// Gated frames over which the frame rate is measured.
+pub const RATE_WINDOW: usize = 64;
+/// A measured rate this far (relative) from the vitals pipeline's rate rebuilds it.
+const RATE_TOLERANCE: f64 = 0.2;
+
 /// One gated raw CSI frame, first antenna.
 #[derive(Debug, Clone, Copy)]
 pub struct RawFrame<'a> {
@@ -65,7 +80,11 @@ pub struct RawFrame<'a> {
 pub struct NodeTracker {
     node_id: u8,
     position: [f64; 3],
-    csi_rate_hz: f64,
+    clock: SampleClock,
+    /// Arrival times of gated frames, for a measured clock.
+    gated_times: Ring<Instant>,
+    /// The frame rate the feature and vitals paths use, once known.
+    sample_rate_hz: Option<f64>,
     last_seen: Instant,
     rssi_dbm: Option<f64>,
     rssi_history: Ring<f64>,
@@ -81,11 +100,13 @@ pub struct NodeTracker {
 }
 
 impl NodeTracker {
-    pub fn new(node_id: u8, position: [f64; 3], csi_rate_hz: f64, now: Instant) -> Self {
+    pub fn new(node_id: u8, position: [f64; 3], clock: SampleClock, now: Instant) -> Self {
         NodeTracker {
             node_id,
             position,
-            csi_rate_hz,
+            clock,
+            gated_times: Ring::new(RATE_WINDOW),
+            sample_rate_hz: None,
             last_seen: now,
             rssi_dbm: None,
             rssi_history: Ring::new(RSSI_HISTORY),
@@ -94,7 +115,7 @@ impl NodeTracker {
             gated_layout: None,
             amplitude: Vec::new(),
             subcarrier_count: 0,
-            activity: ActivityTracker::new(csi_rate_hz),
+            activity: ActivityTracker::new(),
             vitals: None,
             edge: None,
             sync: None,
@@ -145,11 +166,55 @@ impl NodeTracker {
         if self.gated_layout != Some(dominant) {
             self.gated_layout = Some(dominant);
             self.activity.reset();
-            self.vitals = NodeVitals::new(frame.amplitudes.len(), self.csi_rate_hz);
+            self.gated_times.clear();
+            self.sample_rate_hz = None;
+            self.vitals = None;
         }
-        self.activity.push(frame.amplitudes, frame.phases);
+        self.gated_times.push(now);
+        self.update_sample_rate(frame.amplitudes.len());
+        self.activity
+            .push(frame.amplitudes, frame.phases, self.sample_rate_hz);
         if let Some(vitals) = &mut self.vitals {
             vitals.push(frame.amplitudes, frame.phases);
+        }
+    }
+
+    /// Gated frames per second of capture time over the last `RATE_WINDOW` frames, rounded
+    /// to 0.1 Hz; `None` until the window is full.
+    fn measured_rate(&self, time_scale: f64) -> Option<f64> {
+        if self.gated_times.len() < RATE_WINDOW {
+            return None;
+        }
+        let (first, last) = (self.gated_times.front()?, self.gated_times.back()?);
+        let span = last.saturating_duration_since(*first).as_secs_f64();
+        (span > 0.0).then(|| round_to((RATE_WINDOW - 1) as f64 / (span * time_scale), 10.0))
+    }
+
+    /// Starts the vitals pipeline once the rate is known. When a measured rate moves more
+    /// than `RATE_TOLERANCE` away, the pipeline (whose history is at the old rate) stops and
+    /// restarts after a fresh window measured at the new rate.
+    fn update_sample_rate(&mut self, bins: usize) {
+        let rate = match self.clock {
+            SampleClock::Fixed(rate) => Some(rate),
+            SampleClock::Measured { time_scale } => self.measured_rate(time_scale),
+        };
+        let Some(rate) = rate else { return };
+        match self.sample_rate_hz {
+            None => {
+                self.sample_rate_hz = Some(rate);
+                self.vitals = NodeVitals::new(bins, rate);
+            }
+            Some(current) if (rate / current - 1.0).abs() > RATE_TOLERANCE => {
+                tracing::info!(
+                    node_id = self.node_id,
+                    rate_hz = rate,
+                    "frame rate changed; vitals restart"
+                );
+                self.gated_times.clear();
+                self.sample_rate_hz = None;
+                self.vitals = None;
+            }
+            Some(_) => {}
         }
     }
 
@@ -336,7 +401,7 @@ mod tests {
     #[test]
     fn positive_rssi_is_negated_and_zero_ignored() {
         let now = Instant::now();
-        let mut node = NodeTracker::new(1, [0.0; 3], 20.0, now);
+        let mut node = NodeTracker::new(1, [0.0; 3], SampleClock::Fixed(20.0), now);
         assert_eq!(node.rssi_dbm(), DEFAULT_RSSI_DBM);
         node.on_raw_frame(frame(40, (4, 0), &[1.0; 4]), now);
         assert_eq!(node.rssi_dbm(), -40.0);
@@ -350,7 +415,7 @@ mod tests {
     #[test]
     fn off_grid_frames_update_liveness_but_not_the_feature_path() {
         let start = Instant::now();
-        let mut node = NodeTracker::new(1, [0.0; 3], 20.0, start);
+        let mut node = NodeTracker::new(1, [0.0; 3], SampleClock::Fixed(20.0), start);
         for i in 0..3 {
             node.on_raw_frame(
                 frame(-50, (64, 0), &[10.0; 64]),
@@ -367,10 +432,77 @@ mod tests {
         assert!((node.frame_rate_hz() - 15.0).abs() < 1e-9);
     }
 
+    fn feed(node: &mut NodeTracker, start: Instant, frames: u64, spacing: Duration) -> Instant {
+        let bins = [10.0; 56];
+        let mut now = start;
+        for i in 0..frames {
+            now = start + spacing * u32::try_from(i).unwrap();
+            node.on_raw_frame(frame(-50, (56, 0), &bins), now);
+        }
+        now
+    }
+
+    #[test]
+    fn measured_clock_starts_vitals_at_the_arrival_rate() {
+        let start = Instant::now();
+        let mut node = NodeTracker::new(
+            1,
+            [0.0; 3],
+            SampleClock::Measured { time_scale: 1.0 },
+            start,
+        );
+        feed(
+            &mut node,
+            start,
+            (RATE_WINDOW - 1) as u64,
+            Duration::from_millis(50),
+        );
+        assert!(node.vitals().is_none());
+        feed(
+            &mut node,
+            start,
+            RATE_WINDOW as u64,
+            Duration::from_millis(50),
+        );
+        assert_eq!(node.sample_rate_hz, Some(20.0));
+        // Breathing history holds 30 s: 600 samples at 20 Hz.
+        assert_eq!(
+            node.vitals().unwrap().buffer_status().breathing_capacity,
+            600
+        );
+    }
+
+    #[test]
+    fn replay_speed_scales_the_measured_clock_and_rate_changes_restart_vitals() {
+        let start = Instant::now();
+        let mut node = NodeTracker::new(
+            1,
+            [0.0; 3],
+            SampleClock::Measured { time_scale: 4.0 },
+            start,
+        );
+        // 12.5 ms apart at speed 4 is 20 Hz of capture time.
+        let end = feed(&mut node, start, 64, Duration::from_micros(12_500));
+        assert_eq!(node.sample_rate_hz, Some(20.0));
+        // The stream slows to 10 Hz (25 ms apart at speed 4): the pipeline stops, then
+        // restarts after a window measured at the new rate.
+        let first = end + Duration::from_millis(25);
+        feed(&mut node, first, 16, Duration::from_millis(25));
+        assert_eq!(node.sample_rate_hz, None);
+        assert!(node.vitals().is_none());
+        let later = first + Duration::from_millis(25 * 16);
+        feed(&mut node, later, 64, Duration::from_millis(25));
+        assert_eq!(node.sample_rate_hz, Some(10.0));
+        assert_eq!(
+            node.vitals().unwrap().buffer_status().breathing_capacity,
+            300
+        );
+    }
+
     #[test]
     fn staleness_thresholds() {
         let start = Instant::now();
-        let node = NodeTracker::new(7, [0.0; 3], 20.0, start);
+        let node = NodeTracker::new(7, [0.0; 3], SampleClock::Fixed(20.0), start);
         assert!(!node.is_stale(start + Duration::from_millis(4999)));
         assert!(node.is_stale(start + STALE_AFTER));
         assert_eq!(node.node_features(start + STALE_AFTER).last_seen_ms, 5000);
@@ -379,7 +511,7 @@ mod tests {
     #[test]
     fn vitals_only_node_is_classified_from_its_flags() {
         let now = Instant::now();
-        let mut node = NodeTracker::new(2, [0.0; 3], 20.0, now);
+        let mut node = NodeTracker::new(2, [0.0; 3], SampleClock::Fixed(20.0), now);
         node.set_edge(EdgeState {
             presence: false,
             motion: true,
@@ -407,7 +539,7 @@ mod tests {
     #[test]
     fn sync_frame_rate_from_sequence_and_local_clock() {
         let now = Instant::now();
-        let mut node = NodeTracker::new(1, [0.0; 3], 20.0, now);
+        let mut node = NodeTracker::new(1, [0.0; 3], SampleClock::Fixed(20.0), now);
         let sample = SyncSample {
             offset_us: 1500,
             is_leader: false,

@@ -3,9 +3,11 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use axum::extract::State;
+use axum::body::Body;
+use axum::extract::{Request, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::middleware;
+use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -14,6 +16,7 @@ use serde_json::{json, Map, Value};
 use crate::app::AppState;
 use crate::engine::LATEST_STALE_AFTER;
 use crate::node::millis;
+use crate::privacy::redact;
 use crate::security::guard;
 use crate::ws;
 
@@ -36,6 +39,10 @@ pub fn http_router(state: Arc<AppState>) -> Router {
         .route("/api/v1/ws-ticket", post(ws_ticket))
         .fallback(not_found)
         .layer(middleware::from_fn_with_state(
+            state.clone(),
+            privacy_filter,
+        ))
+        .layer(middleware::from_fn_with_state(
             state.security.clone(),
             guard,
         ))
@@ -55,6 +62,35 @@ pub fn ws_router(state: Arc<AppState>) -> Router {
         ))
         .layer(middleware::map_response(no_cache))
         .with_state(state)
+}
+
+/// Largest response body the privacy filter rewrites; REST bodies are a few KiB.
+const PRIVACY_BODY_LIMIT: usize = 1 << 20;
+
+/// `--privacy-mode` for REST: biometric keys are removed from JSON bodies (wire.md 7.9).
+async fn privacy_filter(
+    State(state): State<Arc<AppState>>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let response = next.run(request).await;
+    let is_json = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
+    if !state.config.privacy_mode || !is_json {
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, PRIVACY_BODY_LIMIT).await else {
+        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+    };
+    let Ok(mut value) = serde_json::from_slice::<Value>(&bytes) else {
+        return Response::from_parts(parts, Body::from(bytes));
+    };
+    redact(&mut value);
+    parts.headers.remove(header::CONTENT_LENGTH);
+    Response::from_parts(parts, Body::from(value.to_string()))
 }
 
 async fn no_cache(mut response: Response) -> Response {
@@ -195,7 +231,7 @@ async fn latest(State(state): State<Arc<AppState>>) -> Json<Value> {
         Some((update, age)) => {
             let mut body = serde_json::to_value(&update).unwrap_or_else(|_| json!({}));
             body["age_ms"] = json!(millis(age));
-            Json(state.private(body))
+            Json(body)
         }
     }
 }
@@ -205,7 +241,7 @@ async fn vital_signs(State(state): State<Arc<AppState>>) -> Json<Value> {
     let engine = state.engine();
     let (signs, buffers) = engine.vital_signs(now);
     let buffers = buffers.unwrap_or_default();
-    Json(state.private(json!({
+    Json(json!({
         "vital_signs": signs,
         "buffer_status": {
             "breathing_samples": buffers.breathing_samples,
@@ -215,12 +251,12 @@ async fn vital_signs(State(state): State<Arc<AppState>>) -> Json<Value> {
         },
         "source": engine.effective_source(now),
         "tick": engine.tick(),
-    })))
+    }))
 }
 
 async fn edge_vitals(State(state): State<Arc<AppState>>) -> Json<Value> {
     match state.engine().latest_edge_vitals() {
-        Some(body) => Json(state.private(json!({"status": "ok", "edge_vitals": body}))),
+        Some(body) => Json(json!({"status": "ok", "edge_vitals": body})),
         None => Json(
             json!({"status": "no_data", "edge_vitals": null, "message": "No edge vitals received yet."}),
         ),

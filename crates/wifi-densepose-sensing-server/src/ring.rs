@@ -29,6 +29,10 @@ impl<T> Ring<T> {
         evicted
     }
 
+    pub fn clear(&mut self) {
+        self.items.clear();
+    }
+
     pub fn len(&self) -> usize {
         self.items.len()
     }
@@ -68,6 +72,8 @@ mod tests {
             (Some(&2), Some(&4), 3)
         );
         assert!(!ring.is_empty());
+        ring.clear();
+        assert!(ring.is_empty());
     }
 
     #[test]

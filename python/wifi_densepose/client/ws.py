@@ -24,7 +24,7 @@ import urllib.request
 from collections.abc import AsyncIterator, Iterator, Mapping
 from types import TracebackType
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import quote, urlsplit, urlunsplit
 
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus, WebSocketException
@@ -98,7 +98,9 @@ class SensingClient:
     :meth:`latest`.
 
     ``url`` is the WebSocket URL (``ws://host:port/ws/sensing``); ``token`` is sent as
-    ``Authorization: Bearer`` on the upgrade and on REST requests. ``http_url`` is the REST
+    ``Authorization: Bearer`` on the upgrade and on REST requests; if an upgrade carrying it
+    is still refused with 401, the client falls back once to a WebSocket ticket from
+    ``POST /api/v1/ws-ticket`` (for proxies that drop the header). ``http_url`` is the REST
     base URL; by default the WebSocket URL's host and port (the server's HTTP listener;
     the separate WebSocket listener serves only ``/health``).
 
@@ -178,16 +180,16 @@ class SensingClient:
             if self._closed:
                 raise SensingClientError("client is closed")
             try:
-                self._connection = await connect(
-                    self.url,
-                    additional_headers=self._headers(),
-                    open_timeout=self._open_timeout_s,
-                    max_size=None,
-                )
+                self._connection = await self._open(self.url)
                 return self._connection
             except InvalidStatus as error:
                 response = error.response
                 body = response.body.decode("utf-8", "replace") if response.body else ""
+                if response.status_code == 401 and self._token:
+                    # The header did not reach the server (e.g. a proxy dropped it): one
+                    # ticket-authenticated upgrade is the fallback (wire.md 5.3).
+                    self._connection = await self._open_with_ticket(body)
+                    return self._connection
                 # 401 and 421 cannot heal by retrying; other statuses may (e.g. a restart).
                 if response.status_code in (401, 421):
                     _raise_for_status(response.status_code, body)
@@ -204,6 +206,31 @@ class SensingClient:
                 "connecting to %s failed (%s); retrying in %.2f s", self.url, last_error, delay
             )
             await asyncio.sleep(delay)
+
+    async def _open(self, url: str) -> ClientConnection:
+        return await connect(
+            url,
+            additional_headers=self._headers(),
+            open_timeout=self._open_timeout_s,
+            max_size=None,
+        )
+
+    async def _open_with_ticket(self, refusal: str) -> ClientConnection:
+        """Upgrade with ``?ticket=`` from ``POST /api/v1/ws-ticket``; a server without
+        tickets (404) or that refuses the token too raises :class:`AuthenticationError`."""
+        try:
+            data = await asyncio.to_thread(self._post_json_blocking, "/api/v1/ws-ticket", 5.0)
+        except (SensingClientError, OSError, ValueError) as error:
+            raise AuthenticationError(f"401 Unauthorized: {refusal.strip()}") from error
+        ticket = data.get("ticket") if isinstance(data, dict) else None
+        if not isinstance(ticket, str) or not ticket:
+            raise AuthenticationError("401 Unauthorized and the server issued no ticket")
+        separator = "&" if urlsplit(self.url).query else "?"
+        try:
+            return await self._open(f"{self.url}{separator}ticket={quote(ticket, safe='')}")
+        except InvalidStatus as error:
+            _raise_for_status(error.response.status_code, "ticket refused")
+            raise
 
     async def recv(self) -> Message:
         """The next message, reconnecting as needed (raises only for 401/421, exhausted
@@ -253,7 +280,15 @@ class SensingClient:
     # --- REST helpers (blocking urllib calls run in a worker thread) -------------------
 
     def _get_json_blocking(self, path: str, timeout_s: float) -> Any:
-        request = urllib.request.Request(self.http_url + path, headers=self._headers())
+        return self._request_json(urllib.request.Request(self.http_url + path,
+                                                         headers=self._headers()), timeout_s)
+
+    def _post_json_blocking(self, path: str, timeout_s: float) -> Any:
+        request = urllib.request.Request(self.http_url + path, data=b"", method="POST",
+                                         headers=self._headers())
+        return self._request_json(request, timeout_s)
+
+    def _request_json(self, request: urllib.request.Request, timeout_s: float) -> Any:
         try:
             with urllib.request.urlopen(request, timeout=timeout_s) as response:
                 body = response.read().decode("utf-8")
