@@ -25,7 +25,12 @@ fn errors_class<'py>(py: Python<'py>, name: &str) -> PyResult<Bound<'py, PyAny>>
         .getattr(name)
 }
 
-fn raise_with(name: &str, message: String, code: &str, attrs: impl FnOnce(&Bound<'_, PyDict>) -> PyResult<()>) -> PyErr {
+fn raise_with(
+    name: &str,
+    message: String,
+    code: &str,
+    attrs: impl FnOnce(&Bound<'_, PyDict>) -> PyResult<()>,
+) -> PyErr {
     Python::attach(|py| {
         let build = || -> PyResult<PyErr> {
             let kwargs = PyDict::new(py);

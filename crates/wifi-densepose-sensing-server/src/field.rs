@@ -2,7 +2,7 @@
 //! floor, index `z × 20 + x`, each active node adding a Gaussian blob at its position whose
 //! height is its motion intensity.
 
-use crate::messages::{SignalField, GRID_SIDE};
+use crate::messages::{FieldJson, SignalField, GRID_SIDE};
 use crate::node::round_to;
 
 /// Floor size covered by the grid, metres.
@@ -22,20 +22,17 @@ pub struct Blob {
 #[derive(Debug, Default)]
 pub struct FieldCache {
     blobs: Vec<Blob>,
-    field: Option<SignalField>,
+    field: Option<FieldJson>,
 }
 
 impl FieldCache {
-    pub fn field(&mut self, blobs: &[Blob]) -> SignalField {
-        match &self.field {
-            Some(field) if self.blobs == blobs => field.clone(),
-            _ => {
-                let field = signal_field(blobs);
-                self.blobs = blobs.to_vec();
-                self.field = Some(field.clone());
-                field
-            }
+    /// The serialised grid for `blobs`.
+    pub fn field(&mut self, blobs: &[Blob]) -> Option<FieldJson> {
+        if self.field.is_none() || self.blobs != blobs {
+            self.field = FieldJson::new(&signal_field(blobs));
+            self.blobs = blobs.to_vec();
         }
+        self.field.clone()
     }
 }
 
@@ -79,10 +76,11 @@ mod tests {
             position: [1.0, 0.0, 1.0],
             intensity: 0.7,
         }];
-        assert_eq!(cache.field(&a), signal_field(&a));
-        assert_eq!(cache.field(&a), signal_field(&a));
-        assert_eq!(cache.field(&b), signal_field(&b));
-        assert_ne!(signal_field(&a), signal_field(&b));
+        let json = |blobs: &[Blob]| FieldJson::new(&signal_field(blobs));
+        assert_eq!(cache.field(&a), json(&a));
+        assert_eq!(cache.field(&a), json(&a));
+        assert_eq!(cache.field(&b), json(&b));
+        assert_ne!(json(&a), json(&b));
     }
 
     #[test]

@@ -138,9 +138,14 @@ impl PyRawCsiPacket {
         self.iq_order
     }
 
-    fn shaped<'py, T: numpy::Element>(&self, py: Python<'py>, values: Vec<T>) -> PyResult<Bound<'py, PyArray2<T>>> {
+    fn shaped<'py, T: numpy::Element>(
+        &self,
+        py: Python<'py>,
+        values: Vec<T>,
+    ) -> PyResult<Bound<'py, PyArray2<T>>> {
         let shape = (usize::from(self.inner.n_antennas), usize::from(self.inner.n_subcarriers));
-        let array = Array2::from_shape_vec(shape, values).map_err(|e| shape_error("iq", "n_antennas·n_subcarriers pairs", e))?;
+        let array = Array2::from_shape_vec(shape, values)
+            .map_err(|e| shape_error("iq", "n_antennas·n_subcarriers pairs", e))?;
         readonly_array(py, array)
     }
 
@@ -235,24 +240,34 @@ impl PyRawCsiPacket {
     /// Complex CSI `[antenna, subcarrier]` (complex128, read-only) in the packet's `iq_order`.
     #[getter]
     fn csi<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyArray2<Complex64>>> {
-        self.csi.get_or_try_init(py, || self.shaped(py, self.inner.complex(self.iq_order)).map(Bound::unbind)).map(|a| a.bind(py).clone())
+        self.csi
+            .get_or_try_init(py, || self.shaped(py, self.inner.complex(self.iq_order)).map(Bound::unbind))
+            .map(|a| a.bind(py).clone())
     }
 
     /// Amplitudes √(re² + im²) `[antenna, subcarrier]` (float64, read-only).
     #[getter]
     fn amplitudes<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyArray2<f64>>> {
-        self.amplitudes.get_or_try_init(py, || self.shaped(py, self.inner.amplitude()).map(Bound::unbind)).map(|a| a.bind(py).clone())
+        self.amplitudes
+            .get_or_try_init(py, || self.shaped(py, self.inner.amplitude()).map(Bound::unbind))
+            .map(|a| a.bind(py).clone())
     }
 
     /// Phases atan2(im, re) in radians `[antenna, subcarrier]` (float64, read-only), packet's `iq_order`.
     #[getter]
     fn phases<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyArray2<f64>>> {
-        self.phases.get_or_try_init(py, || self.shaped(py, self.inner.phase(self.iq_order)).map(Bound::unbind)).map(|a| a.bind(py).clone())
+        self.phases
+            .get_or_try_init(py, || self.shaped(py, self.inner.phase(self.iq_order)).map(Bound::unbind))
+            .map(|a| a.bind(py).clone())
     }
 
     /// Complex CSI `[antenna, subcarrier]`; `iq_order` defaults to the packet's.
     #[pyo3(signature = (iq_order=None))]
-    fn complex<'py>(&self, py: Python<'py>, iq_order: Option<&str>) -> PyResult<Bound<'py, PyArray2<Complex64>>> {
+    fn complex<'py>(
+        &self,
+        py: Python<'py>,
+        iq_order: Option<&str>,
+    ) -> PyResult<Bound<'py, PyArray2<Complex64>>> {
         self.shaped(py, self.inner.complex(self.order_or_default(iq_order)?))
     }
 
@@ -270,7 +285,8 @@ impl PyRawCsiPacket {
     /// A `CsiFrame` of one antenna row with `sample_index` = `sequence` and the given rate (Hz).
     #[pyo3(signature = (*, sample_rate_hz=100.0, antenna=0, iq_order=None))]
     fn to_frame(&self, sample_rate_hz: f64, antenna: usize, iq_order: Option<&str>) -> PyResult<PyCsiFrame> {
-        let frame = self.inner.to_frame(sample_rate_hz, antenna, self.order_or_default(iq_order)?).or_raise()?;
+        let frame =
+            self.inner.to_frame(sample_rate_hz, antenna, self.order_or_default(iq_order)?).or_raise()?;
         Ok(PyCsiFrame::wrap(frame))
     }
 
@@ -302,16 +318,24 @@ macro_rules! plain_packet {
 
 plain_packet!(PyEdgeVitalsPacket, "EdgeVitalsPacket", EdgeVitalsPacket,
     "The device's own vital signs (magic 0xC5110002). Rates are scaled integers; `breathing_rate_bpm` and `heartrate_bpm` give BPM (0 = no estimate).");
-plain_packet!(PyFusedVitalsPacket, "FusedVitalsPacket", FusedVitalsPacket,
-    "Vital signs fused from CSI and an mmWave sensor (magic 0xC5110004).");
+plain_packet!(
+    PyFusedVitalsPacket,
+    "FusedVitalsPacket",
+    FusedVitalsPacket,
+    "Vital signs fused from CSI and an mmWave sensor (magic 0xC5110004)."
+);
 plain_packet!(PyFeatureVectorPacket, "FeatureVectorPacket", FeatureVectorPacket,
     "Eight device features, each 0..1 (magic 0xC5110003): presence/10, motion/10, breathing BPM/30, heart BPM/120, phase variance, persons/4, fall, (RSSI + 100)/100.");
 plain_packet!(PyCompressedCsiPacket, "CompressedCsiPacket", CompressedCsiPacket,
     "Delta-compressed CSI (magic 0xC5110005): run-length pairs of the XOR with a reference payload; `decompress(reference)` restores the payload.");
 plain_packet!(PyFeatureStatePacket, "FeatureStatePacket", FeatureStatePacket,
     "The node's feature state with a CRC-32 (magic 0xC5110006); the CRC is checked on parse and computed on encode.");
-plain_packet!(PyWasmOutputPacket, "WasmOutputPacket", WasmOutputPacket,
-    "Up to 16 events of a WASM module slot (magic 0xC5110007); `events` holds (event_type, value) pairs.");
+plain_packet!(
+    PyWasmOutputPacket,
+    "WasmOutputPacket",
+    WasmOutputPacket,
+    "Up to 16 events of a WASM module slot (magic 0xC5110007); `events` holds (event_type, value) pairs."
+);
 plain_packet!(PySyncPacket, "SyncPacket", SyncPacket,
     "Mesh time-sync and node health (magic 0xC511A110). Tail fields are None when the version or length does not carry them.");
 
@@ -372,8 +396,17 @@ impl PyEdgeVitalsPacket {
     #[pyo3(signature = (*, node_id, flags=0, breathing_rate=0, heartrate=0, rssi=0, n_persons=0,
                         motion_energy=0.0, presence_score=0.0, timestamp_ms=0))]
     #[allow(clippy::too_many_arguments)]
-    fn new(node_id: i128, flags: i128, breathing_rate: i128, heartrate: i128, rssi: i128, n_persons: i128,
-           motion_energy: f64, presence_score: f64, timestamp_ms: i128) -> PyResult<Self> {
+    fn new(
+        node_id: i128,
+        flags: i128,
+        breathing_rate: i128,
+        heartrate: i128,
+        rssi: i128,
+        n_persons: i128,
+        motion_energy: f64,
+        presence_score: f64,
+        timestamp_ms: i128,
+    ) -> PyResult<Self> {
         let inner = EdgeVitalsPacket {
             node_id: int("node_id", node_id)?,
             flags: int("flags", flags)?,
@@ -436,10 +469,24 @@ impl PyFusedVitalsPacket {
                         mmwave_hr_bpm=0.0, mmwave_br_bpm=0.0, mmwave_distance_cm=0.0, mmwave_targets=0,
                         mmwave_confidence=0))]
     #[allow(clippy::too_many_arguments)]
-    fn new(node_id: i128, flags: i128, breathing_rate: i128, heartrate: i128, rssi: i128, n_persons: i128,
-           mmwave_type: i128, fusion_confidence: i128, motion_energy: f64, presence_score: f64, timestamp_ms: i128,
-           mmwave_hr_bpm: f64, mmwave_br_bpm: f64, mmwave_distance_cm: f64, mmwave_targets: i128,
-           mmwave_confidence: i128) -> PyResult<Self> {
+    fn new(
+        node_id: i128,
+        flags: i128,
+        breathing_rate: i128,
+        heartrate: i128,
+        rssi: i128,
+        n_persons: i128,
+        mmwave_type: i128,
+        fusion_confidence: i128,
+        motion_energy: f64,
+        presence_score: f64,
+        timestamp_ms: i128,
+        mmwave_hr_bpm: f64,
+        mmwave_br_bpm: f64,
+        mmwave_distance_cm: f64,
+        mmwave_targets: i128,
+        mmwave_confidence: i128,
+    ) -> PyResult<Self> {
         let inner = FusedVitalsPacket {
             node_id: int("node_id", node_id)?,
             flags: int("flags", flags)?,
@@ -509,7 +556,10 @@ impl PyFeatureVectorPacket {
 
     fn __repr__(&self) -> String {
         let p = &self.inner;
-        format!("FeatureVectorPacket(node_id={}, seq={}, timestamp_us={}, features={:?})", p.node_id, p.seq, p.timestamp_us, p.features)
+        format!(
+            "FeatureVectorPacket(node_id={}, seq={}, timestamp_us={}, features={:?})",
+            p.node_id, p.seq, p.timestamp_us, p.features
+        )
     }
 }
 
@@ -538,7 +588,12 @@ impl PyCompressedCsiPacket {
 
     /// Compresses the payload `current` against `reference` as the device does.
     #[staticmethod]
-    fn compress(node_id: i128, channel: i128, reference: &Bound<'_, PyAny>, current: &Bound<'_, PyAny>) -> PyResult<Self> {
+    fn compress(
+        node_id: i128,
+        channel: i128,
+        reference: &Bound<'_, PyAny>,
+        current: &Bound<'_, PyAny>,
+    ) -> PyResult<Self> {
         let inner = CompressedCsiPacket::compress(
             int("node_id", node_id)?,
             int("channel", channel)?,
@@ -561,14 +616,25 @@ impl PyCompressedCsiPacket {
     }
 
     /// The I/Q payload: `reference` (the previous payload, `original_len` bytes) XOR the runs.
-    fn decompress<'py>(&self, py: Python<'py>, reference: &Bound<'_, PyAny>) -> PyResult<Bound<'py, PyBytes>> {
-        let payload = self.inner.decompress(&bytes_arg(reference, "reference")?).map_err(|e| packet_error(&e))?;
+    fn decompress<'py>(
+        &self,
+        py: Python<'py>,
+        reference: &Bound<'_, PyAny>,
+    ) -> PyResult<Bound<'py, PyBytes>> {
+        let payload =
+            self.inner.decompress(&bytes_arg(reference, "reference")?).map_err(|e| packet_error(&e))?;
         Ok(PyBytes::new(py, &payload))
     }
 
     fn __repr__(&self) -> String {
         let p = &self.inner;
-        format!("CompressedCsiPacket(node_id={}, channel={}, original_len={}, compressed_len={})", p.node_id, p.channel, p.original_len, p.compressed_len())
+        format!(
+            "CompressedCsiPacket(node_id={}, channel={}, original_len={}, compressed_len={})",
+            p.node_id,
+            p.channel,
+            p.original_len,
+            p.compressed_len()
+        )
     }
 }
 
@@ -605,10 +671,23 @@ impl PyFeatureStatePacket {
                         respiration_bpm=0.0, respiration_conf=0.0, heartbeat_bpm=0.0, heartbeat_conf=0.0,
                         anomaly_score=0.0, env_shift_score=0.0, node_coherence=0.0, quality_flags=0, rssi=0))]
     #[allow(clippy::too_many_arguments)]
-    fn new(node_id: i128, mode: i128, seq: i128, timestamp_us: i128, motion_score: f64, presence_score: f64,
-           respiration_bpm: f64, respiration_conf: f64, heartbeat_bpm: f64, heartbeat_conf: f64,
-           anomaly_score: f64, env_shift_score: f64, node_coherence: f64, quality_flags: i128,
-           rssi: i128) -> PyResult<Self> {
+    fn new(
+        node_id: i128,
+        mode: i128,
+        seq: i128,
+        timestamp_us: i128,
+        motion_score: f64,
+        presence_score: f64,
+        respiration_bpm: f64,
+        respiration_conf: f64,
+        heartbeat_bpm: f64,
+        heartbeat_conf: f64,
+        anomaly_score: f64,
+        env_shift_score: f64,
+        node_coherence: f64,
+        quality_flags: i128,
+        rssi: i128,
+    ) -> PyResult<Self> {
         let inner = FeatureStatePacket {
             node_id: int("node_id", node_id)?,
             mode: int("mode", mode)?,
@@ -659,7 +738,9 @@ impl PyWasmOutputPacket {
         let events = events
             .into_iter()
             .enumerate()
-            .map(|(i, (t, v))| Ok(WasmEvent { event_type: int(&format!("events[{i}].event_type"), t)?, value: v as f32 }))
+            .map(|(i, (t, v))| {
+                Ok(WasmEvent { event_type: int(&format!("events[{i}].event_type"), t)?, value: v as f32 })
+            })
             .collect::<PyResult<Vec<_>>>()?;
         let inner = WasmOutputPacket {
             node_id: int("node_id", node_id)?,
@@ -720,15 +801,31 @@ impl PySyncPacket {
                         send_fail=None, rate_skip=None, early_drop=None, frames_processed=None,
                         frames_rejected=None, seq_drop=None))]
     #[allow(clippy::too_many_arguments)]
-    fn new(node_id: i128, proto_ver: i128, flags: i128, min_free_heap: i128, local_us: i128, epoch_us: i128,
-           sequence: i128, reset_reason: i128, thermal_state: i128, die_temp_c: i128, tx_power_dbm: i128,
-           node_mac: Option<&Bound<'_, PyAny>>, send_fail: Option<i128>, rate_skip: Option<i128>,
-           early_drop: Option<i128>, frames_processed: Option<i128>, frames_rejected: Option<i128>,
-           seq_drop: Option<i128>) -> PyResult<Self> {
+    fn new(
+        node_id: i128,
+        proto_ver: i128,
+        flags: i128,
+        min_free_heap: i128,
+        local_us: i128,
+        epoch_us: i128,
+        sequence: i128,
+        reset_reason: i128,
+        thermal_state: i128,
+        die_temp_c: i128,
+        tx_power_dbm: i128,
+        node_mac: Option<&Bound<'_, PyAny>>,
+        send_fail: Option<i128>,
+        rate_skip: Option<i128>,
+        early_drop: Option<i128>,
+        frames_processed: Option<i128>,
+        frames_rejected: Option<i128>,
+        seq_drop: Option<i128>,
+    ) -> PyResult<Self> {
         let node_mac = node_mac
             .map(|m| {
                 let bytes = bytes_arg(m, "node_mac")?;
-                <[u8; 6]>::try_from(bytes.as_slice()).map_err(|_| shape_error("node_mac", "6 bytes", bytes.len()))
+                <[u8; 6]>::try_from(bytes.as_slice())
+                    .map_err(|_| shape_error("node_mac", "6 bytes", bytes.len()))
             })
             .transpose()?;
         let send_counters = match (send_fail, rate_skip, early_drop) {
@@ -738,7 +835,12 @@ impl PySyncPacket {
                 early_drop: int("early_drop", c)?,
             }),
             (None, None, None) => None,
-            _ => return Err(validation_error("send_fail", "send_fail, rate_skip and early_drop are given together or not at all")),
+            _ => {
+                return Err(validation_error(
+                    "send_fail",
+                    "send_fail, rate_skip and early_drop are given together or not at all",
+                ))
+            }
         };
         let frame_counters = match (frames_processed, frames_rejected) {
             (Some(a), Some(b)) => Some(FrameCounters {
@@ -746,7 +848,12 @@ impl PySyncPacket {
                 frames_rejected: int("frames_rejected", b)?,
             }),
             (None, None) => None,
-            _ => return Err(validation_error("frames_processed", "frames_processed and frames_rejected are given together or not at all")),
+            _ => {
+                return Err(validation_error(
+                    "frames_processed",
+                    "frames_processed and frames_rejected are given together or not at all",
+                ))
+            }
         };
         let inner = SyncPacket {
             node_id: int("node_id", node_id)?,
@@ -845,7 +952,12 @@ pub fn packet_to_py(py: Python<'_>, packet: Packet, iq_order: IqOrder) -> PyResu
 /// `strict=True` rejects bytes after the packet.
 #[pyfunction]
 #[pyo3(signature = (data, iq_order="iq", *, strict=false))]
-fn parse_packet(py: Python<'_>, data: &Bound<'_, PyAny>, iq_order: &str, strict: bool) -> PyResult<Py<PyAny>> {
+fn parse_packet(
+    py: Python<'_>,
+    data: &Bound<'_, PyAny>,
+    iq_order: &str,
+    strict: bool,
+) -> PyResult<Py<PyAny>> {
     let order = iq_order_arg(iq_order)?;
     let options = ParseOptions { strict };
     let packet = match data.cast::<PyBytes>() {
@@ -871,9 +983,17 @@ encoder!(encode_edge_vitals, PyEdgeVitalsPacket, "The datagram bytes of an `Edge
 encoder!(encode_feature_vector, PyFeatureVectorPacket, "The datagram bytes of a `FeatureVectorPacket`.");
 encoder!(encode_fused_vitals, PyFusedVitalsPacket, "The datagram bytes of a `FusedVitalsPacket`.");
 encoder!(encode_compressed_csi, PyCompressedCsiPacket, "The datagram bytes of a `CompressedCsiPacket`.");
-encoder!(encode_feature_state, PyFeatureStatePacket, "The datagram bytes of a `FeatureStatePacket` (the CRC-32 is computed).");
+encoder!(
+    encode_feature_state,
+    PyFeatureStatePacket,
+    "The datagram bytes of a `FeatureStatePacket` (the CRC-32 is computed)."
+);
 encoder!(encode_wasm_output, PyWasmOutputPacket, "The datagram bytes of a `WasmOutputPacket`.");
-encoder!(encode_sync, PySyncPacket, "The datagram bytes of a `SyncPacket` (base plus the tail groups present).");
+encoder!(
+    encode_sync,
+    PySyncPacket,
+    "The datagram bytes of a `SyncPacket` (base plus the tail groups present)."
+);
 
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PyRawCsiPacket>()?;

@@ -30,11 +30,12 @@ fn mode(strict: bool) -> ReadMode {
 
 /// The getters every record class shares.
 macro_rules! record_class {
-    ($py_ty:ident, $name:literal, $doc:literal) => {
+    ($py_ty:ident, $name:literal, $doc:literal $(, { $($extra:ident : $extra_ty:ty),* })?) => {
         #[doc = $doc]
         #[pyclass(module = "wifi_densepose._core", name = $name, frozen)]
         pub struct $py_ty {
             record: Record,
+            $($($extra: $extra_ty,)*)?
         }
 
         #[pymethods]
@@ -85,10 +86,23 @@ macro_rules! record_class {
     };
 }
 
-record_class!(PyRawCsiRecord, "RawCsiRecord", "A `raw_csi` line: the I/Q payload of one CSI frame without its header.");
-record_class!(PyVitalsRecord, "VitalsRecord", "A `vitals` line: the node's own edge-vitals estimate (rates in BPM).");
+record_class!(
+    PyRawCsiRecord,
+    "RawCsiRecord",
+    "A `raw_csi` line: the I/Q payload of one CSI frame without its header; `iq_order` is the default of `complex`, `phase` and `to_frame`.",
+    { iq_order: IqOrder }
+);
+record_class!(
+    PyVitalsRecord,
+    "VitalsRecord",
+    "A `vitals` line: the node's own edge-vitals estimate (rates in BPM)."
+);
 record_class!(PyFeatureRecord, "FeatureRecord", "A `feature` line: the node's eight features.");
-record_class!(PyOtherRecord, "OtherRecord", "An untyped line, or a line of a `type` this reader does not decode (its keys are in `fields`).");
+record_class!(
+    PyOtherRecord,
+    "OtherRecord",
+    "An untyped line, or a line of a `type` this reader does not decode (its keys are in `fields`)."
+);
 
 impl PyRawCsiRecord {
     fn raw(&self) -> PyResult<&wifi_densepose_wire::recording::RawCsiRecord> {
@@ -98,10 +112,22 @@ impl PyRawCsiRecord {
         }
     }
 
-    fn shaped<'py, T: numpy::Element>(&self, py: Python<'py>, values: Vec<T>) -> PyResult<Bound<'py, PyArray2<T>>> {
+    fn order_or_default(&self, iq_order: Option<&str>) -> PyResult<IqOrder> {
+        iq_order.map_or(Ok(self.iq_order), iq_order_arg)
+    }
+
+    fn shaped<'py, T: numpy::Element>(
+        &self,
+        py: Python<'py>,
+        values: Vec<T>,
+    ) -> PyResult<Bound<'py, PyArray2<T>>> {
         let raw = self.raw()?;
         let shape = (usize::from(raw.n_antennas), usize::from(raw.subcarriers));
-        readonly_array(py, Array2::from_shape_vec(shape, values).map_err(|e| shape_error("iq_hex", "n_antennas·subcarriers pairs", e))?)
+        readonly_array(
+            py,
+            Array2::from_shape_vec(shape, values)
+                .map_err(|e| shape_error("iq_hex", "n_antennas·subcarriers pairs", e))?,
+        )
     }
 }
 
@@ -121,10 +147,19 @@ impl PyRawCsiRecord {
     fn iq<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyBytes>> {
         Ok(PyBytes::new(py, &self.raw()?.iq))
     }
-    /// Complex CSI `[antenna, subcarrier]` (complex128); `iq_order` "iq" (default) or "qi".
-    #[pyo3(signature = (iq_order="iq"))]
-    fn complex<'py>(&self, py: Python<'py>, iq_order: &str) -> PyResult<Bound<'py, PyArray2<Complex64>>> {
-        let order = iq_order_arg(iq_order)?;
+    /// The I/Q order `complex`, `phase` and `to_frame` use by default: "iq" or "qi".
+    #[getter]
+    fn iq_order(&self) -> &'static str {
+        self.iq_order.as_str()
+    }
+    /// Complex CSI `[antenna, subcarrier]` (complex128); `iq_order` "iq" or "qi".
+    #[pyo3(signature = (iq_order=None))]
+    fn complex<'py>(
+        &self,
+        py: Python<'py>,
+        iq_order: Option<&str>,
+    ) -> PyResult<Bound<'py, PyArray2<Complex64>>> {
+        let order = self.order_or_default(iq_order)?;
         self.shaped(py, self.raw()?.complex(order))
     }
     /// Amplitudes `[antenna, subcarrier]`.
@@ -132,16 +167,22 @@ impl PyRawCsiRecord {
         self.shaped(py, self.raw()?.amplitude())
     }
     /// Phases in radians `[antenna, subcarrier]`.
-    #[pyo3(signature = (iq_order="iq"))]
-    fn phase<'py>(&self, py: Python<'py>, iq_order: &str) -> PyResult<Bound<'py, PyArray2<f64>>> {
-        let order = iq_order_arg(iq_order)?;
+    #[pyo3(signature = (iq_order=None))]
+    fn phase<'py>(&self, py: Python<'py>, iq_order: Option<&str>) -> PyResult<Bound<'py, PyArray2<f64>>> {
+        let order = self.order_or_default(iq_order)?;
         self.shaped(py, self.raw()?.phase(order))
     }
     /// A `CsiFrame` of one antenna row; `sample_index` and `sample_rate_hz` (Hz) are given by
     /// the caller, since a recording keeps no frame counter.
-    #[pyo3(signature = (*, sample_index, sample_rate_hz, antenna=0, iq_order="iq"))]
-    fn to_frame(&self, sample_index: u64, sample_rate_hz: f64, antenna: usize, iq_order: &str) -> PyResult<PyCsiFrame> {
-        let order = iq_order_arg(iq_order)?;
+    #[pyo3(signature = (*, sample_index, sample_rate_hz, antenna=0, iq_order=None))]
+    fn to_frame(
+        &self,
+        sample_index: u64,
+        sample_rate_hz: f64,
+        antenna: usize,
+        iq_order: Option<&str>,
+    ) -> PyResult<PyCsiFrame> {
+        let order = self.order_or_default(iq_order)?;
         self.raw()?.to_frame(sample_index, sample_rate_hz, antenna, order).or_raise().map(PyCsiFrame::wrap)
     }
     fn __repr__(&self) -> PyResult<String> {
@@ -232,7 +273,10 @@ impl PyFeatureRecord {
         }
     }
     fn __repr__(&self) -> String {
-        format!("FeatureRecord(line={}, timestamp={}, node_id={})", self.record.line, self.record.timestamp, self.record.node_id)
+        format!(
+            "FeatureRecord(line={}, timestamp={}, node_id={})",
+            self.record.line, self.record.timestamp, self.record.node_id
+        )
     }
 }
 
@@ -249,14 +293,18 @@ impl PyOtherRecord {
     fn __repr__(&self) -> String {
         format!(
             "OtherRecord(line={}, timestamp={}, node_id={}, magic=0x{:08X}, type={:?})",
-            self.record.line, self.record.timestamp, self.record.node_id, self.record.magic, self.record.type_name()
+            self.record.line,
+            self.record.timestamp,
+            self.record.node_id,
+            self.record.magic,
+            self.record.type_name()
         )
     }
 }
 
-fn record_to_py(py: Python<'_>, record: Record) -> PyResult<Py<PyAny>> {
+fn record_to_py(py: Python<'_>, record: Record, iq_order: IqOrder) -> PyResult<Py<PyAny>> {
     Ok(match record.body {
-        RecordBody::RawCsi(_) => Py::new(py, PyRawCsiRecord { record })?.into_any(),
+        RecordBody::RawCsi(_) => Py::new(py, PyRawCsiRecord { record, iq_order })?.into_any(),
         RecordBody::Vitals(_) => Py::new(py, PyVitalsRecord { record })?.into_any(),
         RecordBody::Feature(_) => Py::new(py, PyFeatureRecord { record })?.into_any(),
         RecordBody::Untyped | RecordBody::Other { .. } => Py::new(py, PyOtherRecord { record })?.into_any(),
@@ -270,6 +318,7 @@ fn record_to_py(py: Python<'_>, record: Record) -> PyResult<Py<PyAny>> {
 pub struct PyRecordingIterator {
     reader: RecordingReader<BufReader<File>>,
     path: String,
+    iq_order: IqOrder,
 }
 
 #[pymethods]
@@ -282,8 +331,10 @@ impl PyRecordingIterator {
         loop {
             match self.reader.next_outcome() {
                 None => return Ok(None),
-                Some(Ok(LineOutcome::Record(r))) => return record_to_py(py, r).map(Some),
-                Some(Ok(LineOutcome::Skipped(bad))) => recording_warning(py, &format!("{}: {bad}", self.path))?,
+                Some(Ok(LineOutcome::Record(r))) => return record_to_py(py, r, self.iq_order).map(Some),
+                Some(Ok(LineOutcome::Skipped(bad))) => {
+                    recording_warning(py, &format!("{}: {bad}", self.path))?
+                }
                 Some(Err(e)) => return Err(wire_error(&e, &self.path)),
             }
         }
@@ -310,12 +361,14 @@ impl PyRecordingIterator {
 /// Streams a `.csi.jsonl` recording: an iterator of `RawCsiRecord`, `VitalsRecord`,
 /// `FeatureRecord` and `OtherRecord`. `strict=True` raises `RecordingError` (with `line` and
 /// `reason`) at the first bad line; otherwise bad lines are skipped with a `RecordingWarning`.
+/// `iq_order` ("iq" or "qi") is the default of the raw CSI records' conversions.
 #[pyfunction]
-#[pyo3(signature = (path, strict=false))]
-fn read_recording(path: PathBuf, strict: bool) -> PyResult<PyRecordingIterator> {
+#[pyo3(signature = (path, strict=false, *, iq_order="iq"))]
+fn read_recording(path: PathBuf, strict: bool, iq_order: &str) -> PyResult<PyRecordingIterator> {
+    let iq_order = iq_order_arg(iq_order)?;
     let shown = path.display().to_string();
     let reader = RecordingReader::open(&path, mode(strict)).map_err(|e| wire_error(&e, &shown))?;
-    Ok(PyRecordingIterator { reader, path: shown })
+    Ok(PyRecordingIterator { reader, path: shown, iq_order })
 }
 
 /// (timestamps [T], complex CSI [T, S]).
@@ -373,7 +426,12 @@ impl PyRecording {
     fn records<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
         self.records
             .get_or_try_init(py, || {
-                let items = self.inner.records.iter().map(|r| record_to_py(py, r.clone())).collect::<PyResult<Vec<_>>>()?;
+                let items = self
+                    .inner
+                    .records
+                    .iter()
+                    .map(|r| record_to_py(py, r.clone(), self.iq_order))
+                    .collect::<PyResult<Vec<_>>>()?;
                 PyTuple::new(py, items).map(Bound::unbind)
             })
             .map(|t| t.bind(py).clone())
@@ -405,8 +463,9 @@ impl PyRecording {
 
     /// Node ids in ascending order.
     #[getter]
-    fn nodes(&self) -> Vec<u8> {
-        self.inner.nodes()
+    fn nodes(&self) -> Vec<u32> {
+        // Widened so that PyO3 builds a list of ints rather than `bytes`.
+        self.inner.nodes().into_iter().map(u32::from).collect()
     }
 
     #[getter]
@@ -437,15 +496,18 @@ impl PyRecording {
         iq_order: Option<&str>,
     ) -> PyResult<CsiArrays<'py>> {
         let order = iq_order.map_or(Ok(self.iq_order), iq_order_arg)?;
-        let series = py.detach(|| self.inner.csi(node_id, n_subcarriers, order)).map_err(|e| wire_error(&e, &self.path))?;
+        let series = py
+            .detach(|| self.inner.csi(node_id, n_subcarriers, order))
+            .map_err(|e| wire_error(&e, &self.path))?;
         let shape = (series.timestamps.len(), usize::from(series.n_subcarriers));
-        let values = Array2::from_shape_vec(shape, series.values).map_err(|e| shape_error("csi", "[time, subcarrier]", e))?;
+        let values = Array2::from_shape_vec(shape, series.values)
+            .map_err(|e| shape_error("csi", "[time, subcarrier]", e))?;
         Ok((readonly_array(py, Array1::from(series.timestamps))?, readonly_array(py, values)?))
     }
 
     /// The node's own edge-vitals records, in file order.
     fn vitals(&self, py: Python<'_>, node_id: u8) -> PyResult<Vec<Py<PyAny>>> {
-        self.inner.vitals(node_id).map(|(r, _)| record_to_py(py, r.clone())).collect()
+        self.inner.vitals(node_id).map(|(r, _)| record_to_py(py, r.clone(), self.iq_order)).collect()
     }
 
     /// Counts, subcarrier layouts, rates (Hz) and time span as plain data: keys `records`,
