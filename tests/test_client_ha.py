@@ -137,6 +137,8 @@ def test_vital_sign_state_with_confidence_and_timestamp() -> None:
     assert s.confidence == 0.91
     assert s.ts == datetime(2026, 5, 23, 14, 0, tzinfo=timezone.utc)
     assert s.attributes["confidence"] == 0.91
+    with pytest.raises(TypeError):
+        s.attributes["bpm"] = 0.0  # type: ignore[index]
 
 
 @pytest.mark.parametrize(

@@ -300,7 +300,6 @@ def complex_phase(z: _ArrayLike) -> _FloatArray: ...
 
 # === vitals ===
 
-
 @final
 class VitalEstimate:
     def __new__(cls, value_bpm: float, confidence: float, status: VitalStatus | int) -> Self: ...

@@ -23,6 +23,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from types import MappingProxyType
 from typing import Any
 
 from wifi_densepose.errors import ValidationError
@@ -137,6 +138,7 @@ class DiscoveredEntity:
     payload_off: str = "OFF"
     qos: int = 0
     device: HaDevice | None = None
+    #: The whole decoded config (read-only view).
     payload: Mapping[str, Any] = field(default_factory=dict, compare=False, hash=False)
 
     @property
@@ -246,7 +248,7 @@ def parse_discovery(topic: str, payload: bytes | str) -> DiscoveredEntity:
         payload_off=_opt_str(doc, "payload_off") or "OFF",
         qos=int(qos),
         device=_device(doc.get("device")),
-        payload=doc,
+        payload=MappingProxyType(doc),
     )
 
 
@@ -276,7 +278,8 @@ def parse_state(entity: DiscoveredEntity, payload: bytes | str) -> StateValue:
             raise DiscoveryError(
                 f"{entity.slug} state: event_type {event_type!r} not in {list(entity.event_types)}"
             )
-        return EventState(event_type, _ts(doc), _opt_float(doc, "confidence"), doc)
+        confidence = _opt_float(doc, "confidence")
+        return EventState(event_type, _ts(doc), confidence, MappingProxyType(doc))
     if entity.value_key is None:
         return SensorState(_number(text, entity.slug), entity.unit)
     doc = _json_object(text, f"{entity.slug} state")
@@ -284,7 +287,8 @@ def parse_state(entity: DiscoveredEntity, payload: bytes | str) -> StateValue:
     if raw is not None and (isinstance(raw, bool) or not isinstance(raw, (int, float))):
         raise DiscoveryError(f"{entity.slug} state: {entity.value_key!r} is not a number: {raw!r}")
     value = None if raw is None else float(raw)
-    return SensorState(value, entity.unit, doc, _ts(doc), _opt_float(doc, "confidence"))
+    confidence = _opt_float(doc, "confidence")
+    return SensorState(value, entity.unit, MappingProxyType(doc), _ts(doc), confidence)
 
 
 def _text(payload: bytes | str, what: str) -> str:

@@ -34,7 +34,7 @@ import time
 import uuid
 from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass, field
-from types import TracebackType
+from types import MappingProxyType, TracebackType
 from typing import Any
 
 import paho.mqtt.client as paho
@@ -500,7 +500,8 @@ class RuViewMqttClient:
             message = json.loads(payload)
             if not isinstance(message, dict):
                 raise ValueError("raw payload is not a JSON object")
-            return [RawMessage(int(levels[1]), levels[3], parse_message(message), message)]
+            data = MappingProxyType(message)
+            return [RawMessage(int(levels[1]), levels[3], parse_message(message), data)]
         events: list[ClientEvent] = []
         server_topic = len(levels) == 3 and levels[0] == "ruview" and levels[2] == "availability"
         with self._lock:

@@ -280,12 +280,14 @@ class SensingClient:
     # --- REST helpers (blocking urllib calls run in a worker thread) -------------------
 
     def _get_json_blocking(self, path: str, timeout_s: float) -> Any:
-        return self._request_json(urllib.request.Request(self.http_url + path,
-                                                         headers=self._headers()), timeout_s)
+        return self._request_json(
+            urllib.request.Request(self.http_url + path, headers=self._headers()), timeout_s
+        )
 
     def _post_json_blocking(self, path: str, timeout_s: float) -> Any:
-        request = urllib.request.Request(self.http_url + path, data=b"", method="POST",
-                                         headers=self._headers())
+        request = urllib.request.Request(
+            self.http_url + path, data=b"", method="POST", headers=self._headers()
+        )
         return self._request_json(request, timeout_s)
 
     def _request_json(self, request: urllib.request.Request, timeout_s: float) -> Any:
