@@ -54,7 +54,7 @@ impl From<Confidence> for f64 {
 
 /// The 17 COCO keypoints, in COCO order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
+#[serde(rename_all = "snake_case", try_from = "KeypointTypeRepr")]
 pub enum KeypointType {
     Nose,
     LeftEye,
@@ -73,6 +73,28 @@ pub enum KeypointType {
     RightKnee,
     LeftAnkle,
     RightAnkle,
+}
+
+/// JSON and dicts name a keypoint (`"nose"`); an integer COCO index is accepted too.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum KeypointTypeRepr {
+    Index(i64),
+    Name(String),
+}
+
+impl TryFrom<KeypointTypeRepr> for KeypointType {
+    type Error = CoreError;
+    fn try_from(repr: KeypointTypeRepr) -> CoreResult<Self> {
+        match repr {
+            KeypointTypeRepr::Index(i) => KeypointType::from_index(i),
+            KeypointTypeRepr::Name(name) => KeypointType::LABELS
+                .iter()
+                .position(|&label| label == name)
+                .map(|i| KeypointType::ALL[i])
+                .ok_or_else(|| CoreError::validation("keypoint_type", format!("Invalid keypoint type: {name}"))),
+        }
+    }
 }
 
 impl KeypointType {
@@ -597,6 +619,10 @@ mod tests {
         assert!(KeypointType::LeftEar.is_face() && KeypointType::RightWrist.is_upper_body());
         assert!(KeypointType::LeftHip.is_lower_body());
         assert_eq!(serde_json::to_string(&KeypointType::LeftShoulder).unwrap(), "\"left_shoulder\"");
+        assert_eq!(serde_json::from_str::<KeypointType>("\"left_shoulder\"").unwrap(), KeypointType::LeftShoulder);
+        assert_eq!(serde_json::from_str::<KeypointType>("16").unwrap(), KeypointType::RightAnkle);
+        assert!(serde_json::from_str::<KeypointType>("17").is_err());
+        assert!(serde_json::from_str::<KeypointType>("\"tail\"").is_err());
     }
 
     #[test]
