@@ -954,7 +954,9 @@ class BodyVelocityProfile:
     @property
     def velocity_resolution(self) -> float: ...
 
-def extract_bvp(x: _ArrayLike, fs: float, config: BvpConfig | None = None) -> BodyVelocityProfile: ...
+def extract_bvp(
+    x: _ArrayLike, fs: float, config: BvpConfig | None = None
+) -> BodyVelocityProfile: ...
 
 # === vitals ===
 
