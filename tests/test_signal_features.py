@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import threading
+from typing import Any
 
 import numpy as np
 import pytest
@@ -14,6 +15,7 @@ from hypothesis.extra.numpy import arrays
 from wifi_densepose import ConfigError, CsiFrame, NonFiniteError, ShapeError, ValidationError
 from wifi_densepose.signal import (
     CsiData,
+    CsiFeatures,
     CsiPreprocessor,
     CsiProcessor,
     CsiProcessorConfig,
@@ -40,7 +42,7 @@ def pearson(a: np.ndarray, b: np.ndarray) -> tuple[float, float, float]:
     return float((da * db).mean()), float((da * da).mean()), float((db * db).mean())
 
 
-def features_reference(amp: np.ndarray, ph: np.ndarray, n: int, bandwidth: float) -> dict[str, object]:
+def features_reference(amp: np.ndarray, ph: np.ndarray, n: int, bandwidth: float) -> dict[str, Any]:
     a_count = amp.shape[0]
     diff = np.diff(ph, axis=1).mean(axis=0)
     gradient = np.diff(diff) if ph.shape[1] >= 3 else np.array([0.0])
@@ -94,20 +96,19 @@ def test_features_match_numpy_reference(a: int, s: int, n: int) -> None:
     d = frame(a, s, seed=a * s)
     f = FeatureExtractor(FeatureExtractorConfig(fft_size=n)).extract(d)
     ref = features_reference(np.asarray(d.amplitude), np.asarray(d.phase), n, 20e6)
-    close = {"rtol": 1e-9, "atol": 1e-9}
-    np.testing.assert_allclose(f.amplitude.mean, ref["mean"], **close)  # type: ignore[arg-type]
-    np.testing.assert_allclose(f.amplitude.variance, ref["variance"], **close)  # type: ignore[arg-type]
+    np.testing.assert_allclose(f.amplitude.mean, ref["mean"], rtol=1e-9, atol=1e-9)
+    np.testing.assert_allclose(f.amplitude.variance, ref["variance"], rtol=1e-9, atol=1e-9)
     for name in ("peak", "rms", "dynamic_range"):
         assert getattr(f.amplitude, name) == pytest.approx(ref[name], rel=1e-9, abs=1e-9)
-    np.testing.assert_allclose(f.phase.difference, ref["difference"], **close)  # type: ignore[arg-type]
-    np.testing.assert_allclose(f.phase.variance, ref["phase_variance"], **close)  # type: ignore[arg-type]
-    np.testing.assert_allclose(f.phase.gradient, ref["gradient"], **close)  # type: ignore[arg-type]
+    np.testing.assert_allclose(f.phase.difference, ref["difference"], rtol=1e-9, atol=1e-9)
+    np.testing.assert_allclose(f.phase.variance, ref["phase_variance"], rtol=1e-9, atol=1e-9)
+    np.testing.assert_allclose(f.phase.gradient, ref["gradient"], rtol=1e-9, atol=1e-9)
     assert f.phase.coherence == pytest.approx(ref["coherence"], rel=1e-9, abs=1e-9)
-    np.testing.assert_allclose(f.correlation.matrix, ref["matrix"], **close)  # type: ignore[arg-type]
+    np.testing.assert_allclose(f.correlation.matrix, ref["matrix"], rtol=1e-9, atol=1e-9)
     for name in ("mean_correlation", "max_correlation", "correlation_spread"):
         assert getattr(f.correlation, name) == pytest.approx(ref[name], rel=1e-9, abs=1e-9)
-    np.testing.assert_allclose(f.psd.values, ref["psd"], rtol=1e-9, atol=1e-9)  # type: ignore[arg-type]
-    np.testing.assert_array_equal(f.psd.frequencies, ref["frequencies"])  # type: ignore[arg-type]
+    np.testing.assert_allclose(f.psd.values, ref["psd"], rtol=1e-9, atol=1e-9)
+    np.testing.assert_array_equal(f.psd.frequencies, ref["frequencies"])
     for name in ("total_power", "peak_power", "peak_frequency", "centroid", "bandwidth"):
         assert getattr(f.psd, name) == pytest.approx(ref[name], rel=1e-9, abs=1e-6)
 
@@ -195,13 +196,17 @@ def test_strided_inputs_equal_contiguous_copies() -> None:
     ph = rng.uniform(-3, 3, (10, 4, 80))
     e = FeatureExtractor()
     a = e.extract_batch(amp[::2, :, 10:74], ph[::2, :, 10:74])
-    b = e.extract_batch(np.ascontiguousarray(amp[::2, :, 10:74]), np.ascontiguousarray(ph[::2, :, 10:74]))
+    b = e.extract_batch(
+        np.ascontiguousarray(amp[::2, :, 10:74]), np.ascontiguousarray(ph[::2, :, 10:74])
+    )
     np.testing.assert_array_equal(a.psd_values, b.psd_values)
     np.testing.assert_array_equal(a.phase_difference, b.phase_difference)
 
 
 @settings(max_examples=50, deadline=None)
-@given(arrays(np.float64, st.tuples(st.integers(1, 6), st.integers(2, 40)), elements=st.floats(0, 10)))
+@given(
+    arrays(np.float64, st.tuples(st.integers(1, 6), st.integers(2, 40)), elements=st.floats(0, 10))
+)
 def test_correlation_matrix_is_symmetric_with_unit_diagonal(amp: np.ndarray) -> None:
     f = FeatureExtractor().extract(CsiData(amp, np.zeros_like(amp)))
     m = f.correlation.matrix
@@ -226,7 +231,7 @@ def test_bad_feature_input() -> None:
         e.extract_batch(np.ones((2, 2, 4), dtype=complex), np.ones((2, 2, 4)))
     for bad in ({"fft_size": 0}, {"sampling_rate": 0.0}, {"min_doppler_history": 1}):
         with pytest.raises(ConfigError):
-            FeatureExtractorConfig(**bad)  # type: ignore[arg-type]
+            FeatureExtractorConfig(**bad)
 
 
 # --- CsiData and CsiProcessor -----------------------------------------------------------------
@@ -296,7 +301,7 @@ def test_preprocessing_matches_numpy() -> None:
 # --- motion -----------------------------------------------------------------------------------
 
 
-def features(level: float, seed: int = 0):  # type: ignore[no-untyped-def]
+def features(level: float, seed: int = 0) -> CsiFeatures:
     j = np.arange(64)[None, :]
     i = np.arange(4)[:, None]
     amp = 1 + level * np.sin(0.7 * j + 1.3 * i + seed)

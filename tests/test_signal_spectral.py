@@ -214,8 +214,9 @@ def test_subcarrier_selection() -> None:
     motion = alternating([5.0, 0.1, 2.0], 50)
     quiet = alternating([0.5, 0.5, 0.5], 50)
     assert select_sensitive_subcarriers(motion, quiet, cfg).selected_indices == [0, 2, 1]
-    r = select_sensitive_subcarriers(alternating([3.0] * 10, 20), alternating([1.0] * 10, 20),
-                                     SubcarrierSelectionConfig(top_k=5))
+    r = select_sensitive_subcarriers(
+        alternating([3.0] * 10, 20), alternating([1.0] * 10, 20), SubcarrierSelectionConfig(top_k=5)
+    )
     assert len(r.selected_indices) == 5
     ones = alternating([1.0] * 4, 20)
     none = select_sensitive_subcarriers(ones, ones, SubcarrierSelectionConfig(min_sensitivity=2.0))
@@ -273,8 +274,12 @@ def test_non_finite_inputs_name_the_argument() -> None:
         (lambda: select_by_variance(bad), "x"),
         (lambda: select_sensitive_subcarriers(np.ones((300, 4)), bad), "static_data"),
         (lambda: HardwareNormalizer().normalize(bad[:, 2], np.ones(300)), "amplitude"),
-        (lambda: FresnelBreathingEstimator(FresnelGeometry(1, 1, 5e9)).estimate_breathing_rate(
-            bad[:, 2], 100.0), "x"),
+        (
+            lambda: FresnelBreathingEstimator(FresnelGeometry(1, 1, 5e9)).estimate_breathing_rate(
+                bad[:, 2], 100.0
+            ),
+            "x",
+        ),
     ]
     for call, field in cases:
         with pytest.raises(NonFiniteError, match=field):
