@@ -4,7 +4,6 @@
 use std::f64::consts::PI;
 
 use ndarray::{Array2, Array3, ArrayView2, ArrayView3, Axis};
-use rayon::prelude::*;
 use wifi_densepose_core::validate::ensure_finite;
 
 use crate::error::{SignalError, SignalResult};
@@ -175,12 +174,10 @@ impl PhaseSanitizer {
         for frame in p.axis_iter(Axis(0)) {
             self.validate_phase_data(frame)?;
         }
-        // Frames are independent: one task each, results assembled and counted in frame order.
-        let cleaned: Vec<(Array2<f64>, u64)> =
-            (0..p.len_of(Axis(0))).into_par_iter().map(|t| self.sanitize_valid(p.index_axis(Axis(0), t))).collect();
         let mut out = Array3::zeros(p.raw_dim());
         let mut outliers = 0;
-        for ((clean, n), mut target) in cleaned.into_iter().zip(out.axis_iter_mut(Axis(0))) {
+        for (frame, mut target) in p.axis_iter(Axis(0)).zip(out.axis_iter_mut(Axis(0))) {
+            let (clean, n) = self.sanitize_valid(frame);
             target.assign(&clean);
             outliers += n;
         }
