@@ -72,7 +72,7 @@ def hampel_numpy(x: np.ndarray, h: int, threshold: float) -> tuple[np.ndarray, n
     return np.asarray(np.where(mask, medians, x)), mask
 
 
-# --- phase sanitisation (default config: standard unwrap, 3σ outliers, smoothing 5) ---
+# --- phase sanitisation (default config: standard unwrap, 3-sigma outliers, smoothing 5) ---
 
 
 def replace_outliers(x: np.ndarray, threshold: float = 3.0) -> None:
@@ -89,7 +89,7 @@ def replace_outliers(x: np.ndarray, threshold: float = 3.0) -> None:
 
 def smooth(x: np.ndarray, window: int = 5) -> np.ndarray:
     h = window // 2
-    out = x.copy()
+    out: np.ndarray = x.copy()
     out[..., h:-h] = sliding_window_view(x, window, axis=-1).mean(axis=-1)
     return out
 
