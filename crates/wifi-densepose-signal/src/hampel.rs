@@ -8,6 +8,8 @@
 //! subcarriers. Edge and wider windows select with a sort. Blocks of output rows
 //! run in parallel; every output is computed by one task in a fixed order.
 
+use std::borrow::Cow;
+
 use ndarray::{Array1, Array2, ArrayView1, ArrayView2};
 use rayon::prelude::*;
 use wifi_densepose_core::validate::ensure_finite;
@@ -89,7 +91,7 @@ pub fn hampel_filter(x: &[f64], config: &HampelConfig) -> SignalResult<HampelRes
 /// Filters a 1-D view of any stride.
 pub fn hampel_filter_1d(x: ArrayView1<'_, f64>, config: &HampelConfig) -> SignalResult<HampelResult> {
     validate_input(x.len(), x.iter(), config)?;
-    let data: Vec<f64> = x.iter().copied().collect();
+    let data = contiguous(x.as_slice(), || x.iter().copied().collect());
     let out = filter_along_rows(&data, x.len(), 1, config);
     let outlier_indices = out.mask.iter().enumerate().filter(|(_, &m)| m).map(|(i, _)| i).collect();
     Ok(HampelResult {
@@ -110,7 +112,7 @@ pub fn hampel_filter_2d(x: ArrayView2<'_, f64>, config: &HampelConfig, axis: Ham
         HampelAxis::Rows => x.reversed_axes(),
     };
     let (rows, cols) = oriented.dim();
-    let data: Vec<f64> = oriented.iter().copied().collect();
+    let data = contiguous(oriented.as_slice(), || oriented.iter().copied().collect());
     let out = filter_along_rows(&data, rows, cols, config);
     let shape_back = |v: Vec<f64>| -> Array2<f64> {
         let a = Array2::from_shape_vec((rows, cols), v).unwrap_or_default();
@@ -134,6 +136,14 @@ pub fn hampel_filter_2d(x: ArrayView2<'_, f64>, config: &HampelConfig, axis: Ham
         sigma_estimates: shape_back(out.sigma),
         outlier_indices,
     })
+}
+
+/// The samples in row-major order: borrowed when the input already is, else copied once.
+fn contiguous<'a>(slice: Option<&'a [f64]>, copy: impl FnOnce() -> Vec<f64>) -> Cow<'a, [f64]> {
+    match slice {
+        Some(s) => Cow::Borrowed(s),
+        None => Cow::Owned(copy()),
+    }
 }
 
 fn validate_input<'a>(len: usize, values: impl IntoIterator<Item = &'a f64>, config: &HampelConfig) -> SignalResult<()> {
@@ -352,10 +362,10 @@ fn shared_core_rows<const N: usize>(
     block: &mut OutBlock<'_>,
 ) {
     let h = N / 2;
+    // Element-wise with a constant lane count (a slice copy of `width` values compiles to a
+    // memmove call per lane).
     let load = |row: usize, c0: usize, width: usize| -> Lane {
-        let mut lane = [0.0; LANES];
-        lane[..width].copy_from_slice(&data[row * cols + c0..row * cols + c0 + width]);
-        lane
+        std::array::from_fn(|l| if l < width { data[row * cols + c0 + l] } else { 0.0 })
     };
     let mut c0 = 0;
     while c0 < cols {
