@@ -93,7 +93,7 @@ pub fn hampel_filter_1d(x: ArrayView1<'_, f64>, config: &HampelConfig) -> Signal
     validate_input(x.len(), x.iter(), config)?;
     let data = contiguous(x.as_slice(), || x.iter().copied().collect());
     let out = filter_along_rows(&data, x.len(), 1, config);
-    let outlier_indices = out.mask.iter().enumerate().filter(|(_, &m)| m).map(|(i, _)| i).collect();
+    let outlier_indices = out.outliers;
     Ok(HampelResult {
         filtered: Array1::from(out.filtered),
         outlier_mask: Array1::from(out.mask),
@@ -128,7 +128,17 @@ pub fn hampel_filter_2d(x: ArrayView2<'_, f64>, config: &HampelConfig, axis: Ham
             HampelAxis::Rows => a.reversed_axes().as_standard_layout().into_owned(),
         }
     };
-    let outlier_indices = mask.indexed_iter().filter(|(_, &m)| m).map(|(idx, _)| idx).collect();
+    let mut outlier_indices: Vec<(usize, usize)> = out
+        .outliers
+        .iter()
+        .map(|&flat| match axis {
+            HampelAxis::Columns => (flat / cols, flat % cols),
+            HampelAxis::Rows => (flat % cols, flat / cols),
+        })
+        .collect();
+    if axis == HampelAxis::Rows {
+        outlier_indices.sort_unstable();
+    }
     Ok(Hampel2dResult {
         filtered: shape_back(out.filtered),
         outlier_mask: mask,
@@ -157,6 +167,8 @@ fn validate_input<'a>(len: usize, values: impl IntoIterator<Item = &'a f64>, con
 
 /// Row-major outputs of [`filter_along_rows`].
 struct FilterOutput {
+    /// Flat row-major indices of the outliers, ascending.
+    outliers: Vec<usize>,
     filtered: Vec<f64>,
     mask: Vec<bool>,
     median: Vec<f64>,
@@ -166,6 +178,8 @@ struct FilterOutput {
 /// One block of output rows.
 struct OutBlock<'a> {
     first_row: usize,
+    /// Offsets (within the block) of the outliers found so far, in the order written.
+    outliers: Vec<usize>,
     filtered: &'a mut [f64],
     mask: &'a mut [bool],
     median: &'a mut [f64],
@@ -178,6 +192,9 @@ impl OutBlock<'_> {
         let is_outlier = if sigma <= ZERO_SIGMA { deviation > ZERO_SIGMA } else { deviation > threshold * sigma };
         self.filtered[offset] = if is_outlier { median } else { x };
         self.mask[offset] = is_outlier;
+        if is_outlier {
+            self.outliers.push(offset);
+        }
         self.median[offset] = median;
         self.sigma[offset] = sigma;
     }
@@ -187,6 +204,7 @@ impl OutBlock<'_> {
 fn filter_along_rows(data: &[f64], rows: usize, cols: usize, config: &HampelConfig) -> FilterOutput {
     let total = rows * cols;
     let mut out = FilterOutput {
+        outliers: Vec::new(),
         filtered: vec![0.0; total],
         mask: vec![false; total],
         median: vec![0.0; total],
@@ -202,13 +220,26 @@ fn filter_along_rows(data: &[f64], rows: usize, cols: usize, config: &HampelConf
         .enumerate()
         .map(|(b, (((filtered, mask), median), sigma))| OutBlock {
             first_row: b * BLOCK_ROWS,
+            outliers: Vec::new(),
             filtered,
             mask,
             median,
             sigma,
         })
         .collect::<Vec<_>>();
-    blocks.into_par_iter().for_each(|mut block| filter_block(data, rows, cols, config, &mut block));
+    // Row pairs are written lane chunk by lane chunk, so each block sorts its own few outliers;
+    // blocks come back in order, which keeps the whole list ascending.
+    let outliers: Vec<Vec<usize>> = blocks
+        .into_par_iter()
+        .map(|mut block| {
+            filter_block(data, rows, cols, config, &mut block);
+            let base = block.first_row * cols;
+            let mut found: Vec<usize> = block.outliers.iter().map(|&offset| base + offset).collect();
+            found.sort_unstable();
+            found
+        })
+        .collect();
+    out.outliers = outliers.concat();
     out
 }
 
@@ -557,6 +588,12 @@ mod tests {
                 if v > 0.97 { 30.0 * v } else { v }
             });
             let r = hampel_filter_2d(x.view(), &HampelConfig { half_window: h, threshold: 2.5 }, HampelAxis::Columns).unwrap();
+            let from_mask: Vec<(usize, usize)> = r.outlier_mask.indexed_iter().filter(|(_, &m)| m).map(|(i, _)| i).collect();
+            assert!(!from_mask.is_empty());
+            assert_eq!(r.outlier_indices, from_mask);
+            let rows = hampel_filter_2d(x.t(), &HampelConfig { half_window: h, threshold: 2.5 }, HampelAxis::Rows).unwrap();
+            let transposed: Vec<(usize, usize)> = rows.outlier_mask.indexed_iter().filter(|(_, &m)| m).map(|(i, _)| i).collect();
+            assert_eq!(rows.outlier_indices, transposed);
             for c in 0..19 {
                 let column: Vec<f64> = x.column(c).to_vec();
                 for (t, (f, m, med, s)) in reference(&column, h, 2.5).into_iter().enumerate() {
