@@ -3,7 +3,7 @@
 
 use std::f64::consts::PI;
 
-use ndarray::{Array2, Array3, ArrayView2, ArrayView3, ArrayViewMut2, Axis};
+use ndarray::{Array2, Array3, ArrayView1, ArrayView2, ArrayView3, ArrayViewMut2, Axis};
 use wifi_densepose_core::validate::ensure_finite;
 
 use crate::error::{SignalError, SignalResult};
@@ -104,11 +104,16 @@ impl PhaseSanitizer {
     pub fn validate_phase_data(&self, p: ArrayView2<'_, f64>) -> SignalResult<()> {
         ensure_nonempty("phase_data", p)?;
         ensure_finite("phase_data", p.iter())?;
+        self.ensure_in_phase_range(p, 0)
+    }
+
+    /// A value outside `phase_range` → `Validation`, naming its flat index (plus `offset`).
+    fn ensure_in_phase_range(&self, p: ArrayView2<'_, f64>, offset: usize) -> SignalResult<()> {
         let (lo, hi) = self.config.phase_range;
-        if let Some((index, value)) = p.iter().enumerate().find(|(_, v)| !(lo..=hi).contains(*v)) {
+        if let Some((index, value)) = p.iter().enumerate().find(|(_, &v)| v < lo || v > hi) {
             return Err(SignalError::validation(
                 "phase_data",
-                format!("value {value} at index {index} is outside the phase range [{lo}, {hi}]"),
+                format!("value {value} at index {} is outside the phase range [{lo}, {hi}]", offset + index),
             ));
         }
         Ok(())
@@ -171,8 +176,9 @@ impl PhaseSanitizer {
             return Err(SignalError::shape("phase_data", "a non-empty [time, rows, subcarriers] array", format!("shape {:?}", p.shape())));
         }
         ensure_finite("phase_data", p.iter())?;
-        for frame in p.axis_iter(Axis(0)) {
-            self.validate_phase_data(frame)?;
+        let frame_len = p.len() / p.len_of(Axis(0));
+        for (t, frame) in p.axis_iter(Axis(0)).enumerate() {
+            self.ensure_in_phase_range(frame, t * frame_len)?;
         }
         let mut out = Array3::zeros(p.raw_dim());
         let mut outliers = 0;
@@ -236,14 +242,27 @@ fn rate(count: u64, total: u64) -> f64 {
     }
 }
 
+/// Population mean and std of a row; summed in index order over a slice when contiguous.
+fn row_mean_std(row: ArrayView1<'_, f64>) -> (f64, f64) {
+    let n = row.len() as f64;
+    let moments = |values: &[f64]| {
+        let mean = values.iter().sum::<f64>() / n;
+        let var = values.iter().map(|v| (v - mean) * (v - mean)).sum::<f64>() / n;
+        (mean, var.sqrt())
+    };
+    match row.as_slice() {
+        Some(values) => moments(values),
+        None => moments(&row.to_vec()),
+    }
+}
+
 /// Returns the number of outliers replaced.
 fn remove_outliers_in_place(x: &mut Array2<f64>, threshold: f64) -> u64 {
     let mut count = 0;
     let mut is_outlier = Vec::new();
     for mut row in x.axis_iter_mut(Axis(0)) {
         let n = row.len();
-        let mean = row.iter().sum::<f64>() / n as f64;
-        let std = (row.iter().map(|v| (v - mean) * (v - mean)).sum::<f64>() / n as f64).sqrt();
+        let (mean, std) = row_mean_std(row.view());
         is_outlier.clear();
         is_outlier.extend(row.iter().map(|v| (v - mean).abs() / (std + 1e-8) > threshold));
         let outliers = is_outlier.iter().filter(|&&o| o).count();
@@ -289,13 +308,18 @@ fn smooth_rows_into(x: ArrayView2<'_, f64>, window: usize, mut out: ArrayViewMut
     if s < w {
         return;
     }
+    let mut buffer = Vec::with_capacity(s);
     for (row, mut target) in x.axis_iter(Axis(0)).zip(out.axis_iter_mut(Axis(0))) {
-        for j in h..s - h {
-            let mut sum = 0.0;
-            for k in j - h..=j + h {
-                sum += row[k];
+        let values = match row.as_slice() {
+            Some(values) => values,
+            None => {
+                buffer.clear();
+                buffer.extend(row.iter().copied());
+                &buffer[..]
             }
-            target[j] = sum / w as f64;
+        };
+        for (j, window_values) in values.windows(w).enumerate() {
+            target[j + h] = window_values.iter().sum::<f64>() / w as f64;
         }
     }
 }
