@@ -4,6 +4,7 @@
 use std::f64::consts::PI;
 
 use ndarray::{Array2, Array3, ArrayView1, ArrayView2, ArrayView3, ArrayViewMut2, Axis};
+use rayon::prelude::*;
 use wifi_densepose_core::validate::ensure_finite;
 
 use crate::error::{SignalError, SignalResult};
@@ -180,11 +181,19 @@ impl PhaseSanitizer {
         for (t, frame) in p.axis_iter(Axis(0)).enumerate() {
             self.ensure_in_phase_range(frame, t * frame_len)?;
         }
-        let mut out = Array3::zeros(p.raw_dim());
-        let mut outliers = 0;
-        for (frame, target) in p.axis_iter(Axis(0)).zip(out.axis_iter_mut(Axis(0))) {
-            outliers += self.sanitize_into(frame, target);
-        }
+        let (frames, rows, cols) = p.dim();
+        let shape_error = |e: ndarray::ShapeError| SignalError::shape("phase_data", format!("{frames}x{rows}x{cols} values"), e);
+        let mut flat = vec![0.0; p.len()];
+        // Frames are independent: one task each, writing its own slice of the output.
+        let outliers: u64 = flat
+            .par_chunks_mut(rows * cols)
+            .enumerate()
+            .map(|(t, chunk)| {
+                let target = ArrayViewMut2::from_shape((rows, cols), chunk).map_err(shape_error)?;
+                Ok(self.sanitize_into(p.index_axis(Axis(0), t), target))
+            })
+            .sum::<SignalResult<u64>>()?;
+        let out = Array3::from_shape_vec(p.raw_dim(), flat).map_err(shape_error)?;
         self.stats.total_processed += p.len_of(Axis(0)) as u64;
         self.stats.outliers_removed += outliers;
         Ok(out)
