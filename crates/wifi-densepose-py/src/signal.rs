@@ -28,7 +28,13 @@ impl<'py> Rows<'py> {
         let one_row = match array.ndim() {
             1 => true,
             2 => false,
-            _ => return Err(shape_error(field, expected, format!("shape {:?}", array.shape()))),
+            _ => {
+                return Err(shape_error(
+                    field,
+                    expected,
+                    format!("shape {:?}", array.shape()),
+                ))
+            }
         };
         Ok(Rows { array, one_row })
     }
@@ -36,13 +42,23 @@ impl<'py> Rows<'py> {
     /// The data as `[rows, columns]`; a 1-D input is one row. No copy.
     fn view(&self) -> PyResult<ArrayView2<'_, f64>> {
         let view = self.array.as_array();
-        let two_d = if self.one_row { view.insert_axis(Axis(0)) } else { view };
-        two_d.into_dimensionality().map_err(|e| shape_error("input", "a 1-D or 2-D array", e))
+        let two_d = if self.one_row {
+            view.insert_axis(Axis(0))
+        } else {
+            view
+        };
+        two_d
+            .into_dimensionality()
+            .map_err(|e| shape_error("input", "a 1-D or 2-D array", e))
     }
 
     /// Gives `out` the input's dimensionality back.
     fn output(&self, py: Python<'py>, out: Array2<f64>) -> PyResult<Bound<'py, PyArrayDyn<f64>>> {
-        let out: ArrayD<f64> = if self.one_row { out.index_axis_move(Axis(0), 0).into_dyn() } else { out.into_dyn() };
+        let out: ArrayD<f64> = if self.one_row {
+            out.index_axis_move(Axis(0), 0).into_dyn()
+        } else {
+            out.into_dyn()
+        };
         readonly_array(py, out)
     }
 }

@@ -26,13 +26,22 @@ impl FresnelGeometry {
     pub fn new(d_tx_body: f64, d_body_rx: f64, frequency_hz: f64) -> SignalResult<Self> {
         for (field, value) in [("d_tx_body", d_tx_body), ("d_body_rx", d_body_rx)] {
             if !(value.is_finite() && value > 0.0) {
-                return Err(SignalError::InvalidDistance { field: field.into(), value });
+                return Err(SignalError::InvalidDistance {
+                    field: field.into(),
+                    value,
+                });
             }
         }
         if !(frequency_hz.is_finite() && frequency_hz > 0.0) {
-            return Err(SignalError::InvalidFrequency { value: frequency_hz });
+            return Err(SignalError::InvalidFrequency {
+                value: frequency_hz,
+            });
         }
-        Ok(FresnelGeometry { d_tx_body, d_body_rx, frequency_hz })
+        Ok(FresnelGeometry {
+            d_tx_body,
+            d_body_rx,
+            frequency_hz,
+        })
     }
 
     pub fn d_tx_body(&self) -> f64 {
@@ -92,7 +101,11 @@ impl FresnelBreathingEstimator {
         let a = geometry.expected_amplitude_variation(lo_d);
         let b = geometry.expected_amplitude_variation(hi_d);
         // |sin| is not monotone over every carrier, so order the two ends.
-        FresnelBreathingEstimator { geometry, expected_low: a.min(b), expected_high: a.max(b) }
+        FresnelBreathingEstimator {
+            geometry,
+            expected_low: a.min(b),
+            expected_high: a.max(b),
+        }
     }
 
     pub fn geometry(&self) -> &FresnelGeometry {
@@ -121,9 +134,16 @@ impl FresnelBreathingEstimator {
     }
 
     /// Breathing rate from the first autocorrelation maximum over lags of 1.5–10 s (40–6 BPM).
-    pub fn estimate_breathing_rate(&self, x: ArrayView1<'_, f64>, fs: f64) -> SignalResult<BreathingEstimate> {
+    pub fn estimate_breathing_rate(
+        &self,
+        x: ArrayView1<'_, f64>,
+        fs: f64,
+    ) -> SignalResult<BreathingEstimate> {
         if x.len() < 10 {
-            return Err(SignalError::InsufficientData { required: 10, available: x.len() });
+            return Err(SignalError::InsufficientData {
+                required: 10,
+                available: x.len(),
+            });
         }
         ensure_positive("fs", fs)?;
         ensure_finite("x", x.iter())?;
@@ -137,14 +157,29 @@ impl FresnelBreathingEstimator {
         let min_lag = (1.5 * fs).floor() as usize;
         let max_lag = ((10.0 * fs).floor() as usize).min(n / 2);
         if min_lag >= max_lag {
-            return Err(SignalError::InsufficientData { required: 2 * (min_lag + 1), available: n });
+            return Err(SignalError::InsufficientData {
+                required: 2 * (min_lag + 1),
+                available: n,
+            });
         }
-        let acf = |lag: usize| centred.iter().zip(&centred[lag..]).map(|(a, b)| a * b).sum::<f64>() / energy;
-        let (best_lag, best) = (min_lag..max_lag)
-            .map(|lag| (lag, acf(lag)))
-            .fold((min_lag, f64::NEG_INFINITY), |best, cur| if cur.1 > best.1 { cur } else { best });
+        let acf = |lag: usize| {
+            centred
+                .iter()
+                .zip(&centred[lag..])
+                .map(|(a, b)| a * b)
+                .sum::<f64>()
+                / energy
+        };
+        let (best_lag, best) = (min_lag..max_lag).map(|lag| (lag, acf(lag))).fold(
+            (min_lag, f64::NEG_INFINITY),
+            |best, cur| if cur.1 > best.1 { cur } else { best },
+        );
         let period = best_lag as f64 / fs;
-        let (lo, hi) = centred.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &v| (lo.min(v), hi.max(v)));
+        let (lo, hi) = centred
+            .iter()
+            .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &v| {
+                (lo.min(v), hi.max(v))
+            });
         let variation = hi - lo;
         let fresnel_confidence = self.breathing_confidence(variation);
         Ok(BreathingEstimate {
@@ -192,8 +227,12 @@ mod tests {
 
     #[test]
     fn breathing_rate_of_a_sinusoid() {
-        let x = Array1::from_iter((0..3000).map(|i| 0.5 + 0.1 * (2.0 * PI * 0.267 * i as f64 / 100.0).sin()));
-        let est = FresnelBreathingEstimator::new(geometry()).estimate_breathing_rate(x.view(), 100.0).unwrap();
+        let x = Array1::from_iter(
+            (0..3000).map(|i| 0.5 + 0.1 * (2.0 * PI * 0.267 * i as f64 / 100.0).sin()),
+        );
+        let est = FresnelBreathingEstimator::new(geometry())
+            .estimate_breathing_rate(x.view(), 100.0)
+            .unwrap();
         assert!((est.rate_bpm - 16.0).abs() < 2.0);
         assert!(est.confidence > 0.3);
         assert!(est.autocorrelation_peak > 0.5);
@@ -203,13 +242,29 @@ mod tests {
 
     #[test]
     fn errors() {
-        assert_eq!(FresnelGeometry::new(-1.0, 2.0, 5e9).unwrap_err().code(), "InvalidDistance");
-        assert_eq!(FresnelGeometry::new(1.0, 2.0, 0.0).unwrap_err().code(), "InvalidFrequency");
+        assert_eq!(
+            FresnelGeometry::new(-1.0, 2.0, 5e9).unwrap_err().code(),
+            "InvalidDistance"
+        );
+        assert_eq!(
+            FresnelGeometry::new(1.0, 2.0, 0.0).unwrap_err().code(),
+            "InvalidFrequency"
+        );
         let e = FresnelBreathingEstimator::new(geometry());
         let short = Array1::from_elem(5, 1.0);
-        assert_eq!(e.estimate_breathing_rate(short.view(), 100.0).unwrap_err().kind(), ErrorKind::InsufficientData);
+        assert_eq!(
+            e.estimate_breathing_rate(short.view(), 100.0)
+                .unwrap_err()
+                .kind(),
+            ErrorKind::InsufficientData
+        );
         let flat = Array1::from_elem(3000, 1.0);
-        assert_eq!(e.estimate_breathing_rate(flat.view(), 100.0).unwrap_err().code(), "NoSignal");
+        assert_eq!(
+            e.estimate_breathing_rate(flat.view(), 100.0)
+                .unwrap_err()
+                .code(),
+            "NoSignal"
+        );
         let brief = Array1::from_iter((0..100).map(|i| (i as f64).sin()));
         assert!(e.estimate_breathing_rate(brief.view(), 100.0).is_err());
         assert!(e.estimate_breathing_rate(brief.view(), 0.0).is_err());

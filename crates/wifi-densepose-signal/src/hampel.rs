@@ -35,17 +35,25 @@ pub struct HampelConfig {
 
 impl Default for HampelConfig {
     fn default() -> Self {
-        HampelConfig { half_window: 3, threshold: 3.0 }
+        HampelConfig {
+            half_window: 3,
+            threshold: 3.0,
+        }
     }
 }
 
 impl HampelConfig {
     pub fn validate(&self) -> SignalResult<()> {
         if self.half_window == 0 {
-            return Err(SignalError::InvalidWindow { message: "half_window must be >= 1, got 0".into() });
+            return Err(SignalError::InvalidWindow {
+                message: "half_window must be >= 1, got 0".into(),
+            });
         }
         if !(self.threshold.is_finite() && self.threshold >= 0.0) {
-            return Err(SignalError::config(format!("threshold must be finite and >= 0, got {}", self.threshold)));
+            return Err(SignalError::config(format!(
+                "threshold must be finite and >= 0, got {}",
+                self.threshold
+            )));
         }
         Ok(())
     }
@@ -89,7 +97,10 @@ pub fn hampel_filter(x: &[f64], config: &HampelConfig) -> SignalResult<HampelRes
 }
 
 /// Filters a 1-D view of any stride.
-pub fn hampel_filter_1d(x: ArrayView1<'_, f64>, config: &HampelConfig) -> SignalResult<HampelResult> {
+pub fn hampel_filter_1d(
+    x: ArrayView1<'_, f64>,
+    config: &HampelConfig,
+) -> SignalResult<HampelResult> {
     validate_input(x.len(), x.iter(), config)?;
     let data = contiguous(x.as_slice(), || x.iter().copied().collect());
     let out = filter_along_rows(&data, x.len(), 1, config);
@@ -104,7 +115,11 @@ pub fn hampel_filter_1d(x: ArrayView1<'_, f64>, config: &HampelConfig) -> Signal
 }
 
 /// Filters each column (`Columns`, over time) or each row (`Rows`) of a 2-D view of any stride.
-pub fn hampel_filter_2d(x: ArrayView2<'_, f64>, config: &HampelConfig, axis: HampelAxis) -> SignalResult<Hampel2dResult> {
+pub fn hampel_filter_2d(
+    x: ArrayView2<'_, f64>,
+    config: &HampelConfig,
+    axis: HampelAxis,
+) -> SignalResult<Hampel2dResult> {
     validate_input(x.len(), x.iter(), config)?;
     // Lay the data out so the filtered axis is the slow one and lanes are contiguous.
     let oriented = match axis {
@@ -156,7 +171,11 @@ fn contiguous<'a>(slice: Option<&'a [f64]>, copy: impl FnOnce() -> Vec<f64>) -> 
     }
 }
 
-fn validate_input<'a>(len: usize, values: impl IntoIterator<Item = &'a f64>, config: &HampelConfig) -> SignalResult<()> {
+fn validate_input<'a>(
+    len: usize,
+    values: impl IntoIterator<Item = &'a f64>,
+    config: &HampelConfig,
+) -> SignalResult<()> {
     if len == 0 {
         return Err(SignalError::EmptySignal { field: "x".into() });
     }
@@ -189,7 +208,11 @@ struct OutBlock<'a> {
 impl OutBlock<'_> {
     fn write(&mut self, offset: usize, x: f64, median: f64, sigma: f64, threshold: f64) {
         let deviation = (x - median).abs();
-        let is_outlier = if sigma <= ZERO_SIGMA { deviation > ZERO_SIGMA } else { deviation > threshold * sigma };
+        let is_outlier = if sigma <= ZERO_SIGMA {
+            deviation > ZERO_SIGMA
+        } else {
+            deviation > threshold * sigma
+        };
         self.filtered[offset] = if is_outlier { median } else { x };
         self.mask[offset] = is_outlier;
         if is_outlier {
@@ -201,7 +224,12 @@ impl OutBlock<'_> {
 }
 
 /// Filters each column of the row-major `[rows, cols]` `data` along the rows.
-fn filter_along_rows(data: &[f64], rows: usize, cols: usize, config: &HampelConfig) -> FilterOutput {
+fn filter_along_rows(
+    data: &[f64],
+    rows: usize,
+    cols: usize,
+    config: &HampelConfig,
+) -> FilterOutput {
     let total = rows * cols;
     let mut out = FilterOutput {
         outliers: Vec::new(),
@@ -234,7 +262,8 @@ fn filter_along_rows(data: &[f64], rows: usize, cols: usize, config: &HampelConf
         .map(|mut block| {
             filter_block(data, rows, cols, config, &mut block);
             let base = block.first_row * cols;
-            let mut found: Vec<usize> = block.outliers.iter().map(|&offset| base + offset).collect();
+            let mut found: Vec<usize> =
+                block.outliers.iter().map(|&offset| base + offset).collect();
             found.sort_unstable();
             found
         })
@@ -243,7 +272,13 @@ fn filter_along_rows(data: &[f64], rows: usize, cols: usize, config: &HampelConf
     out
 }
 
-fn filter_block(data: &[f64], rows: usize, cols: usize, config: &HampelConfig, block: &mut OutBlock<'_>) {
+fn filter_block(
+    data: &[f64],
+    rows: usize,
+    cols: usize,
+    config: &HampelConfig,
+    block: &mut OutBlock<'_>,
+) {
     let h = config.half_window;
     let block_rows = block.filtered.len() / cols;
     let full = |i: usize| i >= h && i + h < rows;
@@ -263,7 +298,13 @@ fn filter_block(data: &[f64], rows: usize, cols: usize, config: &HampelConfig, b
             scratch.clear();
             scratch.extend((lo..=hi).map(|r| data[r * cols + c]));
             let (median, sigma) = median_and_sigma(&mut scratch);
-            block.write(local * cols + c, data[i * cols + c], median, sigma, config.threshold);
+            block.write(
+                local * cols + c,
+                data[i * cols + c],
+                median,
+                sigma,
+                config.threshold,
+            );
         }
         local += 1;
     }
@@ -396,19 +437,35 @@ fn shared_core_rows<const N: usize>(
     // Element-wise with a constant lane count (a slice copy of `width` values compiles to a
     // memmove call per lane).
     let load = |row: usize, c0: usize, width: usize| -> Lane {
-        std::array::from_fn(|l| if l < width { data[row * cols + c0 + l] } else { 0.0 })
+        std::array::from_fn(|l| {
+            if l < width {
+                data[row * cols + c0 + l]
+            } else {
+                0.0
+            }
+        })
     };
     let mut c0 = 0;
     while c0 < cols {
         let width = LANES.min(cols - c0);
         let core = sort(std::array::from_fn(|k| load(first + 1 - h + k, c0, width)));
-        let rows: &[(usize, usize)] = if pair { &[(0, first - h), (1, first + 1 + h)] } else { &[(0, first - h)] };
+        let rows: &[(usize, usize)] = if pair {
+            &[(0, first - h), (1, first + 1 + h)]
+        } else {
+            &[(0, first - h)]
+        };
         for &(offset, extra_row) in rows {
             let (median, mad) = median_and_mad(&core, load(extra_row, c0, width));
             let row = first + offset;
             for l in 0..width {
                 let x = data[row * cols + c0 + l];
-                block.write((local + offset) * cols + c0 + l, x, median[l], MAD_SCALE * mad[l], threshold);
+                block.write(
+                    (local + offset) * cols + c0 + l,
+                    x,
+                    median[l],
+                    MAD_SCALE * mad[l],
+                    threshold,
+                );
             }
         }
         c0 += LANES;
@@ -447,13 +504,18 @@ mod tests {
     use wifi_densepose_core::{ErrorInfo, ErrorKind};
 
     fn cfg(h: usize) -> HampelConfig {
-        HampelConfig { half_window: h, threshold: 3.0 }
+        HampelConfig {
+            half_window: h,
+            threshold: 3.0,
+        }
     }
 
     fn lcg(seed: u64) -> impl FnMut() -> f64 {
         let mut state = seed;
         move || {
-            state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
             (state >> 11) as f64 / (1u64 << 53) as f64
         }
     }
@@ -464,11 +526,17 @@ mod tests {
         let patterns = 1usize << N;
         let mut start = 0;
         while start < patterns {
-            let v: [Lane; N] = std::array::from_fn(|k| std::array::from_fn(|l| (((start + l) % patterns) >> k & 1) as f64));
+            let v: [Lane; N] = std::array::from_fn(|k| {
+                std::array::from_fn(|l| (((start + l) % patterns) >> k & 1) as f64)
+            });
             let out = sort(v);
             for pair in out.windows(2) {
                 for (l, (lower, upper)) in pair[0].iter().zip(&pair[1]).enumerate() {
-                    assert!(lower <= upper, "size {N}, pattern {:b}", (start + l) % patterns);
+                    assert!(
+                        lower <= upper,
+                        "size {N}, pattern {:b}",
+                        (start + l) % patterns
+                    );
                 }
             }
             start += LANES;
@@ -491,7 +559,11 @@ mod tests {
         let x: Vec<f64> = (0..100).map(|i| (0.1 * i as f64).sin()).collect();
         let r = hampel_filter(&x, &cfg(3)).unwrap();
         assert!(r.outlier_indices.is_empty());
-        assert!(r.filtered.iter().zip(&x).all(|(a, b)| (a - b).abs() < 1e-10));
+        assert!(r
+            .filtered
+            .iter()
+            .zip(&x)
+            .all(|(a, b)| (a - b).abs() < 1e-10));
     }
 
     #[test]
@@ -518,7 +590,9 @@ mod tests {
 
     #[test]
     fn zero_mad_rule() {
-        let x: Vec<f64> = (0..100).map(|i| if i % 3 == 0 { 50.0 } else { 0.0 }).collect();
+        let x: Vec<f64> = (0..100)
+            .map(|i| if i % 3 == 0 { 50.0 } else { 0.0 })
+            .collect();
         let r = hampel_filter(&x, &cfg(5)).unwrap();
         assert!(!r.outlier_indices.is_empty());
         assert!(r.sigma_estimates.iter().any(|&s| s == 0.0));
@@ -554,11 +628,31 @@ mod tests {
         let e = hampel_filter(&[], &cfg(3)).unwrap_err();
         assert_eq!((e.kind(), e.code()), (ErrorKind::Shape, "EmptySignal"));
         let e = hampel_filter(&[1.0], &cfg(0)).unwrap_err();
-        assert_eq!((e.kind(), e.code()), (ErrorKind::Configuration, "InvalidWindow"));
-        assert!(hampel_filter(&[1.0], &HampelConfig { half_window: 1, threshold: -1.0 }).is_err());
-        assert!(hampel_filter(&[1.0], &HampelConfig { half_window: 1, threshold: f64::NAN }).is_err());
+        assert_eq!(
+            (e.kind(), e.code()),
+            (ErrorKind::Configuration, "InvalidWindow")
+        );
+        assert!(hampel_filter(
+            &[1.0],
+            &HampelConfig {
+                half_window: 1,
+                threshold: -1.0
+            }
+        )
+        .is_err());
+        assert!(hampel_filter(
+            &[1.0],
+            &HampelConfig {
+                half_window: 1,
+                threshold: f64::NAN
+            }
+        )
+        .is_err());
         let e = hampel_filter(&[1.0, f64::INFINITY], &cfg(1)).unwrap_err();
-        assert_eq!(e.to_string(), "x contains a non-finite value (inf) at index 1");
+        assert_eq!(
+            e.to_string(),
+            "x contains a non-finite value (inf) at index 1"
+        );
     }
 
     /// Direct definition, one sample at a time, for comparison.
@@ -573,7 +667,11 @@ mod tests {
                 }
                 let sigma = MAD_SCALE * median(&w).unwrap();
                 let dev = (x[i] - med).abs();
-                let out = if sigma <= ZERO_SIGMA { dev > ZERO_SIGMA } else { dev > threshold * sigma };
+                let out = if sigma <= ZERO_SIGMA {
+                    dev > ZERO_SIGMA
+                } else {
+                    dev > threshold * sigma
+                };
                 (if out { med } else { x[i] }, out, med, sigma)
             })
             .collect()
@@ -585,19 +683,53 @@ mod tests {
         for h in [1, 2, 5, 7, 8, 12] {
             let x = Array2::from_shape_fn((300, 19), |_| {
                 let v = rnd();
-                if v > 0.97 { 30.0 * v } else { v }
+                if v > 0.97 {
+                    30.0 * v
+                } else {
+                    v
+                }
             });
-            let r = hampel_filter_2d(x.view(), &HampelConfig { half_window: h, threshold: 2.5 }, HampelAxis::Columns).unwrap();
-            let from_mask: Vec<(usize, usize)> = r.outlier_mask.indexed_iter().filter(|(_, &m)| m).map(|(i, _)| i).collect();
+            let r = hampel_filter_2d(
+                x.view(),
+                &HampelConfig {
+                    half_window: h,
+                    threshold: 2.5,
+                },
+                HampelAxis::Columns,
+            )
+            .unwrap();
+            let from_mask: Vec<(usize, usize)> = r
+                .outlier_mask
+                .indexed_iter()
+                .filter(|(_, &m)| m)
+                .map(|(i, _)| i)
+                .collect();
             assert!(!from_mask.is_empty());
             assert_eq!(r.outlier_indices, from_mask);
-            let rows = hampel_filter_2d(x.t(), &HampelConfig { half_window: h, threshold: 2.5 }, HampelAxis::Rows).unwrap();
-            let transposed: Vec<(usize, usize)> = rows.outlier_mask.indexed_iter().filter(|(_, &m)| m).map(|(i, _)| i).collect();
+            let rows = hampel_filter_2d(
+                x.t(),
+                &HampelConfig {
+                    half_window: h,
+                    threshold: 2.5,
+                },
+                HampelAxis::Rows,
+            )
+            .unwrap();
+            let transposed: Vec<(usize, usize)> = rows
+                .outlier_mask
+                .indexed_iter()
+                .filter(|(_, &m)| m)
+                .map(|(i, _)| i)
+                .collect();
             assert_eq!(rows.outlier_indices, transposed);
             for c in 0..19 {
                 let column: Vec<f64> = x.column(c).to_vec();
                 for (t, (f, m, med, s)) in reference(&column, h, 2.5).into_iter().enumerate() {
-                    assert_eq!(r.filtered[[t, c]].to_bits(), f.to_bits(), "h {h} ({t}, {c})");
+                    assert_eq!(
+                        r.filtered[[t, c]].to_bits(),
+                        f.to_bits(),
+                        "h {h} ({t}, {c})"
+                    );
                     assert_eq!(r.outlier_mask[[t, c]], m);
                     assert_eq!(r.medians[[t, c]].to_bits(), med.to_bits());
                     assert_eq!(r.sigma_estimates[[t, c]].to_bits(), s.to_bits());

@@ -86,7 +86,11 @@ pub struct PhaseSanitizer {
 
 fn ensure_nonempty(field: &str, p: ArrayView2<'_, f64>) -> SignalResult<()> {
     if p.is_empty() {
-        return Err(SignalError::shape(field, "a non-empty [rows, subcarriers] array", format!("shape {:?}", p.shape())));
+        return Err(SignalError::shape(
+            field,
+            "a non-empty [rows, subcarriers] array",
+            format!("shape {:?}", p.shape()),
+        ));
     }
     Ok(())
 }
@@ -94,7 +98,10 @@ fn ensure_nonempty(field: &str, p: ArrayView2<'_, f64>) -> SignalResult<()> {
 impl PhaseSanitizer {
     pub fn new(config: PhaseSanitizerConfig) -> SignalResult<Self> {
         config.validate()?;
-        Ok(PhaseSanitizer { config, stats: SanitizerStatistics::default() })
+        Ok(PhaseSanitizer {
+            config,
+            stats: SanitizerStatistics::default(),
+        })
     }
 
     pub fn config(&self) -> &PhaseSanitizerConfig {
@@ -114,7 +121,10 @@ impl PhaseSanitizer {
         if let Some((index, value)) = p.iter().enumerate().find(|(_, &v)| v < lo || v > hi) {
             return Err(SignalError::validation(
                 "phase_data",
-                format!("value {value} at index {} is outside the phase range [{lo}, {hi}]", offset + index),
+                format!(
+                    "value {value} at index {} is outside the phase range [{lo}, {hi}]",
+                    offset + index
+                ),
             ));
         }
         Ok(())
@@ -133,7 +143,8 @@ impl PhaseSanitizer {
         ensure_finite("phase_data", p.iter())?;
         let mut out = p.to_owned();
         if self.config.enable_outlier_removal {
-            self.stats.outliers_removed += remove_outliers_in_place(&mut out, self.config.outlier_threshold);
+            self.stats.outliers_removed +=
+                remove_outliers_in_place(&mut out, self.config.outlier_threshold);
         }
         Ok(out)
     }
@@ -174,7 +185,11 @@ impl PhaseSanitizer {
     /// `sanitize` calls. The whole input is validated first: on error nothing is counted.
     pub fn sanitize_batch(&mut self, p: ArrayView3<'_, f64>) -> SignalResult<Array3<f64>> {
         if p.is_empty() {
-            return Err(SignalError::shape("phase_data", "a non-empty [time, rows, subcarriers] array", format!("shape {:?}", p.shape())));
+            return Err(SignalError::shape(
+                "phase_data",
+                "a non-empty [time, rows, subcarriers] array",
+                format!("shape {:?}", p.shape()),
+            ));
         }
         ensure_finite("phase_data", p.iter())?;
         let frame_len = p.len() / p.len_of(Axis(0));
@@ -182,7 +197,9 @@ impl PhaseSanitizer {
             self.ensure_in_phase_range(frame, t * frame_len)?;
         }
         let (frames, rows, cols) = p.dim();
-        let shape_error = |e: ndarray::ShapeError| SignalError::shape("phase_data", format!("{frames}x{rows}x{cols} values"), e);
+        let shape_error = |e: ndarray::ShapeError| {
+            SignalError::shape("phase_data", format!("{frames}x{rows}x{cols} values"), e)
+        };
         let mut flat = vec![0.0; p.len()];
         // Frames are independent: one task each, writing its own slice of the output.
         let outliers: u64 = flat
@@ -273,7 +290,10 @@ fn remove_outliers_in_place(x: &mut Array2<f64>, threshold: f64) -> u64 {
         let n = row.len();
         let (mean, std) = row_mean_std(row.view());
         is_outlier.clear();
-        is_outlier.extend(row.iter().map(|v| (v - mean).abs() / (std + 1e-8) > threshold));
+        is_outlier.extend(
+            row.iter()
+                .map(|v| (v - mean).abs() / (std + 1e-8) > threshold),
+        );
         let outliers = is_outlier.iter().filter(|&&o| o).count();
         count += outliers as u64;
         if outliers == 0 || n - outliers < 2 {
@@ -365,13 +385,29 @@ mod tests {
     #[test]
     fn config_validation() {
         assert!(PhaseSanitizerConfig::default().validate().is_ok());
-        let err = PhaseSanitizer::new(PhaseSanitizerConfig { outlier_threshold: -1.0, ..Default::default() }).unwrap_err();
+        let err = PhaseSanitizer::new(PhaseSanitizerConfig {
+            outlier_threshold: -1.0,
+            ..Default::default()
+        })
+        .unwrap_err();
         assert_eq!(err.kind(), ErrorKind::Configuration);
         for bad in [
-            PhaseSanitizerConfig { smoothing_window: 0, ..Default::default() },
-            PhaseSanitizerConfig { noise_threshold: 1.0, ..Default::default() },
-            PhaseSanitizerConfig { phase_range: (1.0, -1.0), ..Default::default() },
-            PhaseSanitizerConfig { phase_range: (f64::NEG_INFINITY, 1.0), ..Default::default() },
+            PhaseSanitizerConfig {
+                smoothing_window: 0,
+                ..Default::default()
+            },
+            PhaseSanitizerConfig {
+                noise_threshold: 1.0,
+                ..Default::default()
+            },
+            PhaseSanitizerConfig {
+                phase_range: (1.0, -1.0),
+                ..Default::default()
+            },
+            PhaseSanitizerConfig {
+                phase_range: (f64::NEG_INFINITY, 1.0),
+                ..Default::default()
+            },
         ] {
             assert!(bad.validate().is_err());
         }
@@ -380,24 +416,46 @@ mod tests {
     #[test]
     fn validation_of_phase_data() {
         let s = sanitizer();
-        let good = Array2::from_shape_fn((4, 64), |(i, j)| (0.05 * j as f64).sin() * PI / 2.0 + 0.1 * i as f64);
+        let good = Array2::from_shape_fn((4, 64), |(i, j)| {
+            (0.05 * j as f64).sin() * PI / 2.0 + 0.1 * i as f64
+        });
         assert!(s.validate_phase_data(good.view()).is_ok());
-        let err = s.validate_phase_data(Array2::from_elem((2, 3), 10.0).view()).unwrap_err();
+        let err = s
+            .validate_phase_data(Array2::from_elem((2, 3), 10.0).view())
+            .unwrap_err();
         assert_eq!(err.kind(), ErrorKind::Validation);
         assert!(err.to_string().contains("index 0"));
         let empty = Array2::<f64>::zeros((0, 0));
-        assert_eq!(s.validate_phase_data(empty.view()).unwrap_err().kind(), ErrorKind::Shape);
-        assert_eq!(s.unwrap_phase(empty.view()).unwrap_err().kind(), ErrorKind::Shape);
+        assert_eq!(
+            s.validate_phase_data(empty.view()).unwrap_err().kind(),
+            ErrorKind::Shape
+        );
+        assert_eq!(
+            s.unwrap_phase(empty.view()).unwrap_err().kind(),
+            ErrorKind::Shape
+        );
         let mut nan = good.clone();
         nan[[1, 3]] = f64::NAN;
-        assert_eq!(s.validate_phase_data(nan.view()).unwrap_err().kind(), ErrorKind::NonFinite);
+        assert_eq!(
+            s.validate_phase_data(nan.view()).unwrap_err().kind(),
+            ErrorKind::NonFinite
+        );
     }
 
     #[test]
     fn every_method_unwraps_a_wrapped_ramp() {
         let ramp = Array2::from_shape_fn((2, 20), |(i, j)| wrap(0.4 * j as f64 + 0.2 * i as f64));
-        for method in [UnwrappingMethod::Standard, UnwrappingMethod::Custom, UnwrappingMethod::Itoh, UnwrappingMethod::QualityGuided] {
-            let s = PhaseSanitizer::new(PhaseSanitizerConfig { unwrapping_method: method, ..Default::default() }).unwrap();
+        for method in [
+            UnwrappingMethod::Standard,
+            UnwrappingMethod::Custom,
+            UnwrappingMethod::Itoh,
+            UnwrappingMethod::QualityGuided,
+        ] {
+            let s = PhaseSanitizer::new(PhaseSanitizerConfig {
+                unwrapping_method: method,
+                ..Default::default()
+            })
+            .unwrap();
             let out = s.unwrap_phase(ramp.view()).unwrap();
             for row in out.rows() {
                 for j in 1..row.len() {
@@ -432,7 +490,12 @@ mod tests {
 
     #[test]
     fn noise_filter_is_a_forward_backward_ema() {
-        let s = PhaseSanitizer::new(PhaseSanitizerConfig { enable_noise_filtering: true, noise_threshold: 0.5, ..Default::default() }).unwrap();
+        let s = PhaseSanitizer::new(PhaseSanitizerConfig {
+            enable_noise_filtering: true,
+            noise_threshold: 0.5,
+            ..Default::default()
+        })
+        .unwrap();
         let mut x = Array2::zeros((1, 18));
         x[[0, 17]] = 1.0;
         let out = s.filter_noise(x.view()).unwrap();
@@ -460,8 +523,14 @@ mod tests {
 
     #[test]
     fn batch_equals_per_frame_and_rejects_before_counting() {
-        let frames = Array3::from_shape_fn((5, 3, 32), |(t, a, j)| wrap(0.3 * j as f64 + a as f64 + 0.7 * t as f64));
-        let mut batch = PhaseSanitizer::new(PhaseSanitizerConfig { enable_noise_filtering: true, ..Default::default() }).unwrap();
+        let frames = Array3::from_shape_fn((5, 3, 32), |(t, a, j)| {
+            wrap(0.3 * j as f64 + a as f64 + 0.7 * t as f64)
+        });
+        let mut batch = PhaseSanitizer::new(PhaseSanitizerConfig {
+            enable_noise_filtering: true,
+            ..Default::default()
+        })
+        .unwrap();
         let mut single = batch.clone();
         let out = batch.sanitize_batch(frames.view()).unwrap();
         for (t, frame) in frames.axis_iter(Axis(0)).enumerate() {

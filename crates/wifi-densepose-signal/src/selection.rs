@@ -16,7 +16,10 @@ pub struct SubcarrierSelectionConfig {
 
 impl Default for SubcarrierSelectionConfig {
     fn default() -> Self {
-        SubcarrierSelectionConfig { top_k: 20, min_sensitivity: 1.5 }
+        SubcarrierSelectionConfig {
+            top_k: 20,
+            min_sensitivity: 1.5,
+        }
     }
 }
 
@@ -28,7 +31,10 @@ pub struct SubcarrierSelection {
 }
 
 fn column_variances(x: ArrayView2<'_, f64>) -> Array1<f64> {
-    x.columns().into_iter().map(|c| var_samp(c.iter().copied())).collect()
+    x.columns()
+        .into_iter()
+        .map(|c| var_samp(c.iter().copied()))
+        .collect()
 }
 
 /// Indices sorted by descending score; ties keep index order (stable).
@@ -46,37 +52,61 @@ pub fn select_sensitive_subcarriers(
     config: &SubcarrierSelectionConfig,
 ) -> SignalResult<SubcarrierSelection> {
     if motion.ncols() != static_data.ncols() {
-        return Err(SignalError::SubcarrierCountMismatch { expected: motion.ncols(), actual: static_data.ncols() });
+        return Err(SignalError::SubcarrierCountMismatch {
+            expected: motion.ncols(),
+            actual: static_data.ncols(),
+        });
     }
     if motion.ncols() == 0 {
-        return Err(SignalError::NoSubcarriers { field: "motion".into() });
+        return Err(SignalError::NoSubcarriers {
+            field: "motion".into(),
+        });
     }
     ensure_finite("motion", motion.iter())?;
     ensure_finite("static_data", static_data.iter())?;
     ensure_finite_scalar("min_sensitivity", config.min_sensitivity)?;
     let moving = column_variances(motion);
     let quiet = column_variances(static_data);
-    let scores: Array1<f64> = moving.iter().zip(&quiet).map(|(m, s)| m / (s + 1e-12)).collect();
-    let selected_indices =
-        ranked(&scores).into_iter().filter(|&j| scores[j] >= config.min_sensitivity).take(config.top_k).collect();
-    Ok(SubcarrierSelection { selected_indices, sensitivity_scores: scores })
+    let scores: Array1<f64> = moving
+        .iter()
+        .zip(&quiet)
+        .map(|(m, s)| m / (s + 1e-12))
+        .collect();
+    let selected_indices = ranked(&scores)
+        .into_iter()
+        .filter(|&j| scores[j] >= config.min_sensitivity)
+        .take(config.top_k)
+        .collect();
+    Ok(SubcarrierSelection {
+        selected_indices,
+        sensitivity_scores: scores,
+    })
 }
 
 /// The top_k columns by sample variance (min_sensitivity is ignored); scores are the variances.
-pub fn select_by_variance(x: ArrayView2<'_, f64>, config: &SubcarrierSelectionConfig) -> SignalResult<SubcarrierSelection> {
+pub fn select_by_variance(
+    x: ArrayView2<'_, f64>,
+    config: &SubcarrierSelectionConfig,
+) -> SignalResult<SubcarrierSelection> {
     if x.ncols() == 0 {
         return Err(SignalError::NoSubcarriers { field: "x".into() });
     }
     ensure_finite("x", x.iter())?;
     let scores = column_variances(x);
     let selected_indices = ranked(&scores).into_iter().take(config.top_k).collect();
-    Ok(SubcarrierSelection { selected_indices, sensitivity_scores: scores })
+    Ok(SubcarrierSelection {
+        selected_indices,
+        sensitivity_scores: scores,
+    })
 }
 
 /// The columns of `x` in selection order.
 pub fn extract_selected(x: ArrayView2<'_, f64>, selected: &[usize]) -> SignalResult<Array2<f64>> {
     if let Some(&index) = selected.iter().find(|&&j| j >= x.ncols()) {
-        return Err(SignalError::IndexOutOfBounds { index, len: x.ncols() });
+        return Err(SignalError::IndexOutOfBounds {
+            index,
+            len: x.ncols(),
+        });
     }
     if selected.is_empty() {
         return Err(SignalError::NoSubcarriersSelected);
@@ -92,26 +122,42 @@ mod tests {
 
     /// Columns with the given amplitudes of an alternating ±1 pattern.
     fn alternating(amplitudes: &[f64], rows: usize) -> Array2<f64> {
-        Array2::from_shape_fn((rows, amplitudes.len()), |(t, j)| amplitudes[j] * if t % 2 == 0 { 1.0 } else { -1.0 })
+        Array2::from_shape_fn((rows, amplitudes.len()), |(t, j)| {
+            amplitudes[j] * if t % 2 == 0 { 1.0 } else { -1.0 }
+        })
     }
 
     #[test]
     fn ranks_by_sensitivity() {
         let motion = alternating(&[5.0, 0.1, 2.0], 50);
         let quiet = alternating(&[0.5, 0.5, 0.5], 50);
-        let cfg = SubcarrierSelectionConfig { top_k: 3, min_sensitivity: 0.0 };
-        assert_eq!(select_sensitive_subcarriers(motion.view(), quiet.view(), &cfg).unwrap().selected_indices, vec![0, 2, 1]);
+        let cfg = SubcarrierSelectionConfig {
+            top_k: 3,
+            min_sensitivity: 0.0,
+        };
+        assert_eq!(
+            select_sensitive_subcarriers(motion.view(), quiet.view(), &cfg)
+                .unwrap()
+                .selected_indices,
+            vec![0, 2, 1]
+        );
     }
 
     #[test]
     fn top_k_and_minimum() {
         let motion = alternating(&[3.0; 10], 20);
         let quiet = alternating(&[1.0; 10], 20);
-        let five = SubcarrierSelectionConfig { top_k: 5, min_sensitivity: 1.5 };
+        let five = SubcarrierSelectionConfig {
+            top_k: 5,
+            min_sensitivity: 1.5,
+        };
         let r = select_sensitive_subcarriers(motion.view(), quiet.view(), &five).unwrap();
         assert_eq!(r.selected_indices, vec![0, 1, 2, 3, 4]);
         assert_eq!(r.sensitivity_scores.len(), 10);
-        let none = SubcarrierSelectionConfig { top_k: 5, min_sensitivity: 2.0 };
+        let none = SubcarrierSelectionConfig {
+            top_k: 5,
+            min_sensitivity: 2.0,
+        };
         let ones = select_sensitive_subcarriers(quiet.view(), quiet.view(), &none).unwrap();
         assert!(ones.selected_indices.is_empty());
     }
@@ -132,11 +178,28 @@ mod tests {
         let b = Array2::<f64>::zeros((4, 2));
         let cfg = SubcarrierSelectionConfig::default();
         let e = select_sensitive_subcarriers(a.view(), b.view(), &cfg).unwrap_err();
-        assert_eq!((e.kind(), e.code()), (ErrorKind::Shape, "SubcarrierCountMismatch"));
+        assert_eq!(
+            (e.kind(), e.code()),
+            (ErrorKind::Shape, "SubcarrierCountMismatch")
+        );
         let empty = Array2::<f64>::zeros((4, 0));
-        assert_eq!(select_sensitive_subcarriers(empty.view(), empty.view(), &cfg).unwrap_err().code(), "NoSubcarriers");
-        assert_eq!(extract_selected(a.view(), &[0, 3]).unwrap_err().code(), "IndexOutOfBounds");
-        assert_eq!(extract_selected(empty.view(), &[]).unwrap_err().code(), "NoSubcarriersSelected");
-        assert_eq!(extract_selected(a.view(), &[]).unwrap_err().kind(), ErrorKind::Validation);
+        assert_eq!(
+            select_sensitive_subcarriers(empty.view(), empty.view(), &cfg)
+                .unwrap_err()
+                .code(),
+            "NoSubcarriers"
+        );
+        assert_eq!(
+            extract_selected(a.view(), &[0, 3]).unwrap_err().code(),
+            "IndexOutOfBounds"
+        );
+        assert_eq!(
+            extract_selected(empty.view(), &[]).unwrap_err().code(),
+            "NoSubcarriersSelected"
+        );
+        assert_eq!(
+            extract_selected(a.view(), &[]).unwrap_err().kind(),
+            ErrorKind::Validation
+        );
     }
 }

@@ -22,7 +22,12 @@ pub struct SpectrogramConfig {
 
 impl Default for SpectrogramConfig {
     fn default() -> Self {
-        SpectrogramConfig { window_size: 256, hop_size: 64, window: WindowKind::Hann, power: true }
+        SpectrogramConfig {
+            window_size: 256,
+            hop_size: 64,
+            window: WindowKind::Hann,
+            power: true,
+        }
     }
 }
 
@@ -48,7 +53,10 @@ impl Spectrogram {
 /// Checks, in the spec's order: too short, hop 0, window 0; then the rate.
 fn check(len: usize, fs: f64, config: &SpectrogramConfig) -> SignalResult<()> {
     if len < config.window_size {
-        return Err(SignalError::SignalTooShort { required: config.window_size, available: len });
+        return Err(SignalError::SignalTooShort {
+            required: config.window_size,
+            available: len,
+        });
     }
     if config.hop_size == 0 {
         return Err(SignalError::InvalidHopSize { value: 0 });
@@ -61,14 +69,22 @@ fn check(len: usize, fs: f64, config: &SpectrogramConfig) -> SignalResult<()> {
 }
 
 /// STFT of `x` sampled at `fs` Hz: ⌊(L − W)/hop⌋ + 1 windowed frames, no mean removal.
-pub fn compute_spectrogram(x: ArrayView1<'_, f64>, fs: f64, config: &SpectrogramConfig) -> SignalResult<Spectrogram> {
+pub fn compute_spectrogram(
+    x: ArrayView1<'_, f64>,
+    fs: f64,
+    config: &SpectrogramConfig,
+) -> SignalResult<Spectrogram> {
     check(x.len(), fs, config)?;
     ensure_finite("x", x.iter())?;
     Ok(StftPlan::new(config, fs).run(x))
 }
 
 /// One spectrogram per column of `[T, S]`.
-pub fn compute_multi_subcarrier_spectrogram(x: ArrayView2<'_, f64>, fs: f64, config: &SpectrogramConfig) -> SignalResult<Vec<Spectrogram>> {
+pub fn compute_multi_subcarrier_spectrogram(
+    x: ArrayView2<'_, f64>,
+    fs: f64,
+    config: &SpectrogramConfig,
+) -> SignalResult<Vec<Spectrogram>> {
     check(x.nrows(), fs, config)?;
     if x.ncols() == 0 {
         return Err(SignalError::NoSubcarriers { field: "x".into() });
@@ -113,10 +129,18 @@ impl StftPlan {
             }
             self.fft.process(&mut buffer);
             for (bin, value) in buffer.iter().take(bins).enumerate() {
-                data[[bin, f]] = if self.power { value.norm_sqr() } else { value.norm() };
+                data[[bin, f]] = if self.power {
+                    value.norm_sqr()
+                } else {
+                    value.norm()
+                };
             }
         }
-        Spectrogram { data, freq_resolution: self.fs / w as f64, time_resolution: self.hop as f64 / self.fs }
+        Spectrogram {
+            data,
+            freq_resolution: self.fs / w as f64,
+            time_resolution: self.hop as f64 / self.fs,
+        }
     }
 }
 
@@ -128,7 +152,11 @@ mod tests {
     use wifi_densepose_core::{ErrorInfo, ErrorKind};
 
     fn cfg(w: usize, hop: usize) -> SpectrogramConfig {
-        SpectrogramConfig { window_size: w, hop_size: hop, ..Default::default() }
+        SpectrogramConfig {
+            window_size: w,
+            hop_size: hop,
+            ..Default::default()
+        }
     }
 
     #[test]
@@ -145,7 +173,10 @@ mod tests {
         let x = Array1::from_iter((0..1000).map(|i| (2.0 * PI * 10.0 * i as f64 / 100.0).sin()));
         let s = compute_spectrogram(x.view(), 100.0, &cfg(256, 64)).unwrap();
         let column = s.data.column(0);
-        let peak = column.iter().enumerate().fold(0, |best, (k, &v)| if v > column[best] { k } else { best });
+        let peak = column
+            .iter()
+            .enumerate()
+            .fold(0, |best, (k, &v)| if v > column[best] { k } else { best });
         let expected = 10.0 / s.freq_resolution;
         assert!((peak as f64 - expected).abs() <= 2.0);
     }
@@ -154,8 +185,20 @@ mod tests {
     fn magnitude_mode_is_the_square_root() {
         let x = Array1::from_iter((0..300).map(|i| (0.3 * i as f64).cos()));
         let p = compute_spectrogram(x.view(), 50.0, &cfg(64, 16)).unwrap();
-        let m = compute_spectrogram(x.view(), 50.0, &SpectrogramConfig { power: false, ..cfg(64, 16) }).unwrap();
-        assert!(p.data.iter().zip(&m.data).all(|(p, m)| (p.sqrt() - m).abs() < 1e-9 * (1.0 + m)));
+        let m = compute_spectrogram(
+            x.view(),
+            50.0,
+            &SpectrogramConfig {
+                power: false,
+                ..cfg(64, 16)
+            },
+        )
+        .unwrap();
+        assert!(p
+            .data
+            .iter()
+            .zip(&m.data)
+            .all(|(p, m)| (p.sqrt() - m).abs() < 1e-9 * (1.0 + m)));
     }
 
     #[test]
@@ -172,12 +215,30 @@ mod tests {
     fn errors_in_order() {
         let x = Array1::zeros(100);
         let e = compute_spectrogram(x.view(), 100.0, &cfg(128, 0)).unwrap_err();
-        assert_eq!((e.kind(), e.code()), (ErrorKind::InsufficientData, "SignalTooShort"));
-        assert_eq!(compute_spectrogram(x.view(), 100.0, &cfg(64, 0)).unwrap_err().code(), "InvalidHopSize");
-        assert_eq!(compute_spectrogram(x.view(), 100.0, &cfg(0, 4)).unwrap_err().code(), "InvalidWindowSize");
+        assert_eq!(
+            (e.kind(), e.code()),
+            (ErrorKind::InsufficientData, "SignalTooShort")
+        );
+        assert_eq!(
+            compute_spectrogram(x.view(), 100.0, &cfg(64, 0))
+                .unwrap_err()
+                .code(),
+            "InvalidHopSize"
+        );
+        assert_eq!(
+            compute_spectrogram(x.view(), 100.0, &cfg(0, 4))
+                .unwrap_err()
+                .code(),
+            "InvalidWindowSize"
+        );
         assert!(compute_spectrogram(x.view(), 0.0, &cfg(64, 4)).is_err());
         let mut bad = Array1::zeros(100);
         bad[7] = f64::NAN;
-        assert_eq!(compute_spectrogram(bad.view(), 100.0, &cfg(64, 4)).unwrap_err().kind(), ErrorKind::NonFinite);
+        assert_eq!(
+            compute_spectrogram(bad.view(), 100.0, &cfg(64, 4))
+                .unwrap_err()
+                .kind(),
+            ErrorKind::NonFinite
+        );
     }
 }

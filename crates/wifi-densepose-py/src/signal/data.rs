@@ -16,9 +16,20 @@ fn antenna_rows(obj: &Bound<'_, PyAny>, field: &str) -> PyResult<Array2<f64>> {
     let x = f64_array::<IxDyn>(obj, field)?;
     let view = x.as_array();
     match view.ndim() {
-        1 => Ok(view.insert_axis(ndarray::Axis(0)).into_dimensionality::<Ix2>().map_err(|e| shape_error(field, "1-D", e))?.to_owned()),
-        2 => Ok(view.into_dimensionality::<Ix2>().map_err(|e| shape_error(field, "2-D", e))?.to_owned()),
-        _ => Err(shape_error(field, "a 1-D or [antenna, subcarrier] array", format!("shape {:?}", view.shape()))),
+        1 => Ok(view
+            .insert_axis(ndarray::Axis(0))
+            .into_dimensionality::<Ix2>()
+            .map_err(|e| shape_error(field, "1-D", e))?
+            .to_owned()),
+        2 => Ok(view
+            .into_dimensionality::<Ix2>()
+            .map_err(|e| shape_error(field, "2-D", e))?
+            .to_owned()),
+        _ => Err(shape_error(
+            field,
+            "a 1-D or [antenna, subcarrier] array",
+            format!("shape {:?}", view.shape()),
+        )),
     }
 }
 
@@ -55,35 +66,67 @@ impl PyCsiData {
     ) -> PyResult<Self> {
         let amplitude = antenna_rows(amplitude, "amplitude")?;
         let phase = antenna_rows(phase, "phase")?;
-        CsiData::new(amplitude, phase, frequency_hz, bandwidth_hz, snr_db, timestamp.map(|t| t.0))
-            .or_raise()
-            .map(Self::wrap)
+        CsiData::new(
+            amplitude,
+            phase,
+            frequency_hz,
+            bandwidth_hz,
+            snr_db,
+            timestamp.map(|t| t.0),
+        )
+        .or_raise()
+        .map(Self::wrap)
     }
 
     /// From complex CSI `[antenna, subcarrier]` (or 1-D): amplitude |z|, phase atan2; SNR 20 dB.
     #[classmethod]
     #[pyo3(signature = (z, frequency_hz=5e9, bandwidth_hz=20e6))]
-    fn from_complex(_cls: &Bound<'_, PyType>, z: &Bound<'_, PyAny>, frequency_hz: f64, bandwidth_hz: f64) -> PyResult<Self> {
+    fn from_complex(
+        _cls: &Bound<'_, PyType>,
+        z: &Bound<'_, PyAny>,
+        frequency_hz: f64,
+        bandwidth_hz: f64,
+    ) -> PyResult<Self> {
         let z = complex_array::<IxDyn>(z, "z")?;
         let view = z.as_array();
         let rows = match view.ndim() {
             1 => view.insert_axis(ndarray::Axis(0)),
             2 => view,
-            _ => return Err(shape_error("z", "a 1-D or [antenna, subcarrier] array", format!("shape {:?}", view.shape()))),
+            _ => {
+                return Err(shape_error(
+                    "z",
+                    "a 1-D or [antenna, subcarrier] array",
+                    format!("shape {:?}", view.shape()),
+                ))
+            }
         };
-        let rows = rows.into_dimensionality::<Ix2>().map_err(|e| shape_error("z", "2-D", e))?;
-        CsiData::from_complex(rows, frequency_hz, bandwidth_hz).or_raise().map(Self::wrap)
+        let rows = rows
+            .into_dimensionality::<Ix2>()
+            .map_err(|e| shape_error("z", "2-D", e))?;
+        CsiData::from_complex(rows, frequency_hz, bandwidth_hz)
+            .or_raise()
+            .map(Self::wrap)
     }
 
     /// A 1×S frame from a single-stream `CsiFrame`.
     #[classmethod]
     #[pyo3(signature = (frame, frequency_hz=5e9, bandwidth_hz=20e6))]
-    fn from_frame(_cls: &Bound<'_, PyType>, frame: PyRef<'_, PyCsiFrame>, frequency_hz: f64, bandwidth_hz: f64) -> PyResult<Self> {
-        CsiData::from_frame(frame.inner(), frequency_hz, bandwidth_hz).or_raise().map(Self::wrap)
+    fn from_frame(
+        _cls: &Bound<'_, PyType>,
+        frame: PyRef<'_, PyCsiFrame>,
+        frequency_hz: f64,
+        bandwidth_hz: f64,
+    ) -> PyResult<Self> {
+        CsiData::from_frame(frame.inner(), frequency_hz, bandwidth_hz)
+            .or_raise()
+            .map(Self::wrap)
     }
 
     /// amplitude·e^{j·phase} as complex128 `[antenna, subcarrier]`.
-    fn to_complex<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyArray2<num_complex::Complex64>>> {
+    fn to_complex<'py>(
+        &self,
+        py: Python<'py>,
+    ) -> PyResult<Bound<'py, PyArray2<num_complex::Complex64>>> {
         readonly_array(py, self.inner.to_complex())
     }
 
@@ -162,7 +205,10 @@ impl PyCsiData {
 /// The symmetric Hamming window w_k = 0.54 − 0.46·cos(2πk/(n−1)); n = 1 gives [1.0].
 #[pyfunction]
 fn hamming_window<'py>(py: Python<'py>, n: usize) -> PyResult<Bound<'py, PyArray1<f64>>> {
-    readonly_array(py, ndarray::Array1::from(wifi_densepose_signal::hamming_window(n)))
+    readonly_array(
+        py,
+        ndarray::Array1::from(wifi_densepose_signal::hamming_window(n)),
+    )
 }
 
 /// Stateless preprocessing steps; each returns a new `CsiData` with its flag set.
@@ -175,7 +221,9 @@ impl PyCsiPreprocessor {
     #[new]
     #[pyo3(signature = (noise_threshold_db=-30.0))]
     fn new(noise_threshold_db: f64) -> PyResult<Self> {
-        CsiPreprocessor::new(noise_threshold_db).or_raise().map(PyCsiPreprocessor)
+        CsiPreprocessor::new(noise_threshold_db)
+            .or_raise()
+            .map(PyCsiPreprocessor)
     }
 
     /// Noise gate in dB.
@@ -206,7 +254,13 @@ impl PyCsiPreprocessor {
 }
 
 /// Configuration of a `CsiProcessor` (validated on construction; immutable).
-#[pyclass(module = "wifi_densepose._core", name = "CsiProcessorConfig", frozen, get_all, from_py_object)]
+#[pyclass(
+    module = "wifi_densepose._core",
+    name = "CsiProcessorConfig",
+    frozen,
+    get_all,
+    from_py_object
+)]
 #[derive(Clone)]
 pub struct PyCsiProcessorConfig {
     /// Frame rate in Hz (> 0).
@@ -325,7 +379,12 @@ impl PyCsiProcessor {
 
     /// Preprocesses each frame of `[time, antenna, subcarrier]` amplitude/phase arrays without
     /// touching the history; returns (amplitude, phase).
-    fn preprocess_batch<'py>(&self, py: Python<'py>, amplitude: &Bound<'py, PyAny>, phase: &Bound<'py, PyAny>) -> PyResult<BatchPair<'py>> {
+    fn preprocess_batch<'py>(
+        &self,
+        py: Python<'py>,
+        amplitude: &Bound<'py, PyAny>,
+        phase: &Bound<'py, PyAny>,
+    ) -> PyResult<BatchPair<'py>> {
         let a = f64_array::<Ix3>(amplitude, "amplitude")?;
         let p = f64_array::<Ix3>(phase, "phase")?;
         let (a, p) = (a.as_array(), p.as_array());
@@ -341,7 +400,11 @@ impl PyCsiProcessor {
 
     /// The newest `n` frames (all if fewer), oldest first.
     fn get_recent_history(&self, n: usize) -> Vec<PyCsiData> {
-        self.0.get_recent_history(n).into_iter().map(PyCsiData::wrap).collect()
+        self.0
+            .get_recent_history(n)
+            .into_iter()
+            .map(PyCsiData::wrap)
+            .collect()
     }
 
     #[getter]

@@ -5,8 +5,8 @@ use numpy::{PyArray1, PyArray2, PyArray3};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 use wifi_densepose_signal::{
-    AmplitudeFeatures, CorrelationFeatures, CsiData, CsiFeatureBatch, CsiFeatures, DopplerFeatures, FeatureExtractor,
-    FeatureExtractorConfig, FeatureMetadata, PhaseFeatures, PsdFeatures,
+    AmplitudeFeatures, CorrelationFeatures, CsiData, CsiFeatureBatch, CsiFeatures, DopplerFeatures,
+    FeatureExtractor, FeatureExtractorConfig, FeatureMetadata, PhaseFeatures, PsdFeatures,
 };
 
 use super::data::PyCsiData;
@@ -109,7 +109,11 @@ impl PyCsiFeatures {
             phase: Py::new(py, PyPhaseFeatures::from(&inner.phase))?,
             correlation: Py::new(py, PyCorrelationFeatures::from(&inner.correlation))?,
             psd: Py::new(py, PyPsdFeatures::from(&inner.psd))?,
-            doppler: inner.doppler.as_ref().map(|d| Py::new(py, PyDopplerFeatures::from(d))).transpose()?,
+            doppler: inner
+                .doppler
+                .as_ref()
+                .map(|d| Py::new(py, PyDopplerFeatures::from(d)))
+                .transpose()?,
             inner,
         })
     }
@@ -159,7 +163,11 @@ impl PyCsiFeatures {
             "CsiFeatures(num_antennas={}, num_subcarriers={}, doppler={})",
             self.inner.metadata.num_antennas,
             self.inner.metadata.num_subcarriers,
-            if self.inner.doppler.is_some() { "DopplerFeatures(...)" } else { "None" }
+            if self.inner.doppler.is_some() {
+                "DopplerFeatures(...)"
+            } else {
+                "None"
+            }
         )
     }
 }
@@ -221,7 +229,10 @@ impl PyCsiFeatureBatch {
             ],
             correlation_matrix: CachedArray::new(inner.correlation_matrix.clone()),
             doppler_shifts: inner.doppler.as_ref().map(|d| c2(&d.shifts)),
-            doppler_scalars: inner.doppler.as_ref().map(|d| [c1(&d.peak_frequency), c1(&d.mean_magnitude), c1(&d.spread)]),
+            doppler_scalars: inner
+                .doppler
+                .as_ref()
+                .map(|d| [c1(&d.peak_frequency), c1(&d.mean_magnitude), c1(&d.spread)]),
             inner,
         }
     }
@@ -265,20 +276,35 @@ impl PyCsiFeatureBatch {
 
     /// [T] largest |Doppler shift| in Hz, or None.
     #[getter]
-    fn doppler_peak_frequency<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyArray1<f64>>>> {
-        self.doppler_scalars.as_ref().map(|a| a[0].get(py)).transpose()
+    fn doppler_peak_frequency<'py>(
+        &self,
+        py: Python<'py>,
+    ) -> PyResult<Option<Bound<'py, PyArray1<f64>>>> {
+        self.doppler_scalars
+            .as_ref()
+            .map(|a| a[0].get(py))
+            .transpose()
     }
 
     /// [T] mean |Doppler shift| in Hz, or None.
     #[getter]
-    fn doppler_mean_magnitude<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyArray1<f64>>>> {
-        self.doppler_scalars.as_ref().map(|a| a[1].get(py)).transpose()
+    fn doppler_mean_magnitude<'py>(
+        &self,
+        py: Python<'py>,
+    ) -> PyResult<Option<Bound<'py, PyArray1<f64>>>> {
+        self.doppler_scalars
+            .as_ref()
+            .map(|a| a[1].get(py))
+            .transpose()
     }
 
     /// [T] std of |Doppler shift| in Hz, or None.
     #[getter]
     fn doppler_spread<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyArray1<f64>>>> {
-        self.doppler_scalars.as_ref().map(|a| a[2].get(py)).transpose()
+        self.doppler_scalars
+            .as_ref()
+            .map(|a| a[2].get(py))
+            .transpose()
     }
 
     /// The features of frame `t` as a `CsiFeatures`.
@@ -294,13 +320,26 @@ impl PyCsiFeatureBatch {
     }
 
     fn __repr__(&self) -> String {
-        let doppler = if self.inner.doppler.is_some() { "True" } else { "False" };
-        format!("CsiFeatureBatch(frames={}, doppler={doppler})", self.inner.len())
+        let doppler = if self.inner.doppler.is_some() {
+            "True"
+        } else {
+            "False"
+        };
+        format!(
+            "CsiFeatureBatch(frames={}, doppler={doppler})",
+            self.inner.len()
+        )
     }
 }
 
 /// Configuration of a `FeatureExtractor` (validated on construction; immutable).
-#[pyclass(module = "wifi_densepose._core", name = "FeatureExtractorConfig", frozen, get_all, from_py_object)]
+#[pyclass(
+    module = "wifi_densepose._core",
+    name = "FeatureExtractorConfig",
+    frozen,
+    get_all,
+    from_py_object
+)]
 #[derive(Clone)]
 pub struct PyFeatureExtractorConfig {
     /// PSD length N.
@@ -316,8 +355,18 @@ pub struct PyFeatureExtractorConfig {
 impl PyFeatureExtractorConfig {
     #[new]
     #[pyo3(signature = (*, fft_size=128, sampling_rate=1000.0, min_doppler_history=10, enable_doppler=true))]
-    fn new(fft_size: usize, sampling_rate: f64, min_doppler_history: usize, enable_doppler: bool) -> PyResult<Self> {
-        let config = PyFeatureExtractorConfig { fft_size, sampling_rate, min_doppler_history, enable_doppler };
+    fn new(
+        fft_size: usize,
+        sampling_rate: f64,
+        min_doppler_history: usize,
+        enable_doppler: bool,
+    ) -> PyResult<Self> {
+        let config = PyFeatureExtractorConfig {
+            fft_size,
+            sampling_rate,
+            min_doppler_history,
+            enable_doppler,
+        };
         config.to_rust().validate().or_raise()?;
         Ok(config)
     }
@@ -353,7 +402,9 @@ impl PyFeatureExtractor {
     #[pyo3(signature = (config=None))]
     fn new(config: Option<PyFeatureExtractorConfig>) -> PyResult<Self> {
         let config = config.map(|c| c.to_rust()).unwrap_or_default();
-        FeatureExtractor::new(config).or_raise().map(PyFeatureExtractor)
+        FeatureExtractor::new(config)
+            .or_raise()
+            .map(PyFeatureExtractor)
     }
 
     /// Amplitude, phase, correlation and PSD features (no Doppler).
@@ -378,14 +429,30 @@ impl PyFeatureExtractor {
     }
 
     /// `extract` plus Doppler over `history` (oldest first) when enabled and long enough.
-    fn extract_with_history(&self, py: Python<'_>, data: &PyCsiData, history: Vec<PyRef<'_, PyCsiData>>) -> PyResult<PyCsiFeatures> {
-        let features = self.0.extract_with_history(&data.inner, &history_of(&history)).or_raise()?;
+    fn extract_with_history(
+        &self,
+        py: Python<'_>,
+        data: &PyCsiData,
+        history: Vec<PyRef<'_, PyCsiData>>,
+    ) -> PyResult<PyCsiFeatures> {
+        let features = self
+            .0
+            .extract_with_history(&data.inner, &history_of(&history))
+            .or_raise()?;
         PyCsiFeatures::wrap(py, features)
     }
 
     /// Doppler over `history` when it has at least `min_doppler_history` frames, else None.
-    fn extract_doppler(&self, history: Vec<PyRef<'_, PyCsiData>>) -> PyResult<Option<PyDopplerFeatures>> {
-        Ok(self.0.extract_doppler(&history_of(&history)).or_raise()?.as_ref().map(PyDopplerFeatures::from))
+    fn extract_doppler(
+        &self,
+        history: Vec<PyRef<'_, PyCsiData>>,
+    ) -> PyResult<Option<PyDopplerFeatures>> {
+        Ok(self
+            .0
+            .extract_doppler(&history_of(&history))
+            .or_raise()?
+            .as_ref()
+            .map(PyDopplerFeatures::from))
     }
 
     /// Features of every frame of `[time, antenna, subcarrier]` amplitude and phase. With
@@ -405,7 +472,9 @@ impl PyFeatureExtractor {
         let p = f64_array::<Ix3>(phase, "phase")?;
         let (a, p) = (a.as_array(), p.as_array());
         let extractor = &self.0;
-        let batch = py.detach(|| extractor.extract_batch(a, p, bandwidth_hz, doppler_window)).or_raise()?;
+        let batch = py
+            .detach(|| extractor.extract_batch(a, p, bandwidth_hz, doppler_window))
+            .or_raise()?;
         Ok(PyCsiFeatureBatch::wrap(batch))
     }
 }

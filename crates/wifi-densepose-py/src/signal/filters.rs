@@ -8,8 +8,8 @@ use pyo3::prelude::*;
 use pyo3::types::PyDict;
 use wifi_densepose_core::validate::ensure_finite;
 use wifi_densepose_signal::{
-    hampel_filter_1d, hampel_filter_2d, phase_quality_map as quality_map, unwrap_2d, HampelAxis, HampelConfig, PhaseSanitizer,
-    PhaseSanitizerConfig, UnwrappingMethod,
+    hampel_filter_1d, hampel_filter_2d, phase_quality_map as quality_map, unwrap_2d, HampelAxis,
+    HampelConfig, PhaseSanitizer, PhaseSanitizerConfig, UnwrappingMethod,
 };
 
 use super::Rows;
@@ -24,7 +24,13 @@ fn method(name: &str) -> PyResult<UnwrappingMethod> {
 
 /// Configuration of a `PhaseSanitizer` (validated on construction; immutable).
 /// `unwrapping_method` is "standard", "custom" (0.9π threshold), "itoh" or "quality_guided".
-#[pyclass(module = "wifi_densepose._core", name = "PhaseSanitizerConfig", frozen, get_all, from_py_object)]
+#[pyclass(
+    module = "wifi_densepose._core",
+    name = "PhaseSanitizerConfig",
+    frozen,
+    get_all,
+    from_py_object
+)]
 #[derive(Clone)]
 pub struct PyPhaseSanitizerConfig {
     unwrapping_method: String,
@@ -121,60 +127,100 @@ impl PyPhaseSanitizer {
     }
 
     /// The configured unwrapping method (radians in, radians out, same shape).
-    fn unwrap_phase<'py>(&self, py: Python<'py>, phase_data: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyArrayDyn<f64>>> {
+    fn unwrap_phase<'py>(
+        &self,
+        py: Python<'py>,
+        phase_data: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyArrayDyn<f64>>> {
         let rows = Rows::new(phase_data, "phase_data", ROWS)?;
         let out = self.0.unwrap_phase(rows.view()?).or_raise()?;
         rows.output(py, out)
     }
 
     /// Replaces per-row z-score outliers by linear interpolation between neighbouring inliers.
-    fn remove_outliers<'py>(&mut self, py: Python<'py>, phase_data: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyArrayDyn<f64>>> {
+    fn remove_outliers<'py>(
+        &mut self,
+        py: Python<'py>,
+        phase_data: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyArrayDyn<f64>>> {
         let rows = Rows::new(phase_data, "phase_data", ROWS)?;
         let out = self.0.remove_outliers(rows.view()?).or_raise()?;
         rows.output(py, out)
     }
 
     /// Centred moving average over subcarriers (edges unchanged).
-    fn smooth_phase<'py>(&self, py: Python<'py>, phase_data: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyArrayDyn<f64>>> {
+    fn smooth_phase<'py>(
+        &self,
+        py: Python<'py>,
+        phase_data: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyArrayDyn<f64>>> {
         let rows = Rows::new(phase_data, "phase_data", ROWS)?;
         let out = self.0.smooth_phase(rows.view()?).or_raise()?;
         rows.output(py, out)
     }
 
     /// Forward-backward EMA over subcarriers (rows of at least 18 values, when enabled).
-    fn filter_noise<'py>(&self, py: Python<'py>, phase_data: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyArrayDyn<f64>>> {
+    fn filter_noise<'py>(
+        &self,
+        py: Python<'py>,
+        phase_data: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyArrayDyn<f64>>> {
         let rows = Rows::new(phase_data, "phase_data", ROWS)?;
         let out = self.0.filter_noise(rows.view()?).or_raise()?;
         rows.output(py, out)
     }
 
     /// The whole pipeline on one frame (1-D row or `[antenna, subcarrier]`), radians.
-    fn sanitize<'py>(&mut self, py: Python<'py>, phase_data: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyArrayDyn<f64>>> {
+    fn sanitize<'py>(
+        &mut self,
+        py: Python<'py>,
+        phase_data: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyArrayDyn<f64>>> {
         let rows = Rows::new(phase_data, "phase_data", ROWS)?;
         let out = self.0.sanitize(rows.view()?).or_raise()?;
         rows.output(py, out)
     }
 
     /// Alias of `sanitize`.
-    fn sanitize_phase<'py>(&mut self, py: Python<'py>, phase_data: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyArrayDyn<f64>>> {
+    fn sanitize_phase<'py>(
+        &mut self,
+        py: Python<'py>,
+        phase_data: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyArrayDyn<f64>>> {
         self.sanitize(py, phase_data)
     }
 
     /// `sanitize` for every frame of `[time, antenna, subcarrier]` (or `[time, subcarrier]`,
     /// one antenna); the whole input is validated first. Releases the GIL.
-    fn sanitize_batch<'py>(&mut self, py: Python<'py>, phase_data: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyArrayDyn<f64>>> {
+    fn sanitize_batch<'py>(
+        &mut self,
+        py: Python<'py>,
+        phase_data: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyArrayDyn<f64>>> {
         let x: PyReadonlyArrayDyn<'py, f64> = f64_array::<IxDyn>(phase_data, "phase_data")?;
         let view = x.as_array();
         let ndim = view.ndim();
         let three = match ndim {
             2 => view.insert_axis(ndarray::Axis(1)),
             3 => view,
-            _ => return Err(shape_error("phase_data", "[time, antenna, subcarrier] or [time, subcarrier]", format!("shape {:?}", view.shape()))),
+            _ => {
+                return Err(shape_error(
+                    "phase_data",
+                    "[time, antenna, subcarrier] or [time, subcarrier]",
+                    format!("shape {:?}", view.shape()),
+                ))
+            }
         };
-        let three = three.into_dimensionality::<ndarray::Ix3>().map_err(|e| shape_error("phase_data", "3-D", e))?;
+        let three = three
+            .into_dimensionality::<ndarray::Ix3>()
+            .map_err(|e| shape_error("phase_data", "3-D", e))?;
         let sanitizer = &mut self.0;
         let out = py.detach(|| sanitizer.sanitize_batch(three)).or_raise()?;
-        let out: ArrayD<f64> = if ndim == 2 { out.index_axis_move(ndarray::Axis(1), 0).into_dyn() } else { out.into_dyn() };
+        let out: ArrayD<f64> = if ndim == 2 {
+            out.index_axis_move(ndarray::Axis(1), 0).into_dyn()
+        } else {
+            out.into_dyn()
+        };
         readonly_array(py, out)
     }
 
@@ -208,7 +254,11 @@ impl PyPhaseSanitizer {
 /// or "quality_guided".
 #[pyfunction]
 #[pyo3(signature = (phase, method="standard"))]
-fn unwrap<'py>(py: Python<'py>, phase: &Bound<'py, PyAny>, method: &str) -> PyResult<Bound<'py, PyArrayDyn<f64>>> {
+fn unwrap<'py>(
+    py: Python<'py>,
+    phase: &Bound<'py, PyAny>,
+    method: &str,
+) -> PyResult<Bound<'py, PyArrayDyn<f64>>> {
     let m = self::method(method)?;
     let rows = Rows::new(phase, "phase", ROWS)?;
     let view = rows.view()?;
@@ -219,7 +269,10 @@ fn unwrap<'py>(py: Python<'py>, phase: &Bound<'py, PyAny>, method: &str) -> PyRe
 
 /// The quality map q = 1/(1 + mean |W(φ_n − φ)| over 4-neighbours) of `[rows, cols]` phase.
 #[pyfunction]
-fn phase_quality_map<'py>(py: Python<'py>, phase: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyArrayDyn<f64>>> {
+fn phase_quality_map<'py>(
+    py: Python<'py>,
+    phase: &Bound<'py, PyAny>,
+) -> PyResult<Bound<'py, PyArrayDyn<f64>>> {
     let rows = Rows::new(phase, "phase", ROWS)?;
     let view = rows.view()?;
     ensure_finite("phase", view.iter()).or_raise()?;
@@ -279,14 +332,25 @@ impl PyHampelResult {
 /// column over time, `axis=1` each row. Releases the GIL.
 #[pyfunction]
 #[pyo3(signature = (x, half_window=3, threshold=3.0, axis=0))]
-fn hampel(py: Python<'_>, x: &Bound<'_, PyAny>, half_window: usize, threshold: f64, axis: i64) -> PyResult<PyHampelResult> {
-    let config = HampelConfig { half_window, threshold };
+fn hampel(
+    py: Python<'_>,
+    x: &Bound<'_, PyAny>,
+    half_window: usize,
+    threshold: f64,
+    axis: i64,
+) -> PyResult<PyHampelResult> {
+    let config = HampelConfig {
+        half_window,
+        threshold,
+    };
     let data = f64_array::<IxDyn>(x, "x")?;
     let view = data.as_array();
     let to_i64 = |v: usize| i64::try_from(v).unwrap_or(i64::MAX);
     match view.ndim() {
         1 => {
-            let view = view.into_dimensionality::<Ix1>().map_err(|e| shape_error("x", "1-D", e))?;
+            let view = view
+                .into_dimensionality::<Ix1>()
+                .map_err(|e| shape_error("x", "1-D", e))?;
             let r = py.detach(|| hampel_filter_1d(view, &config)).or_raise()?;
             let indices: Array1<i64> = r.outlier_indices.iter().map(|&i| to_i64(i)).collect();
             Ok(PyHampelResult {
@@ -302,13 +366,27 @@ fn hampel(py: Python<'_>, x: &Bound<'_, PyAny>, half_window: usize, threshold: f
             let axis = match axis {
                 0 | -2 => HampelAxis::Columns,
                 1 | -1 => HampelAxis::Rows,
-                other => return Err(validation_error("axis", format!("must be 0 or 1 for a 2-D input, got {other}"))),
+                other => {
+                    return Err(validation_error(
+                        "axis",
+                        format!("must be 0 or 1 for a 2-D input, got {other}"),
+                    ))
+                }
             };
-            let view = view.into_dimensionality::<ndarray::Ix2>().map_err(|e| shape_error("x", "2-D", e))?;
-            let r = py.detach(|| hampel_filter_2d(view, &config, axis)).or_raise()?;
-            let pairs: Vec<i64> = r.outlier_indices.iter().flat_map(|&(i, j)| [to_i64(i), to_i64(j)]).collect();
+            let view = view
+                .into_dimensionality::<ndarray::Ix2>()
+                .map_err(|e| shape_error("x", "2-D", e))?;
+            let r = py
+                .detach(|| hampel_filter_2d(view, &config, axis))
+                .or_raise()?;
+            let pairs: Vec<i64> = r
+                .outlier_indices
+                .iter()
+                .flat_map(|&(i, j)| [to_i64(i), to_i64(j)])
+                .collect();
             let count = r.outlier_indices.len();
-            let indices = Array2::from_shape_vec((count, 2), pairs).map_err(|e| shape_error("outlier_indices", "[k, 2]", e))?;
+            let indices = Array2::from_shape_vec((count, 2), pairs)
+                .map_err(|e| shape_error("outlier_indices", "[k, 2]", e))?;
             Ok(PyHampelResult {
                 outlier_count: count,
                 filtered: CachedArray::new(r.filtered.into_dyn()),
@@ -318,7 +396,11 @@ fn hampel(py: Python<'_>, x: &Bound<'_, PyAny>, half_window: usize, threshold: f
                 outlier_indices: CachedArray::new(indices.into_dyn()),
             })
         }
-        _ => Err(shape_error("x", "a 1-D or [time, subcarrier] array", format!("shape {:?}", view.shape()))),
+        _ => Err(shape_error(
+            "x",
+            "a 1-D or [time, subcarrier] array",
+            format!("shape {:?}", view.shape()),
+        )),
     }
 }
 

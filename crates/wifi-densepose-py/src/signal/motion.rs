@@ -4,7 +4,8 @@ use numpy::PyArray1;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 use wifi_densepose_signal::{
-    HumanDetectionBatch, HumanDetectionResult, MotionAnalysis, MotionDetector, MotionDetectorConfig, MotionScore,
+    HumanDetectionBatch, HumanDetectionResult, MotionAnalysis, MotionDetector,
+    MotionDetectorConfig, MotionScore,
 };
 
 use super::features::{PyCsiFeatureBatch, PyCsiFeatures};
@@ -14,7 +15,12 @@ use crate::frame::PyTimestamp;
 
 /// Weighted motion score: total = 0.4·variance + 0.3·correlation + 0.3·phase, or with Doppler
 /// 0.3/0.2/0.2/0.3, clamped to [0, 1]; components are kept as given.
-#[pyclass(module = "wifi_densepose._core", name = "MotionScore", frozen, from_py_object)]
+#[pyclass(
+    module = "wifi_densepose._core",
+    name = "MotionScore",
+    frozen,
+    from_py_object
+)]
 #[derive(Clone)]
 pub struct PyMotionScore(MotionScore);
 
@@ -23,7 +29,9 @@ impl PyMotionScore {
     #[new]
     #[pyo3(signature = (variance, correlation, phase, doppler=None))]
     fn new(variance: f64, correlation: f64, phase: f64, doppler: Option<f64>) -> PyResult<Self> {
-        MotionScore::new(variance, correlation, phase, doppler).or_raise().map(PyMotionScore)
+        MotionScore::new(variance, correlation, phase, doppler)
+            .or_raise()
+            .map(PyMotionScore)
     }
 
     #[getter]
@@ -107,7 +115,10 @@ impl PyMotionAnalysis {
     }
 
     fn __repr__(&self) -> String {
-        format!("MotionAnalysis(total={:?}, confidence={:?})", self.0.score.total, self.0.confidence)
+        format!(
+            "MotionAnalysis(total={:?}, confidence={:?})",
+            self.0.score.total, self.0.confidence
+        )
     }
 }
 
@@ -234,7 +245,13 @@ impl PyHumanDetectionBatch {
 }
 
 /// Configuration of a `MotionDetector` (validated on construction; immutable).
-#[pyclass(module = "wifi_densepose._core", name = "MotionDetectorConfig", frozen, get_all, from_py_object)]
+#[pyclass(
+    module = "wifi_densepose._core",
+    name = "MotionDetectorConfig",
+    frozen,
+    get_all,
+    from_py_object
+)]
 #[derive(Clone)]
 pub struct PyMotionDetectorConfig {
     human_detection_threshold: f64,
@@ -350,20 +367,32 @@ impl PyMotionDetector {
 
     /// Scores motion without changing any state.
     fn analyze_motion(&self, features: &PyCsiFeatures) -> PyResult<PyMotionAnalysis> {
-        self.0.analyze_motion(&features.inner).or_raise().map(PyMotionAnalysis)
+        self.0
+            .analyze_motion(&features.inner)
+            .or_raise()
+            .map(PyMotionAnalysis)
     }
 
     /// Analyses, records the score, smooths the indicator vote and applies the threshold.
     fn detect_human(&mut self, features: &PyCsiFeatures) -> PyResult<PyHumanDetectionResult> {
-        self.0.detect_human(&features.inner).or_raise().map(PyHumanDetectionResult)
+        self.0
+            .detect_human(&features.inner)
+            .or_raise()
+            .map(PyHumanDetectionResult)
     }
 
     /// `detect_human` for every frame of a `CsiFeatureBatch`; validated before any state
     /// changes. Releases the GIL.
-    fn detect_human_batch(&mut self, py: Python<'_>, batch: &PyCsiFeatureBatch) -> PyResult<PyHumanDetectionBatch> {
+    fn detect_human_batch(
+        &mut self,
+        py: Python<'_>,
+        batch: &PyCsiFeatureBatch,
+    ) -> PyResult<PyHumanDetectionBatch> {
         let detector = &mut self.0;
         let inner = &batch.inner;
-        py.detach(|| detector.detect_human_batch(inner)).or_raise().map(PyHumanDetectionBatch::from)
+        py.detach(|| detector.detect_human_batch(inner))
+            .or_raise()
+            .map(PyHumanDetectionBatch::from)
     }
 
     /// Uses the mean amplitude variance of `features` as the no-motion baseline.

@@ -4,13 +4,24 @@ use ndarray::{Array1, Ix1, Ix2};
 use numpy::{PyArray1, PyArray2};
 use pyo3::prelude::*;
 use wifi_densepose_core::validate::ensure_finite;
-use wifi_densepose_signal::{catmull_rom_resample as resample, detrend_linear as detrend, HardwareNormalizer, HardwareType, PhaseOrder};
+use wifi_densepose_signal::{
+    catmull_rom_resample as resample, detrend_linear as detrend, HardwareNormalizer, HardwareType,
+    PhaseOrder,
+};
 
 use crate::arrays::{f64_array, readonly_array, CachedArray};
 use crate::errors::{shape_error, OrRaise};
 
 /// CSI chipsets: native subcarrier count and MIMO streams.
-#[pyclass(module = "wifi_densepose._core", name = "HardwareType", frozen, eq, eq_int, hash, from_py_object)]
+#[pyclass(
+    module = "wifi_densepose._core",
+    name = "HardwareType",
+    frozen,
+    eq,
+    eq_int,
+    hash,
+    from_py_object
+)]
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
 // Python enum members are upper case, as in the spec.
 #[allow(non_camel_case_types, clippy::upper_case_acronyms)]
@@ -92,7 +103,9 @@ impl PyCanonicalCsiFrame {
 }
 
 fn hw_arg(hardware_type: Option<PyHardwareType>, n: usize) -> HardwareType {
-    hardware_type.map(HardwareType::from).unwrap_or_else(|| HardwareType::detect(n))
+    hardware_type
+        .map(HardwareType::from)
+        .unwrap_or_else(|| HardwareType::detect(n))
 }
 
 /// Maps CSI of any supported chipset onto `canonical_subcarriers` bins: Catmull-Rom resampling,
@@ -109,7 +122,9 @@ impl PyHardwareNormalizer {
     #[pyo3(signature = (canonical_subcarriers=56, phase_order="unwrap_first"))]
     fn new(canonical_subcarriers: usize, phase_order: &str) -> PyResult<Self> {
         let order = phase_order.parse::<PhaseOrder>().or_raise()?;
-        HardwareNormalizer::new(canonical_subcarriers, order).or_raise().map(PyHardwareNormalizer)
+        HardwareNormalizer::new(canonical_subcarriers, order)
+            .or_raise()
+            .map(PyHardwareNormalizer)
     }
 
     #[getter]
@@ -127,17 +142,27 @@ impl PyHardwareNormalizer {
 
     /// Registers the amplitude mean and std the z-score uses for `hardware_type`.
     fn set_hw_stats(&mut self, hardware_type: PyHardwareType, mean: f64, std: f64) -> PyResult<()> {
-        self.0.set_hw_stats(hardware_type.into(), mean, std).or_raise()
+        self.0
+            .set_hw_stats(hardware_type.into(), mean, std)
+            .or_raise()
     }
 
     /// One frame: 1-D amplitude and phase of equal length. `hardware_type` defaults to
     /// `HardwareType.detect_hardware(len)`.
     #[pyo3(signature = (amplitude, phase, hardware_type=None))]
-    fn normalize(&self, amplitude: &Bound<'_, PyAny>, phase: &Bound<'_, PyAny>, hardware_type: Option<PyHardwareType>) -> PyResult<PyCanonicalCsiFrame> {
+    fn normalize(
+        &self,
+        amplitude: &Bound<'_, PyAny>,
+        phase: &Bound<'_, PyAny>,
+        hardware_type: Option<PyHardwareType>,
+    ) -> PyResult<PyCanonicalCsiFrame> {
         let a = f64_array::<Ix1>(amplitude, "amplitude")?;
         let p = f64_array::<Ix1>(phase, "phase")?;
         let hw = hw_arg(hardware_type, a.as_array().len());
-        let f = self.0.normalize(a.as_array(), p.as_array(), hw).or_raise()?;
+        let f = self
+            .0
+            .normalize(a.as_array(), p.as_array(), hw)
+            .or_raise()?;
         Ok(PyCanonicalCsiFrame {
             amplitude: CachedArray::new(f.amplitude),
             phase: CachedArray::new(f.phase),
@@ -160,14 +185,23 @@ impl PyHardwareNormalizer {
         let (a, p) = (a.as_array(), p.as_array());
         let hw = hw_arg(hardware_type, a.ncols());
         let normalizer = &self.0;
-        let batch = py.detach(|| normalizer.normalize_batch(a, p, hw)).or_raise()?;
-        Ok((readonly_array(py, batch.amplitude)?, readonly_array(py, batch.phase)?))
+        let batch = py
+            .detach(|| normalizer.normalize_batch(a, p, hw))
+            .or_raise()?;
+        Ok((
+            readonly_array(py, batch.amplitude)?,
+            readonly_array(py, batch.phase)?,
+        ))
     }
 }
 
 /// Catmull-Rom resampling of a 1-D signal to `n_out` points; both endpoints are kept exactly.
 #[pyfunction]
-fn catmull_rom_resample<'py>(py: Python<'py>, x: &Bound<'py, PyAny>, n_out: usize) -> PyResult<Bound<'py, PyArray1<f64>>> {
+fn catmull_rom_resample<'py>(
+    py: Python<'py>,
+    x: &Bound<'py, PyAny>,
+    n_out: usize,
+) -> PyResult<Bound<'py, PyArray1<f64>>> {
     let x = f64_array::<Ix1>(x, "x")?;
     let view = x.as_array();
     if view.is_empty() {
@@ -179,7 +213,10 @@ fn catmull_rom_resample<'py>(py: Python<'py>, x: &Bound<'py, PyAny>, n_out: usiz
 
 /// Subtracts the least-squares line over index 0…n−1 (one sample gives 0).
 #[pyfunction]
-fn detrend_linear<'py>(py: Python<'py>, x: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyArray1<f64>>> {
+fn detrend_linear<'py>(
+    py: Python<'py>,
+    x: &Bound<'py, PyAny>,
+) -> PyResult<Bound<'py, PyArray1<f64>>> {
     let x = f64_array::<Ix1>(x, "x")?;
     ensure_finite("x", x.as_array().iter()).or_raise()?;
     readonly_array(py, detrend(x.as_array()))
