@@ -12,6 +12,7 @@ mod frame;
 mod io;
 mod pose;
 mod serialize;
+mod signal;
 mod utils;
 mod vitals;
 
@@ -26,6 +27,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     utils::register(m)?;
     io::register(m)?;
     vitals::register(m)?;
+    signal::register(m)?;
     // A private module: its public names are re-exported by the Python package, whose
     // `__all__` lists are the ones that count.
     m.delattr("__all__")?;

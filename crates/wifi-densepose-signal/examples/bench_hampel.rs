@@ -10,7 +10,9 @@ use wifi_densepose_signal::{hampel_filter_2d, HampelAxis, HampelConfig};
 fn main() {
     let mut state: u64 = 42;
     let x = Array2::from_shape_fn((10_000, 56), |_| {
-        state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        state = state
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
         (state >> 11) as f64 / (1u64 << 53) as f64
     });
     for half_window in [5, 8] {
@@ -19,7 +21,10 @@ fn main() {
 }
 
 fn time(x: &Array2<f64>, half_window: usize) {
-    let config = HampelConfig { half_window, threshold: 3.0 };
+    let config = HampelConfig {
+        half_window,
+        threshold: 3.0,
+    };
     let mut best = f64::INFINITY;
     let mut outliers = 0;
     for _ in 0..8 {
@@ -28,5 +33,8 @@ fn time(x: &Array2<f64>, half_window: usize) {
         best = best.min(start.elapsed().as_secs_f64());
         outliers = r.outlier_indices.len();
     }
-    println!("hampel 10000x56 h={half_window}: best {:.3} ms ({outliers} outliers)", best * 1e3);
+    println!(
+        "hampel 10000x56 h={half_window}: best {:.3} ms ({outliers} outliers)",
+        best * 1e3
+    );
 }

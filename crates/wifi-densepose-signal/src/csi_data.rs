@@ -29,7 +29,11 @@ pub struct CsiData {
 /// Rejects an empty array and any NaN/±Inf, naming `field`.
 pub(crate) fn ensure_finite_nonempty(field: &str, values: ArrayView2<'_, f64>) -> SignalResult<()> {
     if values.is_empty() {
-        return Err(SignalError::shape(field, "a non-empty [antenna, subcarrier] array", format!("shape {:?}", values.shape())));
+        return Err(SignalError::shape(
+            field,
+            "a non-empty [antenna, subcarrier] array",
+            format!("shape {:?}", values.shape()),
+        ));
     }
     ensure_finite(field, values.iter())?;
     Ok(())
@@ -72,30 +76,55 @@ impl CsiData {
 
     /// A frame with the default frequency, bandwidth and SNR and no timestamp.
     pub fn from_arrays(amplitude: Array2<f64>, phase: Array2<f64>) -> SignalResult<Self> {
-        Self::new(amplitude, phase, DEFAULT_FREQUENCY_HZ, DEFAULT_BANDWIDTH_HZ, DEFAULT_SNR_DB, None)
+        Self::new(
+            amplitude,
+            phase,
+            DEFAULT_FREQUENCY_HZ,
+            DEFAULT_BANDWIDTH_HZ,
+            DEFAULT_SNR_DB,
+            None,
+        )
     }
 
     /// |z| and atan2(Im, Re) of complex CSI, with SNR 20 dB.
-    pub fn from_complex(z: ArrayView2<'_, Complex64>, frequency_hz: f64, bandwidth_hz: f64) -> SignalResult<Self> {
-        for (index, c) in z.iter().enumerate() {
-            if !(c.re.is_finite() && c.im.is_finite()) {
-                let value = if c.re.is_finite() { c.im } else { c.re };
-                return Err(wifi_densepose_core::CoreError::NonFinite { field: "z".into(), index, value }.into());
-            }
-        }
+    pub fn from_complex(
+        z: ArrayView2<'_, Complex64>,
+        frequency_hz: f64,
+        bandwidth_hz: f64,
+    ) -> SignalResult<Self> {
+        crate::ratio::ensure_finite_complex("z", z.iter())?;
         let amplitude = z.mapv(|c| c.re.hypot(c.im));
         let phase = z.mapv(|c| c.im.atan2(c.re));
-        Self::new(amplitude, phase, frequency_hz, bandwidth_hz, DEFAULT_SNR_DB, None)
+        Self::new(
+            amplitude,
+            phase,
+            frequency_hz,
+            bandwidth_hz,
+            DEFAULT_SNR_DB,
+            None,
+        )
     }
 
     /// A 1×S frame from a single-stream `CsiFrame` (its metadata timestamp, if any).
-    pub fn from_frame(frame: &CsiFrame, frequency_hz: f64, bandwidth_hz: f64) -> SignalResult<Self> {
+    pub fn from_frame(
+        frame: &CsiFrame,
+        frequency_hz: f64,
+        bandwidth_hz: f64,
+    ) -> SignalResult<Self> {
         let s = frame.n_subcarriers();
         let to_row = |v: &[f64]| Array2::from_shape_vec((1, s), v.to_vec());
-        let amplitude = to_row(frame.amplitudes()).map_err(|e| SignalError::shape("amplitudes", s, e))?;
+        let amplitude =
+            to_row(frame.amplitudes()).map_err(|e| SignalError::shape("amplitudes", s, e))?;
         let phase = to_row(frame.phases()).map_err(|e| SignalError::shape("phases", s, e))?;
         let timestamp = frame.metadata().map(|m| m.timestamp());
-        Self::new(amplitude, phase, frequency_hz, bandwidth_hz, DEFAULT_SNR_DB, timestamp)
+        Self::new(
+            amplitude,
+            phase,
+            frequency_hz,
+            bandwidth_hz,
+            DEFAULT_SNR_DB,
+            timestamp,
+        )
     }
 
     /// amplitude·e^{j·phase}.
@@ -107,7 +136,10 @@ impl CsiData {
 
     /// Replaces the amplitude (same shape, finite), keeping everything else.
     pub(crate) fn with_amplitude(&self, amplitude: Array2<f64>) -> Self {
-        CsiData { amplitude, ..self.clone() }
+        CsiData {
+            amplitude,
+            ..self.clone()
+        }
     }
 
     pub fn amplitude(&self) -> ArrayView2<'_, f64> {
@@ -183,7 +215,10 @@ mod tests {
         let mut bad = ok.clone();
         bad[[1, 2]] = f64::NAN;
         let err = CsiData::from_arrays(ok, bad).unwrap_err();
-        assert_eq!(err.to_string(), "phase contains a non-finite value (NaN) at index 5");
+        assert_eq!(
+            err.to_string(),
+            "phase contains a non-finite value (NaN) at index 5"
+        );
     }
 
     #[test]

@@ -14,7 +14,11 @@ pub enum SignalError {
     #[error("Validation error: {field}: {message}")]
     Validation { field: String, message: String },
     #[error("{field}: expected {expected}, got {actual}")]
-    Shape { field: String, expected: String, actual: String },
+    Shape {
+        field: String,
+        expected: String,
+        actual: String,
+    },
     #[error("Configuration error: {message}")]
     Configuration { message: String },
     #[error("{field}: expected at least 1 sample, got 0")]
@@ -24,10 +28,14 @@ pub enum SignalError {
     #[error("{field}: expected a non-empty array, got shape {shape}")]
     EmptyInput { field: String, shape: String },
     #[error("{field}: expected {expected}, got {actual}")]
-    LengthMismatch { field: String, expected: String, actual: String },
+    LengthMismatch {
+        field: String,
+        expected: String,
+        actual: String,
+    },
     #[error("{field}: expected at least 1 subcarrier, got 0")]
     NoSubcarriers { field: String },
-    #[error("static: expected {expected} subcarriers (as in motion), got {actual}")]
+    #[error("static_data: expected {expected} subcarriers (as in motion), got {actual}")]
     SubcarrierCountMismatch { expected: usize, actual: usize },
     #[error("Configuration error: {message}")]
     InvalidWindow { message: String },
@@ -49,7 +57,9 @@ pub enum SignalError {
     InvalidFrequency { value: f64 },
     #[error("insufficient data: need {required}, have {available}")]
     InsufficientData { required: usize, available: usize },
-    #[error("insufficient data: need {required}, have {available} (signal shorter than the window)")]
+    #[error(
+        "insufficient data: need {required}, have {available} (signal shorter than the window)"
+    )]
     SignalTooShort { required: usize, available: usize },
     #[error("insufficient data: the signal has no energy after mean removal ({energy:e})")]
     NoSignal { energy: f64 },
@@ -57,7 +67,10 @@ pub enum SignalError {
 
 impl SignalError {
     pub fn validation(field: impl Into<String>, message: impl Into<String>) -> Self {
-        SignalError::Validation { field: field.into(), message: message.into() }
+        SignalError::Validation {
+            field: field.into(),
+            message: message.into(),
+        }
     }
 
     pub fn shape(
@@ -73,7 +86,9 @@ impl SignalError {
     }
 
     pub fn config(message: impl Into<String>) -> Self {
-        SignalError::Configuration { message: message.into() }
+        SignalError::Configuration {
+            message: message.into(),
+        }
     }
 
     pub fn length_mismatch(
@@ -153,14 +168,31 @@ impl From<SignalError> for CoreError {
         match e {
             SignalError::Core(inner) => inner,
             SignalError::Validation { field, message } => CoreError::Validation { field, message },
-            SignalError::Shape { field, expected, actual }
-            | SignalError::LengthMismatch { field, expected, actual } => {
-                CoreError::Shape { field, expected, actual }
+            SignalError::Shape {
+                field,
+                expected,
+                actual,
             }
-            SignalError::InsufficientData { required, available }
-            | SignalError::SignalTooShort { required, available } => {
-                CoreError::InsufficientData { required, available }
+            | SignalError::LengthMismatch {
+                field,
+                expected,
+                actual,
+            } => CoreError::Shape {
+                field,
+                expected,
+                actual,
+            },
+            SignalError::InsufficientData {
+                required,
+                available,
             }
+            | SignalError::SignalTooShort {
+                required,
+                available,
+            } => CoreError::InsufficientData {
+                required,
+                available,
+            },
             other => CoreError::from_kind(other.kind(), other.to_string()),
         }
     }
@@ -176,10 +208,18 @@ mod tests {
     fn kinds_and_codes() {
         let e = SignalError::EmptySignal { field: "x".into() };
         assert_eq!((e.kind(), e.code()), (ErrorKind::Shape, "EmptySignal"));
-        let e = SignalError::InvalidWindow { message: "half_window must be >= 1, got 0".into() };
+        let e = SignalError::InvalidWindow {
+            message: "half_window must be >= 1, got 0".into(),
+        };
         assert_eq!(e.kind(), ErrorKind::Configuration);
-        assert_eq!(e.to_string(), "Configuration error: half_window must be >= 1, got 0");
-        let e = SignalError::SignalTooShort { required: 256, available: 10 };
+        assert_eq!(
+            e.to_string(),
+            "Configuration error: half_window must be >= 1, got 0"
+        );
+        let e = SignalError::SignalTooShort {
+            required: 256,
+            available: 10,
+        };
         assert!(e.is_recoverable());
         assert_eq!(e.code(), "SignalTooShort");
     }
@@ -191,7 +231,11 @@ mod tests {
             SignalError::InvalidHopSize { value: 0 },
             SignalError::NoSignal { energy: 0.0 },
             SignalError::length_mismatch("phase", "length 3", "length 2"),
-            SignalError::Core(CoreError::NonFinite { field: "x".into(), index: 2, value: f64::NAN }),
+            SignalError::Core(CoreError::NonFinite {
+                field: "x".into(),
+                index: 2,
+                value: f64::NAN,
+            }),
         ];
         for e in cases {
             let kind = e.kind();

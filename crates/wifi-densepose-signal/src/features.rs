@@ -4,13 +4,14 @@ use std::sync::Arc;
 
 use ndarray::{Array1, Array2, Array3, ArrayView2, ArrayView3, Axis};
 use num_complex::Complex64;
+use rayon::prelude::*;
 use rustfft::{Fft, FftPlanner};
 use wifi_densepose_core::validate::{ensure_finite, ensure_positive};
 use wifi_densepose_core::Timestamp;
 
 use crate::csi_data::CsiData;
 use crate::error::{SignalError, SignalResult};
-use crate::stats::{mean, pair_moments, var_pop};
+use crate::stats::{mean, pair_moments, var_pop, PairMoments};
 
 /// Configuration of a [`FeatureExtractor`].
 #[derive(Debug, Clone, PartialEq)]
@@ -26,7 +27,12 @@ pub struct FeatureExtractorConfig {
 
 impl Default for FeatureExtractorConfig {
     fn default() -> Self {
-        FeatureExtractorConfig { fft_size: 128, sampling_rate: 1000.0, min_doppler_history: 10, enable_doppler: true }
+        FeatureExtractorConfig {
+            fft_size: 128,
+            sampling_rate: 1000.0,
+            min_doppler_history: 10,
+            enable_doppler: true,
+        }
     }
 }
 
@@ -35,7 +41,8 @@ impl FeatureExtractorConfig {
         if self.fft_size == 0 {
             return Err(SignalError::config("fft_size must be >= 1, got 0"));
         }
-        ensure_positive("sampling_rate", self.sampling_rate).map_err(|e| SignalError::config(e.to_string()))?;
+        ensure_positive("sampling_rate", self.sampling_rate)
+            .map_err(|e| SignalError::config(e.to_string()))?;
         if self.min_doppler_history < 2 {
             return Err(SignalError::config(format!(
                 "min_doppler_history must be >= 2, got {}",
@@ -219,7 +226,10 @@ impl CsiFeatureBatch {
                 num_subcarriers,
                 fft_size: self.fft_size,
                 sampling_rate: doppler.as_ref().map(|_| self.sampling_rate),
-                doppler_samples: self.doppler.as_ref().and_then(|d| doppler.as_ref().map(|_| d.window.min(t + 1))),
+                doppler_samples: self
+                    .doppler
+                    .as_ref()
+                    .and_then(|d| doppler.as_ref().map(|_| d.window.min(t + 1))),
             },
             doppler,
             timestamp: None,
@@ -236,7 +246,9 @@ pub struct FeatureExtractor {
 
 impl std::fmt::Debug for FeatureExtractor {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("FeatureExtractor").field("config", &self.config).finish()
+        f.debug_struct("FeatureExtractor")
+            .field("config", &self.config)
+            .finish()
     }
 }
 
@@ -273,7 +285,11 @@ impl FeatureExtractor {
     }
 
     /// `extract` plus Doppler over `history` when enabled and long enough.
-    pub fn extract_with_history(&self, d: &CsiData, history: &[CsiData]) -> SignalResult<CsiFeatures> {
+    pub fn extract_with_history(
+        &self,
+        d: &CsiData,
+        history: &[CsiData],
+    ) -> SignalResult<CsiFeatures> {
         let mut features = self.extract(d);
         if self.config.enable_doppler && history.len() >= self.config.min_doppler_history {
             features.doppler = self.extract_doppler(history)?;
@@ -290,16 +306,25 @@ impl FeatureExtractor {
             return Ok(None);
         }
         let s = history.first().map_or(0, CsiData::num_subcarriers);
-        if let Some((index, frame)) = history.iter().enumerate().find(|(_, f)| f.num_subcarriers() != s) {
+        if let Some((index, frame)) = history
+            .iter()
+            .enumerate()
+            .find(|(_, f)| f.num_subcarriers() != s)
+        {
             return Err(SignalError::length_mismatch(
                 format!("history[{index}]"),
                 format!("{s} subcarriers"),
                 format!("{} subcarriers", frame.num_subcarriers()),
             ));
         }
-        let series = Array2::from_shape_fn((history.len(), s), |(t, j)| history[t].amplitude()[[0, j]]);
+        let series =
+            Array2::from_shape_fn((history.len(), s), |(t, j)| history[t].amplitude()[[0, j]]);
         let mut planner = FftPlanner::new();
-        Ok(Some(doppler_features(series.view(), self.config.sampling_rate, &mut planner)))
+        Ok(Some(doppler_features(
+            series.view(),
+            self.config.sampling_rate,
+            &mut planner,
+        )))
     }
 
     /// Features of every `[A, S]` frame of `[T, A, S]` arrays. With `doppler_window = Some(W)`,
@@ -333,10 +358,17 @@ impl FeatureExtractor {
         }
         let (t_len, a_len, s_len) = amplitude.dim();
         let n = self.config.fft_size;
-        let frames: Vec<CsiFeatures> = amplitude
-            .axis_iter(Axis(0))
-            .zip(phase.axis_iter(Axis(0)))
-            .map(|(a, p)| self.extract_views(a, p, bandwidth_hz, None))
+        // Frames are independent: each is computed by one task, collected in frame order.
+        let frames: Vec<CsiFeatures> = (0..t_len)
+            .into_par_iter()
+            .map(|t| {
+                self.extract_views(
+                    amplitude.index_axis(Axis(0), t),
+                    phase.index_axis(Axis(0), t),
+                    bandwidth_hz,
+                    None,
+                )
+            })
             .collect();
         let stack1 = |f: &dyn Fn(&CsiFeatures) -> f64| Array1::from_iter(frames.iter().map(f));
         let stack2 = |width: usize, f: &dyn Fn(&CsiFeatures) -> &Array1<f64>| {
@@ -431,92 +463,141 @@ impl FeatureExtractor {
     }
 }
 
-/// Per-column population mean and variance of a `[rows, cols]` array.
+/// Per-column population mean and variance of a `[rows, cols]` array (rows summed in order).
 fn column_mean_var(x: ArrayView2<'_, f64>) -> (Array1<f64>, Array1<f64>) {
+    let rows = x.nrows() as f64;
     let mut means = Array1::zeros(x.ncols());
-    let mut vars = Array1::zeros(x.ncols());
-    let mut column = Vec::with_capacity(x.nrows());
-    for (j, col) in x.columns().into_iter().enumerate() {
-        column.clear();
-        column.extend(col.iter().copied());
-        means[j] = mean(column.iter().copied());
-        vars[j] = var_pop(&column);
+    for row in x.rows() {
+        means += &row;
     }
+    means /= rows;
+    let mut vars = Array1::zeros(x.ncols());
+    for row in x.rows() {
+        for ((v, &value), &m) in vars.iter_mut().zip(row).zip(&means) {
+            let d: f64 = value - m;
+            *v += d * d;
+        }
+    }
+    vars /= rows;
     (means, vars)
 }
 
 fn amplitude_features(a: ArrayView2<'_, f64>) -> AmplitudeFeatures {
     let (mean_per_sc, variance) = column_mean_var(a);
-    let (lo, hi) = a.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &v| (lo.min(v), hi.max(v)));
-    let rms = mean(a.iter().map(|v| v * v)).sqrt();
-    AmplitudeFeatures { mean: mean_per_sc, variance, peak: hi, rms, dynamic_range: hi - lo }
+    let (mut lo, mut hi, mut squares) = (f64::INFINITY, f64::NEG_INFINITY, 0.0);
+    for &v in a {
+        lo = lo.min(v);
+        hi = hi.max(v);
+        squares += v * v;
+    }
+    let rms = (squares / a.len() as f64).sqrt();
+    AmplitudeFeatures {
+        mean: mean_per_sc,
+        variance,
+        peak: hi,
+        rms,
+        dynamic_range: hi - lo,
+    }
+}
+
+/// Population moments of every pair of rows i < j, in pair order, as (var_i, var_j, cov_ij).
+fn row_pair_moments(x: ArrayView2<'_, f64>) -> Vec<(usize, usize, PairMoments)> {
+    let rows: Vec<Vec<f64>> = x.rows().into_iter().map(|r| r.to_vec()).collect();
+    let mut out = Vec::with_capacity(rows.len() * rows.len().saturating_sub(1) / 2);
+    for i in 0..rows.len() {
+        for j in i + 1..rows.len() {
+            out.push((i, j, pair_moments(&rows[i], &rows[j])));
+        }
+    }
+    out
 }
 
 fn phase_features(p: ArrayView2<'_, f64>) -> PhaseFeatures {
     let (a_len, s_len) = p.dim();
-    let difference = Array1::from_shape_fn(s_len.saturating_sub(1), |j| {
-        mean(p.rows().into_iter().map(|row| row[j + 1] - row[j]).collect::<Vec<_>>().into_iter())
-    });
+    let mut difference = Array1::zeros(s_len.saturating_sub(1));
+    for row in p.rows() {
+        for (j, d) in difference.iter_mut().enumerate() {
+            *d += row[j + 1] - row[j];
+        }
+    }
+    difference /= a_len as f64;
     let gradient = if s_len < 3 {
         Array1::from(vec![0.0])
     } else {
         Array1::from_shape_fn(difference.len() - 1, |j| difference[j + 1] - difference[j])
     };
     let (_, variance) = column_mean_var(p);
-    let rows: Vec<Vec<f64>> = p.rows().into_iter().map(|r| r.to_vec()).collect();
     let mut sum = 0.0;
     let mut pairs = 0usize;
-    for i in 0..a_len {
-        for j in i + 1..a_len {
-            let m = pair_moments(&rows[i], &rows[j]);
-            let denom = m.var_a * m.var_b;
-            if denom < 1e-10 {
-                continue;
-            }
-            sum += m.cov / denom.sqrt();
-            pairs += 1;
+    for (_, _, m) in row_pair_moments(p) {
+        let denom = m.var_a * m.var_b;
+        if denom < 1e-10 {
+            continue;
         }
+        sum += m.cov / denom.sqrt();
+        pairs += 1;
     }
     let coherence = if pairs == 0 { 0.0 } else { sum / pairs as f64 };
-    PhaseFeatures { difference, variance, gradient, coherence }
+    PhaseFeatures {
+        difference,
+        variance,
+        gradient,
+        coherence,
+    }
 }
 
 fn correlation_features(a: ArrayView2<'_, f64>) -> CorrelationFeatures {
     let a_len = a.nrows();
-    let rows: Vec<Vec<f64>> = a.rows().into_iter().map(|r| r.to_vec()).collect();
     let mut matrix = Array2::eye(a_len);
-    for i in 0..a_len {
-        for j in i + 1..a_len {
-            let m = pair_moments(&rows[i], &rows[j]);
-            let std_product = m.var_a.sqrt() * m.var_b.sqrt();
-            let r = if std_product <= 1e-10 { 0.0 } else { m.cov / std_product };
-            matrix[[i, j]] = r;
-            matrix[[j, i]] = r;
-        }
+    for (i, j, m) in row_pair_moments(a) {
+        let std_product = m.var_a.sqrt() * m.var_b.sqrt();
+        let r = if std_product <= 1e-10 {
+            0.0
+        } else {
+            m.cov / std_product
+        };
+        matrix[[i, j]] = r;
+        matrix[[j, i]] = r;
     }
-    let off_diagonal: Vec<f64> =
-        matrix.indexed_iter().filter(|((i, j), _)| i != j).map(|(_, &v)| v).collect();
+    let off_diagonal: Vec<f64> = matrix
+        .indexed_iter()
+        .filter(|((i, j), _)| i != j)
+        .map(|(_, &v)| v)
+        .collect();
     let (mean_correlation, max_correlation, correlation_spread) = if off_diagonal.is_empty() {
         (0.0, 0.0, 0.0)
     } else {
         (
             mean(off_diagonal.iter().copied()),
-            off_diagonal.iter().copied().fold(f64::NEG_INFINITY, f64::max),
+            off_diagonal
+                .iter()
+                .copied()
+                .fold(f64::NEG_INFINITY, f64::max),
             var_pop(&off_diagonal).sqrt(),
         )
     };
-    CorrelationFeatures { matrix, mean_correlation, max_correlation, correlation_spread }
+    CorrelationFeatures {
+        matrix,
+        mean_correlation,
+        max_correlation,
+        correlation_spread,
+    }
 }
 
 fn psd_features(a: ArrayView2<'_, f64>, bandwidth_hz: f64, fft: &dyn Fft<f64>) -> PsdFeatures {
     let n = fft.len();
     let mut buffer: Vec<Complex64> = a.iter().take(n).map(|&v| Complex64::new(v, 0.0)).collect();
     buffer.resize(n, Complex64::new(0.0, 0.0));
-    fft.process(&mut buffer);
+    let mut scratch = vec![Complex64::new(0.0, 0.0); fft.get_inplace_scratch_len()];
+    fft.process_with_scratch(&mut buffer, &mut scratch);
     let values: Array1<f64> = buffer.iter().map(|x| x.norm_sqr() / n as f64).collect();
     let frequencies: Array1<f64> = (0..n)
         .map(|k| {
-            let signed = if k <= n / 2 { k as f64 } else { k as f64 - n as f64 };
+            let signed = if k <= n / 2 {
+                k as f64
+            } else {
+                k as f64 - n as f64
+            };
             signed * bandwidth_hz / n as f64
         })
         .collect();
@@ -536,7 +617,9 @@ fn psd_features(a: ArrayView2<'_, f64>, bandwidth_hz: f64, fft: &dyn Fft<f64>) -
         (0.0, 0.0)
     } else {
         let c = weighted / total;
-        let spread: f64 = (0..half).map(|k| values[k] * (frequencies[k] - c) * (frequencies[k] - c)).sum();
+        let spread: f64 = (0..half)
+            .map(|k| values[k] * (frequencies[k] - c) * (frequencies[k] - c))
+            .sum();
         (c, (spread / total).sqrt())
     };
     PsdFeatures {
@@ -551,7 +634,11 @@ fn psd_features(a: ArrayView2<'_, f64>, bandwidth_hz: f64, fft: &dyn Fft<f64>) -
 }
 
 /// Doppler of a `[H, S]` antenna-0 amplitude history sampled at `fs` Hz.
-fn doppler_features(series: ArrayView2<'_, f64>, fs: f64, planner: &mut FftPlanner<f64>) -> DopplerFeatures {
+fn doppler_features(
+    series: ArrayView2<'_, f64>,
+    fs: f64,
+    planner: &mut FftPlanner<f64>,
+) -> DopplerFeatures {
     let (h, s) = series.dim();
     let zero = |len: usize| DopplerFeatures {
         shifts: Array1::zeros(len),
@@ -602,9 +689,12 @@ mod tests {
 
     fn frame(a: usize, s: usize, t: usize) -> CsiData {
         let amp = Array2::from_shape_fn((a, s), |(i, j)| {
-            1.0 + 0.2 * (0.3 * j as f64 + i as f64).sin() + 0.1 * (0.9 * t as f64 + 0.2 * j as f64).cos()
+            1.0 + 0.2 * (0.3 * j as f64 + i as f64).sin()
+                + 0.1 * (0.9 * t as f64 + 0.2 * j as f64).cos()
         });
-        let ph = Array2::from_shape_fn((a, s), |(i, j)| (0.05 * j as f64 + 0.3 * i as f64 + 0.01 * t as f64).sin());
+        let ph = Array2::from_shape_fn((a, s), |(i, j)| {
+            (0.05 * j as f64 + 0.3 * i as f64 + 0.01 * t as f64).sin()
+        });
         CsiData::from_arrays(amp, ph).unwrap()
     }
 
@@ -627,7 +717,15 @@ mod tests {
             f.psd.centroid,
             f.psd.bandwidth,
         ];
-        for arr in [&f.amplitude.mean, &f.amplitude.variance, &f.phase.difference, &f.phase.variance, &f.phase.gradient, &f.psd.values, &f.psd.frequencies] {
+        for arr in [
+            &f.amplitude.mean,
+            &f.amplitude.variance,
+            &f.phase.difference,
+            &f.phase.variance,
+            &f.phase.gradient,
+            &f.psd.values,
+            &f.psd.frequencies,
+        ] {
             v.extend(arr.iter().copied());
         }
         v.extend(f.correlation.matrix.iter().copied());
@@ -641,8 +739,13 @@ mod tests {
     #[test]
     fn shapes_and_ranges_on_4x64() {
         let f = extractor().extract(&frame(4, 64, 0));
-        assert_eq!((f.amplitude.mean.len(), f.amplitude.variance.len()), (64, 64));
-        assert!(f.amplitude.peak > 0.0 && f.amplitude.rms > 0.0 && f.amplitude.dynamic_range >= 0.0);
+        assert_eq!(
+            (f.amplitude.mean.len(), f.amplitude.variance.len()),
+            (64, 64)
+        );
+        assert!(
+            f.amplitude.peak > 0.0 && f.amplitude.rms > 0.0 && f.amplitude.dynamic_range >= 0.0
+        );
         assert_eq!(f.phase.difference.len(), 63);
         assert_eq!(f.phase.gradient.len(), 62);
         assert!(f.phase.coherence.abs() <= 1.0);
@@ -668,13 +771,19 @@ mod tests {
         let history: Vec<CsiData> = (0..20).map(|t| frame(4, 64, t)).collect();
         let d = e.extract_doppler(&history).unwrap().unwrap();
         assert_eq!(d.shifts.len(), 64);
-        let f = e.extract_with_history(&frame(4, 64, 20), &history[..15]).unwrap();
+        let f = e
+            .extract_with_history(&frame(4, 64, 20), &history[..15])
+            .unwrap();
         assert_eq!(f.metadata.doppler_samples, Some(15));
         assert_eq!(f.metadata.sampling_rate, Some(1000.0));
         assert!(all_scalars(&f).iter().all(|v| v.is_finite()));
         assert!(e.extract_doppler(&[]).unwrap().is_none());
         assert!(e.extract_doppler(&history[..5]).unwrap().is_none());
-        assert!(e.extract_with_history(&frame(4, 64, 0), &history[..5]).unwrap().doppler.is_none());
+        assert!(e
+            .extract_with_history(&frame(4, 64, 0), &history[..5])
+            .unwrap()
+            .doppler
+            .is_none());
     }
 
     #[test]
@@ -682,7 +791,8 @@ mod tests {
         // antenna-0 amplitude oscillates at 100 Hz; 40 frames at 1 kHz → bin 4 → 100 Hz.
         let history: Vec<CsiData> = (0..40)
             .map(|t| {
-                let a = Array2::from_elem((1, 3), 2.0 + (2.0 * PI * 100.0 * t as f64 / 1000.0).sin());
+                let a =
+                    Array2::from_elem((1, 3), 2.0 + (2.0 * PI * 100.0 * t as f64 / 1000.0).sin());
                 CsiData::from_arrays(a, Array2::zeros((1, 3))).unwrap()
             })
             .collect();
@@ -703,12 +813,15 @@ mod tests {
     #[test]
     fn constant_and_simple_inputs() {
         let e = extractor();
-        let constant = CsiData::from_arrays(Array2::from_elem((4, 64), 2.0), Array2::zeros((4, 64))).unwrap();
+        let constant =
+            CsiData::from_arrays(Array2::from_elem((4, 64), 2.0), Array2::zeros((4, 64))).unwrap();
         let f = e.extract(&constant);
         assert!((f.amplitude.rms - 2.0).abs() < 0.01 && (f.amplitude.peak - 2.0).abs() < 0.01);
         assert!(f.amplitude.dynamic_range < 0.01);
 
-        let tone = Array2::from_shape_fn((1, 256), |(_, j)| (2.0 * PI * 50.0 * j as f64 / 1000.0).sin().abs() + 1.0);
+        let tone = Array2::from_shape_fn((1, 256), |(_, j)| {
+            (2.0 * PI * 50.0 * j as f64 / 1000.0).sin().abs() + 1.0
+        });
         let f = e.extract(&CsiData::from_arrays(tone, Array2::zeros((1, 256))).unwrap());
         assert!(f.psd.total_power > 0.0 && f.psd.centroid >= 0.0);
 
@@ -728,7 +841,12 @@ mod tests {
     #[test]
     fn psd_matches_a_direct_dft() {
         let d = frame(2, 40, 3);
-        let f = FeatureExtractor::new(FeatureExtractorConfig { fft_size: 16, ..Default::default() }).unwrap().extract(&d);
+        let f = FeatureExtractor::new(FeatureExtractorConfig {
+            fft_size: 16,
+            ..Default::default()
+        })
+        .unwrap()
+        .extract(&d);
         let flat: Vec<f64> = d.amplitude().iter().copied().take(16).collect();
         for k in 0..16 {
             let (mut re, mut im) = (0.0, 0.0);
@@ -742,13 +860,22 @@ mod tests {
         assert_eq!(f.psd.frequencies[8], 8.0 * 20e6 / 16.0);
         assert_eq!(f.psd.frequencies[9], -7.0 * 20e6 / 16.0);
         // zero-padding when the frame is shorter than N.
-        let small = FeatureExtractor::new(FeatureExtractorConfig { fft_size: 512, ..Default::default() }).unwrap().extract(&d);
+        let small = FeatureExtractor::new(FeatureExtractorConfig {
+            fft_size: 512,
+            ..Default::default()
+        })
+        .unwrap()
+        .extract(&d);
         assert_eq!(small.psd.values.len(), 512);
     }
 
     #[test]
     fn small_frames() {
-        let d = CsiData::from_arrays(Array2::from_elem((1, 2), 1.0), Array2::from_elem((1, 2), 0.5)).unwrap();
+        let d = CsiData::from_arrays(
+            Array2::from_elem((1, 2), 1.0),
+            Array2::from_elem((1, 2), 0.5),
+        )
+        .unwrap();
         let f = extractor().extract(&d);
         assert_eq!(f.phase.gradient.to_vec(), vec![0.0]);
         assert_eq!(f.phase.difference.to_vec(), vec![0.0]);
@@ -760,17 +887,27 @@ mod tests {
         let frames: Vec<CsiData> = (0..14).map(|t| frame(3, 20, t)).collect();
         let amp = Array3::from_shape_fn((14, 3, 20), |(t, a, s)| frames[t].amplitude()[[a, s]]);
         let ph = Array3::from_shape_fn((14, 3, 20), |(t, a, s)| frames[t].phase()[[a, s]]);
-        let batch = e.extract_batch(amp.view(), ph.view(), 20e6, Some(12)).unwrap();
+        let batch = e
+            .extract_batch(amp.view(), ph.view(), 20e6, Some(12))
+            .unwrap();
         assert_eq!(batch.len(), 14);
         for t in 0..14 {
             let start = (t + 1usize).saturating_sub(12);
-            let expected = e.extract_with_history(&frames[t], &frames[start..=t]).unwrap();
+            let expected = e
+                .extract_with_history(&frames[t], &frames[start..=t])
+                .unwrap();
             let got = batch.frame(t).unwrap();
             let (x, y) = (all_scalars(&expected), all_scalars(&got));
             assert_eq!(x.len(), y.len(), "frame {t}");
-            assert!(x.iter().zip(&y).all(|(a, b)| a.to_bits() == b.to_bits()), "frame {t}");
+            assert!(
+                x.iter().zip(&y).all(|(a, b)| a.to_bits() == b.to_bits()),
+                "frame {t}"
+            );
             assert_eq!(got.doppler.is_some(), t >= 9);
-            assert_eq!(got.metadata.doppler_samples, expected.metadata.doppler_samples);
+            assert_eq!(
+                got.metadata.doppler_samples,
+                expected.metadata.doppler_samples
+            );
         }
         assert!(batch.doppler.as_ref().unwrap().peak_frequency[8].is_nan());
         let plain = e.extract_batch(amp.view(), ph.view(), 20e6, None).unwrap();
@@ -781,22 +918,47 @@ mod tests {
     fn batch_rejects_bad_input() {
         let e = extractor();
         let amp = Array3::<f64>::ones((2, 2, 4));
-        assert!(e.extract_batch(amp.view(), Array3::ones((2, 2, 5)).view(), 20e6, None).is_err());
-        assert!(e.extract_batch(Array3::zeros((0, 2, 4)).view(), Array3::zeros((0, 2, 4)).view(), 20e6, None).is_err());
+        assert!(e
+            .extract_batch(amp.view(), Array3::ones((2, 2, 5)).view(), 20e6, None)
+            .is_err());
+        assert!(e
+            .extract_batch(
+                Array3::zeros((0, 2, 4)).view(),
+                Array3::zeros((0, 2, 4)).view(),
+                20e6,
+                None
+            )
+            .is_err());
         let mut nan = amp.clone();
         nan[[1, 1, 3]] = f64::NAN;
-        let err = e.extract_batch(amp.view(), nan.view(), 20e6, None).unwrap_err();
-        assert_eq!(err.to_string(), "phase contains a non-finite value (NaN) at index 15");
+        let err = e
+            .extract_batch(amp.view(), nan.view(), 20e6, None)
+            .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "phase contains a non-finite value (NaN) at index 15"
+        );
         assert!(e.extract_batch(amp.view(), amp.view(), 0.0, None).is_err());
-        assert!(e.extract_batch(amp.view(), amp.view(), 20e6, Some(0)).is_err());
+        assert!(e
+            .extract_batch(amp.view(), amp.view(), 20e6, Some(0))
+            .is_err());
     }
 
     #[test]
     fn config_validation() {
         for bad in [
-            FeatureExtractorConfig { fft_size: 0, ..Default::default() },
-            FeatureExtractorConfig { sampling_rate: 0.0, ..Default::default() },
-            FeatureExtractorConfig { min_doppler_history: 1, ..Default::default() },
+            FeatureExtractorConfig {
+                fft_size: 0,
+                ..Default::default()
+            },
+            FeatureExtractorConfig {
+                sampling_rate: 0.0,
+                ..Default::default()
+            },
+            FeatureExtractorConfig {
+                min_doppler_history: 1,
+                ..Default::default()
+            },
         ] {
             assert!(FeatureExtractor::new(bad).is_err());
         }

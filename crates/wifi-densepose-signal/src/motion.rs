@@ -26,8 +26,17 @@ pub struct MotionScore {
 
 impl MotionScore {
     /// total = 0.4v + 0.3c + 0.3p, or with Doppler 0.3v + 0.2c + 0.2p + 0.3d.
-    pub fn new(variance: f64, correlation: f64, phase: f64, doppler: Option<f64>) -> SignalResult<Self> {
-        for (field, v) in [("variance", variance), ("correlation", correlation), ("phase", phase)] {
+    pub fn new(
+        variance: f64,
+        correlation: f64,
+        phase: f64,
+        doppler: Option<f64>,
+    ) -> SignalResult<Self> {
+        for (field, v) in [
+            ("variance", variance),
+            ("correlation", correlation),
+            ("phase", phase),
+        ] {
             ensure_finite_scalar(field, v)?;
         }
         if let Some(d) = doppler {
@@ -37,7 +46,13 @@ impl MotionScore {
             None => 0.4 * variance + 0.3 * correlation + 0.3 * phase,
             Some(d) => 0.3 * variance + 0.2 * correlation + 0.2 * phase + 0.3 * d,
         };
-        Ok(MotionScore { variance, correlation, phase, doppler, total: clamp01(total) })
+        Ok(MotionScore {
+            variance,
+            correlation,
+            phase,
+            doppler,
+            total: clamp01(total),
+        })
     }
 
     /// total ≥ threshold.
@@ -105,7 +120,13 @@ impl MotionDetectorConfig {
     /// Probabilities and the smoothing factor in [0, 1]; thresholds and weights finite and ≥ 0.
     pub fn validate(&self) -> SignalResult<()> {
         let as_config = |e: wifi_densepose_core::CoreError| SignalError::config(e.to_string());
-        ensure_in_range("human_detection_threshold", self.human_detection_threshold, 0.0, 1.0).map_err(as_config)?;
+        ensure_in_range(
+            "human_detection_threshold",
+            self.human_detection_threshold,
+            0.0,
+            1.0,
+        )
+        .map_err(as_config)?;
         ensure_in_range("smoothing_factor", self.smoothing_factor, 0.0, 1.0).map_err(as_config)?;
         for (field, v) in [
             ("motion_threshold", self.motion_threshold),
@@ -188,7 +209,10 @@ fn ensure_finite_features(f: &CsiFeatures) -> SignalResult<()> {
     for (field, v) in [
         ("amplitude.dynamic_range", f.amplitude.dynamic_range),
         ("phase.coherence", f.phase.coherence),
-        ("correlation.correlation_spread", f.correlation.correlation_spread),
+        (
+            "correlation.correlation_spread",
+            f.correlation.correlation_spread,
+        ),
     ] {
         ensure_finite_scalar(field, v)?;
     }
@@ -240,8 +264,12 @@ impl MotionDetector {
             clamp01(mean(deviation.collect::<Vec<_>>().into_iter()))
         };
         let phase_variance = mean(f.phase.variance.iter().copied());
-        let phase_score = clamp01(0.5 * clamp01(phase_variance / 0.5) + 0.5 * (1.0 - f.phase.coherence.abs()));
-        let doppler_score = f.doppler.as_ref().map(|d| clamp01(d.mean_magnitude / 100.0));
+        let phase_score =
+            clamp01(0.5 * clamp01(phase_variance / 0.5) + 0.5 * (1.0 - f.phase.coherence.abs()));
+        let doppler_score = f
+            .doppler
+            .as_ref()
+            .map(|d| clamp01(d.mean_magnitude / 100.0));
         let total = match doppler_score {
             None => 0.4 * variance_score + 0.3 * correlation_score + 0.3 * phase_score,
             Some(d) => 0.3 * variance_score + 0.2 * correlation_score + 0.2 * phase_score + 0.3 * d,
@@ -254,7 +282,11 @@ impl MotionDetector {
             total: clamp01(total),
         };
         let totals: Vec<f64> = self.history.iter().copied().collect();
-        let temporal_variance = if totals.len() < 2 { 0.0 } else { var_pop(&totals).sqrt() };
+        let temporal_variance = if totals.len() < 2 {
+            0.0
+        } else {
+            var_pop(&totals).sqrt()
+        };
         let motion_direction =
             (!f.phase.gradient.is_empty()).then(|| mean(f.phase.gradient.iter().copied()).atan());
         let mut weighted = 0.3 * clamp01(f.amplitude.dynamic_range / 2.0)
@@ -296,7 +328,8 @@ impl MotionDetector {
                 + vote(phase_indicator, c.phase_weight)
                 + vote(motion_indicator, c.motion_weight),
         );
-        let smoothed = c.smoothing_factor * self.previous_confidence + (1.0 - c.smoothing_factor) * raw;
+        let smoothed =
+            c.smoothing_factor * self.previous_confidence + (1.0 - c.smoothing_factor) * raw;
         self.previous_confidence = smoothed;
         let threshold = if c.adaptive_threshold && self.history.len() >= 10 {
             let totals: Vec<f64> = self.history.iter().copied().collect();
@@ -326,13 +359,18 @@ impl MotionDetector {
     }
 
     /// T calls of `detect_human` over the frames of `batch`, validated before any state changes.
-    pub fn detect_human_batch(&mut self, batch: &CsiFeatureBatch) -> SignalResult<HumanDetectionBatch> {
+    pub fn detect_human_batch(
+        &mut self,
+        batch: &CsiFeatureBatch,
+    ) -> SignalResult<HumanDetectionBatch> {
         let frames: Vec<CsiFeatures> = (0..batch.len()).filter_map(|t| batch.frame(t)).collect();
         for f in &frames {
             ensure_finite_features(f)?;
         }
-        let results: Vec<HumanDetectionResult> = frames.iter().map(|f| self.detect_valid(f)).collect();
-        let collect_f64 = |g: fn(&HumanDetectionResult) -> f64| results.iter().map(g).collect::<Array1<f64>>();
+        let results: Vec<HumanDetectionResult> =
+            frames.iter().map(|f| self.detect_valid(f)).collect();
+        let collect_f64 =
+            |g: fn(&HumanDetectionResult) -> f64| results.iter().map(g).collect::<Array1<f64>>();
         Ok(HumanDetectionBatch {
             human_detected: results.iter().map(|r| r.human_detected).collect(),
             confidence: collect_f64(|r| r.confidence),
@@ -393,8 +431,12 @@ mod tests {
     use ndarray::{Array2, Array3};
 
     fn features(level: f64, seed: usize) -> CsiFeatures {
-        let amp = Array2::from_shape_fn((4, 64), |(i, j)| 1.0 + level * ((0.7 * j as f64 + 1.3 * i as f64 + seed as f64).sin()));
-        let ph = Array2::from_shape_fn((4, 64), |(i, j)| level * (0.4 * j as f64 * (i + 1) as f64 + seed as f64).cos());
+        let amp = Array2::from_shape_fn((4, 64), |(i, j)| {
+            1.0 + level * ((0.7 * j as f64 + 1.3 * i as f64 + seed as f64).sin())
+        });
+        let ph = Array2::from_shape_fn((4, 64), |(i, j)| {
+            level * (0.4 * j as f64 * (i + 1) as f64 + seed as f64).cos()
+        });
         FeatureExtractor::new(FeatureExtractorConfig::default())
             .unwrap()
             .extract(&CsiData::from_arrays(amp, ph).unwrap())
@@ -421,7 +463,13 @@ mod tests {
         let mut d = detector();
         for level in [0.0, 0.1, 0.5, 2.0] {
             let a = d.analyze_motion(&features(level, 1)).unwrap();
-            for v in [a.score.total, a.score.variance, a.score.correlation, a.score.phase, a.confidence] {
+            for v in [
+                a.score.total,
+                a.score.variance,
+                a.score.correlation,
+                a.score.phase,
+                a.confidence,
+            ] {
                 assert!((0.0..=1.0).contains(&v));
             }
             let r = d.detect_human(&features(level, 2)).unwrap();
@@ -456,7 +504,14 @@ mod tests {
         d.calibrate(&features(0.1, 0)).unwrap();
         d.reset();
         let stats = d.statistics();
-        assert_eq!((stats.total_detections, stats.positive_detections, stats.history_size), (0, 0, 0));
+        assert_eq!(
+            (
+                stats.total_detections,
+                stats.positive_detections,
+                stats.history_size
+            ),
+            (0, 0, 0)
+        );
         assert!(stats.is_calibrated);
         assert_eq!(d.previous_confidence(), 0.0);
     }
@@ -476,7 +531,11 @@ mod tests {
 
     #[test]
     fn adaptive_threshold_and_history_cap() {
-        let cfg = MotionDetectorConfig { adaptive_threshold: true, history_size: 10, ..Default::default() };
+        let cfg = MotionDetectorConfig {
+            adaptive_threshold: true,
+            history_size: 10,
+            ..Default::default()
+        };
         let mut d = MotionDetector::new(cfg).unwrap();
         let mut last = None;
         for s in 0..15 {
@@ -509,15 +568,24 @@ mod tests {
         let mut f = features(0.2, 0);
         f.correlation.matrix = Array2::from_shape_vec((2, 2), vec![1.0, 0.5, 0.5, 1.0]).unwrap();
         // mean |C − I| over 4 entries = (0 + 0.5 + 0.5 + 0)/4.
-        assert_eq!(detector().analyze_motion(&f).unwrap().score.correlation, 0.25);
+        assert_eq!(
+            detector().analyze_motion(&f).unwrap().score.correlation,
+            0.25
+        );
     }
 
     #[test]
     fn batch_equals_per_frame_and_validates_first() {
         let e = FeatureExtractor::new(FeatureExtractorConfig::default()).unwrap();
-        let amp = Array3::from_shape_fn((15, 3, 16), |(t, a, s)| 1.0 + 0.3 * ((t * 7 + a * 3 + s) as f64).sin());
-        let ph = Array3::from_shape_fn((15, 3, 16), |(t, a, s)| 0.2 * ((t + 2 * a + s) as f64).cos());
-        let batch = e.extract_batch(amp.view(), ph.view(), 20e6, Some(10)).unwrap();
+        let amp = Array3::from_shape_fn((15, 3, 16), |(t, a, s)| {
+            1.0 + 0.3 * ((t * 7 + a * 3 + s) as f64).sin()
+        });
+        let ph = Array3::from_shape_fn((15, 3, 16), |(t, a, s)| {
+            0.2 * ((t + 2 * a + s) as f64).cos()
+        });
+        let batch = e
+            .extract_batch(amp.view(), ph.view(), 20e6, Some(10))
+            .unwrap();
         let mut one = detector();
         let mut many = detector();
         let out = many.detect_human_batch(&batch).unwrap();
@@ -536,10 +604,23 @@ mod tests {
 
     #[test]
     fn config_validation() {
-        assert!(MotionDetector::new(MotionDetectorConfig { history_size: 0, ..Default::default() }).is_err());
-        assert!(MotionDetector::new(MotionDetectorConfig { smoothing_factor: 1.1, ..Default::default() }).is_err());
-        assert!(MotionDetector::new(MotionDetectorConfig::default().weights(0.5, -0.1, 0.3)).is_err());
+        assert!(MotionDetector::new(MotionDetectorConfig {
+            history_size: 0,
+            ..Default::default()
+        })
+        .is_err());
+        assert!(MotionDetector::new(MotionDetectorConfig {
+            smoothing_factor: 1.1,
+            ..Default::default()
+        })
+        .is_err());
+        assert!(
+            MotionDetector::new(MotionDetectorConfig::default().weights(0.5, -0.1, 0.3)).is_err()
+        );
         let w = MotionDetectorConfig::default().weights(0.5, 0.25, 0.25);
-        assert_eq!((w.amplitude_weight, w.phase_weight, w.motion_weight), (0.5, 0.25, 0.25));
+        assert_eq!(
+            (w.amplitude_weight, w.phase_weight, w.motion_weight),
+            (0.5, 0.25, 0.25)
+        );
     }
 }

@@ -19,8 +19,12 @@ pub enum HardwareType {
 }
 
 impl HardwareType {
-    pub const ALL: [HardwareType; 4] =
-        [HardwareType::Esp32S3, HardwareType::Intel5300, HardwareType::Atheros, HardwareType::Generic];
+    pub const ALL: [HardwareType; 4] = [
+        HardwareType::Esp32S3,
+        HardwareType::Intel5300,
+        HardwareType::Atheros,
+        HardwareType::Generic,
+    ];
 
     pub fn subcarrier_count(self) -> usize {
         match self {
@@ -69,9 +73,15 @@ impl HardwareType {
 impl FromStr for HardwareType {
     type Err = SignalError;
     fn from_str(s: &str) -> Result<Self, SignalError> {
-        HardwareType::ALL.into_iter().find(|h| h.name() == s).ok_or_else(|| {
-            SignalError::validation("hardware_type", format!("must be one of esp32_s3, intel_5300, atheros, generic, got '{s}'"))
-        })
+        HardwareType::ALL
+            .into_iter()
+            .find(|h| h.name() == s)
+            .ok_or_else(|| {
+                SignalError::validation(
+                    "hardware_type",
+                    format!("must be one of esp32_s3, intel_5300, atheros, generic, got '{s}'"),
+                )
+            })
     }
 }
 
@@ -125,7 +135,11 @@ impl HardwareNormalizer {
         if canonical_subcarriers == 0 {
             return Err(SignalError::InvalidCanonical { value: 0 });
         }
-        Ok(HardwareNormalizer { canonical_subcarriers, phase_order, hw_stats: [None; 4] })
+        Ok(HardwareNormalizer {
+            canonical_subcarriers,
+            phase_order,
+            hw_stats: [None; 4],
+        })
     }
 
     pub fn canonical_subcarriers(&self) -> usize {
@@ -149,13 +163,23 @@ impl HardwareNormalizer {
     }
 
     /// Resamples amplitude and phase of one frame to the canonical grid.
-    pub fn normalize(&self, amplitude: ArrayView1<'_, f64>, phase: ArrayView1<'_, f64>, hw: HardwareType) -> SignalResult<CanonicalCsiFrame> {
+    pub fn normalize(
+        &self,
+        amplitude: ArrayView1<'_, f64>,
+        phase: ArrayView1<'_, f64>,
+        hw: HardwareType,
+    ) -> SignalResult<CanonicalCsiFrame> {
         check_frame(amplitude, phase)?;
         Ok(self.normalize_valid(amplitude, phase, hw))
     }
 
     /// `normalize` for every row of `[T, n]` arrays.
-    pub fn normalize_batch(&self, amplitude: ArrayView2<'_, f64>, phase: ArrayView2<'_, f64>, hw: HardwareType) -> SignalResult<CanonicalCsiBatch> {
+    pub fn normalize_batch(
+        &self,
+        amplitude: ArrayView2<'_, f64>,
+        phase: ArrayView2<'_, f64>,
+        hw: HardwareType,
+    ) -> SignalResult<CanonicalCsiBatch> {
         if amplitude.shape() != phase.shape() {
             return Err(SignalError::length_mismatch(
                 "phase",
@@ -164,7 +188,9 @@ impl HardwareNormalizer {
             ));
         }
         if amplitude.is_empty() {
-            return Err(SignalError::EmptyFrame { field: "amplitude".into() });
+            return Err(SignalError::EmptyFrame {
+                field: "amplitude".into(),
+            });
         }
         ensure_finite("amplitude", amplitude.iter())?;
         ensure_finite("phase", phase.iter())?;
@@ -174,7 +200,11 @@ impl HardwareNormalizer {
             phase: Array2::zeros((t, self.canonical_subcarriers)),
             hardware_type: hw,
         };
-        for (row, (a, p)) in amplitude.axis_iter(Axis(0)).zip(phase.axis_iter(Axis(0))).enumerate() {
+        for (row, (a, p)) in amplitude
+            .axis_iter(Axis(0))
+            .zip(phase.axis_iter(Axis(0)))
+            .enumerate()
+        {
             let frame = self.normalize_valid(a, p, hw);
             out.amplitude.row_mut(row).assign(&frame.amplitude);
             out.phase.row_mut(row).assign(&frame.phase);
@@ -182,22 +212,41 @@ impl HardwareNormalizer {
         Ok(out)
     }
 
-    fn normalize_valid(&self, amplitude: ArrayView1<'_, f64>, phase: ArrayView1<'_, f64>, hw: HardwareType) -> CanonicalCsiFrame {
+    fn normalize_valid(
+        &self,
+        amplitude: ArrayView1<'_, f64>,
+        phase: ArrayView1<'_, f64>,
+        hw: HardwareType,
+    ) -> CanonicalCsiFrame {
         let c = self.canonical_subcarriers;
         let resampled = catmull_rom_resample(&amplitude.to_vec(), c);
         let amplitude = zscore(ArrayView1::from(&resampled), self.hw_stats(hw));
         let phase = match self.phase_order {
-            PhaseOrder::UnwrapFirst => catmull_rom_resample(unwrap_phase(phase).as_slice().unwrap_or(&[]), c),
-            PhaseOrder::ResampleFirst => unwrap_phase(ArrayView1::from(&catmull_rom_resample(&phase.to_vec(), c))).to_vec(),
+            PhaseOrder::UnwrapFirst => {
+                catmull_rom_resample(unwrap_phase(phase).as_slice().unwrap_or(&[]), c)
+            }
+            PhaseOrder::ResampleFirst => {
+                unwrap_phase(ArrayView1::from(&catmull_rom_resample(&phase.to_vec(), c))).to_vec()
+            }
         };
-        CanonicalCsiFrame { amplitude, phase: detrend_linear(ArrayView1::from(&phase)), hardware_type: hw }
+        CanonicalCsiFrame {
+            amplitude,
+            phase: detrend_linear(ArrayView1::from(&phase)),
+            hardware_type: hw,
+        }
     }
 }
 
 fn check_frame(amplitude: ArrayView1<'_, f64>, phase: ArrayView1<'_, f64>) -> SignalResult<()> {
     if amplitude.is_empty() || phase.is_empty() {
-        let field = if amplitude.is_empty() { "amplitude" } else { "phase" };
-        return Err(SignalError::EmptyFrame { field: field.into() });
+        let field = if amplitude.is_empty() {
+            "amplitude"
+        } else {
+            "phase"
+        };
+        return Err(SignalError::EmptyFrame {
+            field: field.into(),
+        });
     }
     if amplitude.len() != phase.len() {
         return Err(SignalError::length_mismatch(
@@ -245,7 +294,11 @@ pub fn catmull_rom_resample(s: &[f64], c: usize) -> Vec<f64> {
 pub fn zscore(x: ArrayView1<'_, f64>, stats: Option<(f64, f64)>) -> Array1<f64> {
     let (mean, std) = stats.unwrap_or_else(|| {
         let mean = crate::stats::mean(x.iter().copied());
-        let std = if x.len() < 2 { 1.0 } else { crate::stats::var_samp(x.iter().copied()).sqrt() };
+        let std = if x.len() < 2 {
+            1.0
+        } else {
+            crate::stats::var_samp(x.iter().copied()).sqrt()
+        };
         (mean, std)
     });
     let std = if std.abs() < 1e-12 { 1.0 } else { std };
@@ -268,7 +321,11 @@ pub fn detrend_linear(y: ArrayView1<'_, f64>) -> Array1<f64> {
     }
     let slope = sxy / sxx;
     let intercept = mean_y - slope * mean_i;
-    Array1::from_iter(y.iter().enumerate().map(|(i, &v)| v - (intercept + slope * i as f64)))
+    Array1::from_iter(
+        y.iter()
+            .enumerate()
+            .map(|(i, &v)| v - (intercept + slope * i as f64)),
+    )
 }
 
 #[cfg(test)]
@@ -291,10 +348,34 @@ mod tests {
         assert_eq!(HardwareType::detect(30), HardwareType::Intel5300);
         assert_eq!(HardwareType::detect(56), HardwareType::Atheros);
         assert_eq!(HardwareType::detect(114), HardwareType::Generic);
-        assert_eq!((HardwareType::Esp32S3.subcarrier_count(), HardwareType::Esp32S3.mimo_streams()), (64, 1));
-        assert_eq!((HardwareType::Intel5300.subcarrier_count(), HardwareType::Intel5300.mimo_streams()), (30, 3));
-        assert_eq!((HardwareType::Atheros.subcarrier_count(), HardwareType::Atheros.mimo_streams()), (56, 3));
-        assert_eq!((HardwareType::Generic.subcarrier_count(), HardwareType::Generic.mimo_streams()), (56, 1));
+        assert_eq!(
+            (
+                HardwareType::Esp32S3.subcarrier_count(),
+                HardwareType::Esp32S3.mimo_streams()
+            ),
+            (64, 1)
+        );
+        assert_eq!(
+            (
+                HardwareType::Intel5300.subcarrier_count(),
+                HardwareType::Intel5300.mimo_streams()
+            ),
+            (30, 3)
+        );
+        assert_eq!(
+            (
+                HardwareType::Atheros.subcarrier_count(),
+                HardwareType::Atheros.mimo_streams()
+            ),
+            (56, 3)
+        );
+        assert_eq!(
+            (
+                HardwareType::Generic.subcarrier_count(),
+                HardwareType::Generic.mimo_streams()
+            ),
+            (56, 1)
+        );
         for hw in HardwareType::ALL {
             assert_eq!(hw.name().parse::<HardwareType>().unwrap(), hw);
         }
@@ -305,14 +386,20 @@ mod tests {
         let s: Vec<f64> = (0..56).map(|i| (0.3 * i as f64).sin()).collect();
         assert_eq!(catmull_rom_resample(&s, 56), s);
         for n in [64, 30] {
-            let s: Vec<f64> = (0..n).map(|i| (0.37 * i as f64).cos() * 3.0 + 0.1 * i as f64).collect();
+            let s: Vec<f64> = (0..n)
+                .map(|i| (0.37 * i as f64).cos() * 3.0 + 0.1 * i as f64)
+                .collect();
             let out = catmull_rom_resample(&s, 56);
             assert_eq!(out.len(), 56);
             assert_eq!(out[0].to_bits(), s[0].to_bits());
             assert_eq!(out[55].to_bits(), s[n - 1].to_bits());
         }
-        let constant = vec![3.14; 64];
-        assert!(catmull_rom_resample(&constant, 56).iter().all(|v| (v - 3.14).abs() < 1e-10));
+        // The spec's constant 3.14 (not π).
+        let level = 314.0 / 100.0;
+        let constant = vec![level; 64];
+        assert!(catmull_rom_resample(&constant, 56)
+            .iter()
+            .all(|v| (v - level).abs() < 1e-10));
         assert_eq!(catmull_rom_resample(&[2.0], 4), vec![2.0; 4]);
         assert_eq!(catmull_rom_resample(&[2.0, 5.0], 1), vec![2.0]);
         // Catmull-Rom reproduces straight lines exactly in the interior.
@@ -327,12 +414,20 @@ mod tests {
         let z = zscore(x.view(), None);
         assert!(crate::stats::mean(z.iter().copied()).abs() < 1e-10);
         assert!((crate::stats::var_samp(z.iter().copied()).sqrt() - 1.0).abs() < 1e-10);
-        assert_eq!(zscore(ndarray::array![10.0, 20.0, 30.0].view(), Some((20.0, 10.0))).to_vec(), vec![-1.0, 0.0, 1.0]);
-        assert!(zscore(Array1::from_elem(5, 7.0).view(), None).iter().all(|&v| v == 0.0));
+        assert_eq!(
+            zscore(ndarray::array![10.0, 20.0, 30.0].view(), Some((20.0, 10.0))).to_vec(),
+            vec![-1.0, 0.0, 1.0]
+        );
+        assert!(zscore(Array1::from_elem(5, 7.0).view(), None)
+            .iter()
+            .all(|&v| v == 0.0));
         let ramp = Array1::from_iter((0..30).map(|i| 0.5 * i as f64));
         assert!(detrend_linear(ramp.view()).iter().all(|v| v.abs() < 1e-10));
         assert!(detrend_linear(Array1::<f64>::zeros(0).view()).is_empty());
-        assert_eq!(detrend_linear(ndarray::array![1.5].view()).to_vec(), vec![0.0]);
+        assert_eq!(
+            detrend_linear(ndarray::array![1.5].view()).to_vec(),
+            vec![0.0]
+        );
         let wrapped = Array1::from_iter((0..40).map(|i| wrap(0.4 * i as f64)));
         let u = unwrap_phase(wrapped.view());
         assert!(u.windows(2).into_iter().all(|w| (w[1] - w[0]).abs() < 1.0));
@@ -343,12 +438,22 @@ mod tests {
         let n = normalizer(56, PhaseOrder::UnwrapFirst);
         let amp = Array1::from_iter((0..64).map(|i| 10.0 + (0.2 * i as f64).sin()));
         let ph = Array1::from_iter((0..64).map(|i| wrap(0.3 * i as f64)));
-        let f = n.normalize(amp.view(), ph.view(), HardwareType::Esp32S3).unwrap();
+        let f = n
+            .normalize(amp.view(), ph.view(), HardwareType::Esp32S3)
+            .unwrap();
         assert_eq!(f.amplitude.len(), 56);
         assert!(crate::stats::mean(f.amplitude.iter().copied()).abs() < 0.1);
-        let intel = n.normalize(amp.slice_axis(Axis(0), ndarray::Slice::from(..30)), ph.slice_axis(Axis(0), ndarray::Slice::from(..30)), HardwareType::Intel5300).unwrap();
+        let intel = n
+            .normalize(
+                amp.slice_axis(Axis(0), ndarray::Slice::from(..30)),
+                ph.slice_axis(Axis(0), ndarray::Slice::from(..30)),
+                HardwareType::Intel5300,
+            )
+            .unwrap();
         assert_eq!(intel.phase.len(), 56);
-        let small = normalizer(32, PhaseOrder::UnwrapFirst).normalize(amp.view(), ph.view(), HardwareType::Esp32S3).unwrap();
+        let small = normalizer(32, PhaseOrder::UnwrapFirst)
+            .normalize(amp.view(), ph.view(), HardwareType::Esp32S3)
+            .unwrap();
         assert_eq!(small.amplitude.len(), 32);
     }
 
@@ -356,20 +461,43 @@ mod tests {
     fn registered_stats_are_used() {
         let mut n = normalizer(3, PhaseOrder::UnwrapFirst);
         n.set_hw_stats(HardwareType::Generic, 20.0, 10.0).unwrap();
-        let f = n.normalize(ndarray::array![10.0, 20.0, 30.0].view(), ndarray::array![0.0, 0.0, 0.0].view(), HardwareType::Generic).unwrap();
+        let f = n
+            .normalize(
+                ndarray::array![10.0, 20.0, 30.0].view(),
+                ndarray::array![0.0, 0.0, 0.0].view(),
+                HardwareType::Generic,
+            )
+            .unwrap();
         assert_eq!(f.amplitude.to_vec(), vec![-1.0, 0.0, 1.0]);
-        assert!(n.set_hw_stats(HardwareType::Generic, f64::NAN, 1.0).is_err());
+        assert!(n
+            .set_hw_stats(HardwareType::Generic, f64::NAN, 1.0)
+            .is_err());
     }
 
     #[test]
     fn errors() {
         let n = normalizer(56, PhaseOrder::UnwrapFirst);
-        let e = n.normalize(Array1::zeros(0).view(), Array1::zeros(0).view(), HardwareType::Generic).unwrap_err();
+        let e = n
+            .normalize(
+                Array1::zeros(0).view(),
+                Array1::zeros(0).view(),
+                HardwareType::Generic,
+            )
+            .unwrap_err();
         assert_eq!((e.kind(), e.code()), (ErrorKind::Shape, "EmptyFrame"));
-        let e = n.normalize(Array1::zeros(3).view(), Array1::zeros(4).view(), HardwareType::Generic).unwrap_err();
+        let e = n
+            .normalize(
+                Array1::zeros(3).view(),
+                Array1::zeros(4).view(),
+                HardwareType::Generic,
+            )
+            .unwrap_err();
         assert_eq!((e.kind(), e.code()), (ErrorKind::Shape, "LengthMismatch"));
         let e = HardwareNormalizer::new(0, PhaseOrder::UnwrapFirst).unwrap_err();
-        assert_eq!((e.kind(), e.code()), (ErrorKind::Configuration, "InvalidCanonical"));
+        assert_eq!(
+            (e.kind(), e.code()),
+            (ErrorKind::Configuration, "InvalidCanonical")
+        );
         assert!("sideways".parse::<PhaseOrder>().is_err());
     }
 
@@ -377,9 +505,13 @@ mod tests {
     fn unwrap_first_is_exact_on_a_wrapped_ramp() {
         let amp = Array1::ones(64);
         let ph = Array1::from_iter((0..64).map(|i| wrap(i as f64)));
-        let ours = normalizer(56, PhaseOrder::UnwrapFirst).normalize(amp.view(), ph.view(), HardwareType::Esp32S3).unwrap();
+        let ours = normalizer(56, PhaseOrder::UnwrapFirst)
+            .normalize(amp.view(), ph.view(), HardwareType::Esp32S3)
+            .unwrap();
         assert!(ours.phase.iter().all(|v| v.abs() < 1e-6));
-        let ruview = normalizer(56, PhaseOrder::ResampleFirst).normalize(amp.view(), ph.view(), HardwareType::Esp32S3).unwrap();
+        let ruview = normalizer(56, PhaseOrder::ResampleFirst)
+            .normalize(amp.view(), ph.view(), HardwareType::Esp32S3)
+            .unwrap();
         assert!(ruview.phase.iter().any(|v| v.abs() > 1.0));
     }
 
@@ -388,12 +520,18 @@ mod tests {
         let n = normalizer(56, PhaseOrder::UnwrapFirst);
         let amp = Array2::from_shape_fn((4, 30), |(t, i)| 5.0 + ((t + i) as f64).sin());
         let ph = Array2::from_shape_fn((4, 30), |(t, i)| wrap(0.5 * (t * i) as f64));
-        let batch = n.normalize_batch(amp.view(), ph.view(), HardwareType::Intel5300).unwrap();
+        let batch = n
+            .normalize_batch(amp.view(), ph.view(), HardwareType::Intel5300)
+            .unwrap();
         for t in 0..4 {
-            let f = n.normalize(amp.row(t), ph.row(t), HardwareType::Intel5300).unwrap();
+            let f = n
+                .normalize(amp.row(t), ph.row(t), HardwareType::Intel5300)
+                .unwrap();
             assert_eq!(batch.amplitude.row(t), f.amplitude);
             assert_eq!(batch.phase.row(t), f.phase);
         }
-        assert!(n.normalize_batch(amp.view(), ph.t(), HardwareType::Generic).is_err());
+        assert!(n
+            .normalize_batch(amp.view(), ph.t(), HardwareType::Generic)
+            .is_err());
     }
 }

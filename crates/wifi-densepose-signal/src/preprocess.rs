@@ -26,7 +26,13 @@ impl CsiPreprocessor {
     /// Zeroes amplitudes whose level 20·log10(a + 1e-12) dB is at or below the threshold.
     pub fn remove_noise(&self, d: &CsiData) -> CsiData {
         let threshold = self.noise_threshold_db;
-        let amplitude = d.amplitude().mapv(|a| if 20.0 * (a + 1e-12).log10() <= threshold { 0.0 } else { a });
+        let amplitude = d.amplitude().mapv(|a| {
+            if 20.0 * (a + 1e-12).log10() <= threshold {
+                0.0
+            } else {
+                a
+            }
+        });
         let mut out = d.with_amplitude(amplitude);
         out.noise_filtered = true;
         out
@@ -96,7 +102,9 @@ mod tests {
 
     #[test]
     fn normalisation_gives_unit_population_std() {
-        let out = CsiPreprocessor::new(-30.0).unwrap().normalize_amplitude(&data());
+        let out = CsiPreprocessor::new(-30.0)
+            .unwrap()
+            .normalize_amplitude(&data());
         let values: Vec<f64> = out.amplitude().iter().copied().collect();
         assert!((population_std(&values) - 1.0).abs() < 1e-9);
         assert!(out.normalized());

@@ -1,7 +1,9 @@
 //! `CsiProcessor`: preprocessing, a bounded frame history, temporal smoothing and counters.
 
 use ndarray::{Array3, ArrayView3, Axis};
-use wifi_densepose_core::validate::{ensure_finite, ensure_finite_scalar, ensure_in_range, ensure_positive};
+use wifi_densepose_core::validate::{
+    ensure_finite, ensure_finite_scalar, ensure_in_range, ensure_positive,
+};
 
 use crate::csi_data::CsiData;
 use crate::error::{SignalError, SignalResult};
@@ -55,11 +57,19 @@ impl CsiProcessorConfig {
             return Err(SignalError::config("window_size must be > 0, got 0"));
         }
         if !(0.0..1.0).contains(&self.overlap) {
-            return Err(SignalError::config(format!("overlap must be in [0, 1), got {}", self.overlap)));
+            return Err(SignalError::config(format!(
+                "overlap must be in [0, 1), got {}",
+                self.overlap
+            )));
         }
         ensure_finite_scalar("noise_threshold", self.noise_threshold).map_err(as_config)?;
-        ensure_in_range("human_detection_threshold", self.human_detection_threshold, 0.0, 1.0)
-            .map_err(as_config)?;
+        ensure_in_range(
+            "human_detection_threshold",
+            self.human_detection_threshold,
+            0.0,
+            1.0,
+        )
+        .map_err(as_config)?;
         ensure_in_range("smoothing_factor", self.smoothing_factor, 0.0, 1.0).map_err(as_config)?;
         if self.max_history_size == 0 {
             return Err(SignalError::config("max_history_size must be >= 1, got 0"));
@@ -235,7 +245,9 @@ mod tests {
     use ndarray::Array2;
 
     fn data() -> CsiData {
-        let amp = Array2::from_shape_fn((4, 64), |(i, j)| 1.0 + 0.1 * i as f64 + 0.05 * (j as f64).sin());
+        let amp = Array2::from_shape_fn((4, 64), |(i, j)| {
+            1.0 + 0.1 * i as f64 + 0.05 * (j as f64).sin()
+        });
         let ph = Array2::from_shape_fn((4, 64), |(i, j)| 0.02 * j as f64 + 0.1 * i as f64);
         CsiData::from_arrays(amp, ph).unwrap()
     }
@@ -243,15 +255,36 @@ mod tests {
     #[test]
     fn config_validation() {
         assert!(CsiProcessor::new(CsiProcessorConfig::default()).is_ok());
-        let bad = CsiProcessorConfig { sampling_rate: -100.0, ..Default::default() };
+        let bad = CsiProcessorConfig {
+            sampling_rate: -100.0,
+            ..Default::default()
+        };
         let err = CsiProcessor::new(bad).unwrap_err();
-        assert_eq!(wifi_densepose_core::ErrorInfo::kind(&err), wifi_densepose_core::ErrorKind::Configuration);
+        assert_eq!(
+            wifi_densepose_core::ErrorInfo::kind(&err),
+            wifi_densepose_core::ErrorKind::Configuration
+        );
         for bad in [
-            CsiProcessorConfig { window_size: 0, ..Default::default() },
-            CsiProcessorConfig { overlap: 1.0, ..Default::default() },
-            CsiProcessorConfig { smoothing_factor: 1.5, ..Default::default() },
-            CsiProcessorConfig { max_history_size: 0, ..Default::default() },
-            CsiProcessorConfig { noise_threshold: f64::NAN, ..Default::default() },
+            CsiProcessorConfig {
+                window_size: 0,
+                ..Default::default()
+            },
+            CsiProcessorConfig {
+                overlap: 1.0,
+                ..Default::default()
+            },
+            CsiProcessorConfig {
+                smoothing_factor: 1.5,
+                ..Default::default()
+            },
+            CsiProcessorConfig {
+                max_history_size: 0,
+                ..Default::default()
+            },
+            CsiProcessorConfig {
+                noise_threshold: f64::NAN,
+                ..Default::default()
+            },
         ] {
             assert!(CsiProcessor::new(bad).is_err());
         }
@@ -262,26 +295,44 @@ mod tests {
         let p = CsiProcessor::new(CsiProcessorConfig::default()).unwrap();
         let out = p.preprocess(&data());
         assert!(out.noise_filtered() && out.windowed() && out.normalized());
-        let off = CsiProcessor::new(CsiProcessorConfig { enable_preprocessing: false, ..Default::default() }).unwrap();
+        let off = CsiProcessor::new(CsiProcessorConfig {
+            enable_preprocessing: false,
+            ..Default::default()
+        })
+        .unwrap();
         assert_eq!(off.preprocess(&data()), data());
     }
 
     #[test]
     fn batch_equals_per_frame() {
         let p = CsiProcessor::new(CsiProcessorConfig::default()).unwrap();
-        let amp = Array3::from_shape_fn((3, 2, 8), |(t, a, s)| 0.5 + 0.1 * t as f64 + 0.2 * a as f64 + 0.03 * s as f64);
+        let amp = Array3::from_shape_fn((3, 2, 8), |(t, a, s)| {
+            0.5 + 0.1 * t as f64 + 0.2 * a as f64 + 0.03 * s as f64
+        });
         let ph = Array3::from_shape_fn((3, 2, 8), |(t, _, s)| 0.1 * (t + s) as f64);
         let (out, _) = p.preprocess_batch(amp.view(), ph.view()).unwrap();
         for t in 0..3 {
-            let d = CsiData::from_arrays(amp.index_axis(Axis(0), t).to_owned(), ph.index_axis(Axis(0), t).to_owned()).unwrap();
+            let d = CsiData::from_arrays(
+                amp.index_axis(Axis(0), t).to_owned(),
+                ph.index_axis(Axis(0), t).to_owned(),
+            )
+            .unwrap();
             assert_eq!(out.index_axis(Axis(0), t), p.preprocess(&d).amplitude());
         }
-        assert!(p.preprocess_batch(amp.view(), ph.slice_axis(Axis(0), ndarray::Slice::from(..2))).is_err());
+        assert!(p
+            .preprocess_batch(
+                amp.view(),
+                ph.slice_axis(Axis(0), ndarray::Slice::from(..2))
+            )
+            .is_err());
     }
 
     #[test]
     fn history_is_capped() {
-        let cfg = CsiProcessorConfig { max_history_size: 5, ..Default::default() };
+        let cfg = CsiProcessorConfig {
+            max_history_size: 5,
+            ..Default::default()
+        };
         let mut p = CsiProcessor::new(cfg).unwrap();
         for _ in 0..10 {
             p.add_to_history(data());

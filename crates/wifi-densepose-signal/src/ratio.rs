@@ -8,11 +8,19 @@ use wifi_densepose_core::CoreError;
 use crate::error::{SignalError, SignalResult};
 
 /// Rejects the first non-finite real or imaginary part, naming `field` and the flat index.
-pub(crate) fn ensure_finite_complex<'a>(field: &str, values: impl IntoIterator<Item = &'a Complex64>) -> SignalResult<()> {
+pub(crate) fn ensure_finite_complex<'a>(
+    field: &str,
+    values: impl IntoIterator<Item = &'a Complex64>,
+) -> SignalResult<()> {
     for (index, c) in values.into_iter().enumerate() {
         if !c.re.is_finite() || !c.im.is_finite() {
             let value = if c.re.is_finite() { c.im } else { c.re };
-            return Err(CoreError::NonFinite { field: field.into(), index, value }.into());
+            return Err(CoreError::NonFinite {
+                field: field.into(),
+                index,
+                value,
+            }
+            .into());
         }
     }
     Ok(())
@@ -31,18 +39,26 @@ pub fn conjugate_multiply<D: Dimension>(
         ));
     }
     if h_ref.is_empty() {
-        return Err(SignalError::EmptyInput { field: "h_ref".into(), shape: format!("{:?}", h_ref.shape()) });
+        return Err(SignalError::EmptyInput {
+            field: "h_ref".into(),
+            shape: format!("{:?}", h_ref.shape()),
+        });
     }
     ensure_finite_complex("h_ref", h_ref.iter())?;
     ensure_finite_complex("h_target", h_target.iter())?;
-    Ok(Zip::from(&h_ref).and(&h_target).map_collect(|&r, &t| r * t.conj()))
+    Ok(Zip::from(&h_ref)
+        .and(&h_target)
+        .map_collect(|&r, &t| r * t.conj()))
 }
 
 /// Ratios of every antenna pair i < j (lexicographic) of one `[A, S]` frame: `[A(A−1)/2, S]`.
 pub fn compute_ratio_matrix(z: ArrayView2<'_, Complex64>) -> SignalResult<Array2<Complex64>> {
     check_antennas(z.nrows())?;
     if z.ncols() == 0 {
-        return Err(SignalError::EmptyInput { field: "z".into(), shape: format!("{:?}", z.shape()) });
+        return Err(SignalError::EmptyInput {
+            field: "z".into(),
+            shape: format!("{:?}", z.shape()),
+        });
     }
     ensure_finite_complex("z", z.iter())?;
     Ok(ratio_matrix_valid(z))
@@ -53,7 +69,10 @@ pub fn compute_ratio_matrix_batch(z: ArrayView3<'_, Complex64>) -> SignalResult<
     let (t, a, s) = z.dim();
     check_antennas(a)?;
     if t == 0 || s == 0 {
-        return Err(SignalError::EmptyInput { field: "z".into(), shape: format!("{:?}", z.shape()) });
+        return Err(SignalError::EmptyInput {
+            field: "z".into(),
+            shape: format!("{:?}", z.shape()),
+        });
     }
     ensure_finite_complex("z", z.iter())?;
     let mut out = Array3::zeros((t, a * (a - 1) / 2, s));
@@ -65,7 +84,10 @@ pub fn compute_ratio_matrix_batch(z: ArrayView3<'_, Complex64>) -> SignalResult<
 
 fn check_antennas(a: usize) -> SignalResult<()> {
     if a < 2 {
-        return Err(SignalError::InsufficientAntennas { field: "z".into(), actual: a });
+        return Err(SignalError::InsufficientAntennas {
+            field: "z".into(),
+            actual: a,
+        });
     }
     Ok(())
 }
@@ -76,7 +98,10 @@ fn ratio_matrix_valid(z: ArrayView2<'_, Complex64>) -> Array2<Complex64> {
     let mut pair = 0;
     for i in 0..a {
         for j in i + 1..a {
-            Zip::from(out.row_mut(pair)).and(z.row(i)).and(z.row(j)).for_each(|o, &r, &t| *o = r * t.conj());
+            Zip::from(out.row_mut(pair))
+                .and(z.row(i))
+                .and(z.row(j))
+                .for_each(|o, &r, &t| *o = r * t.conj());
             pair += 1;
         }
     }
@@ -84,7 +109,9 @@ fn ratio_matrix_valid(z: ArrayView2<'_, Complex64>) -> Array2<Complex64> {
 }
 
 /// (|r|, atan2(Im r, Re r)).
-pub fn ratio_to_amplitude_phase<D: Dimension>(r: ArrayView<'_, Complex64, D>) -> (Array<f64, D>, Array<f64, D>) {
+pub fn ratio_to_amplitude_phase<D: Dimension>(
+    r: ArrayView<'_, Complex64, D>,
+) -> (Array<f64, D>, Array<f64, D>) {
     (r.mapv(|c| c.re.hypot(c.im)), r.mapv(|c| c.im.atan2(c.re)))
 }
 
@@ -116,7 +143,10 @@ mod tests {
         let z4 = Array2::from_elem((4, 5), Complex64::new(1.0, 0.5));
         assert_eq!(compute_ratio_matrix(z4.view()).unwrap().dim(), (6, 5));
         let batch = Array3::from_elem((2, 4, 5), Complex64::new(0.3, 0.5));
-        assert_eq!(compute_ratio_matrix_batch(batch.view()).unwrap().dim(), (2, 6, 5));
+        assert_eq!(
+            compute_ratio_matrix_batch(batch.view()).unwrap().dim(),
+            (2, 6, 5)
+        );
     }
 
     #[test]
@@ -136,15 +166,29 @@ mod tests {
     fn errors() {
         let one = Array2::from_elem((1, 5), Complex64::new(1.0, 0.0));
         let e = compute_ratio_matrix(one.view()).unwrap_err();
-        assert_eq!((e.kind(), e.code()), (ErrorKind::Validation, "InsufficientAntennas"));
+        assert_eq!(
+            (e.kind(), e.code()),
+            (ErrorKind::Validation, "InsufficientAntennas")
+        );
         let a = Array1::from_elem(3, Complex64::new(1.0, 0.0));
         let b = Array1::from_elem(4, Complex64::new(1.0, 0.0));
-        assert_eq!(conjugate_multiply(a.view(), b.view()).unwrap_err().code(), "LengthMismatch");
+        assert_eq!(
+            conjugate_multiply(a.view(), b.view()).unwrap_err().code(),
+            "LengthMismatch"
+        );
         let empty = Array1::<Complex64>::zeros(0);
-        assert_eq!(conjugate_multiply(empty.view(), empty.view()).unwrap_err().code(), "EmptyInput");
+        assert_eq!(
+            conjugate_multiply(empty.view(), empty.view())
+                .unwrap_err()
+                .code(),
+            "EmptyInput"
+        );
         let mut nan = a.clone();
         nan[2] = Complex64::new(0.0, f64::NAN);
         let e = conjugate_multiply(a.view(), nan.view()).unwrap_err();
-        assert_eq!(e.to_string(), "h_target contains a non-finite value (NaN) at index 2");
+        assert_eq!(
+            e.to_string(),
+            "h_target contains a non-finite value (NaN) at index 2"
+        );
     }
 }

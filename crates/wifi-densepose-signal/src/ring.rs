@@ -12,7 +12,10 @@ pub struct HistoryRing<T> {
 impl<T> HistoryRing<T> {
     /// `capacity` must be ≥ 1 (checked by the owning config).
     pub fn new(capacity: usize) -> Self {
-        HistoryRing { items: VecDeque::with_capacity(capacity), capacity }
+        HistoryRing {
+            items: VecDeque::with_capacity(capacity),
+            capacity,
+        }
     }
 
     /// Appends `item`, evicting the oldest entry when full.

@@ -3,7 +3,8 @@
 
 use std::f64::consts::PI;
 
-use ndarray::{Array2, Array3, ArrayView2, ArrayView3, Axis};
+use ndarray::{Array2, Array3, ArrayView1, ArrayView2, ArrayView3, ArrayViewMut2, Axis};
+use rayon::prelude::*;
 use wifi_densepose_core::validate::ensure_finite;
 
 use crate::error::{SignalError, SignalResult};
@@ -85,7 +86,11 @@ pub struct PhaseSanitizer {
 
 fn ensure_nonempty(field: &str, p: ArrayView2<'_, f64>) -> SignalResult<()> {
     if p.is_empty() {
-        return Err(SignalError::shape(field, "a non-empty [rows, subcarriers] array", format!("shape {:?}", p.shape())));
+        return Err(SignalError::shape(
+            field,
+            "a non-empty [rows, subcarriers] array",
+            format!("shape {:?}", p.shape()),
+        ));
     }
     Ok(())
 }
@@ -93,7 +98,10 @@ fn ensure_nonempty(field: &str, p: ArrayView2<'_, f64>) -> SignalResult<()> {
 impl PhaseSanitizer {
     pub fn new(config: PhaseSanitizerConfig) -> SignalResult<Self> {
         config.validate()?;
-        Ok(PhaseSanitizer { config, stats: SanitizerStatistics::default() })
+        Ok(PhaseSanitizer {
+            config,
+            stats: SanitizerStatistics::default(),
+        })
     }
 
     pub fn config(&self) -> &PhaseSanitizerConfig {
@@ -104,11 +112,19 @@ impl PhaseSanitizer {
     pub fn validate_phase_data(&self, p: ArrayView2<'_, f64>) -> SignalResult<()> {
         ensure_nonempty("phase_data", p)?;
         ensure_finite("phase_data", p.iter())?;
+        self.ensure_in_phase_range(p, 0)
+    }
+
+    /// A value outside `phase_range` → `Validation`, naming its flat index (plus `offset`).
+    fn ensure_in_phase_range(&self, p: ArrayView2<'_, f64>, offset: usize) -> SignalResult<()> {
         let (lo, hi) = self.config.phase_range;
-        if let Some((index, value)) = p.iter().enumerate().find(|(_, v)| !(lo..=hi).contains(*v)) {
+        if let Some((index, value)) = p.iter().enumerate().find(|(_, &v)| v < lo || v > hi) {
             return Err(SignalError::validation(
                 "phase_data",
-                format!("value {value} at index {index} is outside the phase range [{lo}, {hi}]"),
+                format!(
+                    "value {value} at index {} is outside the phase range [{lo}, {hi}]",
+                    offset + index
+                ),
             ));
         }
         Ok(())
@@ -127,7 +143,8 @@ impl PhaseSanitizer {
         ensure_finite("phase_data", p.iter())?;
         let mut out = p.to_owned();
         if self.config.enable_outlier_removal {
-            self.stats.outliers_removed += remove_outliers_in_place(&mut out, self.config.outlier_threshold);
+            self.stats.outliers_removed +=
+                remove_outliers_in_place(&mut out, self.config.outlier_threshold);
         }
         Ok(out)
     }
@@ -146,7 +163,7 @@ impl PhaseSanitizer {
         ensure_finite("phase_data", p.iter())?;
         let mut out = p.to_owned();
         if self.config.enable_noise_filtering {
-            ema_filter_rows(&mut out, self.config.noise_threshold);
+            ema_filter_rows(out.view_mut(), self.config.noise_threshold);
         }
         Ok(out)
     }
@@ -168,19 +185,32 @@ impl PhaseSanitizer {
     /// `sanitize` calls. The whole input is validated first: on error nothing is counted.
     pub fn sanitize_batch(&mut self, p: ArrayView3<'_, f64>) -> SignalResult<Array3<f64>> {
         if p.is_empty() {
-            return Err(SignalError::shape("phase_data", "a non-empty [time, rows, subcarriers] array", format!("shape {:?}", p.shape())));
+            return Err(SignalError::shape(
+                "phase_data",
+                "a non-empty [time, rows, subcarriers] array",
+                format!("shape {:?}", p.shape()),
+            ));
         }
         ensure_finite("phase_data", p.iter())?;
-        for frame in p.axis_iter(Axis(0)) {
-            self.validate_phase_data(frame)?;
+        let frame_len = p.len() / p.len_of(Axis(0));
+        for (t, frame) in p.axis_iter(Axis(0)).enumerate() {
+            self.ensure_in_phase_range(frame, t * frame_len)?;
         }
-        let mut out = Array3::zeros(p.raw_dim());
-        let mut outliers = 0;
-        for (frame, mut target) in p.axis_iter(Axis(0)).zip(out.axis_iter_mut(Axis(0))) {
-            let (clean, n) = self.sanitize_valid(frame);
-            target.assign(&clean);
-            outliers += n;
-        }
+        let (frames, rows, cols) = p.dim();
+        let shape_error = |e: ndarray::ShapeError| {
+            SignalError::shape("phase_data", format!("{frames}x{rows}x{cols} values"), e)
+        };
+        let mut flat = vec![0.0; p.len()];
+        // Frames are independent: one task each, writing its own slice of the output.
+        let outliers: u64 = flat
+            .par_chunks_mut(rows * cols)
+            .enumerate()
+            .map(|(t, chunk)| {
+                let target = ArrayViewMut2::from_shape((rows, cols), chunk).map_err(shape_error)?;
+                Ok(self.sanitize_into(p.index_axis(Axis(0), t), target))
+            })
+            .sum::<SignalResult<u64>>()?;
+        let out = Array3::from_shape_vec(p.raw_dim(), flat).map_err(shape_error)?;
         self.stats.total_processed += p.len_of(Axis(0)) as u64;
         self.stats.outliers_removed += outliers;
         Ok(out)
@@ -188,18 +218,27 @@ impl PhaseSanitizer {
 
     /// The pipeline after validation; returns the result and the number of outliers replaced.
     fn sanitize_valid(&self, p: ArrayView2<'_, f64>) -> (Array2<f64>, u64) {
+        let mut out = Array2::zeros(p.raw_dim());
+        let outliers = self.sanitize_into(p, out.view_mut());
+        (out, outliers)
+    }
+
+    /// The pipeline after validation, written into `target` (same shape as `p`).
+    fn sanitize_into(&self, p: ArrayView2<'_, f64>, mut target: ArrayViewMut2<'_, f64>) -> u64 {
         let mut x = unwrap_2d(p, self.config.unwrapping_method);
         let mut outliers = 0;
         if self.config.enable_outlier_removal {
             outliers = remove_outliers_in_place(&mut x, self.config.outlier_threshold);
         }
         if self.config.enable_smoothing {
-            x = smooth_rows(x.view(), self.config.smoothing_window);
+            smooth_rows_into(x.view(), self.config.smoothing_window, target.view_mut());
+        } else {
+            target.assign(&x);
         }
         if self.config.enable_noise_filtering {
-            ema_filter_rows(&mut x, self.config.noise_threshold);
+            ema_filter_rows(target, self.config.noise_threshold);
         }
-        (x, outliers)
+        outliers
     }
 
     pub fn statistics(&self) -> SanitizerStatistics {
@@ -229,16 +268,32 @@ fn rate(count: u64, total: u64) -> f64 {
     }
 }
 
+/// Population mean and std of a row; summed in index order over a slice when contiguous.
+fn row_mean_std(row: ArrayView1<'_, f64>) -> (f64, f64) {
+    let n = row.len() as f64;
+    let moments = |values: &[f64]| {
+        let mean = values.iter().sum::<f64>() / n;
+        let var = values.iter().map(|v| (v - mean) * (v - mean)).sum::<f64>() / n;
+        (mean, var.sqrt())
+    };
+    match row.as_slice() {
+        Some(values) => moments(values),
+        None => moments(&row.to_vec()),
+    }
+}
+
 /// Returns the number of outliers replaced.
 fn remove_outliers_in_place(x: &mut Array2<f64>, threshold: f64) -> u64 {
     let mut count = 0;
     let mut is_outlier = Vec::new();
     for mut row in x.axis_iter_mut(Axis(0)) {
         let n = row.len();
-        let mean = row.iter().sum::<f64>() / n as f64;
-        let std = (row.iter().map(|v| (v - mean) * (v - mean)).sum::<f64>() / n as f64).sqrt();
+        let (mean, std) = row_mean_std(row.view());
         is_outlier.clear();
-        is_outlier.extend(row.iter().map(|v| (v - mean).abs() / (std + 1e-8) > threshold));
+        is_outlier.extend(
+            row.iter()
+                .map(|v| (v - mean).abs() / (std + 1e-8) > threshold),
+        );
         let outliers = is_outlier.iter().filter(|&&o| o).count();
         count += outliers as u64;
         if outliers == 0 || n - outliers < 2 {
@@ -268,27 +323,38 @@ fn remove_outliers_in_place(x: &mut Array2<f64>, threshold: f64) -> u64 {
 
 /// Window w (odd), h = w/2: columns [h, S − h) get the mean of the input over [j − h, j + h].
 fn smooth_rows(x: ArrayView2<'_, f64>, window: usize) -> Array2<f64> {
-    let w = if window % 2 == 0 { window + 1 } else { window };
-    let h = w / 2;
-    let mut out = x.to_owned();
-    let s = x.len_of(Axis(1));
-    if s < w {
-        return out;
-    }
-    for (row, mut target) in x.axis_iter(Axis(0)).zip(out.axis_iter_mut(Axis(0))) {
-        for j in h..s - h {
-            let mut sum = 0.0;
-            for k in j - h..=j + h {
-                sum += row[k];
-            }
-            target[j] = sum / w as f64;
-        }
-    }
+    let mut out = Array2::zeros(x.raw_dim());
+    smooth_rows_into(x, window, out.view_mut());
     out
 }
 
+/// [`smooth_rows`] written into `out` (same shape as `x`); other columns are copied.
+fn smooth_rows_into(x: ArrayView2<'_, f64>, window: usize, mut out: ArrayViewMut2<'_, f64>) {
+    out.assign(&x);
+    let w = if window % 2 == 0 { window + 1 } else { window };
+    let h = w / 2;
+    let s = x.len_of(Axis(1));
+    if s < w {
+        return;
+    }
+    let mut buffer = Vec::with_capacity(s);
+    for (row, mut target) in x.axis_iter(Axis(0)).zip(out.axis_iter_mut(Axis(0))) {
+        let values = match row.as_slice() {
+            Some(values) => values,
+            None => {
+                buffer.clear();
+                buffer.extend(row.iter().copied());
+                &buffer[..]
+            }
+        };
+        for (j, window_values) in values.windows(w).enumerate() {
+            target[j + h] = window_values.iter().sum::<f64>() / w as f64;
+        }
+    }
+}
+
 /// In-place forward then backward EMA along each row; rows shorter than 18 are left alone.
-fn ema_filter_rows(x: &mut Array2<f64>, alpha: f64) {
+fn ema_filter_rows(mut x: ArrayViewMut2<'_, f64>, alpha: f64) {
     if x.len_of(Axis(1)) < 18 {
         return;
     }
@@ -319,13 +385,29 @@ mod tests {
     #[test]
     fn config_validation() {
         assert!(PhaseSanitizerConfig::default().validate().is_ok());
-        let err = PhaseSanitizer::new(PhaseSanitizerConfig { outlier_threshold: -1.0, ..Default::default() }).unwrap_err();
+        let err = PhaseSanitizer::new(PhaseSanitizerConfig {
+            outlier_threshold: -1.0,
+            ..Default::default()
+        })
+        .unwrap_err();
         assert_eq!(err.kind(), ErrorKind::Configuration);
         for bad in [
-            PhaseSanitizerConfig { smoothing_window: 0, ..Default::default() },
-            PhaseSanitizerConfig { noise_threshold: 1.0, ..Default::default() },
-            PhaseSanitizerConfig { phase_range: (1.0, -1.0), ..Default::default() },
-            PhaseSanitizerConfig { phase_range: (f64::NEG_INFINITY, 1.0), ..Default::default() },
+            PhaseSanitizerConfig {
+                smoothing_window: 0,
+                ..Default::default()
+            },
+            PhaseSanitizerConfig {
+                noise_threshold: 1.0,
+                ..Default::default()
+            },
+            PhaseSanitizerConfig {
+                phase_range: (1.0, -1.0),
+                ..Default::default()
+            },
+            PhaseSanitizerConfig {
+                phase_range: (f64::NEG_INFINITY, 1.0),
+                ..Default::default()
+            },
         ] {
             assert!(bad.validate().is_err());
         }
@@ -334,24 +416,46 @@ mod tests {
     #[test]
     fn validation_of_phase_data() {
         let s = sanitizer();
-        let good = Array2::from_shape_fn((4, 64), |(i, j)| (0.05 * j as f64).sin() * PI / 2.0 + 0.1 * i as f64);
+        let good = Array2::from_shape_fn((4, 64), |(i, j)| {
+            (0.05 * j as f64).sin() * PI / 2.0 + 0.1 * i as f64
+        });
         assert!(s.validate_phase_data(good.view()).is_ok());
-        let err = s.validate_phase_data(Array2::from_elem((2, 3), 10.0).view()).unwrap_err();
+        let err = s
+            .validate_phase_data(Array2::from_elem((2, 3), 10.0).view())
+            .unwrap_err();
         assert_eq!(err.kind(), ErrorKind::Validation);
         assert!(err.to_string().contains("index 0"));
         let empty = Array2::<f64>::zeros((0, 0));
-        assert_eq!(s.validate_phase_data(empty.view()).unwrap_err().kind(), ErrorKind::Shape);
-        assert_eq!(s.unwrap_phase(empty.view()).unwrap_err().kind(), ErrorKind::Shape);
+        assert_eq!(
+            s.validate_phase_data(empty.view()).unwrap_err().kind(),
+            ErrorKind::Shape
+        );
+        assert_eq!(
+            s.unwrap_phase(empty.view()).unwrap_err().kind(),
+            ErrorKind::Shape
+        );
         let mut nan = good.clone();
         nan[[1, 3]] = f64::NAN;
-        assert_eq!(s.validate_phase_data(nan.view()).unwrap_err().kind(), ErrorKind::NonFinite);
+        assert_eq!(
+            s.validate_phase_data(nan.view()).unwrap_err().kind(),
+            ErrorKind::NonFinite
+        );
     }
 
     #[test]
     fn every_method_unwraps_a_wrapped_ramp() {
         let ramp = Array2::from_shape_fn((2, 20), |(i, j)| wrap(0.4 * j as f64 + 0.2 * i as f64));
-        for method in [UnwrappingMethod::Standard, UnwrappingMethod::Custom, UnwrappingMethod::Itoh, UnwrappingMethod::QualityGuided] {
-            let s = PhaseSanitizer::new(PhaseSanitizerConfig { unwrapping_method: method, ..Default::default() }).unwrap();
+        for method in [
+            UnwrappingMethod::Standard,
+            UnwrappingMethod::Custom,
+            UnwrappingMethod::Itoh,
+            UnwrappingMethod::QualityGuided,
+        ] {
+            let s = PhaseSanitizer::new(PhaseSanitizerConfig {
+                unwrapping_method: method,
+                ..Default::default()
+            })
+            .unwrap();
             let out = s.unwrap_phase(ramp.view()).unwrap();
             for row in out.rows() {
                 for j in 1..row.len() {
@@ -386,7 +490,12 @@ mod tests {
 
     #[test]
     fn noise_filter_is_a_forward_backward_ema() {
-        let s = PhaseSanitizer::new(PhaseSanitizerConfig { enable_noise_filtering: true, noise_threshold: 0.5, ..Default::default() }).unwrap();
+        let s = PhaseSanitizer::new(PhaseSanitizerConfig {
+            enable_noise_filtering: true,
+            noise_threshold: 0.5,
+            ..Default::default()
+        })
+        .unwrap();
         let mut x = Array2::zeros((1, 18));
         x[[0, 17]] = 1.0;
         let out = s.filter_noise(x.view()).unwrap();
@@ -414,8 +523,14 @@ mod tests {
 
     #[test]
     fn batch_equals_per_frame_and_rejects_before_counting() {
-        let frames = Array3::from_shape_fn((5, 3, 32), |(t, a, j)| wrap(0.3 * j as f64 + a as f64 + 0.7 * t as f64));
-        let mut batch = PhaseSanitizer::new(PhaseSanitizerConfig { enable_noise_filtering: true, ..Default::default() }).unwrap();
+        let frames = Array3::from_shape_fn((5, 3, 32), |(t, a, j)| {
+            wrap(0.3 * j as f64 + a as f64 + 0.7 * t as f64)
+        });
+        let mut batch = PhaseSanitizer::new(PhaseSanitizerConfig {
+            enable_noise_filtering: true,
+            ..Default::default()
+        })
+        .unwrap();
         let mut single = batch.clone();
         let out = batch.sanitize_batch(frames.view()).unwrap();
         for (t, frame) in frames.axis_iter(Axis(0)).enumerate() {

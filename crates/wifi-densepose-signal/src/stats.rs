@@ -38,7 +38,11 @@ pub(crate) struct PairMoments {
 pub(crate) fn pair_moments(a: &[f64], b: &[f64]) -> PairMoments {
     let n = a.len().min(b.len());
     if n == 0 {
-        return PairMoments { var_a: 0.0, var_b: 0.0, cov: 0.0 };
+        return PairMoments {
+            var_a: 0.0,
+            var_b: 0.0,
+            cov: 0.0,
+        };
     }
     let (a, b) = (&a[..n], &b[..n]);
     let ma = mean(a.iter().copied());
@@ -51,7 +55,11 @@ pub(crate) fn pair_moments(a: &[f64], b: &[f64]) -> PairMoments {
         cov += dx * dy;
     }
     let nf = n as f64;
-    PairMoments { var_a: var_a / nf, var_b: var_b / nf, cov: cov / nf }
+    PairMoments {
+        var_a: var_a / nf,
+        var_b: var_b / nf,
+        cov: cov / nf,
+    }
 }
 
 #[cfg(test)]

@@ -57,7 +57,9 @@ pub fn unwrap_2d(phase: ArrayView2<'_, f64>, method: UnwrappingMethod) -> Array2
     match method {
         UnwrappingMethod::Standard => unwrap_along(phase, Axis(1), PI),
         UnwrappingMethod::Custom => unwrap_along(phase, Axis(1), 0.9 * PI),
-        UnwrappingMethod::Itoh => unwrap_along(unwrap_along(phase, Axis(1), PI).view(), Axis(0), PI),
+        UnwrappingMethod::Itoh => {
+            unwrap_along(unwrap_along(phase, Axis(1), PI).view(), Axis(0), PI)
+        }
         UnwrappingMethod::QualityGuided => unwrap_quality_guided(phase),
     }
 }
@@ -85,8 +87,9 @@ pub fn phase_quality_map(phase: ArrayView2<'_, f64>) -> Array2<f64> {
     let (rows, cols) = phase.dim();
     Array2::from_shape_fn((rows, cols), |(r, c)| {
         let here = phase[[r, c]];
-        let (sum, count) = neighbours(r, c, rows, cols)
-            .fold((0.0, 0usize), |(s, n), (nr, nc)| (s + wrap_difference(phase[[nr, nc]] - here).abs(), n + 1));
+        let (sum, count) = neighbours(r, c, rows, cols).fold((0.0, 0usize), |(s, n), (nr, nc)| {
+            (s + wrap_difference(phase[[nr, nc]] - here).abs(), n + 1)
+        });
         if count == 0 {
             1.0
         } else {
@@ -96,7 +99,12 @@ pub fn phase_quality_map(phase: ArrayView2<'_, f64>) -> Array2<f64> {
 }
 
 /// The existing 4-neighbours of (r, c) in row-major order: up, left, right, down.
-fn neighbours(r: usize, c: usize, rows: usize, cols: usize) -> impl Iterator<Item = (usize, usize)> {
+fn neighbours(
+    r: usize,
+    c: usize,
+    rows: usize,
+    cols: usize,
+) -> impl Iterator<Item = (usize, usize)> {
     let up = (r > 0).then(|| (r - 1, c));
     let left = (c > 0).then(|| (r, c - 1));
     let right = (c + 1 < cols).then(|| (r, c + 1));
@@ -113,7 +121,9 @@ struct Candidate {
 
 impl Ord for Candidate {
     fn cmp(&self, other: &Self) -> Ordering {
-        self.quality.total_cmp(&other.quality).then_with(|| other.index.cmp(&self.index))
+        self.quality
+            .total_cmp(&other.quality)
+            .then_with(|| other.index.cmp(&self.index))
     }
 }
 impl PartialOrd for Candidate {
@@ -158,7 +168,10 @@ fn unwrap_quality_guided(phase: ArrayView2<'_, f64>) -> Array2<f64> {
         for (nr, nc) in neighbours(i / cols, i % cols, rows, cols) {
             let n = nr * cols + nc;
             if !done[n] {
-                heap.push(Candidate { quality: q(n), index: n });
+                heap.push(Candidate {
+                    quality: q(n),
+                    index: n,
+                });
             }
         }
     };
@@ -171,7 +184,10 @@ fn unwrap_quality_guided(phase: ArrayView2<'_, f64>) -> Array2<f64> {
         let anchor = neighbours(r, c, rows, cols)
             .map(|(nr, nc)| nr * cols + nc)
             .filter(|&n| done[n])
-            .map(|n| Candidate { quality: q(n), index: n })
+            .map(|n| Candidate {
+                quality: q(n),
+                index: n,
+            })
             .max();
         if let Some(Candidate { index: u, .. }) = anchor {
             let d = phase[[r, c]] - phase[[u / cols, u % cols]];
@@ -181,7 +197,9 @@ fn unwrap_quality_guided(phase: ArrayView2<'_, f64>) -> Array2<f64> {
         push_undone(&mut heap, &done, p);
     }
     let origin = turns[0];
-    Array2::from_shape_fn((rows, cols), |(r, c)| phase[[r, c]] + ((turns[r * cols + c] - origin) as f64) * TWO_PI)
+    Array2::from_shape_fn((rows, cols), |(r, c)| {
+        phase[[r, c]] + ((turns[r * cols + c] - origin) as f64) * TWO_PI
+    })
 }
 
 #[cfg(test)]
@@ -193,7 +211,9 @@ mod tests {
     fn lcg(seed: u64) -> impl FnMut() -> f64 {
         let mut state = seed;
         move || {
-            state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
             (state >> 11) as f64 / (1u64 << 53) as f64
         }
     }
@@ -230,7 +250,13 @@ mod tests {
             let p = row.insert_axis(Axis(0));
             let standard = unwrap_2d(p.view(), UnwrappingMethod::Standard);
             let guided = unwrap_2d(p.view(), UnwrappingMethod::QualityGuided);
-            assert!(standard.iter().zip(&guided).all(|(a, b)| a.to_bits() == b.to_bits()), "seed {seed}");
+            assert!(
+                standard
+                    .iter()
+                    .zip(&guided)
+                    .all(|(a, b)| a.to_bits() == b.to_bits()),
+                "seed {seed}"
+            );
         }
     }
 
@@ -264,20 +290,32 @@ mod tests {
         }
         let standard = unwrap_2d(wrapped.view(), UnwrappingMethod::Standard);
         for c in 22..64 {
-            assert!(((standard[[1, c]] - truth[[1, c]]).abs() - TWO_PI).abs() < 1e-9, "column {c}");
+            assert!(
+                ((standard[[1, c]] - truth[[1, c]]).abs() - TWO_PI).abs() < 1e-9,
+                "column {c}"
+            );
         }
     }
 
     #[test]
     fn custom_uses_a_lower_threshold() {
         let p = ndarray::array![[0.0, 0.95 * PI]];
-        assert_eq!(unwrap_2d(p.view(), UnwrappingMethod::Standard)[[0, 1]], 0.95 * PI);
-        assert!((unwrap_2d(p.view(), UnwrappingMethod::Custom)[[0, 1]] - (0.95 * PI - TWO_PI)).abs() < 1e-15);
+        assert_eq!(
+            unwrap_2d(p.view(), UnwrappingMethod::Standard)[[0, 1]],
+            0.95 * PI
+        );
+        assert!(
+            (unwrap_2d(p.view(), UnwrappingMethod::Custom)[[0, 1]] - (0.95 * PI - TWO_PI)).abs()
+                < 1e-15
+        );
     }
 
     #[test]
     fn quality_map_and_wrap() {
-        assert_eq!(phase_quality_map(ndarray::array![[0.3]].view())[[0, 0]], 1.0);
+        assert_eq!(
+            phase_quality_map(ndarray::array![[0.3]].view())[[0, 0]],
+            1.0
+        );
         let q = phase_quality_map(ndarray::array![[0.0, 1.0]].view());
         assert_eq!(q[[0, 0]], 0.5);
         assert_eq!(wrap_difference(PI), -PI);

@@ -81,14 +81,22 @@ mod tests {
 
     #[test]
     fn all_windows_are_symmetric_and_rectangular_is_ones() {
-        for kind in [WindowKind::Rectangular, WindowKind::Hann, WindowKind::Hamming, WindowKind::Blackman] {
+        for kind in [
+            WindowKind::Rectangular,
+            WindowKind::Hann,
+            WindowKind::Hamming,
+            WindowKind::Blackman,
+        ] {
             let w = kind.coefficients(33);
             for k in 0..33 {
                 assert!((w[k] - w[32 - k]).abs() < 1e-12, "{}", kind.name());
             }
             assert_eq!(kind.name().parse::<WindowKind>().unwrap(), kind);
         }
-        assert!(WindowKind::Rectangular.coefficients(16).iter().all(|&v| v == 1.0));
+        assert!(WindowKind::Rectangular
+            .coefficients(16)
+            .iter()
+            .all(|&v| v == 1.0));
         let hann = WindowKind::Hann.coefficients(5);
         assert!(hann[0].abs() < 1e-15 && (hann[2] - 1.0).abs() < 1e-15);
         let blackman = WindowKind::Blackman.coefficients(5);
