@@ -11,6 +11,7 @@ mod errors;
 mod frame;
 mod pose;
 mod serialize;
+mod signal;
 mod utils;
 
 use pyo3::prelude::*;
@@ -22,6 +23,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     frame::register(m)?;
     pose::register(m)?;
     utils::register(m)?;
+    signal::register(m)?;
     // A private module: its public names are re-exported by the Python package, whose
     // `__all__` lists are the ones that count.
     m.delattr("__all__")?;

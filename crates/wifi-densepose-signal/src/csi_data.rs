@@ -77,12 +77,7 @@ impl CsiData {
 
     /// |z| and atan2(Im, Re) of complex CSI, with SNR 20 dB.
     pub fn from_complex(z: ArrayView2<'_, Complex64>, frequency_hz: f64, bandwidth_hz: f64) -> SignalResult<Self> {
-        for (index, c) in z.iter().enumerate() {
-            if !(c.re.is_finite() && c.im.is_finite()) {
-                let value = if c.re.is_finite() { c.im } else { c.re };
-                return Err(wifi_densepose_core::CoreError::NonFinite { field: "z".into(), index, value }.into());
-            }
-        }
+        crate::ratio::ensure_finite_complex("z", z.iter())?;
         let amplitude = z.mapv(|c| c.re.hypot(c.im));
         let phase = z.mapv(|c| c.im.atan2(c.re));
         Self::new(amplitude, phase, frequency_hz, bandwidth_hz, DEFAULT_SNR_DB, None)

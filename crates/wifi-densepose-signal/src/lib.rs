@@ -6,31 +6,50 @@
 //! Plain Rust (no Python, async or network dependencies). Every input array is checked for
 //! NaN/±Inf and rejected with a `NonFinite` error naming the argument and the index.
 
+pub mod bvp;
 pub mod csi_data;
 pub mod error;
 pub mod features;
+pub mod fresnel;
+pub mod hampel;
 pub mod motion;
+pub mod normalizer;
 pub mod preprocess;
 pub mod processor;
+pub mod ratio;
 pub mod ring;
 pub mod sanitizer;
+pub mod selection;
+pub mod spectrogram;
 mod stats;
 pub mod unwrap;
 pub mod window;
 
+pub use bvp::{extract_bvp, BodyVelocityProfile, BvpConfig};
 pub use csi_data::CsiData;
 pub use error::{SignalError, SignalResult};
 pub use features::{
     AmplitudeFeatures, CorrelationFeatures, CsiFeatureBatch, CsiFeatures, DopplerBatch, DopplerFeatures,
     FeatureExtractor, FeatureExtractorConfig, FeatureMetadata, PhaseFeatures, PsdFeatures,
 };
+pub use fresnel::{BreathingEstimate, FresnelBreathingEstimator, FresnelGeometry, SPEED_OF_LIGHT};
+pub use hampel::{hampel_filter, hampel_filter_1d, hampel_filter_2d, median, Hampel2dResult, HampelAxis, HampelConfig, HampelResult};
 pub use motion::{
     DetectionMetadata, DetectorStatistics, HumanDetectionBatch, HumanDetectionResult, MotionAnalysis, MotionDetector,
     MotionDetectorConfig, MotionScore,
 };
+pub use normalizer::{
+    catmull_rom_resample, detrend_linear, zscore, CanonicalCsiBatch, CanonicalCsiFrame, HardwareNormalizer, HardwareType,
+    PhaseOrder,
+};
 pub use preprocess::CsiPreprocessor;
 pub use processor::{CsiProcessor, CsiProcessorConfig, ProcessorStatistics};
+pub use ratio::{compute_ratio_matrix, compute_ratio_matrix_batch, conjugate_multiply, ratio_to_amplitude_phase};
 pub use ring::HistoryRing;
 pub use sanitizer::{PhaseSanitizer, PhaseSanitizerConfig, SanitizerStatistics};
+pub use selection::{
+    extract_selected, select_by_variance, select_sensitive_subcarriers, SubcarrierSelection, SubcarrierSelectionConfig,
+};
+pub use spectrogram::{compute_multi_subcarrier_spectrogram, compute_spectrogram, Spectrogram, SpectrogramConfig};
 pub use unwrap::{phase_quality_map, unwrap_2d, wrap_difference, UnwrappingMethod};
 pub use window::{hamming_window, WindowKind};
