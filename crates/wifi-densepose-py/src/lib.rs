@@ -13,6 +13,7 @@ mod pose;
 mod serialize;
 mod signal;
 mod utils;
+mod vitals;
 
 use pyo3::prelude::*;
 
@@ -24,6 +25,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     pose::register(m)?;
     utils::register(m)?;
     signal::register(m)?;
+    vitals::register(m)?;
     // A private module: its public names are re-exported by the Python package, whose
     // `__all__` lists are the ones that count.
     m.delattr("__all__")?;
