@@ -14,6 +14,7 @@ mod serialize;
 mod signal;
 mod utils;
 mod vitals;
+mod witness;
 
 use pyo3::prelude::*;
 
@@ -26,6 +27,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     utils::register(m)?;
     signal::register(m)?;
     vitals::register(m)?;
+    witness::register(m)?;
     // A private module: its public names are re-exported by the Python package, whose
     // `__all__` lists are the ones that count.
     m.delattr("__all__")?;

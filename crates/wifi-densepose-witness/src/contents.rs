@@ -33,7 +33,10 @@ pub struct BundleContents {
 
 impl BundleContents {
     fn new(source: &'static str) -> Self {
-        BundleContents { source, ..BundleContents::default() }
+        BundleContents {
+            source,
+            ..BundleContents::default()
+        }
     }
 
     fn entry_count(&self) -> usize {
@@ -58,13 +61,15 @@ pub fn load_bundle(path: &Path) -> Result<BundleContents, String> {
             .map_err(|e| format!("cannot open bundle {}: {e}", path.display()))?;
         read_archive(file)
     } else {
-        Err(format!("{} is neither a directory nor a .tar.gz file", path.display()))
+        Err(format!(
+            "{} is neither a directory nor a .tar.gz file",
+            path.display()
+        ))
     }
 }
 
 fn read_directory(dir: &Path, prefix: &str, contents: &mut BundleContents) -> Result<(), String> {
-    let entries =
-        fs::read_dir(dir).map_err(|e| format!("cannot list {}: {e}", dir.display()))?;
+    let entries = fs::read_dir(dir).map_err(|e| format!("cannot list {}: {e}", dir.display()))?;
     for entry in entries {
         let entry = entry.map_err(|e| format!("cannot list {}: {e}", dir.display()))?;
         if contents.entry_count() >= MAX_BUNDLE_ENTRIES {
@@ -74,14 +79,18 @@ fn read_directory(dir: &Path, prefix: &str, contents: &mut BundleContents) -> Re
             format!("{prefix}{}: file name is not UTF-8", name.to_string_lossy())
         })?;
         let relative = format!("{prefix}{name}");
-        let kind =
-            entry.file_type().map_err(|e| format!("cannot stat {relative}: {e}"))?;
+        let kind = entry
+            .file_type()
+            .map_err(|e| format!("cannot stat {relative}: {e}"))?;
         if kind.is_symlink() {
             contents.links.push(relative);
         } else if kind.is_dir() {
             read_directory(&entry.path(), &format!("{relative}/"), contents)?;
         } else if kind.is_file() {
-            let size = entry.metadata().map_err(|e| format!("cannot stat {relative}: {e}"))?.len();
+            let size = entry
+                .metadata()
+                .map_err(|e| format!("cannot stat {relative}: {e}"))?
+                .len();
             if contents.byte_count() + size > MAX_BUNDLE_BYTES {
                 return Err(format!("larger than {MAX_BUNDLE_BYTES} bytes"));
             }
@@ -129,7 +138,9 @@ fn read_archive(reader: impl Read) -> Result<BundleContents, String> {
     let mut rest = archive.into_inner();
     std::io::copy(&mut rest, &mut std::io::sink()).map_err(corrupt)?;
     if rest.limit() == 0 {
-        return Err(format!("archive expands to more than {MAX_BUNDLE_BYTES} bytes"));
+        return Err(format!(
+            "archive expands to more than {MAX_BUNDLE_BYTES} bytes"
+        ));
     }
     unwrap_root_directory(&mut contents);
     Ok(contents)
@@ -140,7 +151,10 @@ fn archive_member_path(raw: &str) -> Option<String> {
     if raw.starts_with('/') || raw.contains('\\') {
         return None;
     }
-    let parts: Vec<&str> = raw.split('/').filter(|p| !p.is_empty() && *p != ".").collect();
+    let parts: Vec<&str> = raw
+        .split('/')
+        .filter(|p| !p.is_empty() && *p != ".")
+        .collect();
     if parts.is_empty() || parts.contains(&"..") {
         return None;
     }
@@ -153,14 +167,27 @@ fn unwrap_root_directory(contents: &mut BundleContents) {
     if contents.files.contains_key(MANIFEST_FILE) {
         return;
     }
-    let Some(root) = contents.files.keys().next().and_then(|k| k.split_once('/')).map(|p| p.0)
+    let Some(root) = contents
+        .files
+        .keys()
+        .next()
+        .and_then(|k| k.split_once('/'))
+        .map(|p| p.0)
     else {
         return;
     };
     let prefix = format!("{root}/");
     let all_under_root = contents.files.keys().all(|k| k.starts_with(&prefix))
-        && contents.links.iter().chain(&contents.special).all(|k| k.starts_with(&prefix));
-    if !all_under_root || !contents.files.contains_key(&format!("{prefix}{MANIFEST_FILE}")) {
+        && contents
+            .links
+            .iter()
+            .chain(&contents.special)
+            .all(|k| k.starts_with(&prefix));
+    if !all_under_root
+        || !contents
+            .files
+            .contains_key(&format!("{prefix}{MANIFEST_FILE}"))
+    {
         return;
     }
     let strip = |k: &String| k[prefix.len()..].to_owned();
@@ -178,7 +205,10 @@ mod tests {
 
     #[test]
     fn member_paths_are_normalised_or_refused() {
-        assert_eq!(archive_member_path("./b/MANIFEST.sha256"), Some("b/MANIFEST.sha256".into()));
+        assert_eq!(
+            archive_member_path("./b/MANIFEST.sha256"),
+            Some("b/MANIFEST.sha256".into())
+        );
         assert_eq!(archive_member_path("b//c/"), Some("b/c".into()));
         assert_eq!(archive_member_path("/etc/passwd"), None);
         assert_eq!(archive_member_path("b/../../x"), None);
@@ -188,13 +218,20 @@ mod tests {
     #[test]
     fn a_single_root_directory_is_unwrapped() {
         let mut contents = BundleContents::new("archive");
-        contents.files.insert(format!("bundle/{MANIFEST_FILE}"), vec![1]);
+        contents
+            .files
+            .insert(format!("bundle/{MANIFEST_FILE}"), vec![1]);
         contents.files.insert("bundle/proof/x".into(), vec![2]);
         unwrap_root_directory(&mut contents);
-        assert_eq!(contents.files.keys().collect::<Vec<_>>(), [MANIFEST_FILE, "proof/x"]);
+        assert_eq!(
+            contents.files.keys().collect::<Vec<_>>(),
+            [MANIFEST_FILE, "proof/x"]
+        );
 
         let mut mixed = BundleContents::new("archive");
-        mixed.files.insert(format!("bundle/{MANIFEST_FILE}"), vec![1]);
+        mixed
+            .files
+            .insert(format!("bundle/{MANIFEST_FILE}"), vec![1]);
         mixed.files.insert("other/x".into(), vec![2]);
         unwrap_root_directory(&mut mixed);
         assert!(mixed.files.contains_key("other/x"));

@@ -35,7 +35,10 @@ pub fn from_hex<const N: usize>(text: &str) -> Option<[u8; N]> {
 
 /// Whether `text` is 64 lower-case hex digits, the form every digest in a bundle takes.
 pub fn is_sha256_hex(text: &str) -> bool {
-    text.len() == 64 && text.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    text.len() == 64
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
 }
 
 #[cfg(test)]

@@ -26,10 +26,16 @@ pub enum WitnessError {
     #[error("Validation error: {field}: {message}")]
     InvalidKey { field: String, message: String },
     #[error("Computation error: stage {stage}, value {index}: {value} cannot be quantised")]
-    Unquantisable { stage: &'static str, index: u64, value: f64 },
+    Unquantisable {
+        stage: &'static str,
+        index: u64,
+        value: f64,
+    },
     #[error("Resource not found: file '{path}'")]
     FileNotFound { path: String },
-    #[error("Validation error: out_dir: {path} already exists; remove it or choose another directory")]
+    #[error(
+        "Validation error: out_dir: {path} already exists; remove it or choose another directory"
+    )]
     BundleExists { path: String },
     #[error("I/O error on '{path}': {message}")]
     Io { path: String, message: String },
@@ -37,15 +43,23 @@ pub enum WitnessError {
 
 impl WitnessError {
     pub fn validation(field: impl Into<String>, message: impl Into<String>) -> Self {
-        WitnessError::Validation { field: field.into(), message: message.into() }
+        WitnessError::Validation {
+            field: field.into(),
+            message: message.into(),
+        }
     }
 
     pub fn reference(message: impl Into<String>) -> Self {
-        WitnessError::InvalidReference { message: message.into() }
+        WitnessError::InvalidReference {
+            message: message.into(),
+        }
     }
 
     pub fn key(field: impl Into<String>, message: impl Into<String>) -> Self {
-        WitnessError::InvalidKey { field: field.into(), message: message.into() }
+        WitnessError::InvalidKey {
+            field: field.into(),
+            message: message.into(),
+        }
     }
 
     /// An I/O failure on `path`; a missing file becomes [`WitnessError::FileNotFound`].
@@ -54,7 +68,10 @@ impl WitnessError {
         if error.kind() == std::io::ErrorKind::NotFound {
             WitnessError::FileNotFound { path }
         } else {
-            WitnessError::Io { path, message: error.to_string() }
+            WitnessError::Io {
+                path,
+                message: error.to_string(),
+            }
         }
     }
 }
@@ -117,10 +134,17 @@ mod tests {
         assert!(missing.to_string().contains("nowhere/key"));
 
         let key = WitnessError::key("public_key", "expected 64 hex digits, got 3 characters");
-        assert_eq!((key.kind(), key.code()), (ErrorKind::Validation, "InvalidKey"));
+        assert_eq!(
+            (key.kind(), key.code()),
+            (ErrorKind::Validation, "InvalidKey")
+        );
         assert_eq!(CoreError::from(key).kind(), ErrorKind::Validation);
 
-        let nan = WitnessError::Unquantisable { stage: "psd_values", index: 7, value: f64::NAN };
+        let nan = WitnessError::Unquantisable {
+            stage: "psd_values",
+            index: 7,
+            value: f64::NAN,
+        };
         assert_eq!(nan.kind(), ErrorKind::Computation);
         assert!(nan.to_string().contains("psd_values") && nan.to_string().contains("NaN"));
     }
@@ -129,7 +153,10 @@ mod tests {
     fn wrapped_errors_keep_their_kind_and_code() {
         let inner = CoreError::shape("amplitude", "[T, A, S]", "[0]");
         let wrapped = WitnessError::from(inner.clone());
-        assert_eq!((wrapped.kind(), wrapped.code()), (ErrorKind::Shape, "Shape"));
+        assert_eq!(
+            (wrapped.kind(), wrapped.code()),
+            (ErrorKind::Shape, "Shape")
+        );
         assert_eq!(CoreError::from(wrapped), inner);
     }
 }

@@ -62,7 +62,10 @@ pub fn generate_bundle(request: &BundleRequest<'_>) -> Result<PathBuf> {
     let digest = feature_hash(&sequence)?;
     let manifest = BundleManifest {
         schema: SCHEMA.to_owned(),
-        package: PackageInfo { name: PACKAGE_NAME.to_owned(), version: PACKAGE_VERSION.to_owned() },
+        package: PackageInfo {
+            name: PACKAGE_NAME.to_owned(),
+            version: PACKAGE_VERSION.to_owned(),
+        },
         core_version: wifi_densepose_core::VERSION.to_owned(),
         created_at: request.created_at.clone().unwrap_or_else(utc_now_rfc3339),
         platform: format!("{}-{}", std::env::consts::OS, std::env::consts::ARCH),
@@ -77,7 +80,9 @@ pub fn generate_bundle(request: &BundleRequest<'_>) -> Result<PathBuf> {
         feature_hash: digest.feature_hash.clone(),
         feature_count: digest.value_count,
         pipeline: pipeline_description(),
-        signer_public_key: request.signing_key.map(|k| public_key_hex(&k.verifying_key())),
+        signer_public_key: request
+            .signing_key
+            .map(|k| public_key_hex(&k.verifying_key())),
     };
     let mut manifest_json = serde_json::to_string_pretty(&manifest)
         .map_err(|e| WitnessError::validation("manifest", e.to_string()))?;
@@ -86,22 +91,39 @@ pub fn generate_bundle(request: &BundleRequest<'_>) -> Result<PathBuf> {
     let files: BTreeMap<&str, Vec<u8>> = [
         (MANIFEST_JSON, manifest_json.into_bytes()),
         (REFERENCE_FILE, request.reference_json.to_vec()),
-        (EXPECTED_HASH_FILE, format!("{}\n", digest.feature_hash).into_bytes()),
+        (
+            EXPECTED_HASH_FILE,
+            format!("{}\n", digest.feature_hash).into_bytes(),
+        ),
         (SUMMARY_FILE, digest.summary_json().into_bytes()),
     ]
     .into();
-    let digests = files.iter().map(|(path, bytes)| ((*path).to_owned(), sha256_hex(bytes))).collect();
+    let digests = files
+        .iter()
+        .map(|(path, bytes)| ((*path).to_owned(), sha256_hex(bytes)))
+        .collect();
     let manifest_sha256 = format_manifest(&digests);
-    let signature = request.signing_key.map(|key| sign(key, manifest_sha256.as_bytes()));
+    let signature = request
+        .signing_key
+        .map(|key| sign(key, manifest_sha256.as_bytes()));
 
-    let name = format!("witness-bundle-{PACKAGE_VERSION}-{}", &digest.feature_hash[..8]);
+    let name = format!(
+        "witness-bundle-{PACKAGE_VERSION}-{}",
+        &digest.feature_hash[..8]
+    );
     let final_dir = request.out_dir.join(&name);
     if final_dir.exists() {
-        return Err(WitnessError::BundleExists { path: final_dir.display().to_string() });
+        return Err(WitnessError::BundleExists {
+            path: final_dir.display().to_string(),
+        });
     }
-    let staging = request.out_dir.join(format!(".{name}.partial-{}", std::process::id()));
-    let written = write_files(&staging, &files, &manifest_sha256, signature.as_ref())
-        .and_then(|()| fs::rename(&staging, &final_dir).map_err(|e| WitnessError::io(&final_dir, &e)));
+    let staging = request
+        .out_dir
+        .join(format!(".{name}.partial-{}", std::process::id()));
+    let written =
+        write_files(&staging, &files, &manifest_sha256, signature.as_ref()).and_then(|()| {
+            fs::rename(&staging, &final_dir).map_err(|e| WitnessError::io(&final_dir, &e))
+        });
     if written.is_err() {
         // Best effort: the original error is the one worth reporting.
         let _ = fs::remove_dir_all(&staging);
@@ -141,15 +163,23 @@ pub fn archive_bundle(bundle_dir: &Path, out_file: &Path) -> Result<()> {
     let encoder = flate2::write::GzEncoder::new(file, flate2::Compression::default());
     let mut builder = tar::Builder::new(encoder);
     builder.follow_symlinks(false);
-    builder.append_dir_all(name, bundle_dir).map_err(|e| WitnessError::io(bundle_dir, &e))?;
-    let encoder = builder.into_inner().map_err(|e| WitnessError::io(out_file, &e))?;
-    encoder.finish().map_err(|e| WitnessError::io(out_file, &e))?;
+    builder
+        .append_dir_all(name, bundle_dir)
+        .map_err(|e| WitnessError::io(bundle_dir, &e))?;
+    let encoder = builder
+        .into_inner()
+        .map_err(|e| WitnessError::io(out_file, &e))?;
+    encoder
+        .finish()
+        .map_err(|e| WitnessError::io(out_file, &e))?;
     Ok(())
 }
 
 /// The current UTC time as `YYYY-MM-DDTHH:MM:SSZ`.
 pub fn utc_now_rfc3339() -> String {
-    let seconds = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
+    let seconds = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
     format_rfc3339(seconds)
 }
 

@@ -17,8 +17,12 @@ pub const EXPECTED_HASH_FILE: &str = "proof/expected_features_v2.sha256";
 pub const SUMMARY_FILE: &str = "proof/features.summary.json";
 
 /// Files every bundle lists in `MANIFEST.sha256`.
-pub const REQUIRED_FILES: [&str; 4] =
-    [MANIFEST_JSON, EXPECTED_HASH_FILE, SUMMARY_FILE, REFERENCE_FILE];
+pub const REQUIRED_FILES: [&str; 4] = [
+    MANIFEST_JSON,
+    EXPECTED_HASH_FILE,
+    SUMMARY_FILE,
+    REFERENCE_FILE,
+];
 
 /// `manifest.json`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -63,7 +67,10 @@ pub struct InputInfo {
 /// `MANIFEST.sha256`: `"<sha256>  ./<path>\n"` per file, sorted by path, as `sha256sum`
 /// writes it, so `sha256sum -c MANIFEST.sha256` checks it from the bundle directory.
 pub fn format_manifest(digests: &BTreeMap<String, String>) -> String {
-    digests.iter().map(|(path, digest)| format!("{digest}  ./{path}\n")).collect()
+    digests
+        .iter()
+        .map(|(path, digest)| format!("{digest}  ./{path}\n"))
+        .collect()
 }
 
 /// One parsed line of `MANIFEST.sha256`.
@@ -92,7 +99,10 @@ pub fn parse_manifest(bytes: &[u8]) -> Result<Vec<ManifestEntry>, String> {
                     number + 1
                 )
             })?;
-        entries.push(ManifestEntry { digest: digest.to_owned(), raw_path: raw_path.to_owned() });
+        entries.push(ManifestEntry {
+            digest: digest.to_owned(),
+            raw_path: raw_path.to_owned(),
+        });
     }
     if entries.is_empty() {
         return Err(format!("{MANIFEST_FILE} lists no files"));
@@ -112,7 +122,10 @@ pub fn bundle_path(raw_path: &str) -> Result<&str, String> {
     if relative.split('/').any(|part| part == "..") {
         return Err(format!("{raw_path:?} escapes the bundle ('..')"));
     }
-    if relative.split('/').any(|part| part.is_empty() || part == "." || part.contains('\0')) {
+    if relative
+        .split('/')
+        .any(|part| part.is_empty() || part == "." || part.contains('\0'))
+    {
         return Err(format!("{raw_path:?} has an empty or '.' component"));
     }
     Ok(relative)
@@ -132,7 +145,11 @@ mod tests {
         let text = format_manifest(&digests);
         assert_eq!(
             text,
-            format!("{}  ./manifest.json\n{}  ./reference/x.json\n", "a".repeat(64), "b".repeat(64))
+            format!(
+                "{}  ./manifest.json\n{}  ./reference/x.json\n",
+                "a".repeat(64),
+                "b".repeat(64)
+            )
         );
         let entries = parse_manifest(text.as_bytes()).unwrap();
         assert_eq!(entries[1].raw_path, "./reference/x.json");
@@ -146,16 +163,22 @@ mod tests {
         assert!(e.contains("line 2"), "{e}");
         let e = parse_manifest(format!("{}  ./a\n", "A".repeat(64)).as_bytes()).unwrap_err();
         assert!(e.contains("line 1"), "{e}");
-        assert!(parse_manifest(good.trim_end().as_bytes()).unwrap_err().contains("newline"));
+        assert!(parse_manifest(good.trim_end().as_bytes())
+            .unwrap_err()
+            .contains("newline"));
         assert!(parse_manifest(b"").unwrap_err().contains("no files"));
-        assert!(parse_manifest(&[0xff, b'\n']).unwrap_err().contains("UTF-8"));
+        assert!(parse_manifest(&[0xff, b'\n'])
+            .unwrap_err()
+            .contains("UTF-8"));
     }
 
     #[test]
     fn paths_must_stay_inside_the_bundle() {
         assert_eq!(bundle_path("./proof/x.sha256"), Ok("proof/x.sha256"));
         assert!(bundle_path("./../outside").unwrap_err().contains("escapes"));
-        assert!(bundle_path("./proof/../../x").unwrap_err().contains("escapes"));
+        assert!(bundle_path("./proof/../../x")
+            .unwrap_err()
+            .contains("escapes"));
         assert!(bundle_path("/etc/passwd").unwrap_err().contains("absolute"));
         assert!(bundle_path("C:/x").unwrap_err().contains("absolute"));
         assert!(bundle_path("proof/x").unwrap_err().contains("./"));
@@ -167,7 +190,10 @@ mod tests {
     fn manifest_json_round_trips_and_rejects_unknown_fields() {
         let manifest = BundleManifest {
             schema: SCHEMA.into(),
-            package: PackageInfo { name: "wifi-densepose".into(), version: "2.0.0".into() },
+            package: PackageInfo {
+                name: "wifi-densepose".into(),
+                version: "2.0.0".into(),
+            },
             core_version: "2.0.0".into(),
             created_at: "2026-11-28T10:15:00Z".into(),
             platform: "linux-x86_64".into(),
@@ -186,7 +212,10 @@ mod tests {
         };
         let text = serde_json::to_string(&manifest).unwrap();
         assert!(!text.contains("signer_public_key"));
-        assert_eq!(serde_json::from_str::<BundleManifest>(&text).unwrap(), manifest);
+        assert_eq!(
+            serde_json::from_str::<BundleManifest>(&text).unwrap(),
+            manifest
+        );
         let extra = text.replacen('{', "{\"extra\": 1, ", 1);
         assert!(serde_json::from_str::<BundleManifest>(&extra).is_err());
     }

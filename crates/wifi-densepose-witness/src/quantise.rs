@@ -46,9 +46,18 @@ impl StreamHasher {
     pub(crate) fn new() -> Self {
         let stages = Stage::ALL
             .iter()
-            .map(|s| StageSummary { stage: s.name(), values: 0, first: None, last: None })
+            .map(|s| StageSummary {
+                stage: s.name(),
+                values: 0,
+                first: None,
+                last: None,
+            })
             .collect();
-        StreamHasher { sha: Sha256::new(), count: 0, stages }
+        StreamHasher {
+            sha: Sha256::new(),
+            count: 0,
+            stages,
+        }
     }
 
     /// Quantises and appends real values of `stage`.
@@ -111,7 +120,9 @@ mod tests {
     #[test]
     fn hash_is_sha256_of_little_endian_integers() {
         let mut hasher = StreamHasher::new();
-        hasher.push_reals(Stage::AmplitudeMean, [1.0, -2.5e-6]).unwrap();
+        hasher
+            .push_reals(Stage::AmplitudeMean, [1.0, -2.5e-6])
+            .unwrap();
         hasher.push_integer(Stage::VitalReadings, 3);
         let (hex, count, stages) = hasher.finish();
         let mut bytes = Vec::new();
@@ -121,7 +132,10 @@ mod tests {
         assert_eq!(hex, crate::digest::sha256_hex(&bytes));
         assert_eq!(count, 3);
         let mean = &stages[Stage::AmplitudeMean as usize];
-        assert_eq!((mean.values, mean.first, mean.last), (2, Some(1_000_000), Some(-2)));
+        assert_eq!(
+            (mean.values, mean.first, mean.last),
+            (2, Some(1_000_000), Some(-2))
+        );
     }
 
     #[test]

@@ -54,7 +54,13 @@ impl CsiSequence {
         ensure_positive("sampling_rate_hz", sampling_rate_hz)?;
         ensure_positive("frequency_hz", frequency_hz)?;
         ensure_positive("bandwidth_hz", bandwidth_hz)?;
-        Ok(CsiSequence { amplitude, phase, sampling_rate_hz, frequency_hz, bandwidth_hz })
+        Ok(CsiSequence {
+            amplitude,
+            phase,
+            sampling_rate_hz,
+            frequency_hz,
+            bandwidth_hz,
+        })
     }
 
     /// Parses a reference JSON document (the layout of `sample_csi_data.json`): top-level
@@ -122,7 +128,10 @@ impl CsiSequence {
     /// Frame `t` (< `num_frames()`) as `[antenna, subcarrier]` views of amplitude and phase.
     pub(crate) fn frame(&self, t: usize) -> (ArrayView2<'_, f64>, ArrayView2<'_, f64>) {
         let axis = ndarray::Axis(0);
-        (self.amplitude.index_axis(axis, t), self.phase.index_axis(axis, t))
+        (
+            self.amplitude.index_axis(axis, t),
+            self.phase.index_axis(axis, t),
+        )
     }
 }
 
@@ -162,7 +171,8 @@ fn rectangular(
                 row.len()
             )));
         }
-        out.row_mut(i).assign(&ndarray::ArrayView1::from(row.as_slice()));
+        out.row_mut(i)
+            .assign(&ndarray::ArrayView1::from(row.as_slice()));
     }
     Ok(out)
 }
@@ -186,7 +196,10 @@ mod tests {
                {"frame_index": 1, "amplitude": [[1.0, 1.0], [1.0, 1.0]], "phase": [[0, 0], [0, 0]]}"#,
         );
         let s = CsiSequence::from_reference_json(json.as_bytes()).unwrap();
-        assert_eq!((s.num_frames(), s.num_antennas(), s.num_subcarriers()), (2, 2, 2));
+        assert_eq!(
+            (s.num_frames(), s.num_antennas(), s.num_subcarriers()),
+            (2, 2, 2)
+        );
         assert_eq!(s.amplitude()[[0, 1, 0]], 3.0);
         assert_eq!(s.phase()[[0, 1, 1]], -0.4);
         assert_eq!(
@@ -215,7 +228,8 @@ mod tests {
     #[test]
     fn rejects_mismatched_shapes_and_bad_rates() {
         let a = Array3::<f64>::ones((2, 1, 4));
-        let e = CsiSequence::new(a.clone(), Array3::zeros((2, 1, 3)), 100.0, 5e9, 20e6).unwrap_err();
+        let e =
+            CsiSequence::new(a.clone(), Array3::zeros((2, 1, 3)), 100.0, 5e9, 20e6).unwrap_err();
         assert_eq!(e.kind(), ErrorKind::Shape);
         assert!(e.to_string().contains("phase"), "{e}");
         let e = CsiSequence::new(a.clone(), Array3::zeros((2, 1, 4)), 0.0, 5e9, 20e6).unwrap_err();

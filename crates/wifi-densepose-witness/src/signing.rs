@@ -1,11 +1,10 @@
 //! Ed25519 keys and signatures over `MANIFEST.sha256`.
 
-pub use ed25519_dalek::{SigningKey, VerifyingKey};
 use ed25519_dalek::{Signature, Signer};
+pub use ed25519_dalek::{SigningKey, VerifyingKey};
 
 use crate::digest::{from_hex, to_hex};
 use crate::error::{Result, WitnessError};
-
 
 /// A signing key from the contents of a key file: the 32-byte Ed25519 seed, either raw or
 /// as 64 hex digits (surrounding whitespace ignored).
@@ -37,7 +36,10 @@ pub fn public_key_from_hex(text: &str) -> Result<VerifyingKey> {
         )
     })?;
     VerifyingKey::from_bytes(&bytes).map_err(|_| {
-        WitnessError::key("public_key", format!("{text} is not a valid Ed25519 public key"))
+        WitnessError::key(
+            "public_key",
+            format!("{text} is not a valid Ed25519 public key"),
+        )
     })
 }
 
@@ -56,7 +58,12 @@ pub fn check_signature(key: &VerifyingKey, message: &[u8], signature: &[u8]) -> 
     let bytes = <[u8; 64]>::try_from(signature)
         .map_err(|_| format!("a signature is 64 bytes, this one has {}", signature.len()))?;
     key.verify_strict(message, &Signature::from_bytes(&bytes))
-        .map_err(|_| format!("the signature does not verify with public key {}", public_key_hex(key)))
+        .map_err(|_| {
+            format!(
+                "the signature does not verify with public key {}",
+                public_key_hex(key)
+            )
+        })
 }
 
 fn truncated(text: &str) -> String {
@@ -96,17 +103,27 @@ mod tests {
         let key = signing_key_from_bytes(SEED.as_bytes()).unwrap();
         let signature = sign(&key, b"manifest");
         let public = key.verifying_key();
-        assert!(check_signature(&public, b"manifesT", &signature).unwrap_err().contains(PUBLIC));
+        assert!(check_signature(&public, b"manifesT", &signature)
+            .unwrap_err()
+            .contains(PUBLIC));
         let other = signing_key_from_bytes(&[7u8; 32]).unwrap().verifying_key();
         assert!(check_signature(&other, b"manifest", &signature).is_err());
-        assert!(check_signature(&public, b"manifest", &signature[..63]).unwrap_err().contains("63"));
+        assert!(check_signature(&public, b"manifest", &signature[..63])
+            .unwrap_err()
+            .contains("63"));
     }
 
     #[test]
     fn malformed_keys_are_validation_errors() {
         let e = signing_key_from_bytes(b"short").unwrap_err();
-        assert!(e.to_string().contains("sign_key") && e.to_string().contains("5 bytes"), "{e}");
+        assert!(
+            e.to_string().contains("sign_key") && e.to_string().contains("5 bytes"),
+            "{e}"
+        );
         let e = public_key_from_hex("xyz").unwrap_err();
-        assert!(e.to_string().contains("public_key") && e.to_string().contains("xyz"), "{e}");
+        assert!(
+            e.to_string().contains("public_key") && e.to_string().contains("xyz"),
+            "{e}"
+        );
     }
 }

@@ -80,10 +80,15 @@ impl Stage {
 /// (ill-conditioned against the 10⁻⁶ quantum); the others are not part of the canonical stream.
 pub const EXCLUDED_FEATURES: &[(&str, &str)] = &[
     (
-        "psd.peak_frequency, psd.centroid, psd.bandwidth",
-        "degenerate: values in Hz up to bandwidth/2 (8.75e6 on the reference input), so the \
-         1e-6 quantum is 1e-13 of the value; a 1e-12 perturbation of the input moves them by up \
-         to 2e5 quanta (measured: 79 to 202 changed values per perturbation)",
+        "psd.centroid, psd.bandwidth",
+        "degenerate: values in Hz of the order of 1e6, so the 1e-6 quantum is 1e-12 of the \
+         value; a 1e-12 perturbation of the input moves them by up to 0.2 quanta and changed up \
+         to 79 (centroid) and 202 (bandwidth) of their 1,000 values",
+    ),
+    (
+        "psd.peak_frequency",
+        "an argmax over bins in Hz (the same 1e-12 relative quantum); 0 Hz on every reference \
+         frame, so it carries no information",
     ),
     (
         "psd.values[0] (the DC bin)",
@@ -92,7 +97,10 @@ pub const EXCLUDED_FEATURES: &[(&str, &str)] = &[
          value), and one frame's DC value lies only 1.02 times that shift from a rounding \
          boundary; every hashed value keeps at least 2.8 times its shift",
     ),
-    ("psd.frequencies", "constants k*B/N of the configuration, not computed from the data"),
+    (
+        "psd.frequencies",
+        "constants k*B/N of the configuration, not computed from the data",
+    ),
     (
         "psd.total_power, psd.peak_power, amplitude.peak, amplitude.rms, amplitude.dynamic_range, \
          correlation mean/max/spread",
@@ -109,5 +117,8 @@ pub const EXCLUDED_FEATURES: &[(&str, &str)] = &[
          over FFT bins, and RuView's v1 proof hashed them over a phase that never changes, so \
          rounding noise decided the hash",
     ),
-    ("anomaly alerts, vitals store statistics", "derived from the hashed readings"),
+    (
+        "anomaly alerts, vitals store statistics",
+        "derived from the hashed readings",
+    ),
 ];

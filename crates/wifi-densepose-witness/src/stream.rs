@@ -52,7 +52,12 @@ impl CanonicalConfig {
 
     /// The settings the hashed values depend on, as written into `manifest.json`.
     fn describe(&self) -> Value {
-        let (p, s, e, v) = (&self.processor, &self.sanitizer, &self.extractor, &self.vitals);
+        let (p, s, e, v) = (
+            &self.processor,
+            &self.sanitizer,
+            &self.extractor,
+            &self.vitals,
+        );
         json!({
             "csi_processor": {
                 "enable_preprocessing": p.enable_preprocessing,
@@ -189,12 +194,21 @@ struct FrameValues {
 impl FrameValues {
     fn hash_into(&self, hasher: &mut StreamHasher) -> Result<()> {
         let f = &self.features;
-        hasher.push_reals(Stage::ProcessedAmplitude, self.processed_amplitude.iter().copied())?;
+        hasher.push_reals(
+            Stage::ProcessedAmplitude,
+            self.processed_amplitude.iter().copied(),
+        )?;
         hasher.push_reals(Stage::SanitizedPhase, self.sanitized_phase.iter().copied())?;
         hasher.push_reals(Stage::AmplitudeMean, f.amplitude.mean.iter().copied())?;
-        hasher.push_reals(Stage::AmplitudeVariance, f.amplitude.variance.iter().copied())?;
+        hasher.push_reals(
+            Stage::AmplitudeVariance,
+            f.amplitude.variance.iter().copied(),
+        )?;
         hasher.push_reals(Stage::PhaseDifference, f.phase.difference.iter().copied())?;
-        hasher.push_reals(Stage::CorrelationMatrix, f.correlation.matrix.iter().copied())?;
+        hasher.push_reals(
+            Stage::CorrelationMatrix,
+            f.correlation.matrix.iter().copied(),
+        )?;
         // Bin 0 is left out: see EXCLUDED_FEATURES.
         hasher.push_reals(Stage::PsdValues, f.psd.values.iter().skip(1).copied())?;
         Ok(())
@@ -229,7 +243,11 @@ fn frame_values(
         None,
     )?;
     let features = extractor.extract(&for_features);
-    Ok(FrameValues { processed_amplitude, sanitized_phase, features })
+    Ok(FrameValues {
+        processed_amplitude,
+        sanitized_phase,
+        features,
+    })
 }
 
 /// Every reading the vitals pipeline emits over antenna 0, with the index of its frame.
@@ -259,4 +277,3 @@ fn hash_reading(hasher: &mut StreamHasher, frame_index: usize, r: &VitalReading)
     hasher.push_reals(stage, [r.signal_quality()])?;
     Ok(())
 }
-

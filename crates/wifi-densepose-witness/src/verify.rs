@@ -26,11 +26,19 @@ pub struct Check {
 
 impl Check {
     fn pass(name: &'static str, detail: impl Into<String>) -> Self {
-        Check { name, ok: true, detail: detail.into() }
+        Check {
+            name,
+            ok: true,
+            detail: detail.into(),
+        }
     }
 
     fn fail(name: &'static str, detail: impl Into<String>) -> Self {
-        Check { name, ok: false, detail: detail.into() }
+        Check {
+            name,
+            ok: false,
+            detail: detail.into(),
+        }
     }
 
     /// Passes when `problems` is empty, else fails listing them.
@@ -70,7 +78,10 @@ impl Verification {
     pub fn detail(&self) -> String {
         if self.passed() {
             let hash = self.computed_hash.as_deref().unwrap_or("none");
-            return format!("all {} checks passed; feature hash {hash}", self.checks.len());
+            return format!(
+                "all {} checks passed; feature hash {hash}",
+                self.checks.len()
+            );
         }
         self.checks
             .iter()
@@ -96,7 +107,10 @@ pub fn verify_bundle_pinned(
     let contents = match load_bundle(path) {
         Ok(contents) => contents,
         Err(cause) => {
-            return Verification { checks: vec![Check::fail("bundle", cause)], computed_hash: None }
+            return Verification {
+                checks: vec![Check::fail("bundle", cause)],
+                computed_hash: None,
+            }
         }
     };
     let mut checks = vec![Check::pass(
@@ -108,38 +122,71 @@ pub fn verify_bundle_pinned(
         .get(MANIFEST_FILE)
         .ok_or_else(|| format!("{MANIFEST_FILE} is missing"))
         .and_then(|bytes| parse_manifest(bytes));
-    checks.push(check_paths(&contents, entries.as_deref().unwrap_or_default()));
+    checks.push(check_paths(
+        &contents,
+        entries.as_deref().unwrap_or_default(),
+    ));
     let (manifest_check, listed) = check_manifest_entries(&contents, &entries);
     checks.push(manifest_check);
     checks.push(check_unlisted(&contents, &listed));
     let (schema_check, manifest) = check_schema(&contents);
     checks.push(schema_check);
-    checks.push(check_bundle_signature(&contents, manifest.as_ref(), public_key));
+    checks.push(check_bundle_signature(
+        &contents,
+        manifest.as_ref(),
+        public_key,
+    ));
     let reference_check = check_reference(&contents, manifest.as_ref(), reference_sha256);
     let reference_ok = reference_check.ok;
     checks.push(reference_check);
     let (expected_check, expected) = check_expected_hash(&contents, manifest.as_ref());
     checks.push(expected_check);
     checks.push(check_pipeline_config(manifest.as_ref()));
-    let (hash_check, digest) =
-        check_feature_hash(&contents, reference_ok, expected.as_deref(), manifest.as_ref());
+    let (hash_check, digest) = check_feature_hash(
+        &contents,
+        reference_ok,
+        expected.as_deref(),
+        manifest.as_ref(),
+    );
     checks.push(hash_check);
     checks.push(check_summary(&contents, digest.as_ref()));
-    Verification { checks, computed_hash: digest.map(|d| d.feature_hash) }
+    Verification {
+        checks,
+        computed_hash: digest.map(|d| d.feature_hash),
+    }
 }
 
 /// No links, special files or escaping archive members; every manifest path stays inside.
 fn check_paths(contents: &BundleContents, entries: &[ManifestEntry]) -> Check {
     let mut problems: Vec<String> = Vec::new();
-    problems.extend(contents.links.iter().map(|p| {
-        format!("./{p} is a symlink or hard link; a bundle holds regular files only")
-    }));
     problems.extend(
-        contents.unsafe_paths.iter().map(|p| format!("archive member {p:?} escapes the bundle")),
+        contents
+            .links
+            .iter()
+            .map(|p| format!("./{p} is a symlink or hard link; a bundle holds regular files only")),
     );
-    problems.extend(contents.special.iter().map(|p| format!("./{p} is not a regular file")));
-    problems.extend(entries.iter().filter_map(|e| bundle_path(&e.raw_path).err()));
-    Check::from_problems("paths", &problems, "every path is a regular file inside the bundle".into())
+    problems.extend(
+        contents
+            .unsafe_paths
+            .iter()
+            .map(|p| format!("archive member {p:?} escapes the bundle")),
+    );
+    problems.extend(
+        contents
+            .special
+            .iter()
+            .map(|p| format!("./{p} is not a regular file")),
+    );
+    problems.extend(
+        entries
+            .iter()
+            .filter_map(|e| bundle_path(&e.raw_path).err()),
+    );
+    Check::from_problems(
+        "paths",
+        &problems,
+        "every path is a regular file inside the bundle".into(),
+    )
 }
 
 /// Every listed file exists and has the listed SHA-256; the required files are listed.
@@ -157,7 +204,9 @@ fn check_manifest_entries(
     let mut problems = Vec::new();
     for entry in entries {
         // Unsafe paths are reported by the `paths` check and never looked up.
-        let Ok(path) = bundle_path(&entry.raw_path) else { continue };
+        let Ok(path) = bundle_path(&entry.raw_path) else {
+            continue;
+        };
         if !listed.insert(path.to_owned()) {
             problems.push(format!("./{path} is listed twice"));
             continue;
@@ -200,11 +249,19 @@ fn check_unlisted(contents: &BundleContents, listed: &BTreeSet<String>) -> Check
 fn check_schema(contents: &BundleContents) -> (Check, Option<BundleManifest>) {
     const NAME: &str = "schema";
     let Some(bytes) = contents.files.get(MANIFEST_JSON) else {
-        return (Check::fail(NAME, format!("{MANIFEST_JSON} is missing")), None);
+        return (
+            Check::fail(NAME, format!("{MANIFEST_JSON} is missing")),
+            None,
+        );
     };
     let value: Value = match serde_json::from_slice(bytes) {
         Ok(value) => value,
-        Err(e) => return (Check::fail(NAME, format!("{MANIFEST_JSON} is not JSON: {e}")), None),
+        Err(e) => {
+            return (
+                Check::fail(NAME, format!("{MANIFEST_JSON} is not JSON: {e}")),
+                None,
+            )
+        }
     };
     match value.get("schema").and_then(Value::as_str) {
         Some(SCHEMA) => {}
@@ -213,12 +270,21 @@ fn check_schema(contents: &BundleContents) -> (Check, Option<BundleManifest>) {
             return (Check::fail(NAME, detail), None);
         }
         None => {
-            return (Check::fail(NAME, format!("{MANIFEST_JSON} has no \"schema\" string")), None)
+            return (
+                Check::fail(NAME, format!("{MANIFEST_JSON} has no \"schema\" string")),
+                None,
+            )
         }
     }
     match serde_json::from_value::<BundleManifest>(value) {
         Ok(manifest) => (Check::pass(NAME, SCHEMA), Some(manifest)),
-        Err(e) => (Check::fail(NAME, format!("{MANIFEST_JSON} does not follow {SCHEMA}: {e}")), None),
+        Err(e) => (
+            Check::fail(
+                NAME,
+                format!("{MANIFEST_JSON} does not follow {SCHEMA}: {e}"),
+            ),
+            None,
+        ),
     }
 }
 
@@ -230,11 +296,18 @@ fn check_bundle_signature(
     const NAME: &str = "signature";
     let signature = contents.files.get(SIGNATURE_FILE);
     let signer = manifest.and_then(|m| m.signer_public_key.as_deref());
-    let message = contents.files.get(MANIFEST_FILE).map(Vec::as_slice).unwrap_or_default();
+    let message = contents
+        .files
+        .get(MANIFEST_FILE)
+        .map(Vec::as_slice)
+        .unwrap_or_default();
     match (public_key, signature) {
         (Some(key), None) => Check::fail(
             NAME,
-            format!("{SIGNATURE_FILE} is missing, but public key {} was given", public_key_hex(key)),
+            format!(
+                "{SIGNATURE_FILE} is missing, but public key {} was given",
+                public_key_hex(key)
+            ),
         ),
         (Some(key), Some(signature)) => {
             let given = public_key_hex(key);
@@ -319,7 +392,10 @@ fn check_expected_hash(
 ) -> (Check, Option<String>) {
     const NAME: &str = "expected_hash";
     let Some(bytes) = contents.files.get(EXPECTED_HASH_FILE) else {
-        return (Check::fail(NAME, format!("./{EXPECTED_HASH_FILE} is missing")), None);
+        return (
+            Check::fail(NAME, format!("./{EXPECTED_HASH_FILE} is missing")),
+            None,
+        );
     };
     let text = String::from_utf8_lossy(bytes);
     let expected = text.strip_suffix('\n').unwrap_or(&text);
@@ -369,7 +445,12 @@ fn check_feature_hash(
     const NAME: &str = "feature_hash";
     let bytes = match contents.files.get(REFERENCE_FILE) {
         Some(bytes) if reference_ok => bytes,
-        _ => return (Check::fail(NAME, "not run: the reference input did not verify"), None),
+        _ => {
+            return (
+                Check::fail(NAME, "not run: the reference input did not verify"),
+                None,
+            )
+        }
     };
     let digest = match CsiSequence::from_reference_json(bytes).and_then(|s| feature_hash(&s)) {
         Ok(digest) => digest,
@@ -377,7 +458,10 @@ fn check_feature_hash(
     };
     let computed = &digest.feature_hash;
     let check = match expected {
-        None => Check::fail(NAME, format!("computed {computed}; no valid expected hash to compare")),
+        None => Check::fail(
+            NAME,
+            format!("computed {computed}; no valid expected hash to compare"),
+        ),
         Some(expected) if expected != computed => Check::fail(
             NAME,
             format!(
@@ -393,7 +477,10 @@ fn check_feature_hash(
                     m.feature_count, digest.value_count
                 ),
             ),
-            _ => Check::pass(NAME, format!("computed {computed} over {} values", digest.value_count)),
+            _ => Check::pass(
+                NAME,
+                format!("computed {computed} over {} values", digest.value_count),
+            ),
         },
     };
     (check, Some(digest))

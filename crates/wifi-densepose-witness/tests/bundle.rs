@@ -20,7 +20,11 @@ fn assert_fails(result: &Verification, check: &str, cause: &str) {
     assert_eq!(result.verdict(), "FAIL", "{}", result.detail());
     let failed = result.checks.iter().find(|c| c.name == check && !c.ok);
     let failed = failed.unwrap_or_else(|| panic!("check {check} did not fail: {result:#?}"));
-    assert!(failed.detail.contains(cause), "{check}: {:?} lacks {cause:?}", failed.detail);
+    assert!(
+        failed.detail.contains(cause),
+        "{check}: {:?} lacks {cause:?}",
+        failed.detail
+    );
     assert!(result.detail().contains(cause), "{}", result.detail());
 }
 
@@ -50,7 +54,11 @@ fn a_fresh_bundle_passes_every_check() {
     let expected = fs::read_to_string(bundle.join(EXPECTED_HASH_FILE)).unwrap();
     assert_eq!(result.computed_hash.as_deref(), Some(expected.trim_end()));
     assert_eq!(name, format!("witness-bundle-2.0.0-{}", &expected[..8]));
-    assert!(result.detail().starts_with("all 11 checks passed"), "{}", result.detail());
+    assert!(
+        result.detail().starts_with("all 11 checks passed"),
+        "{}",
+        result.detail()
+    );
 }
 
 #[test]
@@ -60,8 +68,12 @@ fn manifest_is_sha256sum_format_sorted_by_path() {
     let paths: Vec<&str> = text.lines().map(|l| &l[66..]).collect();
     assert_eq!(
         paths,
-        ["./manifest.json", "./proof/expected_features_v2.sha256", "./proof/features.summary.json",
-         "./reference/sample_csi_data.json"]
+        [
+            "./manifest.json",
+            "./proof/expected_features_v2.sha256",
+            "./proof/features.summary.json",
+            "./reference/sample_csi_data.json"
+        ]
     );
     for line in text.lines() {
         let (digest, path) = line.split_once("  ").unwrap();
@@ -87,33 +99,58 @@ fn signed_bundle_passes_with_the_right_key_only() {
     assert_eq!(verify(&bundle, &pin, None).verdict(), "PASS");
 
     let stranger = signing_key(4).verifying_key();
-    assert_fails(&verify(&bundle, &pin, Some(&stranger)), "signature", "bad signature");
+    assert_fails(
+        &verify(&bundle, &pin, Some(&stranger)),
+        "signature",
+        "bad signature",
+    );
 }
 
 #[test]
 fn missing_or_corrupt_signature_fails_when_a_key_is_given() {
     let key = signing_key(5);
     let (unsigned, pin) = make_bundle("unsigned-with-key", None);
-    assert_fails(&verify(&unsigned, &pin, Some(&key.verifying_key())), "signature", "missing");
+    assert_fails(
+        &verify(&unsigned, &pin, Some(&key.verifying_key())),
+        "signature",
+        "missing",
+    );
 
     let (signed, pin) = make_bundle("sig-removed", Some(&key));
     fs::remove_file(signed.join(SIGNATURE_FILE)).unwrap();
-    assert_fails(&verify(&signed, &pin, Some(&key.verifying_key())), "signature", "missing");
+    assert_fails(
+        &verify(&signed, &pin, Some(&key.verifying_key())),
+        "signature",
+        "missing",
+    );
     // The manifest still names the signer, so even without a key the removal is caught.
     assert_fails(&verify(&signed, &pin, None), "signature", "missing");
 
     let (corrupt, pin) = make_bundle("sig-corrupt", Some(&key));
     flip_byte(&corrupt, SIGNATURE_FILE, 10);
-    assert_fails(&verify(&corrupt, &pin, Some(&key.verifying_key())), "signature", "bad signature");
+    assert_fails(
+        &verify(&corrupt, &pin, Some(&key.verifying_key())),
+        "signature",
+        "bad signature",
+    );
 }
 
 #[test]
 fn one_changed_byte_in_any_file_fails_naming_the_file() {
     let key = signing_key(6);
-    for file in [MANIFEST_JSON, REFERENCE_FILE, EXPECTED_HASH_FILE, SUMMARY_FILE] {
+    for file in [
+        MANIFEST_JSON,
+        REFERENCE_FILE,
+        EXPECTED_HASH_FILE,
+        SUMMARY_FILE,
+    ] {
         let (bundle, pin) = make_bundle("byte", Some(&key));
         flip_byte(&bundle, file, 5);
-        assert_fails(&verify(&bundle, &pin, None), "manifest_sha256", &format!("./{file} has sha256"));
+        assert_fails(
+            &verify(&bundle, &pin, None),
+            "manifest_sha256",
+            &format!("./{file} has sha256"),
+        );
     }
     // A byte of the manifest itself: its entry no longer matches the file or the signature.
     let (bundle, pin) = make_bundle("byte-manifest", Some(&key));
@@ -127,17 +164,37 @@ fn one_changed_byte_in_any_file_fails_naming_the_file() {
 fn added_removed_or_renamed_files_fail() {
     let (added, pin) = make_bundle("added", None);
     fs::write(added.join("proof/extra.txt"), "hello").unwrap();
-    assert_fails(&verify(&added, &pin, None), "unlisted_files", "./proof/extra.txt is not listed");
+    assert_fails(
+        &verify(&added, &pin, None),
+        "unlisted_files",
+        "./proof/extra.txt is not listed",
+    );
 
     let (removed, pin) = make_bundle("removed", None);
     fs::remove_file(removed.join(SUMMARY_FILE)).unwrap();
-    assert_fails(&verify(&removed, &pin, None), "manifest_sha256", "features.summary.json is listed but missing");
+    assert_fails(
+        &verify(&removed, &pin, None),
+        "manifest_sha256",
+        "features.summary.json is listed but missing",
+    );
 
     let (renamed, pin) = make_bundle("renamed", None);
-    fs::rename(renamed.join(SUMMARY_FILE), renamed.join("proof/summary.json")).unwrap();
+    fs::rename(
+        renamed.join(SUMMARY_FILE),
+        renamed.join("proof/summary.json"),
+    )
+    .unwrap();
     let result = verify(&renamed, &pin, None);
-    assert_fails(&result, "manifest_sha256", "features.summary.json is listed but missing");
-    assert_fails(&result, "unlisted_files", "./proof/summary.json is not listed");
+    assert_fails(
+        &result,
+        "manifest_sha256",
+        "features.summary.json is listed but missing",
+    );
+    assert_fails(
+        &result,
+        "unlisted_files",
+        "./proof/summary.json is not listed",
+    );
 }
 
 #[test]
@@ -147,16 +204,32 @@ fn an_edited_manifest_entry_fails() {
     let text = fs::read_to_string(&path).unwrap();
     let edited = text.replacen(&text[..64], &"0".repeat(64), 1);
     fs::write(&path, edited).unwrap();
-    assert_fails(&verify(&bundle, &pin, None), "manifest_sha256", "the manifest lists 0000");
+    assert_fails(
+        &verify(&bundle, &pin, None),
+        "manifest_sha256",
+        "the manifest lists 0000",
+    );
 
     let (dropped, pin) = make_bundle("entry-dropped", None);
     let path = dropped.join(MANIFEST_FILE);
     let text = fs::read_to_string(&path).unwrap();
-    let kept: String = text.lines().filter(|l| !l.ends_with("summary.json")).map(|l| format!("{l}\n")).collect();
+    let kept: String = text
+        .lines()
+        .filter(|l| !l.ends_with("summary.json"))
+        .map(|l| format!("{l}\n"))
+        .collect();
     fs::write(&path, kept).unwrap();
     let result = verify(&dropped, &pin, None);
-    assert_fails(&result, "manifest_sha256", "required file ./proof/features.summary.json is not listed");
-    assert_fails(&result, "unlisted_files", "./proof/features.summary.json is not listed");
+    assert_fails(
+        &result,
+        "manifest_sha256",
+        "required file ./proof/features.summary.json is not listed",
+    );
+    assert_fails(
+        &result,
+        "unlisted_files",
+        "./proof/features.summary.json is not listed",
+    );
 }
 
 #[test]
@@ -166,18 +239,33 @@ fn an_edited_expected_hash_fails_even_with_a_matching_manifest() {
     fs::write(bundle.join(EXPECTED_HASH_FILE), &forged).unwrap();
     rehash_manifest(&bundle);
     let result = verify(&bundle, &pin, None);
-    assert_fails(&result, "feature_hash", &format!("the bundle expects {}", "ab".repeat(32)));
+    assert_fails(
+        &result,
+        "feature_hash",
+        &format!("the bundle expects {}", "ab".repeat(32)),
+    );
     assert_fails(&result, "expected_hash", "manifest.json says");
 
     // The forger also edits manifest.json: the re-run pipeline still disagrees.
     let text = fs::read_to_string(bundle.join(MANIFEST_JSON)).unwrap();
     let manifest: serde_json::Value = serde_json::from_str(&text).unwrap();
     let real = manifest["feature_hash"].as_str().unwrap().to_owned();
-    fs::write(bundle.join(MANIFEST_JSON), text.replace(&real, &"ab".repeat(32))).unwrap();
+    fs::write(
+        bundle.join(MANIFEST_JSON),
+        text.replace(&real, &"ab".repeat(32)),
+    )
+    .unwrap();
     rehash_manifest(&bundle);
     let result = verify(&bundle, &pin, None);
     assert_fails(&result, "feature_hash", &format!("computed {real}"));
-    assert!(result.checks.iter().find(|c| c.name == "expected_hash").unwrap().ok);
+    assert!(
+        result
+            .checks
+            .iter()
+            .find(|c| c.name == "expected_hash")
+            .unwrap()
+            .ok
+    );
 }
 
 #[test]
@@ -188,7 +276,10 @@ fn an_edited_reference_input_fails_even_with_a_matching_manifest() {
     // One float of the first frame's amplitude, changed in its last digit.
     let start = text.find("\"amplitude\"").unwrap();
     let digit = start + text[start..].find(|c: char| c.is_ascii_digit()).unwrap();
-    let end = digit + text[digit..].find(|c: char| c == ',' || c.is_whitespace()).unwrap();
+    let end = digit
+        + text[digit..]
+            .find(|c: char| c == ',' || c.is_whitespace())
+            .unwrap();
     let mut edited = text.clone().into_bytes();
     edited[end - 1] = if edited[end - 1] == b'1' { b'2' } else { b'1' };
     fs::write(&path, edited).unwrap();
@@ -203,9 +294,17 @@ fn an_incompatible_schema_fails() {
     let (bundle, pin) = make_bundle("schema", None);
     let path = bundle.join(MANIFEST_JSON);
     let text = fs::read_to_string(&path).unwrap();
-    fs::write(&path, text.replace("wifi-densepose-witness/2", "wifi-densepose-witness/1")).unwrap();
+    fs::write(
+        &path,
+        text.replace("wifi-densepose-witness/2", "wifi-densepose-witness/1"),
+    )
+    .unwrap();
     rehash_manifest(&bundle);
-    assert_fails(&verify(&bundle, &pin, None), "schema", "unsupported schema \"wifi-densepose-witness/1\"");
+    assert_fails(
+        &verify(&bundle, &pin, None),
+        "schema",
+        "unsupported schema \"wifi-densepose-witness/1\"",
+    );
 
     let (bundle, pin) = make_bundle("schema-garbage", None);
     fs::write(bundle.join(MANIFEST_JSON), "[1, 2").unwrap();
@@ -237,7 +336,11 @@ fn a_symlink_in_the_bundle_fails() {
     fs::remove_file(bundle.join(SUMMARY_FILE)).unwrap();
     std::os::unix::fs::symlink(&outside, bundle.join(SUMMARY_FILE)).unwrap();
     let result = verify(&bundle, &pin, None);
-    assert_fails(&result, "paths", "./proof/features.summary.json is a symlink");
+    assert_fails(
+        &result,
+        "paths",
+        "./proof/features.summary.json is a symlink",
+    );
     // The link target is never read: the file counts as missing.
     assert_fails(&result, "manifest_sha256", "listed but missing");
 }
@@ -250,20 +353,32 @@ fn tar_gz_passes_and_a_truncated_one_fails() {
     archive_bundle(&bundle, &archive).unwrap();
     let result = verify(&archive, &pin, Some(&key.verifying_key()));
     assert_eq!(result.verdict(), "PASS", "{}", result.detail());
-    assert!(result.checks[0].detail.starts_with("archive with 6 files"), "{:?}", result.checks[0]);
+    assert!(
+        result.checks[0].detail.starts_with("archive with 6 files"),
+        "{:?}",
+        result.checks[0]
+    );
 
     let bytes = fs::read(&archive).unwrap();
     for cut in [bytes.len() / 2, bytes.len() - 4] {
         let truncated = bundle.with_extension(format!("cut{cut}.tar.gz"));
         fs::write(&truncated, &bytes[..cut]).unwrap();
-        assert_fails(&verify(&truncated, &pin, None), "bundle", "truncated or corrupt");
+        assert_fails(
+            &verify(&truncated, &pin, None),
+            "bundle",
+            "truncated or corrupt",
+        );
     }
 }
 
 #[test]
 fn unreadable_bundles_fail_without_panicking() {
     let pin = "0".repeat(64);
-    assert_fails(&verify(Path::new("/nonexistent/bundle"), &pin, None), "bundle", "cannot read bundle");
+    assert_fails(
+        &verify(Path::new("/nonexistent/bundle"), &pin, None),
+        "bundle",
+        "cannot read bundle",
+    );
     let dir = temp_dir("not-archive");
     let junk = dir.join("junk.tar.gz");
     fs::write(&junk, b"not a gzip stream").unwrap();
@@ -285,5 +400,9 @@ fn an_existing_bundle_is_not_overwritten() {
     };
     let e = wifi_densepose_witness::generate_bundle(&request).unwrap_err();
     assert_eq!(wifi_densepose_core::ErrorInfo::code(&e), "BundleExists");
-    assert!(e.to_string().contains(bundle.file_name().unwrap().to_str().unwrap()), "{e}");
+    assert!(
+        e.to_string()
+            .contains(bundle.file_name().unwrap().to_str().unwrap()),
+        "{e}"
+    );
 }

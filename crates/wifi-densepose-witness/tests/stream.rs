@@ -17,7 +17,11 @@ fn stream_layout_matches_the_documented_order_and_counts() {
     let (a, s, psd_bins) = (ANTENNAS as u64, SUBCARRIERS as u64, 127u64);
     let per_frame = [a * s, a * s, s, s, s - 1, a * a, psd_bins];
     for (stage, count) in Stage::ALL.iter().zip(per_frame) {
-        assert_eq!(digest.stages[*stage as usize].values, count * FRAMES as u64, "{stage:?}");
+        assert_eq!(
+            digest.stages[*stage as usize].values,
+            count * FRAMES as u64,
+            "{stage:?}"
+        );
     }
     // 600 frames at 100 Hz: readings every 100 frames once the 500-frame heart history is
     // full, at frames 499 and 599; 8 values each, the frame index first.
@@ -29,7 +33,10 @@ fn stream_layout_matches_the_documented_order_and_counts() {
     assert_eq!(digest.value_count, total);
     assert_eq!(digest.frames, FRAMES);
     // The correlation matrix has a unit diagonal: its first value is 1.0 = 10^6 quanta.
-    assert_eq!(digest.stages[Stage::CorrelationMatrix as usize].first, Some(1_000_000));
+    assert_eq!(
+        digest.stages[Stage::CorrelationMatrix as usize].first,
+        Some(1_000_000)
+    );
 }
 
 #[test]
@@ -74,7 +81,10 @@ fn any_input_change_changes_the_hash() {
         base.bandwidth_hz(),
     )
     .unwrap();
-    assert_ne!(feature_hash(&base).unwrap().feature_hash, feature_hash(&changed).unwrap().feature_hash);
+    assert_ne!(
+        feature_hash(&base).unwrap().feature_hash,
+        feature_hash(&changed).unwrap().feature_hash
+    );
 }
 
 #[test]
@@ -85,8 +95,14 @@ fn stage_errors_surface_with_their_kind() {
     let e = feature_hash(&s).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Validation, "{e}");
     // The vitals pipeline needs a rate above twice its 2 Hz heart band.
-    let s = CsiSequence::new(Array3::ones((4, 1, 4)), Array3::zeros((4, 1, 4)), 3.0, 5e9, 20e6)
-        .unwrap();
+    let s = CsiSequence::new(
+        Array3::ones((4, 1, 4)),
+        Array3::zeros((4, 1, 4)),
+        3.0,
+        5e9,
+        20e6,
+    )
+    .unwrap();
     let e = feature_hash(&s).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Configuration, "{e}");
 }

@@ -33,7 +33,11 @@ pub fn synthetic_reference_json() -> Vec<u8> {
                 })
                 .collect();
             let phase: Vec<Vec<f64>> = (0..ANTENNAS)
-                .map(|a| (0..SUBCARRIERS).map(|s| wrap(0.9 * s as f64 + 1.3 * a as f64)).collect())
+                .map(|a| {
+                    (0..SUBCARRIERS)
+                        .map(|s| wrap(0.9 * s as f64 + 1.3 * a as f64))
+                        .collect()
+                })
                 .collect();
             json!({"frame_index": t, "timestamp_s": time, "amplitude": amplitude, "phase": phase})
         })
@@ -57,8 +61,7 @@ fn wrap(x: f64) -> f64 {
 pub fn temp_dir(label: &str) -> PathBuf {
     static COUNTER: AtomicUsize = AtomicUsize::new(0);
     let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-    let dir = std::env::temp_dir()
-        .join(format!("witness-test-{}-{label}-{n}", std::process::id()));
+    let dir = std::env::temp_dir().join(format!("witness-test-{}-{label}-{n}", std::process::id()));
     let _ = fs::remove_dir_all(&dir);
     fs::create_dir_all(&dir).expect("temp dir");
     dir
