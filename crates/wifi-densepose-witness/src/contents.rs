@@ -50,8 +50,9 @@ impl BundleContents {
 
 /// Reads a bundle directory, or a `.tar.gz` file holding one; the error explains why not.
 pub fn load_bundle(path: &Path) -> Result<BundleContents, String> {
-    let metadata = fs::symlink_metadata(path)
-        .map_err(|e| format!("cannot read bundle {}: {e}", path.display()))?;
+    // The bundle's own path may be a link (the caller chose it); links inside it may not.
+    let metadata =
+        fs::metadata(path).map_err(|e| format!("cannot read bundle {}: {e}", path.display()))?;
     if metadata.is_dir() {
         let mut contents = BundleContents::new("directory");
         read_directory(path, "", &mut contents)?;

@@ -345,6 +345,16 @@ fn a_symlink_in_the_bundle_fails() {
     assert_fails(&result, "manifest_sha256", "listed but missing");
 }
 
+#[cfg(unix)]
+#[test]
+fn a_bundle_reached_through_a_symlink_passes() {
+    let (bundle, pin) = make_bundle("linked-root", None);
+    let link = temp_dir("linked-root-link").join("bundle");
+    std::os::unix::fs::symlink(&bundle, &link).unwrap();
+    let result = verify(&link, &pin, None);
+    assert_eq!(result.verdict(), "PASS", "{}", result.detail());
+}
+
 #[test]
 fn tar_gz_passes_and_a_truncated_one_fails() {
     let key = signing_key(8);
