@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import itertools
 import math
+import pickle
 
 import numpy as np
 import pytest
 
 from wifi_densepose import ConfigError, CsiFrame, NonFiniteError, ShapeError, ValidationError
 from wifi_densepose.vitals import (
+    AnomalyAlert,
     BreathingExtractor,
     CsiVitalPreprocessor,
     HeartRateExtractor,
@@ -343,3 +345,41 @@ def test_value_types_validate_compare_and_hash() -> None:
         VitalReading(a, a, 56, 1.2, 0.0)
     assert reading(15.0, 72.0) == reading(15.0, 72.0)
     assert "VALID" in repr(a)
+
+
+def test_value_types_pickle() -> None:
+    values = [
+        VitalEstimate(15.5, 0.9, VitalStatus.DEGRADED),
+        VitalEstimate.unavailable(),
+        reading(15.0, 72.0, VitalStatus.UNRELIABLE),
+        AnomalyAlert("cardiac", "tachycardia", 0.375, "Elevated heart rate: HR = 130.0 BPM"),
+    ]
+    for value in values:
+        restored = pickle.loads(pickle.dumps(value))
+        assert restored == value and type(restored) is type(value)
+    assert pickle.loads(pickle.dumps(values[0])).status is VitalStatus.DEGRADED
+
+
+# --- non-finite input ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("bad", [math.nan, math.inf, -math.inf])
+def test_extractors_reject_non_finite_values_without_change(bad: float) -> None:
+    good = np.ones(4)
+    poisoned = np.array([1.0, 1.0, bad, 1.0])
+    breathing = BreathingExtractor(4, 10.0, 30.0)
+    heart = HeartRateExtractor(4, 10.0, 15.0)
+    breathing.push(good)
+    heart.push(good, good)
+    calls = [
+        (lambda: breathing.push(poisoned), "residuals"),
+        (lambda: breathing.push(good, poisoned), "weights"),
+        (lambda: breathing.push_batch(np.vstack([good, poisoned])), "residuals"),
+        (lambda: heart.push(poisoned, good), "residuals"),
+        (lambda: heart.push(good, poisoned), "phases"),
+        (lambda: heart.push_batch(np.vstack([good, good]), np.vstack([good, poisoned])), "phases"),
+    ]
+    for call, field in calls:
+        with pytest.raises(NonFiniteError, match=rf"^{field} contains a non-finite value .* index"):
+            call()
+    assert breathing.history_len == 1 and heart.history_len == 1

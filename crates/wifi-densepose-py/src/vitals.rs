@@ -11,7 +11,7 @@ use ndarray::{Array1, Array2, ArrayView1, ArrayView2, Ix1, Ix2};
 use numpy::{PyArray1, PyArray2};
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
-use pyo3::types::PyList;
+use pyo3::types::{PyList, PyType};
 use wifi_densepose_vitals::breathing::{ruview_breathing_confidence, zero_crossings};
 use wifi_densepose_vitals::heart::{autocorrelation_peak, phase_coherence_fusion, MIN_SUBCARRIERS};
 use wifi_densepose_vitals::{
@@ -136,6 +136,15 @@ impl PyVitalEstimate {
         ))
     }
 
+    /// Pickles as the constructor call.
+    fn __reduce__<'py>(slf: &Bound<'py, Self>) -> (Bound<'py, PyType>, (f64, f64, i8)) {
+        let e = slf.get().0;
+        (
+            slf.get_type(),
+            (e.value_bpm(), e.confidence(), e.status().code()),
+        )
+    }
+
     fn __repr__(&self) -> String {
         format!(
             "VitalEstimate(value_bpm={:?}, confidence={:?}, status=VitalStatus.{})",
@@ -223,6 +232,25 @@ impl PyVitalReading {
         ))
     }
 
+    /// Pickles as the constructor call.
+    #[allow(clippy::type_complexity)]
+    fn __reduce__<'py>(
+        slf: &Bound<'py, Self>,
+    ) -> (
+        Bound<'py, PyType>,
+        (PyVitalEstimate, PyVitalEstimate, usize, f64, f64),
+    ) {
+        let r = slf.get().0;
+        let args = (
+            PyVitalEstimate(r.respiratory_rate()),
+            PyVitalEstimate(r.heart_rate()),
+            r.subcarrier_count(),
+            r.signal_quality(),
+            r.timestamp_secs(),
+        );
+        (slf.get_type(), args)
+    }
+
     fn __repr__(&self) -> String {
         let (rr, hr) = (self.0.respiratory_rate(), self.0.heart_rate());
         format!(
@@ -282,6 +310,23 @@ impl PyAnomalyAlert {
         self.0.message()
     }
 
+    /// Pickles as the constructor call.
+    fn __reduce__<'py>(
+        slf: &Bound<'py, Self>,
+    ) -> (
+        Bound<'py, PyType>,
+        (&'static str, &'static str, f64, String),
+    ) {
+        let a = &slf.get().0;
+        let args = (
+            a.vital_type().as_str(),
+            a.alert_type().as_str(),
+            a.severity(),
+            a.message().to_string(),
+        );
+        (slf.get_type(), args)
+    }
+
     fn __hash__(&self) -> u64 {
         hash_of((
             self.0.vital_type(),
@@ -293,7 +338,7 @@ impl PyAnomalyAlert {
 
     fn __repr__(&self) -> String {
         format!(
-            "AnomalyAlert(vital_type={:?}, alert_type={:?}, severity={:?}, message={:?})",
+            "AnomalyAlert(vital_type='{}', alert_type='{}', severity={:?}, message={:?})",
             self.0.vital_type().as_str(),
             self.0.alert_type().as_str(),
             self.0.severity(),
@@ -625,7 +670,7 @@ impl PyBreathingExtractor {
 
     fn __repr__(&self) -> String {
         format!(
-            "BreathingExtractor(method={:?}, sample_rate_hz={:?}, capacity={}, history_len={})",
+            "BreathingExtractor(method='{}', sample_rate_hz={:?}, capacity={}, history_len={})",
             self.0.method().as_str(),
             self.0.sample_rate_hz(),
             self.0.capacity(),
@@ -797,7 +842,7 @@ impl PyHeartRateExtractor {
 
     fn __repr__(&self) -> String {
         format!(
-            "HeartRateExtractor(method={:?}, sample_rate_hz={:?}, capacity={}, history_len={})",
+            "HeartRateExtractor(method='{}', sample_rate_hz={:?}, capacity={}, history_len={})",
             self.0.method().as_str(),
             self.0.sample_rate_hz(),
             self.0.capacity(),
@@ -1238,7 +1283,7 @@ impl PyVitalsPipeline {
     fn __repr__(&self) -> String {
         let c = self.0.config();
         format!(
-            "VitalsPipeline(n_subcarriers={}, sample_rate_hz={:?}, breathing_method={:?}, heart_method={:?}, frames_processed={})",
+            "VitalsPipeline(n_subcarriers={}, sample_rate_hz={:?}, breathing_method='{}', heart_method='{}', frames_processed={})",
             c.n_subcarriers,
             c.sample_rate_hz,
             c.breathing_method.as_str(),

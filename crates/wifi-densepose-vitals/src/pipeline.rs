@@ -298,8 +298,8 @@ impl VitalsPipeline {
         let first_index = self.next_sample_indices(n_frames as u64)?;
 
         let mut result = VitalsResult::default();
-        for (offset, frame) in (0..n_frames).enumerate() {
-            let sample_index = first_index + offset as u64;
+        for frame in 0..n_frames {
+            let sample_index = first_index + frame as u64;
             if let Some(reading) =
                 self.step(&amplitudes.row(frame), &phases.row(frame), sample_index)
             {

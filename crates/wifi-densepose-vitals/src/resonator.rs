@@ -11,7 +11,7 @@ pub struct Band {
     pub high_hz: f64,
 }
 
-/// Coefficients of y[n] = (1−r)(x[n] − x[n−2]) + 2r·cos ω₀·y[n−1] − r²·y[n−2].
+/// Coefficients of `y[n] = (1−r)(x[n] − x[n−2]) + 2r·cos ω₀·y[n−1] − r²·y[n−2]`.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct ResonatorCoefficients {
     r: f64,

@@ -52,7 +52,6 @@ struct SpectrumLayout {
     /// Power over R, refreshed by each estimate.
     region_power: Vec<f64>,
     main_lobe_hz: f64,
-    bin_hz: f64,
 }
 
 impl fmt::Debug for SpectrumLayout {
@@ -141,7 +140,6 @@ impl SpectrumLayout {
             region_power: vec![0.0; region_gain.len()],
             region_gain,
             main_lobe_hz,
-            bin_hz,
         }
     }
 
@@ -271,11 +269,6 @@ impl SpectralPeakEstimator {
             confidence,
         })
     }
-
-    /// The frequency resolution fs/N of the last analysed history (0 before any).
-    pub fn bin_hz(&self) -> f64 {
-        self.layout.as_ref().map_or(0.0, |l| l.bin_hz)
-    }
 }
 
 #[cfg(test)]
@@ -345,7 +338,6 @@ mod tests {
             peak.rate_bpm
         );
         assert!(peak.confidence > 0.95);
-        assert_eq!(est.bin_hz(), 100.0 / 3000.0);
     }
 
     #[test]
