@@ -155,22 +155,28 @@ pub fn feature_hash(sequence: &CsiSequence) -> Result<FeatureDigest> {
     PhaseSanitizer::new(config.sanitizer.clone())?;
     let mut vitals = VitalsPipeline::new(config.vitals.clone())?;
 
-    let frames: Vec<Result<FrameValues>> = (0..sequence.num_frames())
-        .into_par_iter()
-        .map_init(
-            || PhaseSanitizer::new(config.sanitizer.clone()),
-            |sanitizer, t| {
-                let sanitizer = sanitizer.as_mut().map_err(|e| e.clone())?;
-                frame_values(sequence, t, &processor, sanitizer, &extractor)
-            },
-        )
-        .collect();
+    // The vitals pipeline is sequential; it runs alongside the per-frame stages.
+    let (frames, readings) = rayon::join(
+        || -> Vec<Result<FrameValues>> {
+            (0..sequence.num_frames())
+                .into_par_iter()
+                .map_init(
+                    || PhaseSanitizer::new(config.sanitizer.clone()),
+                    |sanitizer, t| {
+                        let sanitizer = sanitizer.as_mut().map_err(|e| e.clone())?;
+                        frame_values(sequence, t, &processor, sanitizer, &extractor)
+                    },
+                )
+                .collect()
+        },
+        || vital_readings(sequence, &mut vitals),
+    );
 
     let mut hasher = StreamHasher::new();
     for frame in frames {
         frame?.hash_into(&mut hasher)?;
     }
-    let readings = vital_readings(sequence, &mut vitals)?;
+    let readings = readings?;
     for (frame_index, reading) in &readings {
         hash_reading(&mut hasher, *frame_index, reading)?;
     }
