@@ -299,6 +299,17 @@ def test_an_archive_member_escaping_the_bundle_fails(unsigned_bundle: Path, tmp_
     assert_fails(verify_bundle(archive), "paths", 'archive member "../escape.json" escapes')
 
 
+def test_a_symlink_member_of_an_archive_fails(unsigned_bundle: Path, tmp_path: Path) -> None:
+    archive = tmp_path / "linked.tar.gz"
+    link = tarfile.TarInfo(f"{unsigned_bundle.name}/proof/extra.json")
+    link.type = tarfile.SYMTYPE
+    link.linkname = "/etc/passwd"
+    with tarfile.open(archive, "w:gz") as tar:
+        tar.add(unsigned_bundle, arcname=unsigned_bundle.name)
+        tar.addfile(link)
+    assert_fails(verify_bundle(archive), "paths", "./proof/extra.json is a symlink")
+
+
 @pytest.mark.parametrize(
     "damage",
     [

@@ -283,3 +283,43 @@ fn hash_reading(hasher: &mut StreamHasher, frame_index: usize, r: &VitalReading)
     hasher.push_reals(stage, [r.signal_quality()])?;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn description_records_order_exclusions_and_configuration() {
+        let description = pipeline_description();
+        let order: Vec<&str> = description["order"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["stage"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            order,
+            [
+                "processed_amplitude",
+                "sanitized_phase",
+                "amplitude_mean",
+                "amplitude_variance",
+                "phase_difference",
+                "correlation_matrix",
+                "psd_values",
+                "vital_readings"
+            ]
+        );
+        let excluded = description["excluded"].to_string();
+        assert!(excluded.contains("psd.values[0] (the DC bin)"), "{excluded}");
+        assert!(excluded.contains("psd.centroid, psd.bandwidth"), "{excluded}");
+        let stages = &description["stages"];
+        assert_eq!(stages["feature_extractor"]["fft_size"], 128);
+        assert_eq!(stages["feature_extractor"]["enable_doppler"], false);
+        assert_eq!(stages["csi_processor"]["noise_threshold_db"], -30.0);
+        assert_eq!(stages["phase_sanitizer"]["unwrapping_method"], "standard");
+        assert_eq!(stages["vitals_pipeline"]["breathing_method"], "spectral");
+        // The description does not depend on the input's rate.
+        assert_eq!(description, pipeline_description());
+    }
+}

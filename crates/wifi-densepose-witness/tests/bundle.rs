@@ -416,3 +416,45 @@ fn an_existing_bundle_is_not_overwritten() {
         "{e}"
     );
 }
+
+#[test]
+fn corrupted_archives_never_panic() {
+    // A small archive (the reference replaced by two bytes) so every byte can be damaged.
+    let (bundle, pin) = make_bundle("fuzz", None);
+    let mut builder = tar::Builder::new(Vec::new());
+    for file in [
+        MANIFEST_FILE,
+        MANIFEST_JSON,
+        EXPECTED_HASH_FILE,
+        SUMMARY_FILE,
+        REFERENCE_FILE,
+    ] {
+        let data = if file == REFERENCE_FILE {
+            b"{}".to_vec()
+        } else {
+            fs::read(bundle.join(file)).unwrap()
+        };
+        let mut header = tar::Header::new_gnu();
+        header.set_size(data.len() as u64);
+        header.set_mode(0o644);
+        builder
+            .append_data(&mut header, format!("bundle/{file}"), data.as_slice())
+            .unwrap();
+    }
+    let tar_bytes = builder.into_inner().unwrap();
+    let dir = temp_dir("fuzz-cases");
+    let archive = dir.join("case.tar.gz");
+    let mut cases = 0;
+    for offset in (0..tar_bytes.len()).step_by(3) {
+        let mut damaged = tar_bytes.clone();
+        damaged[offset] ^= 0x5a;
+        let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        std::io::Write::write_all(&mut encoder, &damaged).unwrap();
+        fs::write(&archive, encoder.finish().unwrap()).unwrap();
+        let result = verify(&archive, &pin, None);
+        assert_eq!(result.verdict(), "FAIL");
+        assert!(!result.detail().is_empty());
+        cases += 1;
+    }
+    assert!(cases > 3000, "{cases}");
+}
