@@ -9,6 +9,7 @@
 mod arrays;
 mod errors;
 mod frame;
+mod io;
 mod pose;
 mod serialize;
 mod signal;
@@ -26,6 +27,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     pose::register(m)?;
     utils::register(m)?;
     signal::register(m)?;
+    io::register(m)?;
     vitals::register(m)?;
     witness::register(m)?;
     // A private module: its public names are re-exported by the Python package, whose
