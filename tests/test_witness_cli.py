@@ -1,7 +1,10 @@
-"""The `witness` click group: exit code 0 on PASS, 1 on FAIL, 2 on usage errors."""
+"""The `witness` command group, through click's runner and as the installed console script:
+exit code 0 on PASS, 1 on FAIL, 2 on usage errors."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -64,3 +67,27 @@ def test_generate_into_an_existing_bundle_is_a_usage_error(signed: Path) -> None
     result = CliRunner().invoke(witness_group, ["generate", str(signed.parent)])
     assert result.exit_code == 2
     assert "already exists" in result.output
+
+
+def run_script(*args: str) -> subprocess.CompletedProcess[str]:
+    script = Path(sys.executable).parent / "wifi-densepose"
+    return subprocess.run(
+        [str(script), "witness", *args], capture_output=True, text=True, timeout=600
+    )
+
+
+def test_console_script_generates_and_verifies(tmp_path: Path) -> None:
+    generated = run_script("generate", str(tmp_path))
+    assert generated.returncode == 0, generated.stderr
+    bundle = Path(generated.stdout.strip())
+    assert bundle.parent == tmp_path and bundle.name.startswith("witness-bundle-")
+    verified = run_script("verify", str(bundle))
+    assert verified.returncode == 0, verified.stdout
+    assert verified.stdout.splitlines()[-1].startswith("PASS: all 11 checks passed")
+    (bundle / "proof" / "features.summary.json").write_text("{}")
+    failed = run_script("verify", str(bundle))
+    assert failed.returncode == 1
+    assert "features.summary.json has sha256" in failed.stdout
+    usage = run_script("verify", str(bundle), "--public-key", "zz")
+    assert usage.returncode == 2
+    assert "public_key" in usage.stderr
