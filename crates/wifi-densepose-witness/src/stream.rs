@@ -311,8 +311,14 @@ mod tests {
             ]
         );
         let excluded = description["excluded"].to_string();
-        assert!(excluded.contains("psd.values[0] (the DC bin)"), "{excluded}");
-        assert!(excluded.contains("psd.centroid, psd.bandwidth"), "{excluded}");
+        assert!(
+            excluded.contains("psd.values[0] (the DC bin)"),
+            "{excluded}"
+        );
+        assert!(
+            excluded.contains("psd.centroid, psd.bandwidth"),
+            "{excluded}"
+        );
         let stages = &description["stages"];
         assert_eq!(stages["feature_extractor"]["fft_size"], 128);
         assert_eq!(stages["feature_extractor"]["enable_doppler"], false);
