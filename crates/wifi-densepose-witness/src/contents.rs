@@ -29,6 +29,8 @@ pub struct BundleContents {
     pub special: Vec<String>,
     /// "directory" or "archive".
     pub source: &'static str,
+    /// Bytes of `files` so far, for the size limit.
+    byte_total: u64,
 }
 
 impl BundleContents {
@@ -43,8 +45,9 @@ impl BundleContents {
         self.files.len() + self.links.len() + self.unsafe_paths.len() + self.special.len()
     }
 
-    fn byte_count(&self) -> u64 {
-        self.files.values().map(|f| f.len() as u64).sum()
+    fn add_file(&mut self, path: String, bytes: Vec<u8>) {
+        self.byte_total += bytes.len() as u64;
+        self.files.insert(path, bytes);
     }
 }
 
@@ -92,12 +95,12 @@ fn read_directory(dir: &Path, prefix: &str, contents: &mut BundleContents) -> Re
                 .metadata()
                 .map_err(|e| format!("cannot stat {relative}: {e}"))?
                 .len();
-            if contents.byte_count() + size > MAX_BUNDLE_BYTES {
+            if contents.byte_total + size > MAX_BUNDLE_BYTES {
                 return Err(format!("larger than {MAX_BUNDLE_BYTES} bytes"));
             }
             let bytes =
                 fs::read(entry.path()).map_err(|e| format!("cannot read {relative}: {e}"))?;
-            contents.files.insert(relative, bytes);
+            contents.add_file(relative, bytes);
         } else {
             contents.special.push(relative);
         }
@@ -130,7 +133,7 @@ fn read_archive(reader: impl Read) -> Result<BundleContents, String> {
         } else if kind.is_file() || kind.is_contiguous() {
             let mut bytes = Vec::new();
             entry.read_to_end(&mut bytes).map_err(corrupt)?;
-            contents.files.insert(name, bytes);
+            contents.add_file(name, bytes);
         } else {
             contents.special.push(name);
         }
@@ -237,6 +240,18 @@ mod tests {
         unwrap_root_directory(&mut mixed);
         assert!(mixed.files.contains_key("other/x"));
         assert!(mixed.files.contains_key(&format!("bundle/{MANIFEST_FILE}")));
+    }
+
+    #[test]
+    fn oversized_directories_are_refused_before_reading() {
+        let dir = std::env::temp_dir().join(format!("witness-oversized-{}", std::process::id()));
+        fs::create_dir_all(&dir).unwrap();
+        // A sparse file: its length counts, but nothing is written or read.
+        let big = fs::File::create(dir.join("big.bin")).unwrap();
+        big.set_len(MAX_BUNDLE_BYTES + 1).unwrap();
+        let e = load_bundle(&dir).unwrap_err();
+        fs::remove_dir_all(&dir).unwrap();
+        assert!(e.contains("larger than 67108864 bytes"), "{e}");
     }
 
     #[test]
