@@ -27,7 +27,7 @@ pub enum SignalError {
     LengthMismatch { field: String, expected: String, actual: String },
     #[error("{field}: expected at least 1 subcarrier, got 0")]
     NoSubcarriers { field: String },
-    #[error("static: expected {expected} subcarriers (as in motion), got {actual}")]
+    #[error("static_data: expected {expected} subcarriers (as in motion), got {actual}")]
     SubcarrierCountMismatch { expected: usize, actual: usize },
     #[error("Configuration error: {message}")]
     InvalidWindow { message: String },

@@ -4,13 +4,14 @@ use std::sync::Arc;
 
 use ndarray::{Array1, Array2, Array3, ArrayView2, ArrayView3, Axis};
 use num_complex::Complex64;
+use rayon::prelude::*;
 use rustfft::{Fft, FftPlanner};
 use wifi_densepose_core::validate::{ensure_finite, ensure_positive};
 use wifi_densepose_core::Timestamp;
 
 use crate::csi_data::CsiData;
 use crate::error::{SignalError, SignalResult};
-use crate::stats::{mean, pair_moments, var_pop};
+use crate::stats::{mean, pair_moments, var_pop, PairMoments};
 
 /// Configuration of a [`FeatureExtractor`].
 #[derive(Debug, Clone, PartialEq)]
@@ -333,10 +334,10 @@ impl FeatureExtractor {
         }
         let (t_len, a_len, s_len) = amplitude.dim();
         let n = self.config.fft_size;
-        let frames: Vec<CsiFeatures> = amplitude
-            .axis_iter(Axis(0))
-            .zip(phase.axis_iter(Axis(0)))
-            .map(|(a, p)| self.extract_views(a, p, bandwidth_hz, None))
+        // Frames are independent: each is computed by one task, collected in frame order.
+        let frames: Vec<CsiFeatures> = (0..t_len)
+            .into_par_iter()
+            .map(|t| self.extract_views(amplitude.index_axis(Axis(0), t), phase.index_axis(Axis(0), t), bandwidth_hz, None))
             .collect();
         let stack1 = |f: &dyn Fn(&CsiFeatures) -> f64| Array1::from_iter(frames.iter().map(f));
         let stack2 = |width: usize, f: &dyn Fn(&CsiFeatures) -> &Array1<f64>| {
@@ -431,51 +432,73 @@ impl FeatureExtractor {
     }
 }
 
-/// Per-column population mean and variance of a `[rows, cols]` array.
+/// Per-column population mean and variance of a `[rows, cols]` array (rows summed in order).
 fn column_mean_var(x: ArrayView2<'_, f64>) -> (Array1<f64>, Array1<f64>) {
+    let rows = x.nrows() as f64;
     let mut means = Array1::zeros(x.ncols());
-    let mut vars = Array1::zeros(x.ncols());
-    let mut column = Vec::with_capacity(x.nrows());
-    for (j, col) in x.columns().into_iter().enumerate() {
-        column.clear();
-        column.extend(col.iter().copied());
-        means[j] = mean(column.iter().copied());
-        vars[j] = var_pop(&column);
+    for row in x.rows() {
+        means += &row;
     }
+    means /= rows;
+    let mut vars = Array1::zeros(x.ncols());
+    for row in x.rows() {
+        for ((v, &value), &m) in vars.iter_mut().zip(row).zip(&means) {
+            let d: f64 = value - m;
+            *v += d * d;
+        }
+    }
+    vars /= rows;
     (means, vars)
 }
 
 fn amplitude_features(a: ArrayView2<'_, f64>) -> AmplitudeFeatures {
     let (mean_per_sc, variance) = column_mean_var(a);
-    let (lo, hi) = a.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &v| (lo.min(v), hi.max(v)));
-    let rms = mean(a.iter().map(|v| v * v)).sqrt();
+    let (mut lo, mut hi, mut squares) = (f64::INFINITY, f64::NEG_INFINITY, 0.0);
+    for &v in a {
+        lo = lo.min(v);
+        hi = hi.max(v);
+        squares += v * v;
+    }
+    let rms = (squares / a.len() as f64).sqrt();
     AmplitudeFeatures { mean: mean_per_sc, variance, peak: hi, rms, dynamic_range: hi - lo }
+}
+
+/// Population moments of every pair of rows i < j, in pair order, as (var_i, var_j, cov_ij).
+fn row_pair_moments(x: ArrayView2<'_, f64>) -> Vec<(usize, usize, PairMoments)> {
+    let rows: Vec<Vec<f64>> = x.rows().into_iter().map(|r| r.to_vec()).collect();
+    let mut out = Vec::with_capacity(rows.len() * rows.len().saturating_sub(1) / 2);
+    for i in 0..rows.len() {
+        for j in i + 1..rows.len() {
+            out.push((i, j, pair_moments(&rows[i], &rows[j])));
+        }
+    }
+    out
 }
 
 fn phase_features(p: ArrayView2<'_, f64>) -> PhaseFeatures {
     let (a_len, s_len) = p.dim();
-    let difference = Array1::from_shape_fn(s_len.saturating_sub(1), |j| {
-        mean(p.rows().into_iter().map(|row| row[j + 1] - row[j]).collect::<Vec<_>>().into_iter())
-    });
+    let mut difference = Array1::zeros(s_len.saturating_sub(1));
+    for row in p.rows() {
+        for (j, d) in difference.iter_mut().enumerate() {
+            *d += row[j + 1] - row[j];
+        }
+    }
+    difference /= a_len as f64;
     let gradient = if s_len < 3 {
         Array1::from(vec![0.0])
     } else {
         Array1::from_shape_fn(difference.len() - 1, |j| difference[j + 1] - difference[j])
     };
     let (_, variance) = column_mean_var(p);
-    let rows: Vec<Vec<f64>> = p.rows().into_iter().map(|r| r.to_vec()).collect();
     let mut sum = 0.0;
     let mut pairs = 0usize;
-    for i in 0..a_len {
-        for j in i + 1..a_len {
-            let m = pair_moments(&rows[i], &rows[j]);
-            let denom = m.var_a * m.var_b;
-            if denom < 1e-10 {
-                continue;
-            }
-            sum += m.cov / denom.sqrt();
-            pairs += 1;
+    for (_, _, m) in row_pair_moments(p) {
+        let denom = m.var_a * m.var_b;
+        if denom < 1e-10 {
+            continue;
         }
+        sum += m.cov / denom.sqrt();
+        pairs += 1;
     }
     let coherence = if pairs == 0 { 0.0 } else { sum / pairs as f64 };
     PhaseFeatures { difference, variance, gradient, coherence }
@@ -483,16 +506,12 @@ fn phase_features(p: ArrayView2<'_, f64>) -> PhaseFeatures {
 
 fn correlation_features(a: ArrayView2<'_, f64>) -> CorrelationFeatures {
     let a_len = a.nrows();
-    let rows: Vec<Vec<f64>> = a.rows().into_iter().map(|r| r.to_vec()).collect();
     let mut matrix = Array2::eye(a_len);
-    for i in 0..a_len {
-        for j in i + 1..a_len {
-            let m = pair_moments(&rows[i], &rows[j]);
-            let std_product = m.var_a.sqrt() * m.var_b.sqrt();
-            let r = if std_product <= 1e-10 { 0.0 } else { m.cov / std_product };
-            matrix[[i, j]] = r;
-            matrix[[j, i]] = r;
-        }
+    for (i, j, m) in row_pair_moments(a) {
+        let std_product = m.var_a.sqrt() * m.var_b.sqrt();
+        let r = if std_product <= 1e-10 { 0.0 } else { m.cov / std_product };
+        matrix[[i, j]] = r;
+        matrix[[j, i]] = r;
     }
     let off_diagonal: Vec<f64> =
         matrix.indexed_iter().filter(|((i, j), _)| i != j).map(|(_, &v)| v).collect();
@@ -512,7 +531,8 @@ fn psd_features(a: ArrayView2<'_, f64>, bandwidth_hz: f64, fft: &dyn Fft<f64>) -
     let n = fft.len();
     let mut buffer: Vec<Complex64> = a.iter().take(n).map(|&v| Complex64::new(v, 0.0)).collect();
     buffer.resize(n, Complex64::new(0.0, 0.0));
-    fft.process(&mut buffer);
+    let mut scratch = vec![Complex64::new(0.0, 0.0); fft.get_inplace_scratch_len()];
+    fft.process_with_scratch(&mut buffer, &mut scratch);
     let values: Array1<f64> = buffer.iter().map(|x| x.norm_sqr() / n as f64).collect();
     let frequencies: Array1<f64> = (0..n)
         .map(|k| {

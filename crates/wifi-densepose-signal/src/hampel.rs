@@ -1,10 +1,14 @@
 //! Hampel filter: replaces samples that deviate from their window median by more than
 //! `threshold` robust standard deviations (1.4826·MAD).
 //!
-//! Windows are truncated at the edges and always read the original signal. Full-width windows of
-//! up to 15 samples run a median selection network over 2 columns at a time, so the compiler can
-//! vectorise across subcarriers; edge and wider windows select with a sort. Blocks of output rows
+//! Windows are truncated at the edges and always read the original signal. Two neighbouring
+//! full windows of up to 15 samples share all but one sample each: a sorting network orders the
+//! shared samples once, a few min/max steps add each window's own sample, and the MAD is read
+//! off the two sorted halves, 2 columns at a time so the compiler vectorises across
+//! subcarriers. Edge and wider windows select with a sort. Blocks of output rows
 //! run in parallel; every output is computed by one task in a fixed order.
+
+use std::borrow::Cow;
 
 use ndarray::{Array1, Array2, ArrayView1, ArrayView2};
 use rayon::prelude::*;
@@ -87,9 +91,9 @@ pub fn hampel_filter(x: &[f64], config: &HampelConfig) -> SignalResult<HampelRes
 /// Filters a 1-D view of any stride.
 pub fn hampel_filter_1d(x: ArrayView1<'_, f64>, config: &HampelConfig) -> SignalResult<HampelResult> {
     validate_input(x.len(), x.iter(), config)?;
-    let data: Vec<f64> = x.iter().copied().collect();
+    let data = contiguous(x.as_slice(), || x.iter().copied().collect());
     let out = filter_along_rows(&data, x.len(), 1, config);
-    let outlier_indices = out.mask.iter().enumerate().filter(|(_, &m)| m).map(|(i, _)| i).collect();
+    let outlier_indices = out.outliers;
     Ok(HampelResult {
         filtered: Array1::from(out.filtered),
         outlier_mask: Array1::from(out.mask),
@@ -108,7 +112,7 @@ pub fn hampel_filter_2d(x: ArrayView2<'_, f64>, config: &HampelConfig, axis: Ham
         HampelAxis::Rows => x.reversed_axes(),
     };
     let (rows, cols) = oriented.dim();
-    let data: Vec<f64> = oriented.iter().copied().collect();
+    let data = contiguous(oriented.as_slice(), || oriented.iter().copied().collect());
     let out = filter_along_rows(&data, rows, cols, config);
     let shape_back = |v: Vec<f64>| -> Array2<f64> {
         let a = Array2::from_shape_vec((rows, cols), v).unwrap_or_default();
@@ -124,7 +128,17 @@ pub fn hampel_filter_2d(x: ArrayView2<'_, f64>, config: &HampelConfig, axis: Ham
             HampelAxis::Rows => a.reversed_axes().as_standard_layout().into_owned(),
         }
     };
-    let outlier_indices = mask.indexed_iter().filter(|(_, &m)| m).map(|(idx, _)| idx).collect();
+    let mut outlier_indices: Vec<(usize, usize)> = out
+        .outliers
+        .iter()
+        .map(|&flat| match axis {
+            HampelAxis::Columns => (flat / cols, flat % cols),
+            HampelAxis::Rows => (flat % cols, flat / cols),
+        })
+        .collect();
+    if axis == HampelAxis::Rows {
+        outlier_indices.sort_unstable();
+    }
     Ok(Hampel2dResult {
         filtered: shape_back(out.filtered),
         outlier_mask: mask,
@@ -132,6 +146,14 @@ pub fn hampel_filter_2d(x: ArrayView2<'_, f64>, config: &HampelConfig, axis: Ham
         sigma_estimates: shape_back(out.sigma),
         outlier_indices,
     })
+}
+
+/// The samples in row-major order: borrowed when the input already is, else copied once.
+fn contiguous<'a>(slice: Option<&'a [f64]>, copy: impl FnOnce() -> Vec<f64>) -> Cow<'a, [f64]> {
+    match slice {
+        Some(s) => Cow::Borrowed(s),
+        None => Cow::Owned(copy()),
+    }
 }
 
 fn validate_input<'a>(len: usize, values: impl IntoIterator<Item = &'a f64>, config: &HampelConfig) -> SignalResult<()> {
@@ -145,6 +167,8 @@ fn validate_input<'a>(len: usize, values: impl IntoIterator<Item = &'a f64>, con
 
 /// Row-major outputs of [`filter_along_rows`].
 struct FilterOutput {
+    /// Flat row-major indices of the outliers, ascending.
+    outliers: Vec<usize>,
     filtered: Vec<f64>,
     mask: Vec<bool>,
     median: Vec<f64>,
@@ -154,6 +178,8 @@ struct FilterOutput {
 /// One block of output rows.
 struct OutBlock<'a> {
     first_row: usize,
+    /// Offsets (within the block) of the outliers found so far, in the order written.
+    outliers: Vec<usize>,
     filtered: &'a mut [f64],
     mask: &'a mut [bool],
     median: &'a mut [f64],
@@ -166,6 +192,9 @@ impl OutBlock<'_> {
         let is_outlier = if sigma <= ZERO_SIGMA { deviation > ZERO_SIGMA } else { deviation > threshold * sigma };
         self.filtered[offset] = if is_outlier { median } else { x };
         self.mask[offset] = is_outlier;
+        if is_outlier {
+            self.outliers.push(offset);
+        }
         self.median[offset] = median;
         self.sigma[offset] = sigma;
     }
@@ -175,6 +204,7 @@ impl OutBlock<'_> {
 fn filter_along_rows(data: &[f64], rows: usize, cols: usize, config: &HampelConfig) -> FilterOutput {
     let total = rows * cols;
     let mut out = FilterOutput {
+        outliers: Vec::new(),
         filtered: vec![0.0; total],
         mask: vec![false; total],
         median: vec![0.0; total],
@@ -190,35 +220,52 @@ fn filter_along_rows(data: &[f64], rows: usize, cols: usize, config: &HampelConf
         .enumerate()
         .map(|(b, (((filtered, mask), median), sigma))| OutBlock {
             first_row: b * BLOCK_ROWS,
+            outliers: Vec::new(),
             filtered,
             mask,
             median,
             sigma,
         })
         .collect::<Vec<_>>();
-    blocks.into_par_iter().for_each(|mut block| filter_block(data, rows, cols, config, &mut block));
+    // Row pairs are written lane chunk by lane chunk, so each block sorts its own few outliers;
+    // blocks come back in order, which keeps the whole list ascending.
+    let outliers: Vec<Vec<usize>> = blocks
+        .into_par_iter()
+        .map(|mut block| {
+            filter_block(data, rows, cols, config, &mut block);
+            let base = block.first_row * cols;
+            let mut found: Vec<usize> = block.outliers.iter().map(|&offset| base + offset).collect();
+            found.sort_unstable();
+            found
+        })
+        .collect();
+    out.outliers = outliers.concat();
     out
 }
 
 fn filter_block(data: &[f64], rows: usize, cols: usize, config: &HampelConfig, block: &mut OutBlock<'_>) {
     let h = config.half_window;
     let block_rows = block.filtered.len() / cols;
-    let window = 2 * h + 1;
+    let full = |i: usize| i >= h && i + h < rows;
     let mut scratch = Vec::with_capacity(2 * h + 1);
-    for local in 0..block_rows {
+    let mut local = 0;
+    while local < block_rows {
         let i = block.first_row + local;
-        let lo = i.saturating_sub(h);
-        let hi = (i + h).min(rows - 1);
-        let full = hi - lo + 1 == window;
-        if full && filter_row_with_network(window, data, cols, lo, i, local, config.threshold, block) {
-            continue;
+        if full(i) {
+            let pair = local + 1 < block_rows && full(i + 1);
+            if filter_full_rows(h, data, cols, i, pair, local, config.threshold, block) {
+                local += if pair { 2 } else { 1 };
+                continue;
+            }
         }
+        let (lo, hi) = (i.saturating_sub(h), (i + h).min(rows - 1));
         for c in 0..cols {
             scratch.clear();
             scratch.extend((lo..=hi).map(|r| data[r * cols + c]));
             let (median, sigma) = median_and_sigma(&mut scratch);
             block.write(local * cols + c, data[i * cols + c], median, sigma, config.threshold);
         }
+        local += 1;
     }
 }
 
@@ -261,85 +308,134 @@ fn compare_exchange<const N: usize>(v: &mut [Lane; N], i: usize, j: usize) {
     v[j] = std::array::from_fn(|l| if a[l] < b[l] { b[l] } else { a[l] });
 }
 
-/// Median selection networks for odd windows of 3…15 samples, per lane. Each list is Batcher's
-/// odd-even merge sort on 16 inputs with the comparators that touch padding slots (≥ n), repeat
-/// a comparator, or do not feed the middle output removed; the median ends in slot n/2. Literal
-/// indices let the compiler keep the window in registers.
-macro_rules! median_networks {
+#[inline(always)]
+fn lane_min(a: Lane, b: Lane) -> Lane {
+    std::array::from_fn(|l| if a[l] < b[l] { a[l] } else { b[l] })
+}
+
+#[inline(always)]
+fn lane_max(a: Lane, b: Lane) -> Lane {
+    std::array::from_fn(|l| if a[l] < b[l] { b[l] } else { a[l] })
+}
+
+/// Sorting networks for the 2h samples two neighbouring windows share (h = 1…7), per lane:
+/// Batcher's odd-even merge sort on 16 inputs without the comparators that touch padding slots
+/// (≥ n) or repeat the previous comparator on the same slots. Literal indices let the compiler
+/// keep the samples in registers.
+macro_rules! sorting_networks {
     ($($name:ident, $n:literal, [$(($i:literal, $j:literal)),*];)*) => {
         $(
-            fn $name(window: [Lane; $n]) -> Lane {
-                // A local copy (not a borrowed buffer) lets the lanes live in registers.
-                let mut v = window;
+            fn $name(core: [Lane; $n]) -> [Lane; $n] {
+                let mut v = core;
                 $(compare_exchange(&mut v, $i, $j);)*
-                v[$n / 2]
+                v
             }
         )*
     };
 }
 
-median_networks! {
-    median_of_3, 3, [(0, 1), (0, 2), (1, 2)];
-    median_of_5, 5, [(0, 1), (2, 3), (0, 2), (1, 3), (1, 2), (0, 4), (2, 4), (1, 2), (3, 4), (2, 4), (1, 2)];
-    median_of_7, 7, [(0, 1), (2, 3), (4, 5), (0, 2), (1, 3), (4, 6), (1, 2), (5, 6), (0, 4), (1, 5), (2, 6), (2, 4), (3, 5), (1, 2), (3, 4), (5, 6), (2, 4), (3, 5), (3, 4)];
-    median_of_9, 9, [(0, 1), (2, 3), (4, 5), (6, 7), (0, 2), (1, 3), (4, 6), (5, 7), (1, 2), (5, 6), (0, 4), (1, 5), (2, 6), (3, 7), (2, 4), (3, 5), (1, 2), (3, 4), (5, 6), (0, 8), (4, 8), (2, 4), (3, 5), (3, 4)];
-    median_of_11, 11, [(0, 1), (2, 3), (4, 5), (6, 7), (8, 9), (0, 2), (1, 3), (4, 6), (5, 7), (8, 10), (1, 2), (5, 6), (9, 10), (0, 4), (1, 5), (2, 6), (3, 7), (2, 4), (3, 5), (1, 2), (3, 4), (5, 6), (0, 8), (1, 9), (2, 10), (4, 8), (5, 9), (6, 10), (3, 5), (6, 8), (5, 6)];
-    median_of_13, 13, [(0, 1), (2, 3), (4, 5), (6, 7), (8, 9), (10, 11), (0, 2), (1, 3), (4, 6), (5, 7), (8, 10), (9, 11), (1, 2), (5, 6), (9, 10), (0, 4), (1, 5), (2, 6), (3, 7), (8, 12), (2, 4), (3, 5), (10, 12), (1, 2), (3, 4), (5, 6), (9, 10), (11, 12), (0, 8), (1, 9), (2, 10), (3, 11), (4, 12), (4, 8), (5, 9), (6, 10), (3, 5), (6, 8), (5, 6)];
-    median_of_15, 15, [(0, 1), (2, 3), (4, 5), (6, 7), (8, 9), (10, 11), (12, 13), (0, 2), (1, 3), (4, 6), (5, 7), (8, 10), (9, 11), (12, 14), (1, 2), (5, 6), (9, 10), (13, 14), (0, 4), (1, 5), (2, 6), (3, 7), (8, 12), (9, 13), (10, 14), (2, 4), (3, 5), (10, 12), (11, 13), (1, 2), (3, 4), (5, 6), (9, 10), (11, 12), (13, 14), (0, 8), (1, 9), (2, 10), (3, 11), (4, 12), (5, 13), (6, 14), (4, 8), (5, 9), (6, 10), (7, 11), (6, 8), (7, 9), (7, 8)];
+sorting_networks! {
+    sort_2, 2, [(0, 1)];
+    sort_4, 4, [(0, 1), (2, 3), (0, 2), (1, 3), (1, 2)];
+    sort_6, 6, [(0, 1), (2, 3), (4, 5), (0, 2), (1, 3), (1, 2), (0, 4), (1, 5), (2, 4), (3, 5), (1, 2), (3, 4), (2, 4), (3, 5), (1, 2), (3, 4)];
+    sort_8, 8, [(0, 1), (2, 3), (4, 5), (6, 7), (0, 2), (1, 3), (4, 6), (5, 7), (1, 2), (5, 6), (0, 4), (1, 5), (2, 6), (3, 7), (2, 4), (3, 5), (1, 2), (3, 4), (5, 6), (2, 4), (3, 5), (1, 2), (3, 4), (5, 6)];
+    sort_10, 10, [(0, 1), (2, 3), (4, 5), (6, 7), (8, 9), (0, 2), (1, 3), (4, 6), (5, 7), (1, 2), (5, 6), (0, 4), (1, 5), (2, 6), (3, 7), (2, 4), (3, 5), (1, 2), (3, 4), (5, 6), (0, 8), (1, 9), (4, 8), (5, 9), (2, 4), (3, 5), (6, 8), (7, 9), (1, 2), (3, 4), (5, 6), (7, 8)];
+    sort_12, 12, [(0, 1), (2, 3), (4, 5), (6, 7), (8, 9), (10, 11), (0, 2), (1, 3), (4, 6), (5, 7), (8, 10), (9, 11), (1, 2), (5, 6), (9, 10), (0, 4), (1, 5), (2, 6), (3, 7), (2, 4), (3, 5), (1, 2), (3, 4), (5, 6), (0, 8), (1, 9), (2, 10), (3, 11), (4, 8), (5, 9), (6, 10), (7, 11), (2, 4), (3, 5), (6, 8), (7, 9), (1, 2), (3, 4), (5, 6), (7, 8), (9, 10)];
+    sort_14, 14, [(0, 1), (2, 3), (4, 5), (6, 7), (8, 9), (10, 11), (12, 13), (0, 2), (1, 3), (4, 6), (5, 7), (8, 10), (9, 11), (1, 2), (5, 6), (9, 10), (0, 4), (1, 5), (2, 6), (3, 7), (8, 12), (9, 13), (2, 4), (3, 5), (10, 12), (11, 13), (1, 2), (3, 4), (5, 6), (9, 10), (11, 12), (0, 8), (1, 9), (2, 10), (3, 11), (4, 12), (5, 13), (4, 8), (5, 9), (6, 10), (7, 11), (2, 4), (3, 5), (6, 8), (7, 9), (10, 12), (11, 13), (1, 2), (3, 4), (5, 6), (7, 8), (9, 10), (11, 12)];
 }
 
-/// Filters output row `i` of a full window starting at row `lo`, for all columns, with the
-/// network for window `N`.
+/// Median and MAD of the window `sorted core (2h samples) ∪ {extra}`, per lane.
+///
+/// The window sorted is s_k = max(c_{k−1}, min(e, c_k)) (with c_{−1} = −∞, c_{2h} = +∞), so
+/// the median is s_h. The deviations below and above it, L_j = m − s_{h−1−j} and
+/// R_j = s_{h+1+j} − m, are each ascending, and the MAD (the (h+1)-th smallest deviation, the
+/// median's own 0 being the first) is the h-th smallest of L ∪ R:
+/// min over i of max(L_{i−1}, R_{h−1−i}).
+#[inline(always)]
+fn median_and_mad<const N: usize>(core: &[Lane; N], extra: Lane) -> (Lane, Lane) {
+    let h = N / 2;
+    let sorted_at = |k: usize| -> Lane {
+        if k == 0 {
+            lane_min(extra, core[0])
+        } else if k == N {
+            lane_max(core[N - 1], extra)
+        } else {
+            lane_max(core[k - 1], lane_min(extra, core[k]))
+        }
+    };
+    let median = sorted_at(h);
+    let below = |j: usize| -> Lane {
+        let s = sorted_at(h - 1 - j);
+        std::array::from_fn(|l| median[l] - s[l])
+    };
+    let above = |j: usize| -> Lane {
+        let s = sorted_at(h + 1 + j);
+        std::array::from_fn(|l| s[l] - median[l])
+    };
+    let mut mad = lane_min(above(h - 1), below(h - 1));
+    for i in 1..h {
+        mad = lane_min(mad, lane_max(below(i - 1), above(h - 1 - i)));
+    }
+    (median, mad)
+}
+
+/// Filters output rows `first` and (when `pair`) `first + 1`, whose full windows share the 2h
+/// rows `first − h + 1 ..= first + h`, for all columns, `LANES` at a time.
 #[allow(clippy::too_many_arguments)]
-fn network_row<const N: usize>(
-    select: fn([Lane; N]) -> Lane,
+fn shared_core_rows<const N: usize>(
+    sort: fn([Lane; N]) -> [Lane; N],
     data: &[f64],
     cols: usize,
-    lo: usize,
-    i: usize,
+    first: usize,
+    pair: bool,
     local: usize,
     threshold: f64,
     block: &mut OutBlock<'_>,
 ) {
-    let mut values = [[0.0; LANES]; N];
+    let h = N / 2;
+    // Element-wise with a constant lane count (a slice copy of `width` values compiles to a
+    // memmove call per lane).
+    let load = |row: usize, c0: usize, width: usize| -> Lane {
+        std::array::from_fn(|l| if l < width { data[row * cols + c0 + l] } else { 0.0 })
+    };
     let mut c0 = 0;
     while c0 < cols {
         let width = LANES.min(cols - c0);
-        for (k, lane) in values.iter_mut().enumerate() {
-            let start = (lo + k) * cols + c0;
-            lane[..width].copy_from_slice(&data[start..start + width]);
-        }
-        let median = select(values);
-        let deviations = values.map(|v| std::array::from_fn(|l| (v[l] - median[l]).abs()));
-        let mad = select(deviations);
-        for l in 0..width {
-            let x = data[i * cols + c0 + l];
-            block.write(local * cols + c0 + l, x, median[l], MAD_SCALE * mad[l], threshold);
+        let core = sort(std::array::from_fn(|k| load(first + 1 - h + k, c0, width)));
+        let rows: &[(usize, usize)] = if pair { &[(0, first - h), (1, first + 1 + h)] } else { &[(0, first - h)] };
+        for &(offset, extra_row) in rows {
+            let (median, mad) = median_and_mad(&core, load(extra_row, c0, width));
+            let row = first + offset;
+            for l in 0..width {
+                let x = data[row * cols + c0 + l];
+                block.write((local + offset) * cols + c0 + l, x, median[l], MAD_SCALE * mad[l], threshold);
+            }
         }
         c0 += LANES;
     }
 }
 
-/// Runs the selection network for `window` on a full-window row; false when there is none.
+/// Filters full-window rows `first` (and `first + 1` when `pair`) with the shared-core kernel
+/// for half window `h`; false when `h` has no sorting network.
 #[allow(clippy::too_many_arguments)]
-fn filter_row_with_network(
-    window: usize,
+fn filter_full_rows(
+    h: usize,
     data: &[f64],
     cols: usize,
-    lo: usize,
-    i: usize,
+    first: usize,
+    pair: bool,
     local: usize,
     threshold: f64,
     block: &mut OutBlock<'_>,
 ) -> bool {
-    match window {
-        3 => network_row(median_of_3, data, cols, lo, i, local, threshold, block),
-        5 => network_row(median_of_5, data, cols, lo, i, local, threshold, block),
-        7 => network_row(median_of_7, data, cols, lo, i, local, threshold, block),
-        9 => network_row(median_of_9, data, cols, lo, i, local, threshold, block),
-        11 => network_row(median_of_11, data, cols, lo, i, local, threshold, block),
-        13 => network_row(median_of_13, data, cols, lo, i, local, threshold, block),
-        15 => network_row(median_of_15, data, cols, lo, i, local, threshold, block),
+    match h {
+        1 => shared_core_rows(sort_2, data, cols, first, pair, local, threshold, block),
+        2 => shared_core_rows(sort_4, data, cols, first, pair, local, threshold, block),
+        3 => shared_core_rows(sort_6, data, cols, first, pair, local, threshold, block),
+        4 => shared_core_rows(sort_8, data, cols, first, pair, local, threshold, block),
+        5 => shared_core_rows(sort_10, data, cols, first, pair, local, threshold, block),
+        6 => shared_core_rows(sort_12, data, cols, first, pair, local, threshold, block),
+        7 => shared_core_rows(sort_14, data, cols, first, pair, local, threshold, block),
         _ => return false,
     }
     true
@@ -362,37 +458,32 @@ mod tests {
         }
     }
 
-    /// By the 0-1 principle a comparator network selects the median of every input iff it does
-    /// so for every 0/1 input; each lane gets a different bit pattern.
-    fn check_network<const N: usize>(select: fn([Lane; N]) -> Lane) {
+    /// By the 0-1 principle a comparator network sorts every input iff it sorts every 0/1
+    /// input; each lane gets a different bit pattern.
+    fn check_sorting<const N: usize>(sort: fn([Lane; N]) -> [Lane; N]) {
         let patterns = 1usize << N;
         let mut start = 0;
         while start < patterns {
-            let mut v = [[0.0; LANES]; N];
-            for (l, pattern) in (start..start + LANES).enumerate() {
-                for (k, slot) in v.iter_mut().enumerate() {
-                    slot[l] = ((pattern % patterns) >> k & 1) as f64;
+            let v: [Lane; N] = std::array::from_fn(|k| std::array::from_fn(|l| (((start + l) % patterns) >> k & 1) as f64));
+            let out = sort(v);
+            for pair in out.windows(2) {
+                for (l, (lower, upper)) in pair[0].iter().zip(&pair[1]).enumerate() {
+                    assert!(lower <= upper, "size {N}, pattern {:b}", (start + l) % patterns);
                 }
-            }
-            let got = select(v);
-            for (l, pattern) in (start..start + LANES).enumerate() {
-                let ones = (pattern % patterns).count_ones() as usize;
-                let expected = if ones > N / 2 { 1.0 } else { 0.0 };
-                assert_eq!(got[l], expected, "window {N}, pattern {pattern:b}");
             }
             start += LANES;
         }
     }
 
     #[test]
-    fn networks_select_the_median_of_every_zero_one_input() {
-        check_network(median_of_3);
-        check_network(median_of_5);
-        check_network(median_of_7);
-        check_network(median_of_9);
-        check_network(median_of_11);
-        check_network(median_of_13);
-        check_network(median_of_15);
+    fn sorting_networks_sort_every_zero_one_input() {
+        check_sorting(sort_2);
+        check_sorting(sort_4);
+        check_sorting(sort_6);
+        check_sorting(sort_8);
+        check_sorting(sort_10);
+        check_sorting(sort_12);
+        check_sorting(sort_14);
     }
 
     #[test]
@@ -497,6 +588,12 @@ mod tests {
                 if v > 0.97 { 30.0 * v } else { v }
             });
             let r = hampel_filter_2d(x.view(), &HampelConfig { half_window: h, threshold: 2.5 }, HampelAxis::Columns).unwrap();
+            let from_mask: Vec<(usize, usize)> = r.outlier_mask.indexed_iter().filter(|(_, &m)| m).map(|(i, _)| i).collect();
+            assert!(!from_mask.is_empty());
+            assert_eq!(r.outlier_indices, from_mask);
+            let rows = hampel_filter_2d(x.t(), &HampelConfig { half_window: h, threshold: 2.5 }, HampelAxis::Rows).unwrap();
+            let transposed: Vec<(usize, usize)> = rows.outlier_mask.indexed_iter().filter(|(_, &m)| m).map(|(i, _)| i).collect();
+            assert_eq!(rows.outlier_indices, transposed);
             for c in 0..19 {
                 let column: Vec<f64> = x.column(c).to_vec();
                 for (t, (f, m, med, s)) in reference(&column, h, 2.5).into_iter().enumerate() {

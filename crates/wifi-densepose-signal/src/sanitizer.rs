@@ -3,7 +3,7 @@
 
 use std::f64::consts::PI;
 
-use ndarray::{Array2, Array3, ArrayView2, ArrayView3, Axis};
+use ndarray::{Array2, Array3, ArrayView2, ArrayView3, ArrayViewMut2, Axis};
 use wifi_densepose_core::validate::ensure_finite;
 
 use crate::error::{SignalError, SignalResult};
@@ -146,7 +146,7 @@ impl PhaseSanitizer {
         ensure_finite("phase_data", p.iter())?;
         let mut out = p.to_owned();
         if self.config.enable_noise_filtering {
-            ema_filter_rows(&mut out, self.config.noise_threshold);
+            ema_filter_rows(out.view_mut(), self.config.noise_threshold);
         }
         Ok(out)
     }
@@ -176,10 +176,8 @@ impl PhaseSanitizer {
         }
         let mut out = Array3::zeros(p.raw_dim());
         let mut outliers = 0;
-        for (frame, mut target) in p.axis_iter(Axis(0)).zip(out.axis_iter_mut(Axis(0))) {
-            let (clean, n) = self.sanitize_valid(frame);
-            target.assign(&clean);
-            outliers += n;
+        for (frame, target) in p.axis_iter(Axis(0)).zip(out.axis_iter_mut(Axis(0))) {
+            outliers += self.sanitize_into(frame, target);
         }
         self.stats.total_processed += p.len_of(Axis(0)) as u64;
         self.stats.outliers_removed += outliers;
@@ -188,18 +186,27 @@ impl PhaseSanitizer {
 
     /// The pipeline after validation; returns the result and the number of outliers replaced.
     fn sanitize_valid(&self, p: ArrayView2<'_, f64>) -> (Array2<f64>, u64) {
+        let mut out = Array2::zeros(p.raw_dim());
+        let outliers = self.sanitize_into(p, out.view_mut());
+        (out, outliers)
+    }
+
+    /// The pipeline after validation, written into `target` (same shape as `p`).
+    fn sanitize_into(&self, p: ArrayView2<'_, f64>, mut target: ArrayViewMut2<'_, f64>) -> u64 {
         let mut x = unwrap_2d(p, self.config.unwrapping_method);
         let mut outliers = 0;
         if self.config.enable_outlier_removal {
             outliers = remove_outliers_in_place(&mut x, self.config.outlier_threshold);
         }
         if self.config.enable_smoothing {
-            x = smooth_rows(x.view(), self.config.smoothing_window);
+            smooth_rows_into(x.view(), self.config.smoothing_window, target.view_mut());
+        } else {
+            target.assign(&x);
         }
         if self.config.enable_noise_filtering {
-            ema_filter_rows(&mut x, self.config.noise_threshold);
+            ema_filter_rows(target, self.config.noise_threshold);
         }
-        (x, outliers)
+        outliers
     }
 
     pub fn statistics(&self) -> SanitizerStatistics {
@@ -268,12 +275,19 @@ fn remove_outliers_in_place(x: &mut Array2<f64>, threshold: f64) -> u64 {
 
 /// Window w (odd), h = w/2: columns [h, S − h) get the mean of the input over [j − h, j + h].
 fn smooth_rows(x: ArrayView2<'_, f64>, window: usize) -> Array2<f64> {
+    let mut out = Array2::zeros(x.raw_dim());
+    smooth_rows_into(x, window, out.view_mut());
+    out
+}
+
+/// [`smooth_rows`] written into `out` (same shape as `x`); other columns are copied.
+fn smooth_rows_into(x: ArrayView2<'_, f64>, window: usize, mut out: ArrayViewMut2<'_, f64>) {
+    out.assign(&x);
     let w = if window % 2 == 0 { window + 1 } else { window };
     let h = w / 2;
-    let mut out = x.to_owned();
     let s = x.len_of(Axis(1));
     if s < w {
-        return out;
+        return;
     }
     for (row, mut target) in x.axis_iter(Axis(0)).zip(out.axis_iter_mut(Axis(0))) {
         for j in h..s - h {
@@ -284,11 +298,10 @@ fn smooth_rows(x: ArrayView2<'_, f64>, window: usize) -> Array2<f64> {
             target[j] = sum / w as f64;
         }
     }
-    out
 }
 
 /// In-place forward then backward EMA along each row; rows shorter than 18 are left alone.
-fn ema_filter_rows(x: &mut Array2<f64>, alpha: f64) {
+fn ema_filter_rows(mut x: ArrayViewMut2<'_, f64>, alpha: f64) {
     if x.len_of(Axis(1)) < 18 {
         return;
     }

@@ -42,20 +42,20 @@ fn ranked(scores: &Array1<f64>) -> Vec<usize> {
 /// at least `min_sensitivity`.
 pub fn select_sensitive_subcarriers(
     motion: ArrayView2<'_, f64>,
-    static_: ArrayView2<'_, f64>,
+    static_data: ArrayView2<'_, f64>,
     config: &SubcarrierSelectionConfig,
 ) -> SignalResult<SubcarrierSelection> {
-    if motion.ncols() != static_.ncols() {
-        return Err(SignalError::SubcarrierCountMismatch { expected: motion.ncols(), actual: static_.ncols() });
+    if motion.ncols() != static_data.ncols() {
+        return Err(SignalError::SubcarrierCountMismatch { expected: motion.ncols(), actual: static_data.ncols() });
     }
     if motion.ncols() == 0 {
         return Err(SignalError::NoSubcarriers { field: "motion".into() });
     }
     ensure_finite("motion", motion.iter())?;
-    ensure_finite("static", static_.iter())?;
+    ensure_finite("static_data", static_data.iter())?;
     ensure_finite_scalar("min_sensitivity", config.min_sensitivity)?;
     let moving = column_variances(motion);
-    let quiet = column_variances(static_);
+    let quiet = column_variances(static_data);
     let scores: Array1<f64> = moving.iter().zip(&quiet).map(|(m, s)| m / (s + 1e-12)).collect();
     let selected_indices =
         ranked(&scores).into_iter().filter(|&j| scores[j] >= config.min_sensitivity).take(config.top_k).collect();
