@@ -1,8 +1,9 @@
 """Type stubs of the compiled extension `wifi_densepose._core`."""
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from os import PathLike
+from pathlib import Path
 from typing import Any, ClassVar, Final, Literal, SupportsIndex, TypeAlias, final
 
 import numpy as np
@@ -1776,3 +1777,51 @@ def load_recording(
 ) -> Recording: ...
 
 # === witness ===
+
+WITNESS_REFERENCE_SHA256: Final[str]
+WITNESS_SCHEMA: Final[str]
+
+@final
+class VerificationCheck:
+    @property
+    def name(self) -> str: ...
+    @property
+    def ok(self) -> bool: ...
+    @property
+    def detail(self) -> str: ...
+    def __eq__(self, other: object, /) -> bool: ...
+    def __ne__(self, other: object, /) -> bool: ...
+    __hash__: ClassVar[None]  # type: ignore[assignment]
+
+@final
+class VerificationResult:
+    @property
+    def verdict(self) -> str: ...
+    @property
+    def passed(self) -> bool: ...
+    @property
+    def detail(self) -> str: ...
+    @property
+    def checks(self) -> list[VerificationCheck]: ...
+    @property
+    def computed_hash(self) -> str | None: ...
+    def __bool__(self) -> bool: ...
+
+def witness_feature_hash(
+    frames: Iterable[Mapping[str, _ArrayLike]],
+    *,
+    sampling_rate_hz: float = 100.0,
+    frequency_hz: float = 5.21e9,
+    bandwidth_hz: float = 17.5e6,
+) -> str: ...
+def witness_generate_bundle(
+    out_dir: str | PathLike[str],
+    reference: bytes,
+    *,
+    sign_key: bytes | str | PathLike[str] | None = None,
+    created_at: str | None = None,
+) -> Path: ...
+def witness_verify_bundle(
+    path: str | PathLike[str], public_key: str | bytes | None = None
+) -> VerificationResult: ...
+def witness_public_key(sign_key: bytes | str | PathLike[str]) -> str: ...

@@ -1,8 +1,9 @@
 """The ``wifi-densepose`` (alias ``wdp``) command line.
 
 Offline commands run on the compiled core: ``vitals`` (breathing and heart rate of a
-recording), ``inspect`` (what a recording contains) and ``version``. ``serve`` runs the
-``wifi-densepose-sensing-server`` binary; ``stream`` shows a live table from a running server.
+recording), ``inspect`` (what a recording contains), ``witness`` (generate and verify witness
+bundles) and ``version``. ``serve`` runs the ``wifi-densepose-sensing-server`` binary;
+``stream`` shows a live table from a running server.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from rich.table import Table
 from wifi_densepose import WifiDenseposeError, __core_version__, __version__
 from wifi_densepose.client.messages import SensingUpdate
 from wifi_densepose.io import Recording, RecordingWarning, load_recording
+from wifi_densepose.witness.cli import witness_group
 
 SERVER_BINARY = "wifi-densepose-sensing-server"
 LONG_FILE_FRAMES = 20_000
@@ -48,6 +50,9 @@ err_console = Console(stderr=True)
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 def main() -> None:
     """WiFi CSI to motion, presence, breathing and heart rate (ESP32 recordings and servers)."""
+
+
+main.add_command(witness_group)
 
 
 @main.command()

@@ -15,6 +15,7 @@ mod serialize;
 mod signal;
 mod utils;
 mod vitals;
+mod witness;
 
 use pyo3::prelude::*;
 
@@ -25,9 +26,10 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     frame::register(m)?;
     pose::register(m)?;
     utils::register(m)?;
+    signal::register(m)?;
     io::register(m)?;
     vitals::register(m)?;
-    signal::register(m)?;
+    witness::register(m)?;
     // A private module: its public names are re-exported by the Python package, whose
     // `__all__` lists are the ones that count.
     m.delattr("__all__")?;
