@@ -12,6 +12,7 @@ mod frame;
 mod pose;
 mod serialize;
 mod utils;
+mod vitals;
 
 use pyo3::prelude::*;
 
@@ -22,6 +23,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     frame::register(m)?;
     pose::register(m)?;
     utils::register(m)?;
+    vitals::register(m)?;
     // A private module: its public names are re-exported by the Python package, whose
     // `__all__` lists are the ones that count.
     m.delattr("__all__")?;

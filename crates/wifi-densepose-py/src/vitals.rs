@@ -1,0 +1,1309 @@
+//! `wifi_densepose.vitals`: the four vitals stages, their value types and `VitalsPipeline`.
+//!
+//! `VitalStatus` is a Python `IntEnum` (`wifi_densepose._vital_status`); statuses cross the
+//! boundary as their codes. Batch inputs are borrowed `[time, subcarrier]` views of any strides:
+//! a row is read in place when it is contiguous and copied only otherwise.
+
+use std::borrow::Cow;
+use std::hash::{DefaultHasher, Hash, Hasher};
+
+use ndarray::{Array1, Array2, ArrayView1, ArrayView2, Ix1, Ix2};
+use numpy::{PyArray1, PyArray2};
+use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
+use pyo3::types::{PyList, PyType};
+use wifi_densepose_vitals::breathing::{ruview_breathing_confidence, zero_crossings};
+use wifi_densepose_vitals::heart::{autocorrelation_peak, phase_coherence_fusion, MIN_SUBCARRIERS};
+use wifi_densepose_vitals::{
+    AlertType, AnomalyAlert, BreathingExtractor, BreathingMethod, CsiVitalPreprocessor,
+    ExtractorConfig, FrameSource, HeartMethod, HeartRateExtractor, VitalAnomalyDetector,
+    VitalEstimate, VitalReading, VitalSignStore, VitalStats, VitalStatus, VitalType, VitalsConfig,
+    VitalsPipeline, VitalsResult,
+};
+
+use crate::arrays::{f64_array, readonly_array, CachedArray};
+use crate::errors::{shape_error, OrRaise};
+use crate::frame::PyCsiFrame;
+use crate::serialize::Wrapper;
+
+static VITAL_STATUS: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+
+/// The Python `VitalStatus` member for a Rust status.
+fn status_to_py(py: Python<'_>, status: VitalStatus) -> PyResult<Bound<'_, PyAny>> {
+    let enum_type = VITAL_STATUS.get_or_try_init(py, || {
+        PyModule::import(py, "wifi_densepose._vital_status")?
+            .getattr("VitalStatus")
+            .map(Bound::unbind)
+    })?;
+    enum_type.bind(py).call1((status.code(),))
+}
+
+/// Any int-like (a `VitalStatus` member or a plain code) as a status.
+fn status_from_py(status: &Bound<'_, PyAny>) -> PyResult<VitalStatus> {
+    let code: i64 = status.call_method0("__index__")?.extract()?;
+    VitalStatus::from_code(code).or_raise()
+}
+
+fn hash_of(value: impl Hash) -> u64 {
+    let mut hasher = DefaultHasher::new();
+    value.hash(&mut hasher);
+    hasher.finish()
+}
+
+/// A 1-D float64 input as a slice: borrowed when contiguous, copied otherwise.
+fn slice_of<'a>(view: &'a ArrayView1<'_, f64>) -> Cow<'a, [f64]> {
+    view.as_slice()
+        .map_or_else(|| Cow::Owned(view.to_vec()), Cow::Borrowed)
+}
+
+/// A borrowed `[time, column]` array read row by row.
+struct ArrayRows<'a>(ArrayView2<'a, f64>);
+
+impl FrameSource for ArrayRows<'_> {
+    fn n_frames(&self) -> usize {
+        self.0.nrows()
+    }
+
+    fn n_columns(&self) -> usize {
+        self.0.ncols()
+    }
+
+    fn row(&self, frame: usize) -> Cow<'_, [f64]> {
+        let row = self.0.row(frame);
+        match row.to_slice() {
+            Some(values) => Cow::Borrowed(values),
+            None => Cow::Owned(row.to_vec()),
+        }
+    }
+}
+
+fn optional_estimate(estimate: Option<VitalEstimate>) -> Option<PyVitalEstimate> {
+    estimate.map(PyVitalEstimate)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Value types
+
+/// One rate estimate: `value_bpm` (breaths or beats per minute, finite, ≥ 0), `confidence`
+/// in [0, 1] and `status` (a `VitalStatus`).
+#[pyclass(
+    module = "wifi_densepose._core",
+    name = "VitalEstimate",
+    frozen,
+    eq,
+    from_py_object
+)]
+#[derive(Clone, PartialEq)]
+pub struct PyVitalEstimate(VitalEstimate);
+
+#[pymethods]
+impl PyVitalEstimate {
+    #[new]
+    fn new(value_bpm: f64, confidence: f64, status: &Bound<'_, PyAny>) -> PyResult<Self> {
+        VitalEstimate::new(value_bpm, confidence, status_from_py(status)?)
+            .or_raise()
+            .map(PyVitalEstimate)
+    }
+
+    /// (0.0 BPM, confidence 0.0, UNAVAILABLE): a vital with no estimate.
+    #[staticmethod]
+    fn unavailable() -> Self {
+        PyVitalEstimate(VitalEstimate::unavailable())
+    }
+
+    /// Rate in BPM (0.0 when UNAVAILABLE).
+    #[getter]
+    fn value_bpm(&self) -> f64 {
+        self.0.value_bpm()
+    }
+
+    /// Confidence in [0, 1].
+    #[getter]
+    fn confidence(&self) -> f64 {
+        self.0.confidence()
+    }
+
+    #[getter]
+    fn status<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        status_to_py(py, self.0.status())
+    }
+
+    fn __hash__(&self) -> u64 {
+        hash_of((
+            self.0.value_bpm().to_bits(),
+            self.0.confidence().to_bits(),
+            self.0.status(),
+        ))
+    }
+
+    /// Pickles as the constructor call.
+    fn __reduce__<'py>(slf: &Bound<'py, Self>) -> (Bound<'py, PyType>, (f64, f64, i8)) {
+        let e = slf.get().0;
+        (
+            slf.get_type(),
+            (e.value_bpm(), e.confidence(), e.status().code()),
+        )
+    }
+
+    fn __repr__(&self) -> String {
+        format!(
+            "VitalEstimate(value_bpm={:?}, confidence={:?}, status=VitalStatus.{})",
+            self.0.value_bpm(),
+            self.0.confidence(),
+            self.0.status().name()
+        )
+    }
+}
+
+/// One pipeline output: respiratory and heart estimates, the subcarriers used,
+/// `signal_quality` in [0, 1] and `timestamp_secs` (seconds).
+#[pyclass(
+    module = "wifi_densepose._core",
+    name = "VitalReading",
+    frozen,
+    eq,
+    from_py_object
+)]
+#[derive(Clone, PartialEq)]
+pub struct PyVitalReading(VitalReading);
+
+#[pymethods]
+impl PyVitalReading {
+    #[new]
+    fn new(
+        respiratory_rate: PyVitalEstimate,
+        heart_rate: PyVitalEstimate,
+        subcarrier_count: usize,
+        signal_quality: f64,
+        timestamp_secs: f64,
+    ) -> PyResult<Self> {
+        VitalReading::new(
+            respiratory_rate.0,
+            heart_rate.0,
+            subcarrier_count,
+            signal_quality,
+            timestamp_secs,
+        )
+        .or_raise()
+        .map(PyVitalReading)
+    }
+
+    /// Breathing rate estimate (breaths per minute).
+    #[getter]
+    fn respiratory_rate(&self) -> PyVitalEstimate {
+        PyVitalEstimate(self.0.respiratory_rate())
+    }
+
+    /// Heart rate estimate (beats per minute).
+    #[getter]
+    fn heart_rate(&self) -> PyVitalEstimate {
+        PyVitalEstimate(self.0.heart_rate())
+    }
+
+    #[getter]
+    fn subcarrier_count(&self) -> usize {
+        self.0.subcarrier_count()
+    }
+
+    /// Mean of the two confidences, in [0, 1].
+    #[getter]
+    fn signal_quality(&self) -> f64 {
+        self.0.signal_quality()
+    }
+
+    /// start_time_s + sample_index / sample_rate_hz, in seconds.
+    #[getter]
+    fn timestamp_secs(&self) -> f64 {
+        self.0.timestamp_secs()
+    }
+
+    fn __hash__(&self) -> u64 {
+        let (rr, hr) = (self.0.respiratory_rate(), self.0.heart_rate());
+        hash_of((
+            [
+                rr.value_bpm(),
+                rr.confidence(),
+                hr.value_bpm(),
+                hr.confidence(),
+            ]
+            .map(f64::to_bits),
+            self.0.timestamp_secs().to_bits(),
+            self.0.subcarrier_count(),
+        ))
+    }
+
+    /// Pickles as the constructor call.
+    #[allow(clippy::type_complexity)]
+    fn __reduce__<'py>(
+        slf: &Bound<'py, Self>,
+    ) -> (
+        Bound<'py, PyType>,
+        (PyVitalEstimate, PyVitalEstimate, usize, f64, f64),
+    ) {
+        let r = slf.get().0;
+        let args = (
+            PyVitalEstimate(r.respiratory_rate()),
+            PyVitalEstimate(r.heart_rate()),
+            r.subcarrier_count(),
+            r.signal_quality(),
+            r.timestamp_secs(),
+        );
+        (slf.get_type(), args)
+    }
+
+    fn __repr__(&self) -> String {
+        let (rr, hr) = (self.0.respiratory_rate(), self.0.heart_rate());
+        format!(
+            "VitalReading(respiratory_rate={:.2} BPM {}, heart_rate={:.2} BPM {}, subcarrier_count={}, signal_quality={:.3}, timestamp_secs={:?})",
+            rr.value_bpm(),
+            rr.status().name(),
+            hr.value_bpm(),
+            hr.status().name(),
+            self.0.subcarrier_count(),
+            self.0.signal_quality(),
+            self.0.timestamp_secs()
+        )
+    }
+}
+
+/// An anomaly: `vital_type` ("respiratory" or "cardiac"), `alert_type` ("apnea",
+/// "tachypnea", "bradypnea", "tachycardia", "bradycardia" or "sudden_change"),
+/// `severity` in [0, 1] and a human-readable `message`.
+#[pyclass(
+    module = "wifi_densepose._core",
+    name = "AnomalyAlert",
+    frozen,
+    eq,
+    from_py_object
+)]
+#[derive(Clone, PartialEq)]
+pub struct PyAnomalyAlert(AnomalyAlert);
+
+#[pymethods]
+impl PyAnomalyAlert {
+    #[new]
+    fn new(vital_type: &str, alert_type: &str, severity: f64, message: String) -> PyResult<Self> {
+        let vital_type = VitalType::parse(vital_type).or_raise()?;
+        let alert_type = AlertType::parse(alert_type).or_raise()?;
+        AnomalyAlert::new(vital_type, alert_type, severity, message)
+            .or_raise()
+            .map(PyAnomalyAlert)
+    }
+
+    #[getter]
+    fn vital_type(&self) -> &'static str {
+        self.0.vital_type().as_str()
+    }
+
+    #[getter]
+    fn alert_type(&self) -> &'static str {
+        self.0.alert_type().as_str()
+    }
+
+    #[getter]
+    fn severity(&self) -> f64 {
+        self.0.severity()
+    }
+
+    #[getter]
+    fn message(&self) -> &str {
+        self.0.message()
+    }
+
+    /// Pickles as the constructor call.
+    fn __reduce__<'py>(
+        slf: &Bound<'py, Self>,
+    ) -> (
+        Bound<'py, PyType>,
+        (&'static str, &'static str, f64, String),
+    ) {
+        let a = &slf.get().0;
+        let args = (
+            a.vital_type().as_str(),
+            a.alert_type().as_str(),
+            a.severity(),
+            a.message().to_string(),
+        );
+        (slf.get_type(), args)
+    }
+
+    fn __hash__(&self) -> u64 {
+        hash_of((
+            self.0.vital_type(),
+            self.0.alert_type(),
+            self.0.severity().to_bits(),
+            self.0.message(),
+        ))
+    }
+
+    fn __repr__(&self) -> String {
+        format!(
+            "AnomalyAlert(vital_type='{}', alert_type='{}', severity={:?}, message={:?})",
+            self.0.vital_type().as_str(),
+            self.0.alert_type().as_str(),
+            self.0.severity(),
+            self.0.message()
+        )
+    }
+}
+
+/// Summary of a `VitalSignStore`: means, minima and maxima of both rates (BPM, UNAVAILABLE
+/// zeros included) and the share of readings with both vitals VALID.
+#[pyclass(module = "wifi_densepose._core", name = "VitalStats", frozen, eq)]
+#[derive(Clone, PartialEq)]
+pub struct PyVitalStats(VitalStats);
+
+#[pymethods]
+impl PyVitalStats {
+    #[getter]
+    fn count(&self) -> usize {
+        self.0.count
+    }
+    #[getter]
+    fn rr_mean(&self) -> f64 {
+        self.0.rr_mean
+    }
+    #[getter]
+    fn hr_mean(&self) -> f64 {
+        self.0.hr_mean
+    }
+    #[getter]
+    fn rr_min(&self) -> f64 {
+        self.0.rr_min
+    }
+    #[getter]
+    fn rr_max(&self) -> f64 {
+        self.0.rr_max
+    }
+    #[getter]
+    fn hr_min(&self) -> f64 {
+        self.0.hr_min
+    }
+    #[getter]
+    fn hr_max(&self) -> f64 {
+        self.0.hr_max
+    }
+    #[getter]
+    fn valid_fraction(&self) -> f64 {
+        self.0.valid_fraction
+    }
+
+    fn __repr__(&self) -> String {
+        let s = &self.0;
+        format!(
+            "VitalStats(count={}, rr_mean={:?}, hr_mean={:?}, rr_min={:?}, rr_max={:?}, hr_min={:?}, hr_max={:?}, valid_fraction={:?})",
+            s.count, s.rr_mean, s.hr_mean, s.rr_min, s.rr_max, s.hr_min, s.hr_max, s.valid_fraction
+        )
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Stage 1
+
+/// Stage 1: removes each subcarrier's static component with an exponential moving average
+/// (`alpha` clamped to [0.001, 0.999]). One thread at a time.
+#[pyclass(module = "wifi_densepose._core", name = "CsiVitalPreprocessor")]
+pub struct PyCsiVitalPreprocessor(CsiVitalPreprocessor);
+
+#[pymethods]
+impl PyCsiVitalPreprocessor {
+    #[new]
+    #[pyo3(signature = (n_subcarriers=56, alpha=0.05))]
+    fn new(n_subcarriers: usize, alpha: f64) -> PyResult<Self> {
+        CsiVitalPreprocessor::new(n_subcarriers, alpha)
+            .or_raise()
+            .map(Self)
+    }
+
+    /// 56 subcarriers, alpha 0.05.
+    #[staticmethod]
+    fn esp32_default() -> Self {
+        Self(CsiVitalPreprocessor::esp32_default())
+    }
+
+    /// Residuals of one frame (a `CsiFrame` or a 1-D amplitude array); the first
+    /// min(len, n_subcarriers) values are used. None for an empty input (no state change).
+    fn process<'py>(
+        &mut self,
+        py: Python<'py>,
+        frame: &Bound<'py, PyAny>,
+    ) -> PyResult<Option<Bound<'py, PyArray1<f64>>>> {
+        let residuals = if let Ok(frame) = frame.cast::<PyCsiFrame>() {
+            self.0
+                .process(frame.get().inner().amplitudes())
+                .or_raise()?
+                .map(<[f64]>::to_vec)
+        } else {
+            let amplitudes = f64_array::<Ix1>(frame, "amplitudes")?;
+            let view = amplitudes.as_array();
+            self.0
+                .process(&slice_of(&view))
+                .or_raise()?
+                .map(<[f64]>::to_vec)
+        };
+        residuals
+            .map(|r| readonly_array(py, Array1::from(r)))
+            .transpose()
+    }
+
+    /// Residuals `[time, n]` of amplitudes `[time, subcarrier]`, n = min(columns, n_subcarriers).
+    fn process_batch<'py>(
+        &mut self,
+        py: Python<'py>,
+        amplitudes: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyArray2<f64>>> {
+        let amplitudes = f64_array::<Ix2>(amplitudes, "amplitudes")?;
+        let view = ArrayRows(amplitudes.as_array());
+        let stage = &mut self.0;
+        let out = py.detach(|| stage.process_batch(&view)).or_raise()?;
+        let (frames, columns) = (out.n_frames(), out.n_columns());
+        let array = Array2::from_shape_vec((frames, columns), out.into_values())
+            .map_err(|e| shape_error("residuals", "a regular array", e))?;
+        readonly_array(py, array)
+    }
+
+    /// Forgets every prediction.
+    fn reset(&mut self) {
+        self.0.reset();
+    }
+
+    #[getter]
+    fn n_subcarriers(&self) -> usize {
+        self.0.n_subcarriers()
+    }
+
+    /// EMA smoothing factor; set values are clamped to [0.001, 0.999], NaN raises.
+    #[getter]
+    fn alpha(&self) -> f64 {
+        self.0.alpha()
+    }
+
+    #[setter]
+    fn set_alpha(&mut self, alpha: f64) -> PyResult<()> {
+        self.0.set_alpha(alpha).or_raise()
+    }
+
+    fn __repr__(&self) -> String {
+        format!(
+            "CsiVitalPreprocessor(n_subcarriers={}, alpha={:?})",
+            self.0.n_subcarriers(),
+            self.0.alpha()
+        )
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Stages 2 and 3
+
+fn extractor_config(
+    n_subcarriers: usize,
+    sample_rate_hz: f64,
+    window_secs: f64,
+    min_history_secs: f64,
+    valid_threshold: Option<f64>,
+    degraded_threshold: Option<f64>,
+) -> ExtractorConfig {
+    ExtractorConfig {
+        n_subcarriers,
+        sample_rate_hz,
+        window_secs,
+        min_history_secs,
+        valid_threshold,
+        degraded_threshold,
+    }
+}
+
+fn optional_weights<'py>(weights: Option<&Bound<'py, PyAny>>) -> PyResult<Option<Vec<f64>>> {
+    weights
+        .map(|w| Ok(f64_array::<Ix1>(w, "weights")?.as_array().to_vec()))
+        .transpose()
+}
+
+/// Stage 2: breathing rate (0.1–0.5 Hz band, 6–30 BPM) from the weighted sum of residuals.
+/// `method` is "spectral" (default) or "ruview" (zero crossings). One thread at a time.
+#[pyclass(module = "wifi_densepose._core", name = "BreathingExtractor")]
+pub struct PyBreathingExtractor(BreathingExtractor);
+
+#[pymethods]
+impl PyBreathingExtractor {
+    #[new]
+    #[pyo3(signature = (n_subcarriers=56, sample_rate_hz=100.0, window_secs=30.0, *, method="spectral", min_history_secs=10.0, valid_threshold=None, degraded_threshold=None))]
+    fn new(
+        n_subcarriers: usize,
+        sample_rate_hz: f64,
+        window_secs: f64,
+        method: &str,
+        min_history_secs: f64,
+        valid_threshold: Option<f64>,
+        degraded_threshold: Option<f64>,
+    ) -> PyResult<Self> {
+        let method = BreathingMethod::parse(method).or_raise()?;
+        let config = extractor_config(
+            n_subcarriers,
+            sample_rate_hz,
+            window_secs,
+            min_history_secs,
+            valid_threshold,
+            degraded_threshold,
+        );
+        BreathingExtractor::with_config(&config, method)
+            .or_raise()
+            .map(Self)
+    }
+
+    /// 56 subcarriers, 100 Hz, 30 s window, spectral.
+    #[staticmethod]
+    fn esp32_default() -> Self {
+        Self(BreathingExtractor::esp32_default())
+    }
+
+    /// Fuses one frame of residuals (weights default to 1/n each), filters it and stores it.
+    #[pyo3(signature = (residuals, weights=None))]
+    fn push(
+        &mut self,
+        residuals: &Bound<'_, PyAny>,
+        weights: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<()> {
+        let residuals = f64_array::<Ix1>(residuals, "residuals")?;
+        let view = residuals.as_array();
+        let weights = optional_weights(weights)?;
+        self.0.push(&slice_of(&view), weights.as_deref()).or_raise()
+    }
+
+    /// The current estimate, or None below the minimum history or without a usable peak.
+    fn estimate(&mut self) -> Option<PyVitalEstimate> {
+        optional_estimate(self.0.estimate())
+    }
+
+    /// `push` then `estimate`.
+    #[pyo3(signature = (residuals, weights=None))]
+    fn extract(
+        &mut self,
+        residuals: &Bound<'_, PyAny>,
+        weights: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Option<PyVitalEstimate>> {
+        self.push(residuals, weights)?;
+        Ok(self.estimate())
+    }
+
+    /// `push` for every row of residuals `[time, subcarrier]`, validated as a whole first.
+    #[pyo3(signature = (residuals, weights=None))]
+    fn push_batch(
+        &mut self,
+        py: Python<'_>,
+        residuals: &Bound<'_, PyAny>,
+        weights: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<()> {
+        let residuals = f64_array::<Ix2>(residuals, "residuals")?;
+        let rows = ArrayRows(residuals.as_array());
+        let weights = optional_weights(weights)?;
+        let stage = &mut self.0;
+        py.detach(|| stage.push_batch(&rows, weights.as_deref()))
+            .or_raise()
+    }
+
+    /// `extract` for every row: one estimate (or None) per frame.
+    #[pyo3(signature = (residuals, weights=None))]
+    fn extract_batch(
+        &mut self,
+        py: Python<'_>,
+        residuals: &Bound<'_, PyAny>,
+        weights: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Vec<Option<PyVitalEstimate>>> {
+        let residuals = f64_array::<Ix2>(residuals, "residuals")?;
+        let rows = ArrayRows(residuals.as_array());
+        let weights = optional_weights(weights)?;
+        let stage = &mut self.0;
+        let out = py
+            .detach(|| stage.extract_batch(&rows, weights.as_deref()))
+            .or_raise()?;
+        Ok(out.into_iter().map(optional_estimate).collect())
+    }
+
+    /// Clears the filter state and the history.
+    fn reset(&mut self) {
+        self.0.reset();
+    }
+
+    /// Filtered samples held.
+    #[getter]
+    fn history_len(&self) -> usize {
+        self.0.history_len()
+    }
+
+    /// History capacity in samples: floor(sample_rate_hz * window_secs).
+    #[getter]
+    fn capacity(&self) -> usize {
+        self.0.capacity()
+    }
+
+    /// (0.1, 0.5) Hz.
+    #[getter]
+    fn band(&self) -> (f64, f64) {
+        self.0.band()
+    }
+
+    #[getter]
+    fn method(&self) -> &'static str {
+        self.0.method().as_str()
+    }
+
+    /// Sample rate in Hz.
+    #[getter]
+    fn sample_rate_hz(&self) -> f64 {
+        self.0.sample_rate_hz()
+    }
+
+    /// Adjacent pairs of opposite sign (an exact zero never counts).
+    #[staticmethod]
+    fn zero_crossings(signal: &Bound<'_, PyAny>) -> PyResult<usize> {
+        let signal = f64_array::<Ix1>(signal, "signal")?;
+        Ok(zero_crossings(signal.as_array().iter()))
+    }
+
+    /// RuView's confidence min((max|y| / std_pop) / 5, 1); 0 for < 4 samples or a flat signal.
+    #[staticmethod]
+    fn ruview_confidence(history: &Bound<'_, PyAny>) -> PyResult<f64> {
+        let history = f64_array::<Ix1>(history, "history")?;
+        Ok(ruview_breathing_confidence(history.as_array().iter()))
+    }
+
+    fn __repr__(&self) -> String {
+        format!(
+            "BreathingExtractor(method='{}', sample_rate_hz={:?}, capacity={}, history_len={})",
+            self.0.method().as_str(),
+            self.0.sample_rate_hz(),
+            self.0.capacity(),
+            self.0.history_len()
+        )
+    }
+}
+
+/// Stage 3: heart rate (0.8–2.0 Hz band, 48–120 BPM) from phase-coherence-weighted residuals.
+/// `method` is "spectral" (default), "ruview" (integer-lag autocorrelation) or
+/// "autocorrelation" (the same with sub-sample refinement). One thread at a time.
+#[pyclass(module = "wifi_densepose._core", name = "HeartRateExtractor")]
+pub struct PyHeartRateExtractor(HeartRateExtractor);
+
+#[pymethods]
+impl PyHeartRateExtractor {
+    #[new]
+    #[pyo3(signature = (n_subcarriers=56, sample_rate_hz=100.0, window_secs=15.0, *, method="spectral", min_history_secs=5.0, valid_threshold=None, degraded_threshold=None))]
+    fn new(
+        n_subcarriers: usize,
+        sample_rate_hz: f64,
+        window_secs: f64,
+        method: &str,
+        min_history_secs: f64,
+        valid_threshold: Option<f64>,
+        degraded_threshold: Option<f64>,
+    ) -> PyResult<Self> {
+        let method = HeartMethod::parse(method).or_raise()?;
+        let config = extractor_config(
+            n_subcarriers,
+            sample_rate_hz,
+            window_secs,
+            min_history_secs,
+            valid_threshold,
+            degraded_threshold,
+        );
+        HeartRateExtractor::with_config(&config, method)
+            .or_raise()
+            .map(Self)
+    }
+
+    /// 56 subcarriers, 100 Hz, 15 s window, spectral.
+    #[staticmethod]
+    fn esp32_default() -> Self {
+        Self(HeartRateExtractor::esp32_default())
+    }
+
+    /// Fuses one frame of residuals by phase coherence (phases in radians), filters and stores it.
+    fn push(&mut self, residuals: &Bound<'_, PyAny>, phases: &Bound<'_, PyAny>) -> PyResult<()> {
+        let residuals = f64_array::<Ix1>(residuals, "residuals")?;
+        let phases = f64_array::<Ix1>(phases, "phases")?;
+        let (r, p) = (residuals.as_array(), phases.as_array());
+        self.0.push(&slice_of(&r), &slice_of(&p)).or_raise()
+    }
+
+    /// The current estimate, or None below the minimum history or without a usable peak.
+    fn estimate(&mut self) -> Option<PyVitalEstimate> {
+        optional_estimate(self.0.estimate())
+    }
+
+    /// `push` then `estimate`.
+    fn extract(
+        &mut self,
+        residuals: &Bound<'_, PyAny>,
+        phases: &Bound<'_, PyAny>,
+    ) -> PyResult<Option<PyVitalEstimate>> {
+        self.push(residuals, phases)?;
+        Ok(self.estimate())
+    }
+
+    /// `push` for every row of residuals and phases `[time, subcarrier]`, validated first.
+    fn push_batch(
+        &mut self,
+        py: Python<'_>,
+        residuals: &Bound<'_, PyAny>,
+        phases: &Bound<'_, PyAny>,
+    ) -> PyResult<()> {
+        let residuals = f64_array::<Ix2>(residuals, "residuals")?;
+        let phases = f64_array::<Ix2>(phases, "phases")?;
+        let (r, p) = (
+            ArrayRows(residuals.as_array()),
+            ArrayRows(phases.as_array()),
+        );
+        let stage = &mut self.0;
+        py.detach(|| stage.push_batch(&r, &p)).or_raise()
+    }
+
+    /// `extract` for every row: one estimate (or None) per frame.
+    fn extract_batch(
+        &mut self,
+        py: Python<'_>,
+        residuals: &Bound<'_, PyAny>,
+        phases: &Bound<'_, PyAny>,
+    ) -> PyResult<Vec<Option<PyVitalEstimate>>> {
+        let residuals = f64_array::<Ix2>(residuals, "residuals")?;
+        let phases = f64_array::<Ix2>(phases, "phases")?;
+        let (r, p) = (
+            ArrayRows(residuals.as_array()),
+            ArrayRows(phases.as_array()),
+        );
+        let stage = &mut self.0;
+        let out = py.detach(|| stage.extract_batch(&r, &p)).or_raise()?;
+        Ok(out.into_iter().map(optional_estimate).collect())
+    }
+
+    /// Clears the filter state, the history and the fused-subcarrier count.
+    fn reset(&mut self) {
+        self.0.reset();
+    }
+
+    #[getter]
+    fn history_len(&self) -> usize {
+        self.0.history_len()
+    }
+
+    /// History capacity in samples: floor(sample_rate_hz * window_secs).
+    #[getter]
+    fn capacity(&self) -> usize {
+        self.0.capacity()
+    }
+
+    /// (0.8, 2.0) Hz.
+    #[getter]
+    fn band(&self) -> (f64, f64) {
+        self.0.band()
+    }
+
+    #[getter]
+    fn method(&self) -> &'static str {
+        self.0.method().as_str()
+    }
+
+    /// Sample rate in Hz.
+    #[getter]
+    fn sample_rate_hz(&self) -> f64 {
+        self.0.sample_rate_hz()
+    }
+
+    /// Subcarriers needed for full confidence and a VALID status (4).
+    #[getter]
+    fn min_subcarriers(&self) -> usize {
+        MIN_SUBCARRIERS
+    }
+
+    /// Σ r·c / Σ c with c = exp(−|Δphase|) between neighbouring subcarriers (radians).
+    #[staticmethod]
+    fn phase_coherence_fusion(
+        residuals: &Bound<'_, PyAny>,
+        phases: &Bound<'_, PyAny>,
+    ) -> PyResult<f64> {
+        let residuals = f64_array::<Ix1>(residuals, "residuals")?;
+        let phases = f64_array::<Ix1>(phases, "phases")?;
+        let (r, p) = (residuals.as_array(), phases.as_array());
+        Ok(phase_coherence_fusion(&slice_of(&r), &slice_of(&p)))
+    }
+
+    /// The autocorrelation peak over the heart lags [floor(fs/2), min(ceil(fs/0.8), N/2)]:
+    /// (lag in samples, rho, sub-sample refined lag), or None.
+    #[staticmethod]
+    fn autocorrelation_peak(
+        signal: &Bound<'_, PyAny>,
+        sample_rate_hz: f64,
+    ) -> PyResult<Option<(usize, f64, f64)>> {
+        let signal = f64_array::<Ix1>(signal, "signal")?;
+        let view = signal.as_array();
+        Ok(autocorrelation_peak(&slice_of(&view), sample_rate_hz)
+            .map(|p| (p.lag, p.rho, p.refined_lag)))
+    }
+
+    fn __repr__(&self) -> String {
+        format!(
+            "HeartRateExtractor(method='{}', sample_rate_hz={:?}, capacity={}, history_len={})",
+            self.0.method().as_str(),
+            self.0.sample_rate_hz(),
+            self.0.capacity(),
+            self.0.history_len()
+        )
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Stage 4 and the store
+
+/// Stage 4: apnea, tachypnea, bradypnea, tachycardia, bradycardia and sudden-change alerts
+/// over the stream of readings. One thread at a time.
+#[pyclass(module = "wifi_densepose._core", name = "VitalAnomalyDetector")]
+pub struct PyVitalAnomalyDetector(VitalAnomalyDetector);
+
+#[pymethods]
+impl PyVitalAnomalyDetector {
+    #[new]
+    #[pyo3(signature = (window=60, z_threshold=2.5, *, skip_unavailable=true))]
+    fn new(window: usize, z_threshold: f64, skip_unavailable: bool) -> PyResult<Self> {
+        VitalAnomalyDetector::new(window, z_threshold, skip_unavailable)
+            .or_raise()
+            .map(Self)
+    }
+
+    /// window 60, z_threshold 2.5, skip_unavailable.
+    #[staticmethod]
+    fn default_config() -> Self {
+        Self(VitalAnomalyDetector::default_config())
+    }
+
+    /// Adds the reading to the baselines and returns its alerts in rule order.
+    fn check(&mut self, reading: PyRef<'_, PyVitalReading>) -> Vec<PyAnomalyAlert> {
+        self.0
+            .check(&reading.0)
+            .into_iter()
+            .map(PyAnomalyAlert)
+            .collect()
+    }
+
+    /// Clears both baselines and the reading count.
+    fn reset(&mut self) {
+        self.0.reset();
+    }
+
+    #[getter]
+    fn reading_count(&self) -> u64 {
+        self.0.reading_count()
+    }
+
+    /// Mean respiratory rate of the baseline (BPM).
+    #[getter]
+    fn rr_mean(&self) -> f64 {
+        self.0.rr_mean()
+    }
+
+    /// Mean heart rate of the baseline (BPM).
+    #[getter]
+    fn hr_mean(&self) -> f64 {
+        self.0.hr_mean()
+    }
+
+    #[getter]
+    fn window(&self) -> usize {
+        self.0.window()
+    }
+
+    #[getter]
+    fn z_threshold(&self) -> f64 {
+        self.0.z_threshold()
+    }
+
+    #[getter]
+    fn skip_unavailable(&self) -> bool {
+        self.0.skip_unavailable()
+    }
+
+    fn __repr__(&self) -> String {
+        format!(
+            "VitalAnomalyDetector(window={}, z_threshold={:?}, skip_unavailable={}, reading_count={})",
+            self.0.window(),
+            self.0.z_threshold(),
+            if self.0.skip_unavailable() { "True" } else { "False" },
+            self.0.reading_count()
+        )
+    }
+}
+
+/// A bounded history of readings (capacity max(max_readings, 1)). One thread at a time.
+#[pyclass(module = "wifi_densepose._core", name = "VitalSignStore")]
+pub struct PyVitalSignStore(VitalSignStore);
+
+#[pymethods]
+impl PyVitalSignStore {
+    #[new]
+    #[pyo3(signature = (max_readings=3600))]
+    fn new(max_readings: usize) -> Self {
+        Self(VitalSignStore::new(max_readings))
+    }
+
+    /// 3600 readings (about an hour at one reading per second).
+    #[staticmethod]
+    fn default_capacity() -> usize {
+        VitalSignStore::default_capacity()
+    }
+
+    /// Appends a reading, evicting the oldest when full.
+    fn push(&mut self, reading: PyRef<'_, PyVitalReading>) {
+        self.0.push(reading.0);
+    }
+
+    fn latest(&self) -> Option<PyVitalReading> {
+        self.0.latest().copied().map(PyVitalReading)
+    }
+
+    /// The last `n` readings, oldest first.
+    fn history(&self, n: usize) -> Vec<PyVitalReading> {
+        self.0.history(n).into_iter().map(PyVitalReading).collect()
+    }
+
+    /// Summary statistics, or None when empty.
+    fn stats(&self) -> Option<PyVitalStats> {
+        self.0.stats().map(PyVitalStats)
+    }
+
+    fn clear(&mut self) {
+        self.0.clear();
+    }
+
+    #[getter]
+    fn capacity(&self) -> usize {
+        self.0.capacity()
+    }
+
+    fn __len__(&self) -> usize {
+        self.0.len()
+    }
+
+    fn __repr__(&self) -> String {
+        format!(
+            "VitalSignStore(len={}, capacity={})",
+            self.0.len(),
+            self.0.capacity()
+        )
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Pipeline
+
+/// The readings of one `VitalsPipeline.process` call. Arrays have one entry per reading and are
+/// read-only; an UNAVAILABLE rate or confidence is NaN (the `VitalReading` keeps 0.0).
+#[pyclass(module = "wifi_densepose._core", name = "VitalsResult", frozen)]
+pub struct PyVitalsResult {
+    result: VitalsResult,
+    frame_index: CachedArray<i64, Ix1>,
+    timestamp_s: CachedArray<f64, Ix1>,
+    breathing_bpm: CachedArray<f64, Ix1>,
+    breathing_confidence: CachedArray<f64, Ix1>,
+    breathing_status: CachedArray<i8, Ix1>,
+    heart_bpm: CachedArray<f64, Ix1>,
+    heart_confidence: CachedArray<f64, Ix1>,
+    heart_status: CachedArray<i8, Ix1>,
+    signal_quality: CachedArray<f64, Ix1>,
+}
+
+impl PyVitalsResult {
+    fn new(result: VitalsResult) -> Self {
+        let frame_index = result
+            .frame_index()
+            .iter()
+            .map(|&f| i64::try_from(f).unwrap_or(i64::MAX))
+            .collect();
+        PyVitalsResult {
+            frame_index: CachedArray::new(Array1::from_vec(frame_index)),
+            timestamp_s: CachedArray::new(Array1::from_vec(result.timestamp_s())),
+            breathing_bpm: CachedArray::new(Array1::from_vec(result.breathing_bpm())),
+            breathing_confidence: CachedArray::new(Array1::from_vec(result.breathing_confidence())),
+            breathing_status: CachedArray::new(Array1::from_vec(result.breathing_status())),
+            heart_bpm: CachedArray::new(Array1::from_vec(result.heart_bpm())),
+            heart_confidence: CachedArray::new(Array1::from_vec(result.heart_confidence())),
+            heart_status: CachedArray::new(Array1::from_vec(result.heart_status())),
+            signal_quality: CachedArray::new(Array1::from_vec(result.signal_quality())),
+            result,
+        }
+    }
+}
+
+#[pymethods]
+impl PyVitalsResult {
+    /// The pipeline's 0-based frame counter at each reading (int64).
+    #[getter]
+    fn frame_index<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyArray1<i64>>> {
+        self.frame_index.get(py)
+    }
+
+    /// Reading times in seconds.
+    #[getter]
+    fn timestamp_s<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyArray1<f64>>> {
+        self.timestamp_s.get(py)
+    }
+
+    /// Breathing rate in breaths per minute (NaN when UNAVAILABLE).
+    #[getter]
+    fn breathing_bpm<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyArray1<f64>>> {
+        self.breathing_bpm.get(py)
+    }
+
+    /// Breathing confidence in [0, 1] (NaN when UNAVAILABLE).
+    #[getter]
+    fn breathing_confidence<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyArray1<f64>>> {
+        self.breathing_confidence.get(py)
+    }
+
+    /// Breathing `VitalStatus` codes (int8).
+    #[getter]
+    fn breathing_status<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyArray1<i8>>> {
+        self.breathing_status.get(py)
+    }
+
+    /// Heart rate in beats per minute (NaN when UNAVAILABLE).
+    #[getter]
+    fn heart_bpm<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyArray1<f64>>> {
+        self.heart_bpm.get(py)
+    }
+
+    /// Heart confidence in [0, 1] (NaN when UNAVAILABLE).
+    #[getter]
+    fn heart_confidence<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyArray1<f64>>> {
+        self.heart_confidence.get(py)
+    }
+
+    /// Heart `VitalStatus` codes (int8).
+    #[getter]
+    fn heart_status<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyArray1<i8>>> {
+        self.heart_status.get(py)
+    }
+
+    /// Mean of the two confidences, in [0, 1].
+    #[getter]
+    fn signal_quality<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyArray1<f64>>> {
+        self.signal_quality.get(py)
+    }
+
+    /// (reading position, alert) for every alert raised.
+    #[getter]
+    fn alerts<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
+        let items = self
+            .result
+            .alerts()
+            .iter()
+            .map(|(position, alert)| (*position, PyAnomalyAlert(alert.clone())));
+        PyList::new(py, items)
+    }
+
+    /// The readings as `VitalReading` objects.
+    fn readings(&self) -> Vec<PyVitalReading> {
+        self.result
+            .readings()
+            .iter()
+            .copied()
+            .map(PyVitalReading)
+            .collect()
+    }
+
+    fn __len__(&self) -> usize {
+        self.result.len()
+    }
+
+    fn __repr__(&self) -> String {
+        format!(
+            "VitalsResult(readings={}, alerts={})",
+            self.result.len(),
+            self.result.alerts().len()
+        )
+    }
+}
+
+/// The four vitals stages chained: per frame (`push`, `push_arrays`) or over a whole
+/// `[time, subcarrier]` buffer (`process`, which releases the GIL). Readings come every
+/// `reading_interval_s` seconds of data. One thread at a time.
+#[pyclass(module = "wifi_densepose._core", name = "VitalsPipeline")]
+pub struct PyVitalsPipeline(VitalsPipeline);
+
+#[pymethods]
+impl PyVitalsPipeline {
+    #[new]
+    #[pyo3(signature = (n_subcarriers=56, sample_rate_hz=100.0, *, alpha=0.05, breathing_window_s=30.0, heart_window_s=15.0, breathing_method="spectral", heart_method="spectral", breathing_weights=None, reading_interval_s=1.0, anomaly_window=60, z_threshold=2.5, skip_unavailable=true, store_capacity=3600, start_time_s=0.0))]
+    #[allow(clippy::too_many_arguments)]
+    fn new(
+        n_subcarriers: usize,
+        sample_rate_hz: f64,
+        alpha: f64,
+        breathing_window_s: f64,
+        heart_window_s: f64,
+        breathing_method: &str,
+        heart_method: &str,
+        breathing_weights: Option<&Bound<'_, PyAny>>,
+        reading_interval_s: f64,
+        anomaly_window: usize,
+        z_threshold: f64,
+        skip_unavailable: bool,
+        store_capacity: usize,
+        start_time_s: f64,
+    ) -> PyResult<Self> {
+        let config = VitalsConfig {
+            n_subcarriers,
+            sample_rate_hz,
+            alpha,
+            breathing_window_s,
+            heart_window_s,
+            breathing_method: BreathingMethod::parse(breathing_method).or_raise()?,
+            heart_method: HeartMethod::parse(heart_method).or_raise()?,
+            breathing_weights: breathing_weights
+                .map(|w| {
+                    Ok::<_, PyErr>(
+                        f64_array::<Ix1>(w, "breathing_weights")?
+                            .as_array()
+                            .to_vec(),
+                    )
+                })
+                .transpose()?,
+            reading_interval_s,
+            anomaly_window,
+            z_threshold,
+            skip_unavailable,
+            store_capacity,
+            start_time_s,
+        };
+        VitalsPipeline::new(config).or_raise().map(Self)
+    }
+
+    /// 56 subcarriers at 100 Hz with the default (spectral) methods.
+    #[staticmethod]
+    fn esp32_default() -> Self {
+        Self(VitalsPipeline::esp32_default())
+    }
+
+    /// RuView's methods: zero-crossing breathing, integer-lag heart rate, skip_unavailable=False.
+    #[staticmethod]
+    #[pyo3(signature = (n_subcarriers=56, sample_rate_hz=100.0))]
+    fn ruview_compatible(n_subcarriers: usize, sample_rate_hz: f64) -> PyResult<Self> {
+        VitalsPipeline::ruview_compatible(n_subcarriers, sample_rate_hz)
+            .or_raise()
+            .map(Self)
+    }
+
+    /// One `CsiFrame`; its subcarrier count and rate must match the pipeline and its
+    /// sample_index must increase. Returns a reading every `reading_interval_s`, else None.
+    fn push(&mut self, frame: PyRef<'_, PyCsiFrame>) -> PyResult<Option<PyVitalReading>> {
+        Ok(self.0.push(frame.inner()).or_raise()?.map(PyVitalReading))
+    }
+
+    /// One frame of 1-D amplitudes and phases (radians); sample_index = previous + 1.
+    fn push_arrays(
+        &mut self,
+        amplitudes: &Bound<'_, PyAny>,
+        phases: &Bound<'_, PyAny>,
+    ) -> PyResult<Option<PyVitalReading>> {
+        let amplitudes = f64_array::<Ix1>(amplitudes, "amplitudes")?;
+        let phases = f64_array::<Ix1>(phases, "phases")?;
+        let (a, p) = (amplitudes.as_array(), phases.as_array());
+        Ok(self
+            .0
+            .push_arrays(&slice_of(&a), &slice_of(&p))
+            .or_raise()?
+            .map(PyVitalReading))
+    }
+
+    /// Amplitudes and phases `[time, subcarrier]` (any strides); equals one `push_arrays` per
+    /// row. `sample_rate_hz` (Hz), when given, must equal the pipeline's. Releases the GIL.
+    #[pyo3(signature = (amplitudes, phases, sample_rate_hz=None))]
+    fn process(
+        &mut self,
+        py: Python<'_>,
+        amplitudes: &Bound<'_, PyAny>,
+        phases: &Bound<'_, PyAny>,
+        sample_rate_hz: Option<f64>,
+    ) -> PyResult<PyVitalsResult> {
+        let amplitudes = f64_array::<Ix2>(amplitudes, "amplitudes")?;
+        let phases = f64_array::<Ix2>(phases, "phases")?;
+        let (a, p) = (
+            ArrayRows(amplitudes.as_array()),
+            ArrayRows(phases.as_array()),
+        );
+        let pipeline = &mut self.0;
+        let result = py
+            .detach(|| pipeline.process(&a, &p, sample_rate_hz))
+            .or_raise()?;
+        Ok(PyVitalsResult::new(result))
+    }
+
+    /// Back to the freshly constructed state.
+    fn reset(&mut self) {
+        self.0.reset();
+    }
+
+    /// The alerts of the latest reading.
+    #[getter]
+    fn last_alerts(&self) -> Vec<PyAnomalyAlert> {
+        self.0
+            .last_alerts()
+            .iter()
+            .cloned()
+            .map(PyAnomalyAlert)
+            .collect()
+    }
+
+    /// A snapshot (copy) of the pipeline's reading store.
+    #[getter]
+    fn store(&self) -> PyVitalSignStore {
+        PyVitalSignStore(self.0.store().clone())
+    }
+
+    /// A snapshot (copy) of the pipeline's anomaly detector.
+    #[getter]
+    fn detector(&self) -> PyVitalAnomalyDetector {
+        PyVitalAnomalyDetector(self.0.detector().clone())
+    }
+
+    #[getter]
+    fn frames_processed(&self) -> u64 {
+        self.0.frames_processed()
+    }
+
+    #[getter]
+    fn n_subcarriers(&self) -> usize {
+        self.0.config().n_subcarriers
+    }
+
+    /// Frame rate in Hz.
+    #[getter]
+    fn sample_rate_hz(&self) -> f64 {
+        self.0.config().sample_rate_hz
+    }
+
+    fn __repr__(&self) -> String {
+        let c = self.0.config();
+        format!(
+            "VitalsPipeline(n_subcarriers={}, sample_rate_hz={:?}, breathing_method='{}', heart_method='{}', frames_processed={})",
+            c.n_subcarriers,
+            c.sample_rate_hz,
+            c.breathing_method.as_str(),
+            c.heart_method.as_str(),
+            self.0.frames_processed()
+        )
+    }
+}
+
+pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<PyVitalEstimate>()?;
+    m.add_class::<PyVitalReading>()?;
+    m.add_class::<PyAnomalyAlert>()?;
+    m.add_class::<PyVitalStats>()?;
+    m.add_class::<PyCsiVitalPreprocessor>()?;
+    m.add_class::<PyBreathingExtractor>()?;
+    m.add_class::<PyHeartRateExtractor>()?;
+    m.add_class::<PyVitalAnomalyDetector>()?;
+    m.add_class::<PyVitalSignStore>()?;
+    m.add_class::<PyVitalsResult>()?;
+    m.add_class::<PyVitalsPipeline>()?;
+    Ok(())
+}

@@ -1,0 +1,40 @@
+//! Breathing and heart rate from WiFi CSI.
+//!
+//! Four stages, each usable alone: [`CsiVitalPreprocessor`] removes the static component of each
+//! subcarrier, [`BreathingExtractor`] and [`HeartRateExtractor`] fuse the residuals, band-pass
+//! them and estimate a rate, and [`VitalAnomalyDetector`] flags clinical ranges and sudden
+//! changes. [`VitalsPipeline`] chains them over frames or whole `[time, subcarrier]` buffers and
+//! keeps its readings in a [`VitalSignStore`].
+//!
+//! Every history is a fixed-capacity ring buffer; batch calls equal per-frame calls bit for bit;
+//! invalid input is rejected before any state changes.
+
+#![forbid(unsafe_code)]
+
+pub mod anomaly;
+pub mod breathing;
+pub mod error;
+pub mod extractor;
+pub mod frames;
+pub mod heart;
+pub mod history;
+pub mod pipeline;
+pub mod preprocessor;
+pub mod resonator;
+pub mod spectral;
+pub mod store;
+pub mod types;
+
+pub use anomaly::{VitalAnomalyDetector, Welford};
+pub use breathing::{BreathingExtractor, BreathingMethod};
+pub use error::VitalsError;
+pub use extractor::ExtractorConfig;
+pub use frames::{FrameMatrix, FrameSource, RowMajor};
+pub use heart::{HeartMethod, HeartRateExtractor, LagPeak};
+pub use pipeline::{VitalsConfig, VitalsPipeline, VitalsResult};
+pub use preprocessor::CsiVitalPreprocessor;
+pub use store::VitalSignStore;
+pub use types::{
+    AlertType, AnomalyAlert, StatusThresholds, VitalEstimate, VitalReading, VitalStats,
+    VitalStatus, VitalType,
+};

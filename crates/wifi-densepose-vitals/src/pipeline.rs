@@ -1,0 +1,431 @@
+//! `VitalsPipeline`: preprocessor → breathing and heart extractors → anomaly detector → store.
+
+use wifi_densepose_core::CsiFrame;
+
+use crate::anomaly::VitalAnomalyDetector;
+use crate::breathing::{BreathingExtractor, BreathingMethod};
+use crate::error::{Result, VitalsError};
+use crate::extractor::{ensure_finite_values, ExtractorConfig};
+use crate::frames::{ensure_finite_rows, FrameSource};
+use crate::heart::{HeartMethod, HeartRateExtractor};
+use crate::preprocessor::CsiVitalPreprocessor;
+use crate::store::VitalSignStore;
+use crate::types::{AnomalyAlert, VitalEstimate, VitalReading};
+
+/// Every setting of a [`VitalsPipeline`]; `Default` is the ESP32 profile (56 subcarriers, 100 Hz).
+#[derive(Debug, Clone, PartialEq)]
+pub struct VitalsConfig {
+    pub n_subcarriers: usize,
+    pub sample_rate_hz: f64,
+    /// Preprocessor EMA factor, clamped to [0.001, 0.999].
+    pub alpha: f64,
+    pub breathing_window_s: f64,
+    pub heart_window_s: f64,
+    pub breathing_method: BreathingMethod,
+    pub heart_method: HeartMethod,
+    /// Per-subcarrier breathing weights; missing ones are 1/n.
+    pub breathing_weights: Option<Vec<f64>>,
+    /// Seconds of data between readings.
+    pub reading_interval_s: f64,
+    pub anomaly_window: usize,
+    pub z_threshold: f64,
+    pub skip_unavailable: bool,
+    pub store_capacity: usize,
+    /// Added to sample_index/fs to give reading timestamps.
+    pub start_time_s: f64,
+}
+
+impl Default for VitalsConfig {
+    fn default() -> Self {
+        VitalsConfig {
+            n_subcarriers: 56,
+            sample_rate_hz: 100.0,
+            alpha: 0.05,
+            breathing_window_s: 30.0,
+            heart_window_s: 15.0,
+            breathing_method: BreathingMethod::Spectral,
+            heart_method: HeartMethod::Spectral,
+            breathing_weights: None,
+            reading_interval_s: 1.0,
+            anomaly_window: 60,
+            z_threshold: 2.5,
+            skip_unavailable: true,
+            store_capacity: VitalSignStore::default_capacity(),
+            start_time_s: 0.0,
+        }
+    }
+}
+
+impl VitalsConfig {
+    /// RuView's behaviour: zero-crossing breathing, integer-lag heart rate, and UNAVAILABLE
+    /// estimates kept in the anomaly baseline.
+    pub fn ruview_compatible(n_subcarriers: usize, sample_rate_hz: f64) -> Self {
+        VitalsConfig {
+            n_subcarriers,
+            sample_rate_hz,
+            breathing_method: BreathingMethod::Ruview,
+            heart_method: HeartMethod::Ruview,
+            skip_unavailable: false,
+            ..VitalsConfig::default()
+        }
+    }
+}
+
+/// The readings of one `process` call, in order, with the alerts each raised.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct VitalsResult {
+    frame_index: Vec<u64>,
+    readings: Vec<VitalReading>,
+    /// (reading position, alert)
+    alerts: Vec<(usize, AnomalyAlert)>,
+}
+
+/// A rate for the result arrays: NaN when the estimate is UNAVAILABLE.
+fn available_or_nan(estimate: VitalEstimate, value: f64) -> f64 {
+    if estimate.is_available() {
+        value
+    } else {
+        f64::NAN
+    }
+}
+
+impl VitalsResult {
+    pub fn len(&self) -> usize {
+        self.readings.len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.readings.is_empty()
+    }
+    pub fn readings(&self) -> &[VitalReading] {
+        &self.readings
+    }
+    /// The pipeline's 0-based frame counter at each reading.
+    pub fn frame_index(&self) -> &[u64] {
+        &self.frame_index
+    }
+    pub fn alerts(&self) -> &[(usize, AnomalyAlert)] {
+        &self.alerts
+    }
+
+    fn column(&self, value: impl Fn(&VitalReading) -> f64) -> Vec<f64> {
+        self.readings.iter().map(value).collect()
+    }
+
+    pub fn timestamp_s(&self) -> Vec<f64> {
+        self.column(|r| r.timestamp_secs())
+    }
+    /// Breaths per minute; NaN where UNAVAILABLE.
+    pub fn breathing_bpm(&self) -> Vec<f64> {
+        self.column(|r| available_or_nan(r.respiratory_rate(), r.respiratory_rate().value_bpm()))
+    }
+    /// NaN where UNAVAILABLE.
+    pub fn breathing_confidence(&self) -> Vec<f64> {
+        self.column(|r| available_or_nan(r.respiratory_rate(), r.respiratory_rate().confidence()))
+    }
+    /// Status codes (0 VALID … 3 UNAVAILABLE).
+    pub fn breathing_status(&self) -> Vec<i8> {
+        self.readings
+            .iter()
+            .map(|r| r.respiratory_rate().status().code())
+            .collect()
+    }
+    /// Beats per minute; NaN where UNAVAILABLE.
+    pub fn heart_bpm(&self) -> Vec<f64> {
+        self.column(|r| available_or_nan(r.heart_rate(), r.heart_rate().value_bpm()))
+    }
+    /// NaN where UNAVAILABLE.
+    pub fn heart_confidence(&self) -> Vec<f64> {
+        self.column(|r| available_or_nan(r.heart_rate(), r.heart_rate().confidence()))
+    }
+    /// Status codes (0 VALID … 3 UNAVAILABLE).
+    pub fn heart_status(&self) -> Vec<i8> {
+        self.readings
+            .iter()
+            .map(|r| r.heart_rate().status().code())
+            .collect()
+    }
+    pub fn signal_quality(&self) -> Vec<f64> {
+        self.column(|r| r.signal_quality())
+    }
+}
+
+/// The four vitals stages chained, with readings every `reading_interval_s` of data.
+///
+/// For one thread at a time.
+#[derive(Debug, Clone)]
+pub struct VitalsPipeline {
+    config: VitalsConfig,
+    preprocessor: CsiVitalPreprocessor,
+    breathing: BreathingExtractor,
+    heart: HeartRateExtractor,
+    detector: VitalAnomalyDetector,
+    store: VitalSignStore,
+    /// Frames between readings: max(1, round(reading_interval_s·fs)).
+    reading_interval: u64,
+    frames_processed: u64,
+    last_sample_index: Option<u64>,
+    last_alerts: Vec<AnomalyAlert>,
+}
+
+impl VitalsPipeline {
+    /// Validates the whole configuration before building the stages.
+    pub fn new(config: VitalsConfig) -> Result<Self> {
+        if config.n_subcarriers == 0 {
+            return Err(VitalsError::config(
+                "n_subcarriers must be at least 1, got 0",
+            ));
+        }
+        VitalsError::ensure_config_positive("sample_rate_hz", config.sample_rate_hz)?;
+        VitalsError::ensure_config_positive("reading_interval_s", config.reading_interval_s)?;
+        if !config.start_time_s.is_finite() {
+            return Err(VitalsError::config(format!(
+                "start_time_s must be finite, got {}",
+                config.start_time_s
+            )));
+        }
+        if let Some(weights) = &config.breathing_weights {
+            ensure_finite_values("breathing_weights", weights)?;
+        }
+        let fs = config.sample_rate_hz;
+        let preprocessor = CsiVitalPreprocessor::new(config.n_subcarriers, config.alpha)?;
+        let breathing_config = ExtractorConfig {
+            n_subcarriers: config.n_subcarriers,
+            sample_rate_hz: fs,
+            window_secs: config.breathing_window_s,
+            ..ExtractorConfig::breathing()
+        };
+        let breathing =
+            BreathingExtractor::with_config(&breathing_config, config.breathing_method)?;
+        let heart_config = ExtractorConfig {
+            n_subcarriers: config.n_subcarriers,
+            sample_rate_hz: fs,
+            window_secs: config.heart_window_s,
+            ..ExtractorConfig::heart()
+        };
+        let heart = HeartRateExtractor::with_config(&heart_config, config.heart_method)?;
+        let detector = VitalAnomalyDetector::new(
+            config.anomaly_window,
+            config.z_threshold,
+            config.skip_unavailable,
+        )?;
+        let store = VitalSignStore::new(config.store_capacity);
+        let reading_interval = ((config.reading_interval_s * fs).round() as u64).max(1);
+        Ok(VitalsPipeline {
+            config,
+            preprocessor,
+            breathing,
+            heart,
+            detector,
+            store,
+            reading_interval,
+            frames_processed: 0,
+            last_sample_index: None,
+            last_alerts: Vec::new(),
+        })
+    }
+
+    /// The defaults: 56 subcarriers at 100 Hz, spectral methods.
+    pub fn esp32_default() -> Self {
+        VitalsPipeline::new(VitalsConfig::default()).expect("the ESP32 pipeline defaults are valid")
+    }
+
+    /// See [`VitalsConfig::ruview_compatible`].
+    pub fn ruview_compatible(n_subcarriers: usize, sample_rate_hz: f64) -> Result<Self> {
+        VitalsPipeline::new(VitalsConfig::ruview_compatible(
+            n_subcarriers,
+            sample_rate_hz,
+        ))
+    }
+
+    /// One frame. Rejects (with no state change) a subcarrier count other than `n_subcarriers`,
+    /// a different sample rate, or a sample index that does not increase.
+    pub fn push(&mut self, frame: &CsiFrame) -> Result<Option<VitalReading>> {
+        self.check_columns("amplitudes", frame.n_subcarriers())?;
+        self.check_rate(frame.sample_rate_hz())?;
+        if let Some(previous) = self.last_sample_index {
+            if frame.sample_index() <= previous {
+                return Err(VitalsError::SampleIndexNotIncreasing {
+                    previous,
+                    actual: frame.sample_index(),
+                });
+            }
+        }
+        Ok(self.step(frame.amplitudes(), frame.phases(), frame.sample_index()))
+    }
+
+    /// One frame of raw arrays; its sample index is the previous one + 1 (the first is 0).
+    pub fn push_arrays(
+        &mut self,
+        amplitudes: &[f64],
+        phases: &[f64],
+    ) -> Result<Option<VitalReading>> {
+        self.check_columns("amplitudes", amplitudes.len())?;
+        self.check_columns("phases", phases.len())?;
+        ensure_finite_values("amplitudes", amplitudes)?;
+        ensure_finite_values("phases", phases)?;
+        let sample_index = self.next_sample_indices(1)?;
+        Ok(self.step(amplitudes, phases, sample_index))
+    }
+
+    /// `[time, subcarrier]` amplitudes and phases; equals one `push_arrays` per row bit for bit.
+    /// The whole input is validated before any frame is processed.
+    pub fn process(
+        &mut self,
+        amplitudes: &impl FrameSource,
+        phases: &impl FrameSource,
+        sample_rate_hz: Option<f64>,
+    ) -> Result<VitalsResult> {
+        if let Some(rate) = sample_rate_hz {
+            self.check_rate(rate)?;
+        }
+        let n_frames = amplitudes.n_frames();
+        if n_frames == 0 {
+            return Err(VitalsError::EmptySignal {
+                field: "amplitudes".into(),
+            });
+        }
+        self.check_columns("amplitudes", amplitudes.n_columns())?;
+        self.check_columns("phases", phases.n_columns())?;
+        if phases.n_frames() != n_frames {
+            return Err(VitalsError::shape(
+                "phases",
+                format!("{n_frames} frames (as amplitudes)"),
+                format!("{} frames", phases.n_frames()),
+            ));
+        }
+        ensure_finite_rows("amplitudes", amplitudes)?;
+        ensure_finite_rows("phases", phases)?;
+        let first_index = self.next_sample_indices(n_frames as u64)?;
+
+        let mut result = VitalsResult::default();
+        for frame in 0..n_frames {
+            let sample_index = first_index + frame as u64;
+            if let Some(reading) =
+                self.step(&amplitudes.row(frame), &phases.row(frame), sample_index)
+            {
+                let position = result.readings.len();
+                result
+                    .alerts
+                    .extend(self.last_alerts.iter().map(|a| (position, a.clone())));
+                result.readings.push(reading);
+                result.frame_index.push(self.frames_processed - 1);
+            }
+        }
+        Ok(result)
+    }
+
+    fn check_columns(&self, field: &str, actual: usize) -> Result<()> {
+        if actual == self.config.n_subcarriers {
+            return Ok(());
+        }
+        Err(VitalsError::shape(
+            field,
+            format!("{} subcarriers (n_subcarriers)", self.config.n_subcarriers),
+            format!("{actual} subcarriers"),
+        ))
+    }
+
+    fn check_rate(&self, rate: f64) -> Result<()> {
+        if rate == self.config.sample_rate_hz {
+            Ok(())
+        } else {
+            Err(VitalsError::SampleRateMismatch {
+                expected: self.config.sample_rate_hz,
+                actual: rate,
+            })
+        }
+    }
+
+    /// The sample index of the next frame, checking that `count` more indices fit in u64.
+    fn next_sample_indices(&self, count: u64) -> Result<u64> {
+        let first = match self.last_sample_index {
+            None => Some(0),
+            Some(previous) => previous.checked_add(1),
+        };
+        first
+            .filter(|first| first.checked_add(count - 1).is_some())
+            .ok_or_else(|| {
+                VitalsError::validation("sample_index", "the frame counter would overflow u64")
+            })
+    }
+
+    /// Runs one validated frame through every stage; a reading every `reading_interval` frames.
+    fn step(
+        &mut self,
+        amplitudes: &[f64],
+        phases: &[f64],
+        sample_index: u64,
+    ) -> Option<VitalReading> {
+        if let Some(residuals) = self.preprocessor.process_unchecked(amplitudes) {
+            self.breathing
+                .push_unchecked(residuals, self.config.breathing_weights.as_deref());
+            self.heart.push_unchecked(residuals, phases);
+        }
+        self.frames_processed += 1;
+        self.last_sample_index = Some(sample_index);
+        if self.frames_processed % self.reading_interval != 0 {
+            return None;
+        }
+        let rr = self.breathing.estimate();
+        let hr = self.heart.estimate();
+        if rr.is_none() && hr.is_none() {
+            return None;
+        }
+        let rr = rr.unwrap_or_else(VitalEstimate::unavailable);
+        let hr = hr.unwrap_or_else(VitalEstimate::unavailable);
+        let reading = VitalReading::from_parts(
+            rr,
+            hr,
+            self.config.n_subcarriers,
+            (rr.confidence() + hr.confidence()) / 2.0,
+            self.config.start_time_s + sample_index as f64 / self.config.sample_rate_hz,
+        );
+        self.last_alerts = self.detector.check(&reading);
+        self.store.push(reading);
+        Some(reading)
+    }
+
+    /// Back to the freshly constructed state.
+    pub fn reset(&mut self) {
+        self.preprocessor.reset();
+        self.breathing.reset();
+        self.heart.reset();
+        self.detector.reset();
+        self.store.clear();
+        self.frames_processed = 0;
+        self.last_sample_index = None;
+        self.last_alerts.clear();
+    }
+
+    pub fn config(&self) -> &VitalsConfig {
+        &self.config
+    }
+    pub fn frames_processed(&self) -> u64 {
+        self.frames_processed
+    }
+    pub fn last_sample_index(&self) -> Option<u64> {
+        self.last_sample_index
+    }
+    /// The alerts of the latest reading.
+    pub fn last_alerts(&self) -> &[AnomalyAlert] {
+        &self.last_alerts
+    }
+    pub fn reading_interval_frames(&self) -> u64 {
+        self.reading_interval
+    }
+    pub fn store(&self) -> &VitalSignStore {
+        &self.store
+    }
+    pub fn detector(&self) -> &VitalAnomalyDetector {
+        &self.detector
+    }
+    pub fn preprocessor(&self) -> &CsiVitalPreprocessor {
+        &self.preprocessor
+    }
+    pub fn breathing(&self) -> &BreathingExtractor {
+        &self.breathing
+    }
+    pub fn heart(&self) -> &HeartRateExtractor {
+        &self.heart
+    }
+}

@@ -1,0 +1,390 @@
+//! `VitalsPipeline` end to end: RuView's demo signal, batch versus per-frame, validation.
+
+mod common;
+
+use std::f64::consts::PI;
+
+use common::{reading_at, Signal, SplitMix64, FS, SUBCARRIERS};
+use wifi_densepose_core::{CsiFrame, ErrorInfo, ErrorKind};
+use wifi_densepose_vitals::{
+    RowMajor, VitalReading, VitalStatus, VitalsConfig, VitalsError, VitalsPipeline, VitalsResult,
+};
+
+/// RuView's demo: 15 + 5 sin(0.1k) + 2 sin(2π·0.25t) + 0.3 sin(2π·1.2t) + N(0, 0.05²),
+/// phases 0.2k (unwrapped), `seconds` at 100 Hz.
+fn demo_signal(seconds: f64) -> Signal {
+    let mut rng = SplitMix64::new(2026);
+    let frames = (seconds * FS) as usize;
+    let mut amplitudes = Vec::with_capacity(frames * SUBCARRIERS);
+    let mut phases = Vec::with_capacity(frames * SUBCARRIERS);
+    for i in 0..frames {
+        let t = i as f64 / FS;
+        let body = 2.0 * (2.0 * PI * 0.25 * t).sin() + 0.3 * (2.0 * PI * 1.2 * t).sin();
+        for k in 0..SUBCARRIERS {
+            amplitudes.push(15.0 + 5.0 * (0.1 * k as f64).sin() + body + 0.05 * rng.normal());
+            phases.push(0.2 * k as f64);
+        }
+    }
+    Signal { amplitudes, phases }
+}
+
+fn row(values: &[f64], t: usize) -> &[f64] {
+    &values[t * SUBCARRIERS..(t + 1) * SUBCARRIERS]
+}
+
+fn bits(reading: &VitalReading) -> [u64; 6] {
+    let (rr, hr) = (reading.respiratory_rate(), reading.heart_rate());
+    [
+        rr.value_bpm().to_bits(),
+        rr.confidence().to_bits(),
+        hr.value_bpm().to_bits(),
+        hr.confidence().to_bits(),
+        reading.signal_quality().to_bits(),
+        reading.timestamp_secs().to_bits(),
+    ]
+}
+
+fn result_bits(result: &VitalsResult) -> Vec<[u64; 6]> {
+    result.readings().iter().map(bits).collect()
+}
+
+#[test]
+fn demo_signal_with_the_default_methods() {
+    let result = demo_signal(60.0).run(&mut VitalsPipeline::esp32_default());
+    assert_eq!(result.frame_index()[0], 499);
+    let first = result.readings()[0];
+    assert_eq!(first.respiratory_rate().status(), VitalStatus::Unavailable);
+    assert!(result.breathing_bpm()[0].is_nan() && result.breathing_confidence()[0].is_nan());
+    assert_eq!(result.breathing_status()[0], 3);
+    let at_10 = reading_at(&result, 10.0);
+    let (rr, hr) = (at_10.respiratory_rate(), at_10.heart_rate());
+    assert!((rr.value_bpm() - 15.2).abs() <= 0.3, "{rr:?}");
+    assert!((hr.value_bpm() - 72.0).abs() <= 0.3, "{hr:?}");
+    assert_eq!(
+        (rr.status(), hr.status()),
+        (VitalStatus::Valid, VitalStatus::Valid)
+    );
+    let at_60 = reading_at(&result, 60.0);
+    assert!(
+        (at_60.respiratory_rate().value_bpm() - 15.0).abs() <= 0.05,
+        "{at_60:?}"
+    );
+    assert!(
+        (at_60.heart_rate().value_bpm() - 72.0).abs() <= 0.1,
+        "{at_60:?}"
+    );
+    assert_eq!(result.len(), 56);
+    assert_eq!(at_60.subcarrier_count(), 56);
+    assert_eq!(at_60.timestamp_secs(), 59.99);
+}
+
+#[test]
+fn demo_signal_with_the_ruview_methods() {
+    let result = demo_signal(60.0).run(&mut VitalsPipeline::ruview_compatible(56, FS).unwrap());
+    let at_5 = reading_at(&result, 5.0);
+    assert!(
+        (at_5.heart_rate().value_bpm() - 6000.0 / 81.0).abs() < 1e-9,
+        "{at_5:?}"
+    );
+    assert_eq!(at_5.heart_rate().status(), VitalStatus::Valid);
+    let at_10 = reading_at(&result, 10.0);
+    let rr = at_10.respiratory_rate();
+    assert_eq!(rr.value_bpm(), 15.0);
+    assert!((rr.confidence() - 0.34).abs() <= 0.03, "{rr:?}");
+    assert_eq!(rr.status(), VitalStatus::Unreliable);
+    let hr = reading_at(&result, 60.0).heart_rate();
+    assert!((hr.value_bpm() - 6000.0 / 83.0).abs() < 1e-9, "{hr:?}");
+    assert!((hr.confidence() - 0.86).abs() <= 0.03, "{hr:?}");
+}
+
+#[test]
+fn process_equals_per_frame_pushes_bit_for_bit() {
+    let signal = demo_signal(12.0);
+    let mut batch = VitalsPipeline::esp32_default();
+    let result = signal.run(&mut batch);
+    let mut single = VitalsPipeline::esp32_default();
+    let mut per_frame = Vec::new();
+    let mut alerts = Vec::new();
+    for t in 0..1200 {
+        if let Some(reading) = single
+            .push_arrays(row(&signal.amplitudes, t), row(&signal.phases, t))
+            .unwrap()
+        {
+            alerts.extend(
+                single
+                    .last_alerts()
+                    .iter()
+                    .map(|a| (per_frame.len(), a.clone())),
+            );
+            per_frame.push(reading);
+        }
+    }
+    assert_eq!(
+        result_bits(&result),
+        per_frame.iter().map(bits).collect::<Vec<_>>()
+    );
+    assert_eq!(result.alerts(), alerts.as_slice());
+    assert_eq!(batch.frames_processed(), single.frames_processed());
+    assert_eq!(batch.last_sample_index(), Some(1199));
+    assert_eq!(batch.store(), single.store());
+    assert_eq!(batch.detector(), single.detector());
+    assert_eq!(batch.preprocessor(), single.preprocessor());
+    // The extractors' end states agree too: their next estimates are identical.
+    let more = demo_signal(3.0);
+    assert_eq!(
+        result_bits(&more.run(&mut batch)),
+        result_bits(&more.run(&mut single))
+    );
+}
+
+#[test]
+fn csi_frames_and_raw_arrays_agree() {
+    let signal = demo_signal(6.0);
+    let mut frames = VitalsPipeline::esp32_default();
+    let mut arrays = VitalsPipeline::esp32_default();
+    for t in 0..600 {
+        let (a, p) = (
+            row(&signal.amplitudes, t).to_vec(),
+            row(&signal.phases, t).to_vec(),
+        );
+        let frame = CsiFrame::new(a.clone(), p.clone(), SUBCARRIERS, t as u64, FS, None).unwrap();
+        let x = frames.push(&frame).unwrap();
+        let y = arrays.push_arrays(&a, &p).unwrap();
+        assert_eq!(x.map(|r| bits(&r)), y.map(|r| bits(&r)));
+    }
+    assert_eq!(frames.store().len(), 2);
+}
+
+#[test]
+fn output_is_identical_across_runs() {
+    let signal = demo_signal(20.0);
+    let a = signal.run(&mut VitalsPipeline::esp32_default());
+    let b = signal.run(&mut VitalsPipeline::esp32_default());
+    assert_eq!(result_bits(&a), result_bits(&b));
+    assert_eq!(a, b);
+}
+
+/// Feeds `good` frames around one rejected push and checks that nothing changed.
+fn assert_rejected_without_effect(
+    reject: impl Fn(&mut VitalsPipeline) -> Result<(), VitalsError>,
+    kind: ErrorKind,
+) {
+    let signal = demo_signal(11.0);
+    let mut clean = VitalsPipeline::esp32_default();
+    let mut probed = VitalsPipeline::esp32_default();
+    for t in 0..1100 {
+        let (a, p) = (row(&signal.amplitudes, t), row(&signal.phases, t));
+        if t == 700 {
+            let error = reject(&mut probed).unwrap_err();
+            assert_eq!(error.kind(), kind, "{error}");
+        }
+        let x = clean.push_arrays(a, p).unwrap();
+        let y = probed.push_arrays(a, p).unwrap();
+        assert_eq!(x.map(|r| bits(&r)), y.map(|r| bits(&r)));
+    }
+    assert_eq!(clean.frames_processed(), probed.frames_processed());
+}
+
+#[test]
+fn rejected_frames_leave_later_results_unchanged() {
+    let good = vec![15.0; SUBCARRIERS];
+    let phases = vec![0.0; SUBCARRIERS];
+    assert_rejected_without_effect(
+        |p| p.push_arrays(&good[..55], &phases[..55]).map(drop),
+        ErrorKind::Shape,
+    );
+    assert_rejected_without_effect(
+        |p| {
+            let mut bad = good.clone();
+            bad[30] = f64::NAN;
+            p.push_arrays(&bad, &phases).map(drop)
+        },
+        ErrorKind::NonFinite,
+    );
+    assert_rejected_without_effect(
+        |p| {
+            let frame = CsiFrame::new(
+                good.clone(),
+                phases.clone(),
+                SUBCARRIERS,
+                10_000,
+                50.0,
+                None,
+            )
+            .unwrap();
+            p.push(&frame).map(drop)
+        },
+        ErrorKind::Validation,
+    );
+    assert_rejected_without_effect(
+        |p| {
+            let repeated = p.last_sample_index().unwrap();
+            let frame = CsiFrame::new(
+                good.clone(),
+                phases.clone(),
+                SUBCARRIERS,
+                repeated,
+                FS,
+                None,
+            )
+            .unwrap();
+            p.push(&frame).map(drop)
+        },
+        ErrorKind::Validation,
+    );
+    assert_rejected_without_effect(
+        |p| {
+            let mut bad = vec![15.0; 10 * SUBCARRIERS];
+            bad[9 * SUBCARRIERS + 3] = f64::INFINITY;
+            let phases = vec![0.0; 10 * SUBCARRIERS];
+            let (a, ph) = (
+                RowMajor::new(&bad, SUBCARRIERS).unwrap(),
+                RowMajor::new(&phases, SUBCARRIERS).unwrap(),
+            );
+            p.process(&a, &ph, None).map(drop)
+        },
+        ErrorKind::NonFinite,
+    );
+}
+
+#[test]
+fn process_rejects_bad_buffers_with_clear_errors() {
+    let mut pipeline = VitalsPipeline::esp32_default();
+    let empty = RowMajor::new(&[], SUBCARRIERS).unwrap();
+    let e = pipeline.process(&empty, &empty, None).unwrap_err();
+    assert_eq!(e.code(), "EmptySignal");
+    assert_eq!(e.kind(), ErrorKind::Shape);
+
+    let (a, p) = (vec![1.0; 4 * 55], vec![0.0; 4 * 55]);
+    let e = pipeline
+        .process(
+            &RowMajor::new(&a, 55).unwrap(),
+            &RowMajor::new(&p, 55).unwrap(),
+            None,
+        )
+        .unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "amplitudes: expected 56 subcarriers (n_subcarriers), got 55 subcarriers"
+    );
+
+    let (a, p) = (vec![1.0; 4 * 56], vec![0.0; 3 * 56]);
+    let e = pipeline
+        .process(
+            &RowMajor::new(&a, 56).unwrap(),
+            &RowMajor::new(&p, 56).unwrap(),
+            None,
+        )
+        .unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "phases: expected 4 frames (as amplitudes), got 3 frames"
+    );
+
+    let p = vec![0.0; 4 * 56];
+    let (a, p) = (
+        RowMajor::new(&a, 56).unwrap(),
+        RowMajor::new(&p, 56).unwrap(),
+    );
+    for rate in [0.0, -1.0, 50.0, f64::NAN] {
+        let e = pipeline.process(&a, &p, Some(rate)).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Validation);
+        assert!(
+            e.to_string().contains("sample_rate_hz") && e.to_string().contains("100 Hz"),
+            "{e}"
+        );
+    }
+    assert_eq!(pipeline.frames_processed(), 0);
+    assert!(pipeline.process(&a, &p, Some(100.0)).unwrap().is_empty());
+    assert_eq!(pipeline.frames_processed(), 4);
+}
+
+#[test]
+fn configuration_is_validated() {
+    let bad = [
+        VitalsConfig {
+            n_subcarriers: 0,
+            ..VitalsConfig::default()
+        },
+        VitalsConfig {
+            sample_rate_hz: 0.0,
+            ..VitalsConfig::default()
+        },
+        VitalsConfig {
+            sample_rate_hz: 3.0,
+            ..VitalsConfig::default()
+        },
+        VitalsConfig {
+            alpha: f64::NAN,
+            ..VitalsConfig::default()
+        },
+        VitalsConfig {
+            breathing_window_s: 5.0,
+            ..VitalsConfig::default()
+        },
+        VitalsConfig {
+            heart_window_s: -1.0,
+            ..VitalsConfig::default()
+        },
+        VitalsConfig {
+            reading_interval_s: 0.0,
+            ..VitalsConfig::default()
+        },
+        VitalsConfig {
+            anomaly_window: 0,
+            ..VitalsConfig::default()
+        },
+        VitalsConfig {
+            z_threshold: f64::INFINITY,
+            ..VitalsConfig::default()
+        },
+        VitalsConfig {
+            breathing_weights: Some(vec![1.0, f64::NAN]),
+            ..VitalsConfig::default()
+        },
+        VitalsConfig {
+            start_time_s: f64::NAN,
+            ..VitalsConfig::default()
+        },
+    ];
+    for config in bad {
+        let kind = VitalsPipeline::new(config.clone()).unwrap_err().kind();
+        assert!(
+            matches!(kind, ErrorKind::Configuration | ErrorKind::NonFinite),
+            "{config:?}"
+        );
+    }
+    let ruview = VitalsPipeline::ruview_compatible(56, FS).unwrap();
+    assert!(!ruview.detector().skip_unavailable());
+    assert_eq!(ruview.config().breathing_method.as_str(), "ruview");
+    assert_eq!(ruview.config().heart_method.as_str(), "ruview");
+    let default = VitalsPipeline::esp32_default();
+    assert_eq!(default.reading_interval_frames(), 100);
+    assert_eq!(default.store().capacity(), 3600);
+}
+
+#[test]
+fn reset_restores_the_fresh_state() {
+    let signal = demo_signal(12.0);
+    let mut pipeline = VitalsPipeline::esp32_default();
+    let first = signal.run(&mut pipeline);
+    pipeline.reset();
+    assert_eq!(
+        (pipeline.frames_processed(), pipeline.store().len()),
+        (0, 0)
+    );
+    assert_eq!(pipeline.last_sample_index(), None);
+    assert_eq!(result_bits(&signal.run(&mut pipeline)), result_bits(&first));
+}
+
+#[test]
+fn start_time_and_reading_interval_shape_the_readings() {
+    let config = VitalsConfig {
+        start_time_s: 1000.0,
+        reading_interval_s: 0.5,
+        ..VitalsConfig::default()
+    };
+    let result = demo_signal(6.0).run(&mut VitalsPipeline::new(config).unwrap());
+    assert_eq!(result.frame_index(), &[499, 549, 599]);
+    assert_eq!(result.timestamp_s(), [1004.99, 1005.49, 1005.99]);
+}

@@ -1,0 +1,44 @@
+"""`examples/vitals_from_buffer.py` runs and prints estimates close to the true rates."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "vitals_from_buffer.py"
+LINE = re.compile(
+    r"^(breathing|heart): true ([\d.]+) BPM, estimated ([\d.]+) BPM "
+    r"\(confidence ([\d.]+), (\w+)\)$",
+    re.MULTILINE,
+)
+
+
+@pytest.mark.parametrize(("breathing", "heart"), [(14.0, 68.0), (22.0, 95.0)])
+def test_example_prints_accurate_estimates(breathing: float, heart: float) -> None:
+    run = subprocess.run(
+        [
+            sys.executable,
+            str(EXAMPLE),
+            "--breathing-bpm",
+            str(breathing),
+            "--heart-bpm",
+            str(heart),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    assert run.stdout.startswith("56 readings over 60 s")
+    found = {m[0]: m for m in LINE.findall(run.stdout)}
+    assert set(found) == {"breathing", "heart"}
+    for name, truth, tolerance in (("breathing", breathing, 0.1), ("heart", heart, 0.2)):
+        _, true_text, estimate, confidence, status = found[name]
+        assert float(true_text) == truth
+        assert abs(float(estimate) - truth) <= tolerance
+        assert float(confidence) >= 0.9
+        assert status == "VALID"
