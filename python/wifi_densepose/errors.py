@@ -7,6 +7,8 @@ better data can make the same call succeed). Bad input always raises a ``ValueEr
 
 from __future__ import annotations
 
+from typing import Any
+
 __all__ = [
     "ComputationError",
     "ConfigError",
@@ -17,6 +19,9 @@ __all__ = [
     "NonFiniteError",
     "NotFoundError",
     "OperationTimeoutError",
+    "PacketError",
+    "RecordingError",
+    "RecordingWarning",
     "ShapeError",
     "ValidationError",
     "WifiDenseposeError",
@@ -87,3 +92,69 @@ class InvalidStateError(WifiDenseposeError, RuntimeError):
 
 class InternalError(WifiDenseposeError, RuntimeError):
     """A bug: please report it with the input that triggered it."""
+
+
+class PacketError(ValidationError):
+    """A datagram is not a valid ESP32 packet (wire.md 1.11).
+
+    ``magic`` is the datagram's first four bytes as a little-endian int (``None`` when fewer
+    than 4 bytes arrived), ``offset`` the byte offset of the problem and ``reason`` one of
+    ``oversize``, ``truncated``, ``bad_magic``, ``zero_antennas``, ``zero_subcarriers``,
+    ``length_mismatch``, ``bad_crc``, ``invalid_field``.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        code: str | None = None,
+        *,
+        magic: int | None = None,
+        offset: int = 0,
+        reason: str = "",
+    ) -> None:
+        super().__init__(message, code)
+        self.magic = magic
+        self.offset = offset
+        self.reason = reason
+
+    # Pickling keeps the keyword-only attributes, which the base form would drop.
+    def __reduce__(self) -> Any:
+        return (_rebuild, (type(self), self.message, self.code, self.__dict__.copy()))
+
+
+class RecordingError(ValidationError):
+    """A bad line of a ``.csi.jsonl`` recording in strict mode (wire.md 2.6).
+
+    ``line`` is the 1-based physical line number, ``reason`` one of ``invalid_json``,
+    ``not_object``, ``missing_field``, ``bad_field_type``, ``bad_iq_hex``,
+    ``inconsistent_length``, ``bad_features``, and ``path`` the file.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        code: str | None = None,
+        *,
+        line: int = 0,
+        reason: str = "",
+        path: str | None = None,
+    ) -> None:
+        super().__init__(message, code)
+        self.line = line
+        self.reason = reason
+        self.path = path
+
+    def __reduce__(self) -> Any:
+        return (_rebuild, (type(self), self.message, self.code, self.__dict__.copy()))
+
+
+class RecordingWarning(UserWarning):
+    """A bad recording line skipped in lenient mode, or a sidecar that disagrees with its data."""
+
+
+def _rebuild(
+    cls: type[WifiDenseposeError], message: str, code: str, state: dict[str, Any]
+) -> WifiDenseposeError:
+    error = cls(message, code)
+    error.__dict__.update(state)
+    return error

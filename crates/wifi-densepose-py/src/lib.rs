@@ -9,6 +9,7 @@
 mod arrays;
 mod errors;
 mod frame;
+mod io;
 mod pose;
 mod serialize;
 mod utils;
@@ -23,6 +24,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     frame::register(m)?;
     pose::register(m)?;
     utils::register(m)?;
+    io::register(m)?;
     vitals::register(m)?;
     // A private module: its public names are re-exported by the Python package, whose
     // `__all__` lists are the ones that count.

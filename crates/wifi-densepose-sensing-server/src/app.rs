@@ -1,0 +1,277 @@
+//! State shared by the tasks and handlers: the engine, the WebSocket fan-out, UDP counters.
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use axum::extract::ws::Utf8Bytes;
+use tokio::sync::{broadcast, watch};
+use wifi_densepose_wire::{parse_packet, PacketError};
+
+use crate::cli::Config;
+use crate::engine::{Engine, Origin};
+use crate::messages::{pose_data_json, Outgoing};
+use crate::privacy::redact_message;
+use crate::security::Security;
+
+/// Messages a WebSocket client may fall behind before it skips (wire.md 3.2).
+pub const CLIENT_QUEUE: usize = 256;
+/// At most one malformed-datagram warning per reason in this period (wire.md 1.11).
+const WARN_EVERY: Duration = Duration::from_secs(10);
+
+/// UDP receive statistics for `/health`.
+#[derive(Debug, Default)]
+pub struct UdpStats {
+    datagrams: AtomicU64,
+    dropped_by_allowlist: AtomicU64,
+    malformed: AtomicU64,
+    reasons: Mutex<BTreeMap<&'static str, ReasonStats>>,
+    last_datagram: Mutex<Option<Instant>>,
+}
+
+#[derive(Debug, Default, Clone, Copy)]
+struct ReasonStats {
+    count: u64,
+    last_warning: Option<Instant>,
+}
+
+/// A consistent copy of [`UdpStats`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UdpSnapshot {
+    pub datagrams: u64,
+    pub dropped_by_allowlist: u64,
+    pub malformed: u64,
+    pub malformed_by_reason: BTreeMap<&'static str, u64>,
+    pub last_datagram_age: Option<Duration>,
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    // A panic elsewhere while holding the lock leaves plain counters behind; keep serving.
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+impl UdpStats {
+    pub fn record_dropped_by_allowlist(&self) {
+        self.dropped_by_allowlist.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub fn record_datagram(&self, now: Instant) {
+        self.datagrams.fetch_add(1, Ordering::Relaxed);
+        *lock(&self.last_datagram) = Some(now);
+    }
+
+    /// Counts a malformed datagram; `true` when a warning should be logged now.
+    pub fn record_malformed(&self, reason: &'static str, now: Instant) -> bool {
+        self.malformed.fetch_add(1, Ordering::Relaxed);
+        let mut reasons = lock(&self.reasons);
+        let entry = reasons.entry(reason).or_default();
+        entry.count += 1;
+        let warn = entry
+            .last_warning
+            .is_none_or(|t| now.saturating_duration_since(t) >= WARN_EVERY);
+        if warn {
+            entry.last_warning = Some(now);
+        }
+        warn
+    }
+
+    pub fn snapshot(&self, now: Instant) -> UdpSnapshot {
+        UdpSnapshot {
+            datagrams: self.datagrams.load(Ordering::Relaxed),
+            dropped_by_allowlist: self.dropped_by_allowlist.load(Ordering::Relaxed),
+            malformed: self.malformed.load(Ordering::Relaxed),
+            malformed_by_reason: lock(&self.reasons)
+                .iter()
+                .filter(|(_, s)| s.count > 0)
+                .map(|(reason, s)| (*reason, s.count))
+                .collect(),
+            last_datagram_age: lock(&self.last_datagram).map(|t| now.saturating_duration_since(t)),
+        }
+    }
+}
+
+/// Unix time in seconds.
+pub fn wall_clock() -> f64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0.0, |d| d.as_secs_f64())
+}
+
+#[derive(Debug)]
+pub struct AppState {
+    pub config: Config,
+    pub security: Arc<Security>,
+    engine: Mutex<Engine>,
+    /// JSON text shared by every client: cloning `Utf8Bytes` is a reference count.
+    hub: broadcast::Sender<Utf8Bytes>,
+    /// `pose_data` for `/api/v1/stream/pose`, built once per `sensing_update`.
+    pose_hub: broadcast::Sender<Utf8Bytes>,
+    pub udp: Option<UdpStats>,
+    clients: AtomicUsize,
+    shutdown: watch::Sender<bool>,
+}
+
+impl AppState {
+    pub fn new(config: Config, now: Instant) -> Self {
+        let security = Arc::new(Security::new(
+            &config.allowed_hosts,
+            config.host_validation,
+            config.api_token.as_deref(),
+        ));
+        // Replayed frames arrive `speed` times faster than they were captured.
+        let time_scale = config.replay.as_ref().map_or(1.0, |(_, speed)| *speed);
+        let engine = Engine::new(
+            config.mode,
+            config.mock.rate_hz,
+            time_scale,
+            config.node_positions.clone(),
+            now,
+        );
+        let udp = config.mode.binds_udp().then(UdpStats::default);
+        let (hub, _) = broadcast::channel(CLIENT_QUEUE);
+        let (pose_hub, _) = broadcast::channel(CLIENT_QUEUE);
+        let (shutdown, _) = watch::channel(false);
+        AppState {
+            config,
+            security,
+            engine: Mutex::new(engine),
+            hub,
+            pose_hub,
+            udp,
+            clients: AtomicUsize::new(0),
+            shutdown,
+        }
+    }
+
+    pub fn engine(&self) -> MutexGuard<'_, Engine> {
+        lock(&self.engine)
+    }
+
+    /// A receiver of every outgoing message as JSON text.
+    pub fn subscribe(&self) -> broadcast::Receiver<Utf8Bytes> {
+        self.hub.subscribe()
+    }
+
+    /// A receiver of `pose_data` messages as JSON text.
+    pub fn subscribe_pose(&self) -> broadcast::Receiver<Utf8Bytes> {
+        self.pose_hub.subscribe()
+    }
+
+    pub fn has_listeners(&self) -> bool {
+        self.hub.receiver_count() > 0 || self.pose_hub.receiver_count() > 0
+    }
+
+    /// Serialises and fans out; nothing is serialised when nobody listens.
+    pub fn publish(&self, messages: Vec<Outgoing>) {
+        if messages.is_empty() || !self.has_listeners() {
+            return;
+        }
+        let privacy = self.config.privacy_mode;
+        let outgoing = |json: String| {
+            if privacy {
+                redact_message(&json)
+            } else {
+                Some(json)
+            }
+        };
+        for message in messages {
+            // A send error only means the last receiver left meanwhile.
+            if let Outgoing::Sensing(update) = &message {
+                if self.pose_hub.receiver_count() > 0 {
+                    if let Some(text) = outgoing(pose_data_json(update)) {
+                        let _ = self.pose_hub.send(Utf8Bytes::from(text));
+                    }
+                }
+            }
+            if self.hub.receiver_count() > 0 {
+                if let Some(text) = outgoing(message.to_json()) {
+                    let _ = self.hub.send(Utf8Bytes::from(text));
+                }
+            }
+        }
+    }
+
+    /// The shared parse-and-apply path of live UDP, the mock node and replay.
+    pub fn ingest_datagram(&self, data: &[u8], from: Option<SocketAddr>, origin: Origin) {
+        let now = Instant::now();
+        if let Some(udp) = &self.udp {
+            udp.record_datagram(now);
+        }
+        match parse_packet(data) {
+            Ok(packet) => {
+                let messages = self.engine().ingest(packet, origin, now, wall_clock());
+                self.publish(messages);
+            }
+            Err(error) => self.reject(&error, from, now),
+        }
+    }
+
+    fn reject(&self, error: &PacketError, from: Option<SocketAddr>, now: Instant) {
+        let reason = error.reason.as_str();
+        let warn = self
+            .udp
+            .as_ref()
+            .is_some_and(|udp| udp.record_malformed(reason, now));
+        if warn {
+            let magic = error
+                .magic
+                .map_or_else(|| "none".to_string(), |m| format!("0x{m:08X}"));
+            tracing::warn!(
+                source = %from.map_or_else(|| "local".to_string(), |a| a.to_string()),
+                magic, offset = error.offset, reason, "dropped malformed datagram"
+            );
+        }
+    }
+
+    pub fn client_connected(&self) -> usize {
+        self.clients.fetch_add(1, Ordering::Relaxed) + 1
+    }
+
+    pub fn client_disconnected(&self) {
+        self.clients.fetch_sub(1, Ordering::Relaxed);
+    }
+
+    pub fn clients(&self) -> usize {
+        self.clients.load(Ordering::Relaxed)
+    }
+
+    /// Resolves once shutdown has been requested.
+    pub fn shutdown_signal(&self) -> watch::Receiver<bool> {
+        self.shutdown.subscribe()
+    }
+
+    pub fn request_shutdown(&self) {
+        self.shutdown.send_replace(true);
+    }
+}
+
+/// Waits until `receiver` sees shutdown requested.
+pub async fn wait_for_shutdown(mut receiver: watch::Receiver<bool>) {
+    // An error means the sender is gone, which also means shutdown.
+    let _ = receiver.wait_for(|stop| *stop).await;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn malformed_counts_and_rate_limited_warnings() {
+        let stats = UdpStats::default();
+        let t0 = Instant::now();
+        assert!(stats.record_malformed("truncated", t0));
+        assert!(!stats.record_malformed("truncated", t0 + Duration::from_secs(9)));
+        assert!(stats.record_malformed("bad_magic", t0 + Duration::from_secs(9)));
+        assert!(stats.record_malformed("truncated", t0 + Duration::from_secs(10)));
+        stats.record_datagram(t0);
+        stats.record_dropped_by_allowlist();
+        let snapshot = stats.snapshot(t0 + Duration::from_millis(12));
+        assert_eq!(snapshot.malformed, 4);
+        assert_eq!(snapshot.malformed_by_reason.get("truncated"), Some(&3));
+        assert_eq!(snapshot.malformed_by_reason.get("bad_magic"), Some(&1));
+        assert_eq!((snapshot.datagrams, snapshot.dropped_by_allowlist), (1, 1));
+        assert_eq!(snapshot.last_datagram_age, Some(Duration::from_millis(12)));
+    }
+}

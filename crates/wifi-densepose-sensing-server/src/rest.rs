@@ -1,0 +1,279 @@
+//! REST routes (wire.md section 4) and the two routers (HTTP and WebSocket listeners).
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::middleware;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde_json::{json, Map, Value};
+
+use crate::app::AppState;
+use crate::engine::LATEST_STALE_AFTER;
+use crate::node::millis;
+use crate::privacy::redact;
+use crate::security::guard;
+use crate::ws;
+
+/// Updates built within this period make `/health` report `"live"`.
+const LIVE_WITHIN: Duration = Duration::from_secs(5);
+
+/// The HTTP listener: REST, `/ws/sensing`, `/api/v1/stream/pose`.
+pub fn http_router(state: Arc<AppState>) -> Router {
+    Router::new()
+        .route("/", get(root))
+        .route("/health", get(health))
+        .route("/api/v1/status", get(status))
+        .route("/api/v1/info", get(info))
+        .route("/api/v1/nodes", get(nodes))
+        .route("/api/v1/sensing/latest", get(latest))
+        .route("/api/v1/vital-signs", get(vital_signs))
+        .route("/api/v1/edge-vitals", get(edge_vitals))
+        .route("/ws/sensing", get(ws::sensing))
+        .route("/api/v1/stream/pose", get(ws::pose))
+        .route("/api/v1/ws-ticket", post(ws_ticket))
+        .fallback(not_found)
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            privacy_filter,
+        ))
+        .layer(middleware::from_fn_with_state(
+            state.security.clone(),
+            guard,
+        ))
+        .layer(middleware::map_response(no_cache))
+        .with_state(state)
+}
+
+/// The WebSocket listener: `/ws/sensing` and `/health` only.
+pub fn ws_router(state: Arc<AppState>) -> Router {
+    Router::new()
+        .route("/health", get(health))
+        .route("/ws/sensing", get(ws::sensing))
+        .fallback(not_found)
+        .layer(middleware::from_fn_with_state(
+            state.security.clone(),
+            guard,
+        ))
+        .layer(middleware::map_response(no_cache))
+        .with_state(state)
+}
+
+/// Largest response body the privacy filter rewrites; REST bodies are a few KiB.
+const PRIVACY_BODY_LIMIT: usize = 1 << 20;
+
+/// `--privacy-mode` for REST: biometric keys are removed from JSON bodies (wire.md 7.9).
+async fn privacy_filter(
+    State(state): State<Arc<AppState>>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let response = next.run(request).await;
+    let is_json = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
+    if !state.config.privacy_mode || !is_json {
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, PRIVACY_BODY_LIMIT).await else {
+        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+    };
+    let Ok(mut value) = serde_json::from_slice::<Value>(&bytes) else {
+        return Response::from_parts(parts, Body::from(bytes));
+    };
+    redact(&mut value);
+    parts.headers.remove(header::CONTENT_LENGTH);
+    Response::from_parts(parts, Body::from(value.to_string()))
+}
+
+async fn no_cache(mut response: Response) -> Response {
+    response.headers_mut().insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("no-cache, no-store, must-revalidate"),
+    );
+    response
+}
+
+async fn not_found() -> Response {
+    (StatusCode::NOT_FOUND, Json(json!({"error": "not found"}))).into_response()
+}
+
+async fn root() -> Json<Value> {
+    Json(json!({"name": "wifi-densepose-sensing-server", "version": env!("CARGO_PKG_VERSION")}))
+}
+
+fn ms(duration: Duration) -> Value {
+    json!(millis(duration))
+}
+
+async fn health(State(state): State<Arc<AppState>>) -> Json<Value> {
+    let now = Instant::now();
+    let (source, tick, update_age) = {
+        let engine = state.engine();
+        (
+            engine.effective_source(now),
+            engine.tick(),
+            engine.last_update_age(now),
+        )
+    };
+    let mut processing = Map::new();
+    let processing_state = match update_age {
+        None => "no_input",
+        Some(age) if age < LIVE_WITHIN => "live",
+        Some(_) => "stalled",
+    };
+    processing.insert("state".into(), json!(processing_state));
+    if let Some(age) = update_age {
+        processing.insert("last_update_age_ms".into(), ms(age));
+    }
+    if let Some(udp) = &state.udp {
+        let snapshot = udp.snapshot(now);
+        let mut udp_json = Map::new();
+        udp_json.insert("datagrams".into(), json!(snapshot.datagrams));
+        if let Some(age) = snapshot.last_datagram_age {
+            udp_json.insert("last_datagram_age_ms".into(), ms(age));
+        }
+        udp_json.insert(
+            "dropped_by_allowlist".into(),
+            json!(snapshot.dropped_by_allowlist),
+        );
+        udp_json.insert("malformed".into(), json!(snapshot.malformed));
+        udp_json.insert(
+            "malformed_by_reason".into(),
+            json!(snapshot.malformed_by_reason),
+        );
+        processing.insert("udp".into(), Value::Object(udp_json));
+    }
+    // Accepted packets per kind: feature vectors and compressed CSI are only counted.
+    processing.insert("packets".into(), json!(state.engine().counts().by_kind));
+    Json(json!({
+        "status": "ok",
+        "source": source,
+        "tick": tick,
+        "clients": state.clients(),
+        "processing": processing,
+    }))
+}
+
+async fn status(State(state): State<Arc<AppState>>) -> Json<Value> {
+    let now = Instant::now();
+    let engine = state.engine();
+    let mut body = Map::new();
+    body.insert("status".into(), json!("ready"));
+    body.insert("source".into(), json!(engine.effective_source(now)));
+    let frame_age = engine.last_sensing_data_age(now);
+    body.insert(
+        "waiting_for_frames".into(),
+        json!(frame_age.is_none() && engine.last_update_age(now).is_none()),
+    );
+    if let Some(age) = frame_age {
+        body.insert("last_frame_age_ms".into(), ms(age));
+    }
+    Json(Value::Object(body))
+}
+
+async fn info(State(state): State<Arc<AppState>>) -> Json<Value> {
+    let source = state.engine().effective_source(Instant::now());
+    Json(json!({
+        "version": env!("CARGO_PKG_VERSION"),
+        "environment": "production",
+        "backend": "rust",
+        "source": source,
+        "features": {"wifi_sensing": true, "pose_estimation": false, "signal_processing": true,
+                     "ruvector": false, "streaming": true},
+    }))
+}
+
+async fn nodes(State(state): State<Arc<AppState>>) -> Json<Value> {
+    let now = Instant::now();
+    let engine = state.engine();
+    let list: Vec<Value> = engine
+        .nodes()
+        .map(|node| {
+            let classification = node.classification();
+            let mut entry = json!({
+                "node_id": node.node_id(),
+                "status": if node.is_stale(now) { "stale" } else { "active" },
+                "last_seen_ms": millis(node.age(now)),
+                "rssi_dbm": node.rssi_dbm(),
+                "motion_level": classification.motion_level.as_str(),
+                "person_count": node.person_estimate(),
+            });
+            if node.has_csi() {
+                entry["subcarrier_count"] = json!(node.subcarrier_count());
+                entry["frame_rate_hz"] = json!(node.frame_rate_hz());
+            }
+            if let Some(sync) = node.entry(now).sync {
+                entry["sync"] = json!(sync);
+            }
+            entry
+        })
+        .collect();
+    let total = list.len();
+    Json(json!({"nodes": list, "total": total}))
+}
+
+async fn latest(State(state): State<Arc<AppState>>) -> Json<Value> {
+    let now = Instant::now();
+    let engine = state.engine();
+    match engine.latest(now) {
+        None => Json(json!({"status": "no data yet"})),
+        Some((update, age)) if age > LATEST_STALE_AFTER => {
+            Json(json!({"status": "stale", "age_ms": millis(age), "source": update.source}))
+        }
+        Some((update, age)) => {
+            let mut body = serde_json::to_value(&update).unwrap_or_else(|_| json!({}));
+            body["age_ms"] = json!(millis(age));
+            Json(body)
+        }
+    }
+}
+
+async fn vital_signs(State(state): State<Arc<AppState>>) -> Json<Value> {
+    let now = Instant::now();
+    let engine = state.engine();
+    let (signs, buffers) = engine.vital_signs(now);
+    let buffers = buffers.unwrap_or_default();
+    Json(json!({
+        "vital_signs": signs,
+        "buffer_status": {
+            "breathing_samples": buffers.breathing_samples,
+            "breathing_capacity": buffers.breathing_capacity,
+            "heartbeat_samples": buffers.heartbeat_samples,
+            "heartbeat_capacity": buffers.heartbeat_capacity,
+        },
+        "source": engine.effective_source(now),
+        "tick": engine.tick(),
+    }))
+}
+
+async fn edge_vitals(State(state): State<Arc<AppState>>) -> Json<Value> {
+    match state.engine().latest_edge_vitals() {
+        Some(body) => Json(json!({"status": "ok", "edge_vitals": body})),
+        None => Json(
+            json!({"status": "no_data", "edge_vitals": null, "message": "No edge vitals received yet."}),
+        ),
+    }
+}
+
+/// `POST /api/v1/ws-ticket` (wire.md 5.3); 404 when no token is configured.
+async fn ws_ticket(State(state): State<Arc<AppState>>) -> Response {
+    if !state.security.token_required() {
+        return not_found().await;
+    }
+    match state.security.tickets.issue(Instant::now()) {
+        Some(ticket) => Json(json!({"ticket": ticket})).into_response(),
+        None => (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            Json(json!({"success": false, "error": "no randomness available for a ticket"})),
+        )
+            .into_response(),
+    }
+}

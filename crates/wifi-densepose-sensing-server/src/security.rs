@@ -1,0 +1,366 @@
+//! Host-header guard, bearer token and UDP source allowlist (wire.md section 5).
+
+use std::net::IpAddr;
+use std::sync::Arc;
+use std::time::Instant;
+
+use axum::extract::{Request, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use ipnet::IpNet;
+use subtle::ConstantTimeEq;
+
+use crate::tickets::{ticket_param, TicketBook};
+
+/// Exact body of a 401 (wire.md 5.2).
+pub const UNAUTHORIZED_BODY: &str =
+    "missing or invalid bearer token (set Authorization: Bearer <RUVIEW_API_TOKEN>)";
+
+const DEFAULT_HOSTS: [&str; 3] = ["localhost", "127.0.0.1", "[::1]"];
+
+/// An allowed Host entry: a host name and, optionally, the only port it may carry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct HostRule {
+    host: String,
+    port: Option<String>,
+}
+
+/// Splits `host[:port]`, keeping IPv6 brackets on the host part.
+fn split_host_port(value: &str) -> (&str, Option<&str>) {
+    if value.starts_with('[') {
+        return match value.find(']') {
+            Some(end) => {
+                let (host, rest) = value.split_at(end + 1);
+                (host, rest.strip_prefix(':'))
+            }
+            None => (value, None),
+        };
+    }
+    match value.rsplit_once(':') {
+        // A bare IPv6 address without brackets has several colons; keep it whole.
+        Some((host, port)) if !host.contains(':') => (host, Some(port)),
+        _ => (value, None),
+    }
+}
+
+/// Why a request was refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Rejection {
+    /// 400: no `Host` header.
+    MissingHost,
+    /// 421: the raw `Host` value and the host name to allow.
+    HostNotAllowed { value: String, host: String },
+    /// 401: missing or wrong bearer token.
+    Unauthorized,
+}
+
+impl Rejection {
+    pub fn status(&self) -> StatusCode {
+        match self {
+            Rejection::MissingHost => StatusCode::BAD_REQUEST,
+            Rejection::HostNotAllowed { .. } => StatusCode::MISDIRECTED_REQUEST,
+            Rejection::Unauthorized => StatusCode::UNAUTHORIZED,
+        }
+    }
+}
+
+impl IntoResponse for Rejection {
+    fn into_response(self) -> Response {
+        let status = self.status();
+        let body = match self {
+            Rejection::MissingHost => "missing Host header".to_string(),
+            Rejection::HostNotAllowed { value, host } => format!(
+                "Host {value:?} is not allowed (DNS-rebinding protection); \
+                 start the server with --allowed-host {host} to accept it"
+            ),
+            Rejection::Unauthorized => UNAUTHORIZED_BODY.to_string(),
+        };
+        let mut response = (
+            status,
+            [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+            body,
+        )
+            .into_response();
+        if status == StatusCode::UNAUTHORIZED {
+            response
+                .headers_mut()
+                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        response
+    }
+}
+
+/// Request guards shared by both listeners.
+#[derive(Debug)]
+pub struct Security {
+    host_rules: Option<Vec<HostRule>>,
+    token: Option<Vec<u8>>,
+    pub tickets: TicketBook,
+}
+
+impl Security {
+    /// `allowed_hosts` adds to the loopback defaults; `None` for `validate_hosts = false`
+    /// turns the guard off.
+    pub fn new(allowed_hosts: &[String], validate_hosts: bool, token: Option<&str>) -> Self {
+        let host_rules = validate_hosts.then(|| {
+            DEFAULT_HOSTS
+                .iter()
+                .map(|h| HostRule {
+                    host: (*h).to_string(),
+                    port: None,
+                })
+                .chain(
+                    allowed_hosts
+                        .iter()
+                        .map(|entry| entry.trim())
+                        .filter(|e| !e.is_empty())
+                        .map(|entry| {
+                            let (host, port) = split_host_port(entry);
+                            HostRule {
+                                host: host.to_ascii_lowercase(),
+                                port: port.map(str::to_string),
+                            }
+                        }),
+                )
+                .collect()
+        });
+        Security {
+            host_rules,
+            token: token
+                .filter(|t| !t.is_empty())
+                .map(|t| t.as_bytes().to_vec()),
+            tickets: TicketBook::default(),
+        }
+    }
+
+    /// Whether a bearer token is configured (tickets exist only then).
+    pub fn token_required(&self) -> bool {
+        self.token.is_some()
+    }
+
+    /// Host check (400 missing, 421 not allowed).
+    pub fn check_host(&self, headers: &HeaderMap) -> Result<(), Rejection> {
+        let Some(rules) = &self.host_rules else {
+            return Ok(());
+        };
+        let Some(value) = headers.get(header::HOST).and_then(|v| v.to_str().ok()) else {
+            return Err(Rejection::MissingHost);
+        };
+        let (host, port) = split_host_port(value.trim());
+        let host = host.to_ascii_lowercase();
+        let allowed = rules
+            .iter()
+            .any(|rule| rule.host == host && rule.port.as_deref().is_none_or(|p| Some(p) == port));
+        if allowed {
+            Ok(())
+        } else {
+            Err(Rejection::HostNotAllowed {
+                value: value.to_string(),
+                host,
+            })
+        }
+    }
+
+    /// Bearer check for protected paths (401 of wire.md 5.2).
+    pub fn check_token(&self, path: &str, headers: &HeaderMap) -> Result<(), Rejection> {
+        let Some(expected) = &self.token else {
+            return Ok(());
+        };
+        if !is_protected(path) {
+            return Ok(());
+        }
+        let provided = headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split_once(' '))
+            .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+            .map(|(_, token)| token.trim().as_bytes());
+        match provided {
+            Some(provided) if tokens_equal(expected, provided) => Ok(()),
+            _ => Err(Rejection::Unauthorized),
+        }
+    }
+}
+
+/// Paths behind the bearer token: everything under `/api/v1/` and `/ws/`.
+fn is_protected(path: &str) -> bool {
+    path.starts_with("/api/v1/") || path == "/api/v1" || path.starts_with("/ws/")
+}
+
+/// Protected WebSocket paths, where a ticket may replace the bearer header.
+fn is_websocket_path(path: &str) -> bool {
+    path.starts_with("/ws/") || path == "/api/v1/stream/pose"
+}
+
+/// Constant-time comparison: the work depends only on the expected token's length, and
+/// every byte is compared even after a mismatch.
+fn tokens_equal(expected: &[u8], provided: &[u8]) -> bool {
+    let mut equal = (expected.len() as u64).ct_eq(&(provided.len() as u64));
+    for (index, byte) in expected.iter().enumerate() {
+        let other = provided.get(index).copied().unwrap_or(!*byte);
+        equal &= byte.ct_eq(&other);
+    }
+    equal.into()
+}
+
+/// Axum middleware: Host guard first, then the bearer token.
+pub async fn guard(
+    State(security): State<Arc<Security>>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let path = request.uri().path();
+    let checked = security.check_host(request.headers()).and_then(|()| {
+        security
+            .check_token(path, request.headers())
+            .or_else(|rejection| {
+                // A ticket stands in for the header on WebSocket upgrades only (wire.md 5.3).
+                let ticket = is_websocket_path(path)
+                    .then(|| ticket_param(request.uri().query()))
+                    .flatten();
+                match ticket {
+                    Some(ticket) if security.tickets.redeem(ticket, Instant::now()) => Ok(()),
+                    _ => Err(rejection),
+                }
+            })
+    });
+    if let Err(rejection) = checked {
+        return rejection.into_response();
+    }
+    next.run(request).await
+}
+
+/// UDP source filter (wire.md 5.4): loopback always; otherwise the allowlist, if any.
+#[derive(Debug, Clone)]
+pub struct UdpAllowlist {
+    networks: Vec<IpNet>,
+}
+
+impl UdpAllowlist {
+    pub fn new(networks: Vec<IpNet>) -> Self {
+        UdpAllowlist { networks }
+    }
+
+    pub fn admits(&self, source: IpAddr) -> bool {
+        let source = match source {
+            IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(source, IpAddr::V4),
+            v4 => v4,
+        };
+        source.is_loopback()
+            || self.networks.is_empty()
+            || self.networks.iter().any(|n| n.contains(&source))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cli::parse_ip_or_cidr;
+
+    fn headers(pairs: &[(header::HeaderName, &str)]) -> HeaderMap {
+        let mut map = HeaderMap::new();
+        for (name, value) in pairs {
+            map.insert(name.clone(), HeaderValue::from_str(value).unwrap());
+        }
+        map
+    }
+
+    #[test]
+    fn loopback_hosts_pass_with_any_port() {
+        let security = Security::new(&[], true, None);
+        for host in [
+            "localhost",
+            "LOCALHOST:8080",
+            "127.0.0.1:1",
+            "[::1]:8765",
+            "[::1]",
+        ] {
+            assert!(
+                security
+                    .check_host(&headers(&[(header::HOST, host)]))
+                    .is_ok(),
+                "{host}"
+            );
+        }
+    }
+
+    #[test]
+    fn foreign_host_gets_421_and_missing_host_400() {
+        let security = Security::new(&[], true, None);
+        let rejected = security
+            .check_host(&headers(&[(header::HOST, "192.168.1.5:8080")]))
+            .unwrap_err();
+        assert_eq!(rejected.status(), StatusCode::MISDIRECTED_REQUEST);
+        let missing = security.check_host(&HeaderMap::new()).unwrap_err();
+        assert_eq!(missing.status(), StatusCode::BAD_REQUEST);
+    }
+
+    #[test]
+    fn allowed_host_with_and_without_port() {
+        let security = Security::new(
+            &["Sensor.LAN".to_string(), "10.0.0.2:9000".to_string()],
+            true,
+            None,
+        );
+        assert!(security
+            .check_host(&headers(&[(header::HOST, "sensor.lan:1234")]))
+            .is_ok());
+        assert!(security
+            .check_host(&headers(&[(header::HOST, "10.0.0.2:9000")]))
+            .is_ok());
+        assert!(security
+            .check_host(&headers(&[(header::HOST, "10.0.0.2:9001")]))
+            .is_err());
+    }
+
+    #[test]
+    fn disabled_guard_accepts_anything() {
+        let security = Security::new(&[], false, None);
+        assert!(security
+            .check_host(&headers(&[(header::HOST, "evil.example")]))
+            .is_ok());
+    }
+
+    #[test]
+    fn bearer_token_protects_api_and_ws_only() {
+        let security = Security::new(&[], true, Some("s3cret"));
+        let none = HeaderMap::new();
+        let good = headers(&[(header::AUTHORIZATION, "bearer s3cret")]);
+        let bad = headers(&[(header::AUTHORIZATION, "Bearer s3cres")]);
+        let longer = headers(&[(header::AUTHORIZATION, "Bearer s3cret!")]);
+        assert!(security.check_token("/health", &none).is_ok());
+        assert!(security.check_token("/", &none).is_ok());
+        assert!(security.check_token("/api/v1/nodes", &good).is_ok());
+        for (path, h) in [
+            ("/api/v1/nodes", &none),
+            ("/ws/sensing", &bad),
+            ("/api/v1/info", &longer),
+        ] {
+            assert_eq!(security.check_token(path, h), Err(Rejection::Unauthorized));
+            let response = Rejection::Unauthorized.into_response();
+            assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+            assert_eq!(response.headers()[header::WWW_AUTHENTICATE], "Bearer");
+        }
+    }
+
+    #[test]
+    fn token_comparison() {
+        assert!(tokens_equal(b"abc", b"abc"));
+        assert!(!tokens_equal(b"abc", b"abd"));
+        assert!(!tokens_equal(b"abc", b"ab"));
+        assert!(!tokens_equal(b"abc", b"abcd"));
+        assert!(!tokens_equal(b"abc", b""));
+    }
+
+    #[test]
+    fn allowlist_admits_loopback_and_listed_networks() {
+        let list = UdpAllowlist::new(vec![parse_ip_or_cidr("192.168.1.0/24").unwrap()]);
+        assert!(list.admits("127.0.0.1".parse().unwrap()));
+        assert!(list.admits("::1".parse().unwrap()));
+        assert!(list.admits("192.168.1.77".parse().unwrap()));
+        assert!(list.admits("::ffff:192.168.1.77".parse().unwrap()));
+        assert!(!list.admits("192.168.2.1".parse().unwrap()));
+        assert!(UdpAllowlist::new(Vec::new()).admits("8.8.8.8".parse().unwrap()));
+    }
+}

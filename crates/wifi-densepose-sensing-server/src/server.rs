@@ -1,0 +1,190 @@
+//! Startup, the background tasks, and graceful shutdown.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axum::serve::ListenerExt;
+use tokio::net::TcpListener;
+use tokio::task::JoinSet;
+
+use crate::app::{wait_for_shutdown, AppState};
+use crate::cli::{Config, SourceMode};
+use crate::{mock, replay, rest, udp};
+
+/// Why the server could not start (exit code 1).
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("cannot bind {what} on {addr}: {source}")]
+    Bind {
+        what: &'static str,
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
+    #[error(transparent)]
+    Replay(#[from] replay::ReplayError),
+}
+
+fn bind_error(what: &'static str, addr: SocketAddr) -> impl FnOnce(std::io::Error) -> StartError {
+    move |source| StartError::Bind { what, addr, source }
+}
+
+/// Binds everything first (so a bind failure exits before serving), then runs until
+/// SIGINT/SIGTERM.
+pub async fn run(config: Config) -> Result<(), StartError> {
+    let http_addr = SocketAddr::new(config.bind_addr, config.http_port);
+    let ws_addr = SocketAddr::new(config.bind_addr, config.ws_port);
+    let udp_addr = SocketAddr::new(config.udp_bind, config.udp_port);
+    let http_listener = TcpListener::bind(http_addr)
+        .await
+        .map_err(bind_error("the HTTP listener", http_addr))?;
+    let ws_listener = TcpListener::bind(ws_addr)
+        .await
+        .map_err(bind_error("the WebSocket listener", ws_addr))?;
+    let udp_socket = if config.mode.binds_udp() {
+        Some(udp::bind(udp_addr).map_err(bind_error("the UDP socket", udp_addr))?)
+    } else {
+        None
+    };
+    let recording = match &config.replay {
+        Some((path, speed)) => Some((replay::load_datagrams(path)?, *speed)),
+        None => None,
+    };
+    let mode = config.mode;
+    let print_frames = config.print_frames;
+    let state = Arc::new(AppState::new(config, Instant::now()));
+    tracing::info!(%http_addr, %ws_addr, mode = ?mode, "sensing server listening");
+
+    let mut tasks = JoinSet::new();
+    if print_frames {
+        tasks.spawn(print_messages(state.clone()));
+    }
+    if let Some(socket) = udp_socket {
+        tracing::info!(%udp_addr, "receiving ESP32 datagrams");
+        tasks.spawn(udp::run(state.clone(), socket));
+    }
+    if matches!(
+        mode,
+        SourceMode::Auto | SourceMode::Simulate | SourceMode::MockFrames
+    ) {
+        tasks.spawn(mock::run(state.clone()));
+    }
+    if let Some((datagrams, speed)) = recording {
+        tasks.spawn(replay::run(state.clone(), datagrams, speed));
+    }
+    tasks.spawn(housekeeping(state.clone()));
+    for (listener, router) in [
+        (http_listener, rest::http_router(state.clone())),
+        (ws_listener, rest::ws_router(state.clone())),
+    ] {
+        let shutdown = wait_for_shutdown(state.shutdown_signal());
+        // Without TCP_NODELAY, small WebSocket frames wait for delayed ACKs (tens of ms).
+        let listener = listener.tap_io(|stream| {
+            if let Err(error) = stream.set_nodelay(true) {
+                tracing::debug!(%error, "cannot set TCP_NODELAY");
+            }
+        });
+        tasks.spawn(async move {
+            if let Err(error) = axum::serve(listener, router)
+                .with_graceful_shutdown(shutdown)
+                .await
+            {
+                tracing::error!(%error, "listener failed");
+            }
+        });
+    }
+
+    termination().await;
+    tracing::info!("shutting down");
+    state.request_shutdown();
+    // Handlers close their WebSockets with 1001 and return; bound the wait regardless.
+    let drain = async { while tasks.join_next().await.is_some() {} };
+    if tokio::time::timeout(Duration::from_secs(5), drain)
+        .await
+        .is_err()
+    {
+        tracing::warn!("tasks did not stop within 5 s; exiting anyway");
+    }
+    Ok(())
+}
+
+/// Re-broadcasts the latest update every tick while ESP32 is the source and someone
+/// listens (wire.md 3.7), and forgets silent nodes.
+async fn housekeeping(state: Arc<AppState>) {
+    let mut ticker = tokio::time::interval(Duration::from_millis(state.config.tick_ms));
+    let shutdown = wait_for_shutdown(state.shutdown_signal());
+    tokio::pin!(shutdown);
+    loop {
+        tokio::select! {
+            _ = ticker.tick() => {}
+            () = &mut shutdown => return,
+        }
+        let now = Instant::now();
+        let rebroadcast = {
+            let mut engine = state.engine();
+            engine.expire(now);
+            if engine.esp32_active() && state.has_listeners() {
+                engine.rebroadcast(now)
+            } else {
+                None
+            }
+        };
+        state.publish(rebroadcast.into_iter().collect());
+    }
+}
+
+/// `--print-frames`: every outgoing message as one JSON line on stdout.
+async fn print_messages(state: Arc<AppState>) {
+    use std::io::Write;
+    use tokio::sync::broadcast::error::RecvError;
+    let mut messages = state.subscribe();
+    let shutdown = wait_for_shutdown(state.shutdown_signal());
+    tokio::pin!(shutdown);
+    loop {
+        let message = tokio::select! {
+            message = messages.recv() => message,
+            () = &mut shutdown => return,
+        };
+        match message {
+            Ok(text) => {
+                let mut stdout = std::io::stdout().lock();
+                if writeln!(stdout, "{}", text.as_str())
+                    .and_then(|()| stdout.flush())
+                    .is_err()
+                {
+                    return;
+                }
+            }
+            Err(RecvError::Lagged(_)) => {}
+            Err(RecvError::Closed) => return,
+        }
+    }
+}
+
+/// Resolves on SIGINT or SIGTERM.
+async fn termination() {
+    let interrupt = async {
+        if let Err(error) = tokio::signal::ctrl_c().await {
+            tracing::error!(%error, "cannot listen for SIGINT");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(error) => {
+                tracing::error!(%error, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = interrupt => {}
+        () = terminate => {}
+    }
+}

@@ -1,0 +1,159 @@
+//! `/ws/sensing` (wire.md 3.1, 3.2): connecting subscribes; client messages are ignored;
+//! a Ping every 30 s; a client that misses two consecutive Pongs is closed; a client that
+//! falls more than 256 messages behind skips them; shutdown closes with code 1001.
+//! `/api/v1/stream/pose` (3.9): `connection_established`, then one `pose_data` per update;
+//! `{"type":"ping"}` is answered with `{"type":"pong"}`; no Ping frames.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
+use axum::extract::State;
+use axum::response::Response;
+use futures_util::SinkExt;
+use tokio::sync::broadcast;
+use tokio::sync::broadcast::error::{RecvError, TryRecvError};
+
+use crate::app::{wait_for_shutdown, AppState};
+use crate::messages::connection_established_json;
+
+pub const PING_EVERY: Duration = Duration::from_secs(30);
+/// Close code "going away", sent on shutdown.
+const GOING_AWAY: u16 = 1001;
+const MISSED_PONGS_LIMIT: u32 = 2;
+
+/// Messages written per flush at most when a client has fallen behind.
+const MAX_BATCH: usize = 64;
+
+/// Writes `first` and whatever else is already queued (up to `MAX_BATCH`), then flushes
+/// once: a client that was scheduled late catches up with one write instead of many.
+async fn send_batch(
+    socket: &mut WebSocket,
+    first: Utf8Bytes,
+    messages: &mut broadcast::Receiver<Utf8Bytes>,
+) -> Result<(), axum::Error> {
+    socket.feed(Message::Text(first)).await?;
+    for _ in 1..MAX_BATCH {
+        match messages.try_recv() {
+            Ok(text) => socket.feed(Message::Text(text)).await?,
+            Err(TryRecvError::Lagged(skipped)) => {
+                tracing::debug!(skipped, "slow WebSocket client skipped messages");
+            }
+            Err(TryRecvError::Empty | TryRecvError::Closed) => break,
+        }
+    }
+    socket.flush().await
+}
+
+pub async fn sensing(upgrade: WebSocketUpgrade, State(state): State<Arc<AppState>>) -> Response {
+    upgrade.on_upgrade(move |socket| serve(socket, state))
+}
+
+async fn serve(mut socket: WebSocket, state: Arc<AppState>) {
+    let mut messages = state.subscribe();
+    let clients = state.client_connected();
+    tracing::info!(clients, "WebSocket client connected");
+    let shutdown = wait_for_shutdown(state.shutdown_signal());
+    tokio::pin!(shutdown);
+    let mut ping = tokio::time::interval_at(tokio::time::Instant::now() + PING_EVERY, PING_EVERY);
+    let mut unanswered_pings = 0u32;
+    loop {
+        tokio::select! {
+            message = messages.recv() => match message {
+                Ok(text) => {
+                    if send_batch(&mut socket, text, &mut messages).await.is_err() {
+                        break;
+                    }
+                }
+                Err(RecvError::Lagged(skipped)) => tracing::debug!(skipped, "slow WebSocket client skipped messages"),
+                Err(RecvError::Closed) => break,
+            },
+            incoming = socket.recv() => match incoming {
+                Some(Ok(Message::Pong(_))) => unanswered_pings = 0,
+                Some(Ok(Message::Close(_))) | None | Some(Err(_)) => break,
+                // Connecting is subscribing: anything else the client sends is ignored.
+                Some(Ok(_)) => {}
+            },
+            _ = ping.tick() => {
+                if unanswered_pings >= MISSED_PONGS_LIMIT {
+                    tracing::info!("closing a WebSocket client that missed two pings");
+                    break;
+                }
+                unanswered_pings += 1;
+                if socket.send(Message::Ping(Default::default())).await.is_err() {
+                    break;
+                }
+            }
+            () = &mut shutdown => {
+                let frame = CloseFrame { code: GOING_AWAY, reason: "server shutting down".into() };
+                let _ = socket.send(Message::Close(Some(frame))).await;
+                break;
+            }
+        }
+    }
+    state.client_disconnected();
+    tracing::info!(clients = state.clients(), "WebSocket client disconnected");
+}
+
+pub async fn pose(upgrade: WebSocketUpgrade, State(state): State<Arc<AppState>>) -> Response {
+    upgrade.on_upgrade(move |socket| serve_pose(socket, state))
+}
+
+fn is_ping_request(text: &str) -> bool {
+    serde_json::from_str::<serde_json::Value>(text)
+        .is_ok_and(|value| value.get("type").and_then(|t| t.as_str()) == Some("ping"))
+}
+
+async fn serve_pose(mut socket: WebSocket, state: Arc<AppState>) {
+    let mut messages = state.subscribe_pose();
+    let shutdown = wait_for_shutdown(state.shutdown_signal());
+    tokio::pin!(shutdown);
+    if socket
+        .send(Message::Text(connection_established_json().into()))
+        .await
+        .is_err()
+    {
+        return;
+    }
+    loop {
+        tokio::select! {
+            message = messages.recv() => match message {
+                Ok(text) => {
+                    if send_batch(&mut socket, text, &mut messages).await.is_err() {
+                        break;
+                    }
+                }
+                Err(RecvError::Lagged(_)) => {}
+                Err(RecvError::Closed) => break,
+            },
+            incoming = socket.recv() => match incoming {
+                Some(Ok(Message::Text(text))) if is_ping_request(text.as_str()) => {
+                    if socket.send(Message::Text(Utf8Bytes::from_static(r#"{"type":"pong"}"#))).await.is_err() {
+                        break;
+                    }
+                }
+                Some(Ok(Message::Close(_))) | None | Some(Err(_)) => break,
+                Some(Ok(_)) => {}
+            },
+            () = &mut shutdown => {
+                let frame = CloseFrame { code: GOING_AWAY, reason: "server shutting down".into() };
+                let _ = socket.send(Message::Close(Some(frame))).await;
+                break;
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_ping_request;
+
+    #[test]
+    fn only_a_ping_object_is_a_ping() {
+        assert!(is_ping_request(r#"{"type":"ping"}"#));
+        assert!(is_ping_request(r#"{"type":"ping","id":3}"#));
+        assert!(!is_ping_request(r#"{"type":"pong"}"#));
+        assert!(!is_ping_request("ping"));
+        assert!(!is_ping_request("[]"));
+    }
+}

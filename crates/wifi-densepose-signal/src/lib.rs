@@ -1,0 +1,45 @@
+//! Signal processing for wifi-densepose: CSI preprocessing, phase unwrapping and sanitisation,
+//! Hampel filtering, feature extraction, motion and presence detection, hardware normalisation,
+//! CSI ratios, spectrograms, subcarrier selection, Fresnel-zone breathing and body velocity
+//! profiles.
+//!
+//! Plain Rust (no Python, async or network dependencies). Every input array is checked for
+//! NaN/±Inf and rejected with a `NonFinite` error naming the argument and the index.
+
+pub mod csi_data;
+pub mod error;
+pub mod features;
+pub mod hampel;
+pub mod motion;
+pub mod normalizer;
+pub mod preprocess;
+pub mod processor;
+pub mod ratio;
+pub mod ring;
+pub mod sanitizer;
+mod stats;
+pub mod unwrap;
+pub mod window;
+
+pub use csi_data::CsiData;
+pub use error::{SignalError, SignalResult};
+pub use features::{
+    AmplitudeFeatures, CorrelationFeatures, CsiFeatureBatch, CsiFeatures, DopplerBatch, DopplerFeatures,
+    FeatureExtractor, FeatureExtractorConfig, FeatureMetadata, PhaseFeatures, PsdFeatures,
+};
+pub use hampel::{hampel_filter, hampel_filter_1d, hampel_filter_2d, median, Hampel2dResult, HampelAxis, HampelConfig, HampelResult};
+pub use motion::{
+    DetectionMetadata, DetectorStatistics, HumanDetectionBatch, HumanDetectionResult, MotionAnalysis, MotionDetector,
+    MotionDetectorConfig, MotionScore,
+};
+pub use normalizer::{
+    catmull_rom_resample, detrend_linear, zscore, CanonicalCsiBatch, CanonicalCsiFrame, HardwareNormalizer, HardwareType,
+    PhaseOrder,
+};
+pub use preprocess::CsiPreprocessor;
+pub use processor::{CsiProcessor, CsiProcessorConfig, ProcessorStatistics};
+pub use ratio::{compute_ratio_matrix, compute_ratio_matrix_batch, conjugate_multiply, ratio_to_amplitude_phase};
+pub use ring::HistoryRing;
+pub use sanitizer::{PhaseSanitizer, PhaseSanitizerConfig, SanitizerStatistics};
+pub use unwrap::{phase_quality_map, unwrap_2d, wrap_difference, UnwrappingMethod};
+pub use window::{hamming_window, WindowKind};

@@ -1,0 +1,380 @@
+"""The ``wifi-densepose`` (alias ``wdp``) command line.
+
+Offline commands run on the compiled core: ``vitals`` (breathing and heart rate of a
+recording), ``inspect`` (what a recording contains) and ``version``. ``serve`` runs the
+``wifi-densepose-sensing-server`` binary; ``stream`` shows a live table from a running server.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import shutil
+import sys
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, fields
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import click
+from rich.console import Console
+from rich.live import Live
+from rich.progress import Progress
+from rich.table import Table
+
+from wifi_densepose import WifiDenseposeError, __core_version__, __version__
+from wifi_densepose.io import Recording, RecordingWarning, load_recording
+
+SERVER_BINARY = "wifi-densepose-sensing-server"
+LONG_FILE_FRAMES = 20_000
+"""Frames above which `vitals` shows a progress bar."""
+
+SERVER_MISSING = f"""\
+{SERVER_BINARY} was not found on PATH.
+
+It is the Rust server of this project. Build and install it from a checkout with
+    cargo install --path crates/{SERVER_BINARY}
+or put a release binary named {SERVER_BINARY} on PATH, then run this command again."""
+
+console = Console()
+err_console = Console(stderr=True)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def main() -> None:
+    """WiFi CSI to motion, presence, breathing and heart rate (ESP32 recordings and servers)."""
+
+
+@main.command()
+def version() -> None:
+    """Print the package and core versions."""
+    click.echo(f"wifi-densepose {__version__} (core {__core_version__})")
+
+
+@contextmanager
+def _cli_errors() -> Iterator[None]:
+    """Library errors become a one-line message and exit status 1."""
+    try:
+        yield
+    except WifiDenseposeError as e:
+        raise click.ClickException(str(e)) from e
+
+
+def _load(file: Path, strict: bool) -> tuple[Recording, list[str]]:
+    """The recording and the warnings its loading issued (bad lines, sidecar disagreements)."""
+    with _cli_errors(), warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", RecordingWarning)
+        recording = load_recording(file, strict=strict)
+    return recording, [str(w.message) for w in caught if issubclass(w.category, RecordingWarning)]
+
+
+def _fmt_rate(hz: float | None) -> str:
+    return "-" if hz is None else f"{hz:.2f} Hz"
+
+
+@main.command()
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+@click.option("--strict", is_flag=True, help="Fail at the first bad line instead of skipping it.")
+def inspect(file: Path, as_json: bool, strict: bool) -> None:
+    """Show the nodes, packet kinds, subcarrier layouts, rates and duration of a recording."""
+    recording, notes = _load(file, strict)
+    summary: dict[str, Any] = recording.summary()
+    if as_json:
+        summary["meta"] = recording.meta
+        summary["warnings"] = notes
+        click.echo(json.dumps(summary, indent=2))
+        return
+
+    kinds = ", ".join(f"{kind} {count}" for kind, count in summary["kinds"].items())
+    console.print(
+        f"[bold]{file.name}[/bold]: {summary['records']} records, "
+        f"{summary['bad_lines']} bad lines, {summary['duration_secs']:.3f} s"
+    )
+    console.print(f"packet kinds: {kinds or 'none'}")
+    if recording.meta is not None:
+        meta = recording.meta
+        console.print(
+            f"sidecar: label {meta['label']!r}, {meta['started_at']} to "
+            f"{meta['ended_at']}, {meta['frame_count']} lines"
+        )
+
+    table = Table(title="nodes")
+    for column in [
+        "node",
+        "lines",
+        "raw CSI",
+        "layouts (bins x frames)",
+        "CSI rate",
+        "vitals",
+        "feature",
+        "other",
+        "span",
+    ]:
+        table.add_column(column, justify="left" if column.startswith("layouts") else "right")
+    for node in summary["nodes"]:
+        layouts = ", ".join(f"{n}x{count}" for n, count in node["layouts"]) or "-"
+        span = node["last_timestamp"] - node["first_timestamp"]
+        table.add_row(
+            str(node["node_id"]),
+            str(node["lines"]),
+            str(node["raw_csi"]),
+            layouts,
+            _fmt_rate(node["csi_rate_hz"]),
+            str(node["vitals"]),
+            str(node["feature"]),
+            str(node["untyped"] + node["other"]),
+            f"{span:.3f} s",
+        )
+    console.print(table)
+    for note in notes:
+        err_console.print(f"[yellow]warning:[/yellow] {note}")
+
+
+@main.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
+@click.argument("args", nargs=-1, type=click.UNPROCESSED)
+def serve(args: tuple[str, ...]) -> None:
+    """Run wifi-densepose-sensing-server with ARGS, such as --source esp32 --http-port 8080."""
+    binary = shutil.which(SERVER_BINARY)
+    if binary is None:
+        click.echo(SERVER_MISSING, err=True)
+        sys.exit(2)
+    # Replacing this process passes signals (clean shutdown on Ctrl-C) and the exit status
+    # straight through.
+    os.execv(binary, [binary, *args])
+
+
+def _fmt_bpm(value: float | None, status: str | None = None) -> str:
+    if value is None:
+        return "-" if status is None else status.lower()
+    return f"{value:.1f}" if status in (None, "VALID") else f"{value:.1f} ({status.lower()})"
+
+
+@main.command()
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--node", "nodes", type=int, multiple=True, help="Only this node (repeatable).")
+@click.option(
+    "--subcarriers",
+    type=int,
+    default=None,
+    help="Use the frames with this many bins (default: each node's most frequent).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the readings as JSON.")
+@click.option("--csv", "as_csv", is_flag=True, help="Print the readings as CSV.")
+@click.option(
+    "--plot",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write a PNG of the readings (needs the `plot` extra: matplotlib).",
+)
+@click.option("--strict", is_flag=True, help="Fail at the first bad line instead of skipping it.")
+def vitals(
+    file: Path,
+    nodes: tuple[int, ...],
+    subcarriers: int | None,
+    as_json: bool,
+    as_csv: bool,
+    plot: Path | None,
+    strict: bool,
+) -> None:
+    """Breathing and heart rate (BPM) per node from a recording's raw CSI, next to the node's
+    own edge-vitals packets. Breathing needs 10 s of CSI, heart rate 5 s."""
+    from wifi_densepose._vitals_report import ReadingRow, node_report, plot_reports
+
+    if as_json and as_csv:
+        raise click.UsageError("--json and --csv are exclusive")
+    recording, notes = _load(file, strict)
+    chosen = list(nodes) or [n for n in recording.nodes if recording.layouts(n)]
+    missing = [n for n in chosen if not recording.layouts(n)]
+    if missing:
+        raise click.UsageError(
+            f"no raw CSI frames for node(s) {missing}; nodes with CSI: "
+            f"{[n for n in recording.nodes if recording.layouts(n)]}"
+        )
+    total = sum(len(recording.csi(n, subcarriers)[0]) for n in chosen)
+    reports = []
+    with (
+        _cli_errors(),
+        Progress(console=err_console, transient=True, disable=total < LONG_FILE_FRAMES) as progress,
+    ):
+        task = progress.add_task("vitals", total=total)
+        for node in chosen:
+            reports.append(
+                node_report(
+                    recording,
+                    node,
+                    n_subcarriers=subcarriers,
+                    advance=lambda n: progress.advance(task, n),
+                )
+            )
+
+    if plot is not None:
+        try:
+            plot_reports(reports, recording, plot)
+        except ImportError:
+            click.echo("--plot needs matplotlib: pip install 'wifi-densepose[plot]'", err=True)
+            sys.exit(2)
+
+    if as_json:
+        click.echo(
+            json.dumps(
+                {"file": str(file), "nodes": [r.to_dict() for r in reports], "warnings": notes},
+                indent=2,
+            )
+        )
+        return
+    if as_csv:
+        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer.writerow([f.name for f in fields(ReadingRow)])
+        for report in reports:
+            for row in report.rows:
+                writer.writerow(["" if v is None else v for v in asdict(row).values()])
+        return
+
+    for report in reports:
+        title = (
+            f"node {report.node_id}: {report.frames} frames of {report.n_subcarriers} bins, "
+            f"{report.duration_s:.1f} s at {report.sample_rate_hz:.1f} Hz, "
+            f"{report.device_vitals} edge-vitals packets"
+        )
+        table = Table(title=title)
+        for column in [
+            "time (s)",
+            "breathing",
+            "heart",
+            "quality",
+            "device breathing",
+            "device heart",
+        ]:
+            table.add_column(column, justify="right")
+        for row in report.rows:
+            table.add_row(
+                f"{row.time_s:.2f}",
+                _fmt_bpm(row.breathing_bpm, row.breathing_status),
+                _fmt_bpm(row.heart_bpm, row.heart_status),
+                f"{row.signal_quality:.2f}",
+                _fmt_bpm(row.device_breathing_bpm),
+                _fmt_bpm(row.device_heartrate_bpm),
+            )
+        console.print(table)
+        if not report.rows:
+            console.print(
+                f"node {report.node_id}: no reading: {report.duration_s:.1f} s of CSI; "
+                "heart rate needs 5 s, breathing 10 s"
+            )
+        elif all(r.breathing_bpm is None for r in report.rows):
+            console.print(
+                f"node {report.node_id}: no breathing estimate: "
+                f"{report.duration_s:.1f} s of CSI, breathing needs 10 s"
+            )
+        diff = report.heart_mean_abs_diff_bpm
+        if diff is not None:
+            console.print(
+                f"node {report.node_id}: mean |pipeline - device| heart rate {diff:.1f} BPM"
+            )
+    for note in notes:
+        err_console.print(f"[yellow]warning:[/yellow] {note}")
+    if plot is not None:
+        console.print(f"plot written to {plot}")
+
+
+def _sensing_url(url: str) -> str:
+    """A server base URL (http://host:8080) or a WebSocket URL, as the `/ws/sensing` URL."""
+    parts = urlsplit(url)
+    scheme = {"http": "ws", "https": "wss"}.get(parts.scheme, parts.scheme)
+    path = parts.path if parts.path not in ("", "/") else "/ws/sensing"
+    return urlunsplit((scheme, parts.netloc, path, parts.query, ""))
+
+
+def _yes_no(value: object) -> str:
+    return "-" if value is None else ("yes" if value else "no")
+
+
+def _stream_table(update: dict[str, Any], updates: int) -> Table:
+    """Nodes of one `sensing_update` (wire.md 3.3); missing keys show as "-"."""
+    vitals = update.get("vital_signs") or {}
+    room = update.get("classification") or {}
+    per_node = {
+        f.get("node_id"): f for f in update.get("node_features") or [] if isinstance(f, dict)
+    }
+    table = Table(
+        title=f"{update.get('source', '?')}  tick {update.get('tick', '?')}  ({updates} updates)"
+    )
+    for column in [
+        "node",
+        "rssi (dBm)",
+        "presence",
+        "motion",
+        "breathing (BPM)",
+        "heart (BPM)",
+        "frames/s",
+    ]:
+        table.add_column(column, justify="right")
+    for node in update.get("nodes") or []:
+        if not isinstance(node, dict):
+            continue
+        features = per_node.get(node.get("node_id"), {})
+        classification = features.get("classification") or room
+        rate = features.get("frame_rate_hz")
+        table.add_row(
+            str(node.get("node_id", "-")),
+            f"{node['rssi_dbm']:.0f}" if isinstance(node.get("rssi_dbm"), int | float) else "-",
+            _yes_no(classification.get("presence")),
+            str(classification.get("motion_level", "-")),
+            _fmt_bpm(vitals.get("breathing_rate_bpm") or None),
+            _fmt_bpm(vitals.get("heart_rate_bpm") or None),
+            f"{rate:.1f}" if isinstance(rate, int | float) else "-",
+        )
+    return table
+
+
+@main.command()
+@click.argument("url")
+@click.option(
+    "--token",
+    envvar="RUVIEW_API_TOKEN",
+    default=None,
+    help="Bearer token (default: $RUVIEW_API_TOKEN).",
+)
+@click.option(
+    "--count",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Stop after this many sensing updates.",
+)
+def stream(url: str, token: str | None, count: int | None) -> None:
+    """Live table (nodes, presence, motion, breathing, heart rate) from a running server at
+    URL, e.g. ws://127.0.0.1:8765/ws/sensing or http://127.0.0.1:8080."""
+    try:
+        from websockets.exceptions import WebSocketException
+        from websockets.sync.client import connect
+    except ImportError:
+        click.echo(
+            "stream needs the [client] extra: pip install 'wifi-densepose[client]'", err=True
+        )
+        sys.exit(2)
+    target = _sensing_url(url)
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    updates = 0
+    try:
+        with (
+            connect(target, additional_headers=headers, open_timeout=10) as ws,
+            Live(Table(title=f"waiting for {target}"), console=console, auto_refresh=False) as live,
+        ):
+            for text in ws:
+                message = json.loads(text)
+                # Other message types (edge_vitals, wasm_event, ...) are not shown here.
+                if not isinstance(message, dict) or message.get("type") != "sensing_update":
+                    continue
+                updates += 1
+                live.update(_stream_table(message, updates), refresh=True)
+                if count is not None and updates >= count:
+                    break
+    except (OSError, WebSocketException, json.JSONDecodeError) as e:
+        raise click.ClickException(f"{target}: {e}") from e
+    except KeyboardInterrupt:
+        pass

@@ -1,0 +1,375 @@
+"""Typed, frozen messages of the sensing WebSocket (``/ws/sensing``).
+
+:func:`parse_message` turns one JSON object into :class:`SensingUpdate`, :class:`EdgeVitals`,
+:class:`EdgeFusedVitals` or :class:`UnknownMessage`. It accepts the shapes of this project's
+server and of RuView-compatible servers: nullable rates or ``0.0`` meaning "no estimate",
+``heart_rate_bpm`` and ``heartrate_bpm`` spellings, missing optional keys, unknown keys and
+unknown message types. Every message keeps the decoded JSON object as ``raw``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any, TypeAlias
+
+__all__ = [
+    "Classification",
+    "EdgeFusedVitals",
+    "EdgeVitals",
+    "Features",
+    "Message",
+    "MmwaveReading",
+    "NodeInfo",
+    "SensingUpdate",
+    "UnknownMessage",
+    "VitalSigns",
+    "parse_message",
+]
+
+_EMPTY: Mapping[str, Any] = MappingProxyType({})
+
+
+def _frozen(raw: Mapping[str, Any]) -> Mapping[str, Any]:
+    return MappingProxyType(dict(raw))
+
+
+def _number(value: object) -> float | None:
+    """A finite JSON number as float (bools are not numbers), else ``None``."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    number = float(value)
+    return number if math.isfinite(number) else None
+
+
+def _float(value: object, default: float = 0.0) -> float:
+    number = _number(value)
+    return default if number is None else number
+
+
+def _int(value: object, default: int = 0) -> int:
+    if isinstance(value, bool):
+        return int(value)
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and math.isfinite(value):
+        return int(value)
+    if isinstance(value, str):
+        try:
+            return int(value.strip())
+        except ValueError:
+            return default
+    return default
+
+
+def _optional_int(value: object) -> int | None:
+    return None if value is None else _int(value)
+
+
+def _bool(value: object, default: bool = False) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, (int, float)):
+        return value != 0
+    return default
+
+
+def _optional_bool(value: object) -> bool | None:
+    return None if value is None else _bool(value)
+
+
+def _rate(value: object) -> float | None:
+    """A rate in BPM; ``null``, ``0.0`` and non-numbers all mean "no estimate"."""
+    number = _number(value)
+    return number if number is not None and number > 0.0 else None
+
+
+def _mapping(value: object) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else _EMPTY
+
+
+def _floats(value: object) -> tuple[float, ...]:
+    if not isinstance(value, Sequence) or isinstance(value, (str, bytes)):
+        return ()
+    return tuple(_float(v) for v in value)
+
+
+def _first_present(data: Mapping[str, Any], *keys: str) -> object:
+    for key in keys:
+        if key in data:
+            return data[key]
+    return None
+
+
+@dataclass(frozen=True)
+class NodeInfo:
+    """One node in ``sensing_update.nodes``.
+
+    ``rssi_dbm`` is in dBm (-90.0 when the node never reported one); ``position`` in metres;
+    ``amplitude`` holds up to 56 bin amplitudes of the node's latest raw frame (linear units).
+    """
+
+    node_id: int
+    rssi_dbm: float
+    position: tuple[float, float, float]
+    amplitude: tuple[float, ...]
+    subcarrier_count: int
+    sync: Mapping[str, Any] | None
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> NodeInfo:
+        position = _floats(data.get("position"))
+        x, y, z = (*position, 0.0, 0.0, 0.0)[:3] if position else (2.0, 0.0, 1.5)
+        sync = data.get("sync")
+        return cls(
+            node_id=_int(data.get("node_id")),
+            rssi_dbm=_float(data.get("rssi_dbm"), -90.0),
+            position=(x, y, z),
+            amplitude=_floats(data.get("amplitude")),
+            subcarrier_count=_int(data.get("subcarrier_count")),
+            sync=_frozen(sync) if isinstance(sync, Mapping) else None,
+        )
+
+
+@dataclass(frozen=True)
+class Features:
+    """Room-level signal features: RSSI in dBm, band powers in amplitude² units, Hz."""
+
+    mean_rssi: float = 0.0
+    variance: float = 0.0
+    motion_band_power: float = 0.0
+    breathing_band_power: float = 0.0
+    dominant_freq_hz: float = 0.0
+    spectral_power: float = 0.0
+    change_points: int = 0
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Features:
+        return cls(
+            mean_rssi=_float(data.get("mean_rssi")),
+            variance=_float(data.get("variance")),
+            motion_band_power=_float(data.get("motion_band_power")),
+            breathing_band_power=_float(data.get("breathing_band_power")),
+            dominant_freq_hz=_float(data.get("dominant_freq_hz")),
+            spectral_power=_float(data.get("spectral_power")),
+            change_points=_int(data.get("change_points")),
+        )
+
+
+@dataclass(frozen=True)
+class Classification:
+    """``motion_level`` is ``absent``, ``present_still``, ``present_moving``, ``active`` or
+    any other label a server sends; ``confidence`` is in 0..1."""
+
+    motion_level: str = "absent"
+    presence: bool = False
+    confidence: float = 0.0
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Classification:
+        level = data.get("motion_level")
+        motion_level = level if isinstance(level, str) else "absent"
+        presence = data.get("presence")
+        return cls(
+            motion_level=motion_level,
+            presence=_bool(presence) if presence is not None else motion_level != "absent",
+            confidence=_float(data.get("confidence")),
+        )
+
+
+@dataclass(frozen=True)
+class VitalSigns:
+    """Room vitals: rates in BPM (``None`` = no estimate), confidences and quality in 0..1."""
+
+    breathing_rate_bpm: float | None
+    heart_rate_bpm: float | None
+    breathing_confidence: float = 0.0
+    heartbeat_confidence: float = 0.0
+    signal_quality: float = 0.0
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> VitalSigns:
+        return cls(
+            breathing_rate_bpm=_rate(_first_present(data, "breathing_rate_bpm", "breathing_bpm")),
+            heart_rate_bpm=_rate(_first_present(data, "heart_rate_bpm", "heartrate_bpm")),
+            breathing_confidence=_float(data.get("breathing_confidence")),
+            heartbeat_confidence=_float(data.get("heartbeat_confidence")),
+            signal_quality=_float(data.get("signal_quality")),
+        )
+
+
+@dataclass(frozen=True)
+class SensingUpdate:
+    """``sensing_update``: one server update (``timestamp`` in Unix seconds).
+
+    Re-broadcasts repeat ``tick`` and ``timestamp``; a ``source`` ending in ``:offline``
+    means the data is frozen (:attr:`is_offline`). ``estimated_persons`` is 0 when absent.
+    ``signal_field`` is the 20 x 20 heat grid, index ``z * 20 + x``.
+    """
+
+    timestamp: float
+    source: str
+    tick: int
+    nodes: tuple[NodeInfo, ...]
+    features: Features
+    classification: Classification
+    vital_signs: VitalSigns | None
+    estimated_persons: int
+    signal_field: tuple[float, ...]
+    raw: Mapping[str, Any] = field(repr=False, compare=False, default_factory=lambda: _EMPTY)
+
+    type = "sensing_update"
+
+    @property
+    def is_offline(self) -> bool:
+        return self.source.endswith(":offline")
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> SensingUpdate:
+        nodes = data.get("nodes")
+        node_list = nodes if isinstance(nodes, Sequence) and not isinstance(nodes, str) else ()
+        vitals = data.get("vital_signs")
+        source = data.get("source")
+        return cls(
+            timestamp=_float(data.get("timestamp")),
+            source=source if isinstance(source, str) else "",
+            tick=_int(data.get("tick")),
+            nodes=tuple(NodeInfo.from_json(n) for n in node_list if isinstance(n, Mapping)),
+            features=Features.from_json(_mapping(data.get("features"))),
+            classification=Classification.from_json(_mapping(data.get("classification"))),
+            vital_signs=VitalSigns.from_json(vitals) if isinstance(vitals, Mapping) else None,
+            estimated_persons=_int(data.get("estimated_persons")),
+            signal_field=_floats(_mapping(data.get("signal_field")).get("values")),
+            raw=_frozen(data),
+        )
+
+
+@dataclass(frozen=True)
+class EdgeVitals:
+    """``edge_vitals``: a node's own vitals. Rates in BPM (``None`` = no estimate), ``rssi`` in
+    dBm, ``timestamp_ms`` in device milliseconds since boot. ``motion_energy`` and
+    ``presence_score`` are the device's unnormalised metrics. ``person_count_valid`` and
+    ``timestamp_ms`` are ``None`` when the server does not send them."""
+
+    node_id: int
+    presence: bool
+    fall_detected: bool
+    motion: bool
+    breathing_rate_bpm: float | None
+    heartrate_bpm: float | None
+    n_persons: int
+    motion_energy: float
+    presence_score: float
+    rssi: int | None
+    person_count_valid: bool | None
+    timestamp_ms: int | None
+    raw: Mapping[str, Any] = field(repr=False, compare=False, default_factory=lambda: _EMPTY)
+
+    type = "edge_vitals"
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> EdgeVitals:
+        return cls(
+            node_id=_int(data.get("node_id")),
+            presence=_bool(data.get("presence")),
+            fall_detected=_bool(data.get("fall_detected")),
+            motion=_bool(data.get("motion")),
+            breathing_rate_bpm=_rate(_first_present(data, "breathing_rate_bpm", "breathing_bpm")),
+            heartrate_bpm=_rate(_first_present(data, "heartrate_bpm", "heart_rate_bpm")),
+            n_persons=_int(data.get("n_persons")),
+            motion_energy=_float(data.get("motion_energy")),
+            presence_score=_float(data.get("presence_score")),
+            rssi=_optional_int(data.get("rssi")),
+            person_count_valid=_optional_bool(data.get("person_count_valid")),
+            timestamp_ms=_optional_int(data.get("timestamp_ms")),
+            raw=_frozen(data),
+        )
+
+
+@dataclass(frozen=True)
+class MmwaveReading:
+    """Raw mmWave sensor values: rates in BPM, distance in cm, confidence 0-100."""
+
+    hr_bpm: float
+    br_bpm: float
+    distance_cm: float
+    targets: int
+    confidence: int
+    sensor_type: int
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> MmwaveReading:
+        return cls(
+            hr_bpm=_float(data.get("hr_bpm")),
+            br_bpm=_float(data.get("br_bpm")),
+            distance_cm=_float(data.get("distance_cm")),
+            targets=_int(data.get("targets")),
+            confidence=_int(data.get("confidence")),
+            sensor_type=_int(data.get("type")),
+        )
+
+
+@dataclass(frozen=True)
+class EdgeFusedVitals:
+    """``edge_fused_vitals``: CSI + mmWave vitals of a node. Rates in BPM (``None`` = no
+    estimate), ``fusion_confidence`` 0-100, ``timestamp_ms`` in device milliseconds."""
+
+    node_id: int
+    breathing_rate_bpm: float | None
+    heartrate_bpm: float | None
+    n_persons: int
+    person_count_valid: bool | None
+    fusion_confidence: int
+    mmwave: MmwaveReading | None
+    motion_energy: float
+    presence_score: float
+    timestamp_ms: int | None
+    raw: Mapping[str, Any] = field(repr=False, compare=False, default_factory=lambda: _EMPTY)
+
+    type = "edge_fused_vitals"
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> EdgeFusedVitals:
+        mmwave = data.get("mmwave")
+        return cls(
+            node_id=_int(data.get("node_id")),
+            breathing_rate_bpm=_rate(_first_present(data, "breathing_rate_bpm", "breathing_bpm")),
+            heartrate_bpm=_rate(_first_present(data, "heartrate_bpm", "heart_rate_bpm")),
+            n_persons=_int(data.get("n_persons")),
+            person_count_valid=_optional_bool(data.get("person_count_valid")),
+            fusion_confidence=_int(data.get("fusion_confidence")),
+            mmwave=MmwaveReading.from_json(mmwave) if isinstance(mmwave, Mapping) else None,
+            motion_energy=_float(data.get("motion_energy")),
+            presence_score=_float(data.get("presence_score")),
+            timestamp_ms=_optional_int(data.get("timestamp_ms")),
+            raw=_frozen(data),
+        )
+
+
+@dataclass(frozen=True)
+class UnknownMessage:
+    """Any other ``type`` (e.g. ``wasm_event`` or vendor frames), kept as its raw object."""
+
+    type: str
+    raw: Mapping[str, Any] = field(repr=False, default_factory=lambda: _EMPTY)
+
+
+Message: TypeAlias = SensingUpdate | EdgeVitals | EdgeFusedVitals | UnknownMessage
+
+_PARSERS: dict[str, Callable[[Mapping[str, Any]], Message]] = {
+    "sensing_update": SensingUpdate.from_json,
+    "edge_vitals": EdgeVitals.from_json,
+    "edge_fused_vitals": EdgeFusedVitals.from_json,
+}
+
+
+def parse_message(data: Mapping[str, Any]) -> Message:
+    """The typed message for one decoded JSON object; never raises on odd content."""
+    kind = data.get("type")
+    name = kind if isinstance(kind, str) else ""
+    parser = _PARSERS.get(name)
+    if parser is None:
+        return UnknownMessage(type=name, raw=_frozen(data))
+    return parser(data)

@@ -1,0 +1,92 @@
+"""ESP32 packets and ``.csi.jsonl`` recordings (spec: wire.md sections 1 and 2).
+
+``parse_packet(data)`` decodes one UDP datagram into a frozen packet object
+(``RawCsiPacket``, ``EdgeVitalsPacket``, ``FeatureVectorPacket``, ``FusedVitalsPacket``,
+``CompressedCsiPacket``, ``FeatureStatePacket``, ``WasmOutputPacket``, ``SyncPacket``) or
+raises :class:`PacketError` (a ``ValueError``) naming the magic, the byte offset and the
+reason. ``encode_*`` turn packets back into bytes.
+
+``read_recording(path)`` streams a recording one record per line; ``load_recording(path)``
+reads it whole, with its sidecar, and gives per-node CSI arrays and edge vitals. Bad lines are
+skipped with a :class:`RecordingWarning` (or raise :class:`RecordingError` with
+``strict=True``).
+"""
+
+from wifi_densepose._core import (
+    MAX_DATAGRAM_LEN,
+    CompressedCsiPacket,
+    EdgeVitalsPacket,
+    FeatureRecord,
+    FeatureStatePacket,
+    FeatureVectorPacket,
+    FusedVitalsPacket,
+    OtherRecord,
+    RawCsiPacket,
+    RawCsiRecord,
+    Recording,
+    RecordingIterator,
+    SyncPacket,
+    VitalsRecord,
+    WasmOutputPacket,
+    encode_compressed_csi,
+    encode_edge_vitals,
+    encode_feature_state,
+    encode_feature_vector,
+    encode_fused_vitals,
+    encode_raw_csi,
+    encode_sync,
+    encode_wasm_output,
+    load_recording,
+    parse_packet,
+    read_recording,
+)
+from wifi_densepose.errors import PacketError, RecordingError, RecordingWarning
+
+Packet = (
+    RawCsiPacket
+    | EdgeVitalsPacket
+    | FeatureVectorPacket
+    | FusedVitalsPacket
+    | CompressedCsiPacket
+    | FeatureStatePacket
+    | WasmOutputPacket
+    | SyncPacket
+)
+"""Any decoded packet."""
+
+Record = RawCsiRecord | VitalsRecord | FeatureRecord | OtherRecord
+"""Any record of a recording."""
+
+__all__ = [
+    "MAX_DATAGRAM_LEN",
+    "CompressedCsiPacket",
+    "EdgeVitalsPacket",
+    "FeatureRecord",
+    "FeatureStatePacket",
+    "FeatureVectorPacket",
+    "FusedVitalsPacket",
+    "OtherRecord",
+    "Packet",
+    "PacketError",
+    "RawCsiPacket",
+    "RawCsiRecord",
+    "Record",
+    "Recording",
+    "RecordingError",
+    "RecordingIterator",
+    "RecordingWarning",
+    "SyncPacket",
+    "VitalsRecord",
+    "WasmOutputPacket",
+    "encode_compressed_csi",
+    "encode_edge_vitals",
+    "encode_feature_state",
+    "encode_feature_vector",
+    "encode_fused_vitals",
+    "encode_raw_csi",
+    "encode_sync",
+    "encode_wasm_output",
+    "load_recording",
+    "parse_packet",
+    "read_recording",
+]

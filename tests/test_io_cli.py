@@ -1,0 +1,234 @@
+"""The installed console scripts, run as real subprocesses."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import shutil
+import socket
+import stat
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import wifi_densepose
+
+DATA = Path(__file__).parent / "data"
+EXCERPT = DATA / "esp32-excerpt.csi.jsonl"
+SCRIPTS = Path(sys.executable).parent
+
+
+def run(
+    *args: str, env: dict[str, str] | None = None, script: str = "wdp"
+) -> subprocess.CompletedProcess[str]:
+    full_env = {**os.environ, "COLUMNS": "200", **(env or {})}
+    return subprocess.run(
+        [str(SCRIPTS / script), *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=full_env,
+        check=False,
+    )
+
+
+def test_both_script_names_print_the_version() -> None:
+    for script in ["wdp", "wifi-densepose"]:
+        result = run("version", script=script)
+        assert result.returncode == 0, result.stderr
+        assert result.stdout.strip() == (
+            f"wifi-densepose {wifi_densepose.__version__} (core {wifi_densepose.__core_version__})"
+        )
+
+
+def test_inspect_the_excerpt() -> None:
+    result = run("inspect", str(EXCERPT))
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "400 records, 0 bad lines, 8.129 s" in out
+    assert "feature 16, raw_csi 368, vitals 16" in out
+    assert "64x153, 128x28, 192x2" in out and "64x145, 128x38, 192x2" in out
+    assert "22.39 Hz" in out and "22.64 Hz" in out
+    assert "label 'mixed-activity'" in out
+
+
+def test_inspect_json_and_bad_lines(tmp_path: Path) -> None:
+    data = tmp_path / "bad.csi.jsonl"
+    data.write_text(EXCERPT.read_text().replace('"size": 148', '"size": "148"', 1) + "oops\n")
+    result = run("inspect", "--json", str(data))
+    assert result.returncode == 0, result.stderr
+    summary = json.loads(result.stdout)
+    assert (summary["records"], summary["bad_lines"], summary["meta"]) == (399, 2, None)
+    assert summary["warnings"][0].endswith(
+        'line 1: bad_field_type: size must be an integer in 0..=18446744073709551615, got "148"'
+    )
+    assert "line 401: invalid_json" in summary["warnings"][1]
+    strict = run("inspect", "--strict", str(data))
+    assert strict.returncode == 1
+    assert "line 1: bad_field_type" in strict.stderr
+
+
+def test_vitals_table_on_the_excerpt() -> None:
+    result = run("vitals", str(EXCERPT))
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "node 1: 153 frames of 64 bins, 8.1 s at 18.8 Hz, 8 edge-vitals packets" in out
+    assert "node 2: 145 frames of 64 bins" in out
+    assert "no breathing estimate" in out
+    assert "mean |pipeline - device| heart rate" in out
+
+
+def test_vitals_json_readings_and_device_comparison() -> None:
+    result = run("vitals", "--json", "--node", "1", str(EXCERPT))
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    (node,) = report["nodes"]
+    assert (node["node_id"], node["n_subcarriers"], node["frames"], node["device_vitals"]) == (
+        1,
+        64,
+        153,
+        8,
+    )
+    assert node["sample_rate_hz"] == pytest.approx(152 / (node["duration_s"]))
+    rows = node["rows"]
+    assert rows, "heart rate needs 5 s and the node has 8 s of CSI"
+    assert all(r["breathing_bpm"] is None and r["breathing_status"] == "UNAVAILABLE" for r in rows)
+    assert all(r["time_s"] >= 5.0 for r in rows)
+    assert all(40.0 <= r["heart_bpm"] <= 180.0 for r in rows if r["heart_bpm"] is not None)
+    # The device's own estimates (lines 22 ... 369 of the file) are attached to each reading.
+    assert {r["device_heartrate_bpm"] for r in rows} <= {
+        79.0123,
+        76.2711,
+        80.0,
+        81.0126,
+        86.0759,
+        83.4782,
+        75.6302,
+        70.2928,
+    }
+
+
+def test_vitals_csv(tmp_path: Path) -> None:
+    result = run("vitals", "--csv", str(EXCERPT))
+    assert result.returncode == 0, result.stderr
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    assert rows and {r["node_id"] for r in rows} == {"1", "2"}
+    assert set(rows[0]) >= {"time_s", "heart_bpm", "heart_status", "device_heartrate_bpm"}
+
+
+def test_vitals_plot_writes_a_png(tmp_path: Path) -> None:
+    pytest.importorskip("matplotlib")
+    out = tmp_path / "vitals.png"
+    result = run("vitals", "--plot", str(out), str(EXCERPT))
+    assert result.returncode == 0, result.stderr
+    from matplotlib import image
+
+    pixels = image.imread(out)
+    height, width = pixels.shape[:2]
+    assert (width, height) == (900, 640)
+    rgb = pixels[..., :3]
+    non_white = (rgb < 0.95).any(axis=-1)
+    assert non_white.mean() > 0.02
+    red = (rgb[..., 0] > 0.7) & (rgb[..., 1] < 0.4) & (rgb[..., 2] < 0.4)
+    assert red.sum() > 50, "the heart-rate lines are drawn"
+
+
+def test_vitals_usage_errors() -> None:
+    result = run("vitals", "--node", "9", str(EXCERPT))
+    assert result.returncode == 2
+    assert "no raw CSI frames for node(s) [9]" in result.stderr
+    both = run("vitals", "--json", "--csv", str(EXCERPT))
+    assert both.returncode == 2
+
+
+def test_serve_without_the_server_binary_explains(tmp_path: Path) -> None:
+    result = run("serve", "--http-port", "0", env={"PATH": str(tmp_path)})
+    assert result.returncode == 2
+    assert "wifi-densepose-sensing-server was not found on PATH" in result.stderr
+    assert "cargo install --path crates/wifi-densepose-sensing-server" in result.stderr
+
+
+def test_serve_runs_the_server_binary_with_its_arguments(tmp_path: Path) -> None:
+    fake = tmp_path / "wifi-densepose-sensing-server"
+    fake.write_text(f'#!{shutil.which("sh")}\necho "server args: $*"\nexit 7\n')
+    fake.chmod(fake.stat().st_mode | stat.S_IEXEC)
+    result = run("serve", "--source", "esp32", "--http-port", "0", env={"PATH": str(tmp_path)})
+    assert result.returncode == 7
+    assert result.stdout.strip() == "server args: --source esp32 --http-port 0"
+
+
+SENSING_UPDATE = {
+    "type": "sensing_update",
+    "timestamp": 1775182187.352,
+    "source": "esp32",
+    "tick": 812,
+    "nodes": [
+        {"node_id": 1, "rssi_dbm": -52.0, "position": [2.0, 0.0, 1.5], "subcarrier_count": 64},
+        {"node_id": 2, "rssi_dbm": -61.0, "position": [2.0, 0.0, 1.5], "subcarrier_count": 64},
+    ],
+    "features": {"mean_rssi": -52.0, "motion_band_power": 1.2},
+    "classification": {"motion_level": "present_still", "presence": True, "confidence": 0.62},
+    "signal_field": {"grid_size": [20, 1, 20], "values": [0.0] * 400},
+    "vital_signs": {"breathing_rate_bpm": 14.2, "heart_rate_bpm": None},
+    "node_features": [
+        {
+            "node_id": 2,
+            "classification": {"motion_level": "absent", "presence": False},
+            "frame_rate_hz": 21.5,
+        },
+    ],
+}
+
+
+@pytest.fixture
+def sensing_server() -> Iterator[tuple[str, list[str]]]:
+    """A WebSocket endpoint that records the Authorization header it is given and sends an
+    edge_vitals message and two sensing updates (wire.md 3.3, 3.4)."""
+    websockets_server = pytest.importorskip("websockets.sync.server")
+    seen_auth: list[str] = []
+
+    def handler(ws: Any) -> None:
+        seen_auth.append(ws.request.headers.get("Authorization", ""))
+        ws.send(json.dumps({"type": "edge_vitals", "node_id": 1, "heartrate_bpm": 70.0}))
+        ws.send(json.dumps({**SENSING_UPDATE, "tick": 811}))
+        ws.send(json.dumps(SENSING_UPDATE))
+        ws.recv()  # hold the connection until the client closes it
+
+    with websockets_server.serve(handler, "127.0.0.1", 0) as server:
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        port = server.socket.getsockname()[1]
+        yield f"ws://127.0.0.1:{port}/ws/sensing", seen_auth
+        server.shutdown()
+        thread.join(timeout=10)
+
+
+def test_stream_prints_the_nodes_of_a_live_server(sensing_server: tuple[str, list[str]]) -> None:
+    url, seen_auth = sensing_server
+    result = run("stream", url, "--count", "2", env={"RUVIEW_API_TOKEN": "secret"})
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "esp32  tick 812  (2 updates)" in out
+    rows = [line for line in out.splitlines() if line.startswith("│")]
+    assert [row.split("│")[1].strip() for row in rows] == ["1", "2"]
+    node1 = [cell.strip() for cell in rows[0].split("│")[1:-1]]
+    node2 = [cell.strip() for cell in rows[1].split("│")[1:-1]]
+    assert node1 == ["1", "-52", "yes", "present_still", "14.2", "-", "-"]
+    assert node2 == ["2", "-61", "no", "absent", "14.2", "-", "21.5"]
+    assert seen_auth == ["Bearer secret"]
+
+
+def test_stream_reports_an_unreachable_server() -> None:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    result = run("stream", f"http://127.0.0.1:{port}", "--count", "1")
+    assert result.returncode == 1
+    assert f"ws://127.0.0.1:{port}/ws/sensing" in result.stderr
