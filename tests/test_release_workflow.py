@@ -15,6 +15,7 @@ REPO = Path(__file__).resolve().parent.parent
 WORKFLOW = REPO / ".github" / "workflows" / "pip-release.yml"
 
 CHECK_JSONSCHEMA = (sys.executable, "-m", "check_jsonschema")
+MATURIN = "PyO3/maturin-action"
 
 # (runner, maturin target) of every platform PyPI gets a wheel for.
 RELEASE_PLATFORMS = {
@@ -73,26 +74,33 @@ def test_wheels_are_built_for_every_release_platform(workflow: dict[Any, Any]) -
     platforms = job["strategy"]["matrix"]["platform"]
     assert {(p["runner"], p["target"]) for p in platforms} == RELEASE_PLATFORMS
     assert job["runs-on"] == "${{ matrix.platform.runner }}"
-    (build,) = steps_using(job, "PyO3/maturin-action")
-    assert build["with"]["target"] == "${{ matrix.platform.target }}"
-    assert "--release" in build["with"]["args"]
+    library, server = steps_using(job, MATURIN)
+    assert "working-directory" not in library["with"]
+    assert server["with"]["working-directory"] == "packaging/server"
+    for build in (library, server):
+        assert build["with"]["target"] == "${{ matrix.platform.target }}"
+        assert build["with"]["manylinux"] == "${{ matrix.platform.manylinux }}"
+        assert "--release" in build["with"]["args"]
     linux = [p for p in platforms if p["runner"].startswith("ubuntu")]
     assert {p["manylinux"] for p in linux} == {"2_28"}
 
 
-def test_every_built_wheel_and_the_sdist_are_installed_and_smoke_tested(
+def test_every_built_wheel_and_sdist_is_installed_and_smoke_tested(
     workflow: dict[Any, Any],
 ) -> None:
     for name in ("wheels", "sdist"):
-        job = workflow["jobs"][name]
-        runs = [step["run"] for step in job["steps"] if "run" in step]
+        steps = workflow["jobs"][name]["steps"]
+        runs = [step["run"] for step in steps if "run" in step]
         assert any("pytest" in run and "-m packaging" in run for run in runs), name
-        (build,) = steps_using(job, "PyO3/maturin-action")
-        test_index = next(
-            i for i, step in enumerate(job["steps"]) if "pytest" in step.get("run", "")
-        )
-        assert job["steps"].index(build) < test_index, name
-    assert workflow["jobs"]["sdist"]["steps"][2]["with"]["command"] == "sdist"
+        assert any("test_server_wheel.py" in run for run in runs), name
+        first_test = next(i for i, step in enumerate(steps) if "pytest" in step.get("run", ""))
+        builds = [steps.index(step) for step in steps_using(workflow["jobs"][name], MATURIN)]
+        assert len(builds) == 2, name
+        assert max(builds) < first_test, name
+    sdist_builds = steps_using(workflow["jobs"]["sdist"], MATURIN)
+    assert [build["with"]["command"] for build in sdist_builds] == ["sdist", "sdist"]
+    directories = [build["with"].get("working-directory") for build in sdist_builds]
+    assert directories == [None, "packaging/server"]
 
 
 def test_publishing_uses_trusted_publishing_after_every_build(workflow: dict[Any, Any]) -> None:

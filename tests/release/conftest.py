@@ -46,6 +46,16 @@ def sdist(dist_dir: Path) -> Path:
 
 
 @pytest.fixture(scope="session")
+def server_wheel(dist_dir: Path) -> Path:
+    return _only(dist_dir, "wifi_densepose_server-*.whl")
+
+
+@pytest.fixture(scope="session")
+def server_sdist(dist_dir: Path) -> Path:
+    return _only(dist_dir, "wifi_densepose_server-*.tar.gz")
+
+
+@pytest.fixture(scope="session")
 def installed(wheel: Path, tmp_path_factory: pytest.TempPathFactory) -> FreshVenv:
     """A brand-new virtual environment with only the wheel (and numpy) installed."""
     venv = FreshVenv(tmp_path_factory.mktemp("wheel-venv") / "venv")

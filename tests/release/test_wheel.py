@@ -38,6 +38,17 @@ SMOKE_COMMANDS = [
         ("python", "-c", "import wifi_densepose; print(wifi_densepose.__version__)"),
         stdout_equals="2.0.0\n",
     ),
+    SmokeCommand(
+        ("wifi-densepose", "version"), stdout_equals="wifi-densepose 2.0.0 (core 2.0.0)\n"
+    ),
+    SmokeCommand(
+        ("python", "examples/vitals_from_buffer.py"),
+        stdout_includes=("56 readings over 60 s", "breathing: true 14.00 BPM, estimated 14.00 BPM"),
+    ),
+    SmokeCommand(
+        ("wifi-densepose", "vitals", "tests/data/esp32-excerpt.csi.jsonl"),
+        stdout_includes=("node 1: 153 frames of 64 bins, 8.1 s at 18.8 Hz, 8 edge-vitals packets",),
+    ),
 ]
 
 
