@@ -18,7 +18,8 @@ $(STAMP): pyproject.toml Cargo.toml $(shell find crates -name '*.rs' -o -name Ca
 venv: $(STAMP)
 
 demo: $(STAMP)
-	$(PY) examples/quickstart.py
+	$(VENV)/bin/wdp vitals tests/data/esp32-excerpt.csi.jsonl
+	$(PY) examples/reference_vitals.py
 
 test: $(STAMP)
 	scripts/system-deps.sh

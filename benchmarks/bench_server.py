@@ -44,11 +44,27 @@ def release_binaries() -> tuple[Path, Path]:
     probe = os.environ.get("WDP_PROBE_BIN")
     if server and probe:
         return Path(server), Path(probe)
-    subprocess.run(["cargo", "build", "-q", "--release", "-p", BINARY_NAME, "--bins",
-                    "--example", "ws_latency_probe"], cwd=REPO, check=True, timeout=3600)
+    subprocess.run(
+        [
+            "cargo",
+            "build",
+            "-q",
+            "--release",
+            "-p",
+            BINARY_NAME,
+            "--bins",
+            "--example",
+            "ws_latency_probe",
+        ],
+        cwd=REPO,
+        check=True,
+        timeout=3600,
+    )
     release = REPO / "target" / "release"
-    return (Path(server) if server else release / BINARY_NAME,
-            Path(probe) if probe else release / "examples" / "ws_latency_probe")
+    return (
+        Path(server) if server else release / BINARY_NAME,
+        Path(probe) if probe else release / "examples" / "ws_latency_probe",
+    )
 
 
 def free_port(kind: int = socket.SOCK_STREAM) -> int:
@@ -65,9 +81,19 @@ class Server:
         env = {k: v for k, v in os.environ.items() if not k.startswith(("RUVIEW_", "SENSING_"))}
         env["RUST_LOG"] = "warn"
         self.process = subprocess.Popen(
-            [str(binary), "--http-port", str(self.http), "--ws-port", str(self.ws),
-             "--udp-port", str(self.udp), *args],
-            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            [
+                str(binary),
+                "--http-port",
+                str(self.http),
+                "--ws-port",
+                str(self.ws),
+                "--udp-port",
+                str(self.udp),
+                *args,
+            ],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline:
@@ -113,8 +139,9 @@ def raw_csi(node_id: int, sequence: int, marker: int) -> bytes:
             iq += bytes([marker // 100 % 100, 0])
         else:
             iq += bytes([(10 + k) % 40, (5 + 3 * k) % 30])
-    header = struct.pack("<IBBHIIbbBB", 0xC5110001, node_id, 1, BINS, 2437, sequence, -50, -90,
-                         0, 0)
+    header = struct.pack(
+        "<IBBHIIbbBB", 0xC5110001, node_id, 1, BINS, 2437, sequence, -50, -90, 0, 0
+    )
     return header + bytes(iq)
 
 
@@ -173,9 +200,10 @@ def ws_connect(port: int) -> socket.socket:
     sock = socket.create_connection(("127.0.0.1", port), timeout=10)
     key = base64.b64encode(os.urandom(16)).decode()
     sock.sendall(
-        (f"GET /ws/sensing HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nUpgrade: websocket\r\n"
-         f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n")
-        .encode()
+        (
+            f"GET /ws/sensing HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nUpgrade: websocket\r\n"
+            f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n"
+        ).encode()
     )
     response = b""
     while b"\r\n\r\n" not in response:
@@ -217,10 +245,25 @@ def latency_run(
         cpu_before = server.cpu_seconds()
         started = time.monotonic()
         result = subprocess.run(
-            [str(probe), "--ws-port", str(server.ws), "--udp-port", str(server.udp),
-             "--clients", str(n_clients), "--probes", str(min(n_clients, 10)),
-             "--rate", str(rate), "--seconds", str(seconds)],
-            capture_output=True, text=True, timeout=seconds + 120, check=True,
+            [
+                str(probe),
+                "--ws-port",
+                str(server.ws),
+                "--udp-port",
+                str(server.udp),
+                "--clients",
+                str(n_clients),
+                "--probes",
+                str(min(n_clients, 10)),
+                "--rate",
+                str(rate),
+                "--seconds",
+                str(seconds),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=seconds + 120,
+            check=True,
         )
         server_cpu = (server.cpu_seconds() - cpu_before) / (time.monotonic() - started)
         figures = dict(json.loads(result.stdout))
@@ -232,8 +275,9 @@ def latency_run(
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rates", type=int, nargs="+",
-                        default=[10_000, 20_000, 30_000, 40_000, 60_000])
+    parser.add_argument(
+        "--rates", type=int, nargs="+", default=[10_000, 20_000, 30_000, 40_000, 60_000]
+    )
     parser.add_argument("--ingest-seconds", type=float, default=2.0)
     parser.add_argument("--clients", type=int, nargs="+", default=[1, 10, 100])
     parser.add_argument("--latency-rate", type=int, default=1000)
@@ -247,21 +291,30 @@ def main(argv: Sequence[str] | None = None) -> int:
     for client in (False, True):
         for rate in args.rates:
             lossless, achieved, received = ingest_run(binary, rate, args.ingest_seconds, client)
-            print(f"{rate:>10} {achieved:>10.0f} {received:>10} {('1' if client else '0'):>7} "
-                  f"{'yes' if lossless else 'NO'}")
+            print(
+                f"{rate:>10} {achieved:>10.0f} {received:>10} {('1' if client else '0'):>7} "
+                f"{'yes' if lossless else 'NO'}"
+            )
             if not lossless:
                 break
             best[client] = rate
-    print(f"max lossless ingest: {best[False]}/s without clients, {best[True]}/s with one "
-          "WebSocket client")
-    print(f"\npacket-to-WebSocket latency at {args.latency_rate} packets/s "
-          f"({args.latency_seconds} s)")
-    print(f"{'clients':>8} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8} {'delivered':>10} "
-          f"{'server CPU':>10}  (timed on up to 10 of the clients)")
+    print(
+        f"max lossless ingest: {best[False]}/s without clients, {best[True]}/s with one "
+        "WebSocket client"
+    )
+    print(
+        f"\npacket-to-WebSocket latency at {args.latency_rate} packets/s ({args.latency_seconds} s)"
+    )
+    print(
+        f"{'clients':>8} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8} {'delivered':>10} "
+        f"{'server CPU':>10}  (timed on up to 10 of the clients)"
+    )
     for n_clients in args.clients:
         r = latency_run(binary, probe, n_clients, args.latency_rate, args.latency_seconds)
-        print(f"{n_clients:>8} {r['p50']:>8.3f} {r['p99']:>8.3f} {r['max']:>8.2f} "
-              f"{r['delivered']:>10.4f} {r['server_cpu']:>9.0%}")
+        print(
+            f"{n_clients:>8} {r['p50']:>8.3f} {r['p99']:>8.3f} {r['max']:>8.2f} "
+            f"{r['delivered']:>10.4f} {r['server_cpu']:>9.0%}"
+        )
     return 0
 
 

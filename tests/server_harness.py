@@ -39,9 +39,7 @@ def build_server() -> Path:
     cargo = shutil.which("cargo")
     if cargo is None:
         raise RuntimeError("cargo is not on PATH; set WDP_SERVER_BIN to a built server binary")
-    subprocess.run(
-        [cargo, "build", "-q", "-p", BINARY_NAME], cwd=REPO, check=True, timeout=1800
-    )
+    subprocess.run([cargo, "build", "-q", "-p", BINARY_NAME], cwd=REPO, check=True, timeout=1800)
     target = Path(os.environ.get("CARGO_TARGET_DIR", REPO / "target"))
     return target / "debug" / BINARY_NAME
 
@@ -96,10 +94,14 @@ class ServerProcess:
         env.setdefault("RUST_LOG", "warn")
         argv = [
             str(self.binary),
-            "--http-port", str(self.ports.http),
-            "--ws-port", str(self.ports.ws),
-            "--udp-port", str(self.ports.udp),
-            "--bind-addr", self.host,
+            "--http-port",
+            str(self.ports.http),
+            "--ws-port",
+            str(self.ports.ws),
+            "--udp-port",
+            str(self.ports.udp),
+            "--bind-addr",
+            self.host,
             *self.args,
         ]
         self.process = subprocess.Popen(
@@ -112,8 +114,11 @@ class ServerProcess:
                 raise RuntimeError(f"server exited with {self.process.returncode}: {stderr}")
             with contextlib.suppress(OSError):
                 status, _ = http_get(
-                    self.ports.http, "/health", host=self.host,
-                    headers={"Host": "localhost"}, timeout_s=1.0,
+                    self.ports.http,
+                    "/health",
+                    host=self.host,
+                    headers={"Host": "localhost"},
+                    timeout_s=1.0,
                 )
                 if status == 200:
                     return self
@@ -207,8 +212,17 @@ def raw_csi(
     ppdu_type: int = 0,
 ) -> bytes:
     header = struct.pack(
-        "<IBBHIIbbBB", 0xC5110001, node_id, len(iq) // (2 * n_subcarriers), n_subcarriers,
-        frequency_mhz, sequence, rssi, 0, ppdu_type, 0,
+        "<IBBHIIbbBB",
+        0xC5110001,
+        node_id,
+        len(iq) // (2 * n_subcarriers),
+        n_subcarriers,
+        frequency_mhz,
+        sequence,
+        rssi,
+        0,
+        ppdu_type,
+        0,
     )
     return header + iq
 
@@ -225,8 +239,17 @@ def edge_vitals(
     timestamp_ms: int,
 ) -> bytes:
     return struct.pack(
-        "<IBBHIbB2xffI4x", 0xC5110002, node_id, flags, round(breathing_bpm * 100),
-        round(heartrate_bpm * 10000), rssi, n_persons, motion_energy, presence_score, timestamp_ms,
+        "<IBBHIbB2xffI4x",
+        0xC5110002,
+        node_id,
+        flags,
+        round(breathing_bpm * 100),
+        round(heartrate_bpm * 10000),
+        rssi,
+        n_persons,
+        motion_energy,
+        presence_score,
+        timestamp_ms,
     )
 
 
@@ -253,14 +276,23 @@ def excerpt_datagrams() -> Iterator[tuple[dict[str, Any], bytes]]:
             seq = sequences.get(node, 0)
             sequences[node] = seq + 1
             datagram = raw_csi(
-                node, bytes.fromhex(line["iq_hex"]), line["subcarriers"],
-                sequence=seq, rssi=vitals_rssi.get(node, 0),
+                node,
+                bytes.fromhex(line["iq_hex"]),
+                line["subcarriers"],
+                sequence=seq,
+                rssi=vitals_rssi.get(node, 0),
             )
         elif kind == "vitals":
             vitals_rssi[node] = line["rssi"]
             datagram = edge_vitals(
-                node, line["flags"], line["breathing_bpm"], line["heartrate_bpm"], line["rssi"],
-                line["n_persons"], line["motion_energy"], line["presence_score"],
+                node,
+                line["flags"],
+                line["breathing_bpm"],
+                line["heartrate_bpm"],
+                line["rssi"],
+                line["n_persons"],
+                line["motion_energy"],
+                line["presence_score"],
                 round(offset * 1000),
             )
         elif kind == "feature":

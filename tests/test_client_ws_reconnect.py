@@ -27,8 +27,9 @@ def test_stream_survives_a_server_restart(server_binary: Path) -> None:
 async def _restart_while_streaming(server: ServerProcess) -> None:
     ticks_before: list[int] = []
     ticks_after: list[int] = []
-    client = SensingClient(server.ws_url, initial_backoff_s=0.1, max_backoff_s=0.5,
-                           max_attempts=100)
+    client = SensingClient(
+        server.ws_url, initial_backoff_s=0.1, max_backoff_s=0.5, max_attempts=100
+    )
     async with client:
         stream = client.stream()
         async for message in stream:
@@ -71,8 +72,10 @@ def test_sync_wrapper_and_rest_helpers(server_binary: Path) -> None:
 def test_simulated_tick_rate(server_binary: Path) -> None:
     # --tick-ms 50: a new update every 50 ms, ticks consecutive.
     args = ["--source", "simulate", "--tick-ms", "50"]
-    with ServerProcess(server_binary, args) as server, \
-            SyncSensingClient(server.ws_url, max_attempts=5) as client:
+    with (
+        ServerProcess(server_binary, args) as server,
+        SyncSensingClient(server.ws_url, max_attempts=5) as client,
+    ):
         start = time.monotonic()
         messages = list(client.messages(limit=21, timeout_s=5.0))
         elapsed = time.monotonic() - start

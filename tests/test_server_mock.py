@@ -19,8 +19,15 @@ HEART_BPM = 66.0
 def test_mock_frames_vitals_converge(server_binary: Path) -> None:
     # --mock-speed 4 emits the 20 Hz CSI four times faster than real time, so the 10 s of
     # breathing history the pipeline needs arrive in 2.5 s.
-    args = ["--mock-frames", "--mock-speed", "4", "--mock-breathing-bpm", str(BREATHING_BPM),
-            "--mock-heart-bpm", str(HEART_BPM)]
+    args = [
+        "--mock-frames",
+        "--mock-speed",
+        "4",
+        "--mock-breathing-bpm",
+        str(BREATHING_BPM),
+        "--mock-heart-bpm",
+        str(HEART_BPM),
+    ]
     with ServerProcess(server_binary, args) as server:
         asyncio.run(asyncio.wait_for(_converge(server), timeout=40.0))
         health = server.get_json("/health")
@@ -45,8 +52,10 @@ async def _converge(server: ServerProcess) -> None:
             breathing = message.vital_signs.breathing_rate_bpm
             heart = message.vital_signs.heart_rate_bpm
             ok = (
-                breathing is not None and abs(breathing - BREATHING_BPM) <= 1.0
-                and heart is not None and abs(heart - HEART_BPM) <= 3.0
+                breathing is not None
+                and abs(breathing - BREATHING_BPM) <= 1.0
+                and heart is not None
+                and abs(heart - HEART_BPM) <= 3.0
             )
             if not ok:
                 converged_since = None
@@ -59,7 +68,8 @@ async def _converge(server: ServerProcess) -> None:
     assert first_edge_vitals.node_id == 1
     assert (first_edge_vitals.presence, first_edge_vitals.motion) == (True, False)
     assert (first_edge_vitals.breathing_rate_bpm, first_edge_vitals.heartrate_bpm) == (
-        BREATHING_BPM, HEART_BPM,
+        BREATHING_BPM,
+        HEART_BPM,
     )
     assert (first_edge_vitals.n_persons, first_edge_vitals.person_count_valid) == (1, True)
     assert first_edge_vitals.rssi == -40
@@ -85,6 +95,9 @@ def test_mock_frames_rest_views(server_binary: Path) -> None:
         vitals = server.get_json("/api/v1/vital-signs")
         assert vitals["buffer_status"]["breathing_capacity"] == 600
         assert set(vitals["vital_signs"]) == {
-            "breathing_rate_bpm", "heart_rate_bpm", "breathing_confidence",
-            "heartbeat_confidence", "signal_quality",
+            "breathing_rate_bpm",
+            "heart_rate_bpm",
+            "breathing_confidence",
+            "heartbeat_confidence",
+            "signal_quality",
         }

@@ -35,8 +35,10 @@ def test_pose_stream(server_binary: Path) -> None:
     with ServerProcess(server_binary, ["--source", "simulate"], env=env) as server:
         url = f"ws://127.0.0.1:{server.ports.http}/api/v1/stream/pose"
         first, pose, pong = asyncio.run(_pose_session(url, {"Authorization": f"Bearer {token}"}))
-        assert first == {"type": "connection_established",
-                         "payload": {"status": "connected", "backend": "rust"}}
+        assert first == {
+            "type": "connection_established",
+            "payload": {"status": "connected", "backend": "rust"},
+        }
         assert pose["type"] == "pose_data" and pose["zone_id"] == "zone_1"
         payload = pose["payload"]
         assert isinstance(payload, dict)

@@ -12,8 +12,15 @@ from wifi_densepose.client.ws import EdgeVitals, Message, SensingClient, Sensing
 
 __all__ = ["server_binary"]
 
-BIOMETRIC = {"vital_signs", "breathing_rate_bpm", "heartrate_bpm", "heart_rate_bpm",
-             "hr_bpm", "br_bpm", "pose_keypoints"}
+BIOMETRIC = {
+    "vital_signs",
+    "breathing_rate_bpm",
+    "heartrate_bpm",
+    "heart_rate_bpm",
+    "hr_bpm",
+    "br_bpm",
+    "pose_keypoints",
+}
 
 
 def _keys(value: object) -> set[str]:

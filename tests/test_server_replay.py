@@ -32,16 +32,18 @@ def _expected_edge_vitals() -> list[dict[str, Any]]:
             continue
         presence = bool(line["flags"] & 1)
         consistent = line["n_persons"] <= 4 and (presence or line["n_persons"] == 0)
-        expected.append({
-            "node_id": line["node_id"],
-            "presence": presence,
-            "motion": bool(line["flags"] & 4),
-            "breathing_rate_bpm": line["breathing_bpm"],
-            "heartrate_bpm": line["heartrate_bpm"],
-            "rssi": line["rssi"],
-            "n_persons": line["n_persons"] if consistent else 0,
-            "person_count_valid": consistent,
-        })
+        expected.append(
+            {
+                "node_id": line["node_id"],
+                "presence": presence,
+                "motion": bool(line["flags"] & 4),
+                "breathing_rate_bpm": line["breathing_bpm"],
+                "heartrate_bpm": line["heartrate_bpm"],
+                "rssi": line["rssi"],
+                "n_persons": line["n_persons"] if consistent else 0,
+                "person_count_valid": consistent,
+            }
+        )
     return expected
 
 
@@ -83,8 +85,11 @@ def _check_rest(server: ServerProcess) -> None:
     assert edge["rssi"] == last_vitals["rssi"]
     for node in nodes["nodes"]:
         # RSSI of raw frames is the node's latest vitals RSSI (wire.md 2.8 rebuild rule).
-        node_vitals = [ln for ln in excerpt_lines()
-                       if ln.get("type") == "vitals" and ln["node_id"] == node["node_id"]]
+        node_vitals = [
+            ln
+            for ln in excerpt_lines()
+            if ln.get("type") == "vitals" and ln["node_id"] == node["node_id"]
+        ]
         assert node["rssi_dbm"] == float(node_vitals[-1]["rssi"])
     packets = server.get_json("/health")["processing"]["packets"]
     assert packets == {"raw_csi": 368, "edge_vitals": 16, "feature_vector": 16}
@@ -114,6 +119,7 @@ def test_excerpt_over_udp(server_binary: Path) -> None:
     assert len(datagrams) == 400
 
     with ServerProcess(server_binary, ["--source", "esp32"]) as server:
+
         def send() -> None:
             with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as udp:
                 for _, datagram in datagrams:

@@ -63,6 +63,7 @@ def test_malformed_flood(server_binary: Path) -> None:
             valid["edge_vitals" if good[0] == 0x02 else "raw_csi"] += 1
 
     with ServerProcess(server_binary, ["--source", "esp32"]) as server:
+
         def udp_stats() -> dict[str, object]:
             stats = server.get_json("/health")["processing"]["udp"]
             assert isinstance(stats, dict)

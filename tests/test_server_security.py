@@ -69,7 +69,6 @@ def test_host_guard(server_binary: Path) -> None:
         assert http_get(port, "/nope")[0] == 404
 
 
-
 def test_host_guard_refuses_the_client(server_binary: Path) -> None:
     # 127.0.0.2 is loopback but not an allowed Host value: the client must raise the
     # 421 hint instead of retrying.

@@ -42,3 +42,16 @@ def test_example_prints_accurate_estimates(breathing: float, heart: float) -> No
         assert abs(float(estimate) - truth) <= tolerance
         assert float(confidence) >= 0.9
         assert status == "VALID"
+
+
+def test_reference_example_prints_the_known_rates() -> None:
+    example = EXAMPLE.parent / "reference_vitals.py"
+    run = subprocess.run(
+        [sys.executable, str(example)], capture_output=True, text=True, timeout=120, check=True
+    )
+    assert "1000 frames x 56 subcarriers" in run.stdout
+    breathing = re.search(r"^breathing ([\d.]+) BPM", run.stdout, re.MULTILINE)
+    heart = re.search(r"^heart +([\d.]+) BPM", run.stdout, re.MULTILINE)
+    assert breathing is not None and heart is not None
+    assert abs(float(breathing[1]) - 18.0) <= 0.5
+    assert abs(float(heart[1]) - 72.0) <= 0.5

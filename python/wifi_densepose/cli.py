@@ -27,6 +27,7 @@ from rich.progress import Progress
 from rich.table import Table
 
 from wifi_densepose import WifiDenseposeError, __core_version__, __version__
+from wifi_densepose.client.messages import SensingUpdate
 from wifi_densepose.io import Recording, RecordingWarning, load_recording
 
 SERVER_BINARY = "wifi-densepose-sensing-server"
@@ -294,16 +295,14 @@ def _yes_no(value: object) -> str:
     return "-" if value is None else ("yes" if value else "no")
 
 
-def _stream_table(update: dict[str, Any], updates: int) -> Table:
-    """Nodes of one `sensing_update` (wire.md 3.3); missing keys show as "-"."""
-    vitals = update.get("vital_signs") or {}
-    room = update.get("classification") or {}
+def _stream_table(update: SensingUpdate, updates: int) -> Table:
+    """The nodes of one `sensing_update` (wire.md 3.3); per-node classification and frame rate
+    come from `node_features` when the server sends it, else the room-level values."""
     per_node = {
-        f.get("node_id"): f for f in update.get("node_features") or [] if isinstance(f, dict)
+        f.get("node_id"): f for f in update.raw.get("node_features") or [] if isinstance(f, dict)
     }
-    table = Table(
-        title=f"{update.get('source', '?')}  tick {update.get('tick', '?')}  ({updates} updates)"
-    )
+    vitals = update.vital_signs
+    table = Table(title=f"{update.source}  tick {update.tick}  ({updates} updates)")
     for column in [
         "node",
         "rssi (dBm)",
@@ -314,19 +313,20 @@ def _stream_table(update: dict[str, Any], updates: int) -> Table:
         "frames/s",
     ]:
         table.add_column(column, justify="right")
-    for node in update.get("nodes") or []:
-        if not isinstance(node, dict):
-            continue
-        features = per_node.get(node.get("node_id"), {})
-        classification = features.get("classification") or room
+    for node in update.nodes:
+        features = per_node.get(node.node_id, {})
+        classification = features.get("classification") or {
+            "presence": update.classification.presence,
+            "motion_level": update.classification.motion_level,
+        }
         rate = features.get("frame_rate_hz")
         table.add_row(
-            str(node.get("node_id", "-")),
-            f"{node['rssi_dbm']:.0f}" if isinstance(node.get("rssi_dbm"), int | float) else "-",
+            str(node.node_id),
+            f"{node.rssi_dbm:.0f}",
             _yes_no(classification.get("presence")),
             str(classification.get("motion_level", "-")),
-            _fmt_bpm(vitals.get("breathing_rate_bpm") or None),
-            _fmt_bpm(vitals.get("heart_rate_bpm") or None),
+            _fmt_bpm(vitals.breathing_rate_bpm if vitals else None),
+            _fmt_bpm(vitals.heart_rate_bpm if vitals else None),
             f"{rate:.1f}" if isinstance(rate, int | float) else "-",
         )
     return table
@@ -346,35 +346,42 @@ def _stream_table(update: dict[str, Any], updates: int) -> Table:
     default=None,
     help="Stop after this many sensing updates.",
 )
-def stream(url: str, token: str | None, count: int | None) -> None:
+@click.option(
+    "--retries",
+    type=click.IntRange(min=1),
+    default=5,
+    show_default=True,
+    help="Consecutive failed connection attempts before giving up (with backoff).",
+)
+def stream(url: str, token: str | None, count: int | None, retries: int) -> None:
     """Live table (nodes, presence, motion, breathing, heart rate) from a running server at
-    URL, e.g. ws://127.0.0.1:8765/ws/sensing or http://127.0.0.1:8080."""
+    URL, e.g. ws://127.0.0.1:8765/ws/sensing or http://127.0.0.1:8080. Reconnects when the
+    server restarts."""
     try:
-        from websockets.exceptions import WebSocketException
-        from websockets.sync.client import connect
+        from wifi_densepose.client.ws import SensingClientError, SyncSensingClient
     except ImportError:
         click.echo(
             "stream needs the [client] extra: pip install 'wifi-densepose[client]'", err=True
         )
         sys.exit(2)
     target = _sensing_url(url)
-    headers = {"Authorization": f"Bearer {token}"} if token else {}
     updates = 0
     try:
         with (
-            connect(target, additional_headers=headers, open_timeout=10) as ws,
+            SyncSensingClient(
+                target, token, max_attempts=retries, initial_backoff_s=0.25
+            ) as client,
             Live(Table(title=f"waiting for {target}"), console=console, auto_refresh=False) as live,
         ):
-            for text in ws:
-                message = json.loads(text)
+            for message in client.messages():
                 # Other message types (edge_vitals, wasm_event, ...) are not shown here.
-                if not isinstance(message, dict) or message.get("type") != "sensing_update":
+                if not isinstance(message, SensingUpdate):
                     continue
                 updates += 1
                 live.update(_stream_table(message, updates), refresh=True)
                 if count is not None and updates >= count:
                     break
-    except (OSError, WebSocketException, json.JSONDecodeError) as e:
+    except (OSError, SensingClientError) as e:
         raise click.ClickException(f"{target}: {e}") from e
     except KeyboardInterrupt:
         pass

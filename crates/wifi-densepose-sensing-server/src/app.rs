@@ -99,6 +99,15 @@ pub fn wall_clock() -> f64 {
         .map_or(0.0, |d| d.as_secs_f64())
 }
 
+/// A newly built message and the node whose datagram produced it (1 for synthetic
+/// sources), for consumers that must skip re-broadcasts (the MQTT publisher).
+#[derive(Debug, Clone)]
+#[cfg_attr(not(feature = "mqtt"), allow(dead_code))]
+pub struct Fresh {
+    pub node_id: u8,
+    pub json: Utf8Bytes,
+}
+
 #[derive(Debug)]
 pub struct AppState {
     pub config: Config,
@@ -108,6 +117,8 @@ pub struct AppState {
     hub: broadcast::Sender<Utf8Bytes>,
     /// `pose_data` for `/api/v1/stream/pose`, built once per `sensing_update`.
     pose_hub: broadcast::Sender<Utf8Bytes>,
+    /// Newly built messages with their node, for the MQTT publisher.
+    fresh: broadcast::Sender<Fresh>,
     pub udp: Option<UdpStats>,
     clients: AtomicUsize,
     shutdown: watch::Sender<bool>,
@@ -132,6 +143,7 @@ impl AppState {
         let udp = config.mode.binds_udp().then(UdpStats::default);
         let (hub, _) = broadcast::channel(CLIENT_QUEUE);
         let (pose_hub, _) = broadcast::channel(CLIENT_QUEUE);
+        let (fresh, _) = broadcast::channel(CLIENT_QUEUE);
         let (shutdown, _) = watch::channel(false);
         AppState {
             config,
@@ -139,6 +151,7 @@ impl AppState {
             engine: Mutex::new(engine),
             hub,
             pose_hub,
+            fresh,
             udp,
             clients: AtomicUsize::new(0),
             shutdown,
@@ -163,9 +176,25 @@ impl AppState {
         self.hub.receiver_count() > 0 || self.pose_hub.receiver_count() > 0
     }
 
-    /// Serialises and fans out; nothing is serialised when nobody listens.
+    /// A receiver of every newly built message (no re-broadcasts) with its node.
+    #[cfg(feature = "mqtt")]
+    pub fn subscribe_fresh(&self) -> broadcast::Receiver<Fresh> {
+        self.fresh.subscribe()
+    }
+
+    /// Fans out re-broadcasts; nothing is serialised when nobody listens.
     pub fn publish(&self, messages: Vec<Outgoing>) {
-        if messages.is_empty() || !self.has_listeners() {
+        self.fan_out(None, messages);
+    }
+
+    /// Fans out messages newly built from a datagram (or synthetic frame) of `node_id`.
+    pub fn publish_new(&self, node_id: u8, messages: Vec<Outgoing>) {
+        self.fan_out(Some(node_id), messages);
+    }
+
+    fn fan_out(&self, origin: Option<u8>, messages: Vec<Outgoing>) {
+        let fresh_to = origin.filter(|_| self.fresh.receiver_count() > 0);
+        if messages.is_empty() || (!self.has_listeners() && fresh_to.is_none()) {
             return;
         }
         let privacy = self.config.privacy_mode;
@@ -185,10 +214,19 @@ impl AppState {
                     }
                 }
             }
+            let wanted = self.hub.receiver_count() > 0 || fresh_to.is_some();
+            let Some(text) = wanted.then(|| outgoing(message.to_json())).flatten() else {
+                continue;
+            };
+            let json = Utf8Bytes::from(text);
+            if let Some(node_id) = fresh_to {
+                let _ = self.fresh.send(Fresh {
+                    node_id,
+                    json: json.clone(),
+                });
+            }
             if self.hub.receiver_count() > 0 {
-                if let Some(text) = outgoing(message.to_json()) {
-                    let _ = self.hub.send(Utf8Bytes::from(text));
-                }
+                let _ = self.hub.send(json);
             }
         }
     }
@@ -201,8 +239,9 @@ impl AppState {
         }
         match parse_packet(data) {
             Ok(packet) => {
+                let node_id = packet.node_id();
                 let messages = self.engine().ingest(packet, origin, now, wall_clock());
-                self.publish(messages);
+                self.publish_new(node_id, messages);
             }
             Err(error) => self.reject(&error, from, now),
         }

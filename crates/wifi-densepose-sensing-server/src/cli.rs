@@ -205,13 +205,19 @@ pub struct Args {
     /// Node positions in metres: "ID:X,Y,Z;…".
     #[arg(long, env = "SENSING_NODE_POSITIONS", value_parser = parse_node_positions)]
     pub node_positions: Option<NodePositions>,
-    /// Withhold biometric keys and non-sensing messages on the WebSocket and REST.
+    /// Withhold biometric keys and non-sensing messages on the WebSocket, REST and MQTT.
     #[arg(long, env = "RUVIEW_PRIVACY_MODE", action = ArgAction::Set, num_args = 0..=1,
           default_value = "false", default_missing_value = "true", value_parser = parse_bool)]
     pub privacy_mode: bool,
     /// Print every outgoing message as one JSON line on stdout.
     #[arg(long)]
     pub print_frames: bool,
+    /// Directory for runtime files, including the persisted MQTT client id.
+    #[arg(long, env = "RUVIEW_DATA_DIR", default_value = "data")]
+    pub data_dir: PathBuf,
+    #[cfg(feature = "mqtt")]
+    #[command(flatten)]
+    pub mqtt: crate::mqtt::MqttArgs,
 }
 
 /// The validated server configuration.
@@ -236,6 +242,12 @@ pub struct Config {
     pub privacy_mode: bool,
     /// Bearer token (`RUVIEW_API_TOKEN`), `None` when unset or empty.
     pub api_token: Option<String>,
+    /// Runtime files; only the MQTT publisher keeps one so far.
+    #[cfg_attr(not(feature = "mqtt"), allow(dead_code))]
+    pub data_dir: PathBuf,
+    /// `--mqtt` and its validated options.
+    #[cfg(feature = "mqtt")]
+    pub mqtt: Option<crate::mqtt::MqttSettings>,
 }
 
 /// Rates the mock node's CSI carries.
@@ -282,6 +294,11 @@ impl Args {
             self.source.unwrap_or(SourceMode::Auto)
         };
         let replay = self.replay.map(|path| (path, self.speed.unwrap_or(1.0)));
+        #[cfg(feature = "mqtt")]
+        let mqtt = self
+            .mqtt
+            .into_settings(self.privacy_mode)
+            .map_err(|message| Args::command().error(ClapErrorKind::ValueValidation, message))?;
         Ok(Config {
             http_port: self.http_port,
             ws_port: self.ws_port,
@@ -306,6 +323,9 @@ impl Args {
             allow_unauthenticated: self.allow_unauthenticated,
             privacy_mode: self.privacy_mode,
             api_token: api_token.filter(|t| !t.is_empty()),
+            data_dir: self.data_dir,
+            #[cfg(feature = "mqtt")]
+            mqtt,
         })
     }
 }

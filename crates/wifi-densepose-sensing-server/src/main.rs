@@ -8,6 +8,8 @@ mod field;
 mod grid;
 mod messages;
 mod mock;
+#[cfg(feature = "mqtt")]
+mod mqtt;
 mod node;
 mod privacy;
 mod replay;

@@ -193,7 +193,7 @@ pub async fn run(state: Arc<AppState>) {
             Instant::now(),
             wall_clock(),
         );
-        state.publish(vec![update]);
+        state.publish_new(MOCK_NODE_ID, vec![update]);
     }
 }
 

@@ -23,6 +23,9 @@ pub enum StartError {
     },
     #[error(transparent)]
     Replay(#[from] replay::ReplayError),
+    #[cfg(feature = "mqtt")]
+    #[error(transparent)]
+    Mqtt(#[from] crate::mqtt::SetupError),
 }
 
 fn bind_error(what: &'static str, addr: SocketAddr) -> impl FnOnce(std::io::Error) -> StartError {
@@ -50,6 +53,11 @@ pub async fn run(config: Config) -> Result<(), StartError> {
         Some((path, speed)) => Some((replay::load_datagrams(path)?, *speed)),
         None => None,
     };
+    #[cfg(feature = "mqtt")]
+    let mqtt = match &config.mqtt {
+        Some(settings) => Some(crate::mqtt::prepare(settings, &config.data_dir)?),
+        None => None,
+    };
     let mode = config.mode;
     let print_frames = config.print_frames;
     let state = Arc::new(AppState::new(config, Instant::now()));
@@ -73,6 +81,10 @@ pub async fn run(config: Config) -> Result<(), StartError> {
         tasks.spawn(replay::run(state.clone(), datagrams, speed));
     }
     tasks.spawn(housekeeping(state.clone()));
+    #[cfg(feature = "mqtt")]
+    if let Some(prepared) = mqtt {
+        tasks.spawn(crate::mqtt::run(state.clone(), prepared));
+    }
     for (listener, router) in [
         (http_listener, rest::http_router(state.clone())),
         (ws_listener, rest::ws_router(state.clone())),

@@ -202,8 +202,9 @@ class SensingClient:
                     f"cannot connect to {self.url} after {attempt} attempts: {last_error}"
                 ) from last_error
             delay = self.backoff_delay(attempt - 1)
-            _log.info("connecting to %s failed (%s); retrying in %.2f s",
-                      self.url, last_error, delay)
+            _log.info(
+                "connecting to %s failed (%s); retrying in %.2f s", self.url, last_error, delay
+            )
             await asyncio.sleep(delay)
 
     async def _open(self, url: str) -> ClientConnection:
@@ -279,12 +280,14 @@ class SensingClient:
     # --- REST helpers (blocking urllib calls run in a worker thread) -------------------
 
     def _get_json_blocking(self, path: str, timeout_s: float) -> Any:
-        return self._request_json(urllib.request.Request(self.http_url + path,
-                                                         headers=self._headers()), timeout_s)
+        return self._request_json(
+            urllib.request.Request(self.http_url + path, headers=self._headers()), timeout_s
+        )
 
     def _post_json_blocking(self, path: str, timeout_s: float) -> Any:
-        request = urllib.request.Request(self.http_url + path, data=b"", method="POST",
-                                         headers=self._headers())
+        request = urllib.request.Request(
+            self.http_url + path, data=b"", method="POST", headers=self._headers()
+        )
         return self._request_json(request, timeout_s)
 
     def _request_json(self, request: urllib.request.Request, timeout_s: float) -> Any:

@@ -1,0 +1,155 @@
+//! Node keys and MQTT topic names (wire.md 7.3, 7.7).
+
+use std::fmt;
+
+use crate::entity::Entity;
+
+/// Identifies one Home Assistant device: `<client_id>-node<N>`, or the bare client id for
+/// the aggregate node (a `sensing_update` with an empty `nodes` list).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct NodeKey(String);
+
+impl NodeKey {
+    /// The key of ESP32 node `node_id` (or the aggregate node for `None`).
+    pub fn new(client_id: &str, node_id: Option<u8>) -> Self {
+        match node_id {
+            Some(n) => NodeKey(format!("{client_id}-node{n}")),
+            None => NodeKey(client_id.to_string()),
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// `wifi_densepose_<node_key>`: the device identifier and topic level.
+    pub fn device_id(&self) -> String {
+        format!("wifi_densepose_{}", self.0)
+    }
+}
+
+impl fmt::Display for NodeKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// The last level of an entity topic.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TopicKind {
+    Config,
+    State,
+    Availability,
+}
+
+impl TopicKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TopicKind::Config => "config",
+            TopicKind::State => "state",
+            TopicKind::Availability => "availability",
+        }
+    }
+}
+
+/// `<prefix>/<component>/wifi_densepose_<node_key>/<slug>/<kind>`.
+pub fn entity_topic(prefix: &str, node: &NodeKey, entity: Entity, kind: TopicKind) -> String {
+    let spec = entity.spec();
+    format!(
+        "{prefix}/{}/{}/{}/{}",
+        spec.component.as_str(),
+        node.device_id(),
+        spec.slug,
+        kind.as_str()
+    )
+}
+
+/// `wifi_densepose_<node_key>_<slug>`: both `unique_id` and `object_id`.
+pub fn unique_id(node: &NodeKey, entity: Entity) -> String {
+    format!("{}_{}", node.device_id(), entity.slug())
+}
+
+/// The server-wide availability topic carrying the Last Will.
+pub fn server_availability_topic(client_id: &str) -> String {
+    format!("ruview/{client_id}/availability")
+}
+
+/// Home Assistant's birth/last-will topic the server subscribes to.
+pub fn ha_status_topic(prefix: &str) -> String {
+    format!("{prefix}/status")
+}
+
+/// Which raw message a raw topic carries (7.7).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RawKind {
+    SensingUpdate,
+    EdgeVitals,
+}
+
+/// `ruview/<node_id>/raw/{sensing_update|edge_vitals}`.
+pub fn raw_topic(node_id: u8, kind: RawKind) -> String {
+    let leaf = match kind {
+        RawKind::SensingUpdate => "sensing_update",
+        RawKind::EdgeVitals => "edge_vitals",
+    };
+    format!("ruview/{node_id}/raw/{leaf}")
+}
+
+/// Payloads of every availability topic.
+pub const ONLINE: &str = "online";
+pub const OFFLINE: &str = "offline";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const CLIENT: &str = "wifi-densepose-1a2b3c4d";
+
+    #[test]
+    fn spec_example_topics() {
+        let node = NodeKey::new(CLIENT, Some(1));
+        let base =
+            "homeassistant/binary_sensor/wifi_densepose_wifi-densepose-1a2b3c4d-node1/presence";
+        assert_eq!(
+            entity_topic("homeassistant", &node, Entity::Presence, TopicKind::Config),
+            format!("{base}/config")
+        );
+        assert_eq!(
+            entity_topic("homeassistant", &node, Entity::Presence, TopicKind::State),
+            format!("{base}/state")
+        );
+        assert_eq!(
+            entity_topic("homeassistant", &node, Entity::Presence, TopicKind::Availability),
+            format!("{base}/availability")
+        );
+        assert_eq!(
+            unique_id(&node, Entity::HeartRate),
+            "wifi_densepose_wifi-densepose-1a2b3c4d-node1_heart_rate"
+        );
+    }
+
+    #[test]
+    fn aggregate_node_is_the_bare_client_id() {
+        let node = NodeKey::new(CLIENT, None);
+        assert_eq!(node.as_str(), CLIENT);
+        assert_eq!(
+            entity_topic("ha", &node, Entity::Rssi, TopicKind::State),
+            "ha/sensor/wifi_densepose_wifi-densepose-1a2b3c4d/rssi/state"
+        );
+        assert_eq!(
+            entity_topic("ha", &node, Entity::Fall, TopicKind::State),
+            "ha/event/wifi_densepose_wifi-densepose-1a2b3c4d/fall/state"
+        );
+    }
+
+    #[test]
+    fn server_and_raw_topics() {
+        assert_eq!(
+            server_availability_topic(CLIENT),
+            "ruview/wifi-densepose-1a2b3c4d/availability"
+        );
+        assert_eq!(ha_status_topic("homeassistant"), "homeassistant/status");
+        assert_eq!(raw_topic(1, RawKind::SensingUpdate), "ruview/1/raw/sensing_update");
+        assert_eq!(raw_topic(12, RawKind::EdgeVitals), "ruview/12/raw/edge_vitals");
+    }
+}

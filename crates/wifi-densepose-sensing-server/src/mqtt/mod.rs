@@ -1,0 +1,348 @@
+//! The Home Assistant MQTT publisher (wire.md section 7), behind the `mqtt` feature.
+//!
+//! [`prepare`] reads everything from disk at startup (client id, TLS files, zones) so bad
+//! files stop the server; [`run`] owns the broker connection: it feeds the newly built
+//! messages of [`AppState`] to the [`publisher::Publisher`] and sends what it returns.
+
+mod args;
+mod publisher;
+mod tls;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use rumqttc::{
+    AsyncClient, Event, EventLoop, LastWill, MqttOptions, Outgoing, Packet, QoS, TlsConfiguration,
+    Transport,
+};
+use tokio::sync::broadcast::error::RecvError;
+use tokio::sync::mpsc;
+use wifi_densepose_ha::config::{generated_client_id, parse_persisted_client_id, CLIENT_ID_FILE};
+use wifi_densepose_ha::topics::{ha_status_topic, OFFLINE, ONLINE};
+use wifi_densepose_ha::{MqttConfig, Zones};
+
+pub use args::{MqttArgs, MqttSettings};
+use publisher::{Outbound, Publisher};
+
+use crate::app::{wait_for_shutdown, wall_clock, AppState};
+
+/// MQTT keep-alive (7.3).
+const KEEP_ALIVE: Duration = Duration::from_secs(30);
+/// Outgoing queue (7.3).
+const QUEUE: usize = 256;
+/// Reconnect backoff: from 500 ms, doubling, capped at 30 s (7.3).
+const BACKOFF_START: Duration = Duration::from_millis(500);
+const BACKOFF_CAP: Duration = Duration::from_secs(30);
+/// How long a clean shutdown waits for the broker to take the final messages.
+const SHUTDOWN_FLUSH: Duration = Duration::from_secs(3);
+
+/// Why the publisher cannot start (exit code 1).
+#[derive(Debug, thiserror::Error)]
+pub enum SetupError {
+    #[error("MQTT client id file {path}: {source}")]
+    ClientId {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("MQTT TLS{}: {message}", path.as_ref().map(|p| format!(" file {}", p.display())).unwrap_or_default())]
+    Tls {
+        path: Option<PathBuf>,
+        message: String,
+    },
+    #[error("zones file {path}: {message}")]
+    Zones { path: PathBuf, message: String },
+}
+
+/// Everything the publisher needs, read and checked at startup.
+#[derive(Debug)]
+pub struct Prepared {
+    config: MqttConfig,
+    client_id: String,
+    password: Option<String>,
+    tls: Option<Arc<rustls::ClientConfig>>,
+    zones: Option<Zones>,
+}
+
+/// Reads the persisted client id (creating it on first use), the password variable, the
+/// TLS files and the zones file.
+pub fn prepare(settings: &MqttSettings, data_dir: &Path) -> Result<Prepared, SetupError> {
+    let config = settings.config.clone();
+    let client_id = match &config.client_id {
+        Some(id) => id.clone(),
+        None => persisted_client_id(data_dir)?,
+    };
+    let password = config
+        .username
+        .as_ref()
+        .map(|_| std::env::var(&config.password_env).unwrap_or_default());
+    let tls = tls::client_config(&config.tls)?;
+    let zones = match &settings.zones_file {
+        None => None,
+        Some(path) => {
+            let zones_error = |message: String| SetupError::Zones {
+                path: path.clone(),
+                message,
+            };
+            let text = std::fs::read_to_string(path).map_err(|e| zones_error(e.to_string()))?;
+            Some(Zones::parse(&text).map_err(|e| zones_error(e.to_string()))?)
+        }
+    };
+    if config.plaintext_to_remote_host() {
+        tracing::warn!(host = %config.host, "MQTT without TLS to a host that is not loopback");
+    }
+    if config.publish_pose {
+        tracing::warn!(
+            "--mqtt-publish-pose: there is no pose source; the pose entity is not published"
+        );
+    }
+    Ok(Prepared {
+        config,
+        client_id,
+        password,
+        tls,
+        zones,
+    })
+}
+
+fn persisted_client_id(data_dir: &Path) -> Result<String, SetupError> {
+    let path = data_dir.join(CLIENT_ID_FILE);
+    let io_error = |source| SetupError::ClientId {
+        path: path.clone(),
+        source,
+    };
+    match std::fs::read_to_string(&path) {
+        Ok(text) => {
+            if let Some(id) = parse_persisted_client_id(&text) {
+                return Ok(id);
+            }
+            tracing::warn!(path = %path.display(), "unusable MQTT client id file; generating a new id");
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(io_error(e)),
+    }
+    let mut random = [0u8; 4];
+    getrandom::fill(&mut random).map_err(|e| io_error(std::io::Error::other(e.to_string())))?;
+    let id = generated_client_id(random);
+    std::fs::create_dir_all(data_dir).map_err(io_error)?;
+    std::fs::write(&path, format!("{id}\n")).map_err(io_error)?;
+    Ok(id)
+}
+
+/// What the connection task reports to the publishing loop.
+#[derive(Debug)]
+enum Link {
+    Connected,
+    Disconnected,
+    HomeAssistantOnline,
+}
+
+/// Publishes until shutdown; reconnects with backoff on errors.
+pub async fn run(state: Arc<AppState>, prepared: Prepared) {
+    let Prepared {
+        config,
+        client_id,
+        password,
+        tls,
+        zones,
+    } = prepared;
+    let status_topic = ha_status_topic(&config.prefix);
+    let mut publisher = Publisher::new(config.clone(), client_id.clone(), zones);
+    let mut options = MqttOptions::new(&client_id, &config.host, config.effective_port());
+    options.set_keep_alive(KEEP_ALIVE).set_clean_session(true);
+    if let Some(user) = &config.username {
+        options.set_credentials(user, password.unwrap_or_default());
+    }
+    if config.last_will {
+        options.set_last_will(LastWill::new(
+            publisher.server_availability_topic(),
+            OFFLINE,
+            QoS::AtLeastOnce,
+            true,
+        ));
+    }
+    if let Some(tls) = tls {
+        options.set_transport(Transport::tls_with_config(TlsConfiguration::Rustls(tls)));
+    }
+    let (client, eventloop) = AsyncClient::new(options, QUEUE);
+    let (link_tx, mut link) = mpsc::channel(16);
+    let endpoint = format!("{}:{}", config.host, config.effective_port());
+    let connection = tokio::spawn(drive(eventloop, link_tx, status_topic.clone(), endpoint));
+    let mut fresh = state.subscribe_fresh();
+    let mut tick = tokio::time::interval(Duration::from_secs(1));
+    let shutdown = wait_for_shutdown(state.shutdown_signal());
+    tokio::pin!(shutdown);
+    let mut sender = Sender {
+        client: client.clone(),
+        dropped: 0,
+    };
+    loop {
+        let out = tokio::select! {
+            message = fresh.recv() => match message {
+                Ok(m) => publisher.on_message(m.node_id, m.json.as_str(), wall_clock()),
+                Err(RecvError::Lagged(skipped)) => {
+                    tracing::debug!(skipped, "MQTT publisher skipped messages");
+                    Vec::new()
+                }
+                Err(RecvError::Closed) => break,
+            },
+            event = link.recv() => match event {
+                Some(Link::Connected) => {
+                    if let Err(error) = client.try_subscribe(&status_topic, QoS::AtLeastOnce) {
+                        tracing::warn!(%error, "cannot subscribe to the Home Assistant status topic");
+                    }
+                    publisher.on_connected(wall_clock())
+                }
+                Some(Link::Disconnected) => {
+                    publisher.on_disconnected();
+                    Vec::new()
+                }
+                Some(Link::HomeAssistantOnline) => publisher.on_home_assistant_online(),
+                None => break,
+            },
+            _ = tick.tick() => publisher.on_tick(wall_clock()),
+            () = &mut shutdown => {
+                let last = publisher.on_shutdown();
+                let flush = !last.is_empty();
+                sender.send(last);
+                if flush {
+                    let _ = client.try_disconnect();
+                    let _ = tokio::time::timeout(SHUTDOWN_FLUSH, connection).await;
+                } else {
+                    connection.abort();
+                }
+                return;
+            }
+        };
+        sender.send(out);
+    }
+}
+
+/// Queues publications without blocking; a full queue drops (and counts) messages.
+struct Sender {
+    client: AsyncClient,
+    dropped: u64,
+}
+
+impl Sender {
+    fn send(&mut self, out: Vec<Outbound>) {
+        for o in out {
+            let qos = if o.qos == 0 {
+                QoS::AtMostOnce
+            } else {
+                QoS::AtLeastOnce
+            };
+            if self
+                .client
+                .try_publish(o.topic, qos, o.retain, o.payload)
+                .is_err()
+            {
+                self.dropped += 1;
+                if self.dropped.is_power_of_two() {
+                    tracing::warn!(dropped = self.dropped, "MQTT queue full; messages dropped");
+                }
+            }
+        }
+    }
+}
+
+/// Polls the event loop: reports connections, Home Assistant's birth message and
+/// failures, and waits with exponential backoff between attempts.
+async fn drive(
+    mut eventloop: EventLoop,
+    link: mpsc::Sender<Link>,
+    status_topic: String,
+    endpoint: String,
+) {
+    let mut backoff = BACKOFF_START;
+    loop {
+        match eventloop.poll().await {
+            Ok(Event::Incoming(Packet::ConnAck(_))) => {
+                tracing::info!(%endpoint, "MQTT connected");
+                backoff = BACKOFF_START;
+                if link.send(Link::Connected).await.is_err() {
+                    return;
+                }
+            }
+            Ok(Event::Incoming(Packet::Publish(p))) if p.topic == status_topic => {
+                if p.payload.as_ref() == ONLINE.as_bytes()
+                    && link.send(Link::HomeAssistantOnline).await.is_err()
+                {
+                    return;
+                }
+            }
+            Ok(Event::Outgoing(Outgoing::Disconnect)) => return,
+            Ok(_) => {}
+            Err(error) => {
+                tracing::error!(%endpoint, error = %describe(&error), retry_in_ms = backoff.as_millis() as u64, "MQTT connection failed");
+                if link.send(Link::Disconnected).await.is_err() {
+                    return;
+                }
+                tokio::time::sleep(backoff).await;
+                backoff = (backoff * 2).min(BACKOFF_CAP);
+            }
+        }
+    }
+}
+
+/// The error with those of its sources its message does not already include, so TLS
+/// alerts show, plus a hint for the common mutual-TLS mistake.
+fn describe(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(s) = source {
+        let part = s.to_string();
+        if !text.contains(&part) {
+            text.push_str(": ");
+            text.push_str(&part);
+        }
+        source = s.source();
+    }
+    if text.contains("CertificateRequired") {
+        text.push_str(
+            " (the broker requires a client certificate: --mqtt-client-cert and --mqtt-client-key)",
+        );
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("outer: {0}")]
+    struct Outer(#[source] Inner);
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("received fatal alert: CertificateRequired")]
+    struct Inner;
+
+    #[test]
+    fn errors_are_described_once_with_a_hint() {
+        assert_eq!(
+            describe(&Outer(Inner)),
+            "outer: received fatal alert: CertificateRequired (the broker requires a client \
+             certificate: --mqtt-client-cert and --mqtt-client-key)"
+        );
+    }
+
+    #[test]
+    fn client_id_is_generated_once_and_reused() {
+        let dir = std::env::temp_dir().join(format!("wdp-mqtt-id-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let first = persisted_client_id(&dir.join("nested")).unwrap();
+        assert!(
+            first.starts_with("wifi-densepose-") && first.len() == 23,
+            "{first}"
+        );
+        assert!(first[15..]
+            .chars()
+            .all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase()));
+        assert_eq!(persisted_client_id(&dir.join("nested")).unwrap(), first);
+        std::fs::write(dir.join("nested").join(CLIENT_ID_FILE), "\n").unwrap();
+        let replaced = persisted_client_id(&dir.join("nested")).unwrap();
+        assert_ne!(replaced, "");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}
