@@ -1,11 +1,13 @@
 # Two entry points: `make demo` runs the main job on bundled data, `make test` runs every check.
-# Both create the virtual environment and build the extension on first use.
+# Both create the virtual environment and build the extension on first use. `make wheel-test`
+# (part of `make test`) builds the release wheel and sdist into dist/ and installs them into
+# fresh virtual environments.
 
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test venv clean
+.PHONY: demo test wheel-test venv clean
 
 $(STAMP): pyproject.toml Cargo.toml $(shell find crates -name '*.rs' -o -name Cargo.toml)
 	python3 -m venv $(VENV)
@@ -27,6 +29,11 @@ test: $(STAMP)
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy --strict python/ examples/
 	$(VENV)/bin/pytest -q
+	$(MAKE) --no-print-directory wheel-test
+
+wheel-test: $(STAMP)
+	VENV=$(VENV) DIST_DIR=dist scripts/build-wheels.sh
+	WDP_DIST_DIR=dist $(VENV)/bin/pytest -q -m packaging tests/release
 
 clean:
-	rm -rf $(VENV) target
+	rm -rf $(VENV) target dist
