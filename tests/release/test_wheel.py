@@ -18,7 +18,8 @@ from fresh_venv import REPO, FreshVenv, run
 
 pytestmark = pytest.mark.packaging
 
-MAX_WHEEL_BYTES = 1_000_000
+# Mirrors scripts/build-wheels.sh: the target is 1 MB, the enforced ceiling 2 MB.
+MAX_WHEEL_BYTES = 2_000_000
 
 
 @dataclass(frozen=True)
