@@ -39,9 +39,11 @@ LONG_FILE_FRAMES = 20_000
 SERVER_MISSING = f"""\
 {SERVER_BINARY} was not found on PATH.
 
-It is the Rust server of this project. Build and install it from a checkout with
+It is the Rust server of this project. Install it with
+    pip install "wifi-densepose[server]"
+or build it from a checkout with
     cargo install --path crates/{SERVER_BINARY}
-or put a release binary named {SERVER_BINARY} on PATH, then run this command again."""
+then run this command again."""
 
 console = Console()
 err_console = Console(stderr=True)
@@ -145,7 +147,12 @@ def inspect(file: Path, as_json: bool, strict: bool) -> None:
 @click.argument("args", nargs=-1, type=click.UNPROCESSED)
 def serve(args: tuple[str, ...]) -> None:
     """Run wifi-densepose-sensing-server with ARGS, such as --source esp32 --http-port 8080."""
-    binary = shutil.which(SERVER_BINARY)
+    # The [server] extra installs the binary next to this interpreter, which finds it even when
+    # the virtual environment is not activated.
+    beside_python = Path(sys.executable).parent / SERVER_BINARY
+    binary = shutil.which(SERVER_BINARY) or (
+        str(beside_python) if beside_python.is_file() else None
+    )
     if binary is None:
         click.echo(SERVER_MISSING, err=True)
         sys.exit(2)
