@@ -10,12 +10,13 @@ import shutil
 import socket
 import subprocess
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
 import paho.mqtt.client as paho
+import pytest
 from paho.mqtt.enums import CallbackAPIVersion
 
 T = TypeVar("T")
@@ -155,6 +156,27 @@ class Broker:
     def restart(self) -> None:
         self.stop()
         self.start()
+
+
+@pytest.fixture
+def broker(tmp_path: Path) -> Iterator[Broker]:
+    b = Broker(tmp_path)
+    b.start()
+    try:
+        yield b
+    finally:
+        b.stop()
+
+
+@pytest.fixture
+def tls_broker(tmp_path: Path) -> Iterator[tuple[Broker, Certificates]]:
+    certs = make_certificates(tmp_path)
+    b = Broker(tmp_path, certs)
+    b.start()
+    try:
+        yield b, certs
+    finally:
+        b.stop()
 
 
 class Recorder:

@@ -9,7 +9,15 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from mqtt_support import Broker, Certificates, Recorder, free_port, make_certificates, wait_until
+from mqtt_support import (
+    Broker,
+    Certificates,
+    Recorder,
+    broker,
+    free_port,
+    tls_broker,
+    wait_until,
+)
 
 from wifi_densepose.client.ha import BinaryState, DiscoveredEntity, EntityState, SensorState
 from wifi_densepose.client.messages import EdgeVitals
@@ -21,6 +29,8 @@ from wifi_densepose.client.mqtt import (
     RuViewMqttClient,
     TlsOptions,
 )
+
+__all__ = ["broker", "tls_broker"]
 
 CLIENT = "wifi-densepose-1a2b3c4d"
 NODE = f"{CLIENT}-node1"
@@ -57,16 +67,6 @@ def heart_config() -> tuple[str, str]:
         "qos": 0,
     }
     return f"{base}/config", json.dumps(doc)
-
-
-@pytest.fixture
-def broker(tmp_path: Path) -> Iterator[Broker]:
-    b = Broker(tmp_path)
-    b.start()
-    try:
-        yield b
-    finally:
-        b.stop()
 
 
 @pytest.fixture
@@ -234,17 +234,6 @@ def test_connection_refused_is_a_clear_error() -> None:
     client = RuViewMqttClient("127.0.0.1", free_port())
     with pytest.raises(MqttConnectionError, match=r"cannot connect to 127\.0\.0\.1"):
         client.connect(timeout=5)
-
-
-@pytest.fixture
-def tls_broker(tmp_path: Path) -> Iterator[tuple[Broker, Certificates]]:
-    certs = make_certificates(tmp_path)
-    b = Broker(tmp_path, certs)
-    b.start()
-    try:
-        yield b, certs
-    finally:
-        b.stop()
 
 
 def test_mutual_tls(tls_broker: tuple[Broker, Certificates]) -> None:

@@ -374,31 +374,24 @@ def raw_csi(draw: st.DrawFn) -> RawCsiPacket:
     )
 
 
-edge_vitals = st.builds(
-    EdgeVitalsPacket,
-    node_id=u8,
-    flags=u8,
-    breathing_rate=u16,
-    heartrate=u32,
-    rssi=i8,
-    n_persons=u8,
-    motion_energy=f32,
-    presence_score=f32,
-    timestamp_ms=u32,
-)
+# The fields both vitals packets carry (wire.md 1.4 and 1.6 share them).
+vitals_fields = {
+    "node_id": u8,
+    "flags": u8,
+    "breathing_rate": u16,
+    "heartrate": u32,
+    "rssi": i8,
+    "n_persons": u8,
+    "motion_energy": f32,
+    "presence_score": f32,
+    "timestamp_ms": u32,
+}
+edge_vitals = st.builds(EdgeVitalsPacket, **vitals_fields)
 fused_vitals = st.builds(
     FusedVitalsPacket,
-    node_id=u8,
-    flags=u8,
-    breathing_rate=u16,
-    heartrate=u32,
-    rssi=i8,
-    n_persons=u8,
+    **vitals_fields,
     mmwave_type=u8,
     fusion_confidence=u8,
-    motion_energy=f32,
-    presence_score=f32,
-    timestamp_ms=u32,
     mmwave_hr_bpm=f32,
     mmwave_br_bpm=f32,
     mmwave_distance_cm=f32,

@@ -10,11 +10,9 @@ import json
 import signal
 import subprocess
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
-from mqtt_support import Broker, Certificates, Recorder, make_certificates, wait_until
+from mqtt_support import Broker, Certificates, Recorder, broker, tls_broker, wait_until
 from server_harness import ServerProcess, server_binary
 
 from wifi_densepose.client.ha import (
@@ -27,7 +25,7 @@ from wifi_densepose.client.ha import (
 )
 from wifi_densepose.client.mqtt import RuViewMqttClient, TlsOptions
 
-__all__ = ["server_binary"]
+__all__ = ["broker", "server_binary", "tls_broker"]
 
 DEFAULT_SLUGS = [
     "presence", "person_count", "breathing_rate", "heart_rate", "motion_level",
@@ -37,16 +35,6 @@ DEFAULT_SLUGS = [
 ]  # fmt: skip
 BIOMETRIC_KEYS = ["vital_signs", "breathing_rate_bpm", "heartrate_bpm", "heart_rate_bpm",
                   "breathing_band_power", "dominant_freq_hz", "amplitude"]  # fmt: skip
-
-
-@pytest.fixture
-def broker(tmp_path: Path) -> Iterator[Broker]:
-    b = Broker(tmp_path)
-    b.start()
-    try:
-        yield b
-    finally:
-        b.stop()
 
 
 def mqtt_server(binary: Path, broker: Broker, data_dir: Path, *extra: str) -> ServerProcess:
@@ -242,17 +230,6 @@ def test_broker_restart_brings_discovery_and_states_back(
         assert server.process is not None and server.process.poll() is None
     finally:
         server.stop()
-
-
-@pytest.fixture
-def tls_broker(tmp_path: Path) -> Iterator[tuple[Broker, Certificates]]:
-    certs = make_certificates(tmp_path)
-    b = Broker(tmp_path, certs)
-    b.start()
-    try:
-        yield b, certs
-    finally:
-        b.stop()
 
 
 def test_mutual_tls(

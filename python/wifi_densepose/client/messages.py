@@ -103,6 +103,21 @@ def _first_present(data: Mapping[str, Any], *keys: str) -> object:
     return None
 
 
+def _node_vitals(data: Mapping[str, Any]) -> dict[str, Any]:
+    """The fields ``edge_vitals`` and ``edge_fused_vitals`` share, as keyword arguments."""
+    return {
+        "node_id": _int(data.get("node_id")),
+        "breathing_rate_bpm": _rate(_first_present(data, "breathing_rate_bpm", "breathing_bpm")),
+        "heartrate_bpm": _rate(_first_present(data, "heartrate_bpm", "heart_rate_bpm")),
+        "n_persons": _int(data.get("n_persons")),
+        "motion_energy": _float(data.get("motion_energy")),
+        "presence_score": _float(data.get("presence_score")),
+        "person_count_valid": _optional_bool(data.get("person_count_valid")),
+        "timestamp_ms": _optional_int(data.get("timestamp_ms")),
+        "raw": _frozen(data),
+    }
+
+
 @dataclass(frozen=True)
 class NodeInfo:
     """One node in ``sensing_update.nodes``.
@@ -272,19 +287,11 @@ class EdgeVitals:
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> EdgeVitals:
         return cls(
-            node_id=_int(data.get("node_id")),
+            **_node_vitals(data),
             presence=_bool(data.get("presence")),
             fall_detected=_bool(data.get("fall_detected")),
             motion=_bool(data.get("motion")),
-            breathing_rate_bpm=_rate(_first_present(data, "breathing_rate_bpm", "breathing_bpm")),
-            heartrate_bpm=_rate(_first_present(data, "heartrate_bpm", "heart_rate_bpm")),
-            n_persons=_int(data.get("n_persons")),
-            motion_energy=_float(data.get("motion_energy")),
-            presence_score=_float(data.get("presence_score")),
             rssi=_optional_int(data.get("rssi")),
-            person_count_valid=_optional_bool(data.get("person_count_valid")),
-            timestamp_ms=_optional_int(data.get("timestamp_ms")),
-            raw=_frozen(data),
         )
 
 
@@ -334,17 +341,9 @@ class EdgeFusedVitals:
     def from_json(cls, data: Mapping[str, Any]) -> EdgeFusedVitals:
         mmwave = data.get("mmwave")
         return cls(
-            node_id=_int(data.get("node_id")),
-            breathing_rate_bpm=_rate(_first_present(data, "breathing_rate_bpm", "breathing_bpm")),
-            heartrate_bpm=_rate(_first_present(data, "heartrate_bpm", "heart_rate_bpm")),
-            n_persons=_int(data.get("n_persons")),
-            person_count_valid=_optional_bool(data.get("person_count_valid")),
+            **_node_vitals(data),
             fusion_confidence=_int(data.get("fusion_confidence")),
             mmwave=MmwaveReading.from_json(mmwave) if isinstance(mmwave, Mapping) else None,
-            motion_energy=_float(data.get("motion_energy")),
-            presence_score=_float(data.get("presence_score")),
-            timestamp_ms=_optional_int(data.get("timestamp_ms")),
-            raw=_frozen(data),
         )
 
 

@@ -64,10 +64,22 @@ pub struct FusedVitalsPacket {
     pub trailing_bytes: usize,
 }
 
-/// Accessors derived from the shared flag byte and the scaled rates.
+/// Accessors derived from the shared flag byte and the scaled rates, and the encoder of
+/// the shared head.
 macro_rules! vitals_accessors {
     ($t:ty) => {
         impl $t {
+            /// An encoder holding the magic and the 14-byte head both packets start with.
+            fn head_encoder(&self) -> Encoder {
+                let mut e = Encoder::with_magic(<$t>::MAGIC, <$t>::FIXED_LEN);
+                e.u8(self.node_id)
+                    .u8(self.flags)
+                    .u16(self.breathing_rate)
+                    .u32(self.heartrate)
+                    .i8(self.rssi)
+                    .u8(self.n_persons);
+                e
+            }
             pub fn presence(&self) -> bool {
                 self.flags & FLAG_PRESENCE != 0
             }
@@ -98,16 +110,25 @@ impl FusedVitalsPacket {
     }
 }
 
+/// `node_id`, `flags`, `breathing_rate`, `heartrate`, `rssi` and `n_persons`: the 14-byte
+/// head both packets start with.
+type Head = (u8, u8, u16, u32, i8, u8);
+
+fn decode_head(d: &Datagram<'_>) -> Result<Head, PacketError> {
+    Ok((d.u8(4)?, d.u8(5)?, d.u16(6)?, d.u32(8)?, d.i8(12)?, d.u8(13)?))
+}
+
 impl Decode for EdgeVitalsPacket {
     fn decode_fixed(d: Datagram<'_>, options: ParseOptions) -> Result<Self, PacketError> {
         let trailing_bytes = d.trailing_bytes(Self::FIXED_LEN, options.strict)?;
+        let (node_id, flags, breathing_rate, heartrate, rssi, n_persons) = decode_head(&d)?;
         Ok(EdgeVitalsPacket {
-            node_id: d.u8(4)?,
-            flags: d.u8(5)?,
-            breathing_rate: d.u16(6)?,
-            heartrate: d.u32(8)?,
-            rssi: d.i8(12)?,
-            n_persons: d.u8(13)?,
+            node_id,
+            flags,
+            breathing_rate,
+            heartrate,
+            rssi,
+            n_persons,
             motion_energy: d.finite_f32(16, "motion_energy")?,
             presence_score: d.finite_f32(20, "presence_score")?,
             timestamp_ms: d.u32(24)?,
@@ -123,14 +144,8 @@ impl WirePacket for EdgeVitalsPacket {
     fn encode(&self) -> Result<Vec<u8>, PacketError> {
         check_finite(Self::MAGIC, 16, "motion_energy", self.motion_energy)?;
         check_finite(Self::MAGIC, 20, "presence_score", self.presence_score)?;
-        let mut e = Encoder::with_magic(Self::MAGIC, Self::FIXED_LEN);
-        e.u8(self.node_id)
-            .u8(self.flags)
-            .u16(self.breathing_rate)
-            .u32(self.heartrate)
-            .i8(self.rssi)
-            .u8(self.n_persons)
-            .zeros(2)
+        let mut e = self.head_encoder();
+        e.zeros(2)
             .f32(self.motion_energy)
             .f32(self.presence_score)
             .u32(self.timestamp_ms)
@@ -155,13 +170,14 @@ impl Decode for FusedVitalsPacket {
             *slot = d.finite_f32(offset, field)?;
         }
         let [motion_energy, presence_score, mmwave_hr_bpm, mmwave_br_bpm, mmwave_distance_cm] = floats;
+        let (node_id, flags, breathing_rate, heartrate, rssi, n_persons) = decode_head(&d)?;
         Ok(FusedVitalsPacket {
-            node_id: d.u8(4)?,
-            flags: d.u8(5)?,
-            breathing_rate: d.u16(6)?,
-            heartrate: d.u32(8)?,
-            rssi: d.i8(12)?,
-            n_persons: d.u8(13)?,
+            node_id,
+            flags,
+            breathing_rate,
+            heartrate,
+            rssi,
+            n_persons,
             mmwave_type: d.u8(14)?,
             fusion_confidence: d.u8(15)?,
             motion_energy,
@@ -192,14 +208,8 @@ impl WirePacket for FusedVitalsPacket {
         for ((offset, field), value) in FUSED_FLOATS.into_iter().zip(values) {
             check_finite(Self::MAGIC, offset, field, value)?;
         }
-        let mut e = Encoder::with_magic(Self::MAGIC, Self::FIXED_LEN);
-        e.u8(self.node_id)
-            .u8(self.flags)
-            .u16(self.breathing_rate)
-            .u32(self.heartrate)
-            .i8(self.rssi)
-            .u8(self.n_persons)
-            .u8(self.mmwave_type)
+        let mut e = self.head_encoder();
+        e.u8(self.mmwave_type)
             .u8(self.fusion_confidence)
             .f32(self.motion_energy)
             .f32(self.presence_score)
