@@ -1,11 +1,9 @@
 //! `CsiProcessor`: preprocessing, a bounded frame history, temporal smoothing and counters.
 
 use ndarray::{Array3, ArrayView3, Axis};
-use wifi_densepose_core::validate::{
-    ensure_finite, ensure_finite_scalar, ensure_in_range, ensure_positive,
-};
+use wifi_densepose_core::validate::{ensure_finite_scalar, ensure_in_range, ensure_positive};
 
-use crate::csi_data::CsiData;
+use crate::csi_data::{ensure_finite_stream, CsiData};
 use crate::error::{SignalError, SignalResult};
 use crate::preprocess::CsiPreprocessor;
 use crate::ring::HistoryRing;
@@ -137,22 +135,7 @@ impl CsiProcessor {
         amplitude: ArrayView3<'_, f64>,
         phase: ArrayView3<'_, f64>,
     ) -> SignalResult<(Array3<f64>, Array3<f64>)> {
-        if amplitude.shape() != phase.shape() {
-            return Err(SignalError::length_mismatch(
-                "phase",
-                format!("shape {:?} (as amplitude)", amplitude.shape()),
-                format!("shape {:?}", phase.shape()),
-            ));
-        }
-        if amplitude.is_empty() {
-            return Err(SignalError::shape(
-                "amplitude",
-                "a non-empty [time, antenna, subcarrier] array",
-                format!("shape {:?}", amplitude.shape()),
-            ));
-        }
-        ensure_finite("amplitude", amplitude.iter())?;
-        ensure_finite("phase", phase.iter())?;
+        ensure_finite_stream(amplitude, phase)?;
         let mut out_amp = Array3::zeros(amplitude.raw_dim());
         for ((a, p), mut out) in amplitude
             .axis_iter(Axis(0))
