@@ -1,10 +1,11 @@
 //! `CsiProcessor`: preprocessing, a bounded frame history, temporal smoothing and counters.
 
 use ndarray::{Array3, ArrayView3, Axis};
-use wifi_densepose_core::validate::{ensure_finite_scalar, ensure_in_range, ensure_positive};
+use wifi_densepose_core::validate::{ensure_finite_scalar, ensure_positive};
 
 use crate::csi_data::{ensure_finite_stream, CsiData};
 use crate::error::{SignalError, SignalResult};
+use crate::motion::ensure_detection_probabilities;
 use crate::preprocess::CsiPreprocessor;
 use crate::ring::HistoryRing;
 
@@ -61,14 +62,7 @@ impl CsiProcessorConfig {
             )));
         }
         ensure_finite_scalar("noise_threshold", self.noise_threshold).map_err(as_config)?;
-        ensure_in_range(
-            "human_detection_threshold",
-            self.human_detection_threshold,
-            0.0,
-            1.0,
-        )
-        .map_err(as_config)?;
-        ensure_in_range("smoothing_factor", self.smoothing_factor, 0.0, 1.0).map_err(as_config)?;
+        ensure_detection_probabilities(self.human_detection_threshold, self.smoothing_factor)?;
         if self.max_history_size == 0 {
             return Err(SignalError::config("max_history_size must be >= 1, got 0"));
         }
