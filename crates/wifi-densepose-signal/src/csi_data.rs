@@ -1,6 +1,6 @@
 //! `CsiData`: one multi-antenna CSI frame, amplitude and phase as `[antenna, subcarrier]`.
 
-use ndarray::{Array2, ArrayView2, Axis};
+use ndarray::{Array2, ArrayView2, ArrayView3, Axis};
 use num_complex::Complex64;
 use wifi_densepose_core::validate::{ensure_finite, ensure_finite_scalar, ensure_positive};
 use wifi_densepose_core::{CsiFrame, Timestamp};
@@ -39,6 +39,37 @@ pub(crate) fn ensure_finite_nonempty(field: &str, values: ArrayView2<'_, f64>) -
     Ok(())
 }
 
+/// Rejects a `phase` array whose shape differs from `amplitude`'s.
+pub(crate) fn ensure_same_shape(amplitude: &[usize], phase: &[usize]) -> SignalResult<()> {
+    if amplitude != phase {
+        return Err(SignalError::length_mismatch(
+            "phase",
+            format!("shape {amplitude:?} (as amplitude)"),
+            format!("shape {phase:?}"),
+        ));
+    }
+    Ok(())
+}
+
+/// Checks a `[time, antenna, subcarrier]` amplitude/phase stream: equal shapes, not empty,
+/// no NaN/±Inf (in that order).
+pub(crate) fn ensure_finite_stream(
+    amplitude: ArrayView3<'_, f64>,
+    phase: ArrayView3<'_, f64>,
+) -> SignalResult<()> {
+    ensure_same_shape(amplitude.shape(), phase.shape())?;
+    if amplitude.is_empty() {
+        return Err(SignalError::shape(
+            "amplitude",
+            "a non-empty [time, antenna, subcarrier] array",
+            format!("shape {:?}", amplitude.shape()),
+        ));
+    }
+    ensure_finite("amplitude", amplitude.iter())?;
+    ensure_finite("phase", phase.iter())?;
+    Ok(())
+}
+
 impl CsiData {
     /// Builds a frame from `[antenna, subcarrier]` amplitude and phase of equal, non-empty shape.
     pub fn new(
@@ -51,13 +82,7 @@ impl CsiData {
     ) -> SignalResult<Self> {
         ensure_finite_nonempty("amplitude", amplitude.view())?;
         ensure_finite_nonempty("phase", phase.view())?;
-        if amplitude.shape() != phase.shape() {
-            return Err(SignalError::length_mismatch(
-                "phase",
-                format!("shape {:?} (as amplitude)", amplitude.shape()),
-                format!("shape {:?}", phase.shape()),
-            ));
-        }
+        ensure_same_shape(amplitude.shape(), phase.shape())?;
         ensure_positive("frequency_hz", frequency_hz)?;
         ensure_positive("bandwidth_hz", bandwidth_hz)?;
         ensure_finite_scalar("snr_db", snr_db)?;

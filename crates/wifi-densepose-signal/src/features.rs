@@ -6,10 +6,10 @@ use ndarray::{Array1, Array2, Array3, ArrayView2, ArrayView3, Axis};
 use num_complex::Complex64;
 use rayon::prelude::*;
 use rustfft::{Fft, FftPlanner};
-use wifi_densepose_core::validate::{ensure_finite, ensure_positive};
+use wifi_densepose_core::validate::ensure_positive;
 use wifi_densepose_core::Timestamp;
 
-use crate::csi_data::CsiData;
+use crate::csi_data::{ensure_finite_stream, CsiData};
 use crate::error::{SignalError, SignalResult};
 use crate::stats::{mean, pair_moments, var_pop, PairMoments};
 
@@ -336,22 +336,7 @@ impl FeatureExtractor {
         bandwidth_hz: f64,
         doppler_window: Option<usize>,
     ) -> SignalResult<CsiFeatureBatch> {
-        if amplitude.shape() != phase.shape() {
-            return Err(SignalError::length_mismatch(
-                "phase",
-                format!("shape {:?} (as amplitude)", amplitude.shape()),
-                format!("shape {:?}", phase.shape()),
-            ));
-        }
-        if amplitude.is_empty() {
-            return Err(SignalError::shape(
-                "amplitude",
-                "a non-empty [time, antenna, subcarrier] array",
-                format!("shape {:?}", amplitude.shape()),
-            ));
-        }
-        ensure_finite("amplitude", amplitude.iter())?;
-        ensure_finite("phase", phase.iter())?;
+        ensure_finite_stream(amplitude, phase)?;
         ensure_positive("bandwidth_hz", bandwidth_hz)?;
         if doppler_window == Some(0) {
             return Err(SignalError::config("doppler_window must be >= 1, got 0"));

@@ -501,22 +501,13 @@ fn filter_full_rows(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::test_rng::lcg;
     use wifi_densepose_core::{ErrorInfo, ErrorKind};
 
     fn cfg(h: usize) -> HampelConfig {
         HampelConfig {
             half_window: h,
             threshold: 3.0,
-        }
-    }
-
-    fn lcg(seed: u64) -> impl FnMut() -> f64 {
-        let mut state = seed;
-        move || {
-            state = state
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            (state >> 11) as f64 / (1u64 << 53) as f64
         }
     }
 
@@ -677,6 +668,14 @@ mod tests {
             .collect()
     }
 
+    /// (row, column) of every set flag, in row-major order.
+    fn flagged_positions(mask: &Array2<bool>) -> Vec<(usize, usize)> {
+        mask.indexed_iter()
+            .filter(|(_, &m)| m)
+            .map(|(i, _)| i)
+            .collect()
+    }
+
     #[test]
     fn matches_the_direct_definition_on_random_2d_input() {
         let mut rnd = lcg(3);
@@ -689,39 +688,16 @@ mod tests {
                     v
                 }
             });
-            let r = hampel_filter_2d(
-                x.view(),
-                &HampelConfig {
-                    half_window: h,
-                    threshold: 2.5,
-                },
-                HampelAxis::Columns,
-            )
-            .unwrap();
-            let from_mask: Vec<(usize, usize)> = r
-                .outlier_mask
-                .indexed_iter()
-                .filter(|(_, &m)| m)
-                .map(|(i, _)| i)
-                .collect();
+            let config = HampelConfig {
+                half_window: h,
+                threshold: 2.5,
+            };
+            let r = hampel_filter_2d(x.view(), &config, HampelAxis::Columns).unwrap();
+            let from_mask = flagged_positions(&r.outlier_mask);
             assert!(!from_mask.is_empty());
             assert_eq!(r.outlier_indices, from_mask);
-            let rows = hampel_filter_2d(
-                x.t(),
-                &HampelConfig {
-                    half_window: h,
-                    threshold: 2.5,
-                },
-                HampelAxis::Rows,
-            )
-            .unwrap();
-            let transposed: Vec<(usize, usize)> = rows
-                .outlier_mask
-                .indexed_iter()
-                .filter(|(_, &m)| m)
-                .map(|(i, _)| i)
-                .collect();
-            assert_eq!(rows.outlier_indices, transposed);
+            let rows = hampel_filter_2d(x.t(), &config, HampelAxis::Rows).unwrap();
+            assert_eq!(rows.outlier_indices, flagged_positions(&rows.outlier_mask));
             for c in 0..19 {
                 let column: Vec<f64> = x.column(c).to_vec();
                 for (t, (f, m, med, s)) in reference(&column, h, 2.5).into_iter().enumerate() {

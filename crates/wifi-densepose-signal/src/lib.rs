@@ -22,6 +22,8 @@ pub mod sanitizer;
 pub mod selection;
 pub mod spectrogram;
 mod stats;
+#[cfg(test)]
+mod test_rng;
 pub mod unwrap;
 pub mod window;
 

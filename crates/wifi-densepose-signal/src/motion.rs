@@ -120,14 +120,7 @@ impl MotionDetectorConfig {
     /// Probabilities and the smoothing factor in [0, 1]; thresholds and weights finite and ≥ 0.
     pub fn validate(&self) -> SignalResult<()> {
         let as_config = |e: wifi_densepose_core::CoreError| SignalError::config(e.to_string());
-        ensure_in_range(
-            "human_detection_threshold",
-            self.human_detection_threshold,
-            0.0,
-            1.0,
-        )
-        .map_err(as_config)?;
-        ensure_in_range("smoothing_factor", self.smoothing_factor, 0.0, 1.0).map_err(as_config)?;
+        ensure_detection_probabilities(self.human_detection_threshold, self.smoothing_factor)?;
         for (field, v) in [
             ("motion_threshold", self.motion_threshold),
             ("amplitude_threshold", self.amplitude_threshold),
@@ -143,6 +136,23 @@ impl MotionDetectorConfig {
         }
         Ok(())
     }
+}
+
+/// The detector's and the processor's shared rule: the human-detection threshold and the
+/// smoothing factor are probabilities in [0, 1] (a `Configuration` error otherwise).
+pub(crate) fn ensure_detection_probabilities(
+    human_detection_threshold: f64,
+    smoothing_factor: f64,
+) -> SignalResult<()> {
+    let as_config = |e: wifi_densepose_core::CoreError| SignalError::config(e.to_string());
+    ensure_in_range(
+        "human_detection_threshold",
+        human_detection_threshold,
+        0.0,
+        1.0,
+    )
+    .map_err(as_config)?;
+    ensure_in_range("smoothing_factor", smoothing_factor, 0.0, 1.0).map_err(as_config)
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]

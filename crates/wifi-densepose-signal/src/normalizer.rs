@@ -7,6 +7,7 @@ use ndarray::{Array1, Array2, ArrayView1, ArrayView2, Axis};
 use wifi_densepose_core::utils::unwrap_phase;
 use wifi_densepose_core::validate::{ensure_finite, ensure_finite_scalar};
 
+use crate::csi_data::ensure_same_shape;
 use crate::error::{SignalError, SignalResult};
 
 /// CSI source chipsets and their native subcarrier counts.
@@ -180,13 +181,7 @@ impl HardwareNormalizer {
         phase: ArrayView2<'_, f64>,
         hw: HardwareType,
     ) -> SignalResult<CanonicalCsiBatch> {
-        if amplitude.shape() != phase.shape() {
-            return Err(SignalError::length_mismatch(
-                "phase",
-                format!("shape {:?} (as amplitude)", amplitude.shape()),
-                format!("shape {:?}", phase.shape()),
-            ));
-        }
+        ensure_same_shape(amplitude.shape(), phase.shape())?;
         if amplitude.is_empty() {
             return Err(SignalError::EmptyFrame {
                 field: "amplitude".into(),

@@ -1,12 +1,11 @@
 //! `CsiProcessor`: preprocessing, a bounded frame history, temporal smoothing and counters.
 
 use ndarray::{Array3, ArrayView3, Axis};
-use wifi_densepose_core::validate::{
-    ensure_finite, ensure_finite_scalar, ensure_in_range, ensure_positive,
-};
+use wifi_densepose_core::validate::{ensure_finite_scalar, ensure_positive};
 
-use crate::csi_data::CsiData;
+use crate::csi_data::{ensure_finite_stream, CsiData};
 use crate::error::{SignalError, SignalResult};
+use crate::motion::ensure_detection_probabilities;
 use crate::preprocess::CsiPreprocessor;
 use crate::ring::HistoryRing;
 
@@ -63,14 +62,7 @@ impl CsiProcessorConfig {
             )));
         }
         ensure_finite_scalar("noise_threshold", self.noise_threshold).map_err(as_config)?;
-        ensure_in_range(
-            "human_detection_threshold",
-            self.human_detection_threshold,
-            0.0,
-            1.0,
-        )
-        .map_err(as_config)?;
-        ensure_in_range("smoothing_factor", self.smoothing_factor, 0.0, 1.0).map_err(as_config)?;
+        ensure_detection_probabilities(self.human_detection_threshold, self.smoothing_factor)?;
         if self.max_history_size == 0 {
             return Err(SignalError::config("max_history_size must be >= 1, got 0"));
         }
@@ -137,22 +129,7 @@ impl CsiProcessor {
         amplitude: ArrayView3<'_, f64>,
         phase: ArrayView3<'_, f64>,
     ) -> SignalResult<(Array3<f64>, Array3<f64>)> {
-        if amplitude.shape() != phase.shape() {
-            return Err(SignalError::length_mismatch(
-                "phase",
-                format!("shape {:?} (as amplitude)", amplitude.shape()),
-                format!("shape {:?}", phase.shape()),
-            ));
-        }
-        if amplitude.is_empty() {
-            return Err(SignalError::shape(
-                "amplitude",
-                "a non-empty [time, antenna, subcarrier] array",
-                format!("shape {:?}", amplitude.shape()),
-            ));
-        }
-        ensure_finite("amplitude", amplitude.iter())?;
-        ensure_finite("phase", phase.iter())?;
+        ensure_finite_stream(amplitude, phase)?;
         let mut out_amp = Array3::zeros(amplitude.raw_dim());
         for ((a, p), mut out) in amplitude
             .axis_iter(Axis(0))

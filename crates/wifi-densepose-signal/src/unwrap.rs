@@ -205,18 +205,8 @@ fn unwrap_quality_guided(phase: ArrayView2<'_, f64>) -> Array2<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::test_rng::lcg;
     use ndarray::Array1;
-
-    /// Deterministic pseudo-random numbers in [0, 1) (a 64-bit LCG).
-    fn lcg(seed: u64) -> impl FnMut() -> f64 {
-        let mut state = seed;
-        move || {
-            state = state
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            (state >> 11) as f64 / (1u64 << 53) as f64
-        }
-    }
 
     fn wrap(v: f64) -> f64 {
         (v + PI).rem_euclid(TWO_PI) - PI

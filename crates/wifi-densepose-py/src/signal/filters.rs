@@ -2,11 +2,12 @@
 
 use std::f64::consts::PI;
 
-use ndarray::{Array1, Array2, ArrayD, Ix1, IxDyn};
+use ndarray::{Array1, Array2, ArrayD, ArrayView2, Ix1, IxDyn};
 use numpy::{PyArrayDyn, PyReadonlyArrayDyn};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 use wifi_densepose_core::validate::ensure_finite;
+use wifi_densepose_core::ErrorInfo;
 use wifi_densepose_signal::{
     hampel_filter_1d, hampel_filter_2d, phase_quality_map as quality_map, unwrap_2d, HampelAxis,
     HampelConfig, PhaseSanitizer, PhaseSanitizerConfig, UnwrappingMethod,
@@ -17,6 +18,18 @@ use crate::arrays::{f64_array, readonly_array, CachedArray};
 use crate::errors::{shape_error, validation_error, OrRaise};
 
 const ROWS: &str = "a 1-D row or a [rows, subcarriers] array";
+
+/// Runs one sanitiser step on `phase_data` (one row or `[rows, subcarriers]`) and gives the
+/// result the input's dimensionality.
+fn map_phase_rows<'py, E: ErrorInfo>(
+    py: Python<'py>,
+    phase_data: &Bound<'py, PyAny>,
+    step: impl FnOnce(ArrayView2<'_, f64>) -> Result<Array2<f64>, E>,
+) -> PyResult<Bound<'py, PyArrayDyn<f64>>> {
+    let rows = Rows::new(phase_data, "phase_data", ROWS)?;
+    let out = step(rows.view()?).or_raise()?;
+    rows.output(py, out)
+}
 
 fn method(name: &str) -> PyResult<UnwrappingMethod> {
     name.parse::<UnwrappingMethod>().or_raise()
@@ -132,9 +145,7 @@ impl PyPhaseSanitizer {
         py: Python<'py>,
         phase_data: &Bound<'py, PyAny>,
     ) -> PyResult<Bound<'py, PyArrayDyn<f64>>> {
-        let rows = Rows::new(phase_data, "phase_data", ROWS)?;
-        let out = self.0.unwrap_phase(rows.view()?).or_raise()?;
-        rows.output(py, out)
+        map_phase_rows(py, phase_data, |rows| self.0.unwrap_phase(rows))
     }
 
     /// Replaces per-row z-score outliers by linear interpolation between neighbouring inliers.
@@ -143,9 +154,7 @@ impl PyPhaseSanitizer {
         py: Python<'py>,
         phase_data: &Bound<'py, PyAny>,
     ) -> PyResult<Bound<'py, PyArrayDyn<f64>>> {
-        let rows = Rows::new(phase_data, "phase_data", ROWS)?;
-        let out = self.0.remove_outliers(rows.view()?).or_raise()?;
-        rows.output(py, out)
+        map_phase_rows(py, phase_data, |rows| self.0.remove_outliers(rows))
     }
 
     /// Centred moving average over subcarriers (edges unchanged).
@@ -154,9 +163,7 @@ impl PyPhaseSanitizer {
         py: Python<'py>,
         phase_data: &Bound<'py, PyAny>,
     ) -> PyResult<Bound<'py, PyArrayDyn<f64>>> {
-        let rows = Rows::new(phase_data, "phase_data", ROWS)?;
-        let out = self.0.smooth_phase(rows.view()?).or_raise()?;
-        rows.output(py, out)
+        map_phase_rows(py, phase_data, |rows| self.0.smooth_phase(rows))
     }
 
     /// Forward-backward EMA over subcarriers (rows of at least 18 values, when enabled).
@@ -165,9 +172,7 @@ impl PyPhaseSanitizer {
         py: Python<'py>,
         phase_data: &Bound<'py, PyAny>,
     ) -> PyResult<Bound<'py, PyArrayDyn<f64>>> {
-        let rows = Rows::new(phase_data, "phase_data", ROWS)?;
-        let out = self.0.filter_noise(rows.view()?).or_raise()?;
-        rows.output(py, out)
+        map_phase_rows(py, phase_data, |rows| self.0.filter_noise(rows))
     }
 
     /// The whole pipeline on one frame (1-D row or `[antenna, subcarrier]`), radians.
@@ -176,9 +181,7 @@ impl PyPhaseSanitizer {
         py: Python<'py>,
         phase_data: &Bound<'py, PyAny>,
     ) -> PyResult<Bound<'py, PyArrayDyn<f64>>> {
-        let rows = Rows::new(phase_data, "phase_data", ROWS)?;
-        let out = self.0.sanitize(rows.view()?).or_raise()?;
-        rows.output(py, out)
+        map_phase_rows(py, phase_data, |rows| self.0.sanitize(rows))
     }
 
     /// Alias of `sanitize`.
