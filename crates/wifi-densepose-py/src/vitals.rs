@@ -519,6 +519,67 @@ fn optional_weights<'py>(weights: Option<&Bound<'py, PyAny>>) -> PyResult<Option
         .transpose()
 }
 
+/// The methods the breathing and heart classes share, in a second `#[pymethods]` block
+/// (a function cannot add methods to a Python class; `multiple-pymethods` lets a macro do it).
+macro_rules! rate_extractor_methods {
+    ($class:ty, $public_name:literal, reset: $reset_doc:literal, band: $band_doc:literal) => {
+        #[pymethods]
+        impl $class {
+            /// The current estimate, or None below the minimum history or without a usable peak.
+            fn estimate(&mut self) -> Option<PyVitalEstimate> {
+                optional_estimate(self.0.estimate())
+            }
+
+            #[doc = $reset_doc]
+            fn reset(&mut self) {
+                self.0.reset();
+            }
+
+            /// Filtered samples held.
+            #[getter]
+            fn history_len(&self) -> usize {
+                self.0.history_len()
+            }
+
+            /// History capacity in samples: floor(sample_rate_hz * window_secs).
+            #[getter]
+            fn capacity(&self) -> usize {
+                self.0.capacity()
+            }
+
+            #[doc = $band_doc]
+            #[getter]
+            fn band(&self) -> (f64, f64) {
+                self.0.band()
+            }
+
+            #[getter]
+            fn method(&self) -> &'static str {
+                self.0.method().as_str()
+            }
+
+            /// Sample rate in Hz.
+            #[getter]
+            fn sample_rate_hz(&self) -> f64 {
+                self.0.sample_rate_hz()
+            }
+
+            fn __repr__(&self) -> String {
+                format!(
+                    concat!(
+                        $public_name,
+                        "(method='{}', sample_rate_hz={:?}, capacity={}, history_len={})"
+                    ),
+                    self.0.method().as_str(),
+                    self.0.sample_rate_hz(),
+                    self.0.capacity(),
+                    self.0.history_len()
+                )
+            }
+        }
+    };
+}
+
 /// Stage 2: breathing rate (0.1–0.5 Hz band, 6–30 BPM) from the weighted sum of residuals.
 /// `method` is "spectral" (default) or "ruview" (zero crossings). One thread at a time.
 #[pyclass(module = "wifi_densepose._core", name = "BreathingExtractor")]
@@ -570,11 +631,6 @@ impl PyBreathingExtractor {
         self.0.push(&slice_of(&view), weights.as_deref()).or_raise()
     }
 
-    /// The current estimate, or None below the minimum history or without a usable peak.
-    fn estimate(&mut self) -> Option<PyVitalEstimate> {
-        optional_estimate(self.0.estimate())
-    }
-
     /// `push` then `estimate`.
     #[pyo3(signature = (residuals, weights=None))]
     fn extract(
@@ -620,40 +676,6 @@ impl PyBreathingExtractor {
         Ok(out.into_iter().map(optional_estimate).collect())
     }
 
-    /// Clears the filter state and the history.
-    fn reset(&mut self) {
-        self.0.reset();
-    }
-
-    /// Filtered samples held.
-    #[getter]
-    fn history_len(&self) -> usize {
-        self.0.history_len()
-    }
-
-    /// History capacity in samples: floor(sample_rate_hz * window_secs).
-    #[getter]
-    fn capacity(&self) -> usize {
-        self.0.capacity()
-    }
-
-    /// (0.1, 0.5) Hz.
-    #[getter]
-    fn band(&self) -> (f64, f64) {
-        self.0.band()
-    }
-
-    #[getter]
-    fn method(&self) -> &'static str {
-        self.0.method().as_str()
-    }
-
-    /// Sample rate in Hz.
-    #[getter]
-    fn sample_rate_hz(&self) -> f64 {
-        self.0.sample_rate_hz()
-    }
-
     /// Adjacent pairs of opposite sign (an exact zero never counts).
     #[staticmethod]
     fn zero_crossings(signal: &Bound<'_, PyAny>) -> PyResult<usize> {
@@ -667,17 +689,14 @@ impl PyBreathingExtractor {
         let history = f64_array::<Ix1>(history, "history")?;
         Ok(ruview_breathing_confidence(history.as_array().iter()))
     }
-
-    fn __repr__(&self) -> String {
-        format!(
-            "BreathingExtractor(method='{}', sample_rate_hz={:?}, capacity={}, history_len={})",
-            self.0.method().as_str(),
-            self.0.sample_rate_hz(),
-            self.0.capacity(),
-            self.0.history_len()
-        )
-    }
 }
+
+rate_extractor_methods!(
+    PyBreathingExtractor,
+    "BreathingExtractor",
+    reset: "Clears the filter state and the history.",
+    band: "(0.1, 0.5) Hz."
+);
 
 /// Stage 3: heart rate (0.8–2.0 Hz band, 48–120 BPM) from phase-coherence-weighted residuals.
 /// `method` is "spectral" (default), "ruview" (integer-lag autocorrelation) or
@@ -726,11 +745,6 @@ impl PyHeartRateExtractor {
         self.0.push(&slice_of(&r), &slice_of(&p)).or_raise()
     }
 
-    /// The current estimate, or None below the minimum history or without a usable peak.
-    fn estimate(&mut self) -> Option<PyVitalEstimate> {
-        optional_estimate(self.0.estimate())
-    }
-
     /// `push` then `estimate`.
     fn extract(
         &mut self,
@@ -776,39 +790,6 @@ impl PyHeartRateExtractor {
         Ok(out.into_iter().map(optional_estimate).collect())
     }
 
-    /// Clears the filter state, the history and the fused-subcarrier count.
-    fn reset(&mut self) {
-        self.0.reset();
-    }
-
-    #[getter]
-    fn history_len(&self) -> usize {
-        self.0.history_len()
-    }
-
-    /// History capacity in samples: floor(sample_rate_hz * window_secs).
-    #[getter]
-    fn capacity(&self) -> usize {
-        self.0.capacity()
-    }
-
-    /// (0.8, 2.0) Hz.
-    #[getter]
-    fn band(&self) -> (f64, f64) {
-        self.0.band()
-    }
-
-    #[getter]
-    fn method(&self) -> &'static str {
-        self.0.method().as_str()
-    }
-
-    /// Sample rate in Hz.
-    #[getter]
-    fn sample_rate_hz(&self) -> f64 {
-        self.0.sample_rate_hz()
-    }
-
     /// Subcarriers needed for full confidence and a VALID status (4).
     #[getter]
     fn min_subcarriers(&self) -> usize {
@@ -839,17 +820,14 @@ impl PyHeartRateExtractor {
         Ok(autocorrelation_peak(&slice_of(&view), sample_rate_hz)
             .map(|p| (p.lag, p.rho, p.refined_lag)))
     }
-
-    fn __repr__(&self) -> String {
-        format!(
-            "HeartRateExtractor(method='{}', sample_rate_hz={:?}, capacity={}, history_len={})",
-            self.0.method().as_str(),
-            self.0.sample_rate_hz(),
-            self.0.capacity(),
-            self.0.history_len()
-        )
-    }
 }
+
+rate_extractor_methods!(
+    PyHeartRateExtractor,
+    "HeartRateExtractor",
+    reset: "Clears the filter state, the history and the fused-subcarrier count.",
+    band: "(0.8, 2.0) Hz."
+);
 
 // ---------------------------------------------------------------------------------------------
 // Stage 4 and the store

@@ -1,7 +1,7 @@
 //! Stage 2: breathing rate from the weighted sum of residuals, band-passed to 0.1–0.5 Hz.
 
 use crate::error::{Result, VitalsError};
-use crate::extractor::{ensure_finite_values, ExtractorConfig, FilteredHistory};
+use crate::extractor::{ensure_finite_values, stage_accessors, ExtractorConfig, FilteredHistory};
 use crate::frames::{ensure_finite_rows, FrameSource};
 use crate::resonator::Band;
 use crate::types::{StatusThresholds, VitalEstimate};
@@ -192,34 +192,7 @@ impl BreathingExtractor {
         self.stage.reset();
     }
 
-    pub fn history_len(&self) -> usize {
-        self.stage.len()
-    }
-    /// ⌊fs·window⌋ samples.
-    pub fn capacity(&self) -> usize {
-        self.stage.capacity()
-    }
-    /// ⌊fs·min_history⌋ samples.
-    pub fn min_history_len(&self) -> usize {
-        self.stage.min_len()
-    }
-    /// (0.1, 0.5) Hz.
-    pub fn band(&self) -> (f64, f64) {
-        let band = self.stage.band();
-        (band.low_hz, band.high_hz)
-    }
-    pub fn method(&self) -> BreathingMethod {
-        self.method
-    }
-    pub fn n_subcarriers(&self) -> usize {
-        self.stage.n_subcarriers()
-    }
-    pub fn sample_rate_hz(&self) -> f64 {
-        self.stage.sample_rate_hz()
-    }
-    pub fn thresholds(&self) -> StatusThresholds {
-        self.stage.thresholds()
-    }
+    stage_accessors!(BreathingMethod, band_doc: "(0.1, 0.5) Hz.");
 }
 
 /// Adjacent pairs with y_i·y_{i+1} < 0; an exact zero never counts.

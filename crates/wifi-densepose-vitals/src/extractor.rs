@@ -167,3 +167,39 @@ impl FilteredHistory {
 pub(crate) fn ensure_finite_values(field: &str, values: &[f64]) -> Result<()> {
     wifi_densepose_core::validate::ensure_finite(field, values.iter()).map_err(VitalsError::from)
 }
+
+/// The accessors both extractors expose over their `stage: FilteredHistory` and `method` fields
+/// (a macro, because they are inherent methods of two public types).
+macro_rules! stage_accessors {
+    ($method:ty, band_doc: $band_doc:literal) => {
+        pub fn history_len(&self) -> usize {
+            self.stage.len()
+        }
+        /// ⌊fs·window⌋ samples.
+        pub fn capacity(&self) -> usize {
+            self.stage.capacity()
+        }
+        /// ⌊fs·min_history⌋ samples.
+        pub fn min_history_len(&self) -> usize {
+            self.stage.min_len()
+        }
+        #[doc = $band_doc]
+        pub fn band(&self) -> (f64, f64) {
+            let band = self.stage.band();
+            (band.low_hz, band.high_hz)
+        }
+        pub fn method(&self) -> $method {
+            self.method
+        }
+        pub fn n_subcarriers(&self) -> usize {
+            self.stage.n_subcarriers()
+        }
+        pub fn sample_rate_hz(&self) -> f64 {
+            self.stage.sample_rate_hz()
+        }
+        pub fn thresholds(&self) -> StatusThresholds {
+            self.stage.thresholds()
+        }
+    };
+}
+pub(crate) use stage_accessors;

@@ -1,7 +1,7 @@
 //! Stage 3: heart rate from phase-coherence-weighted residuals, band-passed to 0.8–2.0 Hz.
 
 use crate::error::{Result, VitalsError};
-use crate::extractor::{ensure_finite_values, ExtractorConfig, FilteredHistory};
+use crate::extractor::{ensure_finite_values, stage_accessors, ExtractorConfig, FilteredHistory};
 use crate::frames::{ensure_finite_rows, FrameSource};
 use crate::resonator::Band;
 use crate::types::{StatusThresholds, VitalEstimate};
@@ -213,37 +213,10 @@ impl HeartRateExtractor {
         self.fused_subcarriers = 0;
     }
 
-    pub fn history_len(&self) -> usize {
-        self.stage.len()
-    }
-    /// ⌊fs·window⌋ samples.
-    pub fn capacity(&self) -> usize {
-        self.stage.capacity()
-    }
-    /// ⌊fs·min_history⌋ samples.
-    pub fn min_history_len(&self) -> usize {
-        self.stage.min_len()
-    }
-    /// (0.8, 2.0) Hz.
-    pub fn band(&self) -> (f64, f64) {
-        let band = self.stage.band();
-        (band.low_hz, band.high_hz)
-    }
-    pub fn method(&self) -> HeartMethod {
-        self.method
-    }
-    pub fn n_subcarriers(&self) -> usize {
-        self.stage.n_subcarriers()
-    }
+    stage_accessors!(HeartMethod, band_doc: "(0.8, 2.0) Hz.");
     /// Subcarriers fused by the latest push (0 before any).
     pub fn fused_subcarriers(&self) -> usize {
         self.fused_subcarriers
-    }
-    pub fn sample_rate_hz(&self) -> f64 {
-        self.stage.sample_rate_hz()
-    }
-    pub fn thresholds(&self) -> StatusThresholds {
-        self.stage.thresholds()
     }
 }
 

@@ -80,15 +80,6 @@ pub struct VitalsResult {
     alerts: Vec<(usize, AnomalyAlert)>,
 }
 
-/// A rate for the result arrays: NaN when the estimate is UNAVAILABLE.
-fn available_or_nan(estimate: VitalEstimate, value: f64) -> f64 {
-    if estimate.is_available() {
-        value
-    } else {
-        f64::NAN
-    }
-}
-
 impl VitalsResult {
     pub fn len(&self) -> usize {
         self.readings.len()
@@ -111,38 +102,55 @@ impl VitalsResult {
         self.readings.iter().map(value).collect()
     }
 
+    /// One field of one estimate per reading: NaN where the estimate is UNAVAILABLE.
+    fn estimate_column(
+        &self,
+        vital: fn(&VitalReading) -> VitalEstimate,
+        field: fn(&VitalEstimate) -> f64,
+    ) -> Vec<f64> {
+        self.column(|r| {
+            let estimate = vital(r);
+            if estimate.is_available() {
+                field(&estimate)
+            } else {
+                f64::NAN
+            }
+        })
+    }
+
+    fn status_column(&self, vital: fn(&VitalReading) -> VitalEstimate) -> Vec<i8> {
+        self.readings
+            .iter()
+            .map(|r| vital(r).status().code())
+            .collect()
+    }
+
     pub fn timestamp_s(&self) -> Vec<f64> {
         self.column(|r| r.timestamp_secs())
     }
     /// Breaths per minute; NaN where UNAVAILABLE.
     pub fn breathing_bpm(&self) -> Vec<f64> {
-        self.column(|r| available_or_nan(r.respiratory_rate(), r.respiratory_rate().value_bpm()))
+        self.estimate_column(VitalReading::respiratory_rate, VitalEstimate::value_bpm)
     }
     /// NaN where UNAVAILABLE.
     pub fn breathing_confidence(&self) -> Vec<f64> {
-        self.column(|r| available_or_nan(r.respiratory_rate(), r.respiratory_rate().confidence()))
+        self.estimate_column(VitalReading::respiratory_rate, VitalEstimate::confidence)
     }
     /// Status codes (0 VALID … 3 UNAVAILABLE).
     pub fn breathing_status(&self) -> Vec<i8> {
-        self.readings
-            .iter()
-            .map(|r| r.respiratory_rate().status().code())
-            .collect()
+        self.status_column(VitalReading::respiratory_rate)
     }
     /// Beats per minute; NaN where UNAVAILABLE.
     pub fn heart_bpm(&self) -> Vec<f64> {
-        self.column(|r| available_or_nan(r.heart_rate(), r.heart_rate().value_bpm()))
+        self.estimate_column(VitalReading::heart_rate, VitalEstimate::value_bpm)
     }
     /// NaN where UNAVAILABLE.
     pub fn heart_confidence(&self) -> Vec<f64> {
-        self.column(|r| available_or_nan(r.heart_rate(), r.heart_rate().confidence()))
+        self.estimate_column(VitalReading::heart_rate, VitalEstimate::confidence)
     }
     /// Status codes (0 VALID … 3 UNAVAILABLE).
     pub fn heart_status(&self) -> Vec<i8> {
-        self.readings
-            .iter()
-            .map(|r| r.heart_rate().status().code())
-            .collect()
+        self.status_column(VitalReading::heart_rate)
     }
     pub fn signal_quality(&self) -> Vec<f64> {
         self.column(|r| r.signal_quality())

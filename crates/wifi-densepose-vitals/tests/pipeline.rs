@@ -201,34 +201,23 @@ fn rejected_frames_leave_later_results_unchanged() {
         },
         ErrorKind::NonFinite,
     );
-    assert_rejected_without_effect(
-        |p| {
-            let frame = CsiFrame::new(
-                good.clone(),
-                phases.clone(),
-                SUBCARRIERS,
-                10_000,
-                50.0,
-                None,
-            )
-            .unwrap();
-            p.push(&frame).map(drop)
-        },
-        ErrorKind::Validation,
-    );
+    let push_good_frame = |p: &mut VitalsPipeline, sample_index: u64, fs: f64| {
+        let frame = CsiFrame::new(
+            good.clone(),
+            phases.clone(),
+            SUBCARRIERS,
+            sample_index,
+            fs,
+            None,
+        )
+        .unwrap();
+        p.push(&frame).map(drop)
+    };
+    assert_rejected_without_effect(|p| push_good_frame(p, 10_000, 50.0), ErrorKind::Validation);
     assert_rejected_without_effect(
         |p| {
             let repeated = p.last_sample_index().unwrap();
-            let frame = CsiFrame::new(
-                good.clone(),
-                phases.clone(),
-                SUBCARRIERS,
-                repeated,
-                FS,
-                None,
-            )
-            .unwrap();
-            p.push(&frame).map(drop)
+            push_good_frame(p, repeated, FS)
         },
         ErrorKind::Validation,
     );
@@ -247,6 +236,23 @@ fn rejected_frames_leave_later_results_unchanged() {
     );
 }
 
+/// The message of the error `process` gives for row-major buffers `width` subcarriers wide.
+fn process_error_message(
+    pipeline: &mut VitalsPipeline,
+    amplitudes: &[f64],
+    phases: &[f64],
+    width: usize,
+) -> String {
+    pipeline
+        .process(
+            &RowMajor::new(amplitudes, width).unwrap(),
+            &RowMajor::new(phases, width).unwrap(),
+            None,
+        )
+        .unwrap_err()
+        .to_string()
+}
+
 #[test]
 fn process_rejects_bad_buffers_with_clear_errors() {
     let mut pipeline = VitalsPipeline::esp32_default();
@@ -256,28 +262,14 @@ fn process_rejects_bad_buffers_with_clear_errors() {
     assert_eq!(e.kind(), ErrorKind::Shape);
 
     let (a, p) = (vec![1.0; 4 * 55], vec![0.0; 4 * 55]);
-    let e = pipeline
-        .process(
-            &RowMajor::new(&a, 55).unwrap(),
-            &RowMajor::new(&p, 55).unwrap(),
-            None,
-        )
-        .unwrap_err();
     assert_eq!(
-        e.to_string(),
+        process_error_message(&mut pipeline, &a, &p, 55),
         "amplitudes: expected 56 subcarriers (n_subcarriers), got 55 subcarriers"
     );
 
     let (a, p) = (vec![1.0; 4 * 56], vec![0.0; 3 * 56]);
-    let e = pipeline
-        .process(
-            &RowMajor::new(&a, 56).unwrap(),
-            &RowMajor::new(&p, 56).unwrap(),
-            None,
-        )
-        .unwrap_err();
     assert_eq!(
-        e.to_string(),
+        process_error_message(&mut pipeline, &a, &p, 56),
         "phases: expected 4 frames (as amplitudes), got 3 frames"
     );
 
@@ -301,53 +293,23 @@ fn process_rejects_bad_buffers_with_clear_errors() {
 
 #[test]
 fn configuration_is_validated() {
-    let bad = [
-        VitalsConfig {
-            n_subcarriers: 0,
-            ..VitalsConfig::default()
-        },
-        VitalsConfig {
-            sample_rate_hz: 0.0,
-            ..VitalsConfig::default()
-        },
-        VitalsConfig {
-            sample_rate_hz: 3.0,
-            ..VitalsConfig::default()
-        },
-        VitalsConfig {
-            alpha: f64::NAN,
-            ..VitalsConfig::default()
-        },
-        VitalsConfig {
-            breathing_window_s: 5.0,
-            ..VitalsConfig::default()
-        },
-        VitalsConfig {
-            heart_window_s: -1.0,
-            ..VitalsConfig::default()
-        },
-        VitalsConfig {
-            reading_interval_s: 0.0,
-            ..VitalsConfig::default()
-        },
-        VitalsConfig {
-            anomaly_window: 0,
-            ..VitalsConfig::default()
-        },
-        VitalsConfig {
-            z_threshold: f64::INFINITY,
-            ..VitalsConfig::default()
-        },
-        VitalsConfig {
-            breathing_weights: Some(vec![1.0, f64::NAN]),
-            ..VitalsConfig::default()
-        },
-        VitalsConfig {
-            start_time_s: f64::NAN,
-            ..VitalsConfig::default()
-        },
+    // Each entry breaks one field of the default configuration.
+    let bad: [fn(&mut VitalsConfig); 11] = [
+        |c| c.n_subcarriers = 0,
+        |c| c.sample_rate_hz = 0.0,
+        |c| c.sample_rate_hz = 3.0,
+        |c| c.alpha = f64::NAN,
+        |c| c.breathing_window_s = 5.0,
+        |c| c.heart_window_s = -1.0,
+        |c| c.reading_interval_s = 0.0,
+        |c| c.anomaly_window = 0,
+        |c| c.z_threshold = f64::INFINITY,
+        |c| c.breathing_weights = Some(vec![1.0, f64::NAN]),
+        |c| c.start_time_s = f64::NAN,
     ];
-    for config in bad {
+    for break_field in bad {
+        let mut config = VitalsConfig::default();
+        break_field(&mut config);
         let kind = VitalsPipeline::new(config.clone()).unwrap_err().kind();
         assert!(
             matches!(kind, ErrorKind::Configuration | ErrorKind::NonFinite),
