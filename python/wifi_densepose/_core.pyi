@@ -1349,21 +1349,8 @@ class RawCsiPacket(_PacketBase):
         iq_order: Literal["iq", "qi"] | None = None,
     ) -> CsiFrame: ...
 
-@final
-class EdgeVitalsPacket(_PacketBase):
-    def __new__(
-        cls,
-        *,
-        node_id: int,
-        flags: int = 0,
-        breathing_rate: int = 0,
-        heartrate: int = 0,
-        rssi: int = 0,
-        n_persons: int = 0,
-        motion_energy: float = 0.0,
-        presence_score: float = 0.0,
-        timestamp_ms: int = 0,
-    ) -> Self: ...
+# The properties both vitals packets have; a private helper class of the stubs only.
+class _VitalsPacketBase(_PacketBase):
     @property
     def node_id(self) -> int: ...
     @property
@@ -1394,7 +1381,23 @@ class EdgeVitalsPacket(_PacketBase):
     def heartrate_bpm(self) -> float: ...
 
 @final
-class FusedVitalsPacket(_PacketBase):
+class EdgeVitalsPacket(_VitalsPacketBase):
+    def __new__(
+        cls,
+        *,
+        node_id: int,
+        flags: int = 0,
+        breathing_rate: int = 0,
+        heartrate: int = 0,
+        rssi: int = 0,
+        n_persons: int = 0,
+        motion_energy: float = 0.0,
+        presence_score: float = 0.0,
+        timestamp_ms: int = 0,
+    ) -> Self: ...
+
+@final
+class FusedVitalsPacket(_VitalsPacketBase):
     def __new__(
         cls,
         *,
@@ -1416,27 +1419,9 @@ class FusedVitalsPacket(_PacketBase):
         mmwave_confidence: int = 0,
     ) -> Self: ...
     @property
-    def node_id(self) -> int: ...
-    @property
-    def flags(self) -> int: ...
-    @property
-    def breathing_rate(self) -> int: ...
-    @property
-    def heartrate(self) -> int: ...
-    @property
-    def rssi(self) -> int: ...
-    @property
-    def n_persons(self) -> int: ...
-    @property
     def mmwave_type(self) -> int: ...
     @property
     def fusion_confidence(self) -> int: ...
-    @property
-    def motion_energy(self) -> float: ...
-    @property
-    def presence_score(self) -> float: ...
-    @property
-    def timestamp_ms(self) -> int: ...
     @property
     def mmwave_hr_bpm(self) -> float: ...
     @property
@@ -1449,16 +1434,6 @@ class FusedVitalsPacket(_PacketBase):
     def mmwave_confidence(self) -> int: ...
     @property
     def mmwave_present(self) -> bool: ...
-    @property
-    def presence(self) -> bool: ...
-    @property
-    def fall_detected(self) -> bool: ...
-    @property
-    def motion(self) -> bool: ...
-    @property
-    def breathing_rate_bpm(self) -> float: ...
-    @property
-    def heartrate_bpm(self) -> float: ...
 
 @final
 class FeatureVectorPacket(_PacketBase):
