@@ -1,8 +1,11 @@
 """10,000 malformed and random datagrams interleaved with valid ones (wire.md 1.11): the
-server keeps serving, counts every drop by reason in /health and loses no valid packet."""
+server keeps serving, counts every drop by reason in /health and loses no valid packet. An
+oversized WebSocket client message ends only that client's connection."""
 
 from __future__ import annotations
 
+import asyncio
+import json
 import random
 import socket
 import struct
@@ -10,6 +13,8 @@ from collections import Counter
 from pathlib import Path
 
 from server_harness import ServerProcess, edge_vitals, raw_csi, server_binary, wait_until
+from websockets.asyncio.client import connect
+from websockets.exceptions import ConnectionClosed
 
 __all__ = ["server_binary"]
 
@@ -87,3 +92,39 @@ def test_malformed_flood(server_binary: Path) -> None:
         assert packets == dict(valid)
         nodes = server.get_json("/api/v1/nodes")["nodes"]
         assert [n["node_id"] for n in nodes] == [3]
+
+
+async def _oversized_message_session(url: str) -> tuple[bool, int]:
+    """Two clients; one sends a 128 KiB text message. Returns whether that client was
+    disconnected and how many updates the other received afterwards."""
+    async with connect(url, open_timeout=5) as bystander, connect(url, open_timeout=5) as rogue:
+        await asyncio.wait_for(rogue.recv(), 5)
+        await rogue.send("x" * (128 * 1024))
+
+        async def read_until_closed() -> None:
+            while True:
+                await rogue.recv()
+
+        disconnected = False
+        try:
+            await asyncio.wait_for(read_until_closed(), 5)
+        except ConnectionClosed:
+            disconnected = True
+        except asyncio.TimeoutError:
+            pass
+        received = 0
+        while received < 3:
+            json.loads(await asyncio.wait_for(bystander.recv(), 5))
+            received += 1
+        return disconnected, received
+
+
+def test_oversized_client_message_closes_only_that_client(server_binary: Path) -> None:
+    # Clients of /ws/sensing have nothing to send beyond control frames; a message over
+    # 64 KiB ends that connection without disturbing the others.
+    with ServerProcess(server_binary, ["--source", "simulate"]) as server:
+        disconnected, received = asyncio.run(_oversized_message_session(server.ws_url))
+        assert disconnected
+        assert received == 3
+        assert wait_until(lambda: server.get_json("/health")["clients"] == 0, 5.0)
+        assert server.get_json("/health")["status"] == "ok"

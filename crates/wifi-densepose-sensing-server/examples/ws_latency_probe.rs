@@ -1,10 +1,10 @@
 //! Packet-to-WebSocket latency probe for `benchmarks/bench_server.py`.
 //!
 //! Connects `--clients` WebSocket clients to a running server, then sends raw CSI datagrams
-//! at `--rate` per second for `--seconds`. Datagram i carries i in the amplitudes of bins 0
-//! and 1 (i % 100 and i / 100 % 100), which the server echoes in `nodes[0].amplitude`. Every
-//! client reads every message; the first `--probes` clients time the first arrival of each
-//! index. Sender and clients share one clock, so latency = arrival − send. Prints one JSON
+//! at `--rate` per second for `--seconds`. Datagram i carries i in base 100 in the amplitudes
+//! of bins 0, 1 and 2 (so up to 1,000,000 datagrams), which the server echoes in
+//! `nodes[0].amplitude`. Every client reads every message; the first `--probes` clients time
+//! the first arrival of each index. Sender and clients share one clock, so latency = arrival − send. Prints one JSON
 //! object: p50, p99 and max in ms, and the fraction of (probe, packet) pairs delivered.
 
 use std::collections::HashMap;
@@ -13,6 +13,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use futures_util::StreamExt;
+use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::tungstenite::Message;
 
 const BINS: usize = 64;
@@ -59,7 +60,8 @@ fn parse_options() -> Result<Options, String> {
     Ok(options)
 }
 
-/// A 64-bin raw CSI frame of node 1 whose bins 0 and 1 encode `marker` (wire.md 1.3).
+/// A 64-bin raw CSI frame of node 1 whose bins 0, 1 and 2 encode `marker` in base 100
+/// (wire.md 1.3).
 fn datagram(sequence: u32, marker: usize) -> Vec<u8> {
     let mut bytes = Vec::with_capacity(20 + 2 * BINS);
     bytes.extend_from_slice(&0xC511_0001u32.to_le_bytes());
@@ -73,6 +75,7 @@ fn datagram(sequence: u32, marker: usize) -> Vec<u8> {
         let (i, q) = match k {
             0 => ((marker % 100) as u8, 0),
             1 => ((marker / 100 % 100) as u8, 0),
+            2 => ((marker / 10_000 % 100) as u8, 0),
             _ => (((10 + k) % 40) as u8, ((5 + 3 * k) % 30) as u8),
         };
         bytes.extend_from_slice(&[i, q]);
@@ -80,13 +83,15 @@ fn datagram(sequence: u32, marker: usize) -> Vec<u8> {
     bytes
 }
 
-/// The marker in `"amplitude":[a,b,` of the first node.
+/// The marker in `"amplitude":[a,b,c,` of the first node.
 fn marker(text: &str) -> Option<usize> {
     let start = text.find("\"amplitude\":[")? + "\"amplitude\":[".len();
-    let mut values = text.get(start..)?.splitn(3, ',');
-    let low: f64 = values.next()?.parse().ok()?;
-    let high: f64 = values.next()?.parse().ok()?;
-    Some(low.round() as usize + 100 * high.round() as usize)
+    let mut marker = 0;
+    for (digit, value) in text.get(start..)?.splitn(4, ',').take(3).enumerate() {
+        let value: f64 = value.parse().ok()?;
+        marker += value.round() as usize * 100usize.pow(digit as u32);
+    }
+    Some(marker)
 }
 
 fn percentile(sorted: &[f64], p: f64) -> f64 {
@@ -101,8 +106,12 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let start = Instant::now();
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let mut readers = Vec::new();
+    // tungstenite zero-fills its read buffer (128 KiB by default) before every read; the
+    // clients share the machine with the server, so they read in 16 KiB instead.
+    let config = WebSocketConfig::default().read_buffer_size(16 * 1024);
     for index in 0..options.clients {
-        let (stream, _) = tokio_tungstenite::connect_async(url.as_str()).await?;
+        let (stream, _) =
+            tokio_tungstenite::connect_async_with_config(url.as_str(), Some(config), false).await?;
         let probe = index < options.probes;
         let mut stopped = stopped.clone();
         readers.push(tokio::spawn(async move {
@@ -125,19 +134,24 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
 
     let total = (options.rate * options.seconds) as usize;
-    let packets: Vec<Vec<u8>> = (0..total).map(|i| datagram(i as u32, i % 10_000)).collect();
+    let packets: Vec<Vec<u8>> = (0..total)
+        .map(|i| datagram(i as u32, i % 1_000_000))
+        .collect();
     let udp_port = options.udp_port;
     let rate = options.rate;
     let send_start = Instant::now();
-    // Paced on a dedicated thread with a spin wait: timer wheels are too coarse for 1 ms.
+    // Paced on a dedicated thread that sleeps until each packet is due: tokio's timer wheel
+    // is too coarse for 1 ms, and a spin wait would take a whole core from the server and the
+    // clients. Latency is timed from the actual send, so a late wake-up does not count.
     let sent_at: Arc<Vec<Duration>> = Arc::new(
         tokio::task::spawn_blocking(move || -> std::io::Result<Vec<Duration>> {
             let socket = UdpSocket::bind("127.0.0.1:0")?;
             let mut sent_at = Vec::with_capacity(packets.len());
             for (i, packet) in packets.iter().enumerate() {
                 let due = send_start + Duration::from_secs_f64(i as f64 / rate);
-                while Instant::now() < due {
-                    std::hint::spin_loop();
+                let now = Instant::now();
+                if due > now {
+                    std::thread::sleep(due - now);
                 }
                 sent_at.push(start.elapsed());
                 socket.send_to(packet, ("127.0.0.1", udp_port))?;
