@@ -3,7 +3,7 @@
 
 use std::f64::consts::PI;
 use std::fmt;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use realfft::num_complex::Complex;
 use realfft::{RealFftPlanner, RealToComplex};
@@ -25,13 +25,12 @@ pub struct SpectralPeak {
 }
 
 /// Estimates the dominant in-band frequency of a history, caching the window, FFT plan and
-/// filter response for the last history length seen.
+/// filter response for the last history length seen (FFT plans are shared process-wide).
 #[derive(Debug, Clone)]
 pub struct SpectralPeakEstimator {
     band: Band,
     sample_rate_hz: f64,
     filter: ResonatorCoefficients,
-    plans: FftPlans,
     layout: Option<SpectrumLayout>,
 }
 
@@ -66,30 +65,25 @@ impl fmt::Debug for SpectrumLayout {
     }
 }
 
-/// FFT plans by length. Real-FFT plans are immutable and shared, so clones share them.
-#[derive(Clone, Default)]
-struct FftPlans {
-    plans: Vec<Arc<dyn RealToComplex<f64>>>,
-}
+/// Real-FFT plans kept process-wide; the oldest is dropped beyond this.
+const CACHED_PLANS: usize = 16;
 
-impl fmt::Debug for FftPlans {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let lengths: Vec<usize> = self.plans.iter().map(|p| p.len()).collect();
-        f.debug_struct("FftPlans")
-            .field("lengths", &lengths)
-            .finish()
+/// The forward real-FFT plan of length `len`, shared by every estimator of the process:
+/// planning (twiddle sines and cosines) costs more than a transform, and the pipelines of a
+/// process use the same few lengths.
+fn forward_plan(len: usize) -> Arc<dyn RealToComplex<f64>> {
+    static PLANS: Mutex<Vec<Arc<dyn RealToComplex<f64>>>> = Mutex::new(Vec::new());
+    // The list is only pushed to or trimmed, so a poisoned lock still holds valid plans.
+    let mut plans = PLANS.lock().unwrap_or_else(PoisonError::into_inner);
+    if let Some(plan) = plans.iter().find(|p| p.len() == len) {
+        return Arc::clone(plan);
     }
-}
-
-impl FftPlans {
-    fn forward(&mut self, len: usize) -> Arc<dyn RealToComplex<f64>> {
-        if let Some(plan) = self.plans.iter().find(|p| p.len() == len) {
-            return Arc::clone(plan);
-        }
-        let plan = RealFftPlanner::<f64>::new().plan_fft_forward(len);
-        self.plans.push(Arc::clone(&plan));
-        plan
+    let plan = RealFftPlanner::<f64>::new().plan_fft_forward(len);
+    if plans.len() == CACHED_PLANS {
+        plans.remove(0);
     }
+    plans.push(Arc::clone(&plan));
+    plan
 }
 
 /// Bins k ≥ 1 (up to M/2) with lo ≤ k·fs/M ≤ hi, as an inclusive range.
@@ -106,10 +100,9 @@ impl SpectrumLayout {
         band: Band,
         fs: f64,
         filter: &ResonatorCoefficients,
-        plans: &mut FftPlans,
     ) -> Self {
         let m = (4 * n).next_power_of_two();
-        let fft = plans.forward(m);
+        let fft = forward_plan(m);
         let denominator = (n - 1) as f64;
         let window = (0..n)
             .map(|i| 0.5 - 0.5 * (2.0 * PI * i as f64 / denominator).cos())
@@ -155,7 +148,6 @@ impl SpectralPeakEstimator {
             band,
             sample_rate_hz,
             filter,
-            plans: FftPlans::default(),
             layout: None,
         }
     }
@@ -179,13 +171,7 @@ impl SpectralPeakEstimator {
         }
         let (band, fs) = (self.band, self.sample_rate_hz);
         if self.layout.as_ref().map(|l| l.n) != Some(n) {
-            self.layout = Some(SpectrumLayout::new(
-                n,
-                band,
-                fs,
-                &self.filter,
-                &mut self.plans,
-            ));
+            self.layout = Some(SpectrumLayout::new(n, band, fs, &self.filter));
         }
         let layout = self.layout.as_mut()?;
         let m = layout.m();
@@ -279,6 +265,19 @@ mod tests {
         low_hz: 0.1,
         high_hz: 0.5,
     };
+
+    #[test]
+    fn plans_are_shared_and_the_cache_stays_bounded() {
+        let first = forward_plan(4096);
+        assert!(Arc::ptr_eq(&first, &forward_plan(4096)));
+        // Filling the cache past its capacity evicts old lengths but never breaks a lookup.
+        for len in (1..=2 * CACHED_PLANS).map(|k| 2 * k + 1000) {
+            assert_eq!(forward_plan(len).len(), len);
+        }
+        assert_eq!(forward_plan(4096).len(), 4096);
+        // Holders of an evicted plan keep a working plan.
+        assert_eq!(first.len(), 4096);
+    }
 
     fn estimator(fs: f64) -> SpectralPeakEstimator {
         SpectralPeakEstimator::new(
