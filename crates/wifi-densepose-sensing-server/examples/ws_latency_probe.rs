@@ -4,8 +4,9 @@
 //! at `--rate` per second for `--seconds`. Datagram i carries i in base 100 in the amplitudes
 //! of bins 0, 1 and 2 (so up to 1,000,000 datagrams), which the server echoes in
 //! `nodes[0].amplitude`. Every client reads every message; the first `--probes` clients time
-//! the first arrival of each index. Sender and clients share one clock, so latency = arrival − send. Prints one JSON
-//! object: p50, p99 and max in ms, and the fraction of (probe, packet) pairs delivered.
+//! the first arrival of each index. Sender and clients share one clock, so latency =
+//! arrival − send. Prints one JSON object: p50, p99 and max in ms, and the fraction of
+//! (probe, packet) pairs delivered.
 
 use std::collections::HashMap;
 use std::net::UdpSocket;
