@@ -163,3 +163,62 @@ mod tests {
         assert!((complex_phase(array![Complex64::new(-1.0, 0.0)].view())[0] - PI).abs() < 1e-15);
     }
 }
+
+/// The range of each column over the rows seen so far, to find columns that never change
+/// (an OFDM capture's DC and guard subcarriers are always zero).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ColumnRange {
+    min: Vec<f64>,
+    max: Vec<f64>,
+    rows: usize,
+}
+
+impl ColumnRange {
+    /// Widens the ranges by one row; columns past the shortest row seen so far are dropped.
+    pub fn observe(&mut self, row: &[f64]) {
+        if self.rows == 0 {
+            self.min = row.to_vec();
+            self.max = row.to_vec();
+        } else {
+            let n = self.min.len().min(row.len());
+            self.min.truncate(n);
+            self.max.truncate(n);
+            for ((lo, hi), &v) in self.min.iter_mut().zip(&mut self.max).zip(row) {
+                *lo = lo.min(v);
+                *hi = hi.max(v);
+            }
+        }
+        self.rows += 1;
+    }
+
+    pub fn rows(&self) -> usize {
+        self.rows
+    }
+
+    /// Columns (of the shortest row) whose value never changed; empty before two rows.
+    pub fn constant_columns(&self) -> Vec<usize> {
+        if self.rows < 2 {
+            return Vec::new();
+        }
+        (0..self.min.len())
+            .filter(|&i| self.min[i] == self.max[i])
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod column_range_tests {
+    use super::ColumnRange;
+
+    #[test]
+    fn constant_columns_of_the_shared_width() {
+        let mut range = ColumnRange::default();
+        range.observe(&[0.0, 1.0, 5.0, 2.0]);
+        assert_eq!(range.constant_columns(), Vec::<usize>::new());
+        range.observe(&[0.0, 2.0, 5.0, 2.0, 9.0]);
+        assert_eq!(range.constant_columns(), vec![0, 2, 3]);
+        range.observe(&[0.0, 2.0, 4.0]);
+        assert_eq!(range.constant_columns(), vec![0]);
+        assert_eq!(range.rows(), 3);
+    }
+}

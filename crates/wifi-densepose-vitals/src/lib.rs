@@ -13,6 +13,7 @@
 
 pub mod anomaly;
 pub mod breathing;
+pub mod capture;
 pub mod error;
 pub mod extractor;
 pub mod frames;
@@ -20,6 +21,7 @@ pub mod heart;
 pub mod history;
 pub mod pipeline;
 pub mod preprocessor;
+pub mod resample;
 pub mod resonator;
 pub mod spectral;
 pub mod store;
@@ -27,12 +29,18 @@ pub mod types;
 
 pub use anomaly::{VitalAnomalyDetector, Welford};
 pub use breathing::{BreathingExtractor, BreathingMethod};
+pub use capture::{
+    CaptureConfig, CaptureLayout, CaptureStats, CaptureVitals, DEFAULT_WARMUP_FRAMES,
+};
 pub use error::VitalsError;
 pub use extractor::ExtractorConfig;
 pub use frames::{FrameMatrix, FrameSource, RowMajor};
 pub use heart::{HeartMethod, HeartRateExtractor, LagPeak};
 pub use pipeline::{VitalsConfig, VitalsPipeline, VitalsResult};
 pub use preprocessor::CsiVitalPreprocessor;
+pub use resample::{
+    nominal_rate_hz, ResampleStats, Resampled, UniformResampler, DEFAULT_MAX_GAP_S,
+};
 pub use store::VitalSignStore;
 pub use types::{
     AlertType, AnomalyAlert, StatusThresholds, VitalEstimate, VitalReading, VitalStats,

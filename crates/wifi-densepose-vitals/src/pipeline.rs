@@ -9,6 +9,7 @@ use crate::extractor::{ensure_finite_values, ExtractorConfig};
 use crate::frames::{ensure_finite_rows, FrameSource};
 use crate::heart::{HeartMethod, HeartRateExtractor};
 use crate::preprocessor::CsiVitalPreprocessor;
+use crate::resample::{ResampleStats, Resampled, UniformResampler, DEFAULT_MAX_GAP_S};
 use crate::store::VitalSignStore;
 use crate::types::{AnomalyAlert, VitalEstimate, VitalReading};
 
@@ -31,8 +32,10 @@ pub struct VitalsConfig {
     pub z_threshold: f64,
     pub skip_unavailable: bool,
     pub store_capacity: usize,
-    /// Added to sample_index/fs to give reading timestamps.
+    /// Added to sample_index/fs to give reading timestamps (frames without timestamps).
     pub start_time_s: f64,
+    /// Frames with timestamps: the longest interval interpolated across, seconds.
+    pub max_gap_s: f64,
 }
 
 impl Default for VitalsConfig {
@@ -52,6 +55,7 @@ impl Default for VitalsConfig {
             skip_unavailable: true,
             store_capacity: VitalSignStore::default_capacity(),
             start_time_s: 0.0,
+            max_gap_s: DEFAULT_MAX_GAP_S,
         }
     }
 }
@@ -81,6 +85,19 @@ pub struct VitalsResult {
 }
 
 impl VitalsResult {
+    pub(crate) fn record(
+        &mut self,
+        reading: VitalReading,
+        frame_index: u64,
+        alerts: &[AnomalyAlert],
+    ) {
+        let position = self.readings.len();
+        self.alerts
+            .extend(alerts.iter().map(|a| (position, a.clone())));
+        self.readings.push(reading);
+        self.frame_index.push(frame_index);
+    }
+
     pub fn len(&self) -> usize {
         self.readings.len()
     }
@@ -155,6 +172,41 @@ impl VitalsResult {
     pub fn signal_quality(&self) -> Vec<f64> {
         self.column(|r| r.signal_quality())
     }
+    /// Whether each reading's window spans a gap in timestamped input.
+    pub fn spans_gap(&self) -> Vec<bool> {
+        self.readings.iter().map(VitalReading::spans_gap).collect()
+    }
+}
+
+/// How the frames of a pipeline are placed in time (fixed by the first frame until `reset`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Clock {
+    /// Frame n is at sample_index/fs: frames are evenly spaced.
+    Index,
+    /// Frames carry capture times and go through the resampler.
+    Timestamps,
+}
+
+/// Grid frames produced by the resampler for one input frame.
+#[derive(Debug, Clone, Default)]
+struct GridFrames {
+    times: Vec<f64>,
+    amplitudes: Vec<f64>,
+    phases: Vec<f64>,
+}
+
+impl GridFrames {
+    fn clear(&mut self) {
+        self.times.clear();
+        self.amplitudes.clear();
+        self.phases.clear();
+    }
+
+    fn push(&mut self, time_s: f64, amplitudes: &[f64], phases: &[f64]) {
+        self.times.push(time_s);
+        self.amplitudes.extend_from_slice(amplitudes);
+        self.phases.extend_from_slice(phases);
+    }
 }
 
 /// The four vitals stages chained, with readings every `reading_interval_s` of data.
@@ -173,6 +225,11 @@ pub struct VitalsPipeline {
     frames_processed: u64,
     last_sample_index: Option<u64>,
     last_alerts: Vec<AnomalyAlert>,
+    clock: Option<Clock>,
+    resampler: UniformResampler,
+    grid: GridFrames,
+    /// The frame counter at the first grid frame after the latest gap.
+    gap_frame: Option<u64>,
 }
 
 impl VitalsPipeline {
@@ -217,6 +274,7 @@ impl VitalsPipeline {
             config.skip_unavailable,
         )?;
         let store = VitalSignStore::new(config.store_capacity);
+        let resampler = UniformResampler::new(fs, config.max_gap_s)?;
         let reading_interval = ((config.reading_interval_s * fs).round() as u64).max(1);
         Ok(VitalsPipeline {
             config,
@@ -229,6 +287,10 @@ impl VitalsPipeline {
             frames_processed: 0,
             last_sample_index: None,
             last_alerts: Vec::new(),
+            clock: None,
+            resampler,
+            grid: GridFrames::default(),
+            gap_frame: None,
         })
     }
 
@@ -250,6 +312,7 @@ impl VitalsPipeline {
     pub fn push(&mut self, frame: &CsiFrame) -> Result<Option<VitalReading>> {
         self.check_columns("amplitudes", frame.n_subcarriers())?;
         self.check_rate(frame.sample_rate_hz())?;
+        self.check_clock(Clock::Index)?;
         if let Some(previous) = self.last_sample_index {
             if frame.sample_index() <= previous {
                 return Err(VitalsError::SampleIndexNotIncreasing {
@@ -258,7 +321,7 @@ impl VitalsPipeline {
                 });
             }
         }
-        Ok(self.step(frame.amplitudes(), frame.phases(), frame.sample_index()))
+        Ok(self.step_indexed(frame.amplitudes(), frame.phases(), frame.sample_index()))
     }
 
     /// One frame of raw arrays; its sample index is the previous one + 1 (the first is 0).
@@ -271,8 +334,34 @@ impl VitalsPipeline {
         self.check_columns("phases", phases.len())?;
         ensure_finite_values("amplitudes", amplitudes)?;
         ensure_finite_values("phases", phases)?;
+        self.check_clock(Clock::Index)?;
         let sample_index = self.next_sample_indices(1)?;
-        Ok(self.step(amplitudes, phases, sample_index))
+        Ok(self.step_indexed(amplitudes, phases, sample_index))
+    }
+
+    /// One frame captured at `time_s` (seconds, any origin): resampled onto the pipeline's
+    /// grid of `sample_rate_hz`, so irregular spacing does not bias the rates. A frame whose
+    /// time does not increase is dropped and counted (see [`Self::resample_stats`]); an
+    /// interval over `max_gap_s` is not interpolated across, and readings whose window spans
+    /// it are flagged and at best DEGRADED. Returns the latest reading this frame completed.
+    /// A pipeline takes timestamped frames or frames without timestamps, not both.
+    pub fn push_timed(
+        &mut self,
+        time_s: f64,
+        amplitudes: &[f64],
+        phases: &[f64],
+    ) -> Result<Option<VitalReading>> {
+        self.check_columns("amplitudes", amplitudes.len())?;
+        self.check_columns("phases", phases.len())?;
+        ensure_finite_values("amplitudes", amplitudes)?;
+        ensure_finite_values("phases", phases)?;
+        ensure_finite_values("time_s", &[time_s])?;
+        self.check_clock(Clock::Timestamps)?;
+        let mut latest = None;
+        self.step_timed(time_s, amplitudes, phases, |reading, _| {
+            latest = Some(reading)
+        });
+        Ok(latest)
     }
 
     /// `[time, subcarrier]` amplitudes and phases; equals one `push_arrays` per row bit for bit.
@@ -303,23 +392,110 @@ impl VitalsPipeline {
         }
         ensure_finite_rows("amplitudes", amplitudes)?;
         ensure_finite_rows("phases", phases)?;
+        self.check_clock(Clock::Index)?;
         let first_index = self.next_sample_indices(n_frames as u64)?;
 
         let mut result = VitalsResult::default();
         for frame in 0..n_frames {
             let sample_index = first_index + frame as u64;
             if let Some(reading) =
-                self.step(&amplitudes.row(frame), &phases.row(frame), sample_index)
+                self.step_indexed(&amplitudes.row(frame), &phases.row(frame), sample_index)
             {
-                let position = result.readings.len();
-                result
-                    .alerts
-                    .extend(self.last_alerts.iter().map(|a| (position, a.clone())));
-                result.readings.push(reading);
-                result.frame_index.push(self.frames_processed - 1);
+                result.record(reading, self.frames_processed - 1, &self.last_alerts);
             }
         }
         Ok(result)
+    }
+
+    /// `process` for frames captured at `timestamps_s` (seconds, one per row); equals one
+    /// [`Self::push_timed`] per row bit for bit. The whole input is validated first.
+    pub fn process_timed(
+        &mut self,
+        timestamps_s: &[f64],
+        amplitudes: &impl FrameSource,
+        phases: &impl FrameSource,
+    ) -> Result<VitalsResult> {
+        let n_frames = amplitudes.n_frames();
+        if n_frames == 0 {
+            return Err(VitalsError::EmptySignal {
+                field: "amplitudes".into(),
+            });
+        }
+        self.check_columns("amplitudes", amplitudes.n_columns())?;
+        self.check_columns("phases", phases.n_columns())?;
+        for (field, frames) in [
+            ("phases", phases.n_frames()),
+            ("timestamps", timestamps_s.len()),
+        ] {
+            if frames != n_frames {
+                return Err(VitalsError::shape(
+                    field,
+                    format!("{n_frames} frames (as amplitudes)"),
+                    format!("{frames} frames"),
+                ));
+            }
+        }
+        ensure_finite_values("timestamps", timestamps_s)?;
+        ensure_finite_rows("amplitudes", amplitudes)?;
+        ensure_finite_rows("phases", phases)?;
+        self.check_clock(Clock::Timestamps)?;
+
+        let mut result = VitalsResult::default();
+        for (frame, &time_s) in timestamps_s.iter().enumerate() {
+            self.timed_into(
+                time_s,
+                &amplitudes.row(frame),
+                &phases.row(frame),
+                &mut result,
+            );
+        }
+        Ok(result)
+    }
+
+    /// One validated timestamped frame of the pipeline's width; its readings go to `result`.
+    pub(crate) fn timed_into(
+        &mut self,
+        time_s: f64,
+        amplitudes: &[f64],
+        phases: &[f64],
+        result: &mut VitalsResult,
+    ) {
+        self.clock = Some(Clock::Timestamps);
+        self.step_timed(time_s, amplitudes, phases, |reading, pipeline| {
+            result.record(
+                reading,
+                pipeline.frames_processed - 1,
+                &pipeline.last_alerts,
+            );
+        });
+    }
+
+    /// Frames dropped (duplicate or out-of-order times), gaps and grid frames of timestamped
+    /// input so far.
+    pub fn resample_stats(&self) -> ResampleStats {
+        self.resampler.stats()
+    }
+
+    /// Fixes the pipeline's clock at its first frame; a frame of the other kind is refused.
+    fn check_clock(&mut self, clock: Clock) -> Result<()> {
+        match self.clock {
+            Some(current) if current != clock => Err(VitalsError::validation(
+                "timestamps",
+                match current {
+                    Clock::Index => {
+                        "this pipeline received frames without timestamps; reset() it first"
+                    }
+                    Clock::Timestamps => {
+                        "this pipeline received timestamped frames; pass a timestamp with every \
+                         frame or reset() it first"
+                    }
+                },
+            )),
+            _ => {
+                self.clock = Some(clock);
+                Ok(())
+            }
+        }
     }
 
     fn check_columns(&self, field: &str, actual: usize) -> Result<()> {
@@ -357,12 +533,57 @@ impl VitalsPipeline {
             })
     }
 
+    fn step_indexed(
+        &mut self,
+        amplitudes: &[f64],
+        phases: &[f64],
+        sample_index: u64,
+    ) -> Option<VitalReading> {
+        let time_s = self.config.start_time_s + sample_index as f64 / self.config.sample_rate_hz;
+        self.step(amplitudes, phases, sample_index, time_s)
+    }
+
+    /// Resamples one validated timestamped frame and runs the grid frames it completes;
+    /// `on_reading` sees every reading with the pipeline after it.
+    fn step_timed(
+        &mut self,
+        time_s: f64,
+        amplitudes: &[f64],
+        phases: &[f64],
+        mut on_reading: impl FnMut(VitalReading, &Self),
+    ) {
+        // Taken out for the loop, so the stages can borrow the pipeline; put back after.
+        let mut grid = std::mem::take(&mut self.grid);
+        grid.clear();
+        let outcome = self
+            .resampler
+            .push(time_s, amplitudes, phases, |t, a, p| grid.push(t, a, p));
+        if outcome == (Resampled::Accepted { gap: true }) {
+            self.gap_frame = Some(self.frames_processed);
+        }
+        let n = self.config.n_subcarriers;
+        for (k, &grid_time) in grid.times.iter().enumerate() {
+            let rows = k * n..(k + 1) * n;
+            let sample_index = self.frames_processed;
+            if let Some(reading) = self.step(
+                &grid.amplitudes[rows.clone()],
+                &grid.phases[rows],
+                sample_index,
+                grid_time,
+            ) {
+                on_reading(reading, self);
+            }
+        }
+        self.grid = grid;
+    }
+
     /// Runs one validated frame through every stage; a reading every `reading_interval` frames.
     fn step(
         &mut self,
         amplitudes: &[f64],
         phases: &[f64],
         sample_index: u64,
+        time_s: f64,
     ) -> Option<VitalReading> {
         if let Some(residuals) = self.preprocessor.process_unchecked(amplitudes) {
             self.breathing
@@ -379,15 +600,27 @@ impl VitalsPipeline {
         if rr.is_none() && hr.is_none() {
             return None;
         }
-        let rr = rr.unwrap_or_else(VitalEstimate::unavailable);
-        let hr = hr.unwrap_or_else(VitalEstimate::unavailable);
+        let mut rr = rr.unwrap_or_else(VitalEstimate::unavailable);
+        let mut hr = hr.unwrap_or_else(VitalEstimate::unavailable);
+        // Grid frames since the latest gap: a window holding more samples reaches before it.
+        let since_gap = self.gap_frame.map(|g| self.frames_processed - g);
+        let spans = |history: usize| since_gap.is_some_and(|n| n < history as u64);
+        let breathing_spans = spans(self.breathing.history_len());
+        let heart_spans = spans(self.heart.history_len());
+        if breathing_spans {
+            rr = rr.at_best_degraded();
+        }
+        if heart_spans {
+            hr = hr.at_best_degraded();
+        }
         let reading = VitalReading::from_parts(
             rr,
             hr,
             self.config.n_subcarriers,
             (rr.confidence() + hr.confidence()) / 2.0,
-            self.config.start_time_s + sample_index as f64 / self.config.sample_rate_hz,
-        );
+            time_s,
+        )
+        .with_spans_gap(breathing_spans || heart_spans);
         self.last_alerts = self.detector.check(&reading);
         self.store.push(reading);
         Some(reading)
@@ -403,6 +636,9 @@ impl VitalsPipeline {
         self.frames_processed = 0;
         self.last_sample_index = None;
         self.last_alerts.clear();
+        self.clock = None;
+        self.resampler.reset();
+        self.gap_frame = None;
     }
 
     pub fn config(&self) -> &VitalsConfig {

@@ -158,6 +158,15 @@ impl VitalEstimate {
     pub fn is_available(&self) -> bool {
         self.status != VitalStatus::Unavailable
     }
+
+    /// VALID becomes DEGRADED; other statuses stay (an estimate over a broken window).
+    pub(crate) fn at_best_degraded(self) -> Self {
+        let status = match self.status {
+            VitalStatus::Valid => VitalStatus::Degraded,
+            other => other,
+        };
+        VitalEstimate { status, ..self }
+    }
 }
 
 /// One pipeline output: both estimates, how many subcarriers fed them, quality and time.
@@ -168,6 +177,8 @@ pub struct VitalReading {
     subcarrier_count: usize,
     signal_quality: f64,
     timestamp_secs: f64,
+    /// Whether an estimate's window spans a gap in timestamped input.
+    spans_gap: bool,
 }
 
 impl VitalReading {
@@ -187,6 +198,7 @@ impl VitalReading {
             subcarrier_count,
             signal_quality,
             timestamp_secs,
+            spans_gap: false,
         })
     }
 
@@ -204,7 +216,13 @@ impl VitalReading {
             subcarrier_count,
             signal_quality,
             timestamp_secs,
+            spans_gap: false,
         }
+    }
+
+    /// The same reading with the gap flag set to `spans_gap`.
+    pub fn with_spans_gap(self, spans_gap: bool) -> Self {
+        VitalReading { spans_gap, ..self }
     }
 
     pub fn respiratory_rate(&self) -> VitalEstimate {
@@ -221,6 +239,11 @@ impl VitalReading {
     }
     pub fn timestamp_secs(&self) -> f64 {
         self.timestamp_secs
+    }
+    /// Whether the window of an estimate spans a gap longer than the pipeline's `max_gap_s`
+    /// (timestamped input only); such an estimate is at best DEGRADED.
+    pub fn spans_gap(&self) -> bool {
+        self.spans_gap
     }
 }
 

@@ -350,3 +350,136 @@ fn start_time_and_reading_interval_shape_the_readings() {
     assert_eq!(result.frame_index(), &[499, 549, 599]);
     assert_eq!(result.timestamp_s(), [1004.99, 1005.49, 1005.99]);
 }
+
+/// The demo signal's rows at irregular times: spacing cycles 7, 12 and 11 ms (mean 10 ms),
+/// each row the signal at its own time (the frame at `t` carries the body at `t`).
+fn jittered(seconds: f64) -> (Vec<f64>, Signal) {
+    let uniform = demo_signal(seconds + 1.0);
+    let mut times = Vec::new();
+    let mut amplitudes = Vec::new();
+    let mut phases = Vec::new();
+    let mut t = 0.0;
+    let steps = [0.007, 0.012, 0.011];
+    let mut i = 0;
+    while t < seconds {
+        // Linear interpolation of the 100 Hz demo at t (its step is far finer than the rates).
+        let k = (t * FS).floor() as usize;
+        let w = t * FS - k as f64;
+        for s in 0..SUBCARRIERS {
+            let (a0, a1) = (
+                row(&uniform.amplitudes, k)[s],
+                row(&uniform.amplitudes, k + 1)[s],
+            );
+            amplitudes.push(a0 + w * (a1 - a0));
+            phases.push(row(&uniform.phases, k)[s]);
+        }
+        times.push(t);
+        t += steps[i % 3];
+        i += 1;
+    }
+    (times, Signal { amplitudes, phases })
+}
+
+#[test]
+fn timestamped_frames_are_resampled_and_streaming_equals_batch() {
+    let (times, signal) = jittered(40.0);
+    let a = RowMajor::new(&signal.amplitudes, SUBCARRIERS).unwrap();
+    let p = RowMajor::new(&signal.phases, SUBCARRIERS).unwrap();
+    let mut batch = VitalsPipeline::esp32_default();
+    let result = batch.process_timed(&times, &a, &p).unwrap();
+    let mut streaming = VitalsPipeline::esp32_default();
+    let mut readings = Vec::new();
+    for (i, &t) in times.iter().enumerate() {
+        let reading = streaming
+            .push_timed(t, row(&signal.amplitudes, i), row(&signal.phases, i))
+            .unwrap();
+        readings.extend(reading);
+    }
+    assert_eq!(
+        result_bits(&result),
+        readings.iter().map(bits).collect::<Vec<_>>()
+    );
+    // Readings are on the 100 Hz grid of capture time: one a second from 5 s.
+    let ts = result.timestamp_s();
+    assert!((ts[0] - 4.99).abs() < 1e-9, "{}", ts[0]);
+    assert!((ts[1] - ts[0] - 1.0).abs() < 1e-9);
+    let last = result.readings().last().unwrap();
+    assert!((last.respiratory_rate().value_bpm() - 15.0).abs() < 0.1);
+    assert!((last.heart_rate().value_bpm() - 72.0).abs() < 0.3);
+    assert_eq!(last.heart_rate().status(), VitalStatus::Valid);
+    assert!(!result.spans_gap().iter().any(|&g| g));
+    let stats = batch.resample_stats();
+    assert_eq!(
+        (stats.accepted, stats.duplicates, stats.gaps),
+        (times.len() as u64, 0, 0)
+    );
+}
+
+#[test]
+fn uniform_timestamps_give_the_untimed_readings() {
+    let signal = demo_signal(30.0);
+    let times: Vec<f64> = (0..3000).map(|i| i as f64 / FS).collect();
+    let a = RowMajor::new(&signal.amplitudes, SUBCARRIERS).unwrap();
+    let p = RowMajor::new(&signal.phases, SUBCARRIERS).unwrap();
+    let timed = VitalsPipeline::esp32_default()
+        .process_timed(&times, &a, &p)
+        .unwrap();
+    let plain = VitalsPipeline::esp32_default()
+        .process(&a, &p, None)
+        .unwrap();
+    // Every grid time falls on a frame, which the resampler reproduces exactly.
+    assert_eq!(result_bits(&timed), result_bits(&plain));
+    assert_eq!(timed.frame_index(), plain.frame_index());
+}
+
+#[test]
+fn a_gap_is_flagged_while_in_the_window_and_the_pipeline_recovers() {
+    let signal = demo_signal(70.0);
+    // 2 s missing after 20 s: times jump from 19.99 to 22.00.
+    let times: Vec<f64> = (0..7000)
+        .map(|i| i as f64 / FS)
+        .map(|t| if t >= 20.0 { t + 2.0 } else { t })
+        .collect();
+    let a = RowMajor::new(&signal.amplitudes, SUBCARRIERS).unwrap();
+    let p = RowMajor::new(&signal.phases, SUBCARRIERS).unwrap();
+    let mut pipeline = VitalsPipeline::esp32_default();
+    let result = pipeline.process_timed(&times, &a, &p).unwrap();
+    assert_eq!(pipeline.resample_stats().gaps, 1);
+    for (reading, &flag) in result.readings().iter().zip(&result.spans_gap()) {
+        let t = reading.timestamp_secs();
+        // The breathing window is 30 s and the heart window 15 s of grid frames.
+        let expected = (22.0..22.0 + 30.0 - 0.015).contains(&t);
+        assert_eq!(flag, expected, "t = {t}");
+        if (22.0..22.0 + 15.0 - 0.015).contains(&t) {
+            assert_ne!(reading.heart_rate().status(), VitalStatus::Valid, "t = {t}");
+        }
+    }
+    let last = result.readings().last().unwrap();
+    assert!(!last.spans_gap());
+    assert_eq!(last.heart_rate().status(), VitalStatus::Valid);
+    assert_eq!(last.respiratory_rate().status(), VitalStatus::Valid);
+}
+
+#[test]
+fn a_pipeline_takes_one_kind_of_clock_and_bad_times_are_refused() {
+    let mut pipeline = VitalsPipeline::esp32_default();
+    let zeros = [0.0; SUBCARRIERS];
+    pipeline.push_timed(0.0, &zeros, &zeros).unwrap();
+    let err = pipeline.push_arrays(&zeros, &zeros).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Validation);
+    assert!(err.to_string().contains("timestamps"), "{err}");
+    // Duplicate and earlier times are dropped, not errors.
+    pipeline.push_timed(0.0, &zeros, &zeros).unwrap();
+    pipeline.push_timed(-1.0, &zeros, &zeros).unwrap();
+    let stats = pipeline.resample_stats();
+    assert_eq!((stats.duplicates, stats.out_of_order), (1, 1));
+    let err = pipeline.push_timed(f64::NAN, &zeros, &zeros).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::NonFinite);
+    pipeline.reset();
+    pipeline.push_arrays(&zeros, &zeros).unwrap();
+    let a = RowMajor::new(&zeros, SUBCARRIERS).unwrap();
+    let err = VitalsPipeline::esp32_default()
+        .process_timed(&[0.0, 1.0], &a, &a)
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Shape);
+}

@@ -1,0 +1,421 @@
+//! `CaptureVitals`: vitals from one sensor's real capture stream — timestamped frames of
+//! mixed layouts with null subcarriers — without telling it the rate or the layout.
+//!
+//! The first `warmup_frames` frames fix three things, then every frame (those included) goes
+//! through a [`VitalsPipeline`] on timestamps:
+//! - the block of leading bins all layouts share (the narrowest layout seen; an ESP32 sends
+//!   64-, 128- and 192-bin frames that all begin with the same 64-bin L-LTF block), so every
+//!   frame is used, not only the most frequent layout;
+//! - the null bins: block bins whose amplitude never changes over the warm-up (the DC and
+//!   guard subcarriers are always zero), left out of the estimators;
+//! - the grid rate: the warm-up frames' mean rate rounded to a whole Hz. It is not revised
+//!   later: the resampler absorbs drift, so a drifting rate never restarts the pipeline.
+
+use wifi_densepose_core::utils::ColumnRange;
+
+use crate::error::{Result, VitalsError};
+use crate::extractor::ensure_finite_values;
+use crate::pipeline::{VitalsConfig, VitalsPipeline, VitalsResult};
+use crate::resample::nominal_rate_hz;
+use crate::types::VitalReading;
+
+/// Frames observed before the block, null bins and grid rate are fixed (about 3 s of an
+/// ESP32 stream).
+pub const DEFAULT_WARMUP_FRAMES: usize = 64;
+
+/// Settings of a [`CaptureVitals`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct CaptureConfig {
+    /// Pipeline settings; `n_subcarriers` and `sample_rate_hz` are replaced by the block's
+    /// active bins and the grid rate.
+    pub vitals: VitalsConfig,
+    pub warmup_frames: usize,
+    /// Bins of the shared block; `None`: the narrowest layout of the warm-up.
+    pub block_bins: Option<usize>,
+    /// Grid rate, Hz; `None`: the warm-up's mean frame rate rounded to a whole Hz.
+    pub sample_rate_hz: Option<f64>,
+}
+
+impl Default for CaptureConfig {
+    fn default() -> Self {
+        CaptureConfig {
+            vitals: VitalsConfig::default(),
+            warmup_frames: DEFAULT_WARMUP_FRAMES,
+            block_bins: None,
+            sample_rate_hz: None,
+        }
+    }
+}
+
+/// What the warm-up fixed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CaptureLayout {
+    /// Leading bins of every frame that are used.
+    pub block_bins: usize,
+    /// Block bins fed to the estimators, ascending.
+    pub active_bins: Vec<usize>,
+    /// Block bins left out because they never changed during the warm-up, ascending.
+    pub null_bins: Vec<usize>,
+    /// The pipeline's grid rate, Hz.
+    pub sample_rate_hz: f64,
+}
+
+/// Frame counts of a [`CaptureVitals`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct CaptureStats {
+    /// Frames given.
+    pub frames: u64,
+    /// Frames with fewer bins than the block, not used.
+    pub narrow: u64,
+}
+
+#[derive(Debug, Clone)]
+struct WarmupFrame {
+    time_s: f64,
+    amplitudes: Vec<f64>,
+    phases: Vec<f64>,
+}
+
+#[derive(Debug, Clone)]
+enum State {
+    WarmingUp(Vec<WarmupFrame>),
+    Running {
+        pipeline: Box<VitalsPipeline>,
+        layout: CaptureLayout,
+    },
+    /// The warm-up showed a stream the pipeline cannot take (the reason).
+    Disabled(String),
+}
+
+/// Vitals of one sensor's capture stream; see the module documentation.
+///
+/// For one thread at a time.
+#[derive(Debug, Clone)]
+pub struct CaptureVitals {
+    config: CaptureConfig,
+    state: State,
+    stats: CaptureStats,
+    amplitudes: Vec<f64>,
+    phases: Vec<f64>,
+}
+
+impl CaptureVitals {
+    /// Checks what can be checked before the stream is seen (the pipeline settings with a
+    /// placeholder width and rate, a warm-up of at least 2 frames, a block of at least 1 bin).
+    pub fn new(config: CaptureConfig) -> Result<Self> {
+        if config.warmup_frames < 2 {
+            return Err(VitalsError::config(format!(
+                "warmup_frames must be at least 2, got {}",
+                config.warmup_frames
+            )));
+        }
+        if config.block_bins == Some(0) {
+            return Err(VitalsError::config("block_bins must be at least 1, got 0"));
+        }
+        VitalsPipeline::new(VitalsConfig {
+            n_subcarriers: config.block_bins.unwrap_or(1),
+            sample_rate_hz: config
+                .sample_rate_hz
+                .unwrap_or(config.vitals.sample_rate_hz),
+            ..config.vitals.clone()
+        })?;
+        let warmup = Vec::with_capacity(config.warmup_frames);
+        Ok(CaptureVitals {
+            config,
+            state: State::WarmingUp(warmup),
+            stats: CaptureStats::default(),
+            amplitudes: Vec::new(),
+            phases: Vec::new(),
+        })
+    }
+
+    /// One frame of any width captured at `time_s` (seconds); returns the latest reading it
+    /// completed. Amplitudes and phases (radians) must have the same length and be finite.
+    pub fn push(
+        &mut self,
+        time_s: f64,
+        amplitudes: &[f64],
+        phases: &[f64],
+    ) -> Result<Option<VitalReading>> {
+        let mut result = VitalsResult::default();
+        self.push_into(time_s, amplitudes, phases, &mut result)?;
+        Ok(result.readings().last().copied())
+    }
+
+    /// `push` with every reading appended to `result` (a batch is a loop of these).
+    pub fn push_into(
+        &mut self,
+        time_s: f64,
+        amplitudes: &[f64],
+        phases: &[f64],
+        result: &mut VitalsResult,
+    ) -> Result<()> {
+        if phases.len() != amplitudes.len() {
+            return Err(VitalsError::shape(
+                "phases",
+                format!("{} values (as amplitudes)", amplitudes.len()),
+                phases.len(),
+            ));
+        }
+        ensure_finite_values("time_s", &[time_s])?;
+        ensure_finite_values("amplitudes", amplitudes)?;
+        ensure_finite_values("phases", phases)?;
+        self.stats.frames += 1;
+        match &mut self.state {
+            State::WarmingUp(frames) => {
+                frames.push(WarmupFrame {
+                    time_s,
+                    amplitudes: amplitudes.to_vec(),
+                    phases: phases.to_vec(),
+                });
+                if frames.len() >= self.config.warmup_frames {
+                    let frames = std::mem::take(frames);
+                    self.start(&frames, result);
+                }
+            }
+            State::Running { .. } => self.feed(time_s, amplitudes, phases, result),
+            State::Disabled(_) => {}
+        }
+        Ok(())
+    }
+
+    /// Fixes the layout from the warm-up frames, builds the pipeline and feeds them to it.
+    fn start(&mut self, frames: &[WarmupFrame], result: &mut VitalsResult) {
+        match self.layout_of(frames).and_then(|layout| {
+            let config = VitalsConfig {
+                n_subcarriers: layout.active_bins.len(),
+                sample_rate_hz: layout.sample_rate_hz,
+                ..self.config.vitals.clone()
+            };
+            Ok((VitalsPipeline::new(config)?, layout))
+        }) {
+            Ok((pipeline, layout)) => {
+                self.state = State::Running {
+                    pipeline: Box::new(pipeline),
+                    layout,
+                };
+                for frame in frames {
+                    self.feed(frame.time_s, &frame.amplitudes, &frame.phases, result);
+                }
+            }
+            Err(error) => self.state = State::Disabled(error.to_string()),
+        }
+    }
+
+    fn layout_of(&self, frames: &[WarmupFrame]) -> Result<CaptureLayout> {
+        let narrowest = frames.iter().map(|f| f.amplitudes.len()).min().unwrap_or(0);
+        let block_bins = self.config.block_bins.unwrap_or(narrowest);
+        let mut range = ColumnRange::default();
+        let mut times = Vec::with_capacity(frames.len());
+        for frame in frames.iter().filter(|f| f.amplitudes.len() >= block_bins) {
+            range.observe(&frame.amplitudes[..block_bins]);
+            // Strictly increasing times only: duplicates would inflate the rate.
+            if times.last().is_none_or(|&last| frame.time_s > last) {
+                times.push(frame.time_s);
+            }
+        }
+        if block_bins == 0 || range.rows() < 2 {
+            return Err(VitalsError::validation(
+                "amplitudes",
+                format!(
+                    "the warm-up has fewer than 2 frames of at least {block_bins} bins with bins \
+                     to use"
+                ),
+            ));
+        }
+        let null_bins = range.constant_columns();
+        let active_bins: Vec<usize> = (0..block_bins).filter(|b| !null_bins.contains(b)).collect();
+        if active_bins.is_empty() {
+            return Err(VitalsError::validation(
+                "amplitudes",
+                format!("all {block_bins} bins were constant during the warm-up"),
+            ));
+        }
+        let sample_rate_hz = match self.config.sample_rate_hz {
+            Some(rate) => rate,
+            None => nominal_rate_hz(&times).ok_or_else(|| {
+                VitalsError::validation("time_s", "the warm-up frames span no time")
+            })?,
+        };
+        Ok(CaptureLayout {
+            block_bins,
+            active_bins,
+            null_bins,
+            sample_rate_hz,
+        })
+    }
+
+    /// The active bins of one frame into the pipeline; narrower frames are counted.
+    fn feed(&mut self, time_s: f64, amplitudes: &[f64], phases: &[f64], result: &mut VitalsResult) {
+        let State::Running { pipeline, layout } = &mut self.state else {
+            return;
+        };
+        if amplitudes.len() < layout.block_bins {
+            self.stats.narrow += 1;
+            return;
+        }
+        self.amplitudes.clear();
+        self.amplitudes
+            .extend(layout.active_bins.iter().map(|&b| amplitudes[b]));
+        self.phases.clear();
+        self.phases
+            .extend(layout.active_bins.iter().map(|&b| phases[b]));
+        pipeline.timed_into(time_s, &self.amplitudes, &self.phases, result);
+    }
+
+    /// What the warm-up fixed; `None` while warming up or when disabled.
+    pub fn layout(&self) -> Option<&CaptureLayout> {
+        match &self.state {
+            State::Running { layout, .. } => Some(layout),
+            _ => None,
+        }
+    }
+
+    /// The pipeline, once running.
+    pub fn pipeline(&self) -> Option<&VitalsPipeline> {
+        match &self.state {
+            State::Running { pipeline, .. } => Some(pipeline),
+            _ => None,
+        }
+    }
+
+    /// Why the stream cannot give vitals (e.g. a grid rate too low for the heart band).
+    pub fn disabled_reason(&self) -> Option<&str> {
+        match &self.state {
+            State::Disabled(reason) => Some(reason),
+            _ => None,
+        }
+    }
+
+    pub fn stats(&self) -> CaptureStats {
+        self.stats
+    }
+
+    pub fn config(&self) -> &CaptureConfig {
+        &self.config
+    }
+
+    /// Back to the freshly constructed state.
+    pub fn reset(&mut self) {
+        self.state = State::WarmingUp(Vec::with_capacity(self.config.warmup_frames));
+        self.stats = CaptureStats::default();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::f64::consts::PI;
+
+    /// A 64-bin frame (bins 0 and 27–37 zero) modulated by `m`; every fourth frame is
+    /// 128 bins wide, the first 64 the same block.
+    fn frame(i: usize, m: f64) -> (Vec<f64>, Vec<f64>) {
+        let width = if i % 4 == 3 { 128 } else { 64 };
+        let amplitudes: Vec<f64> = (0..width)
+            .map(|b| {
+                let b64 = b % 64;
+                if b64 == 0 || (27..=37).contains(&b64) {
+                    0.0
+                } else {
+                    10.0 + (0.2 * b as f64).sin() + m
+                }
+            })
+            .collect();
+        let phases = (0..width).map(|b| 0.1 * b as f64).collect();
+        (amplitudes, phases)
+    }
+
+    #[test]
+    fn warmup_fixes_block_null_bins_and_rate_and_every_layout_is_used() {
+        let mut capture = CaptureVitals::new(CaptureConfig::default()).unwrap();
+        // Irregular times averaging 20 Hz; 15 BPM breathing and 72 BPM heartbeat.
+        let mut t = 0.0;
+        let mut last = None;
+        for i in 0..1200 {
+            t += if i % 3 == 0 { 0.02 } else { 0.065 };
+            let m = 0.5 * (2.0 * PI * 0.25 * t).sin() + 0.1 * (2.0 * PI * 1.2 * t).sin();
+            let (a, p) = frame(i, m);
+            if let Some(r) = capture.push(t, &a, &p).unwrap() {
+                last = Some(r);
+            }
+        }
+        let layout = capture.layout().unwrap();
+        assert_eq!(layout.block_bins, 64);
+        let mut expected_null = vec![0];
+        expected_null.extend(27..=37);
+        assert_eq!(layout.null_bins, expected_null);
+        assert_eq!(layout.active_bins.len(), 52);
+        // 1200 frames over 0.05 s mean spacing: 20 Hz.
+        assert_eq!(layout.sample_rate_hz, 20.0);
+        assert_eq!(
+            capture.stats(),
+            CaptureStats {
+                frames: 1200,
+                narrow: 0
+            }
+        );
+        let reading = last.unwrap();
+        let rr = reading.respiratory_rate().value_bpm();
+        let hr = reading.heart_rate().value_bpm();
+        assert!((rr - 15.0).abs() < 0.3, "breathing {rr}");
+        assert!((hr - 72.0).abs() < 1.0, "heart {hr}");
+        assert!(!reading.spans_gap());
+    }
+
+    #[test]
+    fn streaming_equals_batch_and_narrow_frames_are_counted() {
+        let config = CaptureConfig {
+            block_bins: Some(128),
+            ..CaptureConfig::default()
+        };
+        let mut batch = CaptureVitals::new(config.clone()).unwrap();
+        let mut streaming = CaptureVitals::new(config).unwrap();
+        let mut result = VitalsResult::default();
+        let mut readings = Vec::new();
+        for i in 0..2000 {
+            let t = i as f64 * 0.05;
+            let (a, p) = frame(i, 0.5 * (2.0 * PI * 0.3 * t).sin());
+            batch.push_into(t, &a, &p, &mut result).unwrap();
+            readings.extend(streaming.push(t, &a, &p).unwrap());
+        }
+        assert!(!readings.is_empty());
+        assert_eq!(result.readings(), readings.as_slice());
+        // Only the 500 frames 128 bins wide are used; they come every 0.2 s: 5 Hz.
+        assert_eq!(
+            batch.stats(),
+            CaptureStats {
+                frames: 2000,
+                narrow: 1500
+            }
+        );
+        let layout = batch.layout().unwrap();
+        assert_eq!((layout.block_bins, layout.sample_rate_hz), (128, 5.0));
+        assert_eq!(layout.null_bins.len(), 12 + 12);
+    }
+
+    #[test]
+    fn a_stream_too_slow_for_the_heart_band_is_disabled_with_a_reason() {
+        let mut capture = CaptureVitals::new(CaptureConfig::default()).unwrap();
+        for i in 0..64 {
+            let (a, p) = frame(0, (i as f64).sin());
+            capture.push(i as f64 * 0.5, &a, &p).unwrap();
+        }
+        assert!(capture.layout().is_none());
+        let reason = capture.disabled_reason().unwrap();
+        assert!(reason.contains("Hz"), "{reason}");
+    }
+
+    #[test]
+    fn bad_frames_are_refused_without_a_state_change() {
+        let mut capture = CaptureVitals::new(CaptureConfig::default()).unwrap();
+        assert!(capture.push(f64::NAN, &[1.0], &[0.0]).is_err());
+        assert!(capture.push(0.0, &[1.0, 2.0], &[0.0]).is_err());
+        assert!(capture.push(0.0, &[f64::INFINITY], &[0.0]).is_err());
+        assert_eq!(capture.stats().frames, 0);
+        assert!(CaptureVitals::new(CaptureConfig {
+            warmup_frames: 1,
+            ..CaptureConfig::default()
+        })
+        .is_err());
+    }
+}

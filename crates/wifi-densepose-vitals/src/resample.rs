@@ -1,0 +1,325 @@
+//! Time-true resampling: frames stamped with capture times in, frames on a uniform grid out.
+//!
+//! Real sensor streams are not evenly spaced (an ESP32 node's frames are 25–105 ms apart and
+//! its rate drifts), while every estimator downstream assumes a fixed sample rate. The
+//! resampler puts frames on the grid `t₀ + k/fs` of each continuous segment by linear
+//! interpolation between the two input frames around each grid time: amplitudes along the
+//! line, phases along the shorter arc of the circle (so a wrap at ±π is not a jump), each
+//! measured from the nearer frame (a grid time that falls on a frame gives that frame's
+//! values exactly, and a phase stays on the branch of the nearer frame). A frame
+//! whose time does not increase is dropped and counted; a gap longer than `max_gap_s` is never
+//! interpolated across: the grid restarts at the frame after it.
+
+use std::f64::consts::PI;
+
+use crate::error::{Result, VitalsError};
+
+/// The longest interval interpolated across by default, seconds. Longer than the normal
+/// spacing of ESP32 frames (up to ~0.26 s between frames of one layout), shorter than one
+/// heartbeat period at the top of the heart band.
+pub const DEFAULT_MAX_GAP_S: f64 = 0.5;
+
+/// What the resampler did with the frames it was given.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ResampleStats {
+    /// Frames used.
+    pub accepted: u64,
+    /// Frames dropped because their time equals the previous frame's.
+    pub duplicates: u64,
+    /// Frames dropped because their time is before the previous frame's.
+    pub out_of_order: u64,
+    /// Intervals longer than `max_gap_s` (the grid restarted after each).
+    pub gaps: u64,
+    /// Grid frames produced.
+    pub emitted: u64,
+}
+
+/// The outcome of one [`UniformResampler::push`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Resampled {
+    /// Used; `gap` when it starts a new segment after a gap.
+    Accepted { gap: bool },
+    /// The same time as the previous frame: dropped.
+    Duplicate,
+    /// Earlier than the previous frame: dropped.
+    OutOfOrder,
+}
+
+/// Streaming linear resampler of `[amplitudes | phases]` frames onto a uniform time grid.
+///
+/// For one thread at a time.
+#[derive(Debug, Clone)]
+pub struct UniformResampler {
+    sample_rate_hz: f64,
+    max_gap_s: f64,
+    /// The time and values of the latest accepted frame.
+    last_time: Option<f64>,
+    last_amplitudes: Vec<f64>,
+    last_phases: Vec<f64>,
+    /// The current segment's first frame time and its next grid index.
+    segment_start: f64,
+    next_index: u64,
+    amplitudes: Vec<f64>,
+    phases: Vec<f64>,
+    stats: ResampleStats,
+}
+
+impl UniformResampler {
+    /// A grid of `sample_rate_hz`; requires a finite rate > 0 and a finite `max_gap_s` > 0.
+    pub fn new(sample_rate_hz: f64, max_gap_s: f64) -> Result<Self> {
+        VitalsError::ensure_config_positive("sample_rate_hz", sample_rate_hz)?;
+        VitalsError::ensure_config_positive("max_gap_s", max_gap_s)?;
+        Ok(UniformResampler {
+            sample_rate_hz,
+            max_gap_s,
+            last_time: None,
+            last_amplitudes: Vec::new(),
+            last_phases: Vec::new(),
+            segment_start: 0.0,
+            next_index: 0,
+            amplitudes: Vec::new(),
+            phases: Vec::new(),
+            stats: ResampleStats::default(),
+        })
+    }
+
+    pub fn sample_rate_hz(&self) -> f64 {
+        self.sample_rate_hz
+    }
+
+    pub fn max_gap_s(&self) -> f64 {
+        self.max_gap_s
+    }
+
+    pub fn stats(&self) -> ResampleStats {
+        self.stats
+    }
+
+    /// The time of the latest accepted frame, seconds.
+    pub fn last_time(&self) -> Option<f64> {
+        self.last_time
+    }
+
+    /// Feeds one frame at `time_s` (finite; the caller validates) and calls
+    /// `emit(grid_time_s, amplitudes, phases)` for every grid time in (previous frame, this
+    /// frame]. The first frame and the first frame after a gap are emitted as they are.
+    /// Every frame of one resampler must have the same lengths (the caller checks).
+    pub fn push(
+        &mut self,
+        time_s: f64,
+        amplitudes: &[f64],
+        phases: &[f64],
+        mut emit: impl FnMut(f64, &[f64], &[f64]),
+    ) -> Resampled {
+        let after_gap = match self.last_time {
+            Some(last) if time_s == last => {
+                self.stats.duplicates += 1;
+                return Resampled::Duplicate;
+            }
+            Some(last) if time_s < last => {
+                self.stats.out_of_order += 1;
+                return Resampled::OutOfOrder;
+            }
+            Some(last) => time_s - last > self.max_gap_s,
+            None => false,
+        };
+        self.stats.accepted += 1;
+        match self.last_time {
+            Some(last) if !after_gap => {
+                self.interpolate(last, time_s, amplitudes, phases, &mut emit);
+            }
+            _ => {
+                if after_gap {
+                    self.stats.gaps += 1;
+                }
+                self.segment_start = time_s;
+                self.next_index = 1;
+                self.stats.emitted += 1;
+                emit(time_s, amplitudes, phases);
+            }
+        }
+        self.last_time = Some(time_s);
+        self.last_amplitudes.clear();
+        self.last_amplitudes.extend_from_slice(amplitudes);
+        self.last_phases.clear();
+        self.last_phases.extend_from_slice(phases);
+        Resampled::Accepted { gap: after_gap }
+    }
+
+    /// Emits the grid times in (last, time_s].
+    fn interpolate(
+        &mut self,
+        last: f64,
+        time_s: f64,
+        amplitudes: &[f64],
+        phases: &[f64],
+        emit: &mut impl FnMut(f64, &[f64], &[f64]),
+    ) {
+        let span = time_s - last;
+        loop {
+            // From the segment start each time, so rounding does not accumulate.
+            let grid_time = self.segment_start + self.next_index as f64 / self.sample_rate_hz;
+            if grid_time > time_s {
+                break;
+            }
+            // From the nearer frame, so a grid time on a frame reproduces it exactly and
+            // phases stay on that frame's branch.
+            let w = (grid_time - last) / span;
+            let (last_a, last_p) = (&self.last_amplitudes[..], &self.last_phases[..]);
+            let (near_a, far_a, near_p, far_p, w) = if w <= 0.5 {
+                (last_a, amplitudes, last_p, phases, w)
+            } else {
+                (amplitudes, last_a, phases, last_p, 1.0 - w)
+            };
+            self.amplitudes.clear();
+            self.amplitudes
+                .extend(near_a.iter().zip(far_a).map(|(&a, &b)| a + w * (b - a)));
+            self.phases.clear();
+            self.phases.extend(
+                near_p
+                    .iter()
+                    .zip(far_p)
+                    .map(|(&a, &b)| a + w * wrap_phase(b - a)),
+            );
+            self.next_index += 1;
+            self.stats.emitted += 1;
+            emit(grid_time, &self.amplitudes, &self.phases);
+        }
+    }
+
+    /// Back to the freshly constructed state.
+    pub fn reset(&mut self) {
+        self.last_time = None;
+        self.last_amplitudes.clear();
+        self.last_phases.clear();
+        self.next_index = 0;
+        self.stats = ResampleStats::default();
+    }
+}
+
+/// `phase` wrapped into [-π, π).
+pub fn wrap_phase(phase: f64) -> f64 {
+    phase - 2.0 * PI * ((phase + PI) / (2.0 * PI)).floor()
+}
+
+/// A uniform grid rate for frames at `timestamps_s` (increasing, seconds): the mean frame
+/// rate over the span, rounded to a whole Hz (at least 1 Hz). `None` for fewer than two
+/// distinct times.
+pub fn nominal_rate_hz(timestamps_s: &[f64]) -> Option<f64> {
+    let (first, last) = (*timestamps_s.first()?, *timestamps_s.last()?);
+    let span = last - first;
+    if !(span.is_finite() && span > 0.0) {
+        return None;
+    }
+    Some((((timestamps_s.len() - 1) as f64 / span).round()).max(1.0))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn collect(
+        resampler: &mut UniformResampler,
+        frames: &[(f64, f64, f64)],
+    ) -> Vec<(f64, f64, f64)> {
+        let mut out = Vec::new();
+        for &(t, a, p) in frames {
+            resampler.push(t, &[a], &[p], |g, a, p| out.push((g, a[0], p[0])));
+        }
+        out
+    }
+
+    #[test]
+    fn linear_between_frames_on_the_grid() {
+        let mut r = UniformResampler::new(10.0, 0.5).unwrap();
+        // a = 10·t: every grid value is 10·grid time.
+        let out = collect(
+            &mut r,
+            &[(0.0, 0.0, 0.0), (0.25, 2.5, 0.0), (0.31, 3.1, 0.0)],
+        );
+        let times: Vec<f64> = out.iter().map(|o| o.0).collect();
+        assert_eq!(times.len(), 4);
+        for (k, (g, a, _)) in out.iter().enumerate() {
+            assert!((g - k as f64 / 10.0).abs() < 1e-12);
+            assert!((a - 10.0 * g).abs() < 1e-12, "{g} {a}");
+        }
+        assert_eq!(r.stats().emitted, 4);
+        assert_eq!(r.stats().accepted, 3);
+    }
+
+    #[test]
+    fn phases_take_the_short_way_round() {
+        let mut r = UniformResampler::new(2.0, 1.0).unwrap();
+        let out = collect(&mut r, &[(0.0, 1.0, 3.0), (1.0, 1.0, -3.0)]);
+        // Halfway from 3 to -3 rad across ±π is π (wrapped to -π), not 0.
+        assert_eq!(out.len(), 3);
+        assert!((out[1].2.abs() - PI).abs() < 1e-12, "{}", out[1].2);
+        assert!((out[2].2 + 3.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn duplicates_and_out_of_order_frames_are_dropped_and_counted() {
+        let mut r = UniformResampler::new(10.0, 0.5).unwrap();
+        let mut n = 0;
+        let mut push = |r: &mut UniformResampler, t: f64| r.push(t, &[t], &[0.0], |_, _, _| n += 1);
+        assert_eq!(push(&mut r, 1.0), Resampled::Accepted { gap: false });
+        assert_eq!(push(&mut r, 1.0), Resampled::Duplicate);
+        assert_eq!(push(&mut r, 0.5), Resampled::OutOfOrder);
+        assert_eq!(push(&mut r, 1.2), Resampled::Accepted { gap: false });
+        let stats = r.stats();
+        assert_eq!(
+            (stats.duplicates, stats.out_of_order, stats.accepted),
+            (1, 1, 2)
+        );
+        assert_eq!(n, 3);
+    }
+
+    #[test]
+    fn gaps_are_not_interpolated_and_restart_the_grid() {
+        let mut r = UniformResampler::new(10.0, 0.5).unwrap();
+        let mut out = Vec::new();
+        let mut outcomes = Vec::new();
+        for &t in &[0.0, 0.2, 1.05, 1.25] {
+            outcomes.push(r.push(t, &[t], &[0.0], |g, a, _| out.push((g, a[0]))));
+        }
+        assert_eq!(outcomes[2], Resampled::Accepted { gap: true });
+        assert_eq!(outcomes[3], Resampled::Accepted { gap: false });
+        let times: Vec<f64> = out.iter().map(|o| o.0).collect();
+        let expected = [0.0, 0.1, 0.2, 1.05, 1.15, 1.25];
+        assert_eq!(times.len(), expected.len());
+        for (t, e) in times.iter().zip(expected) {
+            assert!((t - e).abs() < 1e-12, "{times:?}");
+        }
+        assert_eq!(r.stats().gaps, 1);
+    }
+
+    #[test]
+    fn configuration_is_checked() {
+        assert!(UniformResampler::new(0.0, 0.5).is_err());
+        assert!(UniformResampler::new(10.0, f64::NAN).is_err());
+        assert!(UniformResampler::new(f64::INFINITY, 0.5).is_err());
+    }
+
+    #[test]
+    fn nominal_rate_rounds_the_mean_rate() {
+        let times: Vec<f64> = (0..100).map(|i| i as f64 * 0.0526).collect();
+        assert_eq!(nominal_rate_hz(&times), Some(19.0));
+        assert_eq!(nominal_rate_hz(&[1.0]), None);
+        assert_eq!(nominal_rate_hz(&[1.0, 1.0]), None);
+        assert_eq!(nominal_rate_hz(&[0.0, 10.0]), Some(1.0));
+    }
+
+    #[test]
+    fn wrap_phase_range() {
+        for &(x, e) in &[
+            (0.0, 0.0),
+            (PI, -PI),
+            (-PI, -PI),
+            (3.0 * PI, -PI),
+            (0.5, 0.5),
+            (7.0, 7.0 - 2.0 * PI),
+        ] {
+            assert!((wrap_phase(x) - e).abs() < 1e-12, "{x}");
+        }
+    }
+}
