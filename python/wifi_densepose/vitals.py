@@ -6,12 +6,18 @@ Four lines from a `[time, subcarrier]` buffer sampled at 100 Hz::
     result = VitalsPipeline.esp32_default().process(amplitudes, phases, sample_rate_hz=100.0)
     print(result.breathing_bpm[-1], result.heart_bpm[-1])
 
+Real sensor streams are not evenly spaced: pass capture times and the frames are resampled
+onto the pipeline's grid first (``process(amplitudes, phases, timestamps=t)``). For a whole
+ESP32 recording, ``CaptureVitals().process_recording(recording, node_id)`` also works out the
+layout block, the null subcarriers and the rate.
+
 Rates are in breaths or beats per minute (BPM), frequencies in Hz, phases in radians.
 """
 
 from wifi_densepose._core import (
     AnomalyAlert,
     BreathingExtractor,
+    CaptureVitals,
     CsiVitalPreprocessor,
     HeartRateExtractor,
     VitalAnomalyDetector,
@@ -21,12 +27,14 @@ from wifi_densepose._core import (
     VitalsPipeline,
     VitalsResult,
     VitalStats,
+    resample_uniform,
 )
 from wifi_densepose._vital_status import VitalStatus
 
 __all__ = [
     "AnomalyAlert",
     "BreathingExtractor",
+    "CaptureVitals",
     "CsiVitalPreprocessor",
     "HeartRateExtractor",
     "VitalAnomalyDetector",
@@ -37,4 +45,5 @@ __all__ = [
     "VitalStatus",
     "VitalsPipeline",
     "VitalsResult",
+    "resample_uniform",
 ]

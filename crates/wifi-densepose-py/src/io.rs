@@ -8,6 +8,8 @@
 mod packets;
 mod records;
 
+pub use records::PyRecording;
+
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyByteArray, PyBytes, PyDict, PyMemoryView};

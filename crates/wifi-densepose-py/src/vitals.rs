@@ -11,19 +11,21 @@ use ndarray::{Array1, Array2, ArrayView1, ArrayView2, Ix1, Ix2};
 use numpy::{PyArray1, PyArray2};
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
-use pyo3::types::{PyList, PyType};
+use pyo3::types::{PyDict, PyList, PyType};
 use wifi_densepose_vitals::breathing::{ruview_breathing_confidence, zero_crossings};
 use wifi_densepose_vitals::heart::{autocorrelation_peak, phase_coherence_fusion, MIN_SUBCARRIERS};
 use wifi_densepose_vitals::{
-    AlertType, AnomalyAlert, BreathingExtractor, BreathingMethod, CsiVitalPreprocessor,
-    ExtractorConfig, FrameSource, HeartMethod, HeartRateExtractor, VitalAnomalyDetector,
-    VitalEstimate, VitalReading, VitalSignStore, VitalStats, VitalStatus, VitalType, VitalsConfig,
-    VitalsPipeline, VitalsResult,
+    AlertType, AnomalyAlert, BreathingExtractor, BreathingMethod, CaptureConfig, CaptureVitals,
+    CsiVitalPreprocessor, ExtractorConfig, FrameSource, HeartMethod, HeartRateExtractor,
+    ResampleStats, VitalAnomalyDetector, VitalEstimate, VitalReading, VitalSignStore, VitalStats,
+    VitalStatus, VitalType, VitalsConfig, VitalsPipeline, VitalsResult, DEFAULT_MAX_GAP_S,
 };
+use wifi_densepose_wire::IqOrder;
 
 use crate::arrays::{f64_array, readonly_array, CachedArray};
 use crate::errors::{shape_error, OrRaise};
 use crate::frame::PyCsiFrame;
+use crate::io::{iq_order_arg, PyRecording};
 use crate::serialize::Wrapper;
 
 static VITAL_STATUS: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
@@ -156,7 +158,8 @@ impl PyVitalEstimate {
 }
 
 /// One pipeline output: respiratory and heart estimates, the subcarriers used,
-/// `signal_quality` in [0, 1] and `timestamp_secs` (seconds).
+/// `signal_quality` in [0, 1], `timestamp_secs` (seconds) and `spans_gap` (an estimate's
+/// window spans a gap in timestamped input; such an estimate is at best DEGRADED).
 #[pyclass(
     module = "wifi_densepose._core",
     name = "VitalReading",
@@ -170,12 +173,14 @@ pub struct PyVitalReading(VitalReading);
 #[pymethods]
 impl PyVitalReading {
     #[new]
+    #[pyo3(signature = (respiratory_rate, heart_rate, subcarrier_count, signal_quality, timestamp_secs, spans_gap=false))]
     fn new(
         respiratory_rate: PyVitalEstimate,
         heart_rate: PyVitalEstimate,
         subcarrier_count: usize,
         signal_quality: f64,
         timestamp_secs: f64,
+        spans_gap: bool,
     ) -> PyResult<Self> {
         VitalReading::new(
             respiratory_rate.0,
@@ -185,7 +190,7 @@ impl PyVitalReading {
             timestamp_secs,
         )
         .or_raise()
-        .map(PyVitalReading)
+        .map(|r| PyVitalReading(r.with_spans_gap(spans_gap)))
     }
 
     /// Breathing rate estimate (breaths per minute).
@@ -211,10 +216,17 @@ impl PyVitalReading {
         self.0.signal_quality()
     }
 
-    /// start_time_s + sample_index / sample_rate_hz, in seconds.
+    /// Seconds: the grid time of the reading's frame for timestamped input, else
+    /// start_time_s + sample_index / sample_rate_hz.
     #[getter]
     fn timestamp_secs(&self) -> f64 {
         self.0.timestamp_secs()
+    }
+
+    /// Whether an estimate's window spans a gap longer than the pipeline's `max_gap_s`.
+    #[getter]
+    fn spans_gap(&self) -> bool {
+        self.0.spans_gap()
     }
 
     fn __hash__(&self) -> u64 {
@@ -229,6 +241,7 @@ impl PyVitalReading {
             .map(f64::to_bits),
             self.0.timestamp_secs().to_bits(),
             self.0.subcarrier_count(),
+            self.0.spans_gap(),
         ))
     }
 
@@ -238,7 +251,7 @@ impl PyVitalReading {
         slf: &Bound<'py, Self>,
     ) -> (
         Bound<'py, PyType>,
-        (PyVitalEstimate, PyVitalEstimate, usize, f64, f64),
+        (PyVitalEstimate, PyVitalEstimate, usize, f64, f64, bool),
     ) {
         let r = slf.get().0;
         let args = (
@@ -247,6 +260,7 @@ impl PyVitalReading {
             r.subcarrier_count(),
             r.signal_quality(),
             r.timestamp_secs(),
+            r.spans_gap(),
         );
         (slf.get_type(), args)
     }
@@ -986,6 +1000,7 @@ pub struct PyVitalsResult {
     heart_confidence: CachedArray<f64, Ix1>,
     heart_status: CachedArray<i8, Ix1>,
     signal_quality: CachedArray<f64, Ix1>,
+    spans_gap: CachedArray<bool, Ix1>,
 }
 
 impl PyVitalsResult {
@@ -1005,6 +1020,7 @@ impl PyVitalsResult {
             heart_confidence: CachedArray::new(Array1::from_vec(result.heart_confidence())),
             heart_status: CachedArray::new(Array1::from_vec(result.heart_status())),
             signal_quality: CachedArray::new(Array1::from_vec(result.signal_quality())),
+            spans_gap: CachedArray::new(Array1::from_vec(result.spans_gap())),
             result,
         }
     }
@@ -1066,6 +1082,12 @@ impl PyVitalsResult {
         self.signal_quality.get(py)
     }
 
+    /// Whether each reading's window spans a gap in timestamped input (bool).
+    #[getter]
+    fn spans_gap<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyArray1<bool>>> {
+        self.spans_gap.get(py)
+    }
+
     /// (reading position, alert) for every alert raised.
     #[getter]
     fn alerts<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
@@ -1102,14 +1124,20 @@ impl PyVitalsResult {
 
 /// The four vitals stages chained: per frame (`push`, `push_arrays`) or over a whole
 /// `[time, subcarrier]` buffer (`process`, which releases the GIL). Readings come every
-/// `reading_interval_s` seconds of data. One thread at a time.
+/// `reading_interval_s` seconds of data. Frames given with capture timestamps (seconds) are
+/// resampled onto a uniform grid of `sample_rate_hz` by linear interpolation (phases on the
+/// circle); frames whose time does not increase are dropped and counted in `resample_stats`,
+/// and intervals longer than `max_gap_s` are not interpolated across: readings whose window
+/// spans one have `spans_gap` set and are at best DEGRADED. With `valid_needs_full_window`
+/// an estimate is VALID only once its window is full. A pipeline takes frames with
+/// timestamps or without, not both (until `reset`). One thread at a time.
 #[pyclass(module = "wifi_densepose._core", name = "VitalsPipeline")]
 pub struct PyVitalsPipeline(VitalsPipeline);
 
 #[pymethods]
 impl PyVitalsPipeline {
     #[new]
-    #[pyo3(signature = (n_subcarriers=56, sample_rate_hz=100.0, *, alpha=0.05, breathing_window_s=30.0, heart_window_s=15.0, breathing_method="spectral", heart_method="spectral", breathing_weights=None, reading_interval_s=1.0, anomaly_window=60, z_threshold=2.5, skip_unavailable=true, store_capacity=3600, start_time_s=0.0))]
+    #[pyo3(signature = (n_subcarriers=56, sample_rate_hz=100.0, *, alpha=0.05, breathing_window_s=30.0, heart_window_s=15.0, breathing_method="spectral", heart_method="spectral", breathing_weights=None, reading_interval_s=1.0, anomaly_window=60, z_threshold=2.5, skip_unavailable=true, store_capacity=3600, start_time_s=0.0, max_gap_s=DEFAULT_MAX_GAP_S, valid_needs_full_window=false))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         n_subcarriers: usize,
@@ -1126,6 +1154,8 @@ impl PyVitalsPipeline {
         skip_unavailable: bool,
         store_capacity: usize,
         start_time_s: f64,
+        max_gap_s: f64,
+        valid_needs_full_window: bool,
     ) -> PyResult<Self> {
         let config = VitalsConfig {
             n_subcarriers,
@@ -1150,6 +1180,8 @@ impl PyVitalsPipeline {
             skip_unavailable,
             store_capacity,
             start_time_s,
+            max_gap_s,
+            valid_needs_full_window,
         };
         VitalsPipeline::new(config).or_raise().map(Self)
     }
@@ -1169,49 +1201,97 @@ impl PyVitalsPipeline {
             .map(Self)
     }
 
-    /// One `CsiFrame`; its subcarrier count and rate must match the pipeline and its
-    /// sample_index must increase. Returns a reading every `reading_interval_s`, else None.
-    fn push(&mut self, frame: PyRef<'_, PyCsiFrame>) -> PyResult<Option<PyVitalReading>> {
-        Ok(self.0.push(frame.inner()).or_raise()?.map(PyVitalReading))
+    /// One `CsiFrame`; its subcarrier count and rate must match the pipeline. Without
+    /// `timestamp_s` its sample_index must increase; with it (capture time, seconds) the frame
+    /// is resampled. Returns the latest reading the frame completed (one every
+    /// `reading_interval_s`), else None.
+    #[pyo3(signature = (frame, timestamp_s=None))]
+    fn push(
+        &mut self,
+        frame: PyRef<'_, PyCsiFrame>,
+        timestamp_s: Option<f64>,
+    ) -> PyResult<Option<PyVitalReading>> {
+        let frame = frame.inner();
+        let reading = match timestamp_s {
+            None => self.0.push(frame),
+            Some(t) => self
+                .0
+                .check_sample_rate(frame.sample_rate_hz())
+                .and_then(|()| self.0.push_timed(t, frame.amplitudes(), frame.phases())),
+        };
+        Ok(reading.or_raise()?.map(PyVitalReading))
     }
 
-    /// One frame of 1-D amplitudes and phases (radians); sample_index = previous + 1.
+    /// One frame of 1-D amplitudes and phases (radians): sample_index = previous + 1, or
+    /// with `timestamp_s` (capture time, seconds) resampled onto the grid.
+    #[pyo3(signature = (amplitudes, phases, timestamp_s=None))]
     fn push_arrays(
         &mut self,
         amplitudes: &Bound<'_, PyAny>,
         phases: &Bound<'_, PyAny>,
+        timestamp_s: Option<f64>,
     ) -> PyResult<Option<PyVitalReading>> {
         let amplitudes = f64_array::<Ix1>(amplitudes, "amplitudes")?;
         let phases = f64_array::<Ix1>(phases, "phases")?;
         let (a, p) = (amplitudes.as_array(), phases.as_array());
-        Ok(self
-            .0
-            .push_arrays(&slice_of(&a), &slice_of(&p))
-            .or_raise()?
-            .map(PyVitalReading))
+        let (a, p) = (slice_of(&a), slice_of(&p));
+        let reading = match timestamp_s {
+            None => self.0.push_arrays(&a, &p),
+            Some(t) => self.0.push_timed(t, &a, &p),
+        };
+        Ok(reading.or_raise()?.map(PyVitalReading))
     }
 
     /// Amplitudes and phases `[time, subcarrier]` (any strides); equals one `push_arrays` per
-    /// row. `sample_rate_hz` (Hz), when given, must equal the pipeline's. Releases the GIL.
-    #[pyo3(signature = (amplitudes, phases, sample_rate_hz=None))]
+    /// row. `sample_rate_hz` (Hz), when given, must equal the pipeline's. With `timestamps`
+    /// (capture times in seconds, one per row) the frames are resampled onto the pipeline's
+    /// grid first and reading times are capture times. Releases the GIL.
+    #[pyo3(signature = (amplitudes, phases, sample_rate_hz=None, *, timestamps=None))]
     fn process(
         &mut self,
         py: Python<'_>,
         amplitudes: &Bound<'_, PyAny>,
         phases: &Bound<'_, PyAny>,
         sample_rate_hz: Option<f64>,
+        timestamps: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<PyVitalsResult> {
         let amplitudes = f64_array::<Ix2>(amplitudes, "amplitudes")?;
         let phases = f64_array::<Ix2>(phases, "phases")?;
+        let timestamps = timestamps
+            .map(|t| f64_array::<Ix1>(t, "timestamps"))
+            .transpose()?;
         let (a, p) = (
             ArrayRows(amplitudes.as_array()),
             ArrayRows(phases.as_array()),
         );
+        let times = timestamps.as_ref().map(|t| t.as_array());
+        let times = times.as_ref().map(slice_of);
         let pipeline = &mut self.0;
         let result = py
-            .detach(|| pipeline.process(&a, &p, sample_rate_hz))
+            .detach(|| match &times {
+                None => pipeline.process(&a, &p, sample_rate_hz),
+                Some(times) => {
+                    if let Some(rate) = sample_rate_hz {
+                        pipeline.check_sample_rate(rate)?;
+                    }
+                    pipeline.process_timed(times, &a, &p)
+                }
+            })
             .or_raise()?;
         Ok(PyVitalsResult::new(result))
+    }
+
+    /// Counts of timestamped input: `accepted`, `duplicates` and `out_of_order` frames (the
+    /// latter two dropped), `gaps` (intervals over `max_gap_s`) and `emitted` grid frames.
+    #[getter]
+    fn resample_stats<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        resample_stats_dict(py, &self.0.resample_stats())
+    }
+
+    /// The longest interval interpolated across in timestamped input, seconds.
+    #[getter]
+    fn max_gap_s(&self) -> f64 {
+        self.0.config().max_gap_s
     }
 
     /// Back to the freshly constructed state.
@@ -1271,6 +1351,246 @@ impl PyVitalsPipeline {
     }
 }
 
+/// Timestamped `[time, subcarrier]` amplitudes and phases (radians) on a uniform grid of
+/// `sample_rate_hz` (Hz): linear interpolation between the frames around each grid time
+/// (phases along the shorter arc), frames whose time does not increase dropped, and no
+/// interpolation across intervals longer than `max_gap_s` (the grid restarts after them).
+/// Returns `(grid times [T'], amplitudes [T', S], phases [T', S], counts)`; the counts are
+/// `resample_stats`. This is the first stage of a timestamped `VitalsPipeline`.
+#[pyfunction]
+#[pyo3(signature = (timestamps, amplitudes, phases, *, sample_rate_hz, max_gap_s=DEFAULT_MAX_GAP_S))]
+#[allow(clippy::type_complexity)]
+fn resample_uniform<'py>(
+    py: Python<'py>,
+    timestamps: &Bound<'py, PyAny>,
+    amplitudes: &Bound<'py, PyAny>,
+    phases: &Bound<'py, PyAny>,
+    sample_rate_hz: f64,
+    max_gap_s: f64,
+) -> PyResult<(
+    Bound<'py, PyArray1<f64>>,
+    Bound<'py, PyArray2<f64>>,
+    Bound<'py, PyArray2<f64>>,
+    Bound<'py, PyDict>,
+)> {
+    let times = f64_array::<Ix1>(timestamps, "timestamps")?;
+    let amplitudes = f64_array::<Ix2>(amplitudes, "amplitudes")?;
+    let phases = f64_array::<Ix2>(phases, "phases")?;
+    let n_columns = amplitudes.as_array().ncols();
+    let (t, a, p) = (
+        times.as_array(),
+        ArrayRows(amplitudes.as_array()),
+        ArrayRows(phases.as_array()),
+    );
+    let t = slice_of(&t);
+    let (grid, a_out, p_out, stats) = py
+        .detach(|| {
+            wifi_densepose_vitals::resample_uniform(&t, &a, &p, sample_rate_hz, max_gap_s)
+        })
+        .or_raise()?;
+    let shape = (grid.len(), n_columns);
+    let a_out = Array2::from_shape_vec(shape, a_out)
+        .map_err(|e| shape_error("amplitudes", "[time, subcarrier]", e))?;
+    let p_out = Array2::from_shape_vec(shape, p_out)
+        .map_err(|e| shape_error("phases", "[time, subcarrier]", e))?;
+    Ok((
+        readonly_array(py, Array1::from_vec(grid))?,
+        readonly_array(py, a_out)?,
+        readonly_array(py, p_out)?,
+        resample_stats_dict(py, &stats)?,
+    ))
+}
+
+fn resample_stats_dict<'py>(py: Python<'py>, stats: &ResampleStats) -> PyResult<Bound<'py, PyDict>> {
+    let d = PyDict::new(py);
+    d.set_item("accepted", stats.accepted)?;
+    d.set_item("duplicates", stats.duplicates)?;
+    d.set_item("out_of_order", stats.out_of_order)?;
+    d.set_item("gaps", stats.gaps)?;
+    d.set_item("emitted", stats.emitted)?;
+    Ok(d)
+}
+
+/// Vitals of one sensor's real capture stream: timestamped frames of any width (an ESP32
+/// node interleaves 64-, 128- and 192-bin frames) with null subcarriers, no rate or layout to
+/// configure. The first `warmup_frames` frames fix the block of leading bins every layout
+/// shares (`block_bins`, default the narrowest layout seen), the null bins (block bins whose
+/// amplitude never changed; left out) and the grid rate (`sample_rate_hz`, default the
+/// warm-up's mean frame rate rounded to a whole Hz, never revised: the resampler absorbs
+/// drift). Each layout's block is scaled bin by bin to the level of the most frequent layout
+/// (30 s averages). Then every frame goes through a `VitalsPipeline` on timestamps; with
+/// `valid_needs_full_window` (the default) an estimate is VALID only from a full window
+/// (`breathing_window_s`, `heart_window_s`). One thread at a time.
+#[pyclass(module = "wifi_densepose._core", name = "CaptureVitals")]
+pub struct PyCaptureVitals(CaptureVitals);
+
+#[pymethods]
+impl PyCaptureVitals {
+    #[new]
+    #[pyo3(signature = (*, warmup_frames=64, block_bins=None, sample_rate_hz=None, max_gap_s=DEFAULT_MAX_GAP_S, breathing_window_s=30.0, heart_window_s=15.0, reading_interval_s=1.0, valid_needs_full_window=true))]
+    #[allow(clippy::too_many_arguments)]
+    fn new(
+        warmup_frames: usize,
+        block_bins: Option<usize>,
+        sample_rate_hz: Option<f64>,
+        max_gap_s: f64,
+        breathing_window_s: f64,
+        heart_window_s: f64,
+        reading_interval_s: f64,
+        valid_needs_full_window: bool,
+    ) -> PyResult<Self> {
+        let config = CaptureConfig {
+            vitals: VitalsConfig {
+                max_gap_s,
+                breathing_window_s,
+                heart_window_s,
+                reading_interval_s,
+                valid_needs_full_window,
+                ..VitalsConfig::default()
+            },
+            warmup_frames,
+            block_bins,
+            sample_rate_hz,
+        };
+        CaptureVitals::new(config).or_raise().map(Self)
+    }
+
+    /// One frame captured at `timestamp_s` (seconds): 1-D amplitudes and phases (radians) of
+    /// any width. Returns the latest reading it completed, else None.
+    fn push(
+        &mut self,
+        timestamp_s: f64,
+        amplitudes: &Bound<'_, PyAny>,
+        phases: &Bound<'_, PyAny>,
+    ) -> PyResult<Option<PyVitalReading>> {
+        let amplitudes = f64_array::<Ix1>(amplitudes, "amplitudes")?;
+        let phases = f64_array::<Ix1>(phases, "phases")?;
+        let (a, p) = (amplitudes.as_array(), phases.as_array());
+        let reading = self.0.push(timestamp_s, &slice_of(&a), &slice_of(&p));
+        Ok(reading.or_raise()?.map(PyVitalReading))
+    }
+
+    /// `push` for every row of `[time, subcarrier]` amplitudes and phases captured at
+    /// `timestamps` (seconds); equals the per-frame calls. Releases the GIL.
+    fn process(
+        &mut self,
+        py: Python<'_>,
+        timestamps: &Bound<'_, PyAny>,
+        amplitudes: &Bound<'_, PyAny>,
+        phases: &Bound<'_, PyAny>,
+    ) -> PyResult<PyVitalsResult> {
+        let times = f64_array::<Ix1>(timestamps, "timestamps")?;
+        let amplitudes = f64_array::<Ix2>(amplitudes, "amplitudes")?;
+        let phases = f64_array::<Ix2>(phases, "phases")?;
+        let (t, a, p) = (times.as_array(), amplitudes.as_array(), phases.as_array());
+        if a.dim() != p.dim() || t.len() != a.nrows() {
+            return Err(shape_error(
+                "phases",
+                format!("[{}, {}] (as amplitudes, one row per timestamp)", t.len(), a.ncols()),
+                format!("{:?} and {:?}", a.dim(), p.dim()),
+            ));
+        }
+        let (a, p) = (ArrayRows(a), ArrayRows(p));
+        let capture = &mut self.0;
+        let result = py
+            .detach(|| {
+                let mut result = VitalsResult::default();
+                for (frame, &time) in t.iter().enumerate() {
+                    capture.push_into(time, &a.row(frame), &p.row(frame), &mut result)?;
+                }
+                Ok::<_, wifi_densepose_vitals::VitalsError>(result)
+            })
+            .or_raise()?;
+        Ok(PyVitalsResult::new(result))
+    }
+
+    /// Every raw CSI frame of node `node_id` in `recording` (all layouts, first antenna, host
+    /// times), in file order. Releases the GIL.
+    #[pyo3(signature = (recording, node_id, *, iq_order=None))]
+    fn process_recording(
+        &mut self,
+        py: Python<'_>,
+        recording: PyRef<'_, PyRecording>,
+        node_id: u8,
+        iq_order: Option<&str>,
+    ) -> PyResult<PyVitalsResult> {
+        let (recording, default_order) = recording.parts();
+        let order: IqOrder = iq_order.map_or(Ok(default_order), iq_order_arg)?;
+        let capture = &mut self.0;
+        let result = py
+            .detach(|| {
+                let mut result = VitalsResult::default();
+                for (time, raw) in recording.raw_frames(node_id) {
+                    let (a, p) = raw.first_antenna_polar(order);
+                    capture.push_into(time, &a, &p, &mut result)?;
+                }
+                Ok::<_, wifi_densepose_vitals::VitalsError>(result)
+            })
+            .or_raise()?;
+        Ok(PyVitalsResult::new(result))
+    }
+
+    /// What the warm-up fixed, or None before it ends (or when disabled): a dict with
+    /// `block_bins`, `active_bins`, `null_bins` (bin indices), `sample_rate_hz` (Hz) and
+    /// `reference_bins` (the layout whose level the others are scaled to).
+    #[getter]
+    fn layout<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyDict>>> {
+        self.0
+            .layout()
+            .map(|layout| {
+                let d = PyDict::new(py);
+                d.set_item("block_bins", layout.block_bins)?;
+                d.set_item("active_bins", layout.active_bins.clone())?;
+                d.set_item("null_bins", layout.null_bins.clone())?;
+                d.set_item("sample_rate_hz", layout.sample_rate_hz)?;
+                d.set_item("reference_bins", layout.reference_bins)?;
+                Ok(d)
+            })
+            .transpose()
+    }
+
+    /// Frame counts: `frames` given, `narrow` (fewer bins than the block, not used) and the
+    /// resampler's `accepted`, `duplicates`, `out_of_order`, `gaps` and `emitted`.
+    #[getter]
+    fn stats<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let resampled = self
+            .0
+            .pipeline()
+            .map(VitalsPipeline::resample_stats)
+            .unwrap_or_default();
+        let d = resample_stats_dict(py, &resampled)?;
+        let stats = self.0.stats();
+        d.set_item("frames", stats.frames)?;
+        d.set_item("narrow", stats.narrow)?;
+        Ok(d)
+    }
+
+    /// Why this stream gives no vitals (e.g. a rate too low for the heart band), else None.
+    #[getter]
+    fn disabled_reason(&self) -> Option<&str> {
+        self.0.disabled_reason()
+    }
+
+    /// Back to the freshly constructed state.
+    fn reset(&mut self) {
+        self.0.reset();
+    }
+
+    fn __repr__(&self) -> String {
+        match self.0.layout() {
+            Some(l) => format!(
+                "CaptureVitals(block_bins={}, active_bins={}, null_bins={}, sample_rate_hz={:?}, frames={})",
+                l.block_bins,
+                l.active_bins.len(),
+                l.null_bins.len(),
+                l.sample_rate_hz,
+                self.0.stats().frames
+            ),
+            None => format!("CaptureVitals(warming_up, frames={})", self.0.stats().frames),
+        }
+    }
+}
+
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PyVitalEstimate>()?;
     m.add_class::<PyVitalReading>()?;
@@ -1283,5 +1603,7 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PyVitalSignStore>()?;
     m.add_class::<PyVitalsResult>()?;
     m.add_class::<PyVitalsPipeline>()?;
+    m.add_class::<PyCaptureVitals>()?;
+    m.add_function(wrap_pyfunction!(resample_uniform, m)?)?;
     Ok(())
 }

@@ -10,6 +10,15 @@
 //!   guard subcarriers are always zero), left out of the estimators;
 //! - the grid rate: the warm-up frames' mean rate rounded to a whole Hz. It is not revised
 //!   later: the resampler absorbs drift, so a drifting rate never restarts the pipeline.
+//!
+//! The layouts' shared block is the same channel measured at slightly different levels (on a
+//! real capture the 128-bin frames' block runs 2–5 % above the 64-bin frames'), and a step of
+//! a few percent on one frame in four would swamp a heartbeat. So each layout's block is
+//! scaled, bin by bin, to the level of the most frequent layout: levels are exponential
+//! moving averages over [`LEVEL_TIME_CONSTANT_S`] of each layout's own frames, long against a
+//! breath, so the modulation passes through unchanged.
+
+use std::collections::BTreeMap;
 
 use wifi_densepose_core::utils::ColumnRange;
 
@@ -22,6 +31,9 @@ use crate::types::VitalReading;
 /// Frames observed before the block, null bins and grid rate are fixed (about 3 s of an
 /// ESP32 stream).
 pub const DEFAULT_WARMUP_FRAMES: usize = 64;
+
+/// Time constant of the per-layout level averages, seconds.
+pub const LEVEL_TIME_CONSTANT_S: f64 = 30.0;
 
 /// Settings of a [`CaptureVitals`].
 #[derive(Debug, Clone, PartialEq)]
@@ -37,9 +49,13 @@ pub struct CaptureConfig {
 }
 
 impl Default for CaptureConfig {
+    /// The pipeline defaults, except that an estimate is VALID only from a full window.
     fn default() -> Self {
         CaptureConfig {
-            vitals: VitalsConfig::default(),
+            vitals: VitalsConfig {
+                valid_needs_full_window: true,
+                ..VitalsConfig::default()
+            },
             warmup_frames: DEFAULT_WARMUP_FRAMES,
             block_bins: None,
             sample_rate_hz: None,
@@ -58,6 +74,16 @@ pub struct CaptureLayout {
     pub null_bins: Vec<usize>,
     /// The pipeline's grid rate, Hz.
     pub sample_rate_hz: f64,
+    /// The layout (bins) whose level the others are scaled to: the warm-up's most frequent.
+    pub reference_bins: usize,
+}
+
+/// One layout's level per active bin and the time it was last updated.
+#[derive(Debug, Clone)]
+struct LayoutLevel {
+    level: Vec<f64>,
+    time_s: f64,
+    frames: u64,
 }
 
 /// Frame counts of a [`CaptureVitals`].
@@ -82,6 +108,7 @@ enum State {
     Running {
         pipeline: Box<VitalsPipeline>,
         layout: CaptureLayout,
+        levels: BTreeMap<usize, LayoutLevel>,
     },
     /// The warm-up showed a stream the pipeline cannot take (the reason).
     Disabled(String),
@@ -193,6 +220,7 @@ impl CaptureVitals {
                 self.state = State::Running {
                     pipeline: Box::new(pipeline),
                     layout,
+                    levels: BTreeMap::new(),
                 };
                 for frame in frames {
                     self.feed(frame.time_s, &frame.amplitudes, &frame.phases, result);
@@ -223,6 +251,16 @@ impl CaptureVitals {
                 ),
             ));
         }
+        let mut counts: BTreeMap<usize, usize> = BTreeMap::new();
+        for frame in frames.iter().filter(|f| f.amplitudes.len() >= block_bins) {
+            *counts.entry(frame.amplitudes.len()).or_default() += 1;
+        }
+        // Most frequent; the narrower on a tie (BTreeMap order and max_by_key's last maximum).
+        let reference_bins = counts
+            .iter()
+            .rev()
+            .max_by_key(|(_, &n)| n)
+            .map_or(block_bins, |(&w, _)| w);
         let null_bins = range.constant_columns();
         let active_bins: Vec<usize> = (0..block_bins).filter(|b| !null_bins.contains(b)).collect();
         if active_bins.is_empty() {
@@ -242,12 +280,18 @@ impl CaptureVitals {
             active_bins,
             null_bins,
             sample_rate_hz,
+            reference_bins,
         })
     }
 
     /// The active bins of one frame into the pipeline; narrower frames are counted.
     fn feed(&mut self, time_s: f64, amplitudes: &[f64], phases: &[f64], result: &mut VitalsResult) {
-        let State::Running { pipeline, layout } = &mut self.state else {
+        let State::Running {
+            pipeline,
+            layout,
+            levels,
+        } = &mut self.state
+        else {
             return;
         };
         if amplitudes.len() < layout.block_bins {
@@ -257,6 +301,21 @@ impl CaptureVitals {
         self.amplitudes.clear();
         self.amplitudes
             .extend(layout.active_bins.iter().map(|&b| amplitudes[b]));
+        let width = amplitudes.len();
+        update_level(levels, width, time_s, &self.amplitudes);
+        if width != layout.reference_bins {
+            if let (Some(own), Some(reference)) =
+                (levels.get(&width), levels.get(&layout.reference_bins))
+            {
+                for ((a, &own), &reference) in
+                    self.amplitudes.iter_mut().zip(&own.level).zip(&reference.level)
+                {
+                    if own > 0.0 {
+                        *a *= reference / own;
+                    }
+                }
+            }
+        }
         self.phases.clear();
         self.phases
             .extend(layout.active_bins.iter().map(|&b| phases[b]));
@@ -300,6 +359,29 @@ impl CaptureVitals {
         self.state = State::WarmingUp(Vec::with_capacity(self.config.warmup_frames));
         self.stats = CaptureStats::default();
     }
+}
+
+/// Moves layout `width`'s level towards `amplitudes`: the mean of its frames until that
+/// weighs less than an exponential average over [`LEVEL_TIME_CONSTANT_S`] (by the time since
+/// its previous frame), which it is from then on.
+fn update_level(
+    levels: &mut BTreeMap<usize, LayoutLevel>,
+    width: usize,
+    time_s: f64,
+    amplitudes: &[f64],
+) {
+    let entry = levels.entry(width).or_insert_with(|| LayoutLevel {
+        level: vec![0.0; amplitudes.len()],
+        time_s,
+        frames: 0,
+    });
+    entry.frames += 1;
+    let dt = (time_s - entry.time_s).max(0.0);
+    let weight = (1.0 / entry.frames as f64).max(1.0 - (-dt / LEVEL_TIME_CONSTANT_S).exp());
+    for (level, &a) in entry.level.iter_mut().zip(amplitudes) {
+        *level += weight * (a - *level);
+    }
+    entry.time_s = entry.time_s.max(time_s);
 }
 
 #[cfg(test)]

@@ -31,6 +31,7 @@ pub use anomaly::{VitalAnomalyDetector, Welford};
 pub use breathing::{BreathingExtractor, BreathingMethod};
 pub use capture::{
     CaptureConfig, CaptureLayout, CaptureStats, CaptureVitals, DEFAULT_WARMUP_FRAMES,
+    LEVEL_TIME_CONSTANT_S,
 };
 pub use error::VitalsError;
 pub use extractor::ExtractorConfig;
@@ -39,7 +40,7 @@ pub use heart::{HeartMethod, HeartRateExtractor, LagPeak};
 pub use pipeline::{VitalsConfig, VitalsPipeline, VitalsResult};
 pub use preprocessor::CsiVitalPreprocessor;
 pub use resample::{
-    nominal_rate_hz, ResampleStats, Resampled, UniformResampler, DEFAULT_MAX_GAP_S,
+    nominal_rate_hz, resample_uniform, ResampleStats, Resampled, UniformResampler, DEFAULT_MAX_GAP_S,
 };
 pub use store::VitalSignStore;
 pub use types::{

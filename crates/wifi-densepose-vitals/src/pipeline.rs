@@ -36,6 +36,9 @@ pub struct VitalsConfig {
     pub start_time_s: f64,
     /// Frames with timestamps: the longest interval interpolated across, seconds.
     pub max_gap_s: f64,
+    /// An estimate from a window not yet full is at best DEGRADED (a short window resolves
+    /// the rate coarsely; on real streams the first estimates can be a few BPM off).
+    pub valid_needs_full_window: bool,
 }
 
 impl Default for VitalsConfig {
@@ -56,6 +59,7 @@ impl Default for VitalsConfig {
             store_capacity: VitalSignStore::default_capacity(),
             start_time_s: 0.0,
             max_gap_s: DEFAULT_MAX_GAP_S,
+            valid_needs_full_window: false,
         }
     }
 }
@@ -311,7 +315,7 @@ impl VitalsPipeline {
     /// a different sample rate, or a sample index that does not increase.
     pub fn push(&mut self, frame: &CsiFrame) -> Result<Option<VitalReading>> {
         self.check_columns("amplitudes", frame.n_subcarriers())?;
-        self.check_rate(frame.sample_rate_hz())?;
+        self.check_sample_rate(frame.sample_rate_hz())?;
         self.check_clock(Clock::Index)?;
         if let Some(previous) = self.last_sample_index {
             if frame.sample_index() <= previous {
@@ -373,7 +377,7 @@ impl VitalsPipeline {
         sample_rate_hz: Option<f64>,
     ) -> Result<VitalsResult> {
         if let Some(rate) = sample_rate_hz {
-            self.check_rate(rate)?;
+            self.check_sample_rate(rate)?;
         }
         let n_frames = amplitudes.n_frames();
         if n_frames == 0 {
@@ -509,7 +513,8 @@ impl VitalsPipeline {
         ))
     }
 
-    fn check_rate(&self, rate: f64) -> Result<()> {
+    /// Refuses a rate other than the pipeline's (`SampleRateMismatch`).
+    pub fn check_sample_rate(&self, rate: f64) -> Result<()> {
         if rate == self.config.sample_rate_hz {
             Ok(())
         } else {
@@ -607,10 +612,11 @@ impl VitalsPipeline {
         let spans = |history: usize| since_gap.is_some_and(|n| n < history as u64);
         let breathing_spans = spans(self.breathing.history_len());
         let heart_spans = spans(self.heart.history_len());
-        if breathing_spans {
+        let short = |len: usize, capacity: usize| self.config.valid_needs_full_window && len < capacity;
+        if breathing_spans || short(self.breathing.history_len(), self.breathing.capacity()) {
             rr = rr.at_best_degraded();
         }
-        if heart_spans {
+        if heart_spans || short(self.heart.history_len(), self.heart.capacity()) {
             hr = hr.at_best_degraded();
         }
         let reading = VitalReading::from_parts(

@@ -13,6 +13,8 @@
 use std::f64::consts::PI;
 
 use crate::error::{Result, VitalsError};
+use crate::extractor::ensure_finite_values;
+use crate::frames::{ensure_finite_rows, FrameSource};
 
 /// The longest interval interpolated across by default, seconds. Longer than the normal
 /// spacing of ESP32 frames (up to ~0.26 s between frames of one layout), shorter than one
@@ -195,6 +197,44 @@ impl UniformResampler {
         self.next_index = 0;
         self.stats = ResampleStats::default();
     }
+}
+
+/// Timestamped `[time, column]` amplitudes and phases on a uniform grid, as a resampler fed
+/// every row gives them: `(grid times, amplitudes, phases)` (row-major, `n_columns` wide) and
+/// the counts. Non-finite input and mismatched shapes are refused.
+pub fn resample_uniform(
+    timestamps_s: &[f64],
+    amplitudes: &impl FrameSource,
+    phases: &impl FrameSource,
+    sample_rate_hz: f64,
+    max_gap_s: f64,
+) -> Result<(Vec<f64>, Vec<f64>, Vec<f64>, ResampleStats)> {
+    let mut resampler = UniformResampler::new(sample_rate_hz, max_gap_s)?;
+    let n_frames = amplitudes.n_frames();
+    for (field, frames, columns) in [
+        ("phases", phases.n_frames(), phases.n_columns()),
+        ("timestamps", timestamps_s.len(), amplitudes.n_columns()),
+    ] {
+        if frames != n_frames || columns != amplitudes.n_columns() {
+            return Err(VitalsError::shape(
+                field,
+                format!("{n_frames} rows of {} (as amplitudes)", amplitudes.n_columns()),
+                format!("{frames} rows of {columns}"),
+            ));
+        }
+    }
+    ensure_finite_values("timestamps", timestamps_s)?;
+    ensure_finite_rows("amplitudes", amplitudes)?;
+    ensure_finite_rows("phases", phases)?;
+    let (mut times, mut a_out, mut p_out) = (Vec::new(), Vec::new(), Vec::new());
+    for (frame, &time_s) in timestamps_s.iter().enumerate() {
+        resampler.push(time_s, &amplitudes.row(frame), &phases.row(frame), |t, a, p| {
+            times.push(t);
+            a_out.extend_from_slice(a);
+            p_out.extend_from_slice(p);
+        });
+    }
+    Ok((times, a_out, p_out, resampler.stats()))
 }
 
 /// `phase` wrapped into [-π, π).

@@ -63,6 +63,13 @@ pub fn iq_to_phase(iq: &[u8], order: IqOrder) -> Vec<f64> {
     iq_to_complex(iq, order).iter().map(|z| z.im.atan2(z.re)).collect()
 }
 
+/// Amplitudes and phases (radians) of the first antenna's `n_subcarriers` bins of a payload
+/// laid out `[antenna][subcarrier]` (fewer when the payload is shorter).
+pub fn first_antenna_polar(iq: &[u8], n_subcarriers: u16, order: IqOrder) -> (Vec<f64>, Vec<f64>) {
+    let first = iq.get(..2 * usize::from(n_subcarriers)).unwrap_or(iq);
+    (iq_to_amplitude(first), iq_to_phase(first, order))
+}
+
 /// A [`CsiFrame`] of one antenna row of a payload laid out `[antenna][subcarrier]`.
 pub fn antenna_frame(
     iq: &[u8],

@@ -383,6 +383,13 @@ pub struct PyRecording {
     records: PyOnceLock<Py<PyTuple>>,
 }
 
+impl PyRecording {
+    /// The recording and the I/Q order its `csi` uses by default.
+    pub(crate) fn parts(&self) -> (&Recording, IqOrder) {
+        (&self.inner, self.iq_order)
+    }
+}
+
 fn meta_to_py<'py>(py: Python<'py>, meta: &RecordingMeta) -> PyResult<Bound<'py, PyDict>> {
     let d = PyDict::new(py);
     d.set_item("id", &meta.id)?;

@@ -8,7 +8,7 @@ use num_complex::Complex64;
 
 use super::meta::{sidecar_path, RecordingMeta};
 use super::reader::{LineOutcome, ReadMode, RecordingReader};
-use super::record::{Record, RecordBody, VitalsRecord};
+use super::record::{RawCsiRecord, Record, RecordBody, VitalsRecord};
 use crate::error::{RecordingError, WireError, WireResult};
 use crate::iq::{iq_to_complex, IqOrder};
 
@@ -145,6 +145,14 @@ impl Recording {
             }
         }
         Ok(series)
+    }
+
+    /// A node's raw CSI records of every layout, in file order, with their timestamps.
+    pub fn raw_frames(&self, node_id: u8) -> impl Iterator<Item = (f64, &RawCsiRecord)> {
+        self.records.iter().filter_map(move |r| match &r.body {
+            RecordBody::RawCsi(raw) if r.node_id == node_id => Some((r.timestamp, raw)),
+            _ => None,
+        })
     }
 
     /// A node's own edge-vitals lines.

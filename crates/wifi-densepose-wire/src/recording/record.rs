@@ -7,7 +7,7 @@ use num_complex::Complex64;
 use serde_json::{Map, Value};
 
 use crate::error::{LineReason, RecordingError, WireError, WireResult};
-use crate::iq::{antenna_frame, iq_to_amplitude, iq_to_complex, iq_to_phase, IqOrder};
+use crate::iq::{antenna_frame, first_antenna_polar, iq_to_amplitude, iq_to_complex, iq_to_phase, IqOrder};
 use crate::packet::Packet;
 use wifi_densepose_core::{CoreResult, CsiFrame};
 
@@ -65,6 +65,10 @@ impl RawCsiRecord {
     }
     pub fn phase(&self, order: IqOrder) -> Vec<f64> {
         iq_to_phase(&self.iq, order)
+    }
+    /// Amplitudes and phases (radians) of the first antenna.
+    pub fn first_antenna_polar(&self, order: IqOrder) -> (Vec<f64>, Vec<f64>) {
+        first_antenna_polar(&self.iq, self.subcarriers, order)
     }
     /// A [`CsiFrame`] of one antenna row; a recording has no frame counter, so the caller
     /// gives `sample_index`.
