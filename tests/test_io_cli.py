@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 
 import wifi_densepose
@@ -57,6 +58,10 @@ def test_inspect_the_excerpt() -> None:
     assert "64x153, 128x28, 192x2" in out and "64x145, 128x38, 192x2" in out
     assert "22.39 Hz" in out and "22.64 Hz" in out
     assert "label 'mixed-activity'" in out
+    # Null bins per layout: the DC bin and the guard bins of each 64-bin block.
+    assert "64: 0, 27-37; 128: 0, 27-37, 64, 93-99" in out
+    summary = json.loads(run("inspect", "--json", str(EXCERPT)).stdout)
+    assert summary["nodes"][0]["null_bins"]["64"] == [0, *range(27, 38)]
 
 
 def test_inspect_json_and_bad_lines(tmp_path: Path) -> None:
@@ -79,65 +84,87 @@ def test_vitals_table_on_the_excerpt() -> None:
     result = run("vitals", str(EXCERPT))
     assert result.returncode == 0, result.stderr
     out = result.stdout
-    assert "node 1: 153 frames of 64 bins, 8.1 s at 18.8 Hz, 8 edge-vitals packets" in out
-    assert "node 2: 145 frames of 64 bins" in out
-    assert "no breathing estimate" in out
-    assert "mean |pipeline - device| heart rate" in out
+    # Every frame of every layout, through the 64 shared bins less the 12 null ones; the grid
+    # is the first 64 frames' mean rate (22.4 Hz) rounded.
+    assert "node 1: 183 frames (64x153, 128x28, 192x2), 8.1 s; 64 shared bins, 12 null" in out
+    assert "grid 22 Hz; 8 edge-vitals packets" in out
+    assert "node 2: 185 frames (64x145, 128x38, 192x2)" in out
+    # Statuses are counted for both vitals and both are compared with the device.
+    assert "node 1 breathing: 0 valid, 0 degraded, 0 unreliable, 4 unavailable" in out
+    assert "node 1 heart: 0 valid" in out and "mean |pipeline - device|" in out
+    assert "no reading to compare with the device" in out
 
 
-def test_vitals_json_readings_and_device_comparison() -> None:
-    result = run("vitals", "--json", "--node", "1", str(EXCERPT))
+def test_vitals_json_is_strict_json_and_csv_agrees() -> None:
+    result = run("vitals", "--json", "--node", "2", str(EXCERPT))
     assert result.returncode == 0, result.stderr
-    report = json.loads(result.stdout)
+
+    def no_constants(name: str) -> None:
+        raise AssertionError(f"non-JSON constant {name}")
+
+    report = json.loads(result.stdout, parse_constant=no_constants)
     (node,) = report["nodes"]
-    assert (node["node_id"], node["n_subcarriers"], node["frames"], node["device_vitals"]) == (
-        1,
+    assert (node["node_id"], node["frames"], node["block_bins"], node["device_vitals"]) == (
+        2,
+        185,
         64,
-        153,
         8,
     )
-    assert node["sample_rate_hz"] == pytest.approx(152 / (node["duration_s"]))
+    assert node["null_bins"] == [0, *range(27, 38)]
+    assert node["sample_rate_hz"] == 22.0
+    assert node["frames_used"] == 185 and node["dropped_frames"] == 0
     rows = node["rows"]
     assert rows, "heart rate needs 5 s and the node has 8 s of CSI"
-    assert all(r["breathing_bpm"] is None and r["breathing_status"] == "UNAVAILABLE" for r in rows)
-    assert all(r["time_s"] >= 5.0 for r in rows)
-    assert all(40.0 <= r["heart_bpm"] <= 180.0 for r in rows if r["heart_bpm"] is not None)
-    # The device's own estimates (lines 22 ... 369 of the file) are attached to each reading.
-    assert {r["device_heartrate_bpm"] for r in rows} <= {
-        79.0123,
-        76.2711,
-        80.0,
-        81.0126,
-        86.0759,
-        83.4782,
-        75.6302,
-        70.2928,
-    }
+    # Breathing needs 10 s: unavailable, with null (not NaN) values.
+    assert all(r["breathing_bpm"] is None and r["breathing_confidence"] is None for r in rows)
+    assert all(r["breathing_status"] == "UNAVAILABLE" for r in rows)
+    assert all(r["time_s"] >= 4.9 for r in rows)
+    assert all(40.0 <= r["heart_bpm"] <= 180.0 for r in rows)
+    # A 15 s heart window is not full in 8 s: nothing is VALID.
+    assert node["heart_status_counts"]["VALID"] == 0
+    assert sum(node["heart_status_counts"].values()) == len(rows)
+    # The device's own estimates are attached to each reading.
+    assert all(r["device_heartrate_bpm"] is not None for r in rows)
+
+    csv_result = run("vitals", "--csv", "--node", "2", str(EXCERPT))
+    assert csv_result.returncode == 0, csv_result.stderr
+    csv_rows = list(csv.DictReader(io.StringIO(csv_result.stdout)))
+    assert len(csv_rows) == len(rows)
+    for from_csv, from_json in zip(csv_rows, rows, strict=True):
+        assert set(from_csv) == set(from_json)
+        for key, value in from_json.items():
+            if value is None:
+                assert from_csv[key] == "", key
+            elif isinstance(value, bool):
+                assert from_csv[key] == str(value), key
+            elif isinstance(value, float):
+                assert float(from_csv[key]) == value, key
+            else:
+                assert from_csv[key] == str(value), key
 
 
-def test_vitals_csv(tmp_path: Path) -> None:
-    result = run("vitals", "--csv", str(EXCERPT))
-    assert result.returncode == 0, result.stderr
-    rows = list(csv.DictReader(io.StringIO(result.stdout)))
-    assert rows and {r["node_id"] for r in rows} == {"1", "2"}
-    assert set(rows[0]) >= {"time_s", "heart_bpm", "heart_status", "device_heartrate_bpm"}
-
-
-def test_vitals_plot_writes_a_png(tmp_path: Path) -> None:
+def test_vitals_plot_marks_statuses(tmp_path: Path) -> None:
     pytest.importorskip("matplotlib")
     out = tmp_path / "vitals.png"
-    result = run("vitals", "--plot", str(out), str(EXCERPT))
+    result = run("vitals", "--plot", str(out), "--node", "1", str(EXCERPT))
     assert result.returncode == 0, result.stderr
     from matplotlib import image
 
     pixels = image.imread(out)
     height, width = pixels.shape[:2]
-    assert (width, height) == (900, 640)
+    # One node: a breathing panel and a heart panel.
+    assert (width, height) == (900, 520)
     rgb = pixels[..., :3]
     non_white = (rgb < 0.95).any(axis=-1)
     assert non_white.mean() > 0.02
-    red = (rgb[..., 0] > 0.7) & (rgb[..., 1] < 0.4) & (rgb[..., 2] < 0.4)
-    assert red.sum() > 50, "the heart-rate lines are drawn"
+    # Faint red: the unreliable heart readings and the line through them.
+    reddish = rgb[..., 0] - np.maximum(rgb[..., 1], rgb[..., 2]) > 0.15
+    assert reddish.sum() > 30, "the heart readings are drawn"
+    svg = tmp_path / "vitals.svg"
+    assert run("vitals", "--plot", str(svg), "--node", "1", str(EXCERPT)).returncode == 0
+    text = svg.read_text()
+    # Node 1's four heart readings are UNRELIABLE: drawn as the faint x legend entry says.
+    assert "pipeline, unreliable" in text and "pipeline, valid" not in text
 
 
 def test_vitals_usage_errors() -> None:

@@ -31,8 +31,9 @@ def test_chunks_cover_every_frame_and_readings_continue(tmp_path: Path) -> None:
     recording = load_recording(looped_excerpt(tmp_path / "loop.csi.jsonl", 16))
     done: list[int] = []
     report = node_report(recording, 1, advance=done.append)
-    assert report.frames == 16 * 153 > CHUNK_FRAMES
-    assert done == [CHUNK_FRAMES, 16 * 153 - CHUNK_FRAMES]
+    assert report.frames == 16 * 183 > CHUNK_FRAMES
+    assert done == [CHUNK_FRAMES, 16 * 183 - CHUNK_FRAMES]
+    assert report.frames_used == 16 * 183
     times = [row.time_s for row in report.rows]
     assert times == sorted(times)
     # One reading per second of frames from 5 s on, across the chunk boundary.
@@ -48,3 +49,4 @@ def test_a_node_without_enough_frames_has_no_reading(tmp_path: Path) -> None:
     report = node_report(load_recording(path), 2)
     assert report.rows == ()
     assert report.heart_mean_abs_diff_bpm is None
+    assert report.block_bins is None

@@ -1289,7 +1289,13 @@ class CaptureVitals:
         self, timestamps: _ArrayLike, amplitudes: _ArrayLike, phases: _ArrayLike
     ) -> VitalsResult: ...
     def process_recording(
-        self, recording: Recording, node_id: int, *, iq_order: str | None = None
+        self,
+        recording: Recording,
+        node_id: int,
+        *,
+        start: int = 0,
+        stop: int | None = None,
+        iq_order: str | None = None,
     ) -> VitalsResult: ...
     @property
     def layout(self) -> dict[str, Any] | None: ...

@@ -1,14 +1,17 @@
 """Vital-sign readings of a recording, per node, next to the node's own edge vitals.
 
-Used by ``wifi-densepose vitals``. Each node's raw CSI frames of one subcarrier count are fed,
-in arrival order, to a ``VitalsPipeline`` whose sample rate is the measured frame rate of those
-frames (ESP32 frames arrive irregularly, about 20 per second; the pipeline treats them as
-evenly spaced). Breathing needs 10 s of CSI and heart rate 5 s before a first estimate.
+Used by ``wifi-densepose vitals``. Each node's raw CSI frames of every layout go, in file
+order with their receive times, through a ``CaptureVitals``: it finds the block of bins all
+layouts share, leaves out the null (always-constant) bins, puts the frames on a uniform time
+grid and runs the vitals pipeline (see ``wifi_densepose.vitals``). Breathing needs 10 s of CSI
+and heart rate 5 s before a first estimate; an estimate is VALID only from a full window
+(30 s breathing, 15 s heart).
 """
 
 from __future__ import annotations
 
 import math
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -16,62 +19,84 @@ from typing import Any
 
 import numpy as np
 
-from wifi_densepose import iq_to_polar
 from wifi_densepose.io import Recording
-from wifi_densepose.vitals import VitalsPipeline, VitalStatus
+from wifi_densepose.vitals import CaptureVitals, VitalStatus
 
 CHUNK_FRAMES = 2_000
-"""Frames per `process` call: the pipeline keeps its state, so chunks only pace progress."""
+"""Frames per `process_recording` call: the estimator keeps its state, so chunks only pace
+progress."""
 
 
 @dataclass(frozen=True)
 class ReadingRow:
-    """One pipeline reading; rates in BPM (None when unavailable), times in seconds."""
+    """One pipeline reading; rates in BPM and confidences in [0, 1] (None when unavailable),
+    times in seconds (`time_s` from the recording's first line, `timestamp` Unix)."""
 
     node_id: int
     time_s: float
     timestamp: float
     breathing_bpm: float | None
-    breathing_confidence: float
+    breathing_confidence: float | None
     breathing_status: str
     heart_bpm: float | None
-    heart_confidence: float
+    heart_confidence: float | None
     heart_status: str
     signal_quality: float
+    spans_gap: bool
     device_breathing_bpm: float | None
     device_heartrate_bpm: float | None
 
 
+def _mean_abs_diff(pairs: Sequence[tuple[float | None, float | None]]) -> float | None:
+    diffs = [abs(a - b) for a, b in pairs if a is not None and b is not None]
+    return sum(diffs) / len(diffs) if diffs else None
+
+
 @dataclass(frozen=True)
 class NodeReport:
-    """A node's readings and how they compare with its own edge-vitals packets."""
+    """A node's readings, what the estimator found in its stream, and how the readings compare
+    with the node's own edge-vitals packets."""
 
     node_id: int
-    n_subcarriers: int
     frames: int
     duration_s: float
-    sample_rate_hz: float
+    block_bins: int | None
+    null_bins: tuple[int, ...]
+    sample_rate_hz: float | None
+    frames_used: int
+    dropped_frames: int
+    gaps: int
+    disabled_reason: str | None
     device_vitals: int
     rows: tuple[ReadingRow, ...]
 
     @property
+    def breathing_mean_abs_diff_bpm(self) -> float | None:
+        """Mean |pipeline - device| breathing rate over readings where both exist, BPM."""
+        return _mean_abs_diff([(r.breathing_bpm, r.device_breathing_bpm) for r in self.rows])
+
+    @property
     def heart_mean_abs_diff_bpm(self) -> float | None:
         """Mean |pipeline - device| heart rate over readings where both exist, BPM."""
-        diffs = [
-            abs(r.heart_bpm - r.device_heartrate_bpm)
-            for r in self.rows
-            if r.heart_bpm is not None and r.device_heartrate_bpm
-        ]
-        return sum(diffs) / len(diffs) if diffs else None
+        return _mean_abs_diff([(r.heart_bpm, r.device_heartrate_bpm) for r in self.rows])
+
+    def status_counts(self, vital: str) -> dict[str, int]:
+        """Readings per status name of `vital` ("breathing" or "heart"), every status listed."""
+        counts = Counter(getattr(r, f"{vital}_status") for r in self.rows)
+        return {status.name: counts.get(status.name, 0) for status in VitalStatus}
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
+        d["null_bins"] = list(self.null_bins)
         d["rows"] = [asdict(r) for r in self.rows]
+        d["breathing_mean_abs_diff_bpm"] = self.breathing_mean_abs_diff_bpm
         d["heart_mean_abs_diff_bpm"] = self.heart_mean_abs_diff_bpm
+        d["breathing_status_counts"] = self.status_counts("breathing")
+        d["heart_status_counts"] = self.status_counts("heart")
         return d
 
 
-def _bpm(value: float) -> float | None:
+def _finite(value: float) -> float | None:
     return None if math.isnan(value) else float(value)
 
 
@@ -86,100 +111,139 @@ def _device_at(
     return (breathing or None, heart or None)
 
 
+def node_frames(recording: Recording, node_id: int) -> int:
+    """Raw CSI frames of a node, every layout."""
+    return sum(count for _, count in recording.layouts(node_id))
+
+
 def node_report(
     recording: Recording,
     node_id: int,
     *,
-    n_subcarriers: int | None = None,
+    block_bins: int | None = None,
     advance: Callable[[int], None] | None = None,
 ) -> NodeReport:
-    """Runs the vitals pipeline over one node's raw CSI. `advance(n)` reports frames done."""
-    timestamps, csi = recording.csi(node_id, n_subcarriers)
-    frames, bins = csi.shape
+    """Runs `CaptureVitals` over one node's raw CSI. `advance(n)` reports frames done."""
+    frames = node_frames(recording, node_id)
     start = recording.records[0].timestamp if len(recording) else 0.0
     device = recording.vitals(node_id)
     device_times = [v.timestamp for v in device]
     device_values = [(v.breathing_bpm, v.heartrate_bpm) for v in device]
-    duration = float(timestamps[-1] - timestamps[0]) if frames > 1 else 0.0
-    if frames < 2 or duration <= 0.0:
-        if advance is not None:
-            advance(frames)
-        return NodeReport(node_id, bins, frames, duration, 0.0, len(device), ())
-
-    rate = (frames - 1) / duration
-    pipeline = VitalsPipeline(n_subcarriers=bins, sample_rate_hz=rate)
-    amplitudes, phases = iq_to_polar(csi)
+    capture = CaptureVitals(block_bins=block_bins)
     rows: list[ReadingRow] = []
     for begin in range(0, frames, CHUNK_FRAMES):
         end = min(begin + CHUNK_FRAMES, frames)
-        result = pipeline.process(amplitudes[begin:end], phases[begin:end], sample_rate_hz=rate)
+        result = capture.process_recording(recording, node_id, start=begin, stop=end)
         for i in range(len(result)):
-            host_time = float(timestamps[int(result.frame_index[i])])
+            host_time = float(result.timestamp_s[i])
             device_breathing, device_heart = _device_at(device_times, device_values, host_time)
             rows.append(
                 ReadingRow(
                     node_id=node_id,
                     time_s=host_time - start,
                     timestamp=host_time,
-                    breathing_bpm=_bpm(result.breathing_bpm[i]),
-                    breathing_confidence=float(result.breathing_confidence[i]),
+                    breathing_bpm=_finite(result.breathing_bpm[i]),
+                    breathing_confidence=_finite(result.breathing_confidence[i]),
                     breathing_status=VitalStatus(int(result.breathing_status[i])).name,
-                    heart_bpm=_bpm(result.heart_bpm[i]),
-                    heart_confidence=float(result.heart_confidence[i]),
+                    heart_bpm=_finite(result.heart_bpm[i]),
+                    heart_confidence=_finite(result.heart_confidence[i]),
                     heart_status=VitalStatus(int(result.heart_status[i])).name,
                     signal_quality=float(result.signal_quality[i]),
+                    spans_gap=bool(result.spans_gap[i]),
                     device_breathing_bpm=device_breathing,
                     device_heartrate_bpm=device_heart,
                 )
             )
         if advance is not None:
             advance(end - begin)
-    return NodeReport(node_id, bins, frames, duration, rate, len(device), tuple(rows))
+    span = next((n for n in recording.summary()["nodes"] if n["node_id"] == node_id), None)
+    layout = capture.layout
+    stats = capture.stats
+    return NodeReport(
+        node_id=node_id,
+        frames=frames,
+        duration_s=span["last_timestamp"] - span["first_timestamp"] if span else 0.0,
+        block_bins=layout["block_bins"] if layout else None,
+        null_bins=tuple(layout["null_bins"]) if layout else (),
+        sample_rate_hz=layout["sample_rate_hz"] if layout else None,
+        frames_used=stats["accepted"],
+        dropped_frames=stats["duplicates"] + stats["out_of_order"],
+        gaps=stats["gaps"],
+        disabled_reason=capture.disabled_reason,
+        device_vitals=len(device),
+        rows=tuple(rows),
+    )
+
+
+# Marker per status: a DEGRADED or UNRELIABLE estimate never looks like a VALID one.
+_STATUS_STYLE = {
+    "VALID": {"marker": "o", "fillstyle": "full", "alpha": 1.0},
+    "DEGRADED": {"marker": "o", "fillstyle": "none", "alpha": 0.8},
+    "UNRELIABLE": {"marker": "x", "fillstyle": "full", "alpha": 0.45},
+}
 
 
 def plot_reports(reports: Sequence[NodeReport], recording: Recording, path: Path) -> None:
-    """A PNG with one panel per node: pipeline and device heart and breathing rates (BPM)."""
+    """An image (format from the suffix: PNG, SVG, PDF) with two panels per node, breathing and
+    heart rate (BPM): the pipeline's readings marked by status (filled VALID, open DEGRADED,
+    faint x UNRELIABLE) and the node's own estimates as a dashed line."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     start = recording.records[0].timestamp if len(recording) else 0.0
-    fig, axes = plt.subplots(len(reports), 1, figsize=(9, 3.2 * len(reports)), squeeze=False)
-    for ax, report in zip(axes[:, 0], reports, strict=True):
+    fig, axes = plt.subplots(
+        2 * len(reports), 1, figsize=(9, 2.6 * 2 * len(reports)), squeeze=False, sharex=True
+    )
+    for n, report in enumerate(reports):
         device = recording.vitals(report.node_id)
-        t = [r.time_s for r in report.rows]
-        heart = [math.nan if r.heart_bpm is None else r.heart_bpm for r in report.rows]
-        breathing = [math.nan if r.breathing_bpm is None else r.breathing_bpm for r in report.rows]
-        ax.plot(t, heart, "o-", color="tab:red", label="heart, pipeline")
-        ax.plot(t, breathing, "o-", color="tab:blue", label="breathing, pipeline")
         device_t = [v.timestamp - start for v in device]
-        ax.step(
-            device_t,
-            [v.heartrate_bpm for v in device],
-            where="post",
-            color="tab:red",
-            alpha=0.5,
-            linestyle="--",
-            label="heart, device",
-        )
-        ax.step(
-            device_t,
-            [v.breathing_bpm for v in device],
-            where="post",
-            color="tab:blue",
-            alpha=0.5,
-            linestyle="--",
-            label="breathing, device",
-        )
-        ax.set_title(
-            f"node {report.node_id}: {report.frames} frames of {report.n_subcarriers} "
-            f"bins at {report.sample_rate_hz:.1f} Hz"
-        )
-        ax.set_xlabel("time since the first line (s)")
-        ax.set_ylabel("rate (BPM)")
-        ax.grid(alpha=0.3)
-        ax.legend(loc="best", fontsize="small")
+        for ax, vital, device_values, color in (
+            (
+                axes[2 * n, 0],
+                "breathing",
+                [v.breathing_bpm or math.nan for v in device],
+                "tab:blue",
+            ),
+            (axes[2 * n + 1, 0], "heart", [v.heartrate_bpm or math.nan for v in device], "tab:red"),
+        ):
+            t = [r.time_s for r in report.rows]
+            values = [getattr(r, f"{vital}_bpm") for r in report.rows]
+            statuses = [getattr(r, f"{vital}_status") for r in report.rows]
+            line = [math.nan if v is None else v for v in values]
+            ax.plot(t, line, "-", color=color, alpha=0.3, linewidth=1)
+            for status, style in _STATUS_STYLE.items():
+                points = [
+                    (ti, v)
+                    for ti, v, s in zip(t, values, statuses, strict=True)
+                    if s == status and v is not None
+                ]
+                if points:
+                    xs, ys = zip(*points, strict=True)
+                    ax.plot(
+                        xs,
+                        ys,
+                        linestyle="none",
+                        color=color,
+                        markersize=5,
+                        label=f"pipeline, {status.lower()}",
+                        **style,
+                    )  # type: ignore[arg-type]
+            ax.step(
+                device_t,
+                device_values,
+                where="post",
+                color="black",
+                alpha=0.6,
+                linestyle="--",
+                label="device",
+            )
+            ax.set_ylabel(f"{vital} (BPM)")
+            ax.set_title(f"node {report.node_id}: {vital}", fontsize="medium", loc="left")
+            ax.grid(alpha=0.3)
+            ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize="small", frameon=False)
+    axes[-1, 0].set_xlabel("time since the first line (s)")
     fig.tight_layout()
     fig.savefig(path, dpi=100)
     plt.close(fig)

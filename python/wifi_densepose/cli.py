@@ -80,6 +80,17 @@ def _load(file: Path, strict: bool) -> tuple[Recording, list[str]]:
     return recording, [str(w.message) for w in caught if issubclass(w.category, RecordingWarning)]
 
 
+def _fmt_bins(bins: list[int]) -> str:
+    """Bin indices as ranges: [0, 27, 28, 29] -> "0, 27-29"."""
+    runs: list[list[int]] = []
+    for b in bins:
+        if runs and b == runs[-1][-1] + 1:
+            runs[-1].append(b)
+        else:
+            runs.append([b])
+    return ", ".join(str(r[0]) if len(r) == 1 else f"{r[0]}-{r[-1]}" for r in runs)
+
+
 def _fmt_rate(hz: float | None) -> str:
     return "-" if hz is None else f"{hz:.2f} Hz"
 
@@ -117,6 +128,7 @@ def inspect(file: Path, as_json: bool, strict: bool) -> None:
         "lines",
         "raw CSI",
         "layouts (bins x frames)",
+        "null bins",
         "CSI rate",
         "vitals",
         "feature",
@@ -132,6 +144,8 @@ def inspect(file: Path, as_json: bool, strict: bool) -> None:
             str(node["lines"]),
             str(node["raw_csi"]),
             layouts,
+            "; ".join(f"{n}: {_fmt_bins(bins)}" for n, bins in node["null_bins"].items() if bins)
+            or "-",
             _fmt_rate(node["csi_rate_hz"]),
             str(node["vitals"]),
             str(node["feature"]),
@@ -172,9 +186,10 @@ def _fmt_bpm(value: float | None, status: str | None = None) -> str:
 @click.option("--node", "nodes", type=int, multiple=True, help="Only this node (repeatable).")
 @click.option(
     "--subcarriers",
-    type=int,
+    type=click.IntRange(min=1),
     default=None,
-    help="Use the frames with this many bins (default: each node's most frequent).",
+    help="Use the first N bins of every frame at least N wide (default: the bins every "
+    "layout of the node shares).",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the readings as JSON.")
 @click.option("--csv", "as_csv", is_flag=True, help="Print the readings as CSV.")
@@ -182,7 +197,7 @@ def _fmt_bpm(value: float | None, status: str | None = None) -> str:
     "--plot",
     type=click.Path(dir_okay=False, path_type=Path),
     default=None,
-    help="Write a PNG of the readings (needs the `plot` extra: matplotlib).",
+    help="Write an image of the readings, PNG, SVG or PDF by suffix (needs the `plot` extra).",
 )
 @click.option("--strict", is_flag=True, help="Fail at the first bad line instead of skipping it.")
 def vitals(
@@ -195,20 +210,22 @@ def vitals(
     strict: bool,
 ) -> None:
     """Breathing and heart rate (BPM) per node from a recording's raw CSI, next to the node's
-    own edge-vitals packets. Breathing needs 10 s of CSI, heart rate 5 s."""
-    from wifi_densepose._vitals_report import ReadingRow, node_report, plot_reports
+    own edge-vitals packets. Every frame is used on its receive time (resampled onto a uniform
+    grid), through the bins all the node's layouts share, null bins left out. Breathing needs
+    10 s of CSI, heart rate 5 s; an estimate is VALID only from a full window (30 s, 15 s)."""
+    from wifi_densepose._vitals_report import ReadingRow, node_frames, node_report, plot_reports
 
     if as_json and as_csv:
         raise click.UsageError("--json and --csv are exclusive")
     recording, notes = _load(file, strict)
-    chosen = list(nodes) or [n for n in recording.nodes if recording.layouts(n)]
-    missing = [n for n in chosen if not recording.layouts(n)]
+    with_csi = [n for n in recording.nodes if recording.layouts(n)]
+    chosen = list(nodes) or with_csi
+    missing = [n for n in chosen if n not in with_csi]
     if missing:
         raise click.UsageError(
-            f"no raw CSI frames for node(s) {missing}; nodes with CSI: "
-            f"{[n for n in recording.nodes if recording.layouts(n)]}"
+            f"no raw CSI frames for node(s) {missing}; nodes with CSI: {with_csi}"
         )
-    total = sum(len(recording.csi(n, subcarriers)[0]) for n in chosen)
+    total = sum(node_frames(recording, n) for n in chosen)
     reports = []
     with (
         _cli_errors(),
@@ -220,7 +237,7 @@ def vitals(
                 node_report(
                     recording,
                     node,
-                    n_subcarriers=subcarriers,
+                    block_bins=subcarriers,
                     advance=lambda n: progress.advance(task, n),
                 )
             )
@@ -233,12 +250,9 @@ def vitals(
             sys.exit(2)
 
     if as_json:
-        click.echo(
-            json.dumps(
-                {"file": str(file), "nodes": [r.to_dict() for r in reports], "warnings": notes},
-                indent=2,
-            )
-        )
+        document = {"file": str(file), "nodes": [r.to_dict() for r in reports], "warnings": notes}
+        # allow_nan=False: every missing value is null, so any JSON reader takes the output.
+        click.echo(json.dumps(document, indent=2, allow_nan=False))
         return
     if as_csv:
         writer = csv.writer(sys.stdout, lineterminator="\n")
@@ -249,50 +263,64 @@ def vitals(
         return
 
     for report in reports:
-        title = (
-            f"node {report.node_id}: {report.frames} frames of {report.n_subcarriers} bins, "
-            f"{report.duration_s:.1f} s at {report.sample_rate_hz:.1f} Hz, "
-            f"{report.device_vitals} edge-vitals packets"
-        )
-        table = Table(title=title)
-        for column in [
-            "time (s)",
-            "breathing",
-            "heart",
-            "quality",
-            "device breathing",
-            "device heart",
-        ]:
-            table.add_column(column, justify="right")
-        for row in report.rows:
-            table.add_row(
-                f"{row.time_s:.2f}",
-                _fmt_bpm(row.breathing_bpm, row.breathing_status),
-                _fmt_bpm(row.heart_bpm, row.heart_status),
-                f"{row.signal_quality:.2f}",
-                _fmt_bpm(row.device_breathing_bpm),
-                _fmt_bpm(row.device_heartrate_bpm),
-            )
-        console.print(table)
-        if not report.rows:
-            console.print(
-                f"node {report.node_id}: no reading: {report.duration_s:.1f} s of CSI; "
-                "heart rate needs 5 s, breathing 10 s"
-            )
-        elif all(r.breathing_bpm is None for r in report.rows):
-            console.print(
-                f"node {report.node_id}: no breathing estimate: "
-                f"{report.duration_s:.1f} s of CSI, breathing needs 10 s"
-            )
-        diff = report.heart_mean_abs_diff_bpm
-        if diff is not None:
-            console.print(
-                f"node {report.node_id}: mean |pipeline - device| heart rate {diff:.1f} BPM"
-            )
+        _print_node_report(report, recording.layouts(report.node_id))
     for note in notes:
         err_console.print(f"[yellow]warning:[/yellow] {note}")
     if plot is not None:
         console.print(f"plot written to {plot}")
+
+
+def _print_node_report(report: Any, layouts: list[tuple[int, int]]) -> None:
+    """One node's table and its summary against the device's own estimates."""
+    shown = ", ".join(f"{n}x{count}" for n, count in layouts)
+    if report.block_bins is None:
+        console.print(
+            f"node {report.node_id}: {report.frames} frames ({shown}), "
+            f"{report.duration_s:.1f} s: no estimate: "
+            + (report.disabled_reason or "fewer frames than the warm-up needs")
+        )
+        return
+    title = (
+        f"node {report.node_id}: {report.frames} frames ({shown}), {report.duration_s:.1f} s; "
+        f"{report.block_bins} shared bins, {len(report.null_bins)} null left out, "
+        f"grid {report.sample_rate_hz:.0f} Hz; {report.device_vitals} edge-vitals packets"
+    )
+    console.print(title, soft_wrap=True)
+    table = Table()
+    for column in ["time (s)", "breathing", "heart", "quality", "device breathing", "device heart"]:
+        table.add_column(column, justify="right")
+    for row in report.rows:
+        gap = " gap" if row.spans_gap else ""
+        table.add_row(
+            f"{row.time_s:.2f}",
+            _fmt_bpm(row.breathing_bpm, row.breathing_status) + gap,
+            _fmt_bpm(row.heart_bpm, row.heart_status) + gap,
+            f"{row.signal_quality:.2f}",
+            _fmt_bpm(row.device_breathing_bpm),
+            _fmt_bpm(row.device_heartrate_bpm),
+        )
+    console.print(table)
+    if not report.rows:
+        console.print(
+            f"node {report.node_id}: no reading: {report.duration_s:.1f} s of CSI; "
+            "heart rate needs 5 s, breathing 10 s"
+        )
+    for vital, diff in (
+        ("breathing", report.breathing_mean_abs_diff_bpm),
+        ("heart", report.heart_mean_abs_diff_bpm),
+    ):
+        counts = ", ".join(f"{n} {k.lower()}" for k, n in report.status_counts(vital).items())
+        versus = (
+            "no reading to compare with the device"
+            if diff is None
+            else f"mean |pipeline - device| {diff:.1f} BPM"
+        )
+        console.print(f"node {report.node_id} {vital}: {counts}; {versus}")
+    if report.gaps or report.dropped_frames:
+        console.print(
+            f"node {report.node_id}: {report.gaps} gaps over the interpolation limit, "
+            f"{report.dropped_frames} frames dropped (repeated or earlier times)"
+        )
 
 
 def _sensing_url(url: str) -> str:

@@ -1504,14 +1504,17 @@ impl PyCaptureVitals {
         Ok(PyVitalsResult::new(result))
     }
 
-    /// Every raw CSI frame of node `node_id` in `recording` (all layouts, first antenna, host
-    /// times), in file order. Releases the GIL.
-    #[pyo3(signature = (recording, node_id, *, iq_order=None))]
+    /// The raw CSI frames of node `node_id` in `recording` (all layouts, first antenna, host
+    /// times), in file order; `start`/`stop` select a range of them (as a slice does), so a
+    /// long recording can go through in chunks. Releases the GIL.
+    #[pyo3(signature = (recording, node_id, *, start=0, stop=None, iq_order=None))]
     fn process_recording(
         &mut self,
         py: Python<'_>,
         recording: PyRef<'_, PyRecording>,
         node_id: u8,
+        start: usize,
+        stop: Option<usize>,
         iq_order: Option<&str>,
     ) -> PyResult<PyVitalsResult> {
         let (recording, default_order) = recording.parts();
@@ -1520,7 +1523,8 @@ impl PyCaptureVitals {
         let result = py
             .detach(|| {
                 let mut result = VitalsResult::default();
-                for (time, raw) in recording.raw_frames(node_id) {
+                let frames = recording.raw_frames(node_id).take(stop.unwrap_or(usize::MAX));
+                for (time, raw) in frames.skip(start) {
                     let (a, p) = raw.first_antenna_polar(order);
                     capture.push_into(time, &a, &p, &mut result)?;
                 }

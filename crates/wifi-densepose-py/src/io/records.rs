@@ -419,6 +419,11 @@ fn node_summary_to_py<'py>(py: Python<'py>, s: &NodeSummary) -> PyResult<Bound<'
     d.set_item("untyped", s.untyped)?;
     d.set_item("other", s.other)?;
     d.set_item("layouts", PyList::new(py, &s.layouts)?)?;
+    let null_bins = PyDict::new(py);
+    for (n, bins) in &s.null_bins {
+        null_bins.set_item(n, bins.clone())?;
+    }
+    d.set_item("null_bins", null_bins)?;
     d.set_item("first_timestamp", s.first_timestamp)?;
     d.set_item("last_timestamp", s.last_timestamp)?;
     d.set_item("csi_rate_hz", s.csi_rate_hz)?;
@@ -520,7 +525,8 @@ impl PyRecording {
     /// Counts, subcarrier layouts, rates (Hz) and time span as plain data: keys `records`,
     /// `bad_lines`, `kinds`, `first_timestamp`, `last_timestamp`, `duration_secs`, `nodes`
     /// (one dict per node: `node_id`, `lines`, `raw_csi`, `vitals`, `feature`, `untyped`,
-    /// `other`, `layouts`, `first_timestamp`, `last_timestamp`, `csi_rate_hz`, `vitals_rate_hz`).
+    /// `other`, `layouts`, `null_bins` (per layout, the bins that never change: DC and guard
+    /// subcarriers), `first_timestamp`, `last_timestamp`, `csi_rate_hz`, `vitals_rate_hz`).
     fn summary<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
         let s = self.inner.summary();
         let d = PyDict::new(py);

@@ -10,7 +10,8 @@ use super::meta::{sidecar_path, RecordingMeta};
 use super::reader::{LineOutcome, ReadMode, RecordingReader};
 use super::record::{RawCsiRecord, Record, RecordBody, VitalsRecord};
 use crate::error::{RecordingError, WireError, WireResult};
-use crate::iq::{iq_to_complex, IqOrder};
+use crate::iq::{iq_to_amplitude, iq_to_complex, IqOrder};
+use wifi_densepose_core::utils::ColumnRange;
 
 /// Every good record of a file, the bad lines skipped in lenient mode, and the sidecar.
 #[derive(Debug, Clone, PartialEq)]
@@ -44,6 +45,9 @@ pub struct NodeSummary {
     pub other: usize,
     /// `(n_subcarriers, frames)`, most frequent first.
     pub layouts: Vec<(u16, usize)>,
+    /// Per layout (in `layouts` order), the bins whose first-antenna amplitude never changes
+    /// over the node's frames of that layout: an OFDM capture's DC and guard subcarriers.
+    pub null_bins: Vec<(u16, Vec<usize>)>,
     pub first_timestamp: f64,
     pub last_timestamp: f64,
     /// Raw CSI frames per second over the node's first-to-last frame span.
@@ -188,6 +192,7 @@ impl Recording {
             untyped: 0,
             other: 0,
             layouts: self.layouts(node_id),
+            null_bins: Vec::new(),
             first_timestamp: f64::NAN,
             last_timestamp: f64::NAN,
             csi_rate_hz: None,
@@ -195,16 +200,19 @@ impl Recording {
         };
         let mut csi_times = Vec::new();
         let mut vitals_times = Vec::new();
+        let mut ranges: BTreeMap<u16, ColumnRange> = BTreeMap::new();
         for r in self.records.iter().filter(|r| r.node_id == node_id) {
             if s.lines == 0 {
                 s.first_timestamp = r.timestamp;
             }
             s.lines += 1;
             s.last_timestamp = r.timestamp;
-            match r.body {
-                RecordBody::RawCsi(_) => {
+            match &r.body {
+                RecordBody::RawCsi(raw) => {
                     s.raw_csi += 1;
                     csi_times.push(r.timestamp);
+                    let first = raw.iq.get(..2 * usize::from(raw.subcarriers)).unwrap_or(&raw.iq);
+                    ranges.entry(raw.subcarriers).or_default().observe(&iq_to_amplitude(first));
                 }
                 RecordBody::Vitals(_) => {
                     s.vitals += 1;
@@ -215,6 +223,11 @@ impl Recording {
                 RecordBody::Other { .. } => s.other += 1,
             }
         }
+        s.null_bins = s
+            .layouts
+            .iter()
+            .map(|&(n, _)| (n, ranges.get(&n).map(ColumnRange::constant_columns).unwrap_or_default()))
+            .collect();
         s.csi_rate_hz = rate_hz(&csi_times);
         s.vitals_rate_hz = rate_hz(&vitals_times);
         s
