@@ -72,9 +72,12 @@ class ServerProcess:
         ports: Ports | None = None,
         env: Mapping[str, str] | None = None,
         host: str = "127.0.0.1",
+        log_path: Path | None = None,
     ) -> None:
         self.binary = binary
         self.host = host
+        # stderr goes here when given (a pipe nobody reads could fill and block the server).
+        self.log_path = log_path
         self.args = list(args)
         self.ports = ports or Ports.allocate()
         self.env = dict(env or {})
@@ -104,13 +107,21 @@ class ServerProcess:
             self.host,
             *self.args,
         ]
-        self.process = subprocess.Popen(
-            argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
-        )
+        if self.log_path is not None:
+            with self.log_path.open("wb") as log:
+                self.process = subprocess.Popen(
+                    argv, env=env, stdout=subprocess.DEVNULL, stderr=log
+                )
+        else:
+            self.process = subprocess.Popen(
+                argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+            )
         deadline = time.monotonic() + ready_timeout_s
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 stderr = self.process.stderr.read().decode() if self.process.stderr else ""
+                if self.log_path is not None:
+                    stderr = self.log_path.read_text()
                 raise RuntimeError(f"server exited with {self.process.returncode}: {stderr}")
             with contextlib.suppress(OSError):
                 status, _ = http_get(

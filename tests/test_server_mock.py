@@ -100,4 +100,13 @@ def test_mock_frames_rest_views(server_binary: Path) -> None:
             "breathing_confidence",
             "heartbeat_confidence",
             "signal_quality",
+            "breathing_status",
+            "heart_status",
+            "spans_gap",
+        }
+        assert vitals["vital_signs"]["heart_status"] in {
+            "VALID",
+            "DEGRADED",
+            "UNRELIABLE",
+            "UNAVAILABLE",
         }

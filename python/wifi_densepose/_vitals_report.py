@@ -229,7 +229,7 @@ def plot_reports(reports: Sequence[NodeReport], recording: Recording, path: Path
                         markersize=5,
                         label=f"pipeline, {status.lower()}",
                         **style,
-                    )  # type: ignore[arg-type]
+                    )
             ax.step(
                 device_t,
                 device_values,

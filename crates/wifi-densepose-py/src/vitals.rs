@@ -18,7 +18,7 @@ use wifi_densepose_vitals::{
     AlertType, AnomalyAlert, BreathingExtractor, BreathingMethod, CaptureConfig, CaptureVitals,
     CsiVitalPreprocessor, ExtractorConfig, FrameSource, HeartMethod, HeartRateExtractor,
     ResampleStats, VitalAnomalyDetector, VitalEstimate, VitalReading, VitalSignStore, VitalStats,
-    VitalStatus, VitalType, VitalsConfig, VitalsPipeline, VitalsResult, DEFAULT_MAX_GAP_S,
+    VitalStatus, VitalType, VitalsConfig, VitalsPipeline, VitalsResult,
 };
 use wifi_densepose_wire::IqOrder;
 
@@ -1137,7 +1137,7 @@ pub struct PyVitalsPipeline(VitalsPipeline);
 #[pymethods]
 impl PyVitalsPipeline {
     #[new]
-    #[pyo3(signature = (n_subcarriers=56, sample_rate_hz=100.0, *, alpha=0.05, breathing_window_s=30.0, heart_window_s=15.0, breathing_method="spectral", heart_method="spectral", breathing_weights=None, reading_interval_s=1.0, anomaly_window=60, z_threshold=2.5, skip_unavailable=true, store_capacity=3600, start_time_s=0.0, max_gap_s=DEFAULT_MAX_GAP_S, valid_needs_full_window=false))]
+    #[pyo3(signature = (n_subcarriers=56, sample_rate_hz=100.0, *, alpha=0.05, breathing_window_s=30.0, heart_window_s=15.0, breathing_method="spectral", heart_method="spectral", breathing_weights=None, reading_interval_s=1.0, anomaly_window=60, z_threshold=2.5, skip_unavailable=true, store_capacity=3600, start_time_s=0.0, max_gap_s=0.5, valid_needs_full_window=false))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         n_subcarriers: usize,
@@ -1358,7 +1358,7 @@ impl PyVitalsPipeline {
 /// Returns `(grid times [T'], amplitudes [T', S], phases [T', S], counts)`; the counts are
 /// `resample_stats`. This is the first stage of a timestamped `VitalsPipeline`.
 #[pyfunction]
-#[pyo3(signature = (timestamps, amplitudes, phases, *, sample_rate_hz, max_gap_s=DEFAULT_MAX_GAP_S))]
+#[pyo3(signature = (timestamps, amplitudes, phases, *, sample_rate_hz, max_gap_s=0.5))]
 #[allow(clippy::type_complexity)]
 fn resample_uniform<'py>(
     py: Python<'py>,
@@ -1383,25 +1383,26 @@ fn resample_uniform<'py>(
         ArrayRows(phases.as_array()),
     );
     let t = slice_of(&t);
-    let (grid, a_out, p_out, stats) = py
-        .detach(|| {
-            wifi_densepose_vitals::resample_uniform(&t, &a, &p, sample_rate_hz, max_gap_s)
-        })
+    let out = py
+        .detach(|| wifi_densepose_vitals::resample_uniform(&t, &a, &p, sample_rate_hz, max_gap_s))
         .or_raise()?;
-    let shape = (grid.len(), n_columns);
-    let a_out = Array2::from_shape_vec(shape, a_out)
+    let shape = (out.times_s.len(), n_columns);
+    let a_out = Array2::from_shape_vec(shape, out.amplitudes)
         .map_err(|e| shape_error("amplitudes", "[time, subcarrier]", e))?;
-    let p_out = Array2::from_shape_vec(shape, p_out)
+    let p_out = Array2::from_shape_vec(shape, out.phases)
         .map_err(|e| shape_error("phases", "[time, subcarrier]", e))?;
     Ok((
-        readonly_array(py, Array1::from_vec(grid))?,
+        readonly_array(py, Array1::from_vec(out.times_s))?,
         readonly_array(py, a_out)?,
         readonly_array(py, p_out)?,
-        resample_stats_dict(py, &stats)?,
+        resample_stats_dict(py, &out.stats)?,
     ))
 }
 
-fn resample_stats_dict<'py>(py: Python<'py>, stats: &ResampleStats) -> PyResult<Bound<'py, PyDict>> {
+fn resample_stats_dict<'py>(
+    py: Python<'py>,
+    stats: &ResampleStats,
+) -> PyResult<Bound<'py, PyDict>> {
     let d = PyDict::new(py);
     d.set_item("accepted", stats.accepted)?;
     d.set_item("duplicates", stats.duplicates)?;
@@ -1427,7 +1428,7 @@ pub struct PyCaptureVitals(CaptureVitals);
 #[pymethods]
 impl PyCaptureVitals {
     #[new]
-    #[pyo3(signature = (*, warmup_frames=64, block_bins=None, sample_rate_hz=None, max_gap_s=DEFAULT_MAX_GAP_S, breathing_window_s=30.0, heart_window_s=15.0, reading_interval_s=1.0, valid_needs_full_window=true))]
+    #[pyo3(signature = (*, warmup_frames=64, block_bins=None, sample_rate_hz=None, max_gap_s=0.5, breathing_window_s=30.0, heart_window_s=15.0, reading_interval_s=1.0, valid_needs_full_window=true))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         warmup_frames: usize,
@@ -1486,7 +1487,11 @@ impl PyCaptureVitals {
         if a.dim() != p.dim() || t.len() != a.nrows() {
             return Err(shape_error(
                 "phases",
-                format!("[{}, {}] (as amplitudes, one row per timestamp)", t.len(), a.ncols()),
+                format!(
+                    "[{}, {}] (as amplitudes, one row per timestamp)",
+                    t.len(),
+                    a.ncols()
+                ),
                 format!("{:?} and {:?}", a.dim(), p.dim()),
             ));
         }
@@ -1523,7 +1528,9 @@ impl PyCaptureVitals {
         let result = py
             .detach(|| {
                 let mut result = VitalsResult::default();
-                let frames = recording.raw_frames(node_id).take(stop.unwrap_or(usize::MAX));
+                let frames = recording
+                    .raw_frames(node_id)
+                    .take(stop.unwrap_or(usize::MAX));
                 for (time, raw) in frames.skip(start) {
                     let (a, p) = raw.first_antenna_polar(order);
                     capture.push_into(time, &a, &p, &mut result)?;

@@ -131,12 +131,9 @@ impl AppState {
             config.host_validation,
             config.api_token.as_deref(),
         ));
-        // Replayed frames arrive `speed` times faster than they were captured.
-        let time_scale = config.replay.as_ref().map_or(1.0, |(_, speed)| *speed);
         let engine = Engine::new(
             config.mode,
             config.mock.rate_hz,
-            time_scale,
             config.node_positions.clone(),
             now,
         );
@@ -231,8 +228,16 @@ impl AppState {
         }
     }
 
-    /// The shared parse-and-apply path of live UDP, the mock node and replay.
-    pub fn ingest_datagram(&self, data: &[u8], from: Option<SocketAddr>, origin: Origin) {
+    /// The shared parse-and-apply path of live UDP, the mock node and replay. `capture_s`
+    /// is the recorded capture time of a replayed datagram (seconds); live datagrams are
+    /// placed on their receive time.
+    pub fn ingest_datagram(
+        &self,
+        data: &[u8],
+        from: Option<SocketAddr>,
+        origin: Origin,
+        capture_s: Option<f64>,
+    ) {
         let now = Instant::now();
         if let Some(udp) = &self.udp {
             udp.record_datagram(now);
@@ -240,7 +245,12 @@ impl AppState {
         match parse_packet(data) {
             Ok(packet) => {
                 let node_id = packet.node_id();
-                let messages = self.engine().ingest(packet, origin, now, wall_clock());
+                let mut engine = self.engine();
+                let messages = match capture_s {
+                    Some(t) => engine.ingest_captured(packet, origin, now, wall_clock(), t),
+                    None => engine.ingest(packet, origin, now, wall_clock()),
+                };
+                drop(engine);
                 self.publish_new(node_id, messages);
             }
             Err(error) => self.reject(&error, from, now),

@@ -7,7 +7,7 @@
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
-use wifi_densepose_wire::iq::{iq_to_amplitude, iq_to_phase};
+use wifi_densepose_wire::iq::first_antenna_polar;
 use wifi_densepose_wire::{
     EdgeVitalsPacket, FeatureStatePacket, FusedVitalsPacket, IqOrder, Packet, RawCsiPacket,
     SyncPacket, WasmOutputPacket,
@@ -74,7 +74,6 @@ pub struct BufferStatus {
 pub struct Engine {
     mode: SourceMode,
     mock_rate_hz: f64,
-    time_scale: f64,
     positions: NodePositions,
     started: Instant,
     nodes: BTreeMap<u8, NodeTracker>,
@@ -93,19 +92,16 @@ pub fn round_ms(wall: f64) -> f64 {
 }
 
 impl Engine {
-    /// `mock_rate_hz` is the synthetic node's sample clock; `time_scale` converts wall time
-    /// to capture time for ESP32 frames (the replay speed, 1 for live UDP).
+    /// `mock_rate_hz` is the synthetic node's sample clock.
     pub fn new(
         mode: SourceMode,
         mock_rate_hz: f64,
-        time_scale: f64,
         positions: NodePositions,
         now: Instant,
     ) -> Self {
         Engine {
             mode,
             mock_rate_hz,
-            time_scale,
             positions,
             started: now,
             nodes: BTreeMap::new(),
@@ -150,13 +146,27 @@ impl Engine {
         }
     }
 
-    /// Applies one decoded packet and returns the messages it causes, in order.
+    /// Applies one decoded packet received at `now` and returns the messages it causes, in
+    /// order. ESP32 frames are placed on their receive time since the engine started.
     pub fn ingest(
         &mut self,
         packet: Packet,
         origin: Origin,
         now: Instant,
         wall: f64,
+    ) -> Vec<Outgoing> {
+        let capture_s = now.saturating_duration_since(self.started).as_secs_f64();
+        self.ingest_captured(packet, origin, now, wall, capture_s)
+    }
+
+    /// `ingest` of a packet captured at `capture_s` seconds (a replay's recorded time).
+    pub fn ingest_captured(
+        &mut self,
+        packet: Packet,
+        origin: Origin,
+        now: Instant,
+        wall: f64,
+        capture_s: f64,
     ) -> Vec<Outgoing> {
         if origin == Origin::Synthetic && !self.synthetic_active() {
             return Vec::new();
@@ -177,9 +187,7 @@ impl Engine {
             .unwrap_or(DEFAULT_POSITION);
         let clock = match origin {
             Origin::Synthetic => SampleClock::Fixed(self.mock_rate_hz),
-            Origin::Esp32 => SampleClock::Measured {
-                time_scale: self.time_scale,
-            },
+            Origin::Esp32 => SampleClock::Measured,
         };
         let node = self
             .nodes
@@ -189,7 +197,7 @@ impl Engine {
         let mut out = Vec::new();
         match packet {
             Packet::RawCsi(raw) => {
-                apply_raw_csi(node, &raw, now);
+                apply_raw_csi(node, &raw, now, capture_s);
                 self.last_sensing_data = Some(now);
                 if per_packet_updates {
                     out.push(self.build_update(node_id, now, wall));
@@ -258,13 +266,7 @@ impl Engine {
         let update = self.build_update(node_id, now, wall);
         match update {
             Outgoing::Sensing(mut sensing) if include_vitals && sensing.vital_signs.is_none() => {
-                sensing.vital_signs = Some(VitalSigns {
-                    breathing_rate_bpm: None,
-                    heart_rate_bpm: None,
-                    breathing_confidence: 0.0,
-                    heartbeat_confidence: 0.0,
-                    signal_quality: 0.0,
-                });
+                sensing.vital_signs = Some(VitalSigns::NONE);
                 if let Some(latest) = &mut self.latest {
                     latest.update.vital_signs = sensing.vital_signs;
                 }
@@ -385,28 +387,17 @@ impl Engine {
             .or_else(|| self.visible_nodes(now).find(|n| n.vitals().is_some()));
         let signs = node
             .and_then(NodeTracker::vital_signs)
-            .unwrap_or(VitalSigns {
-                breathing_rate_bpm: None,
-                heart_rate_bpm: None,
-                breathing_confidence: 0.0,
-                heartbeat_confidence: 0.0,
-                signal_quality: 0.0,
-            });
+            .unwrap_or(VitalSigns::NONE);
         let buffers = node
             .and_then(NodeTracker::vitals)
-            .map(|v| v.buffer_status());
+            .and_then(|v| v.buffer_status());
         (signs, buffers)
     }
 }
 
-fn apply_raw_csi(node: &mut NodeTracker, raw: &RawCsiPacket, now: Instant) {
+fn apply_raw_csi(node: &mut NodeTracker, raw: &RawCsiPacket, now: Instant, capture_s: f64) {
     // The first antenna's bins: the feature path works on one stream.
-    let first_antenna = raw
-        .iq
-        .get(..2 * usize::from(raw.n_subcarriers))
-        .unwrap_or(&raw.iq);
-    let amplitudes = iq_to_amplitude(first_antenna);
-    let phases = iq_to_phase(first_antenna, IqOrder::default());
+    let (amplitudes, phases) = first_antenna_polar(&raw.iq, raw.n_subcarriers, IqOrder::default());
     node.on_raw_frame(
         RawFrame {
             rssi: raw.rssi,
@@ -415,6 +406,7 @@ fn apply_raw_csi(node: &mut NodeTracker, raw: &RawCsiPacket, now: Instant) {
             phases: &phases,
         },
         now,
+        capture_s,
     );
 }
 
@@ -557,7 +549,7 @@ mod tests {
     }
 
     fn esp32_engine(now: Instant) -> Engine {
-        Engine::new(SourceMode::Esp32, 20.0, 1.0, NodePositions::new(), now)
+        Engine::new(SourceMode::Esp32, 20.0, NodePositions::new(), now)
     }
 
     #[test]
@@ -763,7 +755,7 @@ mod tests {
     #[test]
     fn auto_switches_from_synthetic_to_esp32_for_good() {
         let start = Instant::now();
-        let mut engine = Engine::new(SourceMode::Auto, 20.0, 1.0, NodePositions::new(), start);
+        let mut engine = Engine::new(SourceMode::Auto, 20.0, NodePositions::new(), start);
         assert!(engine.synthetic_active());
         assert!(engine
             .ingest(raw(1, 56, -40, 9), Origin::Synthetic, start, 0.0)
@@ -790,13 +782,7 @@ mod tests {
     #[test]
     fn mock_updates_always_carry_vital_signs() {
         let start = Instant::now();
-        let mut engine = Engine::new(
-            SourceMode::MockFrames,
-            20.0,
-            1.0,
-            NodePositions::new(),
-            start,
-        );
+        let mut engine = Engine::new(SourceMode::MockFrames, 20.0, NodePositions::new(), start);
         engine.ingest(raw(1, 56, -40, 9), Origin::Synthetic, start, 0.0);
         let update = json_of(&engine.synthetic_update(1, true, start, 0.0));
         assert_eq!(update["vital_signs"]["breathing_rate_bpm"], Value::Null);

@@ -129,6 +129,11 @@ pub struct VitalSigns {
     pub breathing_confidence: f64,
     pub heartbeat_confidence: f64,
     pub signal_quality: f64,
+    /// `VitalStatus` names, as the library reports them.
+    pub breathing_status: &'static str,
+    pub heart_status: &'static str,
+    /// An estimate's window spans a gap in the node's frames.
+    pub spans_gap: bool,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]

@@ -173,7 +173,7 @@ pub async fn run(state: Arc<AppState>) {
         let due = (now.duration_since(started).as_secs_f64() * emit_rate) as u64;
         let mut emitted = 0;
         while frames_sent < due && emitted < MAX_FRAMES_PER_TICK {
-            state.ingest_datagram(&node.next_frame(), None, Origin::Synthetic);
+            state.ingest_datagram(&node.next_frame(), None, Origin::Synthetic, None);
             frames_sent += 1;
             emitted += 1;
         }
@@ -184,6 +184,7 @@ pub async fn run(state: Arc<AppState>) {
                 &edge_vitals_datagram(settings, timestamp_ms),
                 None,
                 Origin::Synthetic,
+                None,
             );
             next_edge_vitals += EDGE_VITALS_EVERY;
         }

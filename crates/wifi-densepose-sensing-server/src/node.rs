@@ -52,20 +52,17 @@ struct SyncState {
     fps_samples: u64,
 }
 
-/// How a node's frame rate (the sample rate of its feature and vitals paths) is known.
+/// How a node's frames are placed in time.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum SampleClock {
-    /// Synthetic frames follow a known sample clock, Hz.
+    /// Synthetic frames follow a known sample clock, Hz: frame n is at n / rate.
     Fixed(f64),
-    /// ESP32 frames: measured from the arrival times of gated frames. `time_scale` converts
-    /// wall time to capture time (the replay speed; 1 for live UDP).
-    Measured { time_scale: f64 },
+    /// ESP32 frames: at their capture time (receive time, or the recorded time in a replay).
+    Measured,
 }
 
-/// Gated frames over which the frame rate is measured.
+/// Gated frames over which the feature path's frame rate is measured.
 pub const RATE_WINDOW: usize = 64;
-/// A measured rate this far (relative) from the vitals pipeline's rate rebuilds it.
-const RATE_TOLERANCE: f64 = 0.2;
 
 /// One gated raw CSI frame, first antenna.
 #[derive(Debug, Clone, Copy)]
@@ -81,14 +78,16 @@ pub struct NodeTracker {
     node_id: u8,
     position: [f64; 3],
     clock: SampleClock,
-    /// Arrival times of gated frames, for a measured clock.
-    gated_times: Ring<Instant>,
-    /// The frame rate the feature and vitals paths use, once known.
+    /// Capture times (seconds) of gated frames.
+    gated_times: Ring<f64>,
+    /// The gated frames' rate the feature path uses, once measured.
     sample_rate_hz: Option<f64>,
     last_seen: Instant,
     rssi_dbm: Option<f64>,
     rssi_history: Ring<f64>,
-    frame_times: Ring<Instant>,
+    /// Capture times (seconds) of every raw frame.
+    frame_times: Ring<f64>,
+    raw_frames: u64,
     grid: GridGate,
     gated_layout: Option<GridKey>,
     amplitude: Vec<f64>,
@@ -111,6 +110,7 @@ impl NodeTracker {
             rssi_dbm: None,
             rssi_history: Ring::new(RSSI_HISTORY),
             frame_times: Ring::new(FRAME_RATE_WINDOW),
+            raw_frames: 0,
             grid: GridGate::default(),
             gated_layout: None,
             amplitude: Vec::new(),
@@ -140,17 +140,28 @@ impl NodeTracker {
         }
     }
 
-    /// A raw CSI frame: updates liveness, RSSI and frame rate always, and the feature and
-    /// vitals path only when the frame has the node's dominant layout.
-    pub fn on_raw_frame(&mut self, frame: RawFrame<'_>, now: Instant) {
+    /// A raw CSI frame captured at `capture_s` (seconds on any fixed origin; a fixed clock
+    /// places frames itself): updates liveness, RSSI, frame rate and vitals (every layout: the
+    /// vitals stage uses the bins they share, on capture time) always, and the feature path
+    /// only when the frame has the node's dominant layout.
+    pub fn on_raw_frame(&mut self, frame: RawFrame<'_>, now: Instant, capture_s: f64) {
         self.touch(now);
+        let capture_s = match self.clock {
+            SampleClock::Fixed(rate) => self.raw_frames as f64 / rate,
+            SampleClock::Measured => capture_s,
+        };
+        self.raw_frames += 1;
         // RuView-compatible: a positive RSSI is a sign error.
         self.record_rssi(if frame.rssi > 0 {
             frame.rssi.saturating_neg()
         } else {
             frame.rssi
         });
-        self.frame_times.push(now);
+        self.frame_times.push(capture_s);
+        let vitals = self
+            .vitals
+            .get_or_insert_with(|| NodeVitals::new(self.clock));
+        vitals.push(capture_s, frame.amplitudes, frame.phases);
         // Two decimals are far below the i8 quantisation step and keep messages small.
         self.amplitude = frame
             .amplitudes
@@ -168,54 +179,17 @@ impl NodeTracker {
             self.activity.reset();
             self.gated_times.clear();
             self.sample_rate_hz = None;
-            self.vitals = None;
         }
-        self.gated_times.push(now);
-        self.update_sample_rate(frame.amplitudes.len());
+        self.gated_times.push(capture_s);
+        self.sample_rate_hz = match self.clock {
+            SampleClock::Fixed(rate) => Some(rate),
+            // Follows the measured rate as it drifts; the activity path needs no restart.
+            SampleClock::Measured => rate_over(&self.gated_times, RATE_WINDOW)
+                .map(|rate| round_to(rate, 10.0))
+                .or(self.sample_rate_hz),
+        };
         self.activity
             .push(frame.amplitudes, frame.phases, self.sample_rate_hz);
-        if let Some(vitals) = &mut self.vitals {
-            vitals.push(frame.amplitudes, frame.phases);
-        }
-    }
-
-    /// Gated frames per second of capture time over the last `RATE_WINDOW` frames, rounded
-    /// to 0.1 Hz; `None` until the window is full.
-    fn measured_rate(&self, time_scale: f64) -> Option<f64> {
-        if self.gated_times.len() < RATE_WINDOW {
-            return None;
-        }
-        let (first, last) = (self.gated_times.front()?, self.gated_times.back()?);
-        let span = last.saturating_duration_since(*first).as_secs_f64();
-        (span > 0.0).then(|| round_to((RATE_WINDOW - 1) as f64 / (span * time_scale), 10.0))
-    }
-
-    /// Starts the vitals pipeline once the rate is known. When a measured rate moves more
-    /// than `RATE_TOLERANCE` away, the pipeline (whose history is at the old rate) stops and
-    /// restarts after a fresh window measured at the new rate.
-    fn update_sample_rate(&mut self, bins: usize) {
-        let rate = match self.clock {
-            SampleClock::Fixed(rate) => Some(rate),
-            SampleClock::Measured { time_scale } => self.measured_rate(time_scale),
-        };
-        let Some(rate) = rate else { return };
-        match self.sample_rate_hz {
-            None => {
-                self.sample_rate_hz = Some(rate);
-                self.vitals = NodeVitals::new(bins, rate);
-            }
-            Some(current) if (rate / current - 1.0).abs() > RATE_TOLERANCE => {
-                tracing::info!(
-                    node_id = self.node_id,
-                    rate_hz = rate,
-                    "frame rate changed; vitals restart"
-                );
-                self.gated_times.clear();
-                self.sample_rate_hz = None;
-                self.vitals = None;
-            }
-            Some(_) => {}
-        }
     }
 
     pub fn set_edge(&mut self, edge: EdgeState) {
@@ -269,19 +243,9 @@ impl NodeTracker {
         }
     }
 
-    /// Raw frames per second over the recent window.
+    /// Raw frames per second of capture time over the recent window.
     pub fn frame_rate_hz(&self) -> f64 {
-        match (self.frame_times.front(), self.frame_times.back()) {
-            (Some(first), Some(last)) if self.frame_times.len() >= 2 => {
-                let span = last.saturating_duration_since(*first).as_secs_f64();
-                if span > 0.0 {
-                    (self.frame_times.len() - 1) as f64 / span
-                } else {
-                    0.0
-                }
-            }
-            _ => 0.0,
-        }
+        rate_over(&self.frame_times, 2).unwrap_or(0.0)
     }
 
     pub fn has_csi(&self) -> bool {
@@ -375,6 +339,14 @@ impl NodeTracker {
     }
 }
 
+/// (n − 1) / span of the capture times in `times`, once it holds at least `min_len` and spans
+/// a positive time.
+fn rate_over(times: &Ring<f64>, min_len: usize) -> Option<f64> {
+    let (first, last) = (times.front()?, times.back()?);
+    let span = last - first;
+    (times.len() >= min_len.max(2) && span > 0.0).then(|| (times.len() - 1) as f64 / span)
+}
+
 /// `value` rounded to a multiple of `1 / scale`.
 pub fn round_to(value: f64, scale: f64) -> f64 {
     (value * scale).round() / scale
@@ -403,7 +375,7 @@ mod tests {
         let now = Instant::now();
         let mut node = NodeTracker::new(1, [0.0; 3], SampleClock::Fixed(20.0), now);
         assert_eq!(node.rssi_dbm(), DEFAULT_RSSI_DBM);
-        node.on_raw_frame(frame(40, (4, 0), &[1.0; 4]), now);
+        node.on_raw_frame(frame(40, (4, 0), &[1.0; 4]), now, 0.0);
         assert_eq!(node.rssi_dbm(), -40.0);
         node.record_rssi(0);
         assert_eq!(node.rssi_dbm(), -40.0);
@@ -415,88 +387,68 @@ mod tests {
     #[test]
     fn off_grid_frames_update_liveness_but_not_the_feature_path() {
         let start = Instant::now();
-        let mut node = NodeTracker::new(1, [0.0; 3], SampleClock::Fixed(20.0), start);
+        let mut node = NodeTracker::new(1, [0.0; 3], SampleClock::Measured, start);
         for i in 0..3 {
             node.on_raw_frame(
                 frame(-50, (64, 0), &[10.0; 64]),
                 start + Duration::from_millis(50 * i),
+                0.05 * i as f64,
             );
         }
         let later = start + Duration::from_millis(200);
-        node.on_raw_frame(frame(-50, (128, 0), &[10.0; 128]), later);
+        node.on_raw_frame(frame(-50, (128, 0), &[10.0; 128]), later, 0.2);
         assert_eq!(node.activity.frames(), 3);
         assert_eq!(node.subcarrier_count(), 128);
         assert_eq!(node.entry(later).amplitude.len(), MAX_AMPLITUDES);
         assert_eq!(node.age(later), Duration::ZERO);
-        // 4 frames over 200 ms.
+        // 4 frames over 200 ms of capture time.
         assert!((node.frame_rate_hz() - 15.0).abs() < 1e-9);
     }
 
-    fn feed(node: &mut NodeTracker, start: Instant, frames: u64, spacing: Duration) -> Instant {
-        let bins = [10.0; 56];
-        let mut now = start;
+    /// `frames` frames of 56 bins, `spacing_s` apart in capture time from `t0`, received all
+    /// at once (as a fast replay delivers them).
+    fn feed(node: &mut NodeTracker, t0: f64, frames: u32, spacing_s: f64) -> f64 {
+        let now = Instant::now();
+        let mut t = t0;
         for i in 0..frames {
-            now = start + spacing * u32::try_from(i).unwrap();
-            node.on_raw_frame(frame(-50, (56, 0), &bins), now);
+            t = t0 + spacing_s * f64::from(i);
+            let bins: Vec<f64> = (0..56).map(|k| 10.0 + f64::from((i + k) % 3)).collect();
+            node.on_raw_frame(frame(-50, (56, 0), &bins), now, t);
         }
-        now
+        t
     }
 
     #[test]
-    fn measured_clock_starts_vitals_at_the_arrival_rate() {
-        let start = Instant::now();
-        let mut node = NodeTracker::new(
-            1,
-            [0.0; 3],
-            SampleClock::Measured { time_scale: 1.0 },
-            start,
-        );
-        feed(
-            &mut node,
-            start,
-            (RATE_WINDOW - 1) as u64,
-            Duration::from_millis(50),
-        );
-        assert!(node.vitals().is_none());
-        feed(
-            &mut node,
-            start,
-            RATE_WINDOW as u64,
-            Duration::from_millis(50),
-        );
+    fn capture_time_sets_rates_and_a_drifting_rate_restarts_nothing() {
+        let mut node = NodeTracker::new(1, [0.0; 3], SampleClock::Measured, Instant::now());
+        let end = feed(&mut node, 0.0, RATE_WINDOW as u32, 0.05);
         assert_eq!(node.sample_rate_hz, Some(20.0));
-        // Breathing history holds 30 s: 600 samples at 20 Hz.
-        assert_eq!(
-            node.vitals().unwrap().buffer_status().breathing_capacity,
-            600
-        );
-    }
-
-    #[test]
-    fn replay_speed_scales_the_measured_clock_and_rate_changes_restart_vitals() {
-        let start = Instant::now();
-        let mut node = NodeTracker::new(
-            1,
-            [0.0; 3],
-            SampleClock::Measured { time_scale: 4.0 },
-            start,
-        );
-        // 12.5 ms apart at speed 4 is 20 Hz of capture time.
-        let end = feed(&mut node, start, 64, Duration::from_micros(12_500));
-        assert_eq!(node.sample_rate_hz, Some(20.0));
-        // The stream slows to 10 Hz (25 ms apart at speed 4): the pipeline stops, then
-        // restarts after a window measured at the new rate.
-        let first = end + Duration::from_millis(25);
-        feed(&mut node, first, 16, Duration::from_millis(25));
-        assert_eq!(node.sample_rate_hz, None);
-        assert!(node.vitals().is_none());
-        let later = first + Duration::from_millis(25 * 16);
-        feed(&mut node, later, 64, Duration::from_millis(25));
+        assert!((node.frame_rate_hz() - 20.0).abs() < 1e-9);
+        // The vitals stage fixed its grid at the warm-up's 20 Hz: 600 breathing samples.
+        let vitals = node.vitals().unwrap();
+        assert_eq!(vitals.sample_rate_hz(), Some(20.0));
+        assert_eq!(vitals.buffer_status().unwrap().breathing_capacity, 600);
+        // The stream slows to 10 Hz: the feature path follows, vitals keep their history.
+        let before = vitals.buffer_status().unwrap().breathing_samples;
+        feed(&mut node, end + 0.1, 128, 0.1);
         assert_eq!(node.sample_rate_hz, Some(10.0));
+        assert!((node.frame_rate_hz() - 10.0).abs() < 1e-9);
+        let vitals = node.vitals().unwrap();
+        assert_eq!(vitals.sample_rate_hz(), Some(20.0));
+        // 12.8 s more at 20 Hz on the grid: 256 more samples, none lost.
         assert_eq!(
-            node.vitals().unwrap().buffer_status().breathing_capacity,
-            300
+            vitals.buffer_status().unwrap().breathing_samples,
+            before + 256
         );
+    }
+
+    #[test]
+    fn a_fixed_clock_places_frames_itself() {
+        let mut node = NodeTracker::new(1, [0.0; 3], SampleClock::Fixed(50.0), Instant::now());
+        // The capture times given are ignored: frame n is at n / 50 s.
+        feed(&mut node, 1000.0, 100, 1.0);
+        assert!((node.frame_rate_hz() - 50.0).abs() < 1e-9);
+        assert_eq!(node.vitals().unwrap().sample_rate_hz(), Some(50.0));
     }
 
     #[test]

@@ -138,7 +138,13 @@ pub async fn run(state: Arc<AppState>, datagrams: Vec<TimedDatagram>, speed: f64
             () = tokio::time::sleep_until(due) => {}
             () = &mut shutdown => return,
         }
-        state.ingest_datagram(&datagram.bytes, None, Origin::Esp32);
+        // Capture time is the recorded time, whatever the speed.
+        state.ingest_datagram(
+            &datagram.bytes,
+            None,
+            Origin::Esp32,
+            Some(datagram.offset_s),
+        );
     }
     tracing::info!(datagrams = datagrams.len(), "replay finished");
 }

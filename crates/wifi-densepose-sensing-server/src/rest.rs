@@ -15,6 +15,7 @@ use serde_json::{json, Map, Value};
 
 use crate::app::AppState;
 use crate::engine::LATEST_STALE_AFTER;
+use crate::messages::VitalSigns;
 use crate::node::millis;
 use crate::privacy::redact;
 use crate::security::guard;
@@ -209,6 +210,12 @@ async fn nodes(State(state): State<Arc<AppState>>) -> Json<Value> {
             if node.has_csi() {
                 entry["subcarrier_count"] = json!(node.subcarrier_count());
                 entry["frame_rate_hz"] = json!(node.frame_rate_hz());
+            }
+            // The node's own vitals (status and confidence as the library reports them) and
+            // the grid rate of its vitals pipeline.
+            if let Some(vitals) = node.vitals() {
+                entry["vitals_rate_hz"] = json!(vitals.sample_rate_hz());
+                entry["vital_signs"] = json!(vitals.latest().unwrap_or(VitalSigns::NONE));
             }
             if let Some(sync) = node.entry(now).sync {
                 entry["sync"] = json!(sync);

@@ -49,7 +49,7 @@ pub async fn run(state: Arc<AppState>, socket: UdpSocket) {
                     continue;
                 }
                 let data = buffer.get(..len).unwrap_or(&[]);
-                state.ingest_datagram(data, Some(from), Origin::Esp32);
+                state.ingest_datagram(data, Some(from), Origin::Esp32, None);
             }
             Err(error) => tracing::warn!(%error, "UDP receive failed"),
         }

@@ -1,19 +1,21 @@
-//! One node's vitals from its gated raw CSI: the vitals crate's pipeline, fed the first
-//! bins of every frame at the nominal CSI rate, and its latest reading as `vital_signs`.
+//! One node's vitals from its raw CSI: the vitals crate's `CaptureVitals` (every layout through
+//! the bins they share, null bins left out, frames resampled on capture time), and its latest
+//! reading as `vital_signs`.
 
-use wifi_densepose_vitals::{VitalEstimate, VitalReading, VitalsConfig, VitalsPipeline};
+use wifi_densepose_vitals::{
+    CaptureConfig, CaptureVitals, VitalEstimate, VitalReading, VitalStatus,
+};
 
 use crate::engine::BufferStatus;
 use crate::messages::VitalSigns;
-
-/// Bins fed to the pipeline (its ESP32 profile).
-pub const VITALS_BINS: usize = 56;
+use crate::node::SampleClock;
 
 #[derive(Debug)]
 pub struct NodeVitals {
-    pipeline: VitalsPipeline,
-    bins: usize,
+    capture: CaptureVitals,
     latest: Option<VitalSigns>,
+    /// Logged once: why this node's stream gives no vitals.
+    reported_disabled: bool,
 }
 
 fn rate(estimate: VitalEstimate) -> Option<f64> {
@@ -27,46 +29,40 @@ fn vital_signs(reading: &VitalReading) -> VitalSigns {
         breathing_confidence: reading.respiratory_rate().confidence(),
         heartbeat_confidence: reading.heart_rate().confidence(),
         signal_quality: reading.signal_quality(),
+        breathing_status: reading.respiratory_rate().status().name(),
+        heart_status: reading.heart_rate().status().name(),
+        spans_gap: reading.spans_gap(),
     }
 }
 
 impl NodeVitals {
-    /// A pipeline for frames of `frame_bins` bins at `sample_rate_hz`; `None` when the
-    /// frame has no bins or the rate cannot carry the heart band.
-    pub fn new(frame_bins: usize, sample_rate_hz: f64) -> Option<Self> {
-        let bins = frame_bins.min(VITALS_BINS);
-        if bins == 0 {
-            return None;
-        }
-        let config = VitalsConfig {
-            n_subcarriers: bins,
-            sample_rate_hz,
-            ..VitalsConfig::default()
+    /// A fixed clock fixes the grid rate; a measured one lets the warm-up measure it.
+    pub fn new(clock: SampleClock) -> Self {
+        let config = CaptureConfig {
+            sample_rate_hz: match clock {
+                SampleClock::Fixed(rate) => Some(rate),
+                SampleClock::Measured => None,
+            },
+            ..CaptureConfig::default()
         };
-        match VitalsPipeline::new(config) {
-            Ok(pipeline) => Some(NodeVitals {
-                pipeline,
-                bins,
-                latest: None,
-            }),
-            Err(error) => {
-                tracing::warn!(%error, sample_rate_hz, "vitals disabled for this node");
-                None
-            }
+        let capture = CaptureVitals::new(config).expect("the capture defaults are valid");
+        NodeVitals {
+            capture,
+            latest: None,
+            reported_disabled: false,
         }
     }
 
-    /// Feeds one frame; frames shorter than the pipeline's bin count are skipped.
-    pub fn push(&mut self, amplitudes: &[f64], phases: &[f64]) {
-        let (Some(amplitudes), Some(phases)) =
-            (amplitudes.get(..self.bins), phases.get(..self.bins))
-        else {
-            return;
-        };
-        match self.pipeline.push_arrays(amplitudes, phases) {
+    /// Feeds one frame captured at `capture_s` seconds.
+    pub fn push(&mut self, capture_s: f64, amplitudes: &[f64], phases: &[f64]) {
+        match self.capture.push(capture_s, amplitudes, phases) {
             Ok(Some(reading)) => self.latest = Some(vital_signs(&reading)),
             Ok(None) => {}
-            Err(error) => tracing::debug!(%error, "frame rejected by the vitals pipeline"),
+            Err(error) => tracing::debug!(%error, "frame rejected by the vitals stage"),
+        }
+        if let (Some(reason), false) = (self.capture.disabled_reason(), self.reported_disabled) {
+            tracing::warn!(reason, "vitals disabled for this node");
+            self.reported_disabled = true;
         }
     }
 
@@ -75,16 +71,36 @@ impl NodeVitals {
         self.latest
     }
 
-    pub fn buffer_status(&self) -> BufferStatus {
-        let breathing = self.pipeline.breathing();
-        let heart = self.pipeline.heart();
-        BufferStatus {
+    /// The pipeline's buffers; `None` during the warm-up.
+    pub fn buffer_status(&self) -> Option<BufferStatus> {
+        let pipeline = self.capture.pipeline()?;
+        let (breathing, heart) = (pipeline.breathing(), pipeline.heart());
+        Some(BufferStatus {
             breathing_samples: breathing.history_len(),
             breathing_capacity: breathing.capacity(),
             heartbeat_samples: heart.history_len(),
             heartbeat_capacity: heart.capacity(),
-        }
+        })
     }
+
+    /// The grid rate of the vitals pipeline, Hz, once the warm-up has fixed it.
+    pub fn sample_rate_hz(&self) -> Option<f64> {
+        self.capture.layout().map(|l| l.sample_rate_hz)
+    }
+}
+
+impl VitalSigns {
+    /// No estimate of either vital.
+    pub const NONE: VitalSigns = VitalSigns {
+        breathing_rate_bpm: None,
+        heart_rate_bpm: None,
+        breathing_confidence: 0.0,
+        heartbeat_confidence: 0.0,
+        signal_quality: 0.0,
+        breathing_status: VitalStatus::Unavailable.name(),
+        heart_status: VitalStatus::Unavailable.name(),
+        spans_gap: false,
+    };
 }
 
 #[cfg(test)]
@@ -93,39 +109,43 @@ mod tests {
     use std::f64::consts::PI;
 
     #[test]
-    fn clean_modulation_gives_its_rates() {
-        let fs = 20.0;
-        let mut vitals = NodeVitals::new(64, fs).expect("pipeline");
+    fn irregular_frames_give_their_rates_on_capture_time() {
+        let mut vitals = NodeVitals::new(SampleClock::Measured);
         assert_eq!(vitals.latest(), None);
         let phases: Vec<f64> = (0..64).map(|k| 0.2 * k as f64).collect();
-        // 30 s at 20 Hz of 15 BPM breathing and 72 BPM heartbeat.
-        for i in 0..600 {
-            let t = i as f64 / fs;
+        // 40 s of 15 BPM breathing and 72 BPM heartbeat, frames 30 or 70 ms apart (20 Hz).
+        let mut t = 0.0;
+        for i in 0..800 {
+            t += if i % 2 == 0 { 0.03 } else { 0.07 };
             let m = 2.0 * (2.0 * PI * 0.25 * t).sin() + 0.3 * (2.0 * PI * 1.2 * t).sin();
             let amplitudes: Vec<f64> = (0..64)
                 .map(|k| 15.0 + 5.0 * (0.1 * k as f64).sin() + m)
                 .collect();
-            vitals.push(&amplitudes, &phases);
+            vitals.push(t, &amplitudes, &phases);
         }
+        assert_eq!(vitals.sample_rate_hz(), Some(20.0));
         let signs = vitals.latest().expect("a reading");
         let breathing = signs.breathing_rate_bpm.expect("breathing");
         let heart = signs.heart_rate_bpm.expect("heart");
-        assert!((breathing - 15.0).abs() < 0.5, "breathing {breathing}");
-        assert!((heart - 72.0).abs() < 1.5, "heart {heart}");
-        let buffers = vitals.buffer_status();
+        assert!((breathing - 15.0).abs() < 0.3, "breathing {breathing}");
+        assert!((heart - 72.0).abs() < 0.5, "heart {heart}");
+        assert_eq!(
+            (signs.breathing_status, signs.heart_status),
+            ("VALID", "VALID")
+        );
+        let buffers = vitals.buffer_status().unwrap();
         assert_eq!(
             (buffers.breathing_capacity, buffers.heartbeat_capacity),
-            (600, 300)
-        );
-        assert_eq!(
-            (buffers.breathing_samples, buffers.heartbeat_samples),
             (600, 300)
         );
     }
 
     #[test]
-    fn rates_that_cannot_carry_the_heart_band_disable_vitals() {
-        assert!(NodeVitals::new(56, 3.0).is_none());
-        assert!(NodeVitals::new(0, 20.0).is_none());
+    fn a_fixed_clock_fixes_the_grid_rate() {
+        let mut vitals = NodeVitals::new(SampleClock::Fixed(50.0));
+        for i in 0..64 {
+            vitals.push(f64::from(i) / 50.0, &[1.0 + f64::from(i % 3); 8], &[0.0; 8]);
+        }
+        assert_eq!(vitals.sample_rate_hz(), Some(50.0));
     }
 }

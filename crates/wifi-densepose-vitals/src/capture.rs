@@ -307,8 +307,11 @@ impl CaptureVitals {
             if let (Some(own), Some(reference)) =
                 (levels.get(&width), levels.get(&layout.reference_bins))
             {
-                for ((a, &own), &reference) in
-                    self.amplitudes.iter_mut().zip(&own.level).zip(&reference.level)
+                for ((a, &own), &reference) in self
+                    .amplitudes
+                    .iter_mut()
+                    .zip(&own.level)
+                    .zip(&reference.level)
                 {
                     if own > 0.0 {
                         *a *= reference / own;

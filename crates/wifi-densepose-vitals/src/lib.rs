@@ -40,7 +40,8 @@ pub use heart::{HeartMethod, HeartRateExtractor, LagPeak};
 pub use pipeline::{VitalsConfig, VitalsPipeline, VitalsResult};
 pub use preprocessor::CsiVitalPreprocessor;
 pub use resample::{
-    nominal_rate_hz, resample_uniform, ResampleStats, Resampled, UniformResampler, DEFAULT_MAX_GAP_S,
+    nominal_rate_hz, resample_uniform, ResampleStats, Resampled, UniformFrames, UniformResampler,
+    DEFAULT_MAX_GAP_S,
 };
 pub use store::VitalSignStore;
 pub use types::{

@@ -612,7 +612,8 @@ impl VitalsPipeline {
         let spans = |history: usize| since_gap.is_some_and(|n| n < history as u64);
         let breathing_spans = spans(self.breathing.history_len());
         let heart_spans = spans(self.heart.history_len());
-        let short = |len: usize, capacity: usize| self.config.valid_needs_full_window && len < capacity;
+        let short =
+            |len: usize, capacity: usize| self.config.valid_needs_full_window && len < capacity;
         if breathing_spans || short(self.breathing.history_len(), self.breathing.capacity()) {
             rr = rr.at_best_degraded();
         }

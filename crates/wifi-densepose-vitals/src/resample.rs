@@ -199,16 +199,24 @@ impl UniformResampler {
     }
 }
 
+/// Frames on a uniform grid: row-major `[time, column]` values and their counts.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct UniformFrames {
+    pub times_s: Vec<f64>,
+    pub amplitudes: Vec<f64>,
+    pub phases: Vec<f64>,
+    pub stats: ResampleStats,
+}
+
 /// Timestamped `[time, column]` amplitudes and phases on a uniform grid, as a resampler fed
-/// every row gives them: `(grid times, amplitudes, phases)` (row-major, `n_columns` wide) and
-/// the counts. Non-finite input and mismatched shapes are refused.
+/// every row gives them. Non-finite input and mismatched shapes are refused.
 pub fn resample_uniform(
     timestamps_s: &[f64],
     amplitudes: &impl FrameSource,
     phases: &impl FrameSource,
     sample_rate_hz: f64,
     max_gap_s: f64,
-) -> Result<(Vec<f64>, Vec<f64>, Vec<f64>, ResampleStats)> {
+) -> Result<UniformFrames> {
     let mut resampler = UniformResampler::new(sample_rate_hz, max_gap_s)?;
     let n_frames = amplitudes.n_frames();
     for (field, frames, columns) in [
@@ -218,7 +226,10 @@ pub fn resample_uniform(
         if frames != n_frames || columns != amplitudes.n_columns() {
             return Err(VitalsError::shape(
                 field,
-                format!("{n_frames} rows of {} (as amplitudes)", amplitudes.n_columns()),
+                format!(
+                    "{n_frames} rows of {} (as amplitudes)",
+                    amplitudes.n_columns()
+                ),
                 format!("{frames} rows of {columns}"),
             ));
         }
@@ -226,15 +237,21 @@ pub fn resample_uniform(
     ensure_finite_values("timestamps", timestamps_s)?;
     ensure_finite_rows("amplitudes", amplitudes)?;
     ensure_finite_rows("phases", phases)?;
-    let (mut times, mut a_out, mut p_out) = (Vec::new(), Vec::new(), Vec::new());
+    let mut out = UniformFrames::default();
     for (frame, &time_s) in timestamps_s.iter().enumerate() {
-        resampler.push(time_s, &amplitudes.row(frame), &phases.row(frame), |t, a, p| {
-            times.push(t);
-            a_out.extend_from_slice(a);
-            p_out.extend_from_slice(p);
-        });
+        resampler.push(
+            time_s,
+            &amplitudes.row(frame),
+            &phases.row(frame),
+            |t, a, p| {
+                out.times_s.push(t);
+                out.amplitudes.extend_from_slice(a);
+                out.phases.extend_from_slice(p);
+            },
+        );
     }
-    Ok((times, a_out, p_out, resampler.stats()))
+    out.stats = resampler.stats();
+    Ok(out)
 }
 
 /// `phase` wrapped into [-π, π).

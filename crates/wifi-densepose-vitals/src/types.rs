@@ -36,7 +36,7 @@ impl VitalStatus {
     }
 
     /// The upper-case name, e.g. `"VALID"`.
-    pub fn name(self) -> &'static str {
+    pub const fn name(self) -> &'static str {
         match self {
             VitalStatus::Valid => "VALID",
             VitalStatus::Degraded => "DEGRADED",

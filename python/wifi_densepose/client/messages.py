@@ -196,13 +196,18 @@ class Classification:
 
 @dataclass(frozen=True)
 class VitalSigns:
-    """Room vitals: rates in BPM (``None`` = no estimate), confidences and quality in 0..1."""
+    """Room vitals: rates in BPM (``None`` = no estimate), confidences and quality in 0..1,
+    statuses as ``VitalStatus`` names (``None`` from servers that do not send them) and whether
+    an estimate's window spans a gap in the node's frames."""
 
     breathing_rate_bpm: float | None
     heart_rate_bpm: float | None
     breathing_confidence: float = 0.0
     heartbeat_confidence: float = 0.0
     signal_quality: float = 0.0
+    breathing_status: str | None = None
+    heart_status: str | None = None
+    spans_gap: bool = False
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> VitalSigns:
@@ -212,7 +217,14 @@ class VitalSigns:
             breathing_confidence=_float(data.get("breathing_confidence")),
             heartbeat_confidence=_float(data.get("heartbeat_confidence")),
             signal_quality=_float(data.get("signal_quality")),
+            breathing_status=_status(data.get("breathing_status")),
+            heart_status=_status(data.get("heart_status")),
+            spans_gap=data.get("spans_gap") is True,
         )
+
+
+def _status(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
 
 
 @dataclass(frozen=True)
