@@ -56,12 +56,16 @@ async def _last_updates(server: ServerProcess, total_raw: int) -> dict[int, dict
     return latest
 
 
-def test_replay_at_speed_4_reports_capture_rates(server_binary: Path) -> None:
+def test_replay_at_speed_4_reports_capture_rates(server_binary: Path, tmp_path: Path) -> None:
     times = _raw_times(EXCERPT)
     total = sum(len(t) for t in times.values())
-    with ServerProcess(server_binary, ["--replay", str(EXCERPT), "--speed", "4"]) as server:
+    log = tmp_path / "server.log"
+    args = ["--replay", str(EXCERPT), "--speed", "4"]
+    with ServerProcess(server_binary, args, env={"RUST_LOG": "info"}, log_path=log) as server:
         latest = asyncio.run(asyncio.wait_for(_last_updates(server, total), timeout=30.0))
         nodes = {n["node_id"]: n for n in server.get_json("/api/v1/nodes")["nodes"]}
+    assert "recording loaded" in log.read_text()
+    assert "restart" not in log.read_text()
     for node_id, node_times in times.items():
         expected = _window_rate(node_times)
         # About 22 Hz of capture time, not the 88 Hz at which the frames arrived.
