@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import json
 import math
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -187,3 +190,16 @@ def test_a_stream_too_slow_for_vitals_says_why() -> None:
         capture.push(i * 0.5, np.full(8, 1.0 + i % 3), np.zeros(8))
     assert capture.layout is None
     assert "Hz" in (capture.disabled_reason or "")
+
+
+def test_the_capture_example_runs_on_the_bundled_recording() -> None:
+    example = Path(__file__).resolve().parent.parent / "examples" / "esp32_capture_vitals.py"
+    run = subprocess.run(
+        [sys.executable, str(example)], capture_output=True, text=True, timeout=120, check=True
+    )
+    lines = run.stdout.splitlines()
+    assert [line.split(":")[0] for line in lines] == ["node 1", "node 2"]
+    assert "183 frames, 64 shared bins, 12 null bins, grid 22 Hz; 4 readings" in lines[0]
+    assert "185 frames, 64 shared bins, 12 null bins, grid 22 Hz; 4 readings" in lines[1]
+    # 8 s is too short for breathing.
+    assert all(line.endswith("breathing -") for line in lines)

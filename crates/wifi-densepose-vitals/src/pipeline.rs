@@ -379,23 +379,7 @@ impl VitalsPipeline {
         if let Some(rate) = sample_rate_hz {
             self.check_sample_rate(rate)?;
         }
-        let n_frames = amplitudes.n_frames();
-        if n_frames == 0 {
-            return Err(VitalsError::EmptySignal {
-                field: "amplitudes".into(),
-            });
-        }
-        self.check_columns("amplitudes", amplitudes.n_columns())?;
-        self.check_columns("phases", phases.n_columns())?;
-        if phases.n_frames() != n_frames {
-            return Err(VitalsError::shape(
-                "phases",
-                format!("{n_frames} frames (as amplitudes)"),
-                format!("{} frames", phases.n_frames()),
-            ));
-        }
-        ensure_finite_rows("amplitudes", amplitudes)?;
-        ensure_finite_rows("phases", phases)?;
+        let n_frames = self.check_batch(amplitudes, phases, None)?;
         self.check_clock(Clock::Index)?;
         let first_index = self.next_sample_indices(n_frames as u64)?;
 
@@ -419,29 +403,7 @@ impl VitalsPipeline {
         amplitudes: &impl FrameSource,
         phases: &impl FrameSource,
     ) -> Result<VitalsResult> {
-        let n_frames = amplitudes.n_frames();
-        if n_frames == 0 {
-            return Err(VitalsError::EmptySignal {
-                field: "amplitudes".into(),
-            });
-        }
-        self.check_columns("amplitudes", amplitudes.n_columns())?;
-        self.check_columns("phases", phases.n_columns())?;
-        for (field, frames) in [
-            ("phases", phases.n_frames()),
-            ("timestamps", timestamps_s.len()),
-        ] {
-            if frames != n_frames {
-                return Err(VitalsError::shape(
-                    field,
-                    format!("{n_frames} frames (as amplitudes)"),
-                    format!("{frames} frames"),
-                ));
-            }
-        }
-        ensure_finite_values("timestamps", timestamps_s)?;
-        ensure_finite_rows("amplitudes", amplitudes)?;
-        ensure_finite_rows("phases", phases)?;
+        self.check_batch(amplitudes, phases, Some(timestamps_s))?;
         self.check_clock(Clock::Timestamps)?;
 
         let mut result = VitalsResult::default();
@@ -472,6 +434,45 @@ impl VitalsPipeline {
                 &pipeline.last_alerts,
             );
         });
+    }
+
+    /// Validates a whole batch (shapes, then finite values) and returns its frame count.
+    fn check_batch(
+        &self,
+        amplitudes: &impl FrameSource,
+        phases: &impl FrameSource,
+        timestamps_s: Option<&[f64]>,
+    ) -> Result<usize> {
+        let n_frames = amplitudes.n_frames();
+        if n_frames == 0 {
+            return Err(VitalsError::EmptySignal {
+                field: "amplitudes".into(),
+            });
+        }
+        self.check_columns("amplitudes", amplitudes.n_columns())?;
+        self.check_columns("phases", phases.n_columns())?;
+        let lengths = [
+            ("phases", Some(phases.n_frames())),
+            ("timestamps", timestamps_s.map(<[f64]>::len)),
+        ];
+        for (field, frames) in lengths {
+            match frames {
+                Some(frames) if frames != n_frames => {
+                    return Err(VitalsError::shape(
+                        field,
+                        format!("{n_frames} frames (as amplitudes)"),
+                        format!("{frames} frames"),
+                    ));
+                }
+                _ => {}
+            }
+        }
+        if let Some(times) = timestamps_s {
+            ensure_finite_values("timestamps", times)?;
+        }
+        ensure_finite_rows("amplitudes", amplitudes)?;
+        ensure_finite_rows("phases", phases)?;
+        Ok(n_frames)
     }
 
     /// Frames dropped (duplicate or out-of-order times), gaps and grid frames of timestamped

@@ -237,7 +237,14 @@ pub fn resample_uniform(
     ensure_finite_values("timestamps", timestamps_s)?;
     ensure_finite_rows("amplitudes", amplitudes)?;
     ensure_finite_rows("phases", phases)?;
-    let mut out = UniformFrames::default();
+    // About one grid frame per input frame (grids near the input rate); more only grow.
+    let rows = n_frames.saturating_add(1);
+    let mut out = UniformFrames {
+        times_s: Vec::with_capacity(rows),
+        amplitudes: Vec::with_capacity(rows.saturating_mul(amplitudes.n_columns())),
+        phases: Vec::with_capacity(rows.saturating_mul(amplitudes.n_columns())),
+        stats: ResampleStats::default(),
+    };
     for (frame, &time_s) in timestamps_s.iter().enumerate() {
         resampler.push(
             time_s,
@@ -256,7 +263,12 @@ pub fn resample_uniform(
 
 /// `phase` wrapped into [-π, π).
 pub fn wrap_phase(phase: f64) -> f64 {
-    phase - 2.0 * PI * ((phase + PI) / (2.0 * PI)).floor()
+    // Differences of atan2 phases are almost always in range already.
+    if (-PI..PI).contains(&phase) {
+        phase
+    } else {
+        phase - 2.0 * PI * ((phase + PI) / (2.0 * PI)).floor()
+    }
 }
 
 /// A uniform grid rate for frames at `timestamps_s` (increasing, seconds): the mean frame
