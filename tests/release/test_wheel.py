@@ -54,7 +54,7 @@ SMOKE_COMMANDS = [
     ),
     SmokeCommand(
         ("wifi-densepose", "vitals", "tests/data/esp32-excerpt.csi.jsonl"),
-        stdout_includes=("node 1: 153 frames of 64 bins, 8.1 s at 18.8 Hz, 8 edge-vitals packets",),
+        stdout_includes=("node 1: 183 frames (64x153, 128x28, 192x2), 8.1 s; 64 shared bins",),
     ),
 ]
 
