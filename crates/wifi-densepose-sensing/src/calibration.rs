@@ -57,6 +57,10 @@ pub struct LinkModel {
     pub mode_variances: Vec<f64>,
     /// The noise variance σ̂² per subcarrier (amplitude units squared), > 0.
     pub noise_variance: f64,
+    /// Per-subcarrier standard deviation of the calibration residuals (amplitude units, > 0):
+    /// the scale that whitens a residual when subcarriers are not equally noisy (deep fades,
+    /// clipped int8 values).
+    pub residual_sd: Vec<f64>,
     /// Calibration frames the link was fitted on.
     pub n_frames: usize,
 }
@@ -133,6 +137,23 @@ impl TryFrom<FieldModelData> for FieldModel {
                         format!("must be a unit vector, has norm {norm}"),
                     ));
                 }
+            }
+            if link.residual_sd.len() != s {
+                return Err(SensingError::shape(
+                    field("residual_sd"),
+                    s,
+                    link.residual_sd.len(),
+                ));
+            }
+            if let Some(k) = link
+                .residual_sd
+                .iter()
+                .position(|v| !(v.is_finite() && *v > 0.0))
+            {
+                return Err(SensingError::validation(
+                    format!("links[{l}].residual_sd[{k}]"),
+                    format!("must be finite and > 0, got {}", link.residual_sd[k]),
+                ));
             }
             if !(link.noise_variance.is_finite() && link.noise_variance > 0.0) {
                 return Err(SensingError::validation(
@@ -223,11 +244,27 @@ impl FieldModel {
             cov.iter_mut().for_each(|v| *v /= (t - 1) as f64);
             let (values_desc, vectors) = symmetric_eigen(&cov, s);
             let k = counted.significant_components.min(config.max_modes);
+            let modes = &vectors[..k];
+            let mut residual_var = vec![0.0; s];
+            let mut r = vec![0.0; s];
+            for row in values.chunks_exact(s) {
+                project_out(row, &mean, modes, &mut r);
+                residual_var
+                    .iter_mut()
+                    .zip(&r)
+                    .for_each(|(acc, v)| *acc += v * v);
+            }
+            let floor = 0.05 * counted.noise_variance.sqrt();
+            let residual_sd = residual_var
+                .iter()
+                .map(|v| (v / (t - 1) as f64).sqrt().max(floor))
+                .collect();
             models.push(LinkModel {
                 mean,
                 modes: vectors[..k].to_vec(),
                 mode_variances: values_desc[..k].to_vec(),
                 noise_variance: counted.noise_variance,
+                residual_sd,
                 n_frames: t,
             });
         }
@@ -261,11 +298,8 @@ impl FieldModel {
             ));
         }
         ensure_finite("frame", frame, 0)?;
-        let mut r: Vec<f64> = frame.iter().zip(&model.mean).map(|(x, m)| x - m).collect();
-        for mode in &model.modes {
-            let p: f64 = r.iter().zip(mode).map(|(a, b)| a * b).sum();
-            r.iter_mut().zip(mode).for_each(|(a, b)| *a -= p * b);
-        }
+        let mut r = vec![0.0; frame.len()];
+        project_out(frame, &model.mean, &model.modes, &mut r);
         Ok(r)
     }
 
@@ -278,12 +312,14 @@ impl FieldModel {
         Ok(r.iter().map(|v| v * v).sum::<f64>() / (model.noise_variance * dof))
     }
 
-    /// The frame's residual divided by the link's noise standard deviation, so every link's
-    /// noise has unit variance (the input of the occupancy count).
+    /// The frame's residual divided per subcarrier by the calibration residual's standard
+    /// deviation, so the empty room's noise has unit variance on every subcarrier of every
+    /// link (the input of the occupancy count).
     pub fn whitened_residual(&self, link: usize, frame: &[f64]) -> Result<Vec<f64>> {
         let mut r = self.residual(link, frame)?;
-        let scale = 1.0 / self.links[link].noise_variance.sqrt();
-        r.iter_mut().for_each(|v| *v *= scale);
+        r.iter_mut()
+            .zip(&self.links[link].residual_sd)
+            .for_each(|(v, sd)| *v /= sd);
         Ok(r)
     }
 
@@ -316,6 +352,17 @@ impl FieldModel {
                 ),
             )
         })
+    }
+}
+
+/// `r = P⊥(x − μ)`: removes the mean and the components along the orthonormal `modes`.
+fn project_out(x: &[f64], mean: &[f64], modes: &[Vec<f64>], r: &mut [f64]) {
+    for ((ri, xi), mi) in r.iter_mut().zip(x).zip(mean) {
+        *ri = xi - mi;
+    }
+    for mode in modes {
+        let p: f64 = r.iter().zip(mode).map(|(a, b)| a * b).sum();
+        r.iter_mut().zip(mode).for_each(|(a, b)| *a -= p * b);
     }
 }
 
@@ -402,6 +449,31 @@ mod tests {
         // The empty room's energy is ≈ 1 per frame.
         let e = model.perturbation_energy(1, &b[..S]).unwrap();
         assert!((0.5..1.6).contains(&e), "{e}");
+    }
+
+    #[test]
+    fn whitening_equalises_unequal_subcarrier_noise() {
+        // Half the subcarriers have noise sd 1, the other half sd 3: after whitening every
+        // subcarrier of fresh empty-room frames has unit variance.
+        let mut rng = Rng::new(9);
+        let mut gen = |t: usize| -> Vec<f64> {
+            (0..t * S)
+                .map(|i| 30.0 + if i % S < S / 2 { 1.0 } else { 3.0 } * rng.normal())
+                .collect()
+        };
+        let cal = gen(4000);
+        let model = FieldModel::fit(&[(&cal, 4000)], S, &CalibrationConfig::default()).unwrap();
+        let fresh = gen(4000);
+        let mut var = vec![0.0; S];
+        for row in fresh.chunks_exact(S) {
+            let w = model.whitened_residual(0, row).unwrap();
+            var.iter_mut()
+                .zip(&w)
+                .for_each(|(a, v)| *a += v * v / 4000.0);
+        }
+        for (k, v) in var.iter().enumerate() {
+            assert!((v - 1.0).abs() < 0.1, "subcarrier {k}: variance {v}");
+        }
     }
 
     #[test]

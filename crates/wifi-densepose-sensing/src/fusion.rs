@@ -92,6 +92,70 @@ pub fn resample_linear(
     Ok((out, valid))
 }
 
+/// For each grid time `t0_s + k·dt_s` (`k < n`), the index of the nearest frame of
+/// `timestamps_s` (strictly increasing) when it is at most `max_offset_s` away, using every
+/// frame at most once (a later grid point that would reuse a frame gets `None`). Unlike
+/// interpolation this keeps each frame's noise intact and independent across grid points,
+/// which the occupancy count's noise model needs.
+pub fn nearest_frames(
+    timestamps_s: &[f64],
+    t0_s: f64,
+    dt_s: f64,
+    n: usize,
+    max_offset_s: f64,
+) -> Result<Vec<Option<usize>>> {
+    ensure_finite("timestamps_s", timestamps_s, 0)?;
+    if let Some(i) = timestamps_s.windows(2).position(|w| w[1] <= w[0]) {
+        return Err(SensingError::validation(
+            "timestamps_s",
+            format!(
+                "must increase strictly, got {} at [{}] after {}",
+                timestamps_s[i + 1],
+                i + 1,
+                timestamps_s[i]
+            ),
+        ));
+    }
+    SensingError::ensure_positive("dt_s", dt_s)?;
+    SensingError::ensure_positive("max_offset_s", max_offset_s)?;
+    if !t0_s.is_finite() {
+        return Err(SensingError::validation(
+            "t0_s",
+            format!("must be finite, got {t0_s}"),
+        ));
+    }
+    if n > 10_000_000 {
+        return Err(SensingError::validation(
+            "n",
+            format!("must be <= 10000000 grid points, got {n}"),
+        ));
+    }
+    let mut out = vec![None; n];
+    let mut i = 0usize;
+    let mut last: Option<usize> = None;
+    for (k, slot) in out.iter_mut().enumerate() {
+        if timestamps_s.is_empty() {
+            break;
+        }
+        let t = t0_s + k as f64 * dt_s;
+        while i + 1 < timestamps_s.len() && timestamps_s[i + 1] <= t {
+            i += 1;
+        }
+        let best = if i + 1 < timestamps_s.len()
+            && (timestamps_s[i + 1] - t).abs() < (t - timestamps_s[i]).abs()
+        {
+            i + 1
+        } else {
+            i
+        };
+        if (timestamps_s[best] - t).abs() <= max_offset_s && last != Some(best) {
+            *slot = Some(best);
+            last = Some(best);
+        }
+    }
+    Ok(out)
+}
+
 /// The result of [`fuse_nodes`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FusedFrame {
@@ -223,6 +287,22 @@ mod tests {
         let line = [[-1.0, 0.0], [0.0, 0.0], [1.0, 0.0]];
         assert!((geometric_diversity(&line).unwrap() - 2.0 / 3.0).abs() < 1e-12);
         assert_eq!(geometric_diversity(&[[0.0, 0.0]]).unwrap(), 0.0);
+    }
+
+    #[test]
+    fn nearest_frames_never_reuse_a_frame() {
+        let ts = [0.0, 0.09, 0.31, 0.4, 1.0];
+        // Grid 0, 0.15, 0.3, 0.45, 0.6, 0.75, 0.9 (dt 0.15), max offset 0.1:
+        // 0 → 0; 0.15 → 1 (0.06 away); 0.3 → 2; 0.45 → 3; 0.6 → none within 0.1;
+        // 0.75 → none; 0.9 → 4 (0.1 away).
+        let got = nearest_frames(&ts, 0.0, 0.15, 7, 0.1 + 1e-9).unwrap();
+        assert_eq!(
+            got,
+            vec![Some(0), Some(1), Some(2), Some(3), None, None, Some(4)]
+        );
+        // A frame nearest to two grid points is used once.
+        let got = nearest_frames(&[0.0, 1.0], 0.0, 0.05, 3, 0.2).unwrap();
+        assert_eq!(got, vec![Some(0), None, None]);
     }
 
     #[test]

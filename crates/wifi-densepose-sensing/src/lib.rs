@@ -27,7 +27,7 @@ pub mod tracker;
 
 pub use calibration::{CalibrationConfig, FieldModel, LinkModel, FIELD_MODEL_FORMAT};
 pub use error::SensingError;
-pub use fusion::{fuse_nodes, geometric_diversity, resample_linear, FusedFrame};
+pub use fusion::{fuse_nodes, geometric_diversity, nearest_frames, resample_linear, FusedFrame};
 pub use gesture::{dtw, GestureClassifier, GestureMatch};
 pub use occupancy::{count_components, ComponentCount, OccupancyConfig};
 pub use sim::{LinkRecording, Scenario, Simulation, TimingModel};
