@@ -11,8 +11,8 @@
 
 use wifi_densepose_sensing::linalg::hungarian;
 use wifi_densepose_sensing::{
-    count_components, nearest_frames, CalibrationConfig, FieldModel, Grid, OccupancyConfig,
-    Scenario, Simulation, Tomographer, TrackStatus, Tracker, TrackerConfig,
+    nearest_frames, CalibrationConfig, FieldModel, Grid, OccupancyConfig, Scenario, Simulation,
+    Tomographer, TrackStatus, Tracker, TrackerConfig,
 };
 
 const GRID_DT: f64 = 0.15;
@@ -21,8 +21,8 @@ const DURATION: f64 = 60.0;
 const EXCESS_PATH_M: f64 = 1.0;
 
 struct Resampled {
-    /// Per link: [n, S] residuals (whitened) and energies, validity.
-    residual: Vec<Vec<f64>>,
+    /// Per link: [n, S] aligned amplitudes and energies; validity per grid point.
+    amplitudes: Vec<Vec<f64>>,
     energy: Vec<Vec<f64>>,
     valid: Vec<bool>,
     n: usize,
@@ -32,7 +32,7 @@ fn resample(model: &FieldModel, rec: &[wifi_densepose_sensing::LinkRecording]) -
     let s = model.n_subcarriers();
     let n = ((DURATION - 1.0) / GRID_DT) as usize;
     let mut valid = vec![true; n];
-    let mut residual = Vec::new();
+    let mut amplitudes = Vec::new();
     let mut energy = Vec::new();
     for (l, link) in rec.iter().enumerate() {
         let picks = nearest_frames(&link.timestamps_s, 0.5, GRID_DT, n, GRID_DT / 2.0).unwrap();
@@ -42,14 +42,14 @@ fn resample(model: &FieldModel, rec: &[wifi_densepose_sensing::LinkRecording]) -
             valid[k] &= pick.is_some();
             let f = pick.unwrap_or(0);
             let row = &link.amplitudes[f * s..(f + 1) * s];
-            r.extend(model.whitened_residual(l, row).unwrap());
+            r.extend_from_slice(row);
             e.push(model.perturbation_energy(l, row).unwrap());
         }
-        residual.push(r);
+        amplitudes.push(r);
         energy.push(e);
     }
     Resampled {
-        residual,
+        amplitudes,
         energy,
         valid,
         n,
@@ -106,14 +106,16 @@ fn main() {
             let mut start = 0;
             while start + WINDOW <= data.n {
                 let rows: Vec<usize> = (start..start + WINDOW).filter(|&k| data.valid[k]).collect();
-                let d: usize = s * data.residual.len();
-                let mut w = Vec::with_capacity(rows.len() * d);
+                let mut w = Vec::with_capacity(rows.len() * s * data.amplitudes.len());
                 for &k in &rows {
-                    for r in &data.residual {
-                        w.extend_from_slice(&r[k * s..(k + 1) * s]);
+                    for a in &data.amplitudes {
+                        w.extend_from_slice(&a[k * s..(k + 1) * s]);
                     }
                 }
-                let c = count_components(&w, rows.len(), d, &OccupancyConfig::default()).unwrap();
+                let c = model
+                    .occupancy(&w, rows.len(), &OccupancyConfig::default())
+                    .unwrap()
+                    .components;
                 let col = if c.valid {
                     c.significant_components.min(4)
                 } else {

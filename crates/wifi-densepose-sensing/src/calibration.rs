@@ -20,7 +20,22 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{ensure_finite, Result, SensingError};
 use crate::linalg::symmetric_eigen;
-use crate::occupancy::{count_components, OccupancyConfig};
+use crate::occupancy::{count_components, ComponentCount, OccupancyConfig};
+
+/// Presence and person count of one window against a [`FieldModel`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Occupancy {
+    /// Something the empty room did not have is in the window (at least one component).
+    pub presence: bool,
+    /// People counted (0 when the count is not valid).
+    pub person_count: usize,
+    /// Whether `person_count` can be trusted (see `components.reason` when not).
+    pub person_count_valid: bool,
+    /// Mean normalised perturbation energy per link over the window (≈ 1 when empty).
+    pub link_energy: Vec<f64>,
+    /// The component count behind the estimate.
+    pub components: ComponentCount,
+}
 
 /// The identifier written into every saved model.
 pub const FIELD_MODEL_FORMAT: &str = "wifi-densepose-field-model/1";
@@ -323,6 +338,50 @@ impl FieldModel {
         Ok(r)
     }
 
+    /// Presence and person count of a window of `t` time-aligned frames of every link
+    /// (row-major `[t, n_links, n_subcarriers]` amplitudes): the whitened residuals of all
+    /// links are stacked per frame and their independent components counted
+    /// ([`count_components`]). Each person sitting still adds one component (more when the
+    /// breathing motion is large against the wavelength); a walking person adds several per
+    /// link, which the count reports as not valid rather than as a number of people.
+    pub fn occupancy(
+        &self,
+        window: &[f64],
+        t: usize,
+        config: &OccupancyConfig,
+    ) -> Result<Occupancy> {
+        let (l_count, s) = (self.links.len(), self.n_subcarriers);
+        if window.len() != t * l_count * s {
+            return Err(SensingError::shape(
+                "window",
+                format!("{t} × {l_count} × {s} values ([frames, links, subcarriers])"),
+                window.len(),
+            ));
+        }
+        ensure_finite("window", window, l_count * s)?;
+        let mut stacked = Vec::with_capacity(window.len());
+        let mut link_energy = vec![0.0; l_count];
+        for frame in window.chunks_exact(l_count * s) {
+            for (l, row) in frame.chunks_exact(s).enumerate() {
+                stacked.extend(self.whitened_residual(l, row)?);
+                link_energy[l] += self.perturbation_energy(l, row)? / t.max(1) as f64;
+            }
+        }
+        let components = count_components(&stacked, t, l_count * s, config)?;
+        let enough = components.valid || components.significant_components > 0;
+        Ok(Occupancy {
+            presence: enough && components.significant_components > 0,
+            person_count: if components.valid {
+                components.significant_components
+            } else {
+                0
+            },
+            person_count_valid: components.valid,
+            link_energy,
+            components,
+        })
+    }
+
     fn link(&self, link: usize) -> Result<&LinkModel> {
         self.links.get(link).ok_or_else(|| {
             SensingError::validation(
@@ -474,6 +533,55 @@ mod tests {
         for (k, v) in var.iter().enumerate() {
             assert!((v - 1.0).abs() < 0.1, "subcarrier {k}: variance {v}");
         }
+    }
+
+    #[test]
+    fn occupancy_of_an_empty_and_a_breathing_room() {
+        use crate::fusion::nearest_frames;
+        use crate::sim::{Scenario, Simulation};
+        // Calibrate on 60 s of the simulated empty room, then count 6 s windows of the same
+        // room empty and with one person sitting still.
+        let cal = Simulation::new(Scenario::room_with_people(0, 0, 1, 50)).record(0.0, 60.0);
+        let links: Vec<(&[f64], usize)> = cal
+            .iter()
+            .map(|r| (&r.amplitudes[..], r.timestamps_s.len()))
+            .collect();
+        let model = FieldModel::fit(&links, S, &CalibrationConfig::default()).unwrap();
+        for (sitters, want) in [(0usize, 0usize), (1, 1)] {
+            let rec =
+                Simulation::new(Scenario::room_with_people(0, sitters, 1, 60)).record(0.0, 8.0);
+            let picks: Vec<Vec<Option<usize>>> = rec
+                .iter()
+                .map(|r| nearest_frames(&r.timestamps_s, 0.5, 0.15, 40, 0.075).unwrap())
+                .collect();
+            let mut window = Vec::new();
+            let mut t = 0;
+            for k in 0..40 {
+                if picks.iter().all(|p| p[k].is_some()) {
+                    for (r, p) in rec.iter().zip(&picks) {
+                        let f = p[k].unwrap();
+                        window.extend_from_slice(&r.amplitudes[f * S..(f + 1) * S]);
+                    }
+                    t += 1;
+                }
+            }
+            let occ = model
+                .occupancy(&window, t, &OccupancyConfig::default())
+                .unwrap();
+            assert!(occ.person_count_valid, "{}", occ.components.reason);
+            assert!(
+                occ.person_count >= want && occ.person_count <= want + 1,
+                "{sitters}: {}",
+                occ.person_count
+            );
+            assert_eq!(occ.presence, sitters > 0);
+        }
+        // Too few frames: not valid, no presence claimed.
+        let occ = model
+            .occupancy(&vec![30.0; 5 * 6 * S], 5, &OccupancyConfig::default())
+            .unwrap();
+        assert!(!occ.person_count_valid && !occ.presence);
+        assert!(occ.components.reason.contains("5 frames"));
     }
 
     #[test]
