@@ -1903,10 +1903,13 @@ class FieldModel:
     def fit(
         links: Sequence[_ArrayLike],
         *,
+        labels: Sequence[str] | None = None,
         min_frames: int = 100,
         max_modes: int = 5,
         tw_margin: float = 4.0,
     ) -> FieldModel: ...
+    @property
+    def labels(self) -> list[str]: ...
     @property
     def n_links(self) -> int: ...
     @property

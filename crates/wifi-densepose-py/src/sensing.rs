@@ -168,14 +168,16 @@ pub struct PyFieldModel(FieldModel);
 #[pymethods]
 impl PyFieldModel {
     /// Fits one link model per `[frames, subcarriers]` amplitude array in `links` (frame
-    /// counts may differ; each needs at least `max(min_frames, 2 × subcarriers)` frames).
+    /// counts may differ; each needs at least `max(min_frames, 2 × subcarriers)` frames),
+    /// optionally named by `labels` (one per link).
     /// Background components: those standing out of the noise by the occupancy test, at most
     /// `max_modes`.
     #[staticmethod]
-    #[pyo3(signature = (links, *, min_frames=100, max_modes=5, tw_margin=4.0))]
+    #[pyo3(signature = (links, *, labels=None, min_frames=100, max_modes=5, tw_margin=4.0))]
     fn fit(
         py: Python<'_>,
         links: Vec<Bound<'_, PyAny>>,
+        labels: Option<Vec<String>>,
         min_frames: usize,
         max_modes: usize,
         tw_margin: f64,
@@ -207,9 +209,17 @@ impl PyFieldModel {
             tw_margin,
         };
         let refs: Vec<(&[f64], usize)> = owned.iter().map(|(v, t)| (&v[..], *t)).collect();
-        py.detach(|| FieldModel::fit(&refs, s, &cfg))
-            .or_raise()
-            .map(PyFieldModel)
+        let model = py.detach(|| FieldModel::fit(&refs, s, &cfg)).or_raise()?;
+        match labels {
+            Some(labels) => model.with_labels(labels).or_raise().map(PyFieldModel),
+            None => Ok(PyFieldModel(model)),
+        }
+    }
+
+    /// The link names given to `fit` (e.g. node ids), empty when none were.
+    #[getter]
+    fn labels(&self) -> Vec<String> {
+        self.0.labels().to_vec()
     }
 
     #[getter]

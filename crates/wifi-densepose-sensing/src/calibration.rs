@@ -76,6 +76,9 @@ pub struct LinkModel {
     /// the scale that whitens a residual when subcarriers are not equally noisy (deep fades,
     /// clipped int8 values).
     pub residual_sd: Vec<f64>,
+    /// Whether each subcarrier varied during calibration; dead ones (nulls, guards) are left
+    /// out of the residual, the energy and the count.
+    pub active: Vec<bool>,
     /// Calibration frames the link was fitted on.
     pub n_frames: usize,
 }
@@ -87,6 +90,9 @@ pub struct FieldModel {
     format: String,
     n_subcarriers: usize,
     links: Vec<LinkModel>,
+    /// Optional names of the links (e.g. node ids), empty or one per link.
+    #[serde(default)]
+    labels: Vec<String>,
 }
 
 /// The unchecked serialised form; [`FieldModel`] validates it on load.
@@ -95,6 +101,8 @@ struct FieldModelData {
     format: String,
     n_subcarriers: usize,
     links: Vec<LinkModel>,
+    #[serde(default)]
+    labels: Vec<String>,
 }
 
 impl TryFrom<FieldModelData> for FieldModel {
@@ -153,6 +161,15 @@ impl TryFrom<FieldModelData> for FieldModel {
                     ));
                 }
             }
+            if link.active.len() != s {
+                return Err(SensingError::shape(field("active"), s, link.active.len()));
+            }
+            if link.active.iter().filter(|&&on| on).count() <= link.modes.len() {
+                return Err(SensingError::validation(
+                    field("active"),
+                    "needs more active subcarriers than modes",
+                ));
+            }
             if link.residual_sd.len() != s {
                 return Err(SensingError::shape(
                     field("residual_sd"),
@@ -177,10 +194,18 @@ impl TryFrom<FieldModelData> for FieldModel {
                 ));
             }
         }
+        if !data.labels.is_empty() && data.labels.len() != data.links.len() {
+            return Err(SensingError::shape(
+                "labels",
+                data.links.len(),
+                data.labels.len(),
+            ));
+        }
         Ok(FieldModel {
             format: data.format,
             n_subcarriers: s,
             links: data.links,
+            labels: data.labels,
         })
     }
 }
@@ -237,7 +262,26 @@ impl FieldModel {
             let mean: Vec<f64> = (0..s)
                 .map(|c| (0..t).map(|r| values[r * s + c]).sum::<f64>() / t as f64)
                 .collect();
-            let counted = count_components(values, t, s, &occupancy)?;
+            // Dead subcarriers (nulls, guards: constant in every frame) carry no noise; they
+            // are left out so they do not pull the noise estimate down.
+            let active: Vec<bool> = (0..s)
+                .map(|c| (0..t).any(|r| values[r * s + c] != values[c]))
+                .collect();
+            let cols: Vec<usize> = (0..s).filter(|&c| active[c]).collect();
+            let a = cols.len();
+            if a <= config.max_modes.max(3) {
+                return Err(SensingError::Computation {
+                    message: format!(
+                        "{field}: only {a} subcarriers vary during calibration, need more than {}",
+                        config.max_modes.max(3)
+                    ),
+                });
+            }
+            let sub_values: Vec<f64> = values
+                .chunks_exact(s)
+                .flat_map(|row| cols.iter().map(move |&c| row[c]))
+                .collect();
+            let counted = count_components(&sub_values, t, a, &occupancy)?;
             if counted.noise_variance <= 0.0 {
                 return Err(SensingError::Computation {
                     message: format!(
@@ -246,24 +290,33 @@ impl FieldModel {
                 });
             }
             // Two-pass centred covariance for the eigenvectors.
-            let mut cov = vec![0.0; s * s];
-            for r in 0..t {
-                let row = &values[r * s..(r + 1) * s];
-                for i in 0..s {
-                    let di = row[i] - mean[i];
-                    for j in i..s {
-                        cov[i * s + j] += di * (row[j] - mean[j]);
+            let sub_mean: Vec<f64> = cols.iter().map(|&c| mean[c]).collect();
+            let mut cov = vec![0.0; a * a];
+            for row in sub_values.chunks_exact(a) {
+                for i in 0..a {
+                    let di = row[i] - sub_mean[i];
+                    for j in i..a {
+                        cov[i * a + j] += di * (row[j] - sub_mean[j]);
                     }
                 }
             }
             cov.iter_mut().for_each(|v| *v /= (t - 1) as f64);
-            let (values_desc, vectors) = symmetric_eigen(&cov, s);
+            let (values_desc, vectors) = symmetric_eigen(&cov, a);
             let k = counted.significant_components.min(config.max_modes);
-            let modes = &vectors[..k];
+            // Modes over all subcarriers: zero on the dead ones.
+            let modes: Vec<Vec<f64>> = vectors[..k]
+                .iter()
+                .map(|v| {
+                    let mut full = vec![0.0; s];
+                    cols.iter().zip(v).for_each(|(&c, x)| full[c] = *x);
+                    full
+                })
+                .collect();
+            let modes = &modes[..];
             let mut residual_var = vec![0.0; s];
             let mut r = vec![0.0; s];
             for row in values.chunks_exact(s) {
-                project_out(row, &mean, modes, &mut r);
+                project_out(row, &mean, modes, &active, &mut r);
                 residual_var
                     .iter_mut()
                     .zip(&r)
@@ -272,14 +325,22 @@ impl FieldModel {
             let floor = 0.05 * counted.noise_variance.sqrt();
             let residual_sd = residual_var
                 .iter()
-                .map(|v| (v / (t - 1) as f64).sqrt().max(floor))
+                .zip(&active)
+                .map(|(v, &on)| {
+                    if on {
+                        (v / (t - 1) as f64).sqrt().max(floor)
+                    } else {
+                        1.0
+                    }
+                })
                 .collect();
             models.push(LinkModel {
                 mean,
-                modes: vectors[..k].to_vec(),
+                modes: modes.to_vec(),
                 mode_variances: values_desc[..k].to_vec(),
                 noise_variance: counted.noise_variance,
                 residual_sd,
+                active,
                 n_frames: t,
             });
         }
@@ -287,7 +348,26 @@ impl FieldModel {
             format: FIELD_MODEL_FORMAT.to_string(),
             n_subcarriers: s,
             links: models,
+            labels: Vec::new(),
         })
+    }
+
+    /// Names the links (one label per link, e.g. the node ids of a recording).
+    pub fn with_labels(mut self, labels: Vec<String>) -> Result<Self> {
+        if labels.len() != self.links.len() {
+            return Err(SensingError::shape(
+                "labels",
+                self.links.len(),
+                labels.len(),
+            ));
+        }
+        self.labels = labels;
+        Ok(self)
+    }
+
+    /// The link names (empty when none were given).
+    pub fn labels(&self) -> &[String] {
+        &self.labels
     }
 
     pub fn n_links(&self) -> usize {
@@ -314,7 +394,7 @@ impl FieldModel {
         }
         ensure_finite("frame", frame, 0)?;
         let mut r = vec![0.0; frame.len()];
-        project_out(frame, &model.mean, &model.modes, &mut r);
+        project_out(frame, &model.mean, &model.modes, &model.active, &mut r);
         Ok(r)
     }
 
@@ -323,7 +403,8 @@ impl FieldModel {
     pub fn perturbation_energy(&self, link: usize, frame: &[f64]) -> Result<f64> {
         let r = self.residual(link, frame)?;
         let model = &self.links[link];
-        let dof = (self.n_subcarriers - model.modes.len()) as f64;
+        let active = model.active.iter().filter(|&&on| on).count();
+        let dof = (active - model.modes.len()) as f64;
         Ok(r.iter().map(|v| v * v).sum::<f64>() / (model.noise_variance * dof))
     }
 
@@ -363,11 +444,19 @@ impl FieldModel {
         let mut link_energy = vec![0.0; l_count];
         for frame in window.chunks_exact(l_count * s) {
             for (l, row) in frame.chunks_exact(s).enumerate() {
-                stacked.extend(self.whitened_residual(l, row)?);
+                let w = self.whitened_residual(l, row)?;
+                let active = &self.links[l].active;
+                stacked.extend(w.iter().zip(active).filter(|(_, &on)| on).map(|(v, _)| *v));
                 link_energy[l] += self.perturbation_energy(l, row)? / t.max(1) as f64;
             }
         }
-        let components = count_components(&stacked, t, l_count * s, config)?;
+        let width = self
+            .links
+            .iter()
+            .flat_map(|l| &l.active)
+            .filter(|&&on| on)
+            .count();
+        let components = count_components(&stacked, t, width, config)?;
         let enough = components.valid || components.significant_components > 0;
         Ok(Occupancy {
             presence: enough && components.significant_components > 0,
@@ -401,23 +490,17 @@ impl FieldModel {
 
     /// A model from the JSON text of [`FieldModel::to_json`], validated.
     pub fn from_json(text: &str) -> Result<Self> {
-        serde_json::from_str(text).map_err(|e| {
-            SensingError::validation(
-                "json",
-                format!(
-                    "not a field model: {e} (line {}, column {})",
-                    e.line(),
-                    e.column()
-                ),
-            )
-        })
+        // serde_json's message carries the line and column of syntax errors.
+        serde_json::from_str(text)
+            .map_err(|e| SensingError::validation("json", format!("not a field model: {e}")))
     }
 }
 
-/// `r = P⊥(x − μ)`: removes the mean and the components along the orthonormal `modes`.
-fn project_out(x: &[f64], mean: &[f64], modes: &[Vec<f64>], r: &mut [f64]) {
-    for ((ri, xi), mi) in r.iter_mut().zip(x).zip(mean) {
-        *ri = xi - mi;
+/// `r = P⊥(x − μ)`: removes the mean and the components along the orthonormal `modes`;
+/// zero on inactive subcarriers.
+fn project_out(x: &[f64], mean: &[f64], modes: &[Vec<f64>], active: &[bool], r: &mut [f64]) {
+    for (((ri, xi), mi), &on) in r.iter_mut().zip(x).zip(mean).zip(active) {
+        *ri = if on { xi - mi } else { 0.0 };
     }
     for mode in modes {
         let p: f64 = r.iter().zip(mode).map(|(a, b)| a * b).sum();
@@ -582,6 +665,31 @@ mod tests {
             .unwrap();
         assert!(!occ.person_count_valid && !occ.presence);
         assert!(occ.components.reason.contains("5 frames"));
+    }
+
+    #[test]
+    fn dead_subcarriers_are_left_out() {
+        // 12 of 56 subcarriers are nulls (always 0), the rest white noise σ² = 1: no
+        // background mode, σ̂² ≈ 1 (with the nulls counted it would be ≈ 44/56).
+        let t = 2000;
+        let mut rng = Rng::new(12);
+        let x: Vec<f64> = (0..t * S)
+            .map(|i| if i % S < 12 { 0.0 } else { 20.0 + rng.normal() })
+            .collect();
+        let model = FieldModel::fit(&[(&x, t)], S, &CalibrationConfig::default()).unwrap();
+        let link = &model.links()[0];
+        assert!(link.modes.is_empty());
+        assert_eq!(link.active.iter().filter(|&&on| on).count(), 44);
+        assert!(
+            (link.noise_variance - 1.0).abs() < 0.05,
+            "{}",
+            link.noise_variance
+        );
+        let e = model.perturbation_energy(0, &x[..S]).unwrap();
+        assert!((0.5..1.6).contains(&e), "{e}");
+        let mut frame = x[..S].to_vec();
+        frame[3] = 50.0; // a dead subcarrier changing does not count
+        assert_eq!(model.residual(0, &frame).unwrap()[3], 0.0);
     }
 
     #[test]
