@@ -2,7 +2,8 @@
 
 Offline commands run on the compiled core: ``vitals`` (breathing and heart rate of a
 recording), ``inspect`` (what a recording contains), ``witness`` (generate and verify witness
-bundles), ``calibrate`` (an empty-room field model from a recording) and ``version``. ``serve`` runs the ``wifi-densepose-sensing-server`` binary;
+bundles), ``calibrate`` (an empty-room field model from a recording) and ``version``.
+``serve`` runs the ``wifi-densepose-sensing-server`` binary;
 ``stream`` shows a live table from a running server.
 """
 
