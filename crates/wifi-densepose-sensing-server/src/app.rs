@@ -131,12 +131,15 @@ impl AppState {
             config.host_validation,
             config.api_token.as_deref(),
         ));
-        let engine = Engine::new(
+        let mut engine = Engine::new(
             config.mode,
             config.mock.rate_hz,
             config.node_positions.clone(),
             now,
         );
+        if let Some(room) = config.room.clone() {
+            engine.set_room(room);
+        }
         let udp = config.mode.binds_udp().then(UdpStats::default);
         let (hub, _) = broadcast::channel(CLIENT_QUEUE);
         let (pose_hub, _) = broadcast::channel(CLIENT_QUEUE);

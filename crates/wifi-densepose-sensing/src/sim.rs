@@ -97,11 +97,14 @@ struct Sitter {
     phase: f64,
 }
 
-/// One link's recording: frame times (s) and row-major `[frames, n_subcarriers]` amplitudes.
+/// One link's recording: frame times (s), row-major `[frames, n_subcarriers]` amplitudes,
+/// and the int8 `(I, Q)` pairs they come from (`[frames, n_subcarriers, 2]`, as in an ESP32
+/// raw CSI packet).
 #[derive(Debug, Clone, PartialEq)]
 pub struct LinkRecording {
     pub timestamps_s: Vec<f64>,
     pub amplitudes: Vec<f64>,
+    pub iq: Vec<i8>,
 }
 
 /// A running simulation (deterministic for a given scenario).
@@ -113,6 +116,8 @@ pub struct Simulation {
     walkers: Vec<Walker>,
     sitters: Vec<Sitter>,
     rng: Rng,
+    /// Per link, the time of the frame after the last one recorded.
+    next_frame_s: Vec<Option<f64>>,
 }
 
 fn dist(a: [f64; 2], b: [f64; 2]) -> f64 {
@@ -160,7 +165,9 @@ impl Simulation {
                 phase: rng.range(0.0, 2.0 * std::f64::consts::PI),
             })
             .collect();
+        let next_frame_s = vec![None; links.len()];
         Simulation {
+            next_frame_s,
             scenario,
             links,
             reflectors,
@@ -199,7 +206,7 @@ impl Simulation {
     }
 
     /// Amplitudes of link `l` at time `t` into `out` (length `n_subcarriers`).
-    fn frame(&mut self, l: usize, t: f64, out: &mut [f64]) {
+    fn frame(&mut self, l: usize, t: f64, out: &mut [f64], iq_out: &mut Vec<i8>) {
         let (i, j) = self.links[l];
         let (a, b) = (self.scenario.nodes[i], self.scenario.nodes[j]);
         let d = dist(a, b);
@@ -245,10 +252,15 @@ impl Simulation {
             };
             let (qi, qq) = (iq(re, &mut self.rng), iq(im, &mut self.rng));
             *slot = qi.hypot(qq);
+            // Rounded and clamped to the i8 range above: the casts are exact.
+            iq_out.push(qi as i8);
+            iq_out.push(qq as i8);
         }
     }
 
-    /// Records every link from `start_s` for `duration_s` seconds with the timing model.
+    /// Records every link from `start_s` for `duration_s` seconds with the timing model. A
+    /// record starting where the previous one ended continues each link's frame clock, so
+    /// consecutive short records make one stream.
     pub fn record(&mut self, start_s: f64, duration_s: f64) -> Vec<LinkRecording> {
         let s = self.scenario.n_subcarriers;
         let timing = self.scenario.timing;
@@ -258,10 +270,14 @@ impl Simulation {
             let mut rec = LinkRecording {
                 timestamps_s: Vec::new(),
                 amplitudes: Vec::new(),
+                iq: Vec::new(),
             };
-            let mut t = start_s + self.rng.range(0.0, timing.max_interval_s);
+            let mut t = match self.next_frame_s[l] {
+                Some(next) if next >= start_s && next < start_s + timing.max_gap_s => next,
+                _ => start_s + self.rng.range(0.0, timing.max_interval_s),
+            };
             while t < start_s + duration_s {
-                self.frame(l, t, &mut row);
+                self.frame(l, t, &mut row, &mut rec.iq);
                 rec.timestamps_s.push(t);
                 rec.amplitudes.extend_from_slice(&row);
                 t += if self.rng.uniform() < timing.gap_probability {
@@ -270,6 +286,7 @@ impl Simulation {
                     self.rng.range(timing.min_interval_s, timing.max_interval_s)
                 };
             }
+            self.next_frame_s[l] = Some(t);
             out.push(rec);
         }
         out
@@ -294,6 +311,16 @@ mod tests {
         assert!(rec[0].amplitudes.iter().all(|a| (0.0..=182.0).contains(a)));
         let again = Simulation::new(Scenario::room_with_people(1, 1, 3, 4)).record(0.0, 60.0);
         assert_eq!(again, rec);
+        // Short consecutive records continue each link's clock: intervals stay in the model.
+        let mut sim2 = Simulation::new(Scenario::room_with_people(0, 1, 3, 4));
+        let mut ts = Vec::new();
+        for k in 0..300 {
+            ts.extend(sim2.record(k as f64 * 0.1, 0.1).swap_remove(2).timestamps_s);
+        }
+        let gaps: Vec<f64> = ts.windows(2).map(|w| w[1] - w[0]).collect();
+        assert!(gaps.iter().all(|g| (0.025..0.26).contains(g)), "{gaps:?}");
+        let mean = gaps.iter().sum::<f64>() / gaps.len() as f64;
+        assert!((mean - 0.0674).abs() < 0.005, "{mean}");
         // A walker stays in the room, a sitter stays put.
         for k in 0..100 {
             let p = sim.people_at(k as f64 * 7.3);
