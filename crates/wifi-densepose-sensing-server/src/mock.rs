@@ -153,12 +153,12 @@ pub fn edge_vitals_datagram(settings: MockSettings, timestamp_ms: u32) -> Vec<u8
     packet.encode().unwrap_or_default()
 }
 
-/// Raw CSI datagrams of every link's frames in `recording`, in time order (link `l` is node
-/// `l + 1`); `sequences` numbers each node's frames.
+/// Raw CSI datagrams of every link's frames in `recording` with their capture times, in
+/// time order (link `l` is node `l + 1`); `sequences` numbers each node's frames.
 pub fn room_datagrams(
     recording: &[wifi_densepose_sensing::LinkRecording],
     sequences: &mut [u32],
-) -> Vec<Vec<u8>> {
+) -> Vec<(f64, Vec<u8>)> {
     let mut frames: Vec<(f64, usize, usize)> = recording
         .iter()
         .enumerate()
@@ -172,7 +172,7 @@ pub fn room_datagrams(
     frames.sort_by(|a, b| a.0.total_cmp(&b.0));
     frames
         .into_iter()
-        .filter_map(|(_, l, i)| {
+        .filter_map(|(t, l, i)| {
             let r = &recording[l];
             let width = r.iq.len() / r.timestamps_s.len().max(1);
             let packet = RawCsiPacket {
@@ -192,7 +192,7 @@ pub fn room_datagrams(
                 trailing_bytes: 0,
             };
             sequences[l] = sequences[l].wrapping_add(1);
-            packet.encode().ok()
+            packet.encode().ok().map(|d| (t, d))
         })
         .collect()
 }
@@ -216,15 +216,7 @@ async fn run_room(state: Arc<AppState>, people: usize, room_seed: u64) {
     for second in 0u64.. {
         // One simulated second at a time; its frames in time order.
         let recording = sim.record(second as f64, 1.0);
-        let mut times: Vec<f64> = recording
-            .iter()
-            .flat_map(|r| r.timestamps_s.iter().copied())
-            .collect();
-        times.sort_by(f64::total_cmp);
-        for (t, datagram) in times
-            .into_iter()
-            .zip(room_datagrams(&recording, &mut sequences))
-        {
+        for (t, datagram) in room_datagrams(&recording, &mut sequences) {
             let due = started + Duration::from_secs_f64(t / speed);
             while next_update <= due {
                 tokio::select! {
@@ -382,7 +374,8 @@ mod tests {
         let total: usize = recording.iter().map(|r| r.timestamps_s.len()).sum();
         assert_eq!(datagrams.len(), total);
         let mut seen = [0usize; 6];
-        for d in &datagrams {
+        assert!(datagrams.windows(2).all(|w| w[0].0 <= w[1].0));
+        for (t, d) in &datagrams {
             let Ok(Packet::RawCsi(raw)) = parse_packet(d) else {
                 panic!("not raw CSI")
             };
@@ -390,6 +383,7 @@ mod tests {
             let amps = raw.amplitude();
             let want = &recording[l].amplitudes[seen[l] * 56..(seen[l] + 1) * 56];
             assert_eq!(raw.sequence as usize, seen[l]);
+            assert_eq!(*t, recording[l].timestamps_s[seen[l]]);
             assert!(amps.iter().zip(want).all(|(a, b)| (a - b).abs() < 1e-9));
             seen[l] += 1;
         }

@@ -169,23 +169,7 @@ impl RoomOccupancy {
 mod tests {
     use super::*;
     use wifi_densepose_sensing::{CalibrationConfig, Scenario, Simulation};
-
-    fn raw(node_id: u8, iq: &[i8]) -> RawCsiPacket {
-        let iq = iq.iter().map(|v| *v as u8).collect();
-        RawCsiPacket {
-            node_id,
-            n_antennas: 1,
-            n_subcarriers: 56,
-            frequency_mhz: 2437,
-            sequence: 0,
-            rssi: -40,
-            noise_floor: -92,
-            ppdu_type: 0,
-            flags: 0,
-            iq,
-            trailing_bytes: 0,
-        }
-    }
+    use wifi_densepose_wire::{parse_packet, Packet};
 
     fn calibrated(room_seed: u64) -> RoomOccupancy {
         let cal = Simulation::new(Scenario::room_with_people(0, 0, room_seed, 1)).record(0.0, 60.0);
@@ -203,20 +187,11 @@ mod tests {
     /// 8 s of the simulated room, each frame pushed at its own capture time.
     fn feed(room: &mut RoomOccupancy, sitters: usize, start: Instant) -> Instant {
         let rec = Simulation::new(Scenario::room_with_people(0, sitters, 4, 9)).record(0.0, 8.0);
-        let mut frames: Vec<(f64, usize, usize)> = rec
-            .iter()
-            .enumerate()
-            .flat_map(|(l, r)| {
-                r.timestamps_s
-                    .iter()
-                    .enumerate()
-                    .map(move |(i, t)| (*t, l, i))
-            })
-            .collect();
-        frames.sort_by(|a, b| a.0.total_cmp(&b.0));
-        for (t, l, i) in frames {
-            let at = start + Duration::from_secs_f64(t);
-            room.push(&raw(l as u8 + 1, &rec[l].iq[i * 112..(i + 1) * 112]), at, t);
+        for (t, datagram) in crate::mock::room_datagrams(&rec, &mut [0; 6]) {
+            let Ok(Packet::RawCsi(raw)) = parse_packet(&datagram) else {
+                panic!("not raw CSI")
+            };
+            room.push(&raw, start + Duration::from_secs_f64(t), t);
         }
         start + Duration::from_secs(8)
     }

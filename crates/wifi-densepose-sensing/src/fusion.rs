@@ -1,96 +1,11 @@
-//! Putting several nodes on one footing: resampling each node's irregular frames onto a
-//! common time grid, fusing per-node vectors weighted by link quality, and a geometric
-//! diversity score of the node layout.
+//! Putting several nodes on one footing: picking each node's frames for a common time grid,
+//! fusing per-node vectors weighted by link quality, and a geometric diversity score of the
+//! node layout. (Interpolating onto a uniform grid is `wifi_densepose_vitals::resample`; the
+//! occupancy count needs each frame's own noise, so it picks frames instead.)
 
 use serde::{Deserialize, Serialize};
 
 use crate::error::{ensure_finite, Result, SensingError};
-
-/// Linear interpolation of a node's frames (row-major `[t, width]`, at strictly increasing
-/// `timestamps_s`) onto the grid `t0_s + k·dt_s`, `k < n`. A grid point is valid when it
-/// lies inside the recording and its two bracketing frames are at most `max_gap_s` apart;
-/// invalid rows are zeros.
-pub fn resample_linear(
-    timestamps_s: &[f64],
-    values: &[f64],
-    width: usize,
-    t0_s: f64,
-    dt_s: f64,
-    n: usize,
-    max_gap_s: f64,
-) -> Result<(Vec<f64>, Vec<bool>)> {
-    if width == 0 || values.len() != timestamps_s.len() * width {
-        return Err(SensingError::shape(
-            "values",
-            format!(
-                "{} × {width} values (one row per timestamp)",
-                timestamps_s.len()
-            ),
-            values.len(),
-        ));
-    }
-    ensure_finite("timestamps_s", timestamps_s, 0)?;
-    ensure_finite("values", values, width)?;
-    if let Some(i) = timestamps_s.windows(2).position(|w| w[1] <= w[0]) {
-        return Err(SensingError::validation(
-            "timestamps_s",
-            format!(
-                "must increase strictly, got {} at [{}] after {}",
-                timestamps_s[i + 1],
-                i + 1,
-                timestamps_s[i]
-            ),
-        ));
-    }
-    SensingError::ensure_positive("dt_s", dt_s)?;
-    SensingError::ensure_positive("max_gap_s", max_gap_s)?;
-    if !t0_s.is_finite() {
-        return Err(SensingError::validation(
-            "t0_s",
-            format!("must be finite, got {t0_s}"),
-        ));
-    }
-    if n > 10_000_000 {
-        return Err(SensingError::validation(
-            "n",
-            format!("must be <= 10000000 grid points, got {n}"),
-        ));
-    }
-    let mut out = vec![0.0; n * width];
-    let mut valid = vec![false; n];
-    let mut i = 0usize;
-    for k in 0..n {
-        let t = t0_s + k as f64 * dt_s;
-        while i + 1 < timestamps_s.len() && timestamps_s[i + 1] < t {
-            i += 1;
-        }
-        if timestamps_s.len() < 2 || t < timestamps_s[0] || t > timestamps_s[timestamps_s.len() - 1]
-        {
-            continue;
-        }
-        let (ta, tb) = (
-            timestamps_s[i],
-            timestamps_s[(i + 1).min(timestamps_s.len() - 1)],
-        );
-        if tb - ta > max_gap_s && t != ta && t != tb {
-            continue;
-        }
-        let f = if tb > ta {
-            ((t - ta) / (tb - ta)).clamp(0.0, 1.0)
-        } else {
-            0.0
-        };
-        let (ra, rb) = (
-            &values[i * width..(i + 1) * width],
-            &values[(i + 1).min(timestamps_s.len() - 1) * width..][..width],
-        );
-        for c in 0..width {
-            out[k * width + c] = ra[c] + f * (rb[c] - ra[c]);
-        }
-        valid[k] = true;
-    }
-    Ok((out, valid))
-}
 
 /// For each grid time `t0_s + k·dt_s` (`k < n`), the index of the nearest frame of
 /// `timestamps_s` (strictly increasing) when it is at most `max_offset_s` away, using every
@@ -303,26 +218,5 @@ mod tests {
         // A frame nearest to two grid points is used once.
         let got = nearest_frames(&[0.0, 1.0], 0.0, 0.05, 3, 0.2).unwrap();
         assert_eq!(got, vec![Some(0), None, None]);
-    }
-
-    #[test]
-    fn resampling_interpolates_and_marks_gaps() {
-        // A ramp v = 10 t sampled at 0, 0.25, 0.5, 1.25, 1.5 (a 0.75 s gap): grid every
-        // 0.125 s from 0; inside the gap nothing is valid except the sample at 1.25 s itself.
-        let ts = [0.0, 0.25, 0.5, 1.25, 1.5];
-        let vals: Vec<f64> = ts.iter().map(|t| 10.0 * t).collect();
-        let (out, valid) = resample_linear(&ts, &vals, 1, 0.0, 0.125, 14, 0.3).unwrap();
-        let want_valid = [
-            true, true, true, true, true, false, false, false, false, false, true, true, true,
-            false,
-        ];
-        assert_eq!(valid, want_valid);
-        for k in 0..14 {
-            if valid[k] {
-                assert!((out[k] - 1.25 * k as f64).abs() < 1e-12, "{k}: {}", out[k]);
-            }
-        }
-        let e = resample_linear(&[0.0, 0.0], &[1.0, 2.0], 1, 0.0, 0.1, 3, 1.0).unwrap_err();
-        assert!(e.to_string().contains("[1]"), "{e}");
     }
 }

@@ -11,6 +11,18 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{ensure_finite, Result, SensingError};
 
+/// A non-empty, finite sequence of whole `dim`-wide frames.
+fn check_sequence(field: &str, sequence: &[f64], dim: usize) -> Result<()> {
+    if sequence.is_empty() || sequence.len() % dim != 0 {
+        return Err(SensingError::shape(
+            field,
+            format!("a non-empty multiple of dim {dim} values"),
+            sequence.len(),
+        ));
+    }
+    ensure_finite(field, sequence, dim)
+}
+
 /// The DTW distance between row-major sequences `a` (`[n, dim]`) and `b` (`[m, dim]`) within
 /// a Sakoe–Chiba band of half-width `max(band, |n − m|)` (`|i − j|` ≤ that, 0-based frame
 /// indices). Unnormalised: the sum of local costs along the best path.
@@ -18,16 +30,8 @@ pub fn dtw(a: &[f64], b: &[f64], dim: usize, band: usize) -> Result<f64> {
     if dim == 0 {
         return Err(SensingError::validation("dim", "must be >= 1"));
     }
-    for (name, s) in [("a", a), ("b", b)] {
-        if s.is_empty() || s.len() % dim != 0 {
-            return Err(SensingError::shape(
-                name,
-                format!("a non-empty multiple of dim {dim} values"),
-                s.len(),
-            ));
-        }
-        ensure_finite(name, s, dim)?;
-    }
+    check_sequence("a", a, dim)?;
+    check_sequence("b", b, dim)?;
     let (n, m) = (a.len() / dim, b.len() / dim);
     let w = band.max(n.abs_diff(m));
     let mut prev = vec![f64::INFINITY; m + 1];
@@ -94,14 +98,7 @@ impl GestureClassifier {
         if name.is_empty() {
             return Err(SensingError::validation("name", "must not be empty"));
         }
-        if sequence.is_empty() || sequence.len() % self.dim != 0 {
-            return Err(SensingError::shape(
-                "sequence",
-                format!("a non-empty multiple of dim {} values", self.dim),
-                sequence.len(),
-            ));
-        }
-        ensure_finite("sequence", sequence, self.dim)?;
+        check_sequence("sequence", sequence, self.dim)?;
         self.templates.retain(|(n, _)| n != name);
         self.templates.push((name.to_string(), sequence.to_vec()));
         Ok(())
@@ -114,14 +111,7 @@ impl GestureClassifier {
 
     /// Classifies a row-major `[length, dim]` query.
     pub fn classify(&self, sequence: &[f64]) -> Result<GestureMatch> {
-        if sequence.is_empty() || sequence.len() % self.dim != 0 {
-            return Err(SensingError::shape(
-                "sequence",
-                format!("a non-empty multiple of dim {} values", self.dim),
-                sequence.len(),
-            ));
-        }
-        ensure_finite("sequence", sequence, self.dim)?;
+        check_sequence("sequence", sequence, self.dim)?;
         let mut scores = Vec::with_capacity(self.templates.len());
         for (name, template) in &self.templates {
             let d = dtw(sequence, template, self.dim, self.band)?;

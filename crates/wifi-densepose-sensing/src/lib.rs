@@ -8,7 +8,7 @@
 //! * [`tracker`]: constant-velocity Kalman tracks with Mahalanobis gating and Hungarian
 //!   assignment.
 //! * [`gesture`]: DTW template matching with a Sakoe–Chiba band.
-//! * [`fusion`]: common-time resampling, quality-weighted node fusion, layout diversity.
+//! * [`fusion`]: common-time frame alignment, quality-weighted node fusion, layout diversity.
 //! * [`sim`]: a room simulator (nodes, walking and breathing people, int8 CSI, ESP32-like
 //!   timing) for tests, studies and the server's mock source.
 
@@ -27,7 +27,7 @@ pub mod tracker;
 
 pub use calibration::{CalibrationConfig, FieldModel, LinkModel, FIELD_MODEL_FORMAT};
 pub use error::SensingError;
-pub use fusion::{fuse_nodes, geometric_diversity, nearest_frames, resample_linear, FusedFrame};
+pub use fusion::{fuse_nodes, geometric_diversity, nearest_frames, FusedFrame};
 pub use gesture::{dtw, GestureClassifier, GestureMatch};
 pub use occupancy::{count_components, ComponentCount, OccupancyConfig};
 pub use sim::{LinkRecording, Scenario, Simulation, TimingModel};
