@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from server_harness import ServerProcess, server_binary
+from server_harness import ServerProcess, server_binary, wait_until
 
 from wifi_densepose.sensing import FieldModel, RoomSimulation
 
@@ -76,6 +76,23 @@ def test_without_calibration_the_count_is_not_valid(server_binary: Path) -> None
         assert update["person_count_valid"] is False
 
 
+def test_a_calibration_recorded_live_is_written_and_used(
+    server_binary: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "live.json"
+    args = [*mock_room(0, None), "--record-calibration", str(out), "--calibration-seconds", "20"]
+    with ServerProcess(server_binary, args) as server:
+        # 20 s of the room at --mock-speed 2: about 10 s.
+        assert wait_until(out.exists, 30.0)
+        updates = counted_updates(server, 3)
+    assert FieldModel.from_json(out.read_text(encoding="utf-8")).labels == [
+        str(n) for n in range(1, 7)
+    ]
+    for update in updates:
+        assert update["classification"]["presence"] is False
+        assert "estimated_persons" not in update
+
+
 def test_bad_calibration_and_usage_are_refused(server_binary: Path, tmp_path: Path) -> None:
     bad = tmp_path / "bad.json"
     bad.write_text('{"format": "other/1"}', encoding="utf-8")
@@ -92,3 +109,11 @@ def test_bad_calibration_and_usage_are_refused(server_binary: Path, tmp_path: Pa
     )
     assert run.returncode == 2
     assert "--mock-people is only valid with --mock-frames" in run.stderr
+    run = subprocess.run(
+        [str(server_binary), "--calibration", str(bad), "--record-calibration", str(bad)],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert run.returncode == 2
+    assert "exclusive" in run.stderr

@@ -197,6 +197,13 @@ pub struct Args {
     /// come from it; without it the person count is reported as not valid.
     #[arg(long, env = "RUVIEW_CALIBRATION")]
     pub calibration: Option<PathBuf>,
+    /// Record an empty-room calibration live: every node's frames for --calibration-seconds,
+    /// then write the field model here and count with it. Nobody may be in the room meanwhile.
+    #[arg(long)]
+    pub record_calibration: Option<PathBuf>,
+    /// Length of a --record-calibration recording, seconds of capture time.
+    #[arg(long, default_value_t = 60, value_parser = clap::value_parser!(u16).range(5..=300))]
+    pub calibration_seconds: u16,
     /// Feed a .csi.jsonl recording through the UDP ingest path.
     #[arg(long)]
     pub replay: Option<PathBuf>,
@@ -248,6 +255,8 @@ pub struct Config {
     pub mock_room: Option<(usize, u64)>,
     /// The loaded `--calibration` room.
     pub room: Option<crate::room::RoomOccupancy>,
+    /// `--record-calibration` and `--calibration-seconds`.
+    pub record_calibration: Option<(PathBuf, f64)>,
     pub allowed_hosts: Vec<String>,
     pub host_validation: bool,
     pub node_positions: NodePositions,
@@ -315,6 +324,14 @@ impl Args {
         let mock_room = self
             .mock_people
             .map(|people| (usize::from(people), self.mock_room_seed));
+        if self.calibration.is_some() && self.record_calibration.is_some() {
+            return Err(usage(
+                "--calibration and --record-calibration are exclusive",
+            ));
+        }
+        let record_calibration = self
+            .record_calibration
+            .map(|path| (path, f64::from(self.calibration_seconds)));
         let room = match &self.calibration {
             Some(path) => Some(crate::room::RoomOccupancy::load(path).map_err(|message| {
                 Args::command().error(ClapErrorKind::ValueValidation, message)
@@ -344,6 +361,7 @@ impl Args {
             replay,
             mock_room,
             room,
+            record_calibration,
             allowed_hosts: self.allowed_host,
             host_validation: !self.disable_host_validation,
             node_positions: self.node_positions.unwrap_or_default(),

@@ -23,7 +23,7 @@ use crate::messages::{
 use crate::node::{
     EdgeState, NodeTracker, RawFrame, SampleClock, SyncSample, FORGOTTEN_AFTER, HIDDEN_AFTER,
 };
-use crate::room::RoomOccupancy;
+use crate::room::{CalibrationRecorder, RoomOccupancy};
 
 /// Without accepted sensing data for this long, `"esp32"` becomes `"esp32:offline"`.
 pub const OFFLINE_AFTER: Duration = Duration::from_secs(5);
@@ -87,6 +87,8 @@ pub struct Engine {
     field_cache: FieldCache,
     /// The `--calibration` room: presence and person count from the field model.
     room: Option<RoomOccupancy>,
+    /// `--record-calibration`: the empty-room recording in progress.
+    recorder: Option<CalibrationRecorder>,
 }
 
 /// Unix seconds rounded to milliseconds.
@@ -116,7 +118,13 @@ impl Engine {
             counts: PacketCounts::default(),
             field_cache: FieldCache::default(),
             room: None,
+            recorder: None,
         }
+    }
+
+    /// Records an empty-room calibration, then counts with it.
+    pub fn set_recorder(&mut self, recorder: CalibrationRecorder) {
+        self.recorder = Some(recorder);
     }
 
     /// Takes presence and person count from an empty-room calibration from now on.
@@ -209,6 +217,16 @@ impl Engine {
                 apply_raw_csi(node, &raw, now, capture_s);
                 if let Some(room) = &mut self.room {
                     room.push(&raw, now, capture_s);
+                }
+                if let Some(done) = self.recorder.as_mut().and_then(|r| r.push(&raw, capture_s)) {
+                    self.recorder = None;
+                    match done {
+                        Ok(room) => {
+                            tracing::info!("empty-room calibration recorded; counting with it");
+                            self.room = Some(room);
+                        }
+                        Err(error) => tracing::warn!("{error}"),
+                    }
                 }
                 self.last_sensing_data = Some(now);
                 if per_packet_updates {

@@ -10,10 +10,10 @@
 //! [`WINDOW`]), or once no frame has arrived for [`SILENT_AFTER`], there is no estimate.
 
 use std::collections::{BTreeMap, VecDeque};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use wifi_densepose_sensing::{nearest_frames, FieldModel, OccupancyConfig};
+use wifi_densepose_sensing::{nearest_frames, CalibrationConfig, FieldModel, OccupancyConfig};
 use wifi_densepose_wire::iq::iq_to_amplitude;
 use wifi_densepose_wire::RawCsiPacket;
 
@@ -165,6 +165,104 @@ impl RoomOccupancy {
     }
 }
 
+/// Most frames kept per node while recording a calibration (≈ 10 MB of amplitudes).
+const MAX_CALIBRATION_FRAMES: usize = 20_000;
+
+/// Records an empty-room calibration live (`--record-calibration PATH`): every node's raw
+/// frames for `seconds` of capture time, then the field model (links named by node id) is
+/// fitted, written to `path` and used.
+#[derive(Debug, Clone)]
+pub struct CalibrationRecorder {
+    path: PathBuf,
+    seconds: f64,
+    start_s: Option<f64>,
+    nodes: BTreeMap<u8, NodeFrames>,
+}
+
+/// One node's calibration frames.
+#[derive(Debug, Clone, Default)]
+struct NodeFrames {
+    subcarriers: usize,
+    /// Row-major `[frames, subcarriers]`.
+    amplitudes: Vec<f64>,
+    frames: usize,
+}
+
+impl CalibrationRecorder {
+    pub fn new(path: PathBuf, seconds: f64) -> Self {
+        CalibrationRecorder {
+            path,
+            seconds,
+            start_s: None,
+            nodes: BTreeMap::new(),
+        }
+    }
+
+    /// Keeps a frame; once `seconds` have passed, the fitted room (or why it failed).
+    pub fn push(
+        &mut self,
+        raw: &RawCsiPacket,
+        capture_s: f64,
+    ) -> Option<Result<RoomOccupancy, String>> {
+        if !capture_s.is_finite() {
+            return None;
+        }
+        let start = *self.start_s.get_or_insert(capture_s);
+        if capture_s - start >= self.seconds {
+            return Some(self.finish());
+        }
+        let width = usize::from(raw.n_subcarriers);
+        let entry = self.nodes.entry(raw.node_id).or_insert(NodeFrames {
+            subcarriers: width,
+            ..NodeFrames::default()
+        });
+        if entry.subcarriers == width && entry.frames < MAX_CALIBRATION_FRAMES {
+            if let Some(iq) = raw.iq.get(..2 * width) {
+                entry.amplitudes.extend(iq_to_amplitude(iq));
+                entry.frames += 1;
+            }
+        }
+        None
+    }
+
+    fn finish(&self) -> Result<RoomOccupancy, String> {
+        // The most common layout; nodes with another one, or too few frames, are left out.
+        let config = CalibrationConfig::default();
+        let mut widths: BTreeMap<usize, usize> = BTreeMap::new();
+        for node in self.nodes.values() {
+            *widths.entry(node.subcarriers).or_insert(0) += 1;
+        }
+        let width = widths
+            .iter()
+            .max_by_key(|(_, n)| **n)
+            .map(|(w, _)| *w)
+            .unwrap_or(0);
+        let need = config.min_frames.max(2 * width);
+        let chosen: Vec<(&u8, &NodeFrames)> = self
+            .nodes
+            .iter()
+            .filter(|(_, n)| n.subcarriers == width && n.frames >= need)
+            .collect();
+        if chosen.is_empty() {
+            return Err(format!(
+                "calibration: no node sent {need} frames of {width} subcarriers in {} s",
+                self.seconds
+            ));
+        }
+        let links: Vec<(&[f64], usize)> = chosen
+            .iter()
+            .map(|(_, n)| (&n.amplitudes[..], n.frames))
+            .collect();
+        let labels = chosen.iter().map(|(node, _)| node.to_string()).collect();
+        let model = FieldModel::fit(&links, width, &config)
+            .and_then(|m| m.with_labels(labels))
+            .map_err(|e| format!("calibration: {e}"))?;
+        std::fs::write(&self.path, model.to_json())
+            .map_err(|e| format!("calibration: cannot write {}: {e}", self.path.display()))?;
+        RoomOccupancy::from_model(model)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -219,6 +317,48 @@ mod tests {
         );
         // Links silent: no estimate.
         assert_eq!(room.estimate(now + Duration::from_secs(3)), None);
+    }
+
+    #[test]
+    fn a_recorded_calibration_is_written_and_counts() {
+        let dir = std::env::temp_dir().join(format!("wdp-room-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("room.json");
+        let mut recorder = CalibrationRecorder::new(path.clone(), 30.0);
+        let rec = Simulation::new(Scenario::room_with_people(0, 0, 4, 1)).record(0.0, 31.0);
+        let mut result = None;
+        for (t, datagram) in crate::mock::room_datagrams(&rec, &mut [0; 6]) {
+            let Ok(Packet::RawCsi(raw)) = parse_packet(&datagram) else {
+                panic!("not raw CSI")
+            };
+            if let Some(done) = recorder.push(&raw, t) {
+                result = Some(done);
+                break;
+            }
+        }
+        let mut room = result.expect("finished after 30 s").unwrap();
+        let saved = FieldModel::from_json(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        assert_eq!(saved.labels(), ["1", "2", "3", "4", "5", "6"]);
+        let now = feed(&mut room, 0, Instant::now());
+        assert_eq!(
+            room.estimate(now),
+            Some(RoomEstimate {
+                presence: false,
+                person_count: 0,
+                person_count_valid: true
+            })
+        );
+        std::fs::remove_dir_all(dir).unwrap();
+        // Nothing usable recorded: an error, no file.
+        let mut empty = CalibrationRecorder::new(PathBuf::from("/nonexistent/room.json"), 1.0);
+        let raw = parse_packet(&crate::mock::room_datagrams(&rec, &mut [0; 6])[0].1).unwrap();
+        let Packet::RawCsi(raw) = raw else { panic!() };
+        assert!(empty.push(&raw, 0.0).is_none());
+        assert!(empty
+            .push(&raw, 2.0)
+            .unwrap()
+            .unwrap_err()
+            .contains("no node sent"));
     }
 
     #[test]
