@@ -2,7 +2,8 @@
 
 Offline commands run on the compiled core: ``vitals`` (breathing and heart rate of a
 recording), ``inspect`` (what a recording contains), ``witness`` (generate and verify witness
-bundles) and ``version``. ``serve`` runs the ``wifi-densepose-sensing-server`` binary;
+bundles), ``calibrate`` (an empty-room field model from a recording) and ``version``.
+``serve`` runs the ``wifi-densepose-sensing-server`` binary;
 ``stream`` shows a live table from a running server.
 """
 
@@ -425,3 +426,66 @@ def stream(url: str, token: str | None, count: int | None, retries: int) -> None
         raise click.ClickException(f"{target}: {e}") from e
     except KeyboardInterrupt:
         pass
+
+
+@main.command()
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--out",
+    "out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="Where to write the field model (JSON).",
+)
+@click.option("--node", "nodes", type=int, multiple=True, help="Only this node (repeatable).")
+@click.option(
+    "--subcarriers",
+    type=int,
+    default=None,
+    help="Subcarrier layout to use (default: each node's most frequent one).",
+)
+@click.option(
+    "--max-modes", type=int, default=5, show_default=True, help="Most background components."
+)
+@click.option("--strict", is_flag=True, help="Fail at the first bad line instead of skipping it.")
+def calibrate(
+    file: Path,
+    out: Path,
+    nodes: tuple[int, ...],
+    subcarriers: int | None,
+    max_modes: int,
+    strict: bool,
+) -> None:
+    """Fit an empty-room field model (one link per node) from a recording made with nobody in
+    the room, and save it as JSON for `FieldModel.from_json` and the server's
+    `--calibration`."""
+    import numpy as np
+
+    from wifi_densepose.sensing import FieldModel
+
+    recording, notes = _load(file, strict)
+    for note in notes:
+        err_console.print(f"warning: {note}", style="yellow", highlight=False)
+    chosen = list(nodes) or [n for n in recording.nodes if recording.layouts(n)]
+    missing = [n for n in chosen if not recording.layouts(n)]
+    if missing or not chosen:
+        raise click.UsageError(
+            f"no raw CSI frames for node(s) {missing or chosen}; nodes with CSI: "
+            f"{[n for n in recording.nodes if recording.layouts(n)]}"
+        )
+    amplitudes = [np.abs(recording.csi(n, subcarriers)[1]) for n in chosen]
+    widths = {n: a.shape[1] for n, a in zip(chosen, amplitudes, strict=True)}
+    if len(set(widths.values())) > 1:
+        raise click.UsageError(
+            f"the nodes' subcarrier layouts differ ({widths}); choose one with --subcarriers"
+        )
+    with _cli_errors():
+        model = FieldModel.fit(amplitudes, labels=[str(n) for n in chosen], max_modes=max_modes)
+    out.write_text(model.to_json(), encoding="utf-8")
+    table = Table("node", "frames", "background modes", "noise variance")
+    for n, a, modes, var in zip(
+        chosen, amplitudes, model.n_modes, model.noise_variance, strict=True
+    ):
+        table.add_row(str(n), str(a.shape[0]), str(modes), f"{var:.4g}")
+    console.print(table)
+    click.echo(f"wrote {out} ({model.n_links} links, {model.n_subcarriers} subcarriers)")

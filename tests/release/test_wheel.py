@@ -53,6 +53,10 @@ SMOKE_COMMANDS = [
         stdout_includes=("56 readings over 60 s", "breathing: true 14.00 BPM", "VALID"),
     ),
     SmokeCommand(
+        ("python", "examples/sensing_room.py", "--sitters", "0"),
+        stdout_includes=("calibrated 6 links", "presence: False, person count: 0"),
+    ),
+    SmokeCommand(
         ("wifi-densepose", "vitals", "tests/data/esp32-excerpt.csi.jsonl"),
         stdout_includes=("node 1: 183 frames (64x153, 128x28, 192x2), 8.1 s; 64 shared bins",),
     ),

@@ -11,6 +11,7 @@ mod errors;
 mod frame;
 mod io;
 mod pose;
+mod sensing;
 mod serialize;
 mod signal;
 mod utils;
@@ -30,6 +31,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     io::register(m)?;
     vitals::register(m)?;
     witness::register(m)?;
+    sensing::register(m)?;
     // A private module: its public names are re-exported by the Python package, whose
     // `__all__` lists are the ones that count.
     m.delattr("__all__")?;

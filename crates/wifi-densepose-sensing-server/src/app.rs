@@ -14,6 +14,7 @@ use crate::cli::Config;
 use crate::engine::{Engine, Origin};
 use crate::messages::{pose_data_json, Outgoing};
 use crate::privacy::redact_message;
+use crate::room::CalibrationRecorder;
 use crate::security::Security;
 
 /// Messages a WebSocket client may fall behind before it skips (wire.md 3.2).
@@ -131,12 +132,18 @@ impl AppState {
             config.host_validation,
             config.api_token.as_deref(),
         ));
-        let engine = Engine::new(
+        let mut engine = Engine::new(
             config.mode,
             config.mock.rate_hz,
             config.node_positions.clone(),
             now,
         );
+        if let Some(room) = config.room.clone() {
+            engine.set_room(room);
+        }
+        if let Some((path, seconds)) = &config.record_calibration {
+            engine.set_recorder(CalibrationRecorder::new(path.clone(), *seconds));
+        }
         let udp = config.mode.binds_udp().then(UdpStats::default);
         let (hub, _) = broadcast::channel(CLIENT_QUEUE);
         let (pose_hub, _) = broadcast::channel(CLIENT_QUEUE);

@@ -186,6 +186,24 @@ pub struct Args {
     /// measured from their frames' arrival times).
     #[arg(long, default_value_t = 20.0, value_parser = parse_positive_rate)]
     pub mock_rate_hz: f64,
+    /// Simulated room instead of the single mock node (with --mock-frames): four wall nodes,
+    /// six links as nodes 1-6, this many people (0-2) sitting still and breathing.
+    #[arg(long, value_parser = clap::value_parser!(u8).range(0..=2))]
+    pub mock_people: Option<u8>,
+    /// Seed of the simulated room's walls and furniture (with --mock-people).
+    #[arg(long, default_value_t = 0)]
+    pub mock_room_seed: u64,
+    /// Empty-room field model (`wdp calibrate ... --out room.json`): presence and person count
+    /// come from it; without it the person count is reported as not valid.
+    #[arg(long, env = "RUVIEW_CALIBRATION")]
+    pub calibration: Option<PathBuf>,
+    /// Record an empty-room calibration live: every node's frames for --calibration-seconds,
+    /// then write the field model here and count with it. Nobody may be in the room meanwhile.
+    #[arg(long)]
+    pub record_calibration: Option<PathBuf>,
+    /// Length of a --record-calibration recording, seconds of capture time.
+    #[arg(long, default_value_t = 60, value_parser = clap::value_parser!(u16).range(5..=300))]
+    pub calibration_seconds: u16,
     /// Feed a .csi.jsonl recording through the UDP ingest path.
     #[arg(long)]
     pub replay: Option<PathBuf>,
@@ -233,6 +251,12 @@ pub struct Config {
     pub mode: SourceMode,
     pub mock: MockSettings,
     pub replay: Option<(PathBuf, f64)>,
+    /// `--mock-people` and `--mock-room-seed`: the simulated room replacing the mock node.
+    pub mock_room: Option<(usize, u64)>,
+    /// The loaded `--calibration` room.
+    pub room: Option<crate::room::RoomOccupancy>,
+    /// `--record-calibration` and `--calibration-seconds`.
+    pub record_calibration: Option<(PathBuf, f64)>,
     pub allowed_hosts: Vec<String>,
     pub host_validation: bool,
     pub node_positions: NodePositions,
@@ -294,6 +318,26 @@ impl Args {
             self.source.unwrap_or(SourceMode::Auto)
         };
         let replay = self.replay.map(|path| (path, self.speed.unwrap_or(1.0)));
+        if self.mock_people.is_some() && !self.mock_frames {
+            return Err(usage("--mock-people is only valid with --mock-frames"));
+        }
+        let mock_room = self
+            .mock_people
+            .map(|people| (usize::from(people), self.mock_room_seed));
+        if self.calibration.is_some() && self.record_calibration.is_some() {
+            return Err(usage(
+                "--calibration and --record-calibration are exclusive",
+            ));
+        }
+        let record_calibration = self
+            .record_calibration
+            .map(|path| (path, f64::from(self.calibration_seconds)));
+        let room = match &self.calibration {
+            Some(path) => Some(crate::room::RoomOccupancy::load(path).map_err(|message| {
+                Args::command().error(ClapErrorKind::ValueValidation, message)
+            })?),
+            None => None,
+        };
         #[cfg(feature = "mqtt")]
         let mqtt = self
             .mqtt
@@ -315,6 +359,9 @@ impl Args {
                 rate_hz: self.mock_rate_hz,
             },
             replay,
+            mock_room,
+            room,
+            record_calibration,
             allowed_hosts: self.allowed_host,
             host_validation: !self.disable_host_validation,
             node_positions: self.node_positions.unwrap_or_default(),

@@ -17,12 +17,13 @@ use crate::cli::{NodePositions, SourceMode};
 use crate::field::{Blob, FieldCache};
 use crate::messages::{
     consistent_person_count, nonzero_rate, Classification, EdgeVitals, Features, FusedVitals,
-    MmwaveReading, Outgoing, SensingUpdate, VitalSigns, WasmEvent, WasmEventEntry,
+    MmwaveReading, MotionLevel, Outgoing, SensingUpdate, VitalSigns, WasmEvent, WasmEventEntry,
     DEFAULT_POSITION,
 };
 use crate::node::{
     EdgeState, NodeTracker, RawFrame, SampleClock, SyncSample, FORGOTTEN_AFTER, HIDDEN_AFTER,
 };
+use crate::room::{CalibrationRecorder, RoomOccupancy};
 
 /// Without accepted sensing data for this long, `"esp32"` becomes `"esp32:offline"`.
 pub const OFFLINE_AFTER: Duration = Duration::from_secs(5);
@@ -84,6 +85,10 @@ pub struct Engine {
     last_sensing_data: Option<Instant>,
     counts: PacketCounts,
     field_cache: FieldCache,
+    /// The `--calibration` room: presence and person count from the field model.
+    room: Option<RoomOccupancy>,
+    /// `--record-calibration`: the empty-room recording in progress.
+    recorder: Option<CalibrationRecorder>,
 }
 
 /// Unix seconds rounded to milliseconds.
@@ -112,7 +117,19 @@ impl Engine {
             last_sensing_data: None,
             counts: PacketCounts::default(),
             field_cache: FieldCache::default(),
+            room: None,
+            recorder: None,
         }
+    }
+
+    /// Records an empty-room calibration, then counts with it.
+    pub fn set_recorder(&mut self, recorder: CalibrationRecorder) {
+        self.recorder = Some(recorder);
+    }
+
+    /// Takes presence and person count from an empty-room calibration from now on.
+    pub fn set_room(&mut self, room: RoomOccupancy) {
+        self.room = Some(room);
     }
 
     /// Whether updates come from ESP32 packets (and are re-broadcast) rather than ticks.
@@ -198,6 +215,19 @@ impl Engine {
         match packet {
             Packet::RawCsi(raw) => {
                 apply_raw_csi(node, &raw, now, capture_s);
+                if let Some(room) = &mut self.room {
+                    room.push(&raw, now, capture_s);
+                }
+                if let Some(done) = self.recorder.as_mut().and_then(|r| r.push(&raw, capture_s)) {
+                    self.recorder = None;
+                    match done {
+                        Ok(room) => {
+                            tracing::info!("empty-room calibration recorded; counting with it");
+                            self.room = Some(room);
+                        }
+                        Err(error) => tracing::warn!("{error}"),
+                    }
+                }
                 self.last_sensing_data = Some(now);
                 if per_packet_updates {
                     out.push(self.build_update(node_id, now, wall));
@@ -305,10 +335,29 @@ impl Engine {
             .filter(|n| n.age(now) < HIDDEN_AFTER)
             .collect();
         let trigger_node = self.nodes.get(&trigger);
-        let (features, classification) = trigger_node
+        let (features, mut classification) = trigger_node
             .map(|n| (n.features(), n.classification()))
             .unwrap_or((Features::default(), Classification::default()));
-        let estimated_persons: u32 = nodes.iter().map(|n| n.person_estimate()).max().unwrap_or(0);
+        let mut estimated_persons: u32 =
+            nodes.iter().map(|n| n.person_estimate()).max().unwrap_or(0);
+        // Without a calibration the count above is a guess; with one, the field model's.
+        let mut person_count_valid = false;
+        if let Some(estimate) = self.room.as_mut().and_then(|room| room.estimate(now)) {
+            if estimate.presence != classification.presence {
+                let level = if estimate.presence {
+                    MotionLevel::PresentStill
+                } else {
+                    MotionLevel::Absent
+                };
+                classification = Classification::new(level, classification.confidence);
+            }
+            if estimate.person_count_valid {
+                estimated_persons = estimate.person_count;
+                person_count_valid = true;
+            } else {
+                estimated_persons = estimated_persons.max(u32::from(estimate.presence));
+            }
+        }
         let blobs: Vec<Blob> = nodes
             .iter()
             .map(|n| Blob {
@@ -328,6 +377,7 @@ impl Engine {
             signal_field,
             vital_signs: self.vitals_node(now).and_then(NodeTracker::vital_signs),
             estimated_persons: (estimated_persons > 0).then_some(estimated_persons),
+            person_count_valid,
             node_features: (self.esp32_active && !nodes.is_empty())
                 .then(|| nodes.iter().map(|n| n.node_features(now)).collect()),
         };

@@ -15,6 +15,7 @@ mod privacy;
 mod replay;
 mod rest;
 mod ring;
+mod room;
 mod security;
 mod server;
 mod tickets;

@@ -164,6 +164,9 @@ pub struct SensingUpdate {
     pub vital_signs: Option<VitalSigns>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub estimated_persons: Option<u32>,
+    /// Whether `estimated_persons` is a count rather than a guess: true only when an
+    /// empty-room calibration (`--calibration`) counted it.
+    pub person_count_valid: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub node_features: Option<Vec<NodeFeatures>>,
 }
@@ -403,6 +406,7 @@ mod tests {
             }),
             vital_signs: None,
             estimated_persons: Some(1),
+            person_count_valid: false,
             node_features: None,
         };
         let value: Value = serde_json::from_str(&pose_data_json(&update)).unwrap();

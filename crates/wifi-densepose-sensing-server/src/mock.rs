@@ -6,11 +6,16 @@
 //! to the i8 I/Q pairs of a real frame; `--mock-frames` sets B and H (the breathing and
 //! heartbeat modulation), `simulate` leaves them at 0. Frames follow the CSI sample clock;
 //! `--mock-speed` emits them faster than real time so the vitals history fills sooner.
+//!
+//! `--mock-people N` replaces the single node by a simulated room
+//! (`wifi_densepose_sensing::sim`): four wall nodes whose six links are sent as nodes 1–6,
+//! N people sitting still and breathing, int8 CSI with ESP32-like irregular timing.
 
 use std::f64::consts::PI;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use wifi_densepose_sensing::{Scenario, Simulation};
 use wifi_densepose_wire::{EdgeVitalsPacket, RawCsiPacket, WirePacket};
 
 use crate::app::{wait_for_shutdown, wall_clock, AppState};
@@ -148,8 +153,102 @@ pub fn edge_vitals_datagram(settings: MockSettings, timestamp_ms: u32) -> Vec<u8
     packet.encode().unwrap_or_default()
 }
 
+/// Raw CSI datagrams of every link's frames in `recording` with their capture times, in
+/// time order (link `l` is node `l + 1`); `sequences` numbers each node's frames.
+pub fn room_datagrams(
+    recording: &[wifi_densepose_sensing::LinkRecording],
+    sequences: &mut [u32],
+) -> Vec<(f64, Vec<u8>)> {
+    let mut frames: Vec<(f64, usize, usize)> = recording
+        .iter()
+        .enumerate()
+        .flat_map(|(l, r)| {
+            r.timestamps_s
+                .iter()
+                .enumerate()
+                .map(move |(i, t)| (*t, l, i))
+        })
+        .collect();
+    frames.sort_by(|a, b| a.0.total_cmp(&b.0));
+    frames
+        .into_iter()
+        .filter_map(|(t, l, i)| {
+            let r = &recording[l];
+            let width = r.iq.len() / r.timestamps_s.len().max(1);
+            let packet = RawCsiPacket {
+                node_id: u8::try_from(l + 1).ok()?,
+                n_antennas: 1,
+                n_subcarriers: u16::try_from(width / 2).ok()?,
+                frequency_mhz: 2437,
+                sequence: sequences[l],
+                rssi: MOCK_RSSI_DBM as i8,
+                noise_floor: -92,
+                ppdu_type: 0,
+                flags: 0,
+                iq: r.iq[i * width..(i + 1) * width]
+                    .iter()
+                    .map(|v| *v as u8)
+                    .collect(),
+                trailing_bytes: 0,
+            };
+            sequences[l] = sequences[l].wrapping_add(1);
+            packet.encode().ok().map(|d| (t, d))
+        })
+        .collect()
+}
+
+/// The simulated room of `--mock-people`, `--mock-speed` times faster than real time: each
+/// frame is sent at its own (scaled) capture time, and an update is published every tick.
+async fn run_room(state: Arc<AppState>, people: usize, room_seed: u64) {
+    let speed = state.config.mock.speed;
+    let tick = Duration::from_millis(state.config.tick_ms);
+    let mut sim = Simulation::new(Scenario::room_with_people(
+        0,
+        people,
+        room_seed,
+        room_seed ^ 0x5EED,
+    ));
+    let mut sequences = vec![0u32; sim.links().len()];
+    let started = tokio::time::Instant::now();
+    let mut next_update = started;
+    let shutdown = wait_for_shutdown(state.shutdown_signal());
+    tokio::pin!(shutdown);
+    for second in 0u64.. {
+        // One simulated second at a time; its frames in time order.
+        let recording = sim.record(second as f64, 1.0);
+        for (t, datagram) in room_datagrams(&recording, &mut sequences) {
+            let due = started + Duration::from_secs_f64(t / speed);
+            while next_update <= due {
+                tokio::select! {
+                    () = tokio::time::sleep_until(next_update) => {}
+                    () = &mut shutdown => return,
+                }
+                if !state.engine().synthetic_active() {
+                    return;
+                }
+                let update = state.engine().synthetic_update(
+                    MOCK_NODE_ID,
+                    false,
+                    Instant::now(),
+                    wall_clock(),
+                );
+                state.publish_new(MOCK_NODE_ID, vec![update]);
+                next_update += tick;
+            }
+            tokio::select! {
+                () = tokio::time::sleep_until(due) => {}
+                () = &mut shutdown => return,
+            }
+            state.ingest_datagram(&datagram, None, Origin::Synthetic, Some(t));
+        }
+    }
+}
+
 /// Drives the synthetic source until shutdown or until `auto` switches to ESP32.
 pub async fn run(state: Arc<AppState>) {
+    if let Some((people, room_seed)) = state.config.mock_room {
+        return run_room(state, people, room_seed).await;
+    }
     let with_vitals = state.config.mode == SourceMode::MockFrames;
     let settings = state.config.mock;
     let speed = if with_vitals { settings.speed } else { 1.0 };
@@ -264,6 +363,31 @@ mod tests {
         assert!(means[40] - means[0] < 0.6, "{} vs {}", means[40], means[0]);
         let flat = mean_amplitudes(&mut MockNode::new(settings(), 20.0, false), 41);
         assert!((flat[20] - flat[0]).abs() < 0.3);
+    }
+
+    #[test]
+    fn room_datagrams_carry_the_simulated_iq_in_time_order() {
+        let mut sim = Simulation::new(Scenario::room_with_people(0, 1, 2, 3));
+        let recording = sim.record(0.0, 1.0);
+        let mut sequences = vec![0u32; 6];
+        let datagrams = room_datagrams(&recording, &mut sequences);
+        let total: usize = recording.iter().map(|r| r.timestamps_s.len()).sum();
+        assert_eq!(datagrams.len(), total);
+        let mut seen = [0usize; 6];
+        assert!(datagrams.windows(2).all(|w| w[0].0 <= w[1].0));
+        for (t, d) in &datagrams {
+            let Ok(Packet::RawCsi(raw)) = parse_packet(d) else {
+                panic!("not raw CSI")
+            };
+            let l = usize::from(raw.node_id) - 1;
+            let amps = raw.amplitude();
+            let want = &recording[l].amplitudes[seen[l] * 56..(seen[l] + 1) * 56];
+            assert_eq!(raw.sequence as usize, seen[l]);
+            assert_eq!(*t, recording[l].timestamps_s[seen[l]]);
+            assert!(amps.iter().zip(want).all(|(a, b)| (a - b).abs() < 1e-9));
+            seen[l] += 1;
+        }
+        assert_eq!(sequences.iter().map(|s| *s as usize).sum::<usize>(), total);
     }
 
     #[test]

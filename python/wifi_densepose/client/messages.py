@@ -232,7 +232,9 @@ class SensingUpdate:
     """``sensing_update``: one server update (``timestamp`` in Unix seconds).
 
     Re-broadcasts repeat ``tick`` and ``timestamp``; a ``source`` ending in ``:offline``
-    means the data is frozen (:attr:`is_offline`). ``estimated_persons`` is 0 when absent.
+    means the data is frozen (:attr:`is_offline`). ``estimated_persons`` is 0 when absent;
+    ``person_count_valid`` is true only when the server counted it from an empty-room
+    calibration (False from servers that do not send it).
     ``signal_field`` is the 20 x 20 heat grid, index ``z * 20 + x``.
     """
 
@@ -245,6 +247,7 @@ class SensingUpdate:
     vital_signs: VitalSigns | None
     estimated_persons: int
     signal_field: tuple[float, ...]
+    person_count_valid: bool = False
     raw: Mapping[str, Any] = field(repr=False, compare=False, default_factory=lambda: _EMPTY)
 
     type = "sensing_update"
@@ -269,6 +272,7 @@ class SensingUpdate:
             vital_signs=VitalSigns.from_json(vitals) if isinstance(vitals, Mapping) else None,
             estimated_persons=_int(data.get("estimated_persons")),
             signal_field=_floats(_mapping(data.get("signal_field")).get("values")),
+            person_count_valid=data.get("person_count_valid") is True,
             raw=_frozen(data),
         )
 
