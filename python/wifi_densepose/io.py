@@ -10,6 +10,11 @@ reason. ``encode_*`` turn packets back into bytes.
 reads it whole, with its sidecar, and gives per-node CSI arrays and edge vitals. Bad lines are
 skipped with a :class:`RecordingWarning` (or raise :class:`RecordingError` with
 ``strict=True``).
+
+``open_recording(path, format="auto")`` reads the CSI files of other tools (``FORMATS``:
+Intel 5300 ``.dat``, Nexmon ``.pcap``, ESP32-CSI-Tool ``.csv``, RuView's older amplitude-only
+``.csi.jsonl``) into a :class:`CsiCapture` (complex CSI ``[time, subcarrier, rx, tx]``,
+``timestamps_s``, per-frame metadata); ``iter_recording`` streams them in chunks.
 """
 
 from wifi_densepose._core import (
@@ -40,7 +45,15 @@ from wifi_densepose._core import (
     parse_packet,
     read_recording,
 )
-from wifi_densepose.errors import PacketError, RecordingError, RecordingWarning
+from wifi_densepose._capture import (
+    FORMATS,
+    CaptureChunks,
+    CsiCapture,
+    detect_format,
+    iter_recording,
+    open_recording,
+)
+from wifi_densepose.errors import FormatError, PacketError, RecordingError, RecordingWarning
 
 Packet = (
     RawCsiPacket
@@ -58,12 +71,16 @@ Record = RawCsiRecord | VitalsRecord | FeatureRecord | OtherRecord
 """Any record of a recording."""
 
 __all__ = [
+    "FORMATS",
     "MAX_DATAGRAM_LEN",
+    "CaptureChunks",
     "CompressedCsiPacket",
+    "CsiCapture",
     "EdgeVitalsPacket",
     "FeatureRecord",
     "FeatureStatePacket",
     "FeatureVectorPacket",
+    "FormatError",
     "FusedVitalsPacket",
     "OtherRecord",
     "Packet",
@@ -85,8 +102,11 @@ __all__ = [
     "encode_fused_vitals",
     "encode_raw_csi",
     "encode_sync",
+    "detect_format",
     "encode_wasm_output",
+    "iter_recording",
     "load_recording",
+    "open_recording",
     "parse_packet",
     "read_recording",
 ]

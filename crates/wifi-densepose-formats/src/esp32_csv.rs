@@ -89,7 +89,7 @@ fn parse_mac(text: &str) -> Option<[u8; 6]> {
     parts.next().is_none().then_some(mac)
 }
 
-impl<R: BufRead + Send> FrameReader for Esp32CsvReader<R> {
+impl<R: BufRead + Send + Sync> FrameReader for Esp32CsvReader<R> {
     fn format(&self) -> Format {
         Format::Esp32CsiTool
     }

@@ -260,7 +260,7 @@ impl<R: BufRead> Intel5300Reader<R> {
     }
 }
 
-impl<R: BufRead + Send> FrameReader for Intel5300Reader<R> {
+impl<R: BufRead + Send + Sync> FrameReader for Intel5300Reader<R> {
     fn format(&self) -> Format {
         Format::Intel5300
     }

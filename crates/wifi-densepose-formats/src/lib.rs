@@ -103,7 +103,7 @@ pub struct ReadOptions {
 }
 
 /// A streaming reader of one format: yields one frame at a time.
-pub trait FrameReader: Send {
+pub trait FrameReader: Send + Sync {
     fn format(&self) -> Format;
     /// The next frame, `Ok(None)` at the end of the input.
     fn next_frame(&mut self) -> FormatResult<Option<Frame>>;
@@ -129,7 +129,7 @@ pub fn detect(head: &[u8]) -> FormatResult<Format> {
 }
 
 /// A reader of `format` over `inner` (`len` bytes in all).
-pub fn reader<R: BufRead + Send + 'static>(
+pub fn reader<R: BufRead + Send + Sync + 'static>(
     inner: R,
     len: u64,
     format: Format,

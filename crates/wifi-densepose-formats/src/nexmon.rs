@@ -274,7 +274,7 @@ impl<R: BufRead> NexmonReader<R> {
     }
 }
 
-impl<R: BufRead + Send> FrameReader for NexmonReader<R> {
+impl<R: BufRead + Send + Sync> FrameReader for NexmonReader<R> {
     fn format(&self) -> Format {
         Format::Nexmon
     }

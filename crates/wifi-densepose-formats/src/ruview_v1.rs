@@ -57,7 +57,7 @@ impl<R: BufRead> RuViewV1Reader<R> {
     }
 }
 
-impl<R: BufRead + Send> FrameReader for RuViewV1Reader<R> {
+impl<R: BufRead + Send + Sync> FrameReader for RuViewV1Reader<R> {
     fn format(&self) -> Format {
         Format::RuViewV1
     }
