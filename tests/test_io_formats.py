@@ -4,7 +4,11 @@ README for provenance and licences)."""
 
 from __future__ import annotations
 
+import json
 import math
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -249,3 +253,77 @@ def test_link_and_npz(tmp_path: Path) -> None:
         assert np.array_equal(z["meta_rssi_dbm"], c.meta["rssi_dbm"])
         assert np.array_equal(z["perm"], c.perm)
     assert isinstance(c, CsiCapture) and "n_frames=26" in repr(c)
+
+
+# --- the CLI ---
+
+
+def _wdp(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(Path(sys.executable).parent / "wdp"), *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "COLUMNS": "200"},
+        check=False,
+    )
+
+
+@pytest.mark.parametrize(
+    ("path", "name", "frames", "has_phase"),
+    [
+        (DATA / "intel5300" / "log.all_csi.6.7.6.dat", "intel5300", 29, True),
+        (DATA / "nexmon" / "example_4358.pcap", "nexmon", 4, True),
+        (ESP32_CSV, "esp32-csi-tool", 60, True),
+        (RUVIEW_V1, "ruview-v1", 253, False),
+    ],
+)
+def test_wdp_inspect_reads_every_format(
+    path: Path, name: str, frames: int, has_phase: bool
+) -> None:
+    result = _wdp("inspect", "--json", str(path))
+    assert result.returncode == 0, result.stderr
+    summary = json.loads(result.stdout)
+    assert (summary["format"], summary["frames"], summary["has_phase"]) == (
+        name,
+        frames,
+        has_phase,
+    )
+
+
+def test_wdp_inspect_ruview_v1_with_its_sidecar_says_phase_is_unavailable() -> None:
+    # The sidecar (.csi.meta.json) lies next to the file, as RuView wrote it.
+    assert RUVIEW_V1.with_name(RUVIEW_V1.name.replace(".jsonl", ".meta.json")).exists()
+    result = _wdp("inspect", str(RUVIEW_V1))
+    assert result.returncode == 0, result.stderr
+    assert "253 frames" in result.stdout
+    assert "phase: unavailable" in result.stdout
+    assert "warning" not in result.stderr
+
+
+def test_wdp_inspect_of_a_truncated_file_fails_with_the_offset(tmp_path: Path) -> None:
+    path = tmp_path / "cut.pcap"
+    path.write_bytes((DATA / "nexmon" / "example_4358.pcap").read_bytes()[:1000])
+    result = _wdp("inspect", str(path))
+    assert result.returncode == 1
+    assert "truncated at byte offset 40" in result.stderr
+
+
+def test_open_capture_with_progress_equals_the_whole_read(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from wifi_densepose import cli
+
+    monkeypatch.setattr(cli, "LONG_FILE_BYTES", 0)  # show the bar even for a small file
+    path = DATA / "intel5300" / "log.all_csi.6.7.6.dat"
+    whole = open_recording(path)
+    # Chunks of 4,096 frames hold the file in one chunk; concat of smaller chunks is checked
+    # against the whole read below.
+    assert np.array_equal(cli.open_capture(path).csi, whole.csi)
+    parts = list(iter_recording(path, chunk_frames=4))  # the first chunks have Ntx 1 only
+    assert parts[0].csi.shape == (4, 30, 3, 1)
+    joined = CsiCapture.concat(parts)
+    assert np.array_equal(joined.csi, whole.csi)
+    assert joined.csi_scaled is not None and whole.csi_scaled is not None
+    assert np.array_equal(joined.csi_scaled, whole.csi_scaled)
+    assert np.array_equal(joined.meta["rssi_dbm"], whole.meta["rssi_dbm"])

@@ -127,6 +127,49 @@ class CsiCapture:
             arrays[f"meta_{name}"] = values
         np.savez(path, **arrays)
 
+    @classmethod
+    def concat(cls, chunks: list[CsiCapture]) -> CsiCapture:
+        """One capture of consecutive chunks of the same file (``iter_recording``), zero-filled
+        to the largest chunk's dimensions; ``ValidationError`` for an empty list."""
+        if not chunks:
+            raise ValidationError("Validation error: chunks: need at least one", "Validation")
+        dims = tuple(max(c.csi.shape[i] for c in chunks) for i in (1, 2, 3))
+
+        def pad(a: npt.NDArray[np.complex128]) -> npt.NDArray[np.complex128]:
+            out = np.zeros((a.shape[0], *dims), dtype=np.complex128)
+            out[:, : a.shape[1], : a.shape[2], : a.shape[3]] = a
+            return out
+
+        first = chunks[0]
+        names = list(dict.fromkeys(name for c in chunks for name in c.meta))
+        meta = {
+            name: np.concatenate(
+                [c.meta.get(name, np.full(c.n_frames, np.nan)) for c in chunks]
+            )
+            for name in names
+        }
+        scaled = [c.csi_scaled for c in chunks]
+        perms = [c.perm for c in chunks]
+        macs = [c.macs for c in chunks]
+        return cls(
+            {
+                "format": first.format,
+                "has_phase": first.has_phase,
+                "timestamp_doc": first.timestamp_doc,
+                "csi": np.concatenate([pad(c.csi) for c in chunks]),
+                "csi_scaled": None
+                if any(s is None for s in scaled)
+                else np.concatenate([pad(s) for s in scaled if s is not None]),
+                "timestamps_s": np.concatenate([c.timestamps_s for c in chunks]),
+                "frame_shape": np.concatenate([c.frame_shape for c in chunks]),
+                "meta": meta,
+                "macs": None if any(m is None for m in macs) else [x for m in macs if m for x in m],
+                "perm": None
+                if any(p is None for p in perms)
+                else np.concatenate([p for p in perms if p is not None]),
+            }
+        )
+
     def __repr__(self) -> str:
         return (
             f"CsiCapture(format={self.format!r}, n_frames={self.n_frames}, "
