@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import struct
 import subprocess
 import sys
 from pathlib import Path
@@ -32,7 +33,15 @@ RUVIEW_V1 = DATA / "ruview-amplitude-v1" / "rec_1772470567081-20260302_165607.cs
 
 
 def test_formats_lists_the_readers() -> None:
-    assert FORMATS == ("intel5300", "nexmon", "esp32-csi-tool", "ruview-v1")
+    assert FORMATS == (
+        "intel5300",
+        "nexmon",
+        "picoscenes",
+        "atheros",
+        "feitcsi",
+        "esp32-csi-tool",
+        "ruview-v1",
+    )
 
 
 # --- Intel 5300: the tool's own MATLAB decode (read_bf_file + get_scaled_csi) ---
@@ -127,6 +136,103 @@ def test_nexmon_chip_override_changes_the_decoding() -> None:
         open_recording(DATA / "nexmon" / "example_4358.pcap", chip="4999")
 
 
+# --- PicoScenes (Intel 5300 CSI) ---
+
+PICOSCENES = DATA / "picoscenes" / "picoscenes_iwl5300_example.csi"
+
+
+def test_picoscenes_by_hand() -> None:
+    # 112 frames (u32 length + magic 0x20150315, version 1, 3 segments: RxSBasic v1, ExtraInfo
+    # v1, CSI v2). Frame 0's RxSBasic body: device 0x5300, timestamp bytes
+    # 2B 16 78 73 46 00 00 00 little-endian = 0x467378162B = 302584960555 µs,
+    # frequency 0x0985 = 2437 MHz, format 1, bandwidth 0x0014 = 20 MHz, GI 0x0320, MCS 3,
+    # STS 1, ESS 0, Rx 2, noise 0xA7 = -89 dBm, RSSI 0x14 = 20, chains 0, 0x1B = 27, 0x22 = 34.
+    # Its CSI v2 body: 30 tones, 1 STS, 2 Rx, antenna selection 6, buffer of 0x84 = 132 bytes
+    # = ceil(30·(2·1·16+3)/8) (Nrx 2, Ntx 1), starting D0 67 08: after 3 pad bits, real =
+    # (0xD0>>3 | 0x67<<5) as int8 = 0xFA = -6, imaginary = (0x67>>3 | 0x08<<5) = 0x0C = 12.
+    c = open_recording(PICOSCENES)
+    assert c.format == "picoscenes" and c.n_frames == 112
+    assert tuple(c.frame_shape[0]) == (30, 2, 1)
+    assert c.csi[0, 0, 0, 0] == complex(-6, 12)
+    assert c.timestamps_s[0] == pytest.approx(302584.960555, abs=1e-9)
+    assert c.meta["frequency_mhz"][0] == 2437 and c.meta["bandwidth_mhz"][0] == 20
+    assert c.meta["noise_dbm"][0] == -89 and c.meta["mcs"][0] == 3
+    assert (c.meta["rssi_db"][0], c.meta["rssi_b_db"][0], c.meta["rssi_c_db"][0]) == (20, 27, 34)
+    # The MPDU after the segments: 88 02 30 00, address 1 00:21:6a:b2:16:e2, address 2
+    # (the transmitter) 72:6c:9a:2f:d2:c3.
+    assert c.macs is not None and c.macs[0] == "72:6c:9a:2f:d2:c3"
+
+
+# --- FeitCSI ---
+
+
+def test_feitcsi_by_hand() -> None:
+    # HT20_2452.csi: 34,560 bytes = 48 records of 272 + 448. Record 0's header: csi_length
+    # C0 01 00 00 = 448 = 4 × 2 × 1 × 56, num_rx 2 (byte 46), num_tx 1 (byte 47),
+    # num_subcarriers 0x38 = 56 (bytes 52..56), RSSI 0x29 = 41 and 0x27 = 39, MAC
+    # 00:16:ea:12:34:56 (bytes 68..74), µs clock 0x13D68D6E = 332828014 (bytes 88..92), rate
+    # flags 0x0010C207: modulation (bits 8..10) 2 = HT, width (bits 11..13) 0 = 20 MHz, MCS 7.
+    # CSI at byte 272: 63 00 BA FF -> 99 - 70j (rx 0, subcarrier 0), then 82 00 EE FF ->
+    # 130 - 18j (subcarrier 1); rx 1 starts 56 values later.
+    c = open_recording(DATA / "feitcsi" / "HT20_2452.csi")
+    assert c.format == "feitcsi" and c.csi.shape == (48, 56, 2, 1)
+    assert c.csi[0, 0, 0, 0] == 99 - 70j and c.csi[0, 1, 0, 0] == 130 - 18j
+    assert c.timestamps_s[0] == pytest.approx(332.828014, abs=1e-9)
+    assert (c.meta["rssi_a_db"][0], c.meta["rssi_b_db"][0]) == (41, 39)
+    assert c.meta["modulation"][0] == 2 and c.meta["bandwidth_mhz"][0] == 20
+    assert c.meta["mcs"][0] == 7
+    assert c.macs is not None and c.macs[0] == "00:16:ea:12:34:56"
+    # VHT20_5500.csi: 20,160 bytes = 28 records of 720 bytes.
+    assert open_recording(DATA / "feitcsi" / "VHT20_5500.csi").n_frames == 28
+
+
+# --- Atheros CSI Tool ---
+
+ATHEROS = DATA / "atheros" / "Ant_1-head.dat"
+
+
+def _atheros_big_endian(data: bytes) -> bytes:
+    """The same records with the multi-byte header fields byte-swapped, as a big-endian
+    (MIPS router) logger writes them; the CSI bit stream and payload are unchanged."""
+    out = bytearray()
+    at = 0
+    while at < len(data):
+        (length,) = struct.unpack_from("<H", data, at)
+        head = data[at + 2 : at + 27]
+        ts, csi_len, channel = struct.unpack_from("<QHH", head, 0)
+        (payload_len,) = struct.unpack_from("<H", head, 23)
+        out += struct.pack(">H", length)
+        out += struct.pack(">QHH", ts, csi_len, channel) + head[12:23]
+        out += struct.pack(">H", payload_len) + data[at + 27 : at + 2 + length]
+        at += 2 + length
+    return bytes(out)
+
+
+def test_atheros_by_hand() -> None:
+    # Record 0: length 0x00CE = 206 = 25 + csi_len 140 + payload_len 41 (little-endian),
+    # timestamp 0xD40860A5 = 3557318821 µs, channel 0x096C = 2412 MHz, rate 0x87, 56 tones,
+    # nr 1, nc 1, RSSI 0x26 = 38 (chain 0 38). CSI starts F9 5B 73 FE 3D: the little-endian
+    # bit stream's 10-bit values 0x3F9 (-7, imaginary), 0x0D6 (214, real), 0x3E7 (-25),
+    # 0x0F7 (247): csi[0] = 214 - 7j, csi[1] = 247 - 25j.
+    c = open_recording(ATHEROS)
+    assert c.format == "atheros" and c.csi.shape == (116, 56, 1, 1)
+    assert c.csi[0, 0, 0, 0] == 214 - 7j and c.csi[0, 1, 0, 0] == 247 - 25j
+    assert c.timestamps_s[0] == pytest.approx(3557.318821, abs=1e-9)
+    assert c.meta["frequency_mhz"][0] == 2412 and c.meta["rssi_db"][0] == 38
+    assert c.meta["bandwidth_mhz"][0] == 20
+
+
+def test_atheros_big_endian_reads_the_same(tmp_path: Path) -> None:
+    path = tmp_path / "be.dat"
+    path.write_bytes(_atheros_big_endian(ATHEROS.read_bytes()))
+    assert path.read_bytes()[:2] == b"\x00\xce"  # the length 206, big-endian
+    assert detect_format(path) == "atheros"
+    le, be = open_recording(ATHEROS), open_recording(path)
+    assert np.array_equal(le.csi, be.csi)
+    assert np.array_equal(le.timestamps_s, be.timestamps_s)
+    assert np.array_equal(le.meta["frequency_mhz"], be.meta["frequency_mhz"])
+
+
 # --- ESP32-CSI-Tool CSV ---
 
 
@@ -171,6 +277,9 @@ def test_ruview_v1_amplitudes_by_hand() -> None:
     [
         (DATA / "intel5300" / "example.dat", "intel5300"),
         (DATA / "nexmon" / "example_4366c0.pcap", "nexmon"),
+        (PICOSCENES, "picoscenes"),
+        (ATHEROS, "atheros"),
+        (DATA / "feitcsi" / "VHT20_5500.csi", "feitcsi"),
         (ESP32_CSV, "esp32-csi-tool"),
         (RUVIEW_V1, "ruview-v1"),
     ],
@@ -274,6 +383,9 @@ def _wdp(*args: str) -> subprocess.CompletedProcess[str]:
     [
         (DATA / "intel5300" / "log.all_csi.6.7.6.dat", "intel5300", 29, True),
         (DATA / "nexmon" / "example_4358.pcap", "nexmon", 4, True),
+        (PICOSCENES, "picoscenes", 112, True),
+        (ATHEROS, "atheros", 116, True),
+        (DATA / "feitcsi" / "HT20_2452.csi", "feitcsi", 48, True),
         (ESP32_CSV, "esp32-csi-tool", 60, True),
         (RUVIEW_V1, "ruview-v1", 253, False),
     ],

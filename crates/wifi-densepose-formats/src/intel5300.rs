@@ -26,7 +26,7 @@ use num_complex::Complex64;
 
 use crate::capture::Frame;
 use crate::error::{FormatError, FormatResult, Reason};
-use crate::source::{u16_be, u16_le, u32_le, Source};
+use crate::source::{u16_be, u16_le, u32_le, Source, Unwrap32};
 use crate::{Format, FrameReader};
 
 /// The record code of a beamforming-feedback (CSI) record.
@@ -54,6 +54,67 @@ pub struct Bfee {
     pub rate: u16,
     /// `[subcarrier][rx][tx]`, receive chains in antenna order.
     pub csi: Vec<Complex64>,
+}
+
+/// The antenna permutation of an `antenna_sel` byte (1-based, as `read_bfee.c`).
+pub fn permutation(antenna_sel: u8) -> [u8; 3] {
+    [
+        (antenna_sel & 3) + 1,
+        ((antenna_sel >> 2) & 3) + 1,
+        ((antenna_sel >> 4) & 3) + 1,
+    ]
+}
+
+/// Decodes a CSI payload of `payload_len(n_rx, n_tx)` bytes or more (the caller checks) into
+/// `[subcarrier][rx][tx]`, receive chains put in antenna order by the permutation when it is a
+/// valid one (`read_bf_file.m`); also returns the permutation.
+pub fn decode_payload(
+    payload: &[u8],
+    n_rx: usize,
+    n_tx: usize,
+    antenna_sel: u8,
+) -> (Vec<Complex64>, [u8; 3]) {
+    let perm = permutation(antenna_sel);
+    let streams = n_rx * n_tx;
+    let mut raw = vec![Complex64::new(0.0, 0.0); N_SUBCARRIERS * streams];
+    let mut bit = 0usize;
+    for s in 0..N_SUBCARRIERS {
+        bit += 3;
+        for j in 0..streams {
+            let byte = bit / 8;
+            let shift = bit % 8;
+            let pick = |k: usize| -> f64 {
+                let lo = u16::from(payload[k]) >> shift;
+                let hi = u16::from(payload[k + 1]) << (8 - shift);
+                f64::from((lo | hi) as u8 as i8)
+            };
+            // Stream j: transmit index fastest (read_bfee.c fills a [Ntx][Nrx] column-major array).
+            let (tx, rx) = (j % n_tx, j / n_tx);
+            raw[(s * n_rx + rx) * n_tx + tx] = Complex64::new(pick(byte), pick(byte + 1));
+            bit += 16;
+        }
+    }
+
+    // read_bf_file.m: csi(:, perm(1:Nrx), :) = csi(:, 1:Nrx, :) when sum(perm) == 1+…+Nrx.
+    let triangle = n_rx * (n_rx + 1) / 2;
+    let perm_sum: usize = perm.iter().map(|&p| usize::from(p)).sum();
+    let valid =
+        n_rx > 1 && perm_sum == triangle && perm[..n_rx].iter().all(|&p| usize::from(p) <= n_rx);
+    let csi = if valid {
+        let mut out = raw.clone();
+        for s in 0..N_SUBCARRIERS {
+            for (rx, &p) in perm[..n_rx].iter().enumerate() {
+                let to = usize::from(p) - 1;
+                for tx in 0..n_tx {
+                    out[(s * n_rx + to) * n_tx + tx] = raw[(s * n_rx + rx) * n_tx + tx];
+                }
+            }
+        }
+        out
+    } else {
+        raw
+    };
+    (csi, perm)
 }
 
 /// Decodes a `bfee` body (the bytes after the code); `offset` is its position in the file.
@@ -104,52 +165,12 @@ pub fn decode_bfee(body: &[u8], offset: u64) -> FormatResult<Bfee> {
         ));
     }
     let antenna_sel = body[15];
-    let perm = [
-        (antenna_sel & 3) + 1,
-        ((antenna_sel >> 2) & 3) + 1,
-        ((antenna_sel >> 4) & 3) + 1,
-    ];
-
-    let payload = &body[BODY_HEADER..BODY_HEADER + len];
-    let streams = n_rx * n_tx;
-    let mut raw = vec![Complex64::new(0.0, 0.0); N_SUBCARRIERS * streams];
-    let mut bit = 0usize;
-    for s in 0..N_SUBCARRIERS {
-        bit += 3;
-        for j in 0..streams {
-            let byte = bit / 8;
-            let shift = bit % 8;
-            let pick = |k: usize| -> f64 {
-                let lo = u16::from(payload[k]) >> shift;
-                let hi = u16::from(payload[k + 1]) << (8 - shift);
-                f64::from((lo | hi) as u8 as i8)
-            };
-            // Stream j: transmit index fastest (read_bfee.c fills a [Ntx][Nrx] column-major array).
-            let (tx, rx) = (j % n_tx, j / n_tx);
-            raw[(s * n_rx + rx) * n_tx + tx] = Complex64::new(pick(byte), pick(byte + 1));
-            bit += 16;
-        }
-    }
-
-    // read_bf_file.m: csi(:, perm(1:Nrx), :) = csi(:, 1:Nrx, :) when sum(perm) == 1+…+Nrx.
-    let triangle = n_rx * (n_rx + 1) / 2;
-    let perm_sum: usize = perm.iter().map(|&p| usize::from(p)).sum();
-    let valid =
-        n_rx > 1 && perm_sum == triangle && perm[..n_rx].iter().all(|&p| usize::from(p) <= n_rx);
-    let csi = if valid {
-        let mut out = raw.clone();
-        for s in 0..N_SUBCARRIERS {
-            for (rx, &p) in perm[..n_rx].iter().enumerate() {
-                let to = usize::from(p) - 1;
-                for tx in 0..n_tx {
-                    out[(s * n_rx + to) * n_tx + tx] = raw[(s * n_rx + rx) * n_tx + tx];
-                }
-            }
-        }
-        out
-    } else {
-        raw
-    };
+    let (csi, perm) = decode_payload(
+        &body[BODY_HEADER..BODY_HEADER + len],
+        n_rx,
+        n_tx,
+        antenna_sel,
+    );
 
     Ok(Bfee {
         timestamp_low: u32_le(body, 0),
@@ -245,8 +266,7 @@ pub fn sniff(head: &[u8]) -> Result<(), String> {
 pub struct Intel5300Reader<R> {
     src: Source<R>,
     buf: Vec<u8>,
-    last_low: Option<u32>,
-    wraps: u64,
+    clock: Unwrap32,
 }
 
 impl<R: BufRead> Intel5300Reader<R> {
@@ -254,8 +274,7 @@ impl<R: BufRead> Intel5300Reader<R> {
         Intel5300Reader {
             src: Source::new(inner, len, Format::Intel5300),
             buf: Vec::new(),
-            last_low: None,
-            wraps: 0,
+            clock: Unwrap32::default(),
         }
     }
 }
@@ -290,14 +309,7 @@ impl<R: BufRead + Send + Sync> FrameReader for Intel5300Reader<R> {
             self.src
                 .read_into(&mut self.buf, field_len - 1, "bfee record")?;
             let b = decode_bfee(&self.buf, body_at)?;
-            if let Some(last) = self.last_low {
-                // A 32-bit wrap, not a frame out of order: the clock fell by more than half its range.
-                if b.timestamp_low < last && last - b.timestamp_low > 1 << 31 {
-                    self.wraps += 1;
-                }
-            }
-            self.last_low = Some(b.timestamp_low);
-            let micros = (self.wraps << 32) + u64::from(b.timestamp_low);
+            let micros = self.clock.next(b.timestamp_low);
             let scaled = scaled_csi(&b);
             let mut frame = Frame::new(
                 micros as f64 * 1e-6,

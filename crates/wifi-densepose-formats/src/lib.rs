@@ -2,6 +2,9 @@
 //!
 //! * [`intel5300`]: Linux 802.11n CSI Tool `bfee` logs (`.dat`), raw and `get_scaled_csi` CSI.
 //! * [`nexmon`]: nexmon_csi UDP payloads in pcap files (BCM4339, BCM4358, BCM43455c0, BCM4366c0).
+//! * [`picoscenes`]: PicoScenes `.csi` files (Intel 5300 CSI).
+//! * [`atheros`]: Atheros CSI Tool logs, either byte order.
+//! * [`feitcsi`]: FeitCSI (Intel AX200/AX210) `.csi` files.
 //! * [`esp32_csv`]: ESP32-CSI-Tool `CSI_DATA` CSV lines.
 //! * [`ruview_v1`]: RuView's older amplitude-only `.csi.jsonl` recordings.
 //!
@@ -11,11 +14,14 @@
 //!
 //! Plain Rust: no I/O beyond the files a caller names.
 
+pub mod atheros;
 pub mod capture;
 pub mod error;
 pub mod esp32_csv;
+pub mod feitcsi;
 pub mod intel5300;
 pub mod nexmon;
+pub mod picoscenes;
 pub mod ruview_v1;
 pub mod source;
 
@@ -34,15 +40,21 @@ pub use nexmon::NexmonChip;
 pub enum Format {
     Intel5300,
     Nexmon,
+    PicoScenes,
+    Atheros,
+    FeitCsi,
     Esp32CsiTool,
     RuViewV1,
 }
 
 impl Format {
     /// Every format, in the order detection tries them.
-    pub const ALL: [Format; 4] = [
+    pub const ALL: [Format; 7] = [
         Format::Intel5300,
         Format::Nexmon,
+        Format::PicoScenes,
+        Format::Atheros,
+        Format::FeitCsi,
         Format::Esp32CsiTool,
         Format::RuViewV1,
     ];
@@ -52,6 +64,9 @@ impl Format {
         match self {
             Format::Intel5300 => "intel5300",
             Format::Nexmon => "nexmon",
+            Format::PicoScenes => "picoscenes",
+            Format::Atheros => "atheros",
+            Format::FeitCsi => "feitcsi",
             Format::Esp32CsiTool => "esp32-csi-tool",
             Format::RuViewV1 => "ruview-v1",
         }
@@ -71,6 +86,9 @@ impl Format {
         match self {
             Format::Intel5300 => "NIC clock (timestamp_low, µs), 32-bit wraps unwrapped; relative",
             Format::Nexmon => "pcap capture time, Unix seconds",
+            Format::PicoScenes => "RxSBasic timestamp (NIC clock, µs); relative",
+            Format::Atheros => "NIC clock (TSF, µs); relative",
+            Format::FeitCsi => "NIC µs clock (32-bit wraps unwrapped); relative",
             Format::Esp32CsiTool => {
                 "real_timestamp column, seconds (Unix when the tool set the clock, else since boot)"
             }
@@ -83,6 +101,9 @@ impl Format {
         match self {
             Format::Intel5300 => intel5300::sniff(head),
             Format::Nexmon => nexmon::sniff(head),
+            Format::PicoScenes => picoscenes::sniff(head),
+            Format::Atheros => atheros::sniff(head),
+            Format::FeitCsi => feitcsi::sniff(head),
             Format::Esp32CsiTool => esp32_csv::sniff(head),
             Format::RuViewV1 => ruview_v1::sniff(head),
         }
@@ -138,6 +159,9 @@ pub fn reader<R: BufRead + Send + Sync + 'static>(
     Ok(match format {
         Format::Intel5300 => Box::new(intel5300::Intel5300Reader::new(inner, len)),
         Format::Nexmon => Box::new(nexmon::NexmonReader::new(inner, len, options.nexmon_chip)?),
+        Format::PicoScenes => Box::new(picoscenes::PicoScenesReader::new(inner, len)),
+        Format::Atheros => Box::new(atheros::AtherosReader::new(inner, len)),
+        Format::FeitCsi => Box::new(feitcsi::FeitCsiReader::new(inner, len)),
         Format::Esp32CsiTool => Box::new(esp32_csv::Esp32CsvReader::new(inner, len)),
         Format::RuViewV1 => Box::new(ruview_v1::RuViewV1Reader::new(inner, len)),
     })

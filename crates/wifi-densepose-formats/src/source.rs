@@ -158,3 +158,23 @@ pub fn u64_be(b: &[u8], at: usize) -> u64 {
     a.copy_from_slice(&b[at..at + 8]);
     u64::from_be_bytes(a)
 }
+
+/// Unwraps a 32-bit microsecond counter into a monotonic 64-bit one: a fall by more than half
+/// the range is a wrap, a smaller fall a frame out of order.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Unwrap32 {
+    last: Option<u32>,
+    wraps: u64,
+}
+
+impl Unwrap32 {
+    pub fn next(&mut self, value: u32) -> u64 {
+        if let Some(last) = self.last {
+            if value < last && last - value > 1 << 31 {
+                self.wraps += 1;
+            }
+        }
+        self.last = Some(value);
+        (self.wraps << 32) + u64::from(value)
+    }
+}

@@ -17,13 +17,35 @@ fn data(rel: &str) -> Vec<u8> {
 }
 
 /// The first `max` bytes, cut back to the end of the last whole line for text formats.
-fn prefix(bytes: &[u8], max: usize, text: bool) -> Vec<u8> {
+fn prefix(bytes: &[u8], max: usize, format: Format) -> Vec<u8> {
     let mut end = bytes.len().min(max);
-    if text && end < bytes.len() {
-        end = bytes[..end]
-            .iter()
-            .rposition(|&b| b == b'\n')
-            .map_or(end, |i| i + 1);
+    if end < bytes.len() {
+        match format {
+            Format::Esp32CsiTool | Format::RuViewV1 => {
+                end = bytes[..end]
+                    .iter()
+                    .rposition(|&b| b == b'\n')
+                    .map_or(end, |i| i + 1);
+            }
+            Format::PicoScenes => {
+                // Whole frames: each is a u32 length and that many bytes.
+                let mut at = 0;
+                while at + 4 <= end {
+                    let n = u32::from_le_bytes([
+                        bytes[at],
+                        bytes[at + 1],
+                        bytes[at + 2],
+                        bytes[at + 3],
+                    ]) as usize;
+                    if at + 4 + n > end {
+                        break;
+                    }
+                    at += 4 + n;
+                }
+                end = at;
+            }
+            _ => {}
+        }
     }
     bytes[..end].to_vec()
 }
@@ -91,8 +113,7 @@ impl Rng {
 }
 
 fn fuzz(format: Format, rel: &str, max_len: usize) -> Tally {
-    let text = matches!(format, Format::Esp32CsiTool | Format::RuViewV1);
-    let sample = prefix(&data(rel), max_len, text);
+    let sample = prefix(&data(rel), max_len, format);
     let clean = run(sample.clone(), format).expect("the undamaged sample reads");
     assert!(clean > 0, "{rel}: no frames in the sample prefix");
     let mut t = Tally::default();
@@ -166,6 +187,28 @@ fn nexmon_reader_survives_damage() {
     fuzz(Format::Nexmon, "nexmon/example_4358.pcap", 1 << 20);
     // The first eight packets of the BCM4366c0 capture (24-byte pcap header + 8 × 1,100 bytes).
     fuzz(Format::Nexmon, "nexmon/example_4366c0.pcap", 24 + 8 * 1100);
+}
+
+#[test]
+fn atheros_reader_survives_damage() {
+    // 116 whole records of Ant_1.dat (little-endian).
+    fuzz(Format::Atheros, "atheros/Ant_1-head.dat", 1 << 20);
+}
+
+#[test]
+fn feitcsi_reader_survives_damage() {
+    fuzz(Format::FeitCsi, "feitcsi/HT20_2452.csi", 1 << 20);
+    fuzz(Format::FeitCsi, "feitcsi/VHT20_5500.csi", 1 << 20);
+}
+
+#[test]
+fn picoscenes_reader_survives_damage() {
+    // The first 30,000 bytes, cut back to whole frames by `whole_frames`.
+    fuzz(
+        Format::PicoScenes,
+        "picoscenes/picoscenes_iwl5300_example.csi",
+        30_000,
+    );
 }
 
 #[test]
