@@ -439,3 +439,85 @@ def test_open_capture_with_progress_equals_the_whole_read(
     assert joined.csi_scaled is not None and whole.csi_scaled is not None
     assert np.array_equal(joined.csi_scaled, whole.csi_scaled)
     assert np.array_equal(joined.meta["rssi_dbm"], whole.meta["rssi_dbm"])
+
+
+def test_intel5300_scaled_csi_checks_its_inputs() -> None:
+    from wifi_densepose._core import intel5300_scaled_csi
+
+    c = open_recording(DATA / "intel5300" / "example.dat")
+    m = c.meta
+    args = (m["rssi_a_db"], m["rssi_b_db"], m["rssi_c_db"], m["agc_db"], m["noise_dbm"])
+    with pytest.raises(ValidationError, match="frame_shape"):
+        intel5300_scaled_csi(c.csi, c.frame_shape[:3], *args)
+    bad_shape = c.frame_shape.copy()
+    bad_shape[2, 1] = 4  # more rx chains than the array holds
+    with pytest.raises(ValidationError, match="row 2"):
+        intel5300_scaled_csi(c.csi, bad_shape, *args)
+    with pytest.raises(ValidationError, match="agc_db"):
+        intel5300_scaled_csi(c.csi, c.frame_shape, *args[:3], m["agc_db"][:5], args[4])
+    # Other formats have no scaled CSI.
+    assert open_recording(ESP32_CSV).csi_scaled is None
+
+
+def _intel_records(path: Path) -> list[bytes]:
+    """The records of an Intel 5300 log (big-endian u16 length, then that many bytes)."""
+    data, at, out = path.read_bytes(), 0, []
+    while at < len(data):
+        (length,) = struct.unpack_from(">H", data, at)
+        out.append(data[at : at + 2 + length])
+        at += 2 + length
+    return out
+
+
+def test_whole_read_of_many_chunks_with_growing_frames(tmp_path: Path) -> None:
+    # log.all_csi.6.7.6.dat: records 0-9 have Ntx 1, 19-28 Ntx 3 (per its .mat). 5,000 Ntx-3
+    # records (more than one 4,096-frame chunk) then 20,000 smaller Ntx-1 records: the whole read
+    # must grow its planned frame count, and a file starting with 5,000 Ntx-1 records must grow
+    # its dimensions after the first chunk.
+    records = _intel_records(DATA / "intel5300" / "log.all_csi.6.7.6.dat")
+    small, big = records[0], records[19]
+    for name, body in [
+        ("more_frames.dat", big * 5000 + small * 20000),
+        ("wider_frames.dat", small * 5000 + big * 3000),
+    ]:
+        path = tmp_path / name
+        path.write_bytes(body)
+        whole = open_recording(path)
+        joined = CsiCapture.concat(list(iter_recording(path, chunk_frames=997)))
+        assert whole.csi.shape == joined.csi.shape
+        assert whole.csi.shape[1:] == (30, 3, 3)
+        assert np.array_equal(whole.csi, joined.csi)
+        assert np.array_equal(whole.frame_shape, joined.frame_shape)
+        assert np.array_equal(whole.meta["bfee_count"], joined.meta["bfee_count"])
+        assert not whole.csi.flags.writeable
+    first = open_recording(DATA / "intel5300" / "log.all_csi.6.7.6.dat")
+    wider = open_recording(tmp_path / "wider_frames.dat")
+    # Frame 0 (Ntx 1) and frame 5000 (Ntx 3) equal records 0 and 19 read alone.
+    assert np.array_equal(wider.csi[0], first.csi[0])
+    assert np.array_equal(wider.csi[5000], first.csi[19])
+
+
+@pytest.mark.parametrize(
+    ("antenna_sel", "source_of"),
+    [
+        # perm = ((sel & 3) + 1, (sel >> 2 & 3) + 1, (sel >> 4 & 3) + 1); read_bf_file.m does
+        # csi(:, perm, :) = csi(:, 1:3, :) when sum(perm) = 6, so output chain perm[r]-1 holds
+        # decoded chain r, later assignments winning.
+        (0x24, [0, 1, 2]),  # perm 1 2 3: identity
+        (0x06, [2, 1, 0]),  # perm 3 2 1: reversed
+        (0x15, [0, 2, 2]),  # perm 2 2 2: chain 2 gets decoded chain 3; chains 1, 3 keep theirs
+        (0x3F, [0, 1, 2]),  # perm 4 4 4: sum 12 is not 6, so no permutation is applied
+    ],
+)
+def test_intel5300_antenna_permutation(tmp_path: Path, antenna_sel: int, source_of: list[int]) -> None:
+    record = _intel_records(DATA / "intel5300" / "example.dat")[0]  # Nrx 3, Ntx 2
+    identity = bytearray(record)
+    identity[2 + 1 + 15] = 0x24  # length (2) + code (1) + antenna_sel at body byte 15
+    changed = bytearray(record)
+    changed[18] = antenna_sel
+    (tmp_path / "id.dat").write_bytes(identity)
+    (tmp_path / "x.dat").write_bytes(changed)
+    raw = open_recording(tmp_path / "id.dat").csi[0]
+    ours = open_recording(tmp_path / "x.dat").csi[0]
+    for out_chain, src in enumerate(source_of):
+        assert np.array_equal(ours[:, out_chain, :], raw[:, src, :])

@@ -9,7 +9,12 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from wifi_densepose._core import CSI_FORMATS, CsiFileReader, read_csi_file
+from wifi_densepose._core import (
+    CSI_FORMATS,
+    CsiFileReader,
+    intel5300_scaled_csi,
+    read_csi_file,
+)
 from wifi_densepose._core import detect_csi_format as _detect
 from wifi_densepose.errors import ValidationError
 
@@ -36,8 +41,8 @@ class CsiCapture:
     """
 
     __slots__ = (
+        "_csi_scaled",
         "csi",
-        "csi_scaled",
         "format",
         "frame_shape",
         "has_phase",
@@ -53,7 +58,7 @@ class CsiCapture:
         self.has_phase: bool = data["has_phase"]
         self.timestamp_doc: str = data["timestamp_doc"]
         self.csi: npt.NDArray[np.complex128] = data["csi"]
-        self.csi_scaled: npt.NDArray[np.complex128] | None = data["csi_scaled"]
+        self._csi_scaled: npt.NDArray[np.complex128] | None = None
         self.timestamps_s: npt.NDArray[np.float64] = data["timestamps_s"]
         self.frame_shape: npt.NDArray[np.int64] = data["frame_shape"]
         self.meta: dict[str, npt.NDArray[np.float64]] = data["meta"]
@@ -75,6 +80,26 @@ class CsiCapture:
     @property
     def n_tx(self) -> int:
         return int(self.csi.shape[3])
+
+    @property
+    def csi_scaled(self) -> npt.NDArray[np.complex128] | None:
+        """Intel 5300 only (else None): the CSI scaled so its power is the SNR, as the Linux
+        802.11n CSI Tool's ``get_scaled_csi`` (from each frame's RSSI, AGC and noise);
+        computed on first access."""
+        if self.format != "intel5300":
+            return None
+        if self._csi_scaled is None:
+            m = self.meta
+            self._csi_scaled = intel5300_scaled_csi(
+                self.csi,
+                self.frame_shape,
+                m["rssi_a_db"],
+                m["rssi_b_db"],
+                m["rssi_c_db"],
+                m["agc_db"],
+                m["noise_dbm"],
+            )
+        return self._csi_scaled
 
     @property
     def rssi_dbm(self) -> npt.NDArray[np.float64] | None:
@@ -148,7 +173,6 @@ class CsiCapture:
             )
             for name in names
         }
-        scaled = [c.csi_scaled for c in chunks]
         perms = [c.perm for c in chunks]
         macs = [c.macs for c in chunks]
         return cls(
@@ -157,9 +181,6 @@ class CsiCapture:
                 "has_phase": first.has_phase,
                 "timestamp_doc": first.timestamp_doc,
                 "csi": np.concatenate([pad(c.csi) for c in chunks]),
-                "csi_scaled": None
-                if any(s is None for s in scaled)
-                else np.concatenate([pad(s) for s in scaled if s is not None]),
                 "timestamps_s": np.concatenate([c.timestamps_s for c in chunks]),
                 "frame_shape": np.concatenate([c.frame_shape for c in chunks]),
                 "meta": meta,

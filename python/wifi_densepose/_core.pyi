@@ -1826,7 +1826,6 @@ class _CaptureDict(TypedDict):
     has_phase: bool
     timestamp_doc: str
     csi: _ComplexArray
-    csi_scaled: _ComplexArray | None
     timestamps_s: _FloatArray
     frame_shape: npt.NDArray[np.int64]
     meta: dict[str, _FloatArray]
@@ -1840,6 +1839,15 @@ def read_csi_file(
     chip: str | None = None,
 ) -> _CaptureDict: ...
 def detect_csi_format(path: str | PathLike[str]) -> str: ...
+def intel5300_scaled_csi(
+    csi: _ArrayLike,
+    frame_shape: _ArrayLike,
+    rssi_a_db: _ArrayLike,
+    rssi_b_db: _ArrayLike,
+    rssi_c_db: _ArrayLike,
+    agc_db: _ArrayLike,
+    noise_dbm: _ArrayLike,
+) -> _ComplexArray: ...
 
 class CsiFileReader:
     def __new__(

@@ -14,8 +14,6 @@ pub struct Frame {
     pub n_rx: usize,
     pub n_tx: usize,
     pub csi: Vec<Complex64>,
-    /// Intel 5300 only: the CSI scaled to SNR as `get_scaled_csi.m` defines it.
-    pub csi_scaled: Option<Vec<Complex64>>,
     /// Per-frame numeric metadata, `(name, value)`; names carry their unit (`rssi_dbm`, ...).
     pub meta: Vec<(&'static str, f64)>,
     /// Transmitter (source) MAC address, where the format records it.
@@ -38,7 +36,6 @@ impl Frame {
             n_rx,
             n_tx,
             csi,
-            csi_scaled: None,
             meta: Vec::new(),
             mac: None,
             perm: None,
@@ -62,7 +59,6 @@ pub struct Capture {
     pub n_tx: usize,
     pub timestamps_s: Vec<f64>,
     pub csi: Vec<Complex64>,
-    pub csi_scaled: Option<Vec<Complex64>>,
     /// `(n_subcarriers, n_rx, n_tx)` of each frame before padding.
     pub frame_shape: Vec<[usize; 3]>,
     /// Numeric metadata columns in first-seen order, each `n_frames` long.
@@ -74,87 +70,6 @@ pub struct Capture {
 }
 
 impl Capture {
-    /// Gathers frames into one capture, padding to the largest dimensions.
-    pub fn from_frames(format: Format, frames: &[Frame]) -> Capture {
-        let n_frames = frames.len();
-        let n_subcarriers = frames.iter().map(|f| f.n_subcarriers).max().unwrap_or(0);
-        let n_rx = frames.iter().map(|f| f.n_rx).max().unwrap_or(0);
-        let n_tx = frames.iter().map(|f| f.n_tx).max().unwrap_or(0);
-        let per_frame = n_subcarriers * n_rx * n_tx;
-        let any_scaled = frames.iter().any(|f| f.csi_scaled.is_some());
-
-        let mut csi = Vec::with_capacity(n_frames * per_frame);
-        let mut csi_scaled = any_scaled.then(|| Vec::with_capacity(n_frames * per_frame));
-        let zero = Complex64::new(0.0, 0.0);
-        for f in frames {
-            let same = f.n_subcarriers == n_subcarriers && f.n_rx == n_rx && f.n_tx == n_tx;
-            let place = |out: &mut Vec<Complex64>, values: Option<&Vec<Complex64>>| {
-                let Some(values) = values else {
-                    out.resize(out.len() + per_frame, zero);
-                    return;
-                };
-                if same {
-                    out.extend_from_slice(values);
-                    return;
-                }
-                let base = out.len();
-                out.resize(base + per_frame, zero);
-                for s in 0..f.n_subcarriers {
-                    for r in 0..f.n_rx {
-                        let src = (s * f.n_rx + r) * f.n_tx;
-                        let dst = base + (s * n_rx + r) * n_tx;
-                        out[dst..dst + f.n_tx].copy_from_slice(&values[src..src + f.n_tx]);
-                    }
-                }
-            };
-            place(&mut csi, Some(&f.csi));
-            if let Some(out) = csi_scaled.as_mut() {
-                place(out, f.csi_scaled.as_ref());
-            }
-        }
-
-        let mut meta: Vec<(&'static str, Vec<f64>)> = Vec::new();
-        for (i, f) in frames.iter().enumerate() {
-            for &(name, value) in &f.meta {
-                let column = match meta.iter().position(|(n, _)| *n == name) {
-                    Some(c) => c,
-                    None => {
-                        meta.push((name, vec![f64::NAN; n_frames]));
-                        meta.len() - 1
-                    }
-                };
-                meta[column].1[i] = value;
-            }
-        }
-        let macs = frames
-            .iter()
-            .any(|f| f.mac.is_some())
-            .then(|| frames.iter().map(|f| f.mac.unwrap_or([0; 6])).collect());
-        let perm = frames
-            .iter()
-            .any(|f| f.perm.is_some())
-            .then(|| frames.iter().map(|f| f.perm.unwrap_or([0; 3])).collect());
-
-        Capture {
-            format,
-            has_phase: format.has_phase(),
-            n_frames,
-            n_subcarriers,
-            n_rx,
-            n_tx,
-            timestamps_s: frames.iter().map(|f| f.timestamp_s).collect(),
-            csi,
-            csi_scaled,
-            frame_shape: frames
-                .iter()
-                .map(|f| [f.n_subcarriers, f.n_rx, f.n_tx])
-                .collect(),
-            meta,
-            macs,
-            perm,
-        }
-    }
-
     /// The metadata column `name`, if the capture has it.
     pub fn column(&self, name: &str) -> Option<&[f64]> {
         self.meta
@@ -166,6 +81,221 @@ impl Capture {
     /// The CSI value of frame `t`, subcarrier `s`, chains `rx`, `tx`.
     pub fn at(&self, t: usize, s: usize, rx: usize, tx: usize) -> Complex64 {
         self.csi[((t * self.n_subcarriers + s) * self.n_rx + rx) * self.n_tx + tx]
+    }
+}
+
+/// Gathers frames one at a time into a [`Capture`] without holding the frames: each frame's
+/// values are appended to the capture's flat arrays as it arrives.
+#[derive(Debug)]
+pub struct CaptureBuilder {
+    format: Format,
+    dims: [usize; 3],
+    timestamps_s: Vec<f64>,
+    csi: Vec<Complex64>,
+    frame_shape: Vec<[usize; 3]>,
+    meta: Vec<(&'static str, Vec<f64>)>,
+    macs: Option<Vec<[u8; 6]>>,
+    perm: Option<Vec<[u8; 3]>>,
+}
+
+const ZERO: Complex64 = Complex64::new(0.0, 0.0);
+
+impl Capture {
+    /// `(n_subcarriers, n_rx, n_tx)`.
+    pub fn dims(&self) -> [usize; 3] {
+        [self.n_subcarriers, self.n_rx, self.n_tx]
+    }
+
+    /// Appends `other`'s per-frame fields (timestamps, frame shapes, metadata columns, MACs,
+    /// permutations) and grows the dimensions to cover its frames; its CSI is left to the
+    /// caller, who keeps the CSI of a capture gathered in chunks elsewhere ([`relayout`]).
+    pub fn extend_frame_fields(&mut self, other: &Capture) {
+        let (n, m) = (self.n_frames, other.n_frames);
+        self.timestamps_s.extend_from_slice(&other.timestamps_s);
+        self.frame_shape.extend_from_slice(&other.frame_shape);
+        for (name, values) in &other.meta {
+            let column = match self.meta.iter().position(|(c, _)| c == name) {
+                Some(c) => c,
+                None => {
+                    self.meta.push((name, vec![f64::NAN; n]));
+                    self.meta.len() - 1
+                }
+            };
+            self.meta[column].1.extend_from_slice(values);
+        }
+        for (_, values) in &mut self.meta {
+            values.resize(n + m, f64::NAN);
+        }
+        if self.macs.is_some() || other.macs.is_some() {
+            let macs = self.macs.get_or_insert_with(|| vec![[0; 6]; n]);
+            match &other.macs {
+                Some(o) => macs.extend_from_slice(o),
+                None => macs.resize(n + m, [0; 6]),
+            }
+        }
+        if self.perm.is_some() || other.perm.is_some() {
+            let perm = self.perm.get_or_insert_with(|| vec![[0; 3]; n]);
+            match &other.perm {
+                Some(o) => perm.extend_from_slice(o),
+                None => perm.resize(n + m, [0; 3]),
+            }
+        }
+        self.n_frames = n + m;
+        self.n_subcarriers = self.n_subcarriers.max(other.n_subcarriers);
+        self.n_rx = self.n_rx.max(other.n_rx);
+        self.n_tx = self.n_tx.max(other.n_tx);
+    }
+}
+
+/// Copies one frame's `values` of shape `from` into `out` (zero-filled, shape `to` ≥ `from`
+/// in every dimension).
+pub fn place(out: &mut [Complex64], values: &[Complex64], from: [usize; 3], to: [usize; 3]) {
+    if from == to {
+        out.copy_from_slice(values);
+        return;
+    }
+    let [fs, fr, ft] = from;
+    for s in 0..fs {
+        for r in 0..fr {
+            let src = (s * fr + r) * ft;
+            let dst = (s * to[1] + r) * to[2];
+            out[dst..dst + ft].copy_from_slice(&values[src..src + ft]);
+        }
+    }
+}
+
+/// Copies `n` frames of shape `from` (`src`) into `dst` (zero-filled, `n` frames of shape `to`
+/// ≥ `from`).
+pub fn relayout(
+    src: &[Complex64],
+    n: usize,
+    from: [usize; 3],
+    dst: &mut [Complex64],
+    to: [usize; 3],
+) {
+    let (old, new) = (from.iter().product::<usize>(), to.iter().product::<usize>());
+    if from == to {
+        dst[..n * new].copy_from_slice(&src[..n * old]);
+        return;
+    }
+    for t in 0..n {
+        place(
+            &mut dst[t * new..(t + 1) * new],
+            &src[t * old..(t + 1) * old],
+            from,
+            to,
+        );
+    }
+}
+
+/// Re-lays `data` (`n` frames of shape `from`) out as frames of the larger shape `to`.
+fn regrow(data: &mut Vec<Complex64>, n: usize, from: [usize; 3], to: [usize; 3]) {
+    let mut out = vec![ZERO; n * to.iter().product::<usize>()];
+    relayout(data, n, from, &mut out, to);
+    *data = out;
+}
+
+impl CaptureBuilder {
+    pub fn new(format: Format) -> Self {
+        CaptureBuilder {
+            format,
+            dims: [0; 3],
+            timestamps_s: Vec::new(),
+            csi: Vec::new(),
+            frame_shape: Vec::new(),
+            meta: Vec::new(),
+            macs: None,
+            perm: None,
+        }
+    }
+
+    pub fn n_frames(&self) -> usize {
+        self.timestamps_s.len()
+    }
+
+    /// Reserves room for `frames` more frames of the current shape (a hint: a failed reservation
+    /// is ignored and the arrays grow as frames arrive).
+    pub fn reserve(&mut self, frames: usize) {
+        let values = frames.saturating_mul(self.dims.iter().product());
+        let _ = self.csi.try_reserve(values);
+        let _ = self.timestamps_s.try_reserve(frames);
+        let _ = self.frame_shape.try_reserve(frames);
+        for (_, column) in &mut self.meta {
+            let _ = column.try_reserve(frames);
+        }
+    }
+
+    /// Appends one frame, padding it (or, when it is larger, every earlier frame) with zeros.
+    pub fn push(&mut self, f: Frame) {
+        let n = self.n_frames();
+        let shape = [f.n_subcarriers, f.n_rx, f.n_tx];
+        let grown = [0, 1, 2].map(|i| self.dims[i].max(shape[i]));
+        if grown != self.dims {
+            regrow(&mut self.csi, n, self.dims, grown);
+            self.dims = grown;
+        }
+        let per_frame: usize = self.dims.iter().product();
+        let base = self.csi.len();
+        if shape == self.dims {
+            self.csi.extend_from_slice(&f.csi);
+        } else {
+            self.csi.resize(base + per_frame, ZERO);
+            place(&mut self.csi[base..], &f.csi, shape, self.dims);
+        }
+        for (i, &(name, value)) in f.meta.iter().enumerate() {
+            // Frames of one reader list their fields in the same order: try position i first.
+            let column = match self.meta.get(i) {
+                Some((c, _)) if *c == name => i,
+                _ => match self.meta.iter().position(|(c, _)| *c == name) {
+                    Some(c) => c,
+                    None => {
+                        self.meta.push((name, vec![f64::NAN; n]));
+                        self.meta.len() - 1
+                    }
+                },
+            };
+            let values = &mut self.meta[column].1;
+            if values.len() == n {
+                values.push(value);
+            }
+        }
+        for (_, values) in &mut self.meta {
+            if values.len() == n {
+                values.push(f64::NAN);
+            }
+        }
+        if f.mac.is_some() && self.macs.is_none() {
+            self.macs = Some(vec![[0; 6]; n]);
+        }
+        if let Some(macs) = self.macs.as_mut() {
+            macs.push(f.mac.unwrap_or([0; 6]));
+        }
+        if f.perm.is_some() && self.perm.is_none() {
+            self.perm = Some(vec![[0; 3]; n]);
+        }
+        if let Some(perm) = self.perm.as_mut() {
+            perm.push(f.perm.unwrap_or([0; 3]));
+        }
+        self.timestamps_s.push(f.timestamp_s);
+        self.frame_shape.push(shape);
+    }
+
+    pub fn finish(self) -> Capture {
+        let [n_subcarriers, n_rx, n_tx] = self.dims;
+        Capture {
+            format: self.format,
+            has_phase: self.format.has_phase(),
+            n_frames: self.timestamps_s.len(),
+            n_subcarriers,
+            n_rx,
+            n_tx,
+            timestamps_s: self.timestamps_s,
+            csi: self.csi,
+            frame_shape: self.frame_shape,
+            meta: self.meta,
+            macs: self.macs,
+            perm: self.perm,
+        }
     }
 }
 

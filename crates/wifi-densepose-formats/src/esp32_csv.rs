@@ -140,7 +140,7 @@ impl<R: BufRead + Send + Sync> FrameReader for Esp32CsvReader<R> {
             };
             let mut values = Vec::new();
             for token in text[open + 1..close]
-                .split(|c: char| c == ' ' || c == ',')
+                .split([' ', ','])
                 .filter(|t| !t.is_empty())
             {
                 let v: i32 = token.parse().map_err(|_| {

@@ -18,7 +18,7 @@
 //! | 20.. | payload: 30 subcarrier groups, each 3 bits of padding then `Nrx·Ntx` pairs of signed 8-bit I, Q at arbitrary bit offsets; transmit index varies fastest |
 //!
 //! As the tool's `read_bf_file.m`, receive chains are put in antenna order with the permutation
-//! when it is a valid one; [`scaled_csi`] is the tool's `get_scaled_csi.m`.
+//! when it is a valid one; [`scale_factor`] is the tool's `get_scaled_csi.m`.
 
 use std::io::BufRead;
 
@@ -75,8 +75,29 @@ pub fn decode_payload(
     antenna_sel: u8,
 ) -> (Vec<Complex64>, [u8; 3]) {
     let perm = permutation(antenna_sel);
+    // read_bf_file.m: csi(:, perm(1:Nrx), :) = csi(:, 1:Nrx, :) when sum(perm) == 1+…+Nrx.
+    let triangle = n_rx * (n_rx + 1) / 2;
+    let perm_sum: usize = perm.iter().map(|&p| usize::from(p)).sum();
+    let valid =
+        n_rx > 1 && perm_sum == triangle && perm[..n_rx].iter().all(|&p| usize::from(p) <= n_rx);
+    // Where receive chain r lands: a valid permutation that is one-to-one maps each chain once;
+    // MATLAB's assignment with repeated indices (e.g. [2 2 2]) is replayed after decoding.
+    let mut to_rx = [0usize, 1, 2];
+    let mut repeated = false;
+    if valid {
+        let mut seen = [false; 3];
+        for r in 0..n_rx {
+            let p = usize::from(perm[r]) - 1;
+            repeated |= seen[p];
+            seen[p] = true;
+            to_rx[r] = p;
+        }
+    }
+    if repeated {
+        to_rx = [0, 1, 2];
+    }
     let streams = n_rx * n_tx;
-    let mut raw = vec![Complex64::new(0.0, 0.0); N_SUBCARRIERS * streams];
+    let mut csi = vec![Complex64::new(0.0, 0.0); N_SUBCARRIERS * streams];
     let mut bit = 0usize;
     for s in 0..N_SUBCARRIERS {
         bit += 3;
@@ -90,30 +111,21 @@ pub fn decode_payload(
             };
             // Stream j: transmit index fastest (read_bfee.c fills a [Ntx][Nrx] column-major array).
             let (tx, rx) = (j % n_tx, j / n_tx);
-            raw[(s * n_rx + rx) * n_tx + tx] = Complex64::new(pick(byte), pick(byte + 1));
+            csi[(s * n_rx + to_rx[rx]) * n_tx + tx] = Complex64::new(pick(byte), pick(byte + 1));
             bit += 16;
         }
     }
-
-    // read_bf_file.m: csi(:, perm(1:Nrx), :) = csi(:, 1:Nrx, :) when sum(perm) == 1+…+Nrx.
-    let triangle = n_rx * (n_rx + 1) / 2;
-    let perm_sum: usize = perm.iter().map(|&p| usize::from(p)).sum();
-    let valid =
-        n_rx > 1 && perm_sum == triangle && perm[..n_rx].iter().all(|&p| usize::from(p) <= n_rx);
-    let csi = if valid {
-        let mut out = raw.clone();
+    if valid && repeated {
+        let raw = csi.clone();
         for s in 0..N_SUBCARRIERS {
             for (rx, &p) in perm[..n_rx].iter().enumerate() {
                 let to = usize::from(p) - 1;
                 for tx in 0..n_tx {
-                    out[(s * n_rx + to) * n_tx + tx] = raw[(s * n_rx + rx) * n_tx + tx];
+                    csi[(s * n_rx + to) * n_tx + tx] = raw[(s * n_rx + rx) * n_tx + tx];
                 }
             }
         }
-        out
-    } else {
-        raw
-    };
+    }
     (csi, perm)
 }
 
@@ -190,43 +202,99 @@ fn dbinv(db: f64) -> f64 {
     10f64.powf(db / 10.0)
 }
 
-/// Total received power in dBm (`get_total_rss.m`): the antennas' RSSI summed in linear power,
-/// less 44 dB and the AGC gain.
-pub fn total_rss_dbm(rssi: [u8; 3], agc: u8) -> f64 {
-    let mag: f64 = rssi
-        .iter()
-        .filter(|&&r| r != 0)
-        .map(|&r| dbinv(f64::from(r)))
-        .sum();
-    10.0 * mag.log10() - 44.0 - f64::from(agc)
+/// Total received power in dBm (`get_total_rss.m`): the antennas' RSSI (dB, 0 = antenna
+/// absent) summed in linear power, less 44 dB and the AGC gain (dB).
+pub fn total_rss_dbm(rssi: [f64; 3], agc: f64) -> f64 {
+    let mag: f64 = rssi.iter().filter(|&&r| r != 0.0).map(|&r| dbinv(r)).sum();
+    10.0 * mag.log10() - 44.0 - agc
 }
 
-/// The CSI scaled so its power is the SNR (`get_scaled_csi.m`): scaled to the reported RSSI,
-/// divided by the thermal noise (−92 dBm when the NIC reports −127) plus the 8-bit quantisation
-/// noise, and corrected for the transmit power split over `Ntx` streams.
-pub fn scaled_csi(b: &Bfee) -> Vec<Complex64> {
-    let csi_pwr: f64 = b.csi.iter().map(|c| c.norm_sqr()).sum();
-    let rssi_pwr = dbinv(total_rss_dbm(b.rssi, b.agc));
+/// The factor `get_scaled_csi.m` multiplies a frame's CSI by so its power is the SNR: scaled to
+/// the reported RSSI, divided by the thermal noise (−92 dBm when the NIC reports −127) plus the
+/// 8-bit quantisation noise, and corrected for the transmit power split over `n_tx` streams.
+/// `csi` is the frame's values (zero padding adds no power). 0 for an all-zero frame.
+pub fn scale_factor(
+    csi: &[Complex64],
+    n_rx: usize,
+    n_tx: usize,
+    rssi: [f64; 3],
+    agc: f64,
+    noise_dbm: f64,
+) -> f64 {
+    let csi_pwr: f64 = csi.iter().map(|c| c.norm_sqr()).sum();
+    let rssi_pwr = dbinv(total_rss_dbm(rssi, agc));
     let scale = rssi_pwr / (csi_pwr / N_SUBCARRIERS as f64);
-    let noise_db = if b.noise == -127 {
+    let noise_db = if noise_dbm == -127.0 {
         -92.0
     } else {
-        f64::from(b.noise)
+        noise_dbm
     };
     let thermal_noise_pwr = dbinv(noise_db);
-    let quant_error_pwr = scale * (b.n_rx * b.n_tx) as f64;
+    let quant_error_pwr = scale * (n_rx * n_tx) as f64;
     let total_noise_pwr = thermal_noise_pwr + quant_error_pwr;
     let mut factor = (scale / total_noise_pwr).sqrt();
-    if b.n_tx == 2 {
+    if n_tx == 2 {
         factor *= 2f64.sqrt();
-    } else if b.n_tx == 3 {
+    } else if n_tx == 3 {
         factor *= dbinv(4.5).sqrt();
     }
     // An all-zero CSI matrix gives 0/0: keep zeros rather than NaN.
-    if !factor.is_finite() {
-        factor = 0.0;
+    if factor.is_finite() {
+        factor
+    } else {
+        0.0
     }
-    b.csi.iter().map(|c| c * factor).collect()
+}
+
+/// Per-frame inputs of [`scaled_capture`], each `n_frames` long.
+#[derive(Debug, Clone, Copy)]
+pub struct ScaleInputs<'a> {
+    /// `(n_subcarriers, n_rx, n_tx)` of each frame before padding.
+    pub frame_shape: &'a [[usize; 3]],
+    pub rssi_a_db: &'a [f64],
+    pub rssi_b_db: &'a [f64],
+    pub rssi_c_db: &'a [f64],
+    pub agc_db: &'a [f64],
+    pub noise_dbm: &'a [f64],
+}
+
+/// `get_scaled_csi` of every frame of a capture's `[time, subcarrier, rx, tx]` CSI (`per_frame`
+/// values a frame); `None` when an input's length is not the frame count.
+pub fn scaled_capture(
+    csi: &[Complex64],
+    per_frame: usize,
+    inputs: ScaleInputs<'_>,
+) -> Option<Vec<Complex64>> {
+    let n = inputs.frame_shape.len();
+    let lens = [
+        inputs.rssi_a_db.len(),
+        inputs.rssi_b_db.len(),
+        inputs.rssi_c_db.len(),
+        inputs.agc_db.len(),
+        inputs.noise_dbm.len(),
+    ];
+    if lens.iter().any(|&l| l != n) || csi.len() != n * per_frame {
+        return None;
+    }
+    let mut out = Vec::with_capacity(csi.len());
+    for (t, frame) in csi.chunks_exact(per_frame.max(1)).enumerate().take(n) {
+        let [_, n_rx, n_tx] = inputs.frame_shape[t];
+        let rssi = [
+            inputs.rssi_a_db[t],
+            inputs.rssi_b_db[t],
+            inputs.rssi_c_db[t],
+        ];
+        let k = scale_factor(
+            frame,
+            n_rx,
+            n_tx,
+            rssi,
+            inputs.agc_db[t],
+            inputs.noise_dbm[t],
+        );
+        out.extend(frame.iter().map(|c| c * k));
+    }
+    Some(out)
 }
 
 /// Whether `head` starts with records of which a `bfee` one decodes.
@@ -261,7 +329,7 @@ pub fn sniff(head: &[u8]) -> Result<(), String> {
 
 /// Streams `bfee` records as frames. Metadata: `rssi_dbm` (total, `get_total_rss`), `rssi_a_db`,
 /// `rssi_b_db`, `rssi_c_db`, `noise_dbm`, `agc_db`, `bfee_count`, `rate` (`fake_rate_n_flags`),
-/// `timestamp_low_us`; `perm`; `csi_scaled`.
+/// `timestamp_low_us`; `perm`. The scaled CSI is computed on request ([`scaled_capture`]).
 #[derive(Debug)]
 pub struct Intel5300Reader<R> {
     src: Source<R>,
@@ -310,7 +378,6 @@ impl<R: BufRead + Send + Sync> FrameReader for Intel5300Reader<R> {
                 .read_into(&mut self.buf, field_len - 1, "bfee record")?;
             let b = decode_bfee(&self.buf, body_at)?;
             let micros = self.clock.next(b.timestamp_low);
-            let scaled = scaled_csi(&b);
             let mut frame = Frame::new(
                 micros as f64 * 1e-6,
                 N_SUBCARRIERS,
@@ -321,7 +388,7 @@ impl<R: BufRead + Send + Sync> FrameReader for Intel5300Reader<R> {
             frame.meta = vec![
                 (
                     "rssi_dbm",
-                    Some(total_rss_dbm(b.rssi, b.agc))
+                    Some(total_rss_dbm(b.rssi.map(f64::from), f64::from(b.agc)))
                         .filter(|v| v.is_finite())
                         .unwrap_or(f64::NAN),
                 ),
@@ -335,7 +402,6 @@ impl<R: BufRead + Send + Sync> FrameReader for Intel5300Reader<R> {
                 ("timestamp_low_us", f64::from(b.timestamp_low)),
             ];
             frame.perm = Some(b.perm);
-            frame.csi_scaled = Some(scaled);
             frame.csi = b.csi;
             return Ok(Some(frame));
         }

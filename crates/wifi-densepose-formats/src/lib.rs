@@ -30,7 +30,7 @@ use std::fs::File;
 use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
 
-pub use capture::{mac_string, Capture, Frame};
+pub use capture::{mac_string, Capture, CaptureBuilder, Frame};
 pub use error::{FormatError, FormatResult, Malformed, Reason};
 pub use nexmon::NexmonChip;
 
@@ -212,24 +212,30 @@ pub fn read_chunk(
     reader: &mut dyn FrameReader,
     max_frames: usize,
 ) -> FormatResult<Option<Capture>> {
-    let mut frames = Vec::new();
-    while frames.len() < max_frames.max(1) {
-        match reader.next_frame()? {
-            Some(f) => frames.push(f),
-            None => break,
-        }
-    }
-    if frames.is_empty() {
-        return Ok(None);
-    }
-    Ok(Some(Capture::from_frames(reader.format(), &frames)))
+    gather(reader, max_frames.max(1))
 }
 
 /// Every frame of the input as one capture (possibly with zero frames).
 pub fn read_all(reader: &mut dyn FrameReader) -> FormatResult<Capture> {
-    let mut frames = Vec::new();
-    while let Some(f) = reader.next_frame()? {
-        frames.push(f);
+    let format = reader.format();
+    Ok(gather(reader, usize::MAX)?.unwrap_or_else(|| CaptureBuilder::new(format).finish()))
+}
+
+fn gather(reader: &mut dyn FrameReader, max_frames: usize) -> FormatResult<Option<Capture>> {
+    let mut builder = CaptureBuilder::new(reader.format());
+    let start = reader.position();
+    while builder.n_frames() < max_frames {
+        let Some(frame) = reader.next_frame()? else {
+            break;
+        };
+        builder.push(frame);
+        if builder.n_frames() == 1 {
+            // Room for as many frames as the rest of the input holds if they are like the first:
+            // bounded by the bytes that remain, so a length field cannot inflate it.
+            let first = reader.position().saturating_sub(start).max(1);
+            let more = reader.total_len().saturating_sub(reader.position()) / first;
+            builder.reserve((more as usize).min(max_frames - 1));
+        }
     }
-    Ok(Capture::from_frames(reader.format(), &frames))
+    Ok((builder.n_frames() > 0).then(|| builder.finish()))
 }

@@ -79,7 +79,7 @@ impl<R: BufRead> Source<R> {
         if n > self.remaining() {
             return Err(self.truncated(n, what));
         }
-        buf.clear();
+        // Same-length reads (the common case) reuse the buffer without zeroing it first.
         buf.resize(n as usize, 0);
         self.read_exact(buf, what)
     }

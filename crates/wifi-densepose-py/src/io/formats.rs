@@ -5,20 +5,24 @@
 //! Malformed files raise `wifi_densepose.errors.FormatError` (a `ValidationError`) with
 //! `format`, `offset`, `line`, `reason` and `path`; other errors go through `errors::to_pyerr`.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
-use ndarray::{Array1, Array2, Array4};
+use ndarray::{Array1, Array2, Array4, Ix1, Ix2, Ix4};
+use num_complex::Complex64;
+use numpy::{PyArray1, PyArray4, PyArrayMethods};
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyList};
+use pyo3::types::{PyDict, PyList, PySlice};
 use wifi_densepose_core::ErrorInfo;
+use wifi_densepose_formats::capture::relayout;
+use wifi_densepose_formats::intel5300::{scaled_capture, ScaleInputs};
 use wifi_densepose_formats::{
-    mac_string, open, read_all, read_chunk, Capture, Format, FormatError, FrameReader, NexmonChip,
-    ReadOptions,
+    mac_string, open, read_chunk, Capture, CaptureBuilder, Format, FormatError, FrameReader,
+    NexmonChip, ReadOptions,
 };
 
 use super::raise_with;
-use crate::arrays::readonly_array;
-use crate::errors::{to_pyerr, validation_error};
+use crate::arrays::{complex_array, f64_array, readonly_array};
+use crate::errors::{shape_error, to_pyerr, validation_error};
 
 /// `FormatError(ValidationError)` for malformed or unrecognised files, else the kind's class.
 fn format_error(e: &FormatError, path: &str) -> PyErr {
@@ -72,7 +76,7 @@ fn options_arg(chip: Option<&str>) -> PyResult<ReadOptions> {
 
 fn open_reader(
     py: Python<'_>,
-    path: &PathBuf,
+    path: &Path,
     format: &str,
     chip: Option<&str>,
 ) -> PyResult<Box<dyn FrameReader>> {
@@ -86,17 +90,15 @@ fn open_reader(
 /// The capture as the dict `CsiCapture` is built from.
 fn capture_dict<'py>(py: Python<'py>, c: Capture) -> PyResult<Bound<'py, PyDict>> {
     let d = PyDict::new(py);
-    let shape = (c.n_frames, c.n_subcarriers, c.n_rx, c.n_tx);
-    let to4 = |values| {
-        Array4::from_shape_vec(shape, values).map_err(|e| validation_error("csi", e.to_string()))
-    };
     d.set_item("format", c.format.as_str())?;
     d.set_item("has_phase", c.has_phase)?;
     d.set_item("timestamp_doc", c.format.timestamp_doc())?;
-    d.set_item("csi", readonly_array(py, to4(c.csi)?)?)?;
-    match c.csi_scaled {
-        Some(s) => d.set_item("csi_scaled", readonly_array(py, to4(s)?)?)?,
-        None => d.set_item("csi_scaled", py.None())?,
+    // A capture gathered in chunks keeps its CSI elsewhere (`csi` empty): the caller sets it.
+    let shape = (c.n_frames, c.n_subcarriers, c.n_rx, c.n_tx);
+    if c.csi.len() == shape.0 * shape.1 * shape.2 * shape.3 {
+        let csi = Array4::from_shape_vec(shape, c.csi)
+            .map_err(|e| validation_error("csi", e.to_string()))?;
+        d.set_item("csi", readonly_array(py, csi)?)?;
     }
     d.set_item(
         "timestamps_s",
@@ -131,6 +133,84 @@ fn capture_dict<'py>(py: Python<'py>, c: Capture) -> PyResult<Bound<'py, PyDict>
     Ok(d)
 }
 
+/// Frames read per chunk by the whole-file read: small enough for a chunk's CSI to stay in the
+/// CPU cache until it is copied into the numpy array that is returned.
+const CHUNK_FRAMES: usize = 256;
+
+/// The CSI of a whole file, kept in a numpy-allocated flat array (numpy asks the kernel for huge
+/// pages for large arrays, which makes filling hundreds of MB several times cheaper than fresh
+/// 4 KiB pages), grown when a chunk has more frames or larger dimensions than planned.
+struct NumpyCsi<'py> {
+    array: Bound<'py, PyArray1<Complex64>>,
+    capacity: usize,
+    dims: [usize; 3],
+    n: usize,
+}
+
+impl<'py> NumpyCsi<'py> {
+    fn new(py: Python<'py>, capacity: usize, dims: [usize; 3]) -> Self {
+        let values = capacity.saturating_mul(dims.iter().product());
+        NumpyCsi {
+            array: PyArray1::zeros(py, values, false),
+            capacity,
+            dims,
+            n: 0,
+        }
+    }
+
+    fn push(&mut self, py: Python<'py>, chunk: &Capture) -> PyResult<()> {
+        let dims = [0, 1, 2].map(|i| self.dims[i].max(chunk.dims()[i]));
+        let need = self.n + chunk.n_frames;
+        if dims != self.dims || need > self.capacity {
+            let capacity = if need > self.capacity {
+                need.max(self.capacity.saturating_mul(2))
+            } else {
+                self.capacity
+            };
+            let grown = PyArray1::zeros(py, capacity * dims.iter().product::<usize>(), false);
+            {
+                let old = self.array.readonly();
+                let mut new = grown.readwrite();
+                relayout(
+                    old.as_slice()?,
+                    self.n,
+                    self.dims,
+                    new.as_slice_mut()?,
+                    dims,
+                );
+            }
+            *self = NumpyCsi {
+                array: grown,
+                capacity,
+                dims,
+                n: self.n,
+            };
+        }
+        let per_frame: usize = self.dims.iter().product();
+        let mut out = self.array.readwrite();
+        let dst = &mut out.as_slice_mut()?[self.n * per_frame..need * per_frame];
+        let (from, to) = (chunk.dims(), self.dims);
+        py.detach(|| relayout(&chunk.csi, chunk.n_frames, from, dst, to));
+        self.n = need;
+        Ok(())
+    }
+
+    /// The first `n` frames as `[time, subcarrier, rx, tx]`.
+    fn finish(self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let per_frame: usize = self.dims.iter().product();
+        let used = self.array.call_method1(
+            "__getitem__",
+            (PySlice::new(py, 0, (self.n * per_frame) as isize, 1),),
+        )?;
+        let [s, r, t] = self.dims;
+        let shaped = used.call_method1("reshape", ((self.n, s, r, t),))?;
+        let flags = PyDict::new(py);
+        flags.set_item("write", false)?;
+        shaped.call_method("setflags", (), Some(&flags))?;
+        Ok(shaped)
+    }
+}
+
 /// Reads a whole CSI file of another tool (see `CSI_FORMATS`) into a dict of numpy arrays;
 /// `format` "auto" detects it. `chip` names the Nexmon chip when the packets' chip field does not.
 #[pyfunction]
@@ -143,10 +223,32 @@ fn read_csi_file<'py>(
 ) -> PyResult<Bound<'py, PyDict>> {
     let mut reader = open_reader(py, &path, format, chip)?;
     let shown = path.display().to_string();
-    let capture = py
-        .detach(|| read_all(reader.as_mut()))
-        .map_err(|e| format_error(&e, &shown))?;
-    capture_dict(py, capture)
+    let next = |py: Python<'_>, reader: &mut Box<dyn FrameReader>| {
+        py.detach(|| read_chunk(reader.as_mut(), CHUNK_FRAMES))
+            .map_err(|e| format_error(&e, &shown))
+    };
+    let Some(mut first) = next(py, &mut reader)? else {
+        let format = reader.format();
+        return capture_dict(py, CaptureBuilder::new(format).finish());
+    };
+    if first.n_frames < CHUNK_FRAMES {
+        return capture_dict(py, first);
+    }
+    // Room for as many frames as the rest of the file holds if they are like the first chunk's
+    // (bounded by the file's size, so no length field can inflate it).
+    let per_byte = first.n_frames as f64 / reader.position().max(1) as f64;
+    let planned = (per_byte * reader.total_len() as f64).ceil() as usize + 1;
+    let mut csi = NumpyCsi::new(py, planned.max(first.n_frames), first.dims());
+    csi.push(py, &first)?;
+    first.csi = Vec::new();
+    while let Some(chunk) = next(py, &mut reader)? {
+        csi.push(py, &chunk)?;
+        first.extend_frame_fields(&chunk);
+    }
+    let array = csi.finish(py)?;
+    let d = capture_dict(py, first)?;
+    d.set_item("csi", array)?;
+    Ok(d)
 }
 
 /// The format of a CSI file, detected from its first 4,096 bytes; `FormatError` (naming every
@@ -228,11 +330,84 @@ impl PyCsiFileReader {
     }
 }
 
+/// The Intel 5300 CSI scaled to SNR as the Linux 802.11n CSI Tool's `get_scaled_csi.m`, for
+/// every frame of a capture: `csi` complex `[time, subcarrier, rx, tx]`, `frame_shape`
+/// `[time, 3]` (each frame's subcarriers, rx, tx), per-frame RSSI of antennas A, B, C (dB),
+/// AGC (dB) and noise (dBm, -127 = unknown). Returns complex `[time, subcarrier, rx, tx]`.
+#[pyfunction]
+#[allow(clippy::too_many_arguments)]
+fn intel5300_scaled_csi<'py>(
+    py: Python<'py>,
+    csi: &Bound<'py, PyAny>,
+    frame_shape: &Bound<'py, PyAny>,
+    rssi_a_db: &Bound<'py, PyAny>,
+    rssi_b_db: &Bound<'py, PyAny>,
+    rssi_c_db: &Bound<'py, PyAny>,
+    agc_db: &Bound<'py, PyAny>,
+    noise_dbm: &Bound<'py, PyAny>,
+) -> PyResult<Bound<'py, PyArray4<Complex64>>> {
+    let csi = complex_array::<Ix4>(csi, "csi")?;
+    let view = csi.as_array();
+    let dims = view.dim();
+    let values: Vec<Complex64> = view.iter().copied().collect();
+    let shape_arr = f64_array::<Ix2>(frame_shape, "frame_shape")?;
+    let shape_view = shape_arr.as_array();
+    if shape_view.dim() != (dims.0, 3) {
+        return Err(shape_error(
+            "frame_shape",
+            format!("[{}, 3]", dims.0),
+            format!("{:?}", shape_view.dim()),
+        ));
+    }
+    let mut shapes = Vec::with_capacity(dims.0);
+    for (t, row) in shape_view.outer_iter().enumerate() {
+        let [s, r, x] = [row[0], row[1], row[2]];
+        let ok = |v: f64, max: usize| v.fract() == 0.0 && (0.0..=max as f64).contains(&v);
+        if !(ok(s, dims.1) && ok(r, dims.2) && ok(x, dims.3)) {
+            return Err(validation_error(
+                "frame_shape",
+                format!("row {t} ({s}, {r}, {x}) exceeds the CSI shape or is not whole numbers"),
+            ));
+        }
+        shapes.push([s as usize, r as usize, x as usize]);
+    }
+    let column = |obj: &Bound<'py, PyAny>, name: &str| -> PyResult<Vec<f64>> {
+        let a = f64_array::<Ix1>(obj, name)?;
+        let v = a.as_array().to_vec();
+        if v.len() != dims.0 {
+            return Err(shape_error(name, format!("{} values", dims.0), v.len()));
+        }
+        Ok(v)
+    };
+    let (a, b, c) = (
+        column(rssi_a_db, "rssi_a_db")?,
+        column(rssi_b_db, "rssi_b_db")?,
+        column(rssi_c_db, "rssi_c_db")?,
+    );
+    let (agc, noise) = (column(agc_db, "agc_db")?, column(noise_dbm, "noise_dbm")?);
+    let per_frame = dims.1 * dims.2 * dims.3;
+    let inputs = ScaleInputs {
+        frame_shape: &shapes,
+        rssi_a_db: &a,
+        rssi_b_db: &b,
+        rssi_c_db: &c,
+        agc_db: &agc,
+        noise_dbm: &noise,
+    };
+    let scaled = py
+        .detach(|| scaled_capture(&values, per_frame, inputs))
+        .ok_or_else(|| shape_error("csi", "one row per frame", "mismatched inputs"))?;
+    let out =
+        Array4::from_shape_vec(dims, scaled).map_err(|e| validation_error("csi", e.to_string()))?;
+    readonly_array(py, out)
+}
+
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     let names: Vec<&str> = Format::ALL.iter().map(|f| f.as_str()).collect();
     m.add("CSI_FORMATS", pyo3::types::PyTuple::new(m.py(), names)?)?;
     m.add_class::<PyCsiFileReader>()?;
     m.add_function(wrap_pyfunction!(read_csi_file, m)?)?;
     m.add_function(wrap_pyfunction!(detect_csi_format, m)?)?;
+    m.add_function(wrap_pyfunction!(intel5300_scaled_csi, m)?)?;
     Ok(())
 }
