@@ -96,23 +96,25 @@ pub fn decode_payload(
     if repeated {
         to_rx = [0, 1, 2];
     }
-    let streams = n_rx * n_tx;
-    let mut csi = vec![Complex64::new(0.0, 0.0); N_SUBCARRIERS * streams];
+    let mut csi = vec![Complex64::new(0.0, 0.0); N_SUBCARRIERS * n_rx * n_tx];
     let mut bit = 0usize;
-    for s in 0..N_SUBCARRIERS {
+    for group in csi.chunks_exact_mut(n_rx * n_tx) {
         bit += 3;
-        for j in 0..streams {
-            let byte = bit / 8;
-            let shift = bit % 8;
-            let pick = |k: usize| -> f64 {
-                let lo = u16::from(payload[k]) >> shift;
-                let hi = u16::from(payload[k + 1]) << (8 - shift);
-                f64::from((lo | hi) as u8 as i8)
-            };
-            // Stream j: transmit index fastest (read_bfee.c fills a [Ntx][Nrx] column-major array).
-            let (tx, rx) = (j % n_tx, j / n_tx);
-            csi[(s * n_rx + to_rx[rx]) * n_tx + tx] = Complex64::new(pick(byte), pick(byte + 1));
-            bit += 16;
+        // Streams in file order: transmit index fastest (read_bfee.c fills a [Ntx][Nrx]
+        // column-major array).
+        for &to in &to_rx[..n_rx] {
+            for value in &mut group[to * n_tx..(to + 1) * n_tx] {
+                // Real and imaginary parts: the signed bytes at bit offsets `bit` and `bit + 8`.
+                let byte = bit / 8;
+                let word = u32::from(payload[byte])
+                    | u32::from(payload[byte + 1]) << 8
+                    | u32::from(payload[byte + 2]) << 16;
+                let shift = bit % 8;
+                let re = f64::from((word >> shift) as u8 as i8);
+                let im = f64::from((word >> (shift + 8)) as u8 as i8);
+                *value = Complex64::new(re, im);
+                bit += 16;
+            }
         }
     }
     if valid && repeated {
@@ -202,10 +204,26 @@ fn dbinv(db: f64) -> f64 {
     10f64.powf(db / 10.0)
 }
 
+/// `dbinv` of every whole dB value 0..=255 (the RSSI bytes), computed once.
+fn dbinv_u8(db: u8) -> f64 {
+    static TABLE: std::sync::OnceLock<[f64; 256]> = std::sync::OnceLock::new();
+    TABLE.get_or_init(|| std::array::from_fn(|i| dbinv(i as f64)))[usize::from(db)]
+}
+
 /// Total received power in dBm (`get_total_rss.m`): the antennas' RSSI (dB, 0 = antenna
 /// absent) summed in linear power, less 44 dB and the AGC gain (dB).
 pub fn total_rss_dbm(rssi: [f64; 3], agc: f64) -> f64 {
-    let mag: f64 = rssi.iter().filter(|&&r| r != 0.0).map(|&r| dbinv(r)).sum();
+    let mag: f64 = rssi
+        .iter()
+        .filter(|&&r| r != 0.0)
+        .map(|&r| {
+            if r.fract() == 0.0 && (0.0..=255.0).contains(&r) {
+                dbinv_u8(r as u8)
+            } else {
+                dbinv(r)
+            }
+        })
+        .sum();
     10.0 * mag.log10() - 44.0 - agc
 }
 
