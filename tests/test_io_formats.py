@@ -85,7 +85,7 @@ def test_intel5300_first_record_by_hand() -> None:
     assert (c.meta["rssi_a_db"][0], c.meta["rssi_b_db"][0], c.meta["rssi_c_db"][0]) == (37, 38, 39)
     assert c.meta["noise_dbm"][0] == -72 and c.meta["agc_db"][0] == 23
     assert c.perm is not None and list(c.perm[0]) == [3, 2, 1]
-    # get_total_rss.m: 10·log10(Σ 10^(rssi/10)) − 44 − agc.
+    # get_total_rss.m: 10·log10(Σ 10^(rssi/10)) - 44 - agc.
     total = 10 * math.log10(10**3.7 + 10**3.8 + 10**3.9) - 44 - 23
     assert c.rssi_dbm is not None and c.rssi_dbm[0] == pytest.approx(total, abs=1e-12)
 
@@ -122,7 +122,7 @@ def test_nexmon_4358_header_by_hand() -> None:
     assert c.macs is not None and c.macs[0] == "00:12:34:56:78:9b"
     assert c.meta["sequence"][0] == 176 and c.meta["channel"][0] == 155
     assert c.meta["rssi_dbm"][0] == 17 and c.meta["chip_version"][0] == 0xDEAD
-    # csireader.m's comment: the four packets are cores 0-1 × spatial streams 0-1.
+    # csireader.m's comment: the four packets are cores 0-1 x spatial streams 0-1.
     pairs = set(zip(c.meta["core"], c.meta["spatial_stream"], strict=True))
     assert pairs == {(0, 0), (0, 1), (1, 0), (1, 1)}
 
@@ -168,7 +168,7 @@ def test_picoscenes_by_hand() -> None:
 
 def test_feitcsi_by_hand() -> None:
     # HT20_2452.csi: 34,560 bytes = 48 records of 272 + 448. Record 0's header: csi_length
-    # C0 01 00 00 = 448 = 4 × 2 × 1 × 56, num_rx 2 (byte 46), num_tx 1 (byte 47),
+    # C0 01 00 00 = 448 = 4 x 2 x 1 x 56, num_rx 2 (byte 46), num_tx 1 (byte 47),
     # num_subcarriers 0x38 = 56 (bytes 52..56), RSSI 0x29 = 41 and 0x27 = 39, MAC
     # 00:16:ea:12:34:56 (bytes 68..74), µs clock 0x13D68D6E = 332828014 (bytes 88..92), rate
     # flags 0x0010C207: modulation (bits 8..10) 2 = HT, width (bits 11..13) 0 = 20 MHz, MCS 7.
@@ -310,7 +310,11 @@ def test_truncated_file_names_the_offset(tmp_path: Path) -> None:
     path.write_bytes(data[:100])  # inside the first record (3 + 392 bytes)
     with pytest.raises(FormatError) as info:
         open_recording(path)
-    assert (info.value.format, info.value.reason, info.value.offset) == ("intel5300", "truncated", 3)
+    assert (info.value.format, info.value.reason, info.value.offset) == (
+        "intel5300",
+        "truncated",
+        3,
+    )
     assert isinstance(info.value, ValueError)
 
 
@@ -509,7 +513,9 @@ def test_whole_read_of_many_chunks_with_growing_frames(tmp_path: Path) -> None:
         (0x3F, [0, 1, 2]),  # perm 4 4 4: sum 12 is not 6, so no permutation is applied
     ],
 )
-def test_intel5300_antenna_permutation(tmp_path: Path, antenna_sel: int, source_of: list[int]) -> None:
+def test_intel5300_antenna_permutation(
+    tmp_path: Path, antenna_sel: int, source_of: list[int]
+) -> None:
     record = _intel_records(DATA / "intel5300" / "example.dat")[0]  # Nrx 3, Ntx 2
     identity = bytearray(record)
     identity[2 + 1 + 15] = 0x24  # length (2) + code (1) + antenna_sel at body byte 15

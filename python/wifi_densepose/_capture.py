@@ -168,9 +168,7 @@ class CsiCapture:
         first = chunks[0]
         names = list(dict.fromkeys(name for c in chunks for name in c.meta))
         meta = {
-            name: np.concatenate(
-                [c.meta.get(name, np.full(c.n_frames, np.nan)) for c in chunks]
-            )
+            name: np.concatenate([c.meta.get(name, np.full(c.n_frames, np.nan)) for c in chunks])
             for name in names
         }
         perms = [c.perm for c in chunks]

@@ -1849,6 +1849,7 @@ def intel5300_scaled_csi(
     noise_dbm: _ArrayLike,
 ) -> _ComplexArray: ...
 
+@final
 class CsiFileReader:
     def __new__(
         cls,

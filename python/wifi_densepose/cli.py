@@ -233,8 +233,7 @@ def _inspect_other_format(file: Path, as_json: bool) -> bool:
         click.echo(json.dumps(summary, indent=2))
         return True
     console.print(
-        f"[bold]{file.name}[/bold]: {capture.format} file, {capture.n_frames} frames, "
-        f"{span:.3f} s"
+        f"[bold]{file.name}[/bold]: {capture.format} file, {capture.n_frames} frames, {span:.3f} s"
     )
     console.print(
         f"CSI (time x subcarrier x rx x tx): {capture.n_frames} x {capture.n_subcarriers} x "

@@ -17,6 +17,14 @@ Intel 5300 ``.dat``, Nexmon ``.pcap``, ESP32-CSI-Tool ``.csv``, RuView's older a
 ``timestamps_s``, per-frame metadata); ``iter_recording`` streams them in chunks.
 """
 
+from wifi_densepose._capture import (
+    FORMATS,
+    CaptureChunks,
+    CsiCapture,
+    detect_format,
+    iter_recording,
+    open_recording,
+)
 from wifi_densepose._core import (
     MAX_DATAGRAM_LEN,
     CompressedCsiPacket,
@@ -44,14 +52,6 @@ from wifi_densepose._core import (
     load_recording,
     parse_packet,
     read_recording,
-)
-from wifi_densepose._capture import (
-    FORMATS,
-    CaptureChunks,
-    CsiCapture,
-    detect_format,
-    iter_recording,
-    open_recording,
 )
 from wifi_densepose.errors import FormatError, PacketError, RecordingError, RecordingWarning
 
@@ -95,6 +95,7 @@ __all__ = [
     "SyncPacket",
     "VitalsRecord",
     "WasmOutputPacket",
+    "detect_format",
     "encode_compressed_csi",
     "encode_edge_vitals",
     "encode_feature_state",
@@ -102,7 +103,6 @@ __all__ = [
     "encode_fused_vitals",
     "encode_raw_csi",
     "encode_sync",
-    "detect_format",
     "encode_wasm_output",
     "iter_recording",
     "load_recording",

@@ -277,12 +277,14 @@ pub struct ScaleInputs<'a> {
 }
 
 /// `get_scaled_csi` of every frame of a capture's `[time, subcarrier, rx, tx]` CSI (`per_frame`
-/// values a frame); `None` when an input's length is not the frame count.
+/// values a frame), written to `out` (as long as `csi`); false (and nothing written) when an
+/// input's length is not the frame count.
 pub fn scaled_capture(
     csi: &[Complex64],
     per_frame: usize,
     inputs: ScaleInputs<'_>,
-) -> Option<Vec<Complex64>> {
+    out: &mut [Complex64],
+) -> bool {
     let n = inputs.frame_shape.len();
     let lens = [
         inputs.rssi_a_db.len(),
@@ -291,11 +293,18 @@ pub fn scaled_capture(
         inputs.agc_db.len(),
         inputs.noise_dbm.len(),
     ];
-    if lens.iter().any(|&l| l != n) || csi.len() != n * per_frame {
-        return None;
+    if lens.iter().any(|&l| l != n)
+        || csi.len() != n * per_frame
+        || out.len() != csi.len()
+        || per_frame == 0
+    {
+        return false;
     }
-    let mut out = Vec::with_capacity(csi.len());
-    for (t, frame) in csi.chunks_exact(per_frame.max(1)).enumerate().take(n) {
+    for (t, (frame, dst)) in csi
+        .chunks_exact(per_frame)
+        .zip(out.chunks_exact_mut(per_frame))
+        .enumerate()
+    {
         let [_, n_rx, n_tx] = inputs.frame_shape[t];
         let rssi = [
             inputs.rssi_a_db[t],
@@ -310,9 +319,11 @@ pub fn scaled_capture(
             inputs.agc_db[t],
             inputs.noise_dbm[t],
         );
-        out.extend(frame.iter().map(|c| c * k));
+        for (o, c) in dst.iter_mut().zip(frame) {
+            *o = c * k;
+        }
     }
-    Some(out)
+    true
 }
 
 /// Whether `head` starts with records of which a `bfee` one decodes.

@@ -349,7 +349,15 @@ fn intel5300_scaled_csi<'py>(
     let csi = complex_array::<Ix4>(csi, "csi")?;
     let view = csi.as_array();
     let dims = view.dim();
-    let values: Vec<Complex64> = view.iter().copied().collect();
+    // Borrowed when C-contiguous (what open_recording returns), else copied once.
+    let owned: Vec<Complex64>;
+    let values: &[Complex64] = match view.as_slice() {
+        Some(s) => s,
+        None => {
+            owned = view.iter().copied().collect();
+            &owned
+        }
+    };
     let shape_arr = f64_array::<Ix2>(frame_shape, "frame_shape")?;
     let shape_view = shape_arr.as_array();
     if shape_view.dim() != (dims.0, 3) {
@@ -394,12 +402,19 @@ fn intel5300_scaled_csi<'py>(
         agc_db: &agc,
         noise_dbm: &noise,
     };
-    let scaled = py
-        .detach(|| scaled_capture(&values, per_frame, inputs))
-        .ok_or_else(|| shape_error("csi", "one row per frame", "mismatched inputs"))?;
-    let out =
-        Array4::from_shape_vec(dims, scaled).map_err(|e| validation_error("csi", e.to_string()))?;
-    readonly_array(py, out)
+    // Allocated by numpy (huge pages for large arrays) and filled without the GIL.
+    let out = PyArray4::<Complex64>::zeros(py, dims, false);
+    {
+        let mut w = out.readwrite();
+        let dst = w.as_slice_mut()?;
+        if !py.detach(|| scaled_capture(values, per_frame, inputs, dst)) {
+            return Err(shape_error("csi", "one row per frame", "mismatched inputs"));
+        }
+    }
+    let flags = PyDict::new(py);
+    flags.set_item("write", false)?;
+    out.call_method("setflags", (), Some(&flags))?;
+    Ok(out)
 }
 
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
