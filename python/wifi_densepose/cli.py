@@ -112,7 +112,7 @@ def _fmt_rate(hz: float | None) -> str:
 def inspect(file: Path, as_json: bool, strict: bool) -> None:
     """Show the nodes, packet kinds, subcarrier layouts, rates and duration of a recording,
     or the frames, shape, duration and metadata of a CSI file of another tool (Intel 5300,
-    Nexmon, ESP32-CSI-Tool, RuView v1)."""
+    Nexmon, PicoScenes, Atheros, FeitCSI, ESP32-CSI-Tool, RuView v1)."""
     if _inspect_other_format(file, as_json):
         return
     recording, notes = _load(file, strict)

@@ -12,9 +12,10 @@ skipped with a :class:`RecordingWarning` (or raise :class:`RecordingError` with
 ``strict=True``).
 
 ``open_recording(path, format="auto")`` reads the CSI files of other tools (``FORMATS``:
-Intel 5300 ``.dat``, Nexmon ``.pcap``, ESP32-CSI-Tool ``.csv``, RuView's older amplitude-only
-``.csi.jsonl``) into a :class:`CsiCapture` (complex CSI ``[time, subcarrier, rx, tx]``,
-``timestamps_s``, per-frame metadata); ``iter_recording`` streams them in chunks.
+Intel 5300 ``.dat``, Nexmon ``.pcap``, PicoScenes ``.csi``, Atheros CSI Tool, FeitCSI ``.csi``,
+ESP32-CSI-Tool ``.csv``, RuView's older amplitude-only ``.csi.jsonl``) into a
+:class:`CsiCapture` (complex CSI ``[time, subcarrier, rx, tx]``, ``timestamps_s``, per-frame
+metadata); ``iter_recording`` streams them in chunks.
 """
 
 from wifi_densepose._capture import (

@@ -194,11 +194,5 @@ impl<R: BufRead + Send + Sync> FrameReader for AtherosReader<R> {
         }
     }
 
-    fn position(&self) -> u64 {
-        self.src.position()
-    }
-
-    fn total_len(&self) -> u64 {
-        self.src.total_len()
-    }
+    source_progress!();
 }

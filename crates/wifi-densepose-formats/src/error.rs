@@ -101,15 +101,10 @@ impl FormatError {
         reason: Reason,
         detail: impl Into<String>,
     ) -> Self {
-        FormatError::Malformed(Malformed {
-            format,
-            offset,
-            line: None,
-            reason,
-            detail: detail.into(),
-        })
+        Self::located(format, offset, None, reason, detail.into())
     }
 
+    /// A malformed text line (1-based `line`, starting at byte `offset`).
     pub fn at_line(
         format: Format,
         offset: u64,
@@ -117,12 +112,22 @@ impl FormatError {
         reason: Reason,
         detail: impl Into<String>,
     ) -> Self {
+        Self::located(format, offset, Some(line), reason, detail.into())
+    }
+
+    fn located(
+        format: Format,
+        offset: u64,
+        line: Option<usize>,
+        reason: Reason,
+        detail: String,
+    ) -> Self {
         FormatError::Malformed(Malformed {
             format,
             offset,
-            line: Some(line),
+            line,
             reason,
-            detail: detail.into(),
+            detail,
         })
     }
 

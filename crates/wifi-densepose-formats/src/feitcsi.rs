@@ -140,11 +140,5 @@ impl<R: BufRead + Send + Sync> FrameReader for FeitCsiReader<R> {
         Ok(Some(frame))
     }
 
-    fn position(&self) -> u64 {
-        self.src.position()
-    }
-
-    fn total_len(&self) -> u64 {
-        self.src.total_len()
-    }
+    source_progress!();
 }

@@ -14,6 +14,19 @@
 //!
 //! Plain Rust: no I/O beyond the files a caller names.
 
+/// `FrameReader::position` and `total_len` of a reader whose byte source is `self.src`.
+macro_rules! source_progress {
+    () => {
+        fn position(&self) -> u64 {
+            self.src.position()
+        }
+
+        fn total_len(&self) -> u64 {
+            self.src.total_len()
+        }
+    };
+}
+
 pub mod atheros;
 pub mod capture;
 pub mod error;

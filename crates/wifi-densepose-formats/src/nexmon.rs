@@ -369,11 +369,5 @@ impl<R: BufRead + Send + Sync> FrameReader for NexmonReader<R> {
         }
     }
 
-    fn position(&self) -> u64 {
-        self.src.position()
-    }
-
-    fn total_len(&self) -> u64 {
-        self.src.total_len()
-    }
+    source_progress!();
 }

@@ -64,12 +64,10 @@ impl<R: BufRead + Send + Sync> FrameReader for RuViewV1Reader<R> {
 
     fn next_frame(&mut self) -> FormatResult<Option<Frame>> {
         loop {
-            let line_at = self.src.position();
-            self.line_no += 1;
-            let line_no = self.line_no;
-            if !self.src.read_line(&mut self.line, line_no)? {
+            let Some((line_at, line_no)) = self.src.next_line(&mut self.line, &mut self.line_no)?
+            else {
                 return Ok(None);
-            }
+            };
             if self.line.iter().all(u8::is_ascii_whitespace) {
                 continue;
             }
@@ -125,11 +123,5 @@ impl<R: BufRead + Send + Sync> FrameReader for RuViewV1Reader<R> {
         }
     }
 
-    fn position(&self) -> u64 {
-        self.src.position()
-    }
-
-    fn total_len(&self) -> u64 {
-        self.src.total_len()
-    }
+    source_progress!();
 }

@@ -97,6 +97,18 @@ impl<R: BufRead> Source<R> {
         Ok(())
     }
 
+    /// The next line into `buf` (see [`Source::read_line`]), counting lines in `line_no`:
+    /// `Some((byte offset of the line, its 1-based number))`, `None` at the end of the input.
+    pub fn next_line(
+        &mut self,
+        buf: &mut Vec<u8>,
+        line_no: &mut usize,
+    ) -> FormatResult<Option<(u64, usize)>> {
+        let at = self.pos;
+        *line_no += 1;
+        Ok(self.read_line(buf, *line_no)?.then_some((at, *line_no)))
+    }
+
     /// The next line without its `\n` (and `\r`) into `buf`; false at the end of the input.
     pub fn read_line(&mut self, buf: &mut Vec<u8>, line_no: usize) -> FormatResult<bool> {
         buf.clear();

@@ -28,9 +28,7 @@ fn convert<'py, T: Element, D: Dimension>(
 ) -> PyResult<PyReadonlyArray<'py, T, D>> {
     if let Ok(array) = obj.cast::<PyArray<T, D>>() {
         return array.try_readonly().map_err(|e| {
-            pyo3::exceptions::PyRuntimeError::new_err(format!(
-                "{field}: array is being written: {e}"
-            ))
+            pyo3::exceptions::PyRuntimeError::new_err(format!("{field}: array is being written: {e}"))
         });
     }
     let py = obj.py();
@@ -49,20 +47,13 @@ fn convert<'py, T: Element, D: Dimension>(
             Want::Real => "real numbers (float or int dtype)",
             Want::Complex => "complex or real numbers",
         };
-        return Err(validation_error(
-            field,
-            format!("expected {expected}, got dtype {}", dtype.str()?),
-        ));
+        return Err(validation_error(field, format!("expected {expected}, got dtype {}", dtype.str()?)));
     }
     let ndim: usize = array.getattr("ndim")?.extract()?;
     if let Some(expected) = D::NDIM {
         if ndim != expected {
             let shape = array.getattr("shape")?.str()?.to_string();
-            return Err(shape_error(
-                field,
-                format!("a {expected}-D array"),
-                format!("shape {shape}"),
-            ));
+            return Err(shape_error(field, format!("a {expected}-D array"), format!("shape {shape}")));
         }
     }
     let target = match want {
@@ -74,10 +65,7 @@ fn convert<'py, T: Element, D: Dimension>(
 }
 
 /// A real input as float64, borrowed when it already is one.
-pub fn f64_array<'py, D: Dimension>(
-    obj: &Bound<'py, PyAny>,
-    field: &str,
-) -> PyResult<PyReadonlyArray<'py, f64, D>> {
+pub fn f64_array<'py, D: Dimension>(obj: &Bound<'py, PyAny>, field: &str) -> PyResult<PyReadonlyArray<'py, f64, D>> {
     convert(obj, field, Want::Real)
 }
 
@@ -109,17 +97,12 @@ pub struct CachedArray<T: Element, D: Dimension> {
 
 impl<T: Element + Clone, D: Dimension> CachedArray<T, D> {
     pub fn new(data: Array<T, D>) -> Self {
-        CachedArray {
-            data,
-            numpy: PyOnceLock::new(),
-        }
+        CachedArray { data, numpy: PyOnceLock::new() }
     }
 
     pub fn get<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyArray<T, D>>> {
         self.numpy
-            .get_or_try_init(py, || {
-                readonly_array(py, self.data.clone()).map(Bound::unbind)
-            })
+            .get_or_try_init(py, || readonly_array(py, self.data.clone()).map(Bound::unbind))
             .map(|array| array.bind(py).clone())
     }
 }

@@ -65,13 +65,9 @@ pub fn py_to_value(obj: &Bound<'_, PyAny>, path: &str) -> PyResult<Value> {
     }
     if let Ok(f) = obj.cast::<PyFloat>() {
         let v = f.value();
-        return Number::from_f64(v).map(Value::Number).ok_or_else(|| {
-            to_pyerr(&CoreError::NonFinite {
-                field: path.to_string(),
-                index: 0,
-                value: v,
-            })
-        });
+        return Number::from_f64(v)
+            .map(Value::Number)
+            .ok_or_else(|| to_pyerr(&CoreError::NonFinite { field: path.to_string(), index: 0, value: v }));
     }
     if let Ok(s) = obj.cast::<PyString>() {
         return Ok(Value::String(s.to_str()?.to_string()));
@@ -79,20 +75,10 @@ pub fn py_to_value(obj: &Bound<'_, PyAny>, path: &str) -> PyResult<Value> {
     if let Ok(d) = obj.cast::<PyDict>() {
         let mut map = Map::new();
         for (k, v) in d.iter() {
-            let key: String = k.extract().map_err(|_| {
-                validation_error(
-                    path,
-                    format!(
-                        "dict keys must be strings, got {}",
-                        k.repr().map(|r| r.to_string()).unwrap_or_default()
-                    ),
-                )
-            })?;
-            let child = if path.is_empty() {
-                key.clone()
-            } else {
-                format!("{path}.{key}")
-            };
+            let key: String = k
+                .extract()
+                .map_err(|_| validation_error(path, format!("dict keys must be strings, got {}", k.repr().map(|r| r.to_string()).unwrap_or_default())))?;
+            let child = if path.is_empty() { key.clone() } else { format!("{path}.{key}") };
             map.insert(key, py_to_value(&v, &child)?);
         }
         return Ok(Value::Object(map));
@@ -108,10 +94,7 @@ pub fn py_to_value(obj: &Bound<'_, PyAny>, path: &str) -> PyResult<Value> {
     if obj.hasattr("tolist")? {
         return py_to_value(&obj.call_method0("tolist")?, path);
     }
-    Err(validation_error(
-        path,
-        format!("unsupported value of type {}", obj.get_type().name()?),
-    ))
+    Err(validation_error(path, format!("unsupported value of type {}", obj.get_type().name()?)))
 }
 
 pub fn to_value<W: Wrapper>(w: &W) -> PyResult<Value> {
@@ -122,16 +105,12 @@ pub fn to_value<W: Wrapper>(w: &W) -> PyResult<Value> {
 /// from the Rust constructor is kept without repeating its prefix.
 fn invalid_input(type_name: &str, error: &serde_json::Error) -> PyErr {
     let message = error.to_string();
-    let message = message
-        .strip_prefix("Validation error: ")
-        .unwrap_or(&message);
+    let message = message.strip_prefix("Validation error: ").unwrap_or(&message);
     validation_error(type_name, message)
 }
 
 pub fn from_value<W: Wrapper>(value: Value) -> PyResult<W> {
-    serde_json::from_value(value)
-        .map(W::wrap)
-        .map_err(|e| invalid_input(W::NAME, &e))
+    serde_json::from_value(value).map(W::wrap).map_err(|e| invalid_input(W::NAME, &e))
 }
 
 pub fn to_json<W: Wrapper>(w: &W) -> PyResult<String> {
@@ -139,9 +118,7 @@ pub fn to_json<W: Wrapper>(w: &W) -> PyResult<String> {
 }
 
 pub fn from_json<W: Wrapper>(text: &str) -> PyResult<W> {
-    serde_json::from_str(text)
-        .map(W::wrap)
-        .map_err(|e| invalid_input(W::NAME, &e))
+    serde_json::from_str(text).map(W::wrap).map_err(|e| invalid_input(W::NAME, &e))
 }
 
 /// Hashes a value so that equal values (including 0.0 and -0.0) hash alike.
@@ -238,19 +215,12 @@ macro_rules! serde_methods {
 pub(crate) use serde_methods;
 
 /// `==` and `!=` between two instances of the same wrapper; `NotImplemented` otherwise.
-pub fn compare_eq<W>(
-    this: &W,
-    other: &Bound<'_, PyAny>,
-    op: pyo3::basic::CompareOp,
-    py: Python<'_>,
-) -> Py<PyAny>
+pub fn compare_eq<W>(this: &W, other: &Bound<'_, PyAny>, op: pyo3::basic::CompareOp, py: Python<'_>) -> Py<PyAny>
 where
     W: Wrapper + pyo3::PyClass,
 {
     use pyo3::basic::CompareOp;
-    let Ok(other) = other.cast::<W>() else {
-        return py.NotImplemented();
-    };
+    let Ok(other) = other.cast::<W>() else { return py.NotImplemented() };
     let equal = this.inner() == other.borrow().inner();
     match op {
         CompareOp::Eq => PyBool::new(py, equal).to_owned().into_any().unbind(),
@@ -260,19 +230,12 @@ where
 }
 
 /// All six comparisons, from the Rust type's ordering.
-pub fn compare_ordered<W>(
-    this: &W,
-    other: &Bound<'_, PyAny>,
-    op: pyo3::basic::CompareOp,
-    py: Python<'_>,
-) -> Py<PyAny>
+pub fn compare_ordered<W>(this: &W, other: &Bound<'_, PyAny>, op: pyo3::basic::CompareOp, py: Python<'_>) -> Py<PyAny>
 where
     W: Wrapper + pyo3::PyClass,
     W::Inner: PartialOrd,
 {
-    let Ok(other) = other.cast::<W>() else {
-        return py.NotImplemented();
-    };
+    let Ok(other) = other.cast::<W>() else { return py.NotImplemented() };
     let result = match this.inner().partial_cmp(other.borrow().inner()) {
         Some(ordering) => op.matches(ordering),
         None => matches!(op, pyo3::basic::CompareOp::Ne),
