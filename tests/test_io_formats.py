@@ -4,17 +4,21 @@ README for provenance and licences)."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import os
 import struct
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import numpy as np
 import pytest
 import scipy.io as sio
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from wifi_densepose.errors import FormatError, ValidationError
 from wifi_densepose.io import (
@@ -364,7 +368,8 @@ def test_link_and_npz(tmp_path: Path) -> None:
         assert np.array_equal(z["csi"], c.csi)
         assert str(z["format"]) == "intel5300"
         assert np.array_equal(z["meta_rssi_dbm"], c.meta["rssi_dbm"])
-        assert np.array_equal(z["perm"], c.perm)
+        assert c.perm is not None and np.array_equal(z["perm"], c.perm)
+        assert c.csi_scaled is not None and np.array_equal(z["csi_scaled"], c.csi_scaled)
     assert isinstance(c, CsiCapture) and "n_frames=26" in repr(c)
 
 
@@ -527,3 +532,65 @@ def test_intel5300_antenna_permutation(
     ours = open_recording(tmp_path / "x.dat").csi[0]
     for out_chain, src in enumerate(source_of):
         assert np.array_equal(ours[:, out_chain, :], raw[:, src, :])
+
+
+@pytest.mark.parametrize(("nfft", "bandwidth_mhz"), [(64, 20), (128, 40)])
+def test_nexmon_20_and_40_mhz(tmp_path: Path, nfft: int, bandwidth_mhz: int) -> None:
+    # The first BCM4358 packet cut to `nfft` CSI words (the pcap record's incl_len and orig_len,
+    # bytes 32..40, shortened to match); read as int16 pairs (chip 43455c0) each word decodes
+    # on its own, so the result is the first `nfft` values of the 80 MHz int16 decode.
+    data = (DATA / "nexmon" / "example_4358.pcap").read_bytes()
+    (incl_len,) = struct.unpack_from("<I", data, 32)
+    assert incl_len == 42 + 18 + 4 * 256
+    length = 42 + 18 + 4 * nfft
+    cut = data[:32] + struct.pack("<II", length, length) + data[40 : 40 + length]
+    path = tmp_path / "cut.pcap"
+    path.write_bytes(cut)
+    whole = open_recording(DATA / "nexmon" / "example_4358.pcap", chip="43455c0")
+    c = open_recording(path, chip="43455c0")
+    assert c.csi.shape == (1, nfft, 1, 1)
+    assert np.array_equal(c.csi[0, :, 0, 0], whole.csi[0, :nfft, 0, 0])
+    assert c.meta["bandwidth_mhz"][0] == bandwidth_mhz
+
+
+_FUZZ_SAMPLES = [
+    DATA / "intel5300" / "example.dat",
+    DATA / "nexmon" / "example_4358.pcap",
+    PICOSCENES,
+    ATHEROS,
+    DATA / "feitcsi" / "VHT20_5500.csi",
+    ESP32_CSV,
+    RUVIEW_V1,
+]
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    sample=st.sampled_from(_FUZZ_SAMPLES),
+    where=st.floats(min_value=0.0, max_value=1.0, exclude_max=True),
+    damage=st.sampled_from(["truncate", "flip", "huge"]),
+    bit=st.integers(min_value=0, max_value=7),
+)
+def test_damaged_files_raise_format_errors_through_the_bindings(
+    sample: Path, where: float, damage: str, bit: int
+) -> None:
+    # The same damage as the crate's robustness tests, through open_recording, iter_recording
+    # and detect_format: frames or a FormatError (a ValueError), nothing else.
+    data = bytearray(sample.read_bytes())
+    at = int(where * len(data))
+    if damage == "truncate":
+        data = data[:at]
+    elif damage == "flip":
+        data[at] ^= 1 << bit
+    else:
+        data[at : at + 4] = b"\xff\xff\xff\xff"[: len(data) - at]
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / sample.name
+        path.write_bytes(bytes(data))
+        for read in (
+            lambda: open_recording(path),
+            lambda: list(iter_recording(path, chunk_frames=3)),
+            lambda: detect_format(path),
+        ):
+            with contextlib.suppress(FormatError):
+                read()
