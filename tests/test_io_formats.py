@@ -20,7 +20,7 @@ import scipy.io as sio
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from wifi_densepose.errors import FormatError, ValidationError
+from wifi_densepose.errors import FormatError, RecordingWarning, ValidationError
 from wifi_densepose.io import (
     FORMATS,
     CsiCapture,
@@ -313,13 +313,33 @@ def test_truncated_file_names_the_offset(tmp_path: Path) -> None:
     path = tmp_path / "cut.dat"
     path.write_bytes(data[:100])  # inside the first record (3 + 392 bytes)
     with pytest.raises(FormatError) as info:
-        open_recording(path)
+        open_recording(path, strict=True)
     assert (info.value.format, info.value.reason, info.value.offset) == (
         "intel5300",
         "truncated",
         3,
     )
     assert isinstance(info.value, ValueError)
+    with pytest.warns(RecordingWarning, match="truncated at byte offset 3"):
+        assert open_recording(path).n_frames == 0
+
+
+def test_a_file_cut_mid_frame_keeps_the_frames_before_it(tmp_path: Path) -> None:
+    # example.dat's records are 3 + 392 = 395 bytes: a cut 100 bytes into the third record
+    # keeps two frames; the warning names the offset of the cut record's body (2·395 + 3).
+    data = (DATA / "intel5300" / "example.dat").read_bytes()
+    assert data[0:2] == b"\x01\x89"  # 0x0189 = 393 = code byte + 392
+    path = tmp_path / "cut.dat"
+    path.write_bytes(data[: 2 * 395 + 100])
+    whole = open_recording(DATA / "intel5300" / "example.dat")
+    with pytest.warns(RecordingWarning, match="byte offset 793.*2 frames before it"):
+        cut = open_recording(path)
+    assert np.array_equal(cut.csi, whole.csi[:2])
+    with pytest.warns(RecordingWarning, match="byte offset 793"):
+        chunks = list(iter_recording(path, chunk_frames=1))
+    assert [c.n_frames for c in chunks] == [1, 1]
+    with pytest.raises(FormatError, match="truncated at byte offset 793"):
+        list(iter_recording(path, chunk_frames=1, strict=True))
 
 
 def test_bad_line_names_the_line(tmp_path: Path) -> None:
@@ -422,12 +442,15 @@ def test_wdp_inspect_ruview_v1_with_its_sidecar_says_phase_is_unavailable() -> N
     assert "warning" not in result.stderr
 
 
-def test_wdp_inspect_of_a_truncated_file_fails_with_the_offset(tmp_path: Path) -> None:
+def test_wdp_inspect_of_a_truncated_file_names_the_offset(tmp_path: Path) -> None:
+    # Cut inside the first packet (24-byte pcap header, 16-byte record header, 1,084 bytes):
+    # no frame is left, so inspect fails; it names the cut (lenient: as a warning).
     path = tmp_path / "cut.pcap"
     path.write_bytes((DATA / "nexmon" / "example_4358.pcap").read_bytes()[:1000])
-    result = _wdp("inspect", str(path))
-    assert result.returncode == 1
-    assert "truncated at byte offset 40" in result.stderr
+    for args in (["inspect"], ["inspect", "--strict"]):
+        result = _wdp(*args, str(path))
+        assert result.returncode == 1
+        assert "truncated at byte offset 40" in result.stderr
 
 
 def test_open_capture_with_progress_equals_the_whole_read(
@@ -564,6 +587,7 @@ _FUZZ_SAMPLES = [
 ]
 
 
+@pytest.mark.filterwarnings("ignore::wifi_densepose.errors.RecordingWarning")
 @settings(max_examples=400, deadline=None)
 @given(
     sample=st.sampled_from(_FUZZ_SAMPLES),

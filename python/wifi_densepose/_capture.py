@@ -198,7 +198,11 @@ class CsiCapture:
 
 
 def open_recording(
-    path: str | PathLike[str], format: str = "auto", *, chip: str | None = None
+    path: str | PathLike[str],
+    format: str = "auto",
+    *,
+    chip: str | None = None,
+    strict: bool = False,
 ) -> CsiCapture:
     """Reads a whole CSI file of another tool (``FORMATS``) into a :class:`CsiCapture`.
 
@@ -206,9 +210,12 @@ def open_recording(
     raises :class:`~wifi_densepose.errors.FormatError` naming every format tried. ``chip``
     (Nexmon: ``"4339"``, ``"43455c0"``, ``"4358"``, ``"4366c0"``) overrides the packets' chip
     field. A malformed file raises ``FormatError`` with the byte offset (and line) of the
-    problem. For files too large for memory use :func:`iter_recording`.
+    problem. A file that ends inside a frame (a logger stopped mid-write) keeps the frames
+    before the cut with a :class:`~wifi_densepose.errors.RecordingWarning`, or raises
+    ``FormatError`` (reason ``truncated``) with ``strict=True``. For files too large for memory
+    use :func:`iter_recording`.
     """
-    return CsiCapture(read_csi_file(path, format, chip=chip))
+    return CsiCapture(read_csi_file(path, format, chip=chip, strict=strict))
 
 
 class CaptureChunks:
@@ -245,11 +252,14 @@ def iter_recording(
     *,
     chip: str | None = None,
     chunk_frames: int = 4096,
+    strict: bool = False,
 ) -> CaptureChunks:
-    """Streams a CSI file of another tool in chunks (see :func:`open_recording`); only one
-    chunk of frames is held in memory at a time. Each chunk's shape is the largest of its own
-    frames."""
-    return CaptureChunks(CsiFileReader(path, format, chip=chip, chunk_frames=chunk_frames))
+    """Streams a CSI file of another tool in chunks (see :func:`open_recording`, also for
+    ``strict``); only one chunk of frames is held in memory at a time. Each chunk's shape is
+    the largest of its own frames."""
+    return CaptureChunks(
+        CsiFileReader(path, format, chip=chip, chunk_frames=chunk_frames, strict=strict)
+    )
 
 
 def detect_format(path: str | PathLike[str]) -> str:

@@ -113,7 +113,7 @@ def inspect(file: Path, as_json: bool, strict: bool) -> None:
     """Show the nodes, packet kinds, subcarrier layouts, rates and duration of a recording,
     or the frames, shape, duration and metadata of a CSI file of another tool (Intel 5300,
     Nexmon, PicoScenes, Atheros, FeitCSI, ESP32-CSI-Tool, RuView v1)."""
-    if _inspect_other_format(file, as_json):
+    if _inspect_other_format(file, as_json, strict):
         return
     recording, notes = _load(file, strict)
     summary: dict[str, Any] = recording.summary()
@@ -175,14 +175,15 @@ LONG_FILE_BYTES = 8_000_000
 """File size above which reading a CSI file of another tool shows a progress bar."""
 
 
-def open_capture(file: Path, format: str = "auto") -> CsiCapture:
+def open_capture(file: Path, format: str = "auto", strict: bool = False) -> CsiCapture:
     """Reads a CSI file of another tool (``wifi_densepose.io.FORMATS``) in chunks, with a
     progress bar on stderr for files over ``LONG_FILE_BYTES``; library errors exit with a
     one-line message. Use ``capture.link(rx, tx)`` for one chain pair's ``[time, subcarrier]``
-    CSI and ``capture.has_phase`` to know whether phase is available."""
+    CSI and ``capture.has_phase`` to know whether phase is available. A file that ends inside
+    a frame keeps the frames before it with a warning (``strict``: fails instead)."""
     chunks: list[CsiCapture] = []
     with _cli_errors():
-        reader = iter_recording(file, format)
+        reader = iter_recording(file, format, strict=strict)
         with Progress(
             console=err_console, transient=True, disable=reader.size < LONG_FILE_BYTES
         ) as progress:
@@ -195,14 +196,14 @@ def open_capture(file: Path, format: str = "auto") -> CsiCapture:
         return CsiCapture.concat(chunks)
 
 
-def _inspect_other_format(file: Path, as_json: bool) -> bool:
+def _inspect_other_format(file: Path, as_json: bool, strict: bool) -> bool:
     """``inspect`` of a CSI file of another tool; False when the file is not one (then it is
     read as a ``.csi.jsonl`` recording)."""
     try:
         detect_format(file)
     except FormatError:
         return False
-    capture = open_capture(file)
+    capture = open_capture(file, strict=strict)
     span = float(capture.timestamps_s[-1] - capture.timestamps_s[0])
     shapes: dict[str, int] = {}
     for s, rx, tx in capture.frame_shape:

@@ -184,7 +184,8 @@ class FormatError(ValidationError):
 
 
 class RecordingWarning(UserWarning):
-    """A bad recording line skipped in lenient mode, or a sidecar that disagrees with its data."""
+    """A bad recording line skipped in lenient mode, a sidecar that disagrees with its data, or a
+    CSI file of another tool that ends inside a frame (the frames before it are kept)."""
 
 
 def _rebuild(

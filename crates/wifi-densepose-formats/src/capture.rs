@@ -2,6 +2,7 @@
 
 use num_complex::Complex64;
 
+use crate::error::Malformed;
 use crate::Format;
 
 /// One CSI frame: `csi` is `[subcarrier][rx][tx]` row-major (`n_subcarriers · n_rx · n_tx`
@@ -67,6 +68,8 @@ pub struct Capture {
     pub macs: Option<Vec<[u8; 6]>>,
     /// Antenna permutation per frame, when any frame has one.
     pub perm: Option<Vec<[u8; 3]>>,
+    /// Set when a lenient read stopped at an input that ends inside a frame: where and why.
+    pub truncated: Option<Malformed>,
 }
 
 impl Capture {
@@ -295,6 +298,7 @@ impl CaptureBuilder {
             meta: self.meta,
             macs: self.macs,
             perm: self.perm,
+            truncated: None,
         }
     }
 }

@@ -12,7 +12,8 @@ use crate::Format;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Reason {
-    /// The file ends inside a header or a frame.
+    /// The input ends inside a header or a frame (only the byte source reports this, so it
+    /// always means the end of the input).
     Truncated,
     /// A magic number or signature is wrong.
     BadMagic,

@@ -139,7 +139,7 @@ pub fn decode_bfee(body: &[u8], offset: u64) -> FormatResult<Bfee> {
     if body.len() < BODY_HEADER {
         return Err(bad(
             0,
-            Reason::Truncated,
+            Reason::LengthMismatch,
             format!("bfee record of {} bytes, the header needs 20", body.len()),
         ));
     }
@@ -171,7 +171,7 @@ pub fn decode_bfee(body: &[u8], offset: u64) -> FormatResult<Bfee> {
     if body.len() < BODY_HEADER + len {
         return Err(bad(
             BODY_HEADER,
-            Reason::Truncated,
+            Reason::LengthMismatch,
             format!(
                 "payload of {len} bytes, record holds {}",
                 body.len() - BODY_HEADER

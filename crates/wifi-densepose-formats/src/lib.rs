@@ -220,26 +220,41 @@ pub fn open_bytes(
     reader(std::io::Cursor::new(data), len, format, options)
 }
 
-/// Up to `max_frames` next frames as one capture; `None` at the end of the input.
+/// Up to `max_frames` next frames as one capture; `None` at the end of the input. `strict`
+/// false keeps the frames before an input that ends inside a frame and reports the cut in
+/// [`Capture::truncated`]; true returns the error.
 pub fn read_chunk(
     reader: &mut dyn FrameReader,
     max_frames: usize,
+    strict: bool,
 ) -> FormatResult<Option<Capture>> {
-    gather(reader, max_frames.max(1))
+    gather(reader, max_frames.max(1), strict)
 }
 
-/// Every frame of the input as one capture (possibly with zero frames).
-pub fn read_all(reader: &mut dyn FrameReader) -> FormatResult<Capture> {
+/// Every frame of the input as one capture (possibly with zero frames); `strict` as
+/// [`read_chunk`].
+pub fn read_all(reader: &mut dyn FrameReader, strict: bool) -> FormatResult<Capture> {
     let format = reader.format();
-    Ok(gather(reader, usize::MAX)?.unwrap_or_else(|| CaptureBuilder::new(format).finish()))
+    Ok(gather(reader, usize::MAX, strict)?.unwrap_or_else(|| CaptureBuilder::new(format).finish()))
 }
 
-fn gather(reader: &mut dyn FrameReader, max_frames: usize) -> FormatResult<Option<Capture>> {
+fn gather(
+    reader: &mut dyn FrameReader,
+    max_frames: usize,
+    strict: bool,
+) -> FormatResult<Option<Capture>> {
     let mut builder = CaptureBuilder::new(reader.format());
     let start = reader.position();
+    let mut truncated = None;
     while builder.n_frames() < max_frames {
-        let Some(frame) = reader.next_frame()? else {
-            break;
+        let frame = match reader.next_frame() {
+            Ok(Some(frame)) => frame,
+            Ok(None) => break,
+            Err(FormatError::Malformed(m)) if !strict && m.reason == Reason::Truncated => {
+                truncated = Some(m);
+                break;
+            }
+            Err(e) => return Err(e),
         };
         builder.push(frame);
         if builder.n_frames() == 1 {
@@ -250,5 +265,10 @@ fn gather(reader: &mut dyn FrameReader, max_frames: usize) -> FormatResult<Optio
             builder.reserve((more as usize).min(max_frames - 1));
         }
     }
-    Ok((builder.n_frames() > 0).then(|| builder.finish()))
+    if builder.n_frames() == 0 && truncated.is_none() {
+        return Ok(None);
+    }
+    let mut capture = builder.finish();
+    capture.truncated = truncated;
+    Ok(Some(capture))
 }

@@ -312,7 +312,7 @@ impl<R: BufRead + Send + Sync> FrameReader for NexmonReader<R> {
                 return Err(FormatError::malformed(
                     Format::Nexmon,
                     at(0),
-                    Reason::Truncated,
+                    Reason::LengthMismatch,
                     format!("nexmon header of {} bytes, needs 18", payload.len()),
                 ));
             }

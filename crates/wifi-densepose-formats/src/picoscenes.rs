@@ -184,7 +184,7 @@ impl<R: BufRead + Send + Sync> FrameReader for PicoScenesReader<R> {
             if f.len() < FRAME_HEADER - 4 {
                 return Err(bad(
                     0,
-                    Reason::Truncated,
+                    Reason::LengthMismatch,
                     format!("frame of {} bytes", f.len()),
                 ));
             }
@@ -216,7 +216,7 @@ impl<R: BufRead + Send + Sync> FrameReader for PicoScenesReader<R> {
                     seg.get(1..1 + name_len),
                     seg.get(1 + name_len..3 + name_len).map(|v| u16_le(v, 0)),
                 ) else {
-                    return Err(bad(seg_at, Reason::Truncated, "segment header".into()));
+                    return Err(bad(seg_at, Reason::LengthMismatch, "segment header".into()));
                 };
                 let body = &seg[3 + name_len..];
                 let name = name.split(|&b| b == 0).next().unwrap_or(&[]);
@@ -225,7 +225,7 @@ impl<R: BufRead + Send + Sync> FrameReader for PicoScenesReader<R> {
                         basic = Some(parse_basic(body, version).ok_or_else(|| {
                             bad(
                                 seg_at,
-                                Reason::Truncated,
+                                Reason::LengthMismatch,
                                 format!("RxSBasic v{version} segment of {} bytes", body.len()),
                             )
                         })?)
@@ -236,7 +236,7 @@ impl<R: BufRead + Send + Sync> FrameReader for PicoScenesReader<R> {
                             parse_csi(body, version).ok_or_else(|| {
                                 bad(
                                     seg_at,
-                                    Reason::Truncated,
+                                    Reason::LengthMismatch,
                                     format!("CSI v{version} segment of {} bytes", body.len()),
                                 )
                             })?,

@@ -47,13 +47,17 @@ impl<R: BufRead> Source<R> {
         self.remaining() == 0
     }
 
-    fn truncated(&self, n: u64, what: &str) -> FormatError {
-        FormatError::malformed(
+    /// The input ends inside a frame: the error names where, and the rest of the input counts
+    /// as consumed, so a lenient caller that keeps the frames read so far sees the end next.
+    fn truncated(&mut self, n: u64, what: &str) -> FormatError {
+        let error = FormatError::malformed(
             self.format,
             self.pos,
             Reason::Truncated,
             format!("{what} needs {n} bytes, {} remain", self.remaining()),
-        )
+        );
+        self.pos = self.len;
+        error
     }
 
     /// Reads exactly `buf.len()` bytes; `what` names them in the error.

@@ -20,7 +20,7 @@ use wifi_densepose_formats::{
     NexmonChip, ReadOptions,
 };
 
-use super::raise_with;
+use super::{raise_with, recording_warning};
 use crate::arrays::{complex_array, f64_array, readonly_array};
 use crate::errors::{shape_error, to_pyerr, validation_error};
 
@@ -211,20 +211,42 @@ impl<'py> NumpyCsi<'py> {
     }
 }
 
+/// A `RecordingWarning` for a lenient read that stopped where the file ends inside a frame.
+fn warn_truncated(
+    py: Python<'_>,
+    path: &str,
+    chunk: &Capture,
+    frames_before: usize,
+) -> PyResult<()> {
+    match &chunk.truncated {
+        Some(m) => {
+            let kept = frames_before + chunk.n_frames;
+            recording_warning(
+                py,
+                &format!("{path}: {m}; the {kept} frames before it are kept"),
+            )
+        }
+        None => Ok(()),
+    }
+}
+
 /// Reads a whole CSI file of another tool (see `CSI_FORMATS`) into a dict of numpy arrays;
 /// `format` "auto" detects it. `chip` names the Nexmon chip when the packets' chip field does not.
+/// A file that ends inside a frame keeps the frames before it with a `RecordingWarning`, or
+/// raises `FormatError` with `strict=True`.
 #[pyfunction]
-#[pyo3(signature = (path, format="auto", *, chip=None))]
+#[pyo3(signature = (path, format="auto", *, chip=None, strict=false))]
 fn read_csi_file<'py>(
     py: Python<'py>,
     path: PathBuf,
     format: &str,
     chip: Option<&str>,
+    strict: bool,
 ) -> PyResult<Bound<'py, PyDict>> {
     let mut reader = open_reader(py, &path, format, chip)?;
     let shown = path.display().to_string();
     let next = |py: Python<'_>, reader: &mut Box<dyn FrameReader>| {
-        py.detach(|| read_chunk(reader.as_mut(), CHUNK_FRAMES))
+        py.detach(|| read_chunk(reader.as_mut(), CHUNK_FRAMES, strict))
             .map_err(|e| format_error(&e, &shown))
     };
     let Some(mut first) = next(py, &mut reader)? else {
@@ -232,6 +254,7 @@ fn read_csi_file<'py>(
         return capture_dict(py, CaptureBuilder::new(format).finish());
     };
     if first.n_frames < CHUNK_FRAMES {
+        warn_truncated(py, &shown, &first, 0)?;
         return capture_dict(py, first);
     }
     // Room for as many frames as the rest of the file holds if they are like the first chunk's
@@ -242,6 +265,7 @@ fn read_csi_file<'py>(
     csi.push(py, &first)?;
     first.csi = Vec::new();
     while let Some(chunk) = next(py, &mut reader)? {
+        warn_truncated(py, &shown, &chunk, first.n_frames)?;
         csi.push(py, &chunk)?;
         first.extend_frame_fields(&chunk);
     }
@@ -263,24 +287,28 @@ fn detect_csi_format(py: Python<'_>, path: PathBuf) -> PyResult<&'static str> {
 }
 
 /// Streams a CSI file in chunks of up to `chunk_frames` frames, each a dict like
-/// `read_csi_file`'s; `position` and `size` (bytes) give the progress. One thread at a time.
+/// `read_csi_file`'s; `position` and `size` (bytes) give the progress; `strict` as
+/// `read_csi_file`. One thread at a time.
 #[pyclass(module = "wifi_densepose._core", name = "CsiFileReader")]
 pub struct PyCsiFileReader {
     reader: Box<dyn FrameReader>,
     path: String,
     chunk_frames: usize,
+    strict: bool,
+    frames: usize,
 }
 
 #[pymethods]
 impl PyCsiFileReader {
     #[new]
-    #[pyo3(signature = (path, format="auto", *, chip=None, chunk_frames=4096))]
+    #[pyo3(signature = (path, format="auto", *, chip=None, chunk_frames=4096, strict=false))]
     fn new(
         py: Python<'_>,
         path: PathBuf,
         format: &str,
         chip: Option<&str>,
         chunk_frames: usize,
+        strict: bool,
     ) -> PyResult<Self> {
         if chunk_frames == 0 {
             return Err(validation_error("chunk_frames", "must be at least 1"));
@@ -290,6 +318,8 @@ impl PyCsiFileReader {
             reader,
             path: path.display().to_string(),
             chunk_frames,
+            strict,
+            frames: 0,
         })
     }
 
@@ -298,12 +328,20 @@ impl PyCsiFileReader {
     }
 
     fn __next__<'py>(&mut self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyDict>>> {
-        let n = self.chunk_frames;
+        let (n, strict) = (self.chunk_frames, self.strict);
         let reader = &mut self.reader;
         let chunk = py
-            .detach(|| read_chunk(reader.as_mut(), n))
+            .detach(|| read_chunk(reader.as_mut(), n, strict))
             .map_err(|e| format_error(&e, &self.path))?;
-        chunk.map(|c| capture_dict(py, c)).transpose()
+        let Some(chunk) = chunk else {
+            return Ok(None);
+        };
+        warn_truncated(py, &self.path, &chunk, self.frames)?;
+        self.frames += chunk.n_frames;
+        if chunk.n_frames == 0 {
+            return Ok(None);
+        }
+        capture_dict(py, chunk).map(Some)
     }
 
     /// The detected (or given) format's name.
