@@ -4,7 +4,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from os import PathLike
 from pathlib import Path
-from typing import Any, ClassVar, Final, Literal, SupportsIndex, TypeAlias, final
+from typing import Any, ClassVar, Final, Literal, SupportsIndex, TypeAlias, TypedDict, final
 
 import numpy as np
 import numpy.typing as npt
@@ -1816,6 +1816,61 @@ def load_recording(
     *,
     iq_order: Literal["iq", "qi"] = "iq",
 ) -> Recording: ...
+
+# --- CSI files of other tools (wifi-densepose-formats) ---
+
+CSI_FORMATS: Final[tuple[str, ...]]
+
+class _CaptureDict(TypedDict):
+    format: str
+    has_phase: bool
+    timestamp_doc: str
+    csi: _ComplexArray
+    timestamps_s: _FloatArray
+    frame_shape: npt.NDArray[np.int64]
+    meta: dict[str, _FloatArray]
+    macs: list[str] | None
+    perm: npt.NDArray[np.uint8] | None
+
+def read_csi_file(
+    path: str | PathLike[str],
+    format: str = "auto",
+    *,
+    chip: str | None = None,
+    strict: bool = False,
+) -> _CaptureDict: ...
+def detect_csi_format(path: str | PathLike[str]) -> str: ...
+def intel5300_scaled_csi(
+    csi: _ArrayLike,
+    frame_shape: _ArrayLike,
+    rssi_a_db: _ArrayLike,
+    rssi_b_db: _ArrayLike,
+    rssi_c_db: _ArrayLike,
+    agc_db: _ArrayLike,
+    noise_dbm: _ArrayLike,
+) -> _ComplexArray: ...
+
+@final
+class CsiFileReader:
+    def __new__(
+        cls,
+        path: str | PathLike[str],
+        format: str = "auto",
+        *,
+        chip: str | None = None,
+        chunk_frames: int = 4096,
+        strict: bool = False,
+    ) -> Self: ...
+    def __iter__(self) -> Self: ...
+    def __next__(self) -> _CaptureDict: ...
+    @property
+    def format(self) -> str: ...
+    @property
+    def position(self) -> int: ...
+    @property
+    def size(self) -> int: ...
+    @property
+    def path(self) -> str: ...
 
 # === witness ===
 

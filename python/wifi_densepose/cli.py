@@ -23,6 +23,7 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import click
+import numpy as np
 from rich.console import Console
 from rich.live import Live
 from rich.progress import Progress
@@ -30,7 +31,15 @@ from rich.table import Table
 
 from wifi_densepose import WifiDenseposeError, __core_version__, __version__
 from wifi_densepose.client.messages import SensingUpdate
-from wifi_densepose.io import Recording, RecordingWarning, load_recording
+from wifi_densepose.io import (
+    CsiCapture,
+    FormatError,
+    Recording,
+    RecordingWarning,
+    detect_format,
+    iter_recording,
+    load_recording,
+)
 from wifi_densepose.witness.cli import witness_group
 
 SERVER_BINARY = "wifi-densepose-sensing-server"
@@ -101,7 +110,11 @@ def _fmt_rate(hz: float | None) -> str:
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 @click.option("--strict", is_flag=True, help="Fail at the first bad line instead of skipping it.")
 def inspect(file: Path, as_json: bool, strict: bool) -> None:
-    """Show the nodes, packet kinds, subcarrier layouts, rates and duration of a recording."""
+    """Show the nodes, packet kinds, subcarrier layouts, rates and duration of a recording,
+    or the frames, shape, duration and metadata of a CSI file of another tool (Intel 5300,
+    Nexmon, PicoScenes, Atheros, FeitCSI, ESP32-CSI-Tool, RuView v1)."""
+    if _inspect_other_format(file, as_json, strict):
+        return
     recording, notes = _load(file, strict)
     summary: dict[str, Any] = recording.summary()
     if as_json:
@@ -156,6 +169,93 @@ def inspect(file: Path, as_json: bool, strict: bool) -> None:
     console.print(table)
     for note in notes:
         err_console.print(f"[yellow]warning:[/yellow] {note}")
+
+
+LONG_FILE_BYTES = 8_000_000
+"""File size above which reading a CSI file of another tool shows a progress bar."""
+
+
+def open_capture(file: Path, format: str = "auto", strict: bool = False) -> CsiCapture:
+    """Reads a CSI file of another tool (``wifi_densepose.io.FORMATS``) in chunks, with a
+    progress bar on stderr for files over ``LONG_FILE_BYTES``; library errors exit with a
+    one-line message. Use ``capture.link(rx, tx)`` for one chain pair's ``[time, subcarrier]``
+    CSI and ``capture.has_phase`` to know whether phase is available. A file that ends inside
+    a frame keeps the frames before it with a warning (``strict``: fails instead)."""
+    chunks: list[CsiCapture] = []
+    with _cli_errors():
+        reader = iter_recording(file, format, strict=strict)
+        with Progress(
+            console=err_console, transient=True, disable=reader.size < LONG_FILE_BYTES
+        ) as progress:
+            task = progress.add_task(f"reading {file.name} ({reader.format})", total=reader.size)
+            for chunk in reader:
+                chunks.append(chunk)
+                progress.update(task, completed=reader.position)
+        if not chunks:
+            raise click.ClickException(f"{file}: no CSI frames ({reader.format} file)")
+        return CsiCapture.concat(chunks)
+
+
+def _inspect_other_format(file: Path, as_json: bool, strict: bool) -> bool:
+    """``inspect`` of a CSI file of another tool; False when the file is not one (then it is
+    read as a ``.csi.jsonl`` recording)."""
+    try:
+        detect_format(file)
+    except FormatError:
+        return False
+    capture = open_capture(file, strict=strict)
+    span = float(capture.timestamps_s[-1] - capture.timestamps_s[0])
+    shapes: dict[str, int] = {}
+    for s, rx, tx in capture.frame_shape:
+        key = f"{s}x{rx}x{tx}"
+        shapes[key] = shapes.get(key, 0) + 1
+    summary: dict[str, Any] = {
+        "format": capture.format,
+        "frames": capture.n_frames,
+        "shape": {
+            "subcarriers": capture.n_subcarriers,
+            "rx": capture.n_rx,
+            "tx": capture.n_tx,
+        },
+        "frame_shapes": shapes,
+        "has_phase": capture.has_phase,
+        "duration_secs": span,
+        "timestamps": capture.timestamp_doc,
+        "first_timestamp": float(capture.timestamps_s[0]),
+        "sources": sorted(set(capture.macs)) if capture.macs is not None else [],
+        "meta": {
+            name: {"min": float(np.nanmin(v)), "max": float(np.nanmax(v))}
+            if np.any(~np.isnan(v))
+            else None
+            for name, v in capture.meta.items()
+        },
+    }
+    if as_json:
+        click.echo(json.dumps(summary, indent=2))
+        return True
+    console.print(
+        f"[bold]{file.name}[/bold]: {capture.format} file, {capture.n_frames} frames, {span:.3f} s"
+    )
+    console.print(
+        f"CSI (time x subcarrier x rx x tx): {capture.n_frames} x {capture.n_subcarriers} x "
+        f"{capture.n_rx} x {capture.n_tx}; frame shapes (subcarriers x rx x tx): "
+        + ", ".join(f"{k} ({n})" for k, n in shapes.items())
+    )
+    if not capture.has_phase:
+        console.print("phase: unavailable (amplitude-only format); amplitudes only")
+    console.print(f"timestamps: {capture.timestamp_doc}")
+    if summary["sources"]:
+        console.print(f"source MACs: {', '.join(summary['sources'])}")
+    table = Table(title="per-frame metadata")
+    for column in ("field", "min", "max"):
+        table.add_column(column, justify="left" if column == "field" else "right")
+    for name, stats in summary["meta"].items():
+        if stats is None:
+            table.add_row(name, "-", "-")
+        else:
+            table.add_row(name, f"{stats['min']:g}", f"{stats['max']:g}")
+    console.print(table)
+    return True
 
 
 @main.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True})

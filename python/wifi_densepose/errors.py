@@ -12,6 +12,7 @@ from typing import Any
 __all__ = [
     "ComputationError",
     "ConfigError",
+    "FormatError",
     "InsufficientDataError",
     "InternalError",
     "InvalidStateError",
@@ -148,8 +149,43 @@ class RecordingError(ValidationError):
         return (_rebuild, (type(self), self.message, self.code, self.__dict__.copy()))
 
 
+class FormatError(ValidationError):
+    """A CSI file of another tool that is malformed, or that no reader accepts.
+
+    ``format`` is the format's name (``None`` when no reader accepted the file), ``offset`` the
+    byte offset of the problem, ``line`` the 1-based line for text formats (else ``None``),
+    ``reason`` one of ``truncated``, ``bad_magic``, ``invalid_field``, ``length_mismatch``,
+    ``bad_line`` or ``unrecognized``, ``tried`` the formats tried when none fits, and ``path``
+    the file.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        code: str | None = None,
+        *,
+        format: str | None = None,
+        offset: int = 0,
+        line: int | None = None,
+        reason: str = "",
+        tried: list[str] | None = None,
+        path: str | None = None,
+    ) -> None:
+        super().__init__(message, code)
+        self.format = format
+        self.offset = offset
+        self.line = line
+        self.reason = reason
+        self.tried = tried if tried is not None else []
+        self.path = path
+
+    def __reduce__(self) -> Any:
+        return (_rebuild, (type(self), self.message, self.code, self.__dict__.copy()))
+
+
 class RecordingWarning(UserWarning):
-    """A bad recording line skipped in lenient mode, or a sidecar that disagrees with its data."""
+    """A bad recording line skipped in lenient mode, a sidecar that disagrees with its data, or a
+    CSI file of another tool that ends inside a frame (the frames before it are kept)."""
 
 
 def _rebuild(

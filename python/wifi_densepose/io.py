@@ -10,8 +10,22 @@ reason. ``encode_*`` turn packets back into bytes.
 reads it whole, with its sidecar, and gives per-node CSI arrays and edge vitals. Bad lines are
 skipped with a :class:`RecordingWarning` (or raise :class:`RecordingError` with
 ``strict=True``).
+
+``open_recording(path, format="auto")`` reads the CSI files of other tools (``FORMATS``:
+Intel 5300 ``.dat``, Nexmon ``.pcap``, PicoScenes ``.csi``, Atheros CSI Tool, FeitCSI ``.csi``,
+ESP32-CSI-Tool ``.csv``, RuView's older amplitude-only ``.csi.jsonl``) into a
+:class:`CsiCapture` (complex CSI ``[time, subcarrier, rx, tx]``, ``timestamps_s``, per-frame
+metadata); ``iter_recording`` streams them in chunks.
 """
 
+from wifi_densepose._capture import (
+    FORMATS,
+    CaptureChunks,
+    CsiCapture,
+    detect_format,
+    iter_recording,
+    open_recording,
+)
 from wifi_densepose._core import (
     MAX_DATAGRAM_LEN,
     CompressedCsiPacket,
@@ -40,7 +54,7 @@ from wifi_densepose._core import (
     parse_packet,
     read_recording,
 )
-from wifi_densepose.errors import PacketError, RecordingError, RecordingWarning
+from wifi_densepose.errors import FormatError, PacketError, RecordingError, RecordingWarning
 
 Packet = (
     RawCsiPacket
@@ -58,12 +72,16 @@ Record = RawCsiRecord | VitalsRecord | FeatureRecord | OtherRecord
 """Any record of a recording."""
 
 __all__ = [
+    "FORMATS",
     "MAX_DATAGRAM_LEN",
+    "CaptureChunks",
     "CompressedCsiPacket",
+    "CsiCapture",
     "EdgeVitalsPacket",
     "FeatureRecord",
     "FeatureStatePacket",
     "FeatureVectorPacket",
+    "FormatError",
     "FusedVitalsPacket",
     "OtherRecord",
     "Packet",
@@ -78,6 +96,7 @@ __all__ = [
     "SyncPacket",
     "VitalsRecord",
     "WasmOutputPacket",
+    "detect_format",
     "encode_compressed_csi",
     "encode_edge_vitals",
     "encode_feature_state",
@@ -86,7 +105,9 @@ __all__ = [
     "encode_raw_csi",
     "encode_sync",
     "encode_wasm_output",
+    "iter_recording",
     "load_recording",
+    "open_recording",
     "parse_packet",
     "read_recording",
 ]

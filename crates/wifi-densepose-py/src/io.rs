@@ -1,10 +1,12 @@
-//! `wifi_densepose.io`: ESP32 packets and `.csi.jsonl` recordings (crate `wifi-densepose-wire`).
+//! `wifi_densepose.io`: ESP32 packets and `.csi.jsonl` recordings (crate `wifi-densepose-wire`),
+//! and CSI files of other tools (crate `wifi-densepose-formats`).
 //!
 //! Packet and recording errors carry attributes (magic, offset, reason / line, reason, path)
 //! beyond what the kind-based mapping of `errors.rs` provides, so they are raised here as
 //! `wifi_densepose.errors.PacketError` / `RecordingError`; every other wire error goes through
 //! `errors::to_pyerr`.
 
+mod formats;
 mod packets;
 mod records;
 
@@ -27,7 +29,7 @@ fn errors_class<'py>(py: Python<'py>, name: &str) -> PyResult<Bound<'py, PyAny>>
         .getattr(name)
 }
 
-fn raise_with(
+pub fn raise_with(
     name: &str,
     message: String,
     code: &str,
@@ -101,5 +103,6 @@ pub fn bytes_arg(obj: &Bound<'_, PyAny>, field: &str) -> PyResult<Vec<u8>> {
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     packets::register(m)?;
     records::register(m)?;
+    formats::register(m)?;
     Ok(())
 }
