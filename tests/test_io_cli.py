@@ -167,6 +167,34 @@ def test_vitals_plot_marks_statuses(tmp_path: Path) -> None:
     assert "pipeline, unreliable" in text and "pipeline, valid" not in text
 
 
+FORMATS = DATA / "formats"
+
+
+def test_vitals_reads_csi_files_of_other_tools() -> None:
+    (ruview,) = (FORMATS / "ruview-amplitude-v1").glob("*.csi.jsonl")
+    result = run("vitals", "--json", str(ruview))
+    assert result.returncode == 0, result.stderr
+    # Amplitude-only: said on stderr, and the amplitude path runs.
+    assert "phase unavailable (ruview-v1 is amplitude-only)" in result.stderr
+    (link,) = json.loads(result.stdout)["nodes"]
+    # 253 frames of 56 amplitudes over 18.2 s (the file's own count and span); bins 0 and
+    # 27-37 of RuView's 56-bin layout never change in it.
+    assert (link["node_id"], link["frames"], link["block_bins"]) == (0, 253, 56)
+    assert link["duration_s"] == pytest.approx(18.2, abs=0.05)
+    assert link["rows"] and link["device_vitals"] == 0
+    nexmon = FORMATS / "nexmon" / "example_4366c0.pcap"
+    table = run("vitals", "--link", "0", "0", str(nexmon))
+    assert table.returncode == 0, table.stderr
+    assert "link 0: 293 frames (256x293)" in table.stdout
+    short = run("vitals", str(FORMATS / "intel5300" / "example.dat"))
+    assert short.returncode == 0, short.stderr
+    assert "link 0: 26 frames (30x26), " in short.stdout and "no estimate" in short.stdout
+    bad = run("vitals", "--link", "5", "0", str(FORMATS / "intel5300" / "example.dat"))
+    assert bad.returncode == 1 and "rx" in bad.stderr
+    assert run("vitals", "--node", "1", str(nexmon)).returncode == 2
+    assert run("vitals", "--link", "0", "0", str(EXCERPT)).returncode == 2
+
+
 def test_vitals_usage_errors() -> None:
     result = run("vitals", "--node", "9", str(EXCERPT))
     assert result.returncode == 2

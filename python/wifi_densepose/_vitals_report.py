@@ -19,8 +19,8 @@ from typing import Any
 
 import numpy as np
 
-from wifi_densepose.io import Recording
-from wifi_densepose.vitals import CaptureVitals, VitalStatus
+from wifi_densepose.io import CsiCapture, Recording
+from wifi_densepose.vitals import CaptureVitals, VitalsResult, VitalStatus
 
 CHUNK_FRAMES = 2_000
 """Frames per `process_recording` call: the estimator keeps its state, so chunks only pace
@@ -116,6 +116,64 @@ def node_frames(recording: Recording, node_id: int) -> int:
     return sum(count for _, count in recording.layouts(node_id))
 
 
+def _rows(
+    node_id: int,
+    result: VitalsResult,
+    start: float,
+    device: Callable[[float], tuple[float | None, float | None]],
+) -> list[ReadingRow]:
+    """The readings of one `process` call as rows; `device(t)` gives the device's own
+    (breathing, heart) at time `t`."""
+    rows = []
+    for i in range(len(result)):
+        t = float(result.timestamp_s[i])
+        device_breathing, device_heart = device(t)
+        rows.append(
+            ReadingRow(
+                node_id=node_id,
+                time_s=t - start,
+                timestamp=t,
+                breathing_bpm=_finite(result.breathing_bpm[i]),
+                breathing_confidence=_finite(result.breathing_confidence[i]),
+                breathing_status=VitalStatus(int(result.breathing_status[i])).name,
+                heart_bpm=_finite(result.heart_bpm[i]),
+                heart_confidence=_finite(result.heart_confidence[i]),
+                heart_status=VitalStatus(int(result.heart_status[i])).name,
+                signal_quality=float(result.signal_quality[i]),
+                spans_gap=bool(result.spans_gap[i]),
+                device_breathing_bpm=device_breathing,
+                device_heartrate_bpm=device_heart,
+            )
+        )
+    return rows
+
+
+def _report(
+    capture: CaptureVitals,
+    node_id: int,
+    frames: int,
+    duration_s: float,
+    device_vitals: int,
+    rows: list[ReadingRow],
+) -> NodeReport:
+    layout = capture.layout
+    stats = capture.stats
+    return NodeReport(
+        node_id=node_id,
+        frames=frames,
+        duration_s=duration_s,
+        block_bins=layout["block_bins"] if layout else None,
+        null_bins=tuple(layout["null_bins"]) if layout else (),
+        sample_rate_hz=layout["sample_rate_hz"] if layout else None,
+        frames_used=stats["accepted"],
+        dropped_frames=stats["duplicates"] + stats["out_of_order"],
+        gaps=stats["gaps"],
+        disabled_reason=capture.disabled_reason,
+        device_vitals=device_vitals,
+        rows=tuple(rows),
+    )
+
+
 def node_report(
     recording: Recording,
     node_id: int,
@@ -134,45 +192,39 @@ def node_report(
     for begin in range(0, frames, CHUNK_FRAMES):
         end = min(begin + CHUNK_FRAMES, frames)
         result = capture.process_recording(recording, node_id, start=begin, stop=end)
-        for i in range(len(result)):
-            host_time = float(result.timestamp_s[i])
-            device_breathing, device_heart = _device_at(device_times, device_values, host_time)
-            rows.append(
-                ReadingRow(
-                    node_id=node_id,
-                    time_s=host_time - start,
-                    timestamp=host_time,
-                    breathing_bpm=_finite(result.breathing_bpm[i]),
-                    breathing_confidence=_finite(result.breathing_confidence[i]),
-                    breathing_status=VitalStatus(int(result.breathing_status[i])).name,
-                    heart_bpm=_finite(result.heart_bpm[i]),
-                    heart_confidence=_finite(result.heart_confidence[i]),
-                    heart_status=VitalStatus(int(result.heart_status[i])).name,
-                    signal_quality=float(result.signal_quality[i]),
-                    spans_gap=bool(result.spans_gap[i]),
-                    device_breathing_bpm=device_breathing,
-                    device_heartrate_bpm=device_heart,
-                )
-            )
+        rows += _rows(node_id, result, start, lambda t: _device_at(device_times, device_values, t))
         if advance is not None:
             advance(end - begin)
     span = next((n for n in recording.summary()["nodes"] if n["node_id"] == node_id), None)
-    layout = capture.layout
-    stats = capture.stats
-    return NodeReport(
-        node_id=node_id,
-        frames=frames,
-        duration_s=span["last_timestamp"] - span["first_timestamp"] if span else 0.0,
-        block_bins=layout["block_bins"] if layout else None,
-        null_bins=tuple(layout["null_bins"]) if layout else (),
-        sample_rate_hz=layout["sample_rate_hz"] if layout else None,
-        frames_used=stats["accepted"],
-        dropped_frames=stats["duplicates"] + stats["out_of_order"],
-        gaps=stats["gaps"],
-        disabled_reason=capture.disabled_reason,
-        device_vitals=len(device),
-        rows=tuple(rows),
-    )
+    duration = span["last_timestamp"] - span["first_timestamp"] if span else 0.0
+    return _report(capture, node_id, frames, duration, len(device), rows)
+
+
+def link_report(
+    capture: CsiCapture,
+    rx: int,
+    tx: int,
+    *,
+    block_bins: int | None = None,
+) -> NodeReport:
+    """Runs `CaptureVitals` over one receive/transmit chain pair of a CSI file of another
+    tool (frames that lack the pair are left out). Amplitude-only captures give zero phases,
+    so heart-rate fusion weighs every subcarrier alike. The report's `node_id` is the link
+    number `rx * n_tx + tx`."""
+    times, csi = capture.link(rx, tx)
+    shapes = np.asarray(capture.frame_shape)
+    present = (shapes[:, 1] > rx) & (shapes[:, 2] > tx)
+    times, csi = times[present], csi[present]
+    amplitudes = np.abs(csi)
+    phases = np.angle(csi) if capture.has_phase else np.zeros_like(amplitudes)
+    vitals = CaptureVitals(block_bins=block_bins)
+    link = rx * capture.n_tx + tx
+    rows: list[ReadingRow] = []
+    if len(times):
+        result = vitals.process(times, amplitudes, phases)
+        rows = _rows(link, result, float(times[0]), lambda _: (None, None))
+    duration = float(times[-1] - times[0]) if len(times) > 1 else 0.0
+    return _report(vitals, link, len(times), duration, 0, rows)
 
 
 # Marker per status: a DEGRADED or UNRELIABLE estimate never looks like a VALID one.
@@ -183,21 +235,24 @@ _STATUS_STYLE = {
 }
 
 
-def plot_reports(reports: Sequence[NodeReport], recording: Recording, path: Path) -> None:
-    """An image (format from the suffix: PNG, SVG, PDF) with two panels per node, breathing and
-    heart rate (BPM): the pipeline's readings marked by status (filled VALID, open DEGRADED,
-    faint x UNRELIABLE) and the node's own estimates as a dashed line."""
+def plot_reports(
+    reports: Sequence[NodeReport], recording: Recording | None, path: Path, unit: str = "node"
+) -> None:
+    """An image (format from the suffix: PNG, SVG, PDF) with two panels per node (or link),
+    breathing and heart rate (BPM): the pipeline's readings marked by status (filled VALID,
+    open DEGRADED, faint x UNRELIABLE) and, from a recording, the node's own estimates as a
+    dashed line."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    start = recording.records[0].timestamp if len(recording) else 0.0
+    start = recording.records[0].timestamp if recording is not None and len(recording) else 0.0
     fig, axes = plt.subplots(
         2 * len(reports), 1, figsize=(9, 2.6 * 2 * len(reports)), squeeze=False, sharex=True
     )
     for n, report in enumerate(reports):
-        device = recording.vitals(report.node_id)
+        device = recording.vitals(report.node_id) if recording is not None else []
         device_t = [v.timestamp - start for v in device]
         for ax, vital, device_values, color in (
             (
@@ -230,20 +285,25 @@ def plot_reports(reports: Sequence[NodeReport], recording: Recording, path: Path
                         label=f"pipeline, {status.lower()}",
                         **style,
                     )
-            ax.step(
-                device_t,
-                device_values,
-                where="post",
-                color="black",
-                alpha=0.6,
-                linestyle="--",
-                label="device",
-            )
+            if device_t:
+                ax.step(
+                    device_t,
+                    device_values,
+                    where="post",
+                    color="black",
+                    alpha=0.6,
+                    linestyle="--",
+                    label="device",
+                )
             ax.set_ylabel(f"{vital} (BPM)")
-            ax.set_title(f"node {report.node_id}: {vital}", fontsize="medium", loc="left")
+            ax.set_title(f"{unit} {report.node_id}: {vital}", fontsize="medium", loc="left")
             ax.grid(alpha=0.3)
             ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize="small", frameon=False)
-    axes[-1, 0].set_xlabel("time since the first line (s)")
+    axes[-1, 0].set_xlabel(
+        "time since the first line (s)"
+        if recording is not None
+        else "time since the first frame (s)"
+    )
     fig.tight_layout()
     fig.savefig(path, dpi=100)
     plt.close(fig)

@@ -196,12 +196,19 @@ def open_capture(file: Path, format: str = "auto", strict: bool = False) -> CsiC
         return CsiCapture.concat(chunks)
 
 
-def _inspect_other_format(file: Path, as_json: bool, strict: bool) -> bool:
-    """``inspect`` of a CSI file of another tool; False when the file is not one (then it is
-    read as a ``.csi.jsonl`` recording)."""
+def _is_other_format(file: Path) -> bool:
+    """Whether `file` is a CSI file of another tool (else a ``.csi.jsonl`` recording)."""
     try:
         detect_format(file)
     except FormatError:
+        return False
+    return True
+
+
+def _inspect_other_format(file: Path, as_json: bool, strict: bool) -> bool:
+    """``inspect`` of a CSI file of another tool; False when the file is not one (then it is
+    read as a ``.csi.jsonl`` recording)."""
+    if not _is_other_format(file):
         return False
     capture = open_capture(file, strict=strict)
     span = float(capture.timestamps_s[-1] - capture.timestamps_s[0])
@@ -301,6 +308,13 @@ def _fmt_bpm(value: float | None, status: str | None = None) -> str:
     help="Write an image of the readings, PNG, SVG or PDF by suffix (needs the `plot` extra).",
 )
 @click.option("--strict", is_flag=True, help="Fail at the first bad line instead of skipping it.")
+@click.option(
+    "--link",
+    "links",
+    type=(click.IntRange(min=0), click.IntRange(min=0)),
+    multiple=True,
+    help="CSI files of other tools: the receive and transmit chain (repeatable; default 0 0).",
+)
 def vitals(
     file: Path,
     nodes: tuple[int, ...],
@@ -309,43 +323,75 @@ def vitals(
     as_csv: bool,
     plot: Path | None,
     strict: bool,
+    links: tuple[tuple[int, int], ...],
 ) -> None:
     """Breathing and heart rate (BPM) per node from a recording's raw CSI, next to the node's
-    own edge-vitals packets. Every frame is used on its receive time (resampled onto a uniform
-    grid), through the bins all the node's layouts share, null bins left out. Breathing needs
-    10 s of CSI, heart rate 5 s; an estimate is VALID only from a full window (30 s, 15 s)."""
-    from wifi_densepose._vitals_report import ReadingRow, node_frames, node_report, plot_reports
+    own edge-vitals packets, or per receive/transmit chain pair (--link) from a CSI file of
+    another tool (every format `inspect` reads; amplitude-only files use amplitudes alone).
+    Every frame is used on its receive time (resampled onto a uniform grid), through the bins
+    all the node's layouts share, null bins left out. Breathing needs 10 s of CSI, heart rate
+    5 s; an estimate is VALID only from a full window (30 s, 15 s)."""
+    from wifi_densepose._vitals_report import (
+        NodeReport,
+        ReadingRow,
+        link_report,
+        node_frames,
+        node_report,
+        plot_reports,
+    )
 
     if as_json and as_csv:
         raise click.UsageError("--json and --csv are exclusive")
-    recording, notes = _load(file, strict)
-    with_csi = [n for n in recording.nodes if recording.layouts(n)]
-    chosen = list(nodes) or with_csi
-    missing = [n for n in chosen if n not in with_csi]
-    if missing:
-        raise click.UsageError(
-            f"no raw CSI frames for node(s) {missing}; nodes with CSI: {with_csi}"
-        )
-    total = sum(node_frames(recording, n) for n in chosen)
-    reports = []
-    with (
-        _cli_errors(),
-        Progress(console=err_console, transient=True, disable=total < LONG_FILE_FRAMES) as progress,
-    ):
-        task = progress.add_task("vitals", total=total)
-        for node in chosen:
-            reports.append(
-                node_report(
-                    recording,
-                    node,
-                    block_bins=subcarriers,
-                    advance=lambda n: progress.advance(task, n),
-                )
+    reports: list[NodeReport] = []
+    recording: Recording | None = None
+    notes: list[str] = []
+    other_format = _is_other_format(file)
+    capture_bins = 0
+    if other_format:
+        if nodes:
+            raise click.UsageError("--node is for .csi.jsonl recordings; use --link RX TX")
+        capture = open_capture(file, strict=strict)
+        capture_bins = capture.n_subcarriers
+        if not capture.has_phase:
+            err_console.print(
+                f"{file.name}: phase unavailable ({capture.format} is amplitude-only); "
+                "vitals from amplitudes alone"
             )
+        for rx, tx in links or ((0, 0),):
+            with _cli_errors():
+                reports.append(link_report(capture, rx, tx, block_bins=subcarriers))
+    else:
+        if links:
+            raise click.UsageError("--link is for CSI files of other tools; use --node")
+        recording, notes = _load(file, strict)
+        with_csi = [n for n in recording.nodes if recording.layouts(n)]
+        chosen = list(nodes) or with_csi
+        missing = [n for n in chosen if n not in with_csi]
+        if missing:
+            raise click.UsageError(
+                f"no raw CSI frames for node(s) {missing}; nodes with CSI: {with_csi}"
+            )
+        total = sum(node_frames(recording, n) for n in chosen)
+        with (
+            _cli_errors(),
+            Progress(
+                console=err_console, transient=True, disable=total < LONG_FILE_FRAMES
+            ) as progress,
+        ):
+            task = progress.add_task("vitals", total=total)
+            for node in chosen:
+                reports.append(
+                    node_report(
+                        recording,
+                        node,
+                        block_bins=subcarriers,
+                        advance=lambda n: progress.advance(task, n),
+                    )
+                )
 
     if plot is not None:
         try:
-            plot_reports(reports, recording, plot)
+            plot_reports(reports, recording, plot, unit="link" if other_format else "node")
         except ImportError:
             click.echo("--plot needs matplotlib: pip install 'wifi-densepose[plot]'", err=True)
             sys.exit(2)
@@ -364,25 +410,30 @@ def vitals(
         return
 
     for report in reports:
-        _print_node_report(report, recording.layouts(report.node_id))
+        layouts = (
+            recording.layouts(report.node_id)
+            if recording is not None
+            else [(capture_bins, report.frames)]
+        )
+        _print_node_report(report, layouts, "node" if recording is not None else "link")
     for note in notes:
         err_console.print(f"[yellow]warning:[/yellow] {note}")
     if plot is not None:
         console.print(f"plot written to {plot}")
 
 
-def _print_node_report(report: Any, layouts: list[tuple[int, int]]) -> None:
-    """One node's table and its summary against the device's own estimates."""
+def _print_node_report(report: Any, layouts: list[tuple[int, int]], unit: str = "node") -> None:
+    """One node's (or link's) table and its summary against the device's own estimates."""
     shown = ", ".join(f"{n}x{count}" for n, count in layouts)
     if report.block_bins is None:
         console.print(
-            f"node {report.node_id}: {report.frames} frames ({shown}), "
+            f"{unit} {report.node_id}: {report.frames} frames ({shown}), "
             f"{report.duration_s:.1f} s: no estimate: "
             + (report.disabled_reason or "fewer frames than the warm-up needs")
         )
         return
     title = (
-        f"node {report.node_id}: {report.frames} frames ({shown}), {report.duration_s:.1f} s; "
+        f"{unit} {report.node_id}: {report.frames} frames ({shown}), {report.duration_s:.1f} s; "
         f"{report.block_bins} shared bins, {len(report.null_bins)} null left out, "
         f"grid {report.sample_rate_hz:.0f} Hz; {report.device_vitals} edge-vitals packets"
     )
@@ -403,7 +454,7 @@ def _print_node_report(report: Any, layouts: list[tuple[int, int]]) -> None:
     console.print(table)
     if not report.rows:
         console.print(
-            f"node {report.node_id}: no reading: {report.duration_s:.1f} s of CSI; "
+            f"{unit} {report.node_id}: no reading: {report.duration_s:.1f} s of CSI; "
             "heart rate needs 5 s, breathing 10 s"
         )
     for vital, diff in (
@@ -416,10 +467,10 @@ def _print_node_report(report: Any, layouts: list[tuple[int, int]]) -> None:
             if diff is None
             else f"mean |pipeline - device| {diff:.1f} BPM"
         )
-        console.print(f"node {report.node_id} {vital}: {counts}; {versus}")
+        console.print(f"{unit} {report.node_id} {vital}: {counts}; {versus}")
     if report.gaps or report.dropped_frames:
         console.print(
-            f"node {report.node_id}: {report.gaps} gaps over the interpolation limit, "
+            f"{unit} {report.node_id}: {report.gaps} gaps over the interpolation limit, "
             f"{report.dropped_frames} frames dropped (repeated or earlier times)"
         )
 
