@@ -334,10 +334,7 @@ impl VitalsPipeline {
         amplitudes: &[f64],
         phases: &[f64],
     ) -> Result<Option<VitalReading>> {
-        self.check_columns("amplitudes", amplitudes.len())?;
-        self.check_columns("phases", phases.len())?;
-        ensure_finite_values("amplitudes", amplitudes)?;
-        ensure_finite_values("phases", phases)?;
+        self.check_frame(amplitudes, phases)?;
         self.check_clock(Clock::Index)?;
         let sample_index = self.next_sample_indices(1)?;
         Ok(self.step_indexed(amplitudes, phases, sample_index))
@@ -355,10 +352,7 @@ impl VitalsPipeline {
         amplitudes: &[f64],
         phases: &[f64],
     ) -> Result<Option<VitalReading>> {
-        self.check_columns("amplitudes", amplitudes.len())?;
-        self.check_columns("phases", phases.len())?;
-        ensure_finite_values("amplitudes", amplitudes)?;
-        ensure_finite_values("phases", phases)?;
+        self.check_frame(amplitudes, phases)?;
         ensure_finite_values("time_s", &[time_s])?;
         self.check_clock(Clock::Timestamps)?;
         let mut latest = None;
@@ -434,6 +428,14 @@ impl VitalsPipeline {
                 &pipeline.last_alerts,
             );
         });
+    }
+
+    /// Validates one frame of raw arrays (widths, then finite values).
+    fn check_frame(&self, amplitudes: &[f64], phases: &[f64]) -> Result<()> {
+        self.check_columns("amplitudes", amplitudes.len())?;
+        self.check_columns("phases", phases.len())?;
+        ensure_finite_values("amplitudes", amplitudes)?;
+        ensure_finite_values("phases", phases)
     }
 
     /// Validates a whole batch (shapes, then finite values) and returns its frame count.
