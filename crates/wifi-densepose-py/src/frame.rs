@@ -153,6 +153,12 @@ impl PyFrequencyBand {
     fn label(&self) -> &'static str {
         FrequencyBand::from(*self).json_name()
     }
+
+    fn __reduce__<'py>(
+        slf: &Bound<'py, Self>,
+    ) -> PyResult<(Bound<'py, PyAny>, (Bound<'py, pyo3::types::PyType>, String))> {
+        crate::serialize::reduce_enum_member(slf.as_any())
+    }
 }
 
 /// Transmit/receive antenna counts (1-255) and optional element spacing in mm.
