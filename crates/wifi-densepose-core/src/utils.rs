@@ -45,7 +45,10 @@ pub fn unwrap_phase(phase: ArrayView1<'_, f64>) -> Array1<f64> {
 /// `x` could overflow (max |x| ≥ 2^300), else 1. Multiplying by a power of two is exact, so a
 /// scaled computation gives the same digits as the unscaled one would without overflow.
 pub fn overflow_safe_scale<'a>(x: impl IntoIterator<Item = &'a f64>) -> f64 {
-    let largest = x.into_iter().filter(|v| v.is_finite()).fold(0.0_f64, |m, v| m.max(v.abs()));
+    let largest = x
+        .into_iter()
+        .filter(|v| v.is_finite())
+        .fold(0.0_f64, |m, v| m.max(v.abs()));
     if largest < 2f64.powi(300) {
         return 1.0;
     }
@@ -62,7 +65,10 @@ pub fn overflow_safe_scale<'a>(x: impl IntoIterator<Item = &'a f64>) -> f64 {
 
 /// `f` applied to `x` scaled by [`overflow_safe_scale`] (a borrowed view when no scaling is
 /// needed), with that scale.
-pub fn with_safe_scale<R>(x: ArrayView1<'_, f64>, f: impl FnOnce(ArrayView1<'_, f64>) -> R) -> (R, f64) {
+pub fn with_safe_scale<R>(
+    x: ArrayView1<'_, f64>,
+    f: impl FnOnce(ArrayView1<'_, f64>) -> R,
+) -> (R, f64) {
     let scale = overflow_safe_scale(x.iter());
     if scale == 1.0 {
         (f(x), 1.0)
@@ -79,7 +85,11 @@ pub fn normalize_min_max(x: ArrayView1<'_, f64>) -> Array1<f64> {
 }
 
 fn normalize_min_max_unscaled(x: ArrayView1<'_, f64>) -> Array1<f64> {
-    let (lo, hi) = x.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &v| (lo.min(v), hi.max(v)));
+    let (lo, hi) = x
+        .iter()
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &v| {
+            (lo.min(v), hi.max(v))
+        });
     let range = hi - lo;
     if x.is_empty() || range < f64::EPSILON {
         return Array1::zeros(x.len());
@@ -118,7 +128,10 @@ pub fn normalize_zscore(x: ArrayView1<'_, f64>) -> Array1<f64> {
 }
 
 /// 10·log10(mean(s²)/mean(n²)) in dB; +∞ when the noise power is below `f64::EPSILON`.
-pub fn calculate_snr_db(signal: ArrayView1<'_, f64>, noise: ArrayView1<'_, f64>) -> CoreResult<f64> {
+pub fn calculate_snr_db(
+    signal: ArrayView1<'_, f64>,
+    noise: ArrayView1<'_, f64>,
+) -> CoreResult<f64> {
     for (field, x) in [("signal", &signal), ("noise", &noise)] {
         if x.is_empty() {
             return Err(CoreError::shape(field, "at least 1 sample", 0));
@@ -176,14 +189,19 @@ mod tests {
         let x = array![0.0, PI / 2.0, PI, -PI + 0.1, -PI / 2.0];
         let u = unwrap_phase(x.view());
         assert!(u.windows(2).into_iter().all(|w| w[1] >= w[0] - 0.5));
-        let wrapped: Array1<f64> = (0..100).map(|i| ((i as f64 * 0.04 * PI + PI) % TWO_PI) - PI).collect();
+        let wrapped: Array1<f64> = (0..100)
+            .map(|i| ((i as f64 * 0.04 * PI + PI) % TWO_PI) - PI)
+            .collect();
         let u = unwrap_phase(wrapped.view());
         assert!(u.windows(2).into_iter().all(|w| (w[1] - w[0]).abs() < PI));
     }
 
     #[test]
     fn normalisation() {
-        assert_eq!(normalize_min_max(array![0.0, 5.0, 10.0].view()), array![0.0, 0.5, 1.0]);
+        assert_eq!(
+            normalize_min_max(array![0.0, 5.0, 10.0].view()),
+            array![0.0, 0.5, 1.0]
+        );
         assert_eq!(normalize_min_max(array![3.0, 3.0].view()), array![0.0, 0.0]);
         let z = normalize_zscore(array![1.0, 2.0, 3.0, 10.0].view());
         assert!(z.sum().abs() < 1e-12);
@@ -194,10 +212,19 @@ mod tests {
         let s = Array1::ones(10);
         let n = Array1::from_elem(10, 0.1);
         assert!((calculate_snr_db(s.view(), n.view()).unwrap() - 20.0).abs() < 1e-10);
-        assert_eq!(calculate_snr_db(s.view(), Array1::zeros(3).view()).unwrap(), f64::INFINITY);
+        assert_eq!(
+            calculate_snr_db(s.view(), Array1::zeros(3).view()).unwrap(),
+            f64::INFINITY
+        );
         assert!(calculate_snr_db(Array1::zeros(0).view(), n.view()).is_err());
-        assert_eq!(moving_average(array![1.0, 2.0, 3.0, 4.0, 5.0].view(), 3)[2], 3.0);
-        assert_eq!(moving_average(array![1.0, 2.0, 9.0, 4.0, 5.0].view(), 3), array![1.5, 4.0, 5.0, 6.0, 4.5]);
+        assert_eq!(
+            moving_average(array![1.0, 2.0, 3.0, 4.0, 5.0].view(), 3)[2],
+            3.0
+        );
+        assert_eq!(
+            moving_average(array![1.0, 2.0, 9.0, 4.0, 5.0].view(), 3),
+            array![1.5, 4.0, 5.0, 6.0, 4.5]
+        );
         assert_eq!(moving_average(array![1.0, 2.0].view(), 0), array![1.0, 2.0]);
         assert_eq!(moving_average(array![1.0, 2.0].view(), 3), array![1.0, 2.0]);
     }
@@ -213,9 +240,15 @@ mod tests {
     fn extremes_do_not_overflow() {
         let x = array![1e308, -1e308, 1e308, -1e308];
         // mean 0, population std 1e308: z = ±1 exactly.
-        assert_eq!(normalize_zscore(x.view()).to_vec(), vec![1.0, -1.0, 1.0, -1.0]);
+        assert_eq!(
+            normalize_zscore(x.view()).to_vec(),
+            vec![1.0, -1.0, 1.0, -1.0]
+        );
         assert_eq!(mean_std_pop(x.view()), (0.0, 1e308));
-        assert_eq!(normalize_min_max(x.view()).to_vec(), vec![1.0, 0.0, 1.0, 0.0]);
+        assert_eq!(
+            normalize_min_max(x.view()).to_vec(),
+            vec![1.0, 0.0, 1.0, 0.0]
+        );
         assert_eq!(overflow_safe_scale([1.0, -3.0].iter()), 1.0);
     }
 }

@@ -3,15 +3,14 @@
 use crate::error::{CoreError, CoreResult};
 
 /// Rejects the first NaN or ±Inf in `values`, naming `field` and the flat index.
-pub fn ensure_finite<'a>(
-    field: &str,
-    values: impl IntoIterator<Item = &'a f64>,
-) -> CoreResult<()> {
+pub fn ensure_finite<'a>(field: &str, values: impl IntoIterator<Item = &'a f64>) -> CoreResult<()> {
     match values.into_iter().enumerate().find(|(_, v)| !v.is_finite()) {
         None => Ok(()),
-        Some((index, &value)) => {
-            Err(CoreError::NonFinite { field: field.to_string(), index, value })
-        }
+        Some((index, &value)) => Err(CoreError::NonFinite {
+            field: field.to_string(),
+            index,
+            value,
+        }),
     }
 }
 
@@ -25,7 +24,10 @@ pub fn ensure_positive(field: &str, value: f64) -> CoreResult<()> {
     if value.is_finite() && value > 0.0 {
         Ok(())
     } else {
-        Err(CoreError::validation(field, format!("must be finite and > 0, got {value}")))
+        Err(CoreError::validation(
+            field,
+            format!("must be finite and > 0, got {value}"),
+        ))
     }
 }
 
@@ -34,7 +36,10 @@ pub fn ensure_in_range(field: &str, value: f64, lo: f64, hi: f64) -> CoreResult<
     if (lo..=hi).contains(&value) {
         Ok(())
     } else {
-        Err(CoreError::validation(field, format!("must be in [{lo}, {hi}], got {value}")))
+        Err(CoreError::validation(
+            field,
+            format!("must be in [{lo}, {hi}], got {value}"),
+        ))
     }
 }
 
@@ -53,7 +58,10 @@ pub fn ensure_size(field: &str, value: usize, min: usize, max: usize) -> CoreRes
     if (min..=max).contains(&value) {
         Ok(())
     } else {
-        Err(CoreError::validation(field, format!("must be in [{min}, {max}], got {value}")))
+        Err(CoreError::validation(
+            field,
+            format!("must be in [{min}, {max}], got {value}"),
+        ))
     }
 }
 
@@ -80,7 +88,10 @@ mod tests {
     #[test]
     fn finite_check_names_index() {
         let err = ensure_finite("phases", [0.0, 1.0, f64::NAN].iter()).unwrap_err();
-        assert_eq!(err.to_string(), "phases contains a non-finite value (NaN) at index 2");
+        assert_eq!(
+            err.to_string(),
+            "phases contains a non-finite value (NaN) at index 2"
+        );
         assert!(ensure_finite("x", [1.0, -2.0].iter()).is_ok());
     }
 
@@ -99,7 +110,10 @@ mod tests {
         assert!(ensure_size("n", 1, 1, MAX_LENGTH).is_ok());
         assert!(ensure_size("n", 1 << 24, 1, MAX_LENGTH).is_ok());
         let err = ensure_size("n", 1_000_000_000_000, 1, MAX_LENGTH).unwrap_err();
-        assert_eq!(err.to_string(), "Validation error: n: must be in [1, 16777216], got 1000000000000");
+        assert_eq!(
+            err.to_string(),
+            "Validation error: n: must be in [1, 16777216], got 1000000000000"
+        );
         assert_eq!(ensure_elements("z", &[3, 4, 5]).unwrap(), 60);
         // 200,000 antennas: 19,999,900,000 pairs of 2 subcarriers.
         assert!(ensure_elements("z", &[19_999_900_000, 2]).is_err());

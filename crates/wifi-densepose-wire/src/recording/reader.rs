@@ -87,19 +87,33 @@ impl RecordingReader<BufReader<File>> {
     pub fn open(path: impl AsRef<Path>, mode: ReadMode) -> WireResult<Self> {
         let path = path.as_ref();
         let file = File::open(path).map_err(|e| WireError::io(path.display(), e))?;
-        let kind = file.metadata().map_err(|e| WireError::io(path.display(), e))?.file_type();
+        let kind = file
+            .metadata()
+            .map_err(|e| WireError::io(path.display(), e))?
+            .file_type();
         if !(kind.is_file() || is_pipe(&kind)) {
             let e = io::Error::new(io::ErrorKind::InvalidInput, "not a regular file or a pipe");
             return Err(WireError::io(path.display(), e));
         }
-        Ok(RecordingReader::new(BufReader::new(file), mode, path.display().to_string()))
+        Ok(RecordingReader::new(
+            BufReader::new(file),
+            mode,
+            path.display().to_string(),
+        ))
     }
 }
 
 impl<R: BufRead> RecordingReader<R> {
     /// Reads from `input`; `source` names it in I/O errors.
     pub fn new(input: R, mode: ReadMode, source: impl Into<String>) -> Self {
-        RecordingReader { input, mode, line: 0, bad_lines: 0, buf: Vec::new(), source: source.into() }
+        RecordingReader {
+            input,
+            mode,
+            line: 0,
+            bad_lines: 0,
+            buf: Vec::new(),
+            source: source.into(),
+        }
     }
 
     /// Bad lines skipped so far (always 0 in strict mode).
