@@ -1,0 +1,185 @@
+"""Hostile clients against the real server binary: idle floods, clients that stop reading,
+malformed Host headers, tickets spent by plain GETs."""
+
+from __future__ import annotations
+
+import contextlib
+import http.client
+import json
+import resource
+import socket
+import stat
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+from server_harness import ServerProcess, http_get, server_binary, upgrade_status, wait_until
+
+__all__ = ["server_binary"]
+
+TOKEN = "hostile-token-7a2e"
+
+
+@contextlib.contextmanager
+def fd_limit(at_least: int) -> Iterator[None]:
+    """Raises this process's soft descriptor limit for the test (restored afterwards)."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    wanted = min(max(soft, at_least), hard)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
+    try:
+        yield
+    finally:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+
+
+def limited_binary(binary: Path, tmp_path: Path, soft: int) -> Path:
+    """A wrapper that starts the server with the usual `ulimit -n` soft limit."""
+    wrapper = tmp_path / "server-with-ulimit"
+    wrapper.write_text(f'#!/bin/sh\nulimit -S -n {soft}\nexec "{binary}" "$@"\n')
+    wrapper.chmod(wrapper.stat().st_mode | stat.S_IXUSR)
+    return wrapper
+
+
+def test_idle_connections_do_not_starve_health(server_binary: Path, tmp_path: Path) -> None:
+    _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    assert hard >= 2400, f"this test needs a hard descriptor limit of 2400, have {hard}"
+    wrapper = limited_binary(server_binary, tmp_path, 1024)
+    with fd_limit(2400), ServerProcess(wrapper, ["--source", "simulate"]) as server:
+        idle: list[socket.socket] = []
+        try:
+            for _ in range(1100):
+                idle.append(socket.create_connection(("127.0.0.1", server.ports.http), timeout=5))
+            # Give the server time to accept them all (each one takes a descriptor).
+            time.sleep(1.0)
+            status, body = http_get(
+                server.ports.http, "/health", headers={"Host": "localhost"}, timeout_s=5
+            )
+            assert status == 200, body
+            # A connection that never sends a byte is closed after the 10 s first-byte timeout.
+            probe = idle[0]
+            probe.settimeout(20)
+            start = time.monotonic()
+            assert probe.recv(1) == b""
+            assert 5 < time.monotonic() - start + 1.0 < 16
+        finally:
+            for s in idle:
+                s.close()
+
+
+def test_clients_that_stop_reading_are_dropped(server_binary: Path) -> None:
+    """Non-reading WebSocket clients are closed by the write-stall timeout (20 s after their
+    buffers fill); the kernel memory they pin stays bounded meanwhile."""
+    clients = 200
+    with fd_limit(4 * clients), ServerProcess(server_binary, ["--source", "simulate"]) as server:
+        sockets: list[socket.socket] = []
+        try:
+            for _ in range(clients):
+                s = socket.socket()
+                # A tiny receive window: the server's sends stall within seconds.
+                s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+                s.connect(("127.0.0.1", server.ports.ws))
+                s.sendall(
+                    b"GET /ws/sensing HTTP/1.1\r\nHost: localhost\r\nUpgrade: websocket\r\n"
+                    b"Connection: Upgrade\r\nSec-WebSocket-Version: 13\r\n"
+                    b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n"
+                )
+                sockets.append(s)
+            # Each client is dropped within 60 s: reading now drains what was buffered and
+            # then finds the end of the stream (or a reset).
+            time.sleep(60)
+            closed = 0
+            for s in sockets:
+                s.settimeout(0.5)
+                with contextlib.suppress(ConnectionResetError):
+                    while True:
+                        try:
+                            chunk = s.recv(65536)
+                        except TimeoutError:
+                            break
+                        if not chunk:
+                            closed += 1
+                            break
+                        continue
+                    continue
+                closed += 1
+            assert closed == clients, f"{clients - closed} of {clients} clients still open"
+            status, _ = http_get(server.ports.http, "/health", headers={"Host": "localhost"})
+            assert status == 200
+        finally:
+            for s in sockets:
+                s.close()
+
+
+def raw_status(port: int, request: bytes) -> tuple[int, str]:
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as s:
+        s.sendall(request)
+        data = b""
+        while b"\r\n\r\n" not in data or len(data) < 12:
+            chunk = s.recv(4096)
+            if not chunk:
+                break
+            data += chunk
+        with contextlib.suppress(TimeoutError, OSError):
+            s.settimeout(0.5)
+            data += s.recv(4096)
+    head, _, body = data.partition(b"\r\n\r\n")
+    return int(head.split()[1]), body.decode("utf-8", "replace")
+
+
+def test_host_headers_are_parsed_strictly(server_binary: Path) -> None:
+    with ServerProcess(server_binary, ["--source", "simulate"]) as server:
+        port = server.ports.http
+        for host in (b"[::1]evil.example", b"localhost:80x", b"h\xc3\xb6st", b"local host"):
+            status, body = raw_status(port, b"GET /health HTTP/1.1\r\nHost: " + host + b"\r\n\r\n")
+            assert status == 400, (host, body)
+            assert body.startswith("malformed Host header"), (host, body)
+        status, body = raw_status(
+            port, b"GET /health HTTP/1.1\r\nHost: localhost\r\nHost: evil.example\r\n\r\n"
+        )
+        assert (status, body) == (400, "malformed Host header: more than one Host header")
+        assert raw_status(port, b"GET /health HTTP/1.1\r\nHost: [::1]:80\r\n\r\n")[0] == 200
+
+
+def test_a_plain_get_does_not_spend_a_ticket(server_binary: Path) -> None:
+    env = {"RUVIEW_API_TOKEN": TOKEN}
+    with ServerProcess(server_binary, ["--source", "simulate"], env=env) as server:
+        connection = http.client.HTTPConnection("127.0.0.1", server.ports.http, timeout=5)
+        connection.request("POST", "/api/v1/ws-ticket", headers={"Authorization": f"Bearer {TOKEN}"})
+        ticket = json.loads(connection.getresponse().read())["ticket"]
+        connection.close()
+        path = f"/ws/sensing?ticket={ticket}"
+        assert http_get(server.ports.ws, path, headers={"Host": "localhost"})[0] == 401
+        assert upgrade_status(server.ports.ws, path, {}) == 101
+        assert upgrade_status(server.ports.ws, path, {}) == 401  # spent by the upgrade
+
+
+def test_replay_survives_devices_long_lines_and_absurd_offsets(
+    server_binary: Path, tmp_path: Path
+) -> None:
+    excerpt = Path(__file__).resolve().parent / "data" / "esp32-excerpt.csi.jsonl"
+    lines = excerpt.read_text().splitlines()
+    record = json.loads(next(line for line in lines if '"raw_csi"' in line))
+    far = dict(record, timestamp=record["timestamp"] + 1e300)
+    path = tmp_path / "hostile.csi.jsonl"
+    path.write_text(
+        "\n".join([lines[0], '{"pad": "' + "a" * (2 << 20) + '"}', *lines[1:], json.dumps(far)])
+        + "\n"
+    )
+    with ServerProcess(server_binary, ["--replay", str(path), "--speed", "1000"]) as server:
+        assert wait_until(lambda: server.get_json("/health")["status"] is not None, 5)
+        assert server.process is not None and server.process.poll() is None
+    import subprocess
+
+    device = subprocess.run(
+        [str(server_binary), "--replay", "/dev/zero"], capture_output=True, timeout=20
+    )
+    assert device.returncode == 1
+    assert b"not a regular file or a pipe" in device.stderr
+    for speed in ("1e-300", "inf", "0"):
+        result = subprocess.run(
+            [str(server_binary), "--replay", str(path), "--speed", speed],
+            capture_output=True,
+            timeout=20,
+        )
+        assert result.returncode == 2, (speed, result.stderr)
+        assert b"speed must be in [0.001, 1000000]" in result.stderr
