@@ -9,6 +9,8 @@ import json
 import resource
 import socket
 import stat
+import struct
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -46,6 +48,7 @@ def test_idle_connections_do_not_starve_health(server_binary: Path, tmp_path: Pa
     wrapper = limited_binary(server_binary, tmp_path, 1024)
     with fd_limit(2400), ServerProcess(wrapper, ["--source", "simulate"]) as server:
         idle: list[socket.socket] = []
+        opened = time.monotonic()
         try:
             for _ in range(1100):
                 idle.append(socket.create_connection(("127.0.0.1", server.ports.http), timeout=5))
@@ -58,12 +61,20 @@ def test_idle_connections_do_not_starve_health(server_binary: Path, tmp_path: Pa
             # A connection that never sends a byte is closed after the 10 s first-byte timeout.
             probe = idle[0]
             probe.settimeout(20)
-            start = time.monotonic()
             assert probe.recv(1) == b""
-            assert 5 < time.monotonic() - start + 1.0 < 16
+            assert 9.5 < time.monotonic() - opened < 16
         finally:
             for s in idle:
                 s.close()
+
+
+def tcp_memory_bytes() -> int:
+    """System-wide TCP buffer memory (`/proc/net/sockstat`, pages)."""
+    for line in Path("/proc/net/sockstat").read_text().splitlines():
+        if line.startswith("TCP:"):
+            fields = line.split()
+            return int(fields[fields.index("mem") + 1]) * resource.getpagesize()
+    raise AssertionError("no TCP line in /proc/net/sockstat")
 
 
 def test_clients_that_stop_reading_are_dropped(server_binary: Path) -> None:
@@ -84,9 +95,16 @@ def test_clients_that_stop_reading_are_dropped(server_binary: Path) -> None:
                     b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n"
                 )
                 sockets.append(s)
+            # While they stall, the kernel memory they pin stays bounded: the server's send
+            # buffers are fixed at 128 KiB (the kernel doubles it), so 200 clients pin tens
+            # of MB (without the bound, 200 such clients pinned 771 MB in 90 s).
+            before = tcp_memory_bytes()
+            time.sleep(15)
+            pinned = tcp_memory_bytes() - before
+            assert pinned < 150 << 20, f"{pinned / 2**20:.0f} MiB of TCP memory"
             # Each client is dropped within 60 s: reading now drains what was buffered and
             # then finds the end of the stream (or a reset).
-            time.sleep(60)
+            time.sleep(45)
             closed = 0
             for s in sockets:
                 s.settimeout(0.5)
@@ -183,3 +201,70 @@ def test_replay_survives_devices_long_lines_and_absurd_offsets(
         )
         assert result.returncode == 2, (speed, result.stderr)
         assert b"speed must be in [0.001, 1000000]" in result.stderr
+
+
+def raw_csi(node_id: int, sequence: int, bins: int = 64) -> bytes:
+    """A raw CSI frame (wire.md 1.3): one antenna, `bins` subcarriers of a fixed pattern."""
+    header = struct.pack(
+        "<IBBHIIbbBB", 0xC5110001, node_id, 1, bins, 2437, sequence, -50, -90, 0, 0
+    )
+    iq = bytes(((10 + k) % 40 if j == 0 else (5 + 3 * k) % 30) for k in range(bins) for j in (0, 1))
+    return header + iq
+
+
+def drain_websocket(port: int, stop: threading.Event, received: list[int]) -> None:
+    """A WebSocket client that reads everything (bytes counted, frames not decoded)."""
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as s:
+        s.sendall(
+            b"GET /ws/sensing HTTP/1.1\r\nHost: localhost\r\nUpgrade: websocket\r\n"
+            b"Connection: Upgrade\r\nSec-WebSocket-Version: 13\r\n"
+            b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n"
+        )
+        s.settimeout(0.2)
+        while not stop.is_set():
+            with contextlib.suppress(TimeoutError):
+                chunk = s.recv(1 << 16)
+                if not chunk:
+                    return
+                received[0] += len(chunk)
+
+
+def test_256_nodes_at_5000_datagrams_per_second(server_binary: Path) -> None:
+    rate, seconds, nodes = 5000, 4.0, 256
+    count = int(rate * seconds)
+    datagrams = [raw_csi(i % nodes, i // nodes) for i in range(count)]
+    with ServerProcess(server_binary, ["--source", "esp32"]) as server:
+        stop = threading.Event()
+        received_bytes = [0]
+        reader = threading.Thread(
+            target=drain_websocket, args=(server.ports.ws, stop, received_bytes), daemon=True
+        )
+        reader.start()
+        time.sleep(0.3)
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as udp:
+            udp.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 4 << 20)
+            start = time.perf_counter()
+            sent = 0
+            while sent < count:
+                due = min(count, int((time.perf_counter() - start) * rate) + 1)
+                while sent < due:
+                    udp.sendto(datagrams[sent], ("127.0.0.1", server.ports.udp))
+                    sent += 1
+                time.sleep(0.0005)
+            achieved = count / (time.perf_counter() - start)
+
+        def udp_health() -> dict[str, int]:
+            health = server.get_json("/health")
+            return dict(health["processing"]["udp"], raw=health["processing"]["packets"].get("raw_csi", 0))
+
+        assert wait_until(lambda: udp_health()["raw"] >= count, 10)
+        stats = udp_health()
+        stop.set()
+        reader.join(5)
+    assert achieved > 0.9 * rate
+    # The kernel's drop counter for the socket is in /health, and accounts for any loss.
+    assert "kernel_drops" in stats
+    assert stats["datagrams"] + stats["kernel_drops"] == count
+    assert stats["kernel_drops"] <= count // 100, stats
+    assert stats["raw"] == stats["datagrams"]
+    assert received_bytes[0] > 0

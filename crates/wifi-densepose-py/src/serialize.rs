@@ -259,11 +259,12 @@ where
     PyBool::new(py, result).to_owned().into_any().unbind()
 }
 
+/// What `__reduce__` of an enum member returns: `(getattr, (cls, name))`.
+pub type EnumReduce<'py> = (Bound<'py, PyAny>, (Bound<'py, pyo3::types::PyType>, String));
+
 /// `__reduce__` of a PyO3 enum member: `getattr(cls, "NAME")`, so pickling and `copy` give
 /// back the member itself. The name is the part of `repr` after the dot (`Cls.NAME`).
-pub fn reduce_enum_member<'py>(
-    slf: &Bound<'py, PyAny>,
-) -> PyResult<(Bound<'py, PyAny>, (Bound<'py, pyo3::types::PyType>, String))> {
+pub fn reduce_enum_member<'py>(slf: &Bound<'py, PyAny>) -> PyResult<EnumReduce<'py>> {
     let repr = slf.repr()?.to_string();
     let name = repr.rsplit('.').next().unwrap_or(&repr).to_string();
     let getattr = pyo3::types::PyModule::import(slf.py(), "builtins")?.getattr("getattr")?;

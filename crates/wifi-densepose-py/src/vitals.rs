@@ -12,6 +12,7 @@ use numpy::{PyArray1, PyArray2};
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyDict, PyList, PyType};
+use wifi_densepose_core::validate::{ensure_finite, ensure_positive};
 use wifi_densepose_vitals::breathing::{ruview_breathing_confidence, zero_crossings};
 use wifi_densepose_vitals::heart::{autocorrelation_peak, phase_coherence_fusion, MIN_SUBCARRIERS};
 use wifi_densepose_vitals::{
@@ -22,7 +23,6 @@ use wifi_densepose_vitals::{
 };
 use wifi_densepose_wire::IqOrder;
 
-use wifi_densepose_core::validate::{ensure_finite, ensure_positive};
 use crate::arrays::{f64_array, readonly_array, CachedArray};
 use crate::errors::{shape_error, OrRaise};
 use crate::frame::PyCsiFrame;

@@ -179,7 +179,9 @@ fn signing_key(key: &Bound<'_, PyAny>) -> PyResult<SigningKey> {
     // device or a huge file whole.
     let mut bytes = Vec::new();
     std::fs::File::open(&path)
-        .and_then(|file| std::io::Read::read_to_end(&mut std::io::Read::take(file, MAX_KEY_FILE + 1), &mut bytes))
+        .and_then(|file| {
+            std::io::Read::read_to_end(&mut std::io::Read::take(file, MAX_KEY_FILE + 1), &mut bytes)
+        })
         .map_err(|e| WitnessError::io(&path, &e))
         .or_raise()?;
     if bytes.len() as u64 > MAX_KEY_FILE {

@@ -89,6 +89,9 @@ pub struct Engine {
     room: Option<RoomOccupancy>,
     /// `--record-calibration`: the empty-room recording in progress.
     recorder: Option<CalibrationRecorder>,
+    /// `Some` while a batch of datagrams is ingested: the trigger node of the update the
+    /// batch owes (built once by [`Engine::finish_batch`]).
+    batch: Option<Option<u8>>,
 }
 
 /// Unix seconds rounded to milliseconds.
@@ -119,6 +122,31 @@ impl Engine {
             field_cache: FieldCache::default(),
             room: None,
             recorder: None,
+            batch: None,
+        }
+    }
+
+    /// Starts a batch: the datagrams a busy receiver found queued together. Within it ESP32
+    /// packets update their nodes, but the `sensing_update` they owe is built once, at
+    /// [`Engine::finish_batch`]: the per-datagram cost stays independent of the node count
+    /// (building an update is linear in it), and a receiver that falls behind catches up
+    /// with larger batches instead of dropping datagrams. A lone datagram is a batch of one
+    /// and gets its own update, as wire.md 1.2 describes.
+    pub fn begin_batch(&mut self) {
+        self.batch = Some(None);
+    }
+
+    /// Ends the batch: the one update it owes (triggered by its last sensing datagram).
+    pub fn finish_batch(&mut self, now: Instant, wall: f64) -> Option<Outgoing> {
+        let trigger = self.batch.take().flatten()?;
+        Some(self.build_update(trigger, now, wall))
+    }
+
+    /// The update a sensing packet of `node_id` causes: now, or at the end of the batch.
+    fn update_after(&mut self, node_id: u8, now: Instant, wall: f64, out: &mut Vec<Outgoing>) {
+        match &mut self.batch {
+            Some(pending) => *pending = Some(node_id),
+            None => out.push(self.build_update(node_id, now, wall)),
         }
     }
 
@@ -230,7 +258,7 @@ impl Engine {
                 }
                 self.last_sensing_data = Some(now);
                 if per_packet_updates {
-                    out.push(self.build_update(node_id, now, wall));
+                    self.update_after(node_id, now, wall, &mut out);
                 }
             }
             Packet::EdgeVitals(vitals) => {
@@ -238,7 +266,7 @@ impl Engine {
                 self.apply_edge_vitals(&body, now);
                 out.push(Outgoing::EdgeVitals(body));
                 if per_packet_updates {
-                    out.push(self.build_update(node_id, now, wall));
+                    self.update_after(node_id, now, wall, &mut out);
                 }
             }
             Packet::FeatureState(state) => {
@@ -246,7 +274,7 @@ impl Engine {
                 self.apply_edge_vitals(&body, now);
                 out.push(Outgoing::EdgeVitals(body));
                 if per_packet_updates {
-                    out.push(self.build_update(node_id, now, wall));
+                    self.update_after(node_id, now, wall, &mut out);
                 }
             }
             Packet::FusedVitals(fused) => {
@@ -600,6 +628,34 @@ mod tests {
 
     fn esp32_engine(now: Instant) -> Engine {
         Engine::new(SourceMode::Esp32, 20.0, NodePositions::new(), now)
+    }
+
+    #[test]
+    fn a_batch_owes_one_update_listing_every_node() {
+        let now = Instant::now();
+        let mut engine = esp32_engine(now);
+        engine.begin_batch();
+        for node in 1..=200u8 {
+            assert!(engine
+                .ingest(raw(node, 56, -50, 9), Origin::Esp32, now, 1000.0)
+                .is_empty());
+        }
+        // An edge-vitals datagram still yields its own message at once.
+        let out = engine.ingest(packet(V2), Origin::Esp32, now, 1000.0);
+        assert_eq!(out.len(), 1);
+        let update = json_of(&engine.finish_batch(now, 1000.0).unwrap());
+        assert_eq!(update["tick"], 1);
+        assert_eq!(update["nodes"].as_array().unwrap().len(), 200);
+        assert_eq!(engine.tick(), 1);
+        // Outside a batch every sensing datagram gets its own update again.
+        assert!(engine.finish_batch(now, 1000.0).is_none());
+        assert_eq!(
+            engine
+                .ingest(raw(7, 56, -50, 9), Origin::Esp32, now, 1000.0)
+                .len(),
+            1
+        );
+        assert_eq!(engine.tick(), 2);
     }
 
     #[test]

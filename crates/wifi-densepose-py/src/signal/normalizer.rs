@@ -74,9 +74,7 @@ impl PyHardwareType {
         HardwareType::detect(n_subcarriers).into()
     }
 
-    fn __reduce__<'py>(
-        slf: &Bound<'py, Self>,
-    ) -> PyResult<(Bound<'py, PyAny>, (Bound<'py, pyo3::types::PyType>, String))> {
+    fn __reduce__<'py>(slf: &Bound<'py, Self>) -> PyResult<crate::serialize::EnumReduce<'py>> {
         crate::serialize::reduce_enum_member(slf.as_any())
     }
 }
