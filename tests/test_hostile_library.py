@@ -20,9 +20,9 @@ import numpy as np
 import pytest
 
 import wifi_densepose as wdp
+from wifi_densepose import FrequencyBand
 from wifi_densepose.errors import NonFiniteError, RecordingWarning, ValidationError
 from wifi_densepose.io import load_recording
-from wifi_densepose import FrequencyBand
 from wifi_densepose.signal import HardwareNormalizer, HardwareType, detrend_linear
 from wifi_densepose.utils import normalize_min_max, normalize_zscore
 from wifi_densepose.vitals import BreathingExtractor, HeartRateExtractor
@@ -66,7 +66,9 @@ NESTED = {
     "deep list": "x = []\nfor _ in range(100_000):\n    x = [x]\nK.from_dict({'kind': x})",
     "self-referential list": "x = []\nx.append(x)\nK.from_dict({'kind': x})",
     "self-referential dict": "d = {}\nd['d'] = d\nK.from_dict(d)",
-    "tolist returns itself": "class T:\n    def tolist(self):\n        return self\nK.from_dict(T())",
+    "tolist returns itself": (
+        "class T:\n    def tolist(self):\n        return self\nK.from_dict(T())"
+    ),
 }
 
 
@@ -227,7 +229,12 @@ def test_hardware_normalizer_on_extreme_amplitudes_stays_finite() -> None:
 
 @pytest.mark.parametrize(
     "member",
-    [FrequencyBand.BAND_2_4GHZ, FrequencyBand.BAND_6GHZ, HardwareType.ESP32_S3, HardwareType.GENERIC],
+    [
+        FrequencyBand.BAND_2_4GHZ,
+        FrequencyBand.BAND_6GHZ,
+        HardwareType.ESP32_S3,
+        HardwareType.GENERIC,
+    ],
 )
 def test_enums_pickle_and_copy_to_the_same_member(member: object) -> None:
     assert pickle.loads(pickle.dumps(member)) is member
@@ -251,7 +258,7 @@ def test_lenient_load_survives_a_damaged_sidecar(tmp_path: Path, sidecar: str) -
     assert len(recording) + recording.bad_lines == lines
     messages = [str(w.message) for w in caught if issubclass(w.category, RecordingWarning)]
     assert any("sidecar" in m and "ignored" in m for m in messages), messages
-    with pytest.raises(ValidationError, match="sidecar|started_at"):
+    with pytest.raises(ValidationError, match=r"sidecar|started_at"):
         load_recording(data, strict=True)
 
 
@@ -315,11 +322,15 @@ CALLS = {
     "hamming_window": lambda n: s.hamming_window(n),
     "catmull_rom_resample": lambda n: s.catmull_rom_resample(x, n),
     "hampel": lambda n: s.hampel(x, half_window=n),
-    "CsiProcessorConfig.window_size": lambda n: s.CsiProcessor(s.CsiProcessorConfig(window_size=n)),
-    "CsiProcessorConfig.max_history_size": lambda n: s.CsiProcessor(s.CsiProcessorConfig(max_history_size=n)),
-    "FeatureExtractorConfig.fft_size": lambda n: s.FeatureExtractor(s.FeatureExtractorConfig(fft_size=n)),
-    "FeatureExtractorConfig.min_doppler_history": lambda n: s.FeatureExtractorConfig(min_doppler_history=n),
-    "MotionDetectorConfig.history_size": lambda n: s.MotionDetector(s.MotionDetectorConfig(history_size=n)),
+    "CsiProcessor.window_size": lambda n: s.CsiProcessor(s.CsiProcessorConfig(window_size=n)),
+    "CsiProcessor.max_history_size": lambda n: s.CsiProcessor(
+        s.CsiProcessorConfig(max_history_size=n)
+    ),
+    "FeatureExtractor.fft_size": lambda n: s.FeatureExtractor(s.FeatureExtractorConfig(fft_size=n)),
+    "FeatureExtractorConfig.min_doppler_history": lambda n: s.FeatureExtractorConfig(
+        min_doppler_history=n
+    ),
+    "MotionDetector.history": lambda n: s.MotionDetector(s.MotionDetectorConfig(history_size=n)),
     "VitalsPipeline.n_subcarriers": lambda n: v.VitalsPipeline(n_subcarriers=n),
     "CsiVitalPreprocessor": lambda n: v.CsiVitalPreprocessor(n),
     "BreathingExtractor": lambda n: v.BreathingExtractor(n),
@@ -337,7 +348,9 @@ CALLS = {
 cases = 0
 
 def fuzz(call):
-    @settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck), database=None)
+    @settings(
+        max_examples=60, deadline=None, suppress_health_check=list(HealthCheck), database=None
+    )
     @given(SIZES)
     def check(n):
         global cases

@@ -162,7 +162,9 @@ def test_a_plain_get_does_not_spend_a_ticket(server_binary: Path) -> None:
     env = {"RUVIEW_API_TOKEN": TOKEN}
     with ServerProcess(server_binary, ["--source", "simulate"], env=env) as server:
         connection = http.client.HTTPConnection("127.0.0.1", server.ports.http, timeout=5)
-        connection.request("POST", "/api/v1/ws-ticket", headers={"Authorization": f"Bearer {TOKEN}"})
+        connection.request(
+            "POST", "/api/v1/ws-ticket", headers={"Authorization": f"Bearer {TOKEN}"}
+        )
         ticket = json.loads(connection.getresponse().read())["ticket"]
         connection.close()
         path = f"/ws/sensing?ticket={ticket}"
@@ -255,7 +257,9 @@ def test_256_nodes_at_5000_datagrams_per_second(server_binary: Path) -> None:
 
         def udp_health() -> dict[str, int]:
             health = server.get_json("/health")
-            return dict(health["processing"]["udp"], raw=health["processing"]["packets"].get("raw_csi", 0))
+            return dict(
+                health["processing"]["udp"], raw=health["processing"]["packets"].get("raw_csi", 0)
+            )
 
         assert wait_until(lambda: udp_health()["raw"] >= count, 10)
         stats = udp_health()
