@@ -373,3 +373,25 @@ def test_every_size_argument_survives_hypothesis_in_a_child() -> None:
     assert child.returncode == 0, f"child died with {child.returncode}: {child.stderr[-3000:]}"
     cases = int(child.stdout.split()[-1])
     assert cases >= 21 * 30, child.stdout
+
+
+@pytest.mark.parametrize("command", ["inspect", "vitals"])
+def test_cli_reads_a_sparse_file_in_constant_memory(tmp_path: Path, command: str) -> None:
+    # 256 MiB of zeros without a newline: one over-long line, read past in 1 MiB of memory.
+    sparse = tmp_path / "sparse.csi.jsonl"
+    with sparse.open("wb") as f:
+        f.truncate(256 << 20)
+    child = run_child(
+        f"""
+        import resource, runpy, sys
+        sys.argv = ["wdp", "{command}", {str(sparse)!r}]
+        try:
+            runpy.run_module("wifi_densepose.cli", run_name="__main__")
+        except SystemExit:
+            pass
+        print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)
+        """
+    )
+    assert child.returncode == 0, child.stderr[-2000:]
+    peak_mib = int(child.stdout.split()[-1])
+    assert peak_mib < 150, f"peak RSS {peak_mib} MiB for a 256 MiB sparse file"

@@ -7,9 +7,11 @@ import contextlib
 import http.client
 import json
 import resource
+import signal
 import socket
 import stat
 import struct
+import subprocess
 import threading
 import time
 from collections.abc import Iterator
@@ -20,6 +22,7 @@ from server_harness import ServerProcess, http_get, server_binary, upgrade_statu
 __all__ = ["server_binary"]
 
 TOKEN = "hostile-token-7a2e"
+EXCERPT_PATH = Path(__file__).resolve().parent / "data" / "esp32-excerpt.csi.jsonl"
 
 
 @contextlib.contextmanager
@@ -179,30 +182,45 @@ def test_replay_survives_devices_long_lines_and_absurd_offsets(
     excerpt = Path(__file__).resolve().parent / "data" / "esp32-excerpt.csi.jsonl"
     lines = excerpt.read_text().splitlines()
     record = json.loads(next(line for line in lines if '"raw_csi"' in line))
+    # 2,200 bins: a valid line whose datagram would exceed the largest UDP payload.
+    wide = dict(record, subcarriers=2200, size=20 + 4400, iq_hex="0a05" * 2200)
     far = dict(record, timestamp=record["timestamp"] + 1e300)
     path = tmp_path / "hostile.csi.jsonl"
+    pad = '{"pad": "' + "a" * (2 << 20) + '"}'  # over the 1 MiB line limit
     path.write_text(
-        "\n".join([lines[0], '{"pad": "' + "a" * (2 << 20) + '"}', *lines[1:], json.dumps(far)])
-        + "\n"
+        "\n".join([lines[0], pad, json.dumps(wide), *lines[1:], json.dumps(far)]) + "\n"
     )
-    with ServerProcess(server_binary, ["--replay", str(path), "--speed", "1000"]) as server:
-        assert wait_until(lambda: server.get_json("/health")["status"] is not None, 5)
+    args = ["--replay", str(path), "--speed", "100"]
+    with ServerProcess(server_binary, args, env={"RUST_LOG": "info"}) as server:
+        # Every line of the excerpt arrives (the excerpt alone gives these counts); the wide
+        # and the padded line are skipped, the one due in 1e300 s stops the replay quietly.
+        expected = {"raw_csi": 368, "edge_vitals": 16, "feature_vector": 16}
+        assert wait_until(
+            lambda: server.get_json("/health")["processing"]["packets"] == expected, 15
+        ), server.get_json("/health")
+        time.sleep(0.5)
         assert server.process is not None and server.process.poll() is None
-    import subprocess
+        assert server.get_json("/health")["processing"]["packets"] == expected
+        process = server.process
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=10) == 0
+        assert process.stderr is not None
+        log = process.stderr.read().decode()
+    assert "line_too_long" in log and "bad_lines=1" in log and "unencodable=1" in log, log
+    assert "replay stopped" in log, log
 
-    device = subprocess.run(
-        [str(server_binary), "--replay", "/dev/zero"], capture_output=True, timeout=20
-    )
-    assert device.returncode == 1
-    assert b"not a regular file or a pipe" in device.stderr
-    for speed in ("1e-300", "inf", "0"):
-        result = subprocess.run(
-            [str(server_binary), "--replay", str(path), "--speed", speed],
-            capture_output=True,
-            timeout=20,
+
+def test_replay_of_a_sparse_file_uses_constant_memory(server_binary: Path, tmp_path: Path) -> None:
+    sparse = tmp_path / "sparse.csi.jsonl"
+    with sparse.open("wb") as f:
+        f.truncate(256 << 20)
+    with ServerProcess(server_binary, ["--replay", str(sparse)]) as server:
+        assert server.process is not None
+        status = Path(f"/proc/{server.process.pid}/status").read_text()
+        peak_kib = int(
+            next(line for line in status.splitlines() if line.startswith("VmHWM")).split()[1]
         )
-        assert result.returncode == 2, (speed, result.stderr)
-        assert b"speed must be in [0.001, 1000000]" in result.stderr
+        assert peak_kib < 100 * 1024, f"peak RSS {peak_kib // 1024} MiB"
 
 
 def raw_csi(node_id: int, sequence: int, bins: int = 64) -> bytes:
@@ -272,3 +290,19 @@ def test_256_nodes_at_5000_datagrams_per_second(server_binary: Path) -> None:
     assert stats["kernel_drops"] <= count // 100, stats
     assert stats["raw"] == stats["datagrams"]
     assert received_bytes[0] > 0
+
+
+def test_replay_refuses_devices_and_absurd_speeds(server_binary: Path) -> None:
+    device = subprocess.run(
+        [str(server_binary), "--replay", "/dev/zero"], capture_output=True, timeout=20
+    )
+    assert device.returncode == 1
+    assert b"not a regular file or a pipe" in device.stderr
+    for speed in ("1e-300", "inf", "0"):
+        result = subprocess.run(
+            [str(server_binary), "--replay", str(EXCERPT_PATH), "--speed", speed],
+            capture_output=True,
+            timeout=20,
+        )
+        assert result.returncode == 2, (speed, result.stderr)
+        assert b"speed must be in [0.001, 1000000]" in result.stderr
