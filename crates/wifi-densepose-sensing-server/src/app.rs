@@ -134,6 +134,8 @@ pub struct AppState {
     pose_hub: broadcast::Sender<Utf8Bytes>,
     /// Newly built messages with their node, for the MQTT publisher.
     fresh: broadcast::Sender<Fresh>,
+    /// Nodes whose datagrams went into the update the engine owes (for the MQTT consumer).
+    update_nodes: Mutex<Vec<u8>>,
     pub udp: Option<UdpStats>,
     clients: AtomicUsize,
     shutdown: watch::Sender<bool>,
@@ -170,6 +172,7 @@ impl AppState {
             hub,
             pose_hub,
             fresh,
+            update_nodes: Mutex::new(Vec::new()),
             udp,
             clients: AtomicUsize::new(0),
             shutdown,
@@ -286,17 +289,18 @@ impl AppState {
 
     /// The datagrams a receiver found queued together, as one engine batch
     /// ([`Engine::begin_batch`]): each is parsed and applied in order, its own messages
-    /// (edge vitals, ...) go out in order, and the batch's one `sensing_update` last.
+    /// (edge vitals, ...) go out in order, and the batch's one `sensing_update` last (or
+    /// later: the returned instant is when [`AppState::flush_deferred`] must run).
     pub fn ingest_batch<'a>(
         &self,
         datagrams: impl IntoIterator<Item = (&'a [u8], Option<SocketAddr>)>,
         origin: Origin,
-    ) {
+    ) -> Option<Instant> {
         let now = Instant::now();
         let wall = wall_clock();
         let mut messages: Vec<(u8, Outgoing)> = Vec::new();
         let mut sensing_nodes: Vec<u8> = Vec::new();
-        let update = {
+        let (update, due) = {
             let mut engine = self.engine();
             engine.begin_batch();
             for (data, from) in datagrams {
@@ -318,14 +322,43 @@ impl AppState {
                     Err(error) => self.reject(&error, from, now),
                 }
             }
-            engine.finish_batch(now, wall)
+            let update = engine.finish_batch(now, wall);
+            (update, engine.deferred_due())
         };
         for (node_id, message) in messages {
             self.fan_out(&[node_id], vec![message]);
         }
-        if let Some(update) = update {
-            self.fan_out(&sensing_nodes, vec![update]);
+        {
+            let mut nodes = lock(&self.update_nodes);
+            for node in sensing_nodes {
+                if !nodes.contains(&node) {
+                    nodes.push(node);
+                }
+            }
         }
+        if let Some(update) = update {
+            let nodes = std::mem::take(&mut *lock(&self.update_nodes));
+            self.fan_out(&nodes, vec![update]);
+        }
+        due
+    }
+
+    /// Builds and sends the update a batch deferred, once due; returns when the owed update
+    /// is due if it is not yet.
+    pub fn flush_deferred(&self) -> Option<Instant> {
+        let now = Instant::now();
+        let (update, due) = {
+            let mut engine = self.engine();
+            match engine.deferred_due() {
+                Some(due) if due <= now => (engine.flush_deferred(now, wall_clock()), None),
+                due => (None, due),
+            }
+        };
+        if let Some(update) = update {
+            let nodes = std::mem::take(&mut *lock(&self.update_nodes));
+            self.fan_out(&nodes, vec![update]);
+        }
+        due
     }
 
     fn reject(&self, error: &PacketError, from: Option<SocketAddr>, now: Instant) {

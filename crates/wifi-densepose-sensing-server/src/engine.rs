@@ -92,7 +92,16 @@ pub struct Engine {
     /// `Some` while a batch of datagrams is ingested: the trigger node of the update the
     /// batch owes (built once by [`Engine::finish_batch`]).
     batch: Option<Option<u8>>,
+    /// The trigger of an update owed but not yet due (see [`UPDATE_SPACING_PER_NODE`]).
+    deferred: Option<u8>,
+    last_build: Option<Instant>,
 }
+
+/// Batched ESP32 updates are spaced at least this much per listed node: building one costs
+/// a few µs per node, so the share of time spent building stays bounded (about a tenth of a
+/// core) and the cost per datagram does not grow with the node count. One node: 20 µs
+/// (50,000 updates/s); 256 nodes: 5.1 ms.
+pub const UPDATE_SPACING_PER_NODE: Duration = Duration::from_micros(20);
 
 /// Unix seconds rounded to milliseconds.
 pub fn round_ms(wall: f64) -> f64 {
@@ -123,6 +132,8 @@ impl Engine {
             room: None,
             recorder: None,
             batch: None,
+            deferred: None,
+            last_build: None,
         }
     }
 
@@ -136,9 +147,29 @@ impl Engine {
         self.batch = Some(None);
     }
 
-    /// Ends the batch: the one update it owes (triggered by its last sensing datagram).
+    /// Ends the batch: the one update it owes (triggered by its last sensing datagram), if
+    /// the previous update is at least [`UPDATE_SPACING_PER_NODE`] × nodes old; otherwise
+    /// the update is deferred until [`Engine::deferred_due`].
     pub fn finish_batch(&mut self, now: Instant, wall: f64) -> Option<Outgoing> {
-        let trigger = self.batch.take().flatten()?;
+        if let Some(trigger) = self.batch.take().flatten() {
+            self.deferred = Some(trigger);
+        }
+        match self.deferred_due() {
+            Some(due) if due <= now => self.flush_deferred(now, wall),
+            _ => None,
+        }
+    }
+
+    /// When the deferred update may be built, if one is owed.
+    pub fn deferred_due(&self) -> Option<Instant> {
+        self.deferred?;
+        let spacing = UPDATE_SPACING_PER_NODE * u32::try_from(self.nodes.len()).unwrap_or(u32::MAX);
+        Some(self.last_build.map_or(self.started, |t| t + spacing))
+    }
+
+    /// Builds the deferred update now (if one is owed).
+    pub fn flush_deferred(&mut self, now: Instant, wall: f64) -> Option<Outgoing> {
+        let trigger = self.deferred.take()?;
         Some(self.build_update(trigger, now, wall))
     }
 
@@ -356,6 +387,7 @@ impl Engine {
 
     fn build_update(&mut self, trigger: u8, now: Instant, wall: f64) -> Outgoing {
         self.tick += 1;
+        self.last_build = Some(now);
         // Borrow the node table alone, so the grid cache can be updated meanwhile.
         let nodes: Vec<&NodeTracker> = self
             .nodes
@@ -647,15 +679,25 @@ mod tests {
         assert_eq!(update["tick"], 1);
         assert_eq!(update["nodes"].as_array().unwrap().len(), 200);
         assert_eq!(engine.tick(), 1);
-        // Outside a batch every sensing datagram gets its own update again.
         assert!(engine.finish_batch(now, 1000.0).is_none());
+        // The next batch's update waits 200 x 20 us = 4 ms after the previous one.
+        engine.begin_batch();
+        engine.ingest(raw(3, 56, -50, 9), Origin::Esp32, now, 1000.0);
+        assert!(engine.finish_batch(now, 1000.0).is_none());
+        let due = engine.deferred_due().unwrap();
+        assert_eq!(due - now, Duration::from_millis(4));
+        let later = due + Duration::from_micros(1);
+        let update = json_of(&engine.flush_deferred(later, 1000.0).unwrap());
+        assert_eq!(update["tick"], 2);
+        assert!(engine.deferred_due().is_none());
+        // Outside a batch every sensing datagram gets its own update again.
         assert_eq!(
             engine
                 .ingest(raw(7, 56, -50, 9), Origin::Esp32, now, 1000.0)
                 .len(),
             1
         );
-        assert_eq!(engine.tick(), 2);
+        assert_eq!(engine.tick(), 3);
     }
 
     #[test]

@@ -47,9 +47,21 @@ pub async fn run(state: Arc<AppState>, socket: UdpSocket) {
     let mut batch: Vec<(std::ops::Range<usize>, SocketAddr)> = Vec::new();
     let shutdown = wait_for_shutdown(state.shutdown_signal());
     tokio::pin!(shutdown);
+    // When the update the last batch deferred is due (see `Engine::finish_batch`).
+    let mut flush_at: Option<std::time::Instant> = None;
     loop {
+        let flush = async {
+            match flush_at {
+                Some(at) => tokio::time::sleep_until(at.into()).await,
+                None => std::future::pending().await,
+            }
+        };
         let readable = tokio::select! {
             readable = socket.readable() => readable,
+            () = flush => {
+                flush_at = state.flush_deferred();
+                continue;
+            }
             () = &mut shutdown => return,
         };
         if let Err(error) = readable {
@@ -83,7 +95,7 @@ pub async fn run(state: Arc<AppState>, socket: UdpSocket) {
             }
         }
         if !batch.is_empty() {
-            state.ingest_batch(
+            flush_at = state.ingest_batch(
                 batch
                     .iter()
                     .map(|(range, from)| (arena.get(range.clone()).unwrap_or(&[]), Some(*from))),
