@@ -3,8 +3,9 @@
 //! - a cap on open connections per listener, below the file-descriptor limit, so `accept`
 //!   never fails with "Too many open files" and a flood cannot starve `/health`;
 //! - the descriptor soft limit raised to the hard limit at startup ([`raise_fd_limit`]);
-//! - a first-byte (header) timeout and a read-idle timeout: a connection that sends nothing
-//!   is closed;
+//! - a first-byte (header) timeout and a read-idle timeout: an HTTP connection that sends
+//!   nothing is closed (after a `101 Switching Protocols` the WebSocket handlers' own
+//!   liveness rules apply instead: pings on `/ws/sensing`, none on the pose stream);
 //! - a write-stall timeout: a client that stops reading (its window stays shut) is dropped,
 //!   whatever the handler was writing — WebSocket fan-out, pings or a REST body;
 //! - a bounded kernel send buffer, so a stalled client pins little kernel memory meanwhile.
@@ -199,6 +200,8 @@ pub struct GuardedStream {
     read: Stall,
     write: Stall,
     has_read: bool,
+    /// Set once the server answered `101 Switching Protocols`: no read-idle limit after that.
+    upgraded: bool,
     timeouts: Timeouts,
     _slot: Slot,
 }
@@ -210,8 +213,16 @@ impl GuardedStream {
             read: Stall::new(),
             write: Stall::new(),
             has_read: false,
+            upgraded: false,
             timeouts,
             _slot: slot,
+        }
+    }
+
+    /// Notes a `101` response head (hyper writes the head at the start of a write).
+    fn watch_for_upgrade(&mut self, first: &[u8]) {
+        if !self.upgraded && first.starts_with(b"HTTP/1.1 101") {
+            self.upgraded = true;
         }
     }
 
@@ -247,6 +258,7 @@ impl AsyncRead for GuardedStream {
                 this.has_read |= buf.filled().len() > before;
                 Poll::Ready(result)
             }
+            Poll::Pending if this.upgraded => Poll::Pending,
             Poll::Pending => {
                 let limit = if this.has_read {
                     this.timeouts.read_idle
@@ -272,8 +284,9 @@ impl AsyncWrite for GuardedStream {
         cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
-        self.get_mut()
-            .write_with(cx, |stream, cx| stream.poll_write(cx, buf))
+        let this = self.get_mut();
+        this.watch_for_upgrade(buf);
+        this.write_with(cx, |stream, cx| stream.poll_write(cx, buf))
     }
 
     fn poll_write_vectored(
@@ -281,8 +294,11 @@ impl AsyncWrite for GuardedStream {
         cx: &mut Context<'_>,
         bufs: &[io::IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
-        self.get_mut()
-            .write_with(cx, |stream, cx| stream.poll_write_vectored(cx, bufs))
+        let this = self.get_mut();
+        if let Some(first) = bufs.iter().find(|b| !b.is_empty()) {
+            this.watch_for_upgrade(first);
+        }
+        this.write_with(cx, |stream, cx| stream.poll_write_vectored(cx, bufs))
     }
 
     fn is_write_vectored(&self) -> bool {
@@ -355,6 +371,27 @@ mod tests {
         let error = server.read(&mut byte).await.unwrap_err();
         assert_eq!(error.kind(), io::ErrorKind::TimedOut);
         assert!(start.elapsed() >= SHORT.read_idle);
+    }
+
+    #[tokio::test]
+    async fn after_a_101_response_silence_is_not_idleness() {
+        use axum::serve::Listener;
+        let (mut listener, addr) = pair(4).await;
+        let mut client = TcpStream::connect(addr).await.unwrap();
+        let (mut server, _) = listener.accept().await;
+        client.write_all(b"GET / HTTP/1.1\r\n\r\n").await.unwrap();
+        let mut request = [0u8; 18];
+        server.read_exact(&mut request).await.unwrap();
+        server
+            .write_all(b"HTTP/1.1 101 Switching Protocols\r\n\r\n")
+            .await
+            .unwrap();
+        let mut byte = [0u8; 1];
+        let quiet = tokio::time::timeout(SHORT.read_idle * 3, server.read(&mut byte)).await;
+        assert!(
+            quiet.is_err(),
+            "an upgraded connection must not time out on reads"
+        );
     }
 
     #[tokio::test]
