@@ -322,7 +322,7 @@ impl AppState {
                     Err(error) => self.reject(&error, from, now),
                 }
             }
-            let update = engine.finish_batch(now, wall);
+            let update = engine.finish_batch(Instant::now(), wall);
             (update, engine.deferred_due())
         };
         for (node_id, message) in messages {
