@@ -296,7 +296,6 @@ impl AppState {
         datagrams: impl IntoIterator<Item = (&'a [u8], Option<SocketAddr>)>,
         origin: Origin,
     ) -> Option<Instant> {
-        let now = Instant::now();
         let wall = wall_clock();
         let mut messages: Vec<(u8, Outgoing)> = Vec::new();
         let mut sensing_nodes: Vec<u8> = Vec::new();
