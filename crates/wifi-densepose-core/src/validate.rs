@@ -3,14 +3,15 @@
 use crate::error::{CoreError, CoreResult};
 
 /// Rejects the first NaN or ±Inf in `values`, naming `field` and the flat index.
-pub fn ensure_finite<'a>(field: &str, values: impl IntoIterator<Item = &'a f64>) -> CoreResult<()> {
+pub fn ensure_finite<'a>(
+    field: &str,
+    values: impl IntoIterator<Item = &'a f64>,
+) -> CoreResult<()> {
     match values.into_iter().enumerate().find(|(_, v)| !v.is_finite()) {
         None => Ok(()),
-        Some((index, &value)) => Err(CoreError::NonFinite {
-            field: field.to_string(),
-            index,
-            value,
-        }),
+        Some((index, &value)) => {
+            Err(CoreError::NonFinite { field: field.to_string(), index, value })
+        }
     }
 }
 
@@ -24,10 +25,7 @@ pub fn ensure_positive(field: &str, value: f64) -> CoreResult<()> {
     if value.is_finite() && value > 0.0 {
         Ok(())
     } else {
-        Err(CoreError::validation(
-            field,
-            format!("must be finite and > 0, got {value}"),
-        ))
+        Err(CoreError::validation(field, format!("must be finite and > 0, got {value}")))
     }
 }
 
@@ -36,10 +34,7 @@ pub fn ensure_in_range(field: &str, value: f64, lo: f64, hi: f64) -> CoreResult<
     if (lo..=hi).contains(&value) {
         Ok(())
     } else {
-        Err(CoreError::validation(
-            field,
-            format!("must be in [{lo}, {hi}], got {value}"),
-        ))
+        Err(CoreError::validation(field, format!("must be in [{lo}, {hi}], got {value}")))
     }
 }
 
@@ -88,10 +83,7 @@ mod tests {
     #[test]
     fn finite_check_names_index() {
         let err = ensure_finite("phases", [0.0, 1.0, f64::NAN].iter()).unwrap_err();
-        assert_eq!(
-            err.to_string(),
-            "phases contains a non-finite value (NaN) at index 2"
-        );
+        assert_eq!(err.to_string(), "phases contains a non-finite value (NaN) at index 2");
         assert!(ensure_finite("x", [1.0, -2.0].iter()).is_ok());
     }
 

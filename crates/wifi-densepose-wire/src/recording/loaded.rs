@@ -110,12 +110,7 @@ impl Recording {
                 LineOutcome::Skipped(bad) => skipped.push(bad),
             }
         }
-        Ok(Recording {
-            records,
-            skipped,
-            meta: None,
-            meta_warnings: Vec::new(),
-        })
+        Ok(Recording { records, skipped, meta: None, meta_warnings: Vec::new() })
     }
 
     pub fn bad_lines(&self) -> usize {
@@ -147,31 +142,18 @@ impl Recording {
 
     /// A node's raw CSI frames with `n_subcarriers` bins (default: its most frequent
     /// count), first antenna. `NotFound` when the node has no raw CSI at all.
-    pub fn csi(
-        &self,
-        node_id: u8,
-        n_subcarriers: Option<u16>,
-        order: IqOrder,
-    ) -> WireResult<CsiSeries> {
+    pub fn csi(&self, node_id: u8, n_subcarriers: Option<u16>, order: IqOrder) -> WireResult<CsiSeries> {
         let dominant = self.layouts(node_id).first().map(|&(n, _)| n);
         let Some(n) = n_subcarriers.or(dominant) else {
-            return Err(WireError::NotFound {
-                what: format!("raw CSI frames of node {node_id}"),
-            });
+            return Err(WireError::NotFound { what: format!("raw CSI frames of node {node_id}") });
         };
         let row_bytes = 2 * usize::from(n);
-        let mut series = CsiSeries {
-            n_subcarriers: n,
-            timestamps: Vec::new(),
-            values: Vec::new(),
-        };
+        let mut series = CsiSeries { n_subcarriers: n, timestamps: Vec::new(), values: Vec::new() };
         for r in &self.records {
             if let RecordBody::RawCsi(raw) = &r.body {
                 if r.node_id == node_id && raw.subcarriers == n {
                     series.timestamps.push(r.timestamp);
-                    series
-                        .values
-                        .extend(iq_to_complex(raw.iq.get(..row_bytes).unwrap_or(&[]), order));
+                    series.values.extend(iq_to_complex(raw.iq.get(..row_bytes).unwrap_or(&[]), order));
                 }
             }
         }
@@ -197,9 +179,7 @@ impl Recording {
     pub fn summary(&self) -> RecordingSummary {
         let mut kinds: BTreeMap<String, usize> = BTreeMap::new();
         for r in &self.records {
-            *kinds
-                .entry(r.type_name().unwrap_or("untyped").to_string())
-                .or_default() += 1;
+            *kinds.entry(r.type_name().unwrap_or("untyped").to_string()).or_default() += 1;
         }
         RecordingSummary {
             records: self.records.len(),
@@ -207,11 +187,7 @@ impl Recording {
             kinds: kinds.into_iter().collect(),
             first_timestamp: self.records.first().map(|r| r.timestamp),
             last_timestamp: self.records.last().map(|r| r.timestamp),
-            nodes: self
-                .nodes()
-                .into_iter()
-                .map(|id| self.node_summary(id))
-                .collect(),
+            nodes: self.nodes().into_iter().map(|id| self.node_summary(id)).collect(),
         }
     }
 
@@ -291,9 +267,7 @@ impl Recording {
 /// (n − 1) / (last − first) for n ≥ 2 events spanning a positive time.
 fn rate_hz(times: &[f64]) -> Option<f64> {
     match (times.first(), times.last()) {
-        (Some(&a), Some(&b)) if times.len() >= 2 && b > a => {
-            Some((times.len() - 1) as f64 / (b - a))
-        }
+        (Some(&a), Some(&b)) if times.len() >= 2 && b > a => Some((times.len() - 1) as f64 / (b - a)),
         _ => None,
     }
 }

@@ -81,7 +81,6 @@ pub struct RecordingReader<R> {
 }
 
 impl RecordingReader<BufReader<File>> {
-    /// Opens a `.csi.jsonl` file.
     /// Opens a `.csi.jsonl` file. Devices (`/dev/zero`) are refused: a recording is a regular
     /// file or a pipe.
     pub fn open(path: impl AsRef<Path>, mode: ReadMode) -> WireResult<Self> {
@@ -95,25 +94,14 @@ impl RecordingReader<BufReader<File>> {
             let e = io::Error::new(io::ErrorKind::InvalidInput, "not a regular file or a pipe");
             return Err(WireError::io(path.display(), e));
         }
-        Ok(RecordingReader::new(
-            BufReader::new(file),
-            mode,
-            path.display().to_string(),
-        ))
+        Ok(RecordingReader::new(BufReader::new(file), mode, path.display().to_string()))
     }
 }
 
 impl<R: BufRead> RecordingReader<R> {
     /// Reads from `input`; `source` names it in I/O errors.
     pub fn new(input: R, mode: ReadMode, source: impl Into<String>) -> Self {
-        RecordingReader {
-            input,
-            mode,
-            line: 0,
-            bad_lines: 0,
-            buf: Vec::new(),
-            source: source.into(),
-        }
+        RecordingReader { input, mode, line: 0, bad_lines: 0, buf: Vec::new(), source: source.into() }
     }
 
     /// Bad lines skipped so far (always 0 in strict mode).
@@ -186,4 +174,49 @@ fn is_pipe(_kind: &std::fs::FileType) -> bool {
 fn trim_line_end(buf: &[u8]) -> &[u8] {
     let buf = buf.strip_suffix(b"\n").unwrap_or(buf);
     buf.strip_suffix(b"\r").unwrap_or(buf)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bounded_lines_keep_at_most_max_bytes_and_consume_the_rest() {
+        let mut input = io::BufReader::with_capacity(4, &b"abcdefgh\nxy\nz"[..]);
+        let mut buf = Vec::new();
+        assert_eq!(read_line_bounded(&mut input, &mut buf, 5).unwrap(), (9, true));
+        assert_eq!(buf, b"abcde");
+        buf.clear();
+        assert_eq!(read_line_bounded(&mut input, &mut buf, 5).unwrap(), (3, false));
+        assert_eq!(buf, b"xy\n");
+        buf.clear();
+        assert_eq!(read_line_bounded(&mut input, &mut buf, 5).unwrap(), (1, false));
+        assert_eq!(buf, b"z");
+        buf.clear();
+        assert_eq!(read_line_bounded(&mut input, &mut buf, 5).unwrap(), (0, false));
+    }
+
+    #[test]
+    fn an_over_long_line_is_a_bad_line_and_reading_goes_on() {
+        let mut text = vec![b'{'; MAX_LINE_LEN + 10];
+        text.push(b'\n');
+        text.extend_from_slice(b"\n");
+        let mut reader = RecordingReader::new(&text[..], ReadMode::Lenient, "test");
+        match reader.next_outcome() {
+            Some(Ok(LineOutcome::Skipped(bad))) => {
+                assert_eq!((bad.line, bad.reason), (1, LineReason::LineTooLong));
+            }
+            other => panic!("expected a skipped line, got {other:?}"),
+        }
+        assert!(reader.next_outcome().is_none());
+        assert_eq!((reader.bad_lines(), reader.lines_read()), (1, 2));
+        let mut strict = RecordingReader::new(&text[..], ReadMode::Strict, "test");
+        assert!(matches!(strict.next_outcome(), Some(Err(_))));
+    }
+
+    #[test]
+    fn a_device_is_refused() {
+        let error = RecordingReader::open("/dev/zero", ReadMode::Lenient).unwrap_err();
+        assert!(error.to_string().contains("not a regular file or a pipe"), "{error}");
+    }
 }
