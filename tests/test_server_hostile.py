@@ -279,7 +279,11 @@ def test_256_nodes_at_5000_datagrams_per_second(server_binary: Path) -> None:
                 health["processing"]["udp"], raw=health["processing"]["packets"].get("raw_csi", 0)
             )
 
-        assert wait_until(lambda: udp_health()["raw"] >= count, 10)
+        # Wait until every datagram is accounted for: received or dropped by the kernel.
+        assert wait_until(
+            lambda: (h := udp_health())["datagrams"] + h.get("kernel_drops", 0) >= count, 15
+        ), udp_health()
+        assert wait_until(lambda: (h := udp_health())["raw"] == h["datagrams"], 15), udp_health()
         stats = udp_health()
         stop.set()
         reader.join(5)
