@@ -9,6 +9,11 @@
    time it). A Python client fleet would measure Python, not the server: 100 clients at
    1,000 messages/s are 100,000 messages/s to decode.
 
+3. Nodes: raw CSI from 1, 16 and 256 nodes at ``--nodes-rate`` (5,000/s) with one WebSocket
+   client: datagrams lost (the kernel's drop counter from ``/health``), updates built (a busy
+   receiver ingests what is queued as one batch with one update) and server CPU per
+   datagram. ``--baseline BIN`` runs the same rows on another server build side by side.
+
 The server's CPU use (user + system, share of one core) is printed next to the latency.
 Usage: ``python benchmarks/bench_server.py`` (builds the release server and probe unless
 ``WDP_SERVER_BIN`` and ``WDP_PROBE_BIN`` are set). Prints tables; nothing here is a
@@ -126,6 +131,52 @@ class Server:
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait(timeout=10)
+
+
+def nodes_run(binary: Path, nodes: int, rate: int, seconds: float) -> dict[str, float]:
+    """Raw CSI round-robin over `nodes` node ids at `rate`/s with one draining WebSocket
+    client; loss, updates and CPU from ``/health`` and /proc."""
+    server = Server(binary, ["--source", "esp32"])
+    reader: mp.Process | None = None
+    try:
+        ready = mp.Event()
+        reader = mp.Process(target=_drain_client, args=(server.ws, seconds + 15, ready))
+        reader.start()
+        ready.wait(10)
+        count = int(rate * seconds)
+        datagrams = [raw_csi(i % nodes, i // nodes, i) for i in range(count)]
+        tick_before = int(server.health()["tick"])
+        cpu_before = server.cpu_seconds()
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as udp:
+            udp.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 4 << 20)
+            achieved = paced_send(udp, server.udp, datagrams, rate)
+        deadline = time.monotonic() + 10
+        health = server.health()
+        while time.monotonic() < deadline:
+            health = server.health()
+            udp_stats = health["processing"]["udp"]
+            if udp_stats["datagrams"] + udp_stats.get("kernel_drops", 0) >= count:
+                break
+            time.sleep(0.1)
+        cpu = server.cpu_seconds() - cpu_before
+        udp_stats = health["processing"]["udp"]
+        received = int(udp_stats["datagrams"])
+        updates = int(health["tick"]) - tick_before
+        return {
+            "sent_per_s": achieved,
+            "received": received,
+            "lost": count - received,
+            "kernel_drops": float(udp_stats.get("kernel_drops", float("nan"))),
+            "loss": (count - received) / count,
+            "updates": updates,
+            "cpu_us_per_datagram": 1e6 * cpu / max(received, 1),
+        }
+    finally:
+        server.stop()
+        if reader is not None:
+            reader.join(timeout=20)
+            if reader.is_alive():
+                reader.terminate()
 
 
 def raw_csi(node_id: int, sequence: int, marker: int) -> bytes:
@@ -282,7 +333,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--clients", type=int, nargs="+", default=[1, 10, 100])
     parser.add_argument("--latency-rate", type=int, default=1000)
     parser.add_argument("--latency-seconds", type=float, default=5.0)
+    parser.add_argument("--nodes", type=int, nargs="+", default=[1, 16, 256])
+    parser.add_argument("--nodes-rate", type=int, default=5000)
+    parser.add_argument("--nodes-seconds", type=float, default=3.0)
+    parser.add_argument("--baseline", type=Path, help="another server build to compare")
+    parser.add_argument(
+        "--only-nodes", action="store_true", help="run only the nodes section (no probe needed)"
+    )
     args = parser.parse_args(argv)
+    if args.only_nodes:
+        server_bin = os.environ.get("WDP_SERVER_BIN")
+        binary = Path(server_bin) if server_bin else release_binaries()[0]
+        nodes_section(binary, args)
+        return 0
     binary, probe = release_binaries()
     print(f"server: {binary}\nprobe: {probe}")
     print("\ningest (raw CSI, 64 bins, 2 nodes)")
@@ -315,7 +378,35 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"{n_clients:>8} {r['p50']:>8.3f} {r['p99']:>8.3f} {r['max']:>8.2f} "
             f"{r['delivered']:>10.4f} {r['server_cpu']:>9.0%}"
         )
+    nodes_section(binary, args)
     return 0
+
+
+def nodes_section(binary: Path, args: argparse.Namespace) -> None:
+    builds = [("this", binary)] + ([("baseline", args.baseline)] if args.baseline else [])
+    print(
+        f"\nnodes: raw CSI at {args.nodes_rate}/s for {args.nodes_seconds} s, one WebSocket client"
+    )
+    print(
+        f"{'build':>9} {'nodes':>6} {'sent/s':>8} {'received':>9} {'lost':>7} {'loss':>7} "
+        f"{'kernel drops':>12} {'updates':>8} {'CPU us/datagram':>15}"
+    )
+    rows: dict[tuple[str, int], dict[str, float]] = {}
+    for nodes in args.nodes:
+        for name, build in builds:
+            r = nodes_run(build, nodes, args.nodes_rate, args.nodes_seconds)
+            rows[(name, nodes)] = r
+            print(
+                f"{name:>9} {nodes:>6} {r['sent_per_s']:>8.0f} {r['received']:>9} {r['lost']:>7} "
+                f"{r['loss']:>7.2%} {r['kernel_drops']:>12.0f} {r['updates']:>8} "
+                f"{r['cpu_us_per_datagram']:>15.1f}"
+            )
+        if args.baseline:
+            this, base = rows[("this", nodes)], rows[("baseline", nodes)]
+            print(
+                f"{'ratio':>9} {nodes:>6}  CPU per datagram baseline/this = "
+                f"{base['cpu_us_per_datagram'] / this['cpu_us_per_datagram']:.2f}x"
+            )
 
 
 if __name__ == "__main__":

@@ -291,7 +291,13 @@ def _fmt_bpm(value: float | None, status: str | None = None) -> str:
 
 @main.command()
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--node", "nodes", type=int, multiple=True, help="Only this node (repeatable).")
+@click.option(
+    "--node",
+    "nodes",
+    type=click.IntRange(0, 255),
+    multiple=True,
+    help="Only this node, 0-255 (repeatable).",
+)
 @click.option(
     "--subcarriers",
     type=click.IntRange(min=1),
@@ -478,6 +484,10 @@ def _print_node_report(report: Any, layouts: list[tuple[int, int]], unit: str = 
 def _sensing_url(url: str) -> str:
     """A server base URL (http://host:8080) or a WebSocket URL, as the `/ws/sensing` URL."""
     parts = urlsplit(url)
+    try:
+        parts.port  # noqa: B018 - raises ValueError for a port outside 0-65535 or not a number
+    except ValueError as error:
+        raise click.BadParameter(f"{url}: {error}", param_hint="URL") from None
     scheme = {"http": "ws", "https": "wss"}.get(parts.scheme, parts.scheme)
     path = parts.path if parts.path not in ("", "/") else "/ws/sensing"
     return urlunsplit((scheme, parts.netloc, path, parts.query, ""))

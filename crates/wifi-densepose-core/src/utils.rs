@@ -41,8 +41,50 @@ pub fn unwrap_phase(phase: ArrayView1<'_, f64>) -> Array1<f64> {
     Array1::from(out)
 }
 
-/// (x − min)/(max − min); all zeros when the range is below `f64::EPSILON`.
+/// A power of two that brings the largest finite |x| near 1 when sums, differences or squares of
+/// `x` could overflow (max |x| ≥ 2^300), else 1. Multiplying by a power of two is exact, so a
+/// scaled computation gives the same digits as the unscaled one would without overflow.
+pub fn overflow_safe_scale<'a>(x: impl IntoIterator<Item = &'a f64>) -> f64 {
+    let largest = x
+        .into_iter()
+        .filter(|v| v.is_finite())
+        .fold(0.0_f64, |m, v| m.max(v.abs()));
+    if largest < 2f64.powi(300) {
+        return 1.0;
+    }
+    // 2^-(e+1) with 2^e <= largest < 2^(e+1): the scaled values lie within [-1, 1]. The
+    // factor is built from its bits (2^-1024 is subnormal but still an exact power of two).
+    let exponent = ((largest.to_bits() >> 52) & 0x7ff) as i64 - 1023;
+    let k = -(exponent + 1);
+    if k >= -1022 {
+        f64::from_bits(((k + 1023) as u64) << 52)
+    } else {
+        f64::from_bits(1u64 << (k + 1074))
+    }
+}
+
+/// `f` applied to `x` scaled by [`overflow_safe_scale`] (a borrowed view when no scaling is
+/// needed), with that scale.
+pub fn with_safe_scale<R>(
+    x: ArrayView1<'_, f64>,
+    f: impl FnOnce(ArrayView1<'_, f64>) -> R,
+) -> (R, f64) {
+    let scale = overflow_safe_scale(x.iter());
+    if scale == 1.0 {
+        (f(x), 1.0)
+    } else {
+        let scaled = x.mapv(|v| v * scale);
+        (f(scaled.view()), scale)
+    }
+}
+
+/// (x − min)/(max − min); all zeros when the range is below `f64::EPSILON`. Values near
+/// ±`f64::MAX` are scaled first, so the range does not overflow.
 pub fn normalize_min_max(x: ArrayView1<'_, f64>) -> Array1<f64> {
+    with_safe_scale(x, normalize_min_max_unscaled).0
+}
+
+fn normalize_min_max_unscaled(x: ArrayView1<'_, f64>) -> Array1<f64> {
     let (lo, hi) = x.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &v| (lo.min(v), hi.max(v)));
     let range = hi - lo;
     if x.is_empty() || range < f64::EPSILON {
@@ -51,8 +93,14 @@ pub fn normalize_min_max(x: ArrayView1<'_, f64>) -> Array1<f64> {
     x.mapv(|v| (v - lo) / range)
 }
 
-/// Population mean and standard deviation; (0, 0) for an empty input.
+/// Population mean and standard deviation; (0, 0) for an empty input. Finite for any finite
+/// input (large values are scaled before squaring).
 pub fn mean_std_pop(x: ArrayView1<'_, f64>) -> (f64, f64) {
+    let ((mean, std), scale) = with_safe_scale(x, mean_std_pop_unscaled);
+    (mean / scale, std / scale)
+}
+
+fn mean_std_pop_unscaled(x: ArrayView1<'_, f64>) -> (f64, f64) {
     if x.is_empty() {
         return (0.0, 0.0);
     }
@@ -62,13 +110,17 @@ pub fn mean_std_pop(x: ArrayView1<'_, f64>) -> (f64, f64) {
     (mean, var.sqrt())
 }
 
-/// (x − mean)/std_pop; all zeros when std is below `f64::EPSILON`.
+/// (x − mean)/std_pop; all zeros when std is below `f64::EPSILON` (relative to the data's
+/// scale when it is near ±`f64::MAX`).
 pub fn normalize_zscore(x: ArrayView1<'_, f64>) -> Array1<f64> {
-    let (mean, std) = mean_std_pop(x);
-    if std < f64::EPSILON {
-        return Array1::zeros(x.len());
-    }
-    x.mapv(|v| (v - mean) / std)
+    with_safe_scale(x, |x| {
+        let (mean, std) = mean_std_pop_unscaled(x);
+        if std < f64::EPSILON {
+            return Array1::zeros(x.len());
+        }
+        x.mapv(|v| (v - mean) / std)
+    })
+    .0
 }
 
 /// 10·log10(mean(s²)/mean(n²)) in dB; +∞ when the noise power is below `f64::EPSILON`.
@@ -161,6 +213,22 @@ mod tests {
         let z = array![Complex64::new(3.0, 4.0)];
         assert_eq!(complex_magnitude(z.view())[0], 5.0);
         assert!((complex_phase(array![Complex64::new(-1.0, 0.0)].view())[0] - PI).abs() < 1e-15);
+    }
+
+    #[test]
+    fn extremes_do_not_overflow() {
+        let x = array![1e308, -1e308, 1e308, -1e308];
+        // mean 0, population std 1e308: z = ±1 exactly.
+        assert_eq!(
+            normalize_zscore(x.view()).to_vec(),
+            vec![1.0, -1.0, 1.0, -1.0]
+        );
+        assert_eq!(mean_std_pop(x.view()), (0.0, 1e308));
+        assert_eq!(
+            normalize_min_max(x.view()).to_vec(),
+            vec![1.0, 0.0, 1.0, 0.0]
+        );
+        assert_eq!(overflow_safe_scale([1.0, -3.0].iter()), 1.0);
     }
 }
 

@@ -38,6 +38,44 @@ pub fn ensure_in_range(field: &str, value: f64, lo: f64, hi: f64) -> CoreResult<
     }
 }
 
+/// The largest length a size argument (window, history, subcarrier or bin count) may ask for:
+/// 2^24 = 16,777,216 elements, 128 MiB of `f64`. Real CSI has at most a few thousand
+/// subcarriers and histories of minutes; beyond this a size is a typo or an attack, and
+/// refusing it up front is what keeps the process from aborting on a failed allocation.
+pub const MAX_LENGTH: usize = 1 << 24;
+
+/// The largest number of elements one result array may hold: 2^27 = 134,217,728 (1 GiB of
+/// `f64`). Applies to sizes derived from the input (pair matrices grow with its square).
+pub const MAX_ELEMENTS: usize = 1 << 27;
+
+/// Requires a size argument `1 <= value <= max` (`min` is 0 or 1).
+pub fn ensure_size(field: &str, value: usize, min: usize, max: usize) -> CoreResult<()> {
+    if (min..=max).contains(&value) {
+        Ok(())
+    } else {
+        Err(CoreError::validation(
+            field,
+            format!("must be in [{min}, {max}], got {value}"),
+        ))
+    }
+}
+
+/// The element count of an array of shape `dims`, refused (naming `field`) when it overflows
+/// or exceeds [`MAX_ELEMENTS`]; call before allocating a result whose size grows faster than
+/// the input.
+pub fn ensure_elements(field: &str, dims: &[usize]) -> CoreResult<usize> {
+    let total = dims.iter().try_fold(1usize, |acc, &d| acc.checked_mul(d));
+    match total {
+        Some(n) if n <= MAX_ELEMENTS => Ok(n),
+        _ => Err(CoreError::validation(
+            field,
+            format!(
+                "the result of shape {dims:?} would exceed the limit of {MAX_ELEMENTS} elements"
+            ),
+        )),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -56,5 +94,21 @@ mod tests {
         assert!(ensure_positive("fs", 1.0).is_ok());
         assert!(ensure_in_range("c", f64::NAN, 0.0, 1.0).is_err());
         assert!(ensure_in_range("c", 1.0, 0.0, 1.0).is_ok());
+    }
+
+    #[test]
+    fn sizes_are_bounded() {
+        assert!(ensure_size("n", 0, 1, MAX_LENGTH).is_err());
+        assert!(ensure_size("n", 1, 1, MAX_LENGTH).is_ok());
+        assert!(ensure_size("n", 1 << 24, 1, MAX_LENGTH).is_ok());
+        let err = ensure_size("n", 1_000_000_000_000, 1, MAX_LENGTH).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "Validation error: n: must be in [1, 16777216], got 1000000000000"
+        );
+        assert_eq!(ensure_elements("z", &[3, 4, 5]).unwrap(), 60);
+        // 200,000 antennas: 19,999,900,000 pairs of 2 subcarriers.
+        assert!(ensure_elements("z", &[19_999_900_000, 2]).is_err());
+        assert!(ensure_elements("z", &[usize::MAX, 2]).is_err());
     }
 }

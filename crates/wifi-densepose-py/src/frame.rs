@@ -153,6 +153,10 @@ impl PyFrequencyBand {
     fn label(&self) -> &'static str {
         FrequencyBand::from(*self).json_name()
     }
+
+    fn __reduce__<'py>(slf: &Bound<'py, Self>) -> PyResult<crate::serialize::EnumReduce<'py>> {
+        crate::serialize::reduce_enum_member(slf.as_any())
+    }
 }
 
 /// Transmit/receive antenna counts (1-255) and optional element spacing in mm.

@@ -27,7 +27,13 @@ fn keypoint_type_to_py<'py>(py: Python<'py>, kind: KeypointType) -> PyResult<Bou
 
 /// Any int-like (a `KeypointType` member or a plain index) as a keypoint kind.
 fn keypoint_type_from_py(kind: &Bound<'_, PyAny>) -> PyResult<KeypointType> {
-    let index: i64 = kind.call_method0("__index__")?.extract()?;
+    // `operator.index` semantics: a KeypointType, an int or anything with `__index__`; any
+    // other type (a float, None) is a TypeError naming the expected type.
+    let index = kind.call_method0("__index__").map_err(|_| {
+        let got = kind.get_type().name().map(|n| n.to_string()).unwrap_or_default();
+        pyo3::exceptions::PyTypeError::new_err(format!("kind: expected a KeypointType or an int, got {got}"))
+    })?;
+    let index: i64 = index.extract()?;
     KeypointType::from_index(index).or_raise()
 }
 

@@ -48,9 +48,25 @@ pub fn value_to_py<'py>(py: Python<'py>, value: &Value) -> PyResult<Bound<'py, P
     })
 }
 
+/// How deeply `from_dict` input may nest. Every value type is a few levels deep; the limit
+/// stops deep, self-referential or self-returning (`tolist()`) input before it exhausts the
+/// stack, like `json.loads` and serde_json's own limit of 128.
+pub const MAX_DEPTH: usize = 64;
+
 /// Converts plain Python data (and numpy arrays/scalars) to JSON values; `path` names the
-/// location in error messages.
+/// location in error messages. Nesting deeper than [`MAX_DEPTH`] is a `ValidationError`.
 pub fn py_to_value(obj: &Bound<'_, PyAny>, path: &str) -> PyResult<Value> {
+    py_to_value_at(obj, path, 0)
+}
+
+fn py_to_value_at(obj: &Bound<'_, PyAny>, path: &str, depth: usize) -> PyResult<Value> {
+    if depth > MAX_DEPTH {
+        let at = if path.is_empty() { "data" } else { path };
+        return Err(validation_error(
+            at,
+            format!("nested more than {MAX_DEPTH} levels deep (or refers to itself)"),
+        ));
+    }
     if obj.is_none() {
         return Ok(Value::Null);
     }
@@ -79,20 +95,20 @@ pub fn py_to_value(obj: &Bound<'_, PyAny>, path: &str) -> PyResult<Value> {
                 .extract()
                 .map_err(|_| validation_error(path, format!("dict keys must be strings, got {}", k.repr().map(|r| r.to_string()).unwrap_or_default())))?;
             let child = if path.is_empty() { key.clone() } else { format!("{path}.{key}") };
-            map.insert(key, py_to_value(&v, &child)?);
+            map.insert(key, py_to_value_at(&v, &child, depth + 1)?);
         }
         return Ok(Value::Object(map));
     }
     if obj.is_instance_of::<PyList>() || obj.is_instance_of::<PyTuple>() {
         let mut items = Vec::new();
         for (i, item) in obj.try_iter()?.enumerate() {
-            items.push(py_to_value(&item?, &format!("{path}[{i}]"))?);
+            items.push(py_to_value_at(&item?, &format!("{path}[{i}]"), depth + 1)?);
         }
         return Ok(Value::Array(items));
     }
     // numpy arrays and scalars know how to become plain Python data.
     if obj.hasattr("tolist")? {
-        return py_to_value(&obj.call_method0("tolist")?, path);
+        return py_to_value_at(&obj.call_method0("tolist")?, path, depth + 1);
     }
     Err(validation_error(path, format!("unsupported value of type {}", obj.get_type().name()?)))
 }
@@ -241,4 +257,16 @@ where
         None => matches!(op, pyo3::basic::CompareOp::Ne),
     };
     PyBool::new(py, result).to_owned().into_any().unbind()
+}
+
+/// What `__reduce__` of an enum member returns: `(getattr, (cls, name))`.
+pub type EnumReduce<'py> = (Bound<'py, PyAny>, (Bound<'py, pyo3::types::PyType>, String));
+
+/// `__reduce__` of a PyO3 enum member: `getattr(cls, "NAME")`, so pickling and `copy` give
+/// back the member itself. The name is the part of `repr` after the dot (`Cls.NAME`).
+pub fn reduce_enum_member<'py>(slf: &Bound<'py, PyAny>) -> PyResult<EnumReduce<'py>> {
+    let repr = slf.repr()?.to_string();
+    let name = repr.rsplit('.').next().unwrap_or(&repr).to_string();
+    let getattr = pyo3::types::PyModule::import(slf.py(), "builtins")?.getattr("getattr")?;
+    Ok((getattr, (slf.get_type(), name)))
 }

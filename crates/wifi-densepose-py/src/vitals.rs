@@ -12,6 +12,7 @@ use numpy::{PyArray1, PyArray2};
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyDict, PyList, PyType};
+use wifi_densepose_core::validate::{ensure_finite, ensure_positive};
 use wifi_densepose_vitals::breathing::{ruview_breathing_confidence, zero_crossings};
 use wifi_densepose_vitals::heart::{autocorrelation_peak, phase_coherence_fusion, MIN_SUBCARRIERS};
 use wifi_densepose_vitals::{
@@ -694,6 +695,7 @@ impl PyBreathingExtractor {
     #[staticmethod]
     fn zero_crossings(signal: &Bound<'_, PyAny>) -> PyResult<usize> {
         let signal = f64_array::<Ix1>(signal, "signal")?;
+        ensure_finite("signal", signal.as_array().iter()).or_raise()?;
         Ok(zero_crossings(signal.as_array().iter()))
     }
 
@@ -701,6 +703,7 @@ impl PyBreathingExtractor {
     #[staticmethod]
     fn ruview_confidence(history: &Bound<'_, PyAny>) -> PyResult<f64> {
         let history = f64_array::<Ix1>(history, "history")?;
+        ensure_finite("history", history.as_array().iter()).or_raise()?;
         Ok(ruview_breathing_confidence(history.as_array().iter()))
     }
 }
@@ -831,6 +834,8 @@ impl PyHeartRateExtractor {
     ) -> PyResult<Option<(usize, f64, f64)>> {
         let signal = f64_array::<Ix1>(signal, "signal")?;
         let view = signal.as_array();
+        ensure_finite("signal", view.iter()).or_raise()?;
+        ensure_positive("sample_rate_hz", sample_rate_hz).or_raise()?;
         Ok(autocorrelation_peak(&slice_of(&view), sample_rate_hz)
             .map(|p| (p.lag, p.rho, p.refined_lag)))
     }

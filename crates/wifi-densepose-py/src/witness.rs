@@ -165,6 +165,9 @@ fn frames_to_arrays(frames: &Bound<'_, PyAny>) -> PyResult<(Array3<f64>, Array3<
 
 /// An Ed25519 signing key from bytes (a 32-byte seed, raw or as 64 hex digits) or from the
 /// path of a file holding such bytes.
+/// The most bytes read from a key file.
+const MAX_KEY_FILE: u64 = 4096;
+
 fn signing_key(key: &Bound<'_, PyAny>) -> PyResult<SigningKey> {
     if let Ok(bytes) = key.cast::<PyBytes>() {
         return signing_key_from_bytes(bytes.as_bytes()).or_raise();
@@ -172,9 +175,21 @@ fn signing_key(key: &Bound<'_, PyAny>) -> PyResult<SigningKey> {
     let path: PathBuf = key
         .extract()
         .map_err(|_| validation_error("sign_key", "expected bytes or the path of a key file"))?;
-    let bytes = std::fs::read(&path)
+    // A key file holds 32 bytes or 64 hex digits; read a little more than that, never a
+    // device or a huge file whole.
+    let mut bytes = Vec::new();
+    std::fs::File::open(&path)
+        .and_then(|file| {
+            std::io::Read::read_to_end(&mut std::io::Read::take(file, MAX_KEY_FILE + 1), &mut bytes)
+        })
         .map_err(|e| WitnessError::io(&path, &e))
         .or_raise()?;
+    if bytes.len() as u64 > MAX_KEY_FILE {
+        return Err(validation_error(
+            "sign_key",
+            format!("{} is larger than {MAX_KEY_FILE} bytes; a key file holds 32 bytes or 64 hex digits", path.display()),
+        ));
+    }
     signing_key_from_bytes(&bytes).or_raise()
 }
 

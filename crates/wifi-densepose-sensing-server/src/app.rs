@@ -30,6 +30,8 @@ pub struct UdpStats {
     malformed: AtomicU64,
     reasons: Mutex<BTreeMap<&'static str, ReasonStats>>,
     last_datagram: Mutex<Option<Instant>>,
+    /// The UDP socket's inode, for its kernel drop counter.
+    kernel_socket: std::sync::OnceLock<Option<u64>>,
 }
 
 #[derive(Debug, Default, Clone, Copy)]
@@ -46,6 +48,8 @@ pub struct UdpSnapshot {
     pub malformed: u64,
     pub malformed_by_reason: BTreeMap<&'static str, u64>,
     pub last_datagram_age: Option<Duration>,
+    /// Datagrams the kernel dropped because the receive queue was full (Linux).
+    pub kernel_drops: Option<u64>,
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -56,6 +60,10 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 impl UdpStats {
     pub fn record_dropped_by_allowlist(&self) {
         self.dropped_by_allowlist.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub fn set_kernel_socket(&self, inode: Option<u64>) {
+        let _ = self.kernel_socket.set(inode);
     }
 
     pub fn record_datagram(&self, now: Instant) {
@@ -89,6 +97,12 @@ impl UdpStats {
                 .map(|(reason, s)| (*reason, s.count))
                 .collect(),
             last_datagram_age: lock(&self.last_datagram).map(|t| now.saturating_duration_since(t)),
+            kernel_drops: self
+                .kernel_socket
+                .get()
+                .copied()
+                .flatten()
+                .and_then(crate::udp::kernel_drops),
         }
     }
 }
@@ -120,6 +134,8 @@ pub struct AppState {
     pose_hub: broadcast::Sender<Utf8Bytes>,
     /// Newly built messages with their node, for the MQTT publisher.
     fresh: broadcast::Sender<Fresh>,
+    /// Nodes whose datagrams went into the update the engine owes (for the MQTT consumer).
+    update_nodes: Mutex<Vec<u8>>,
     pub udp: Option<UdpStats>,
     clients: AtomicUsize,
     shutdown: watch::Sender<bool>,
@@ -156,6 +172,7 @@ impl AppState {
             hub,
             pose_hub,
             fresh,
+            update_nodes: Mutex::new(Vec::new()),
             udp,
             clients: AtomicUsize::new(0),
             shutdown,
@@ -188,17 +205,23 @@ impl AppState {
 
     /// Fans out re-broadcasts; nothing is serialised when nobody listens.
     pub fn publish(&self, messages: Vec<Outgoing>) {
-        self.fan_out(None, messages);
+        self.fan_out(&[], messages);
     }
 
     /// Fans out messages newly built from a datagram (or synthetic frame) of `node_id`.
     pub fn publish_new(&self, node_id: u8, messages: Vec<Outgoing>) {
-        self.fan_out(Some(node_id), messages);
+        self.fan_out(&[node_id], messages);
     }
 
-    fn fan_out(&self, origin: Option<u8>, messages: Vec<Outgoing>) {
-        let fresh_to = origin.filter(|_| self.fresh.receiver_count() > 0);
-        if messages.is_empty() || (!self.has_listeners() && fresh_to.is_none()) {
+    /// `fresh_to`: the nodes whose datagrams produced `messages` (each MQTT consumer hears
+    /// a batch's update once per node that contributed to it).
+    fn fan_out(&self, origins: &[u8], messages: Vec<Outgoing>) {
+        let fresh_to = if self.fresh.receiver_count() > 0 {
+            origins
+        } else {
+            &[]
+        };
+        if messages.is_empty() || (!self.has_listeners() && fresh_to.is_empty()) {
             return;
         }
         let privacy = self.config.privacy_mode;
@@ -218,12 +241,12 @@ impl AppState {
                     }
                 }
             }
-            let wanted = self.hub.receiver_count() > 0 || fresh_to.is_some();
+            let wanted = self.hub.receiver_count() > 0 || !fresh_to.is_empty();
             let Some(text) = wanted.then(|| outgoing(message.to_json())).flatten() else {
                 continue;
             };
             let json = Utf8Bytes::from(text);
-            if let Some(node_id) = fresh_to {
+            for &node_id in fresh_to {
                 let _ = self.fresh.send(Fresh {
                     node_id,
                     json: json.clone(),
@@ -262,6 +285,79 @@ impl AppState {
             }
             Err(error) => self.reject(&error, from, now),
         }
+    }
+
+    /// The datagrams a receiver found queued together, as one engine batch
+    /// ([`Engine::begin_batch`]): each is parsed and applied in order, its own messages
+    /// (edge vitals, ...) go out in order, and the batch's one `sensing_update` last (or
+    /// later: the returned instant is when [`AppState::flush_deferred`] must run).
+    pub fn ingest_batch<'a>(
+        &self,
+        datagrams: impl IntoIterator<Item = (&'a [u8], Option<SocketAddr>)>,
+        origin: Origin,
+    ) -> Option<Instant> {
+        let wall = wall_clock();
+        let mut messages: Vec<(u8, Outgoing)> = Vec::new();
+        let mut sensing_nodes: Vec<u8> = Vec::new();
+        let (update, due) = {
+            let mut engine = self.engine();
+            engine.begin_batch();
+            for (data, from) in datagrams {
+                // Each datagram keeps its own receive time (live capture time): frames of one
+                // node in one batch must not share a timestamp.
+                let now = Instant::now();
+                if let Some(udp) = &self.udp {
+                    udp.record_datagram(now);
+                }
+                match parse_packet(data) {
+                    Ok(packet) => {
+                        let node_id = packet.node_id();
+                        if !sensing_nodes.contains(&node_id) {
+                            sensing_nodes.push(node_id);
+                        }
+                        let out = engine.ingest(packet, origin, now, wall);
+                        messages.extend(out.into_iter().map(|m| (node_id, m)));
+                    }
+                    Err(error) => self.reject(&error, from, now),
+                }
+            }
+            let update = engine.finish_batch(Instant::now(), wall);
+            (update, engine.deferred_due())
+        };
+        for (node_id, message) in messages {
+            self.fan_out(&[node_id], vec![message]);
+        }
+        {
+            let mut nodes = lock(&self.update_nodes);
+            for node in sensing_nodes {
+                if !nodes.contains(&node) {
+                    nodes.push(node);
+                }
+            }
+        }
+        if let Some(update) = update {
+            let nodes = std::mem::take(&mut *lock(&self.update_nodes));
+            self.fan_out(&nodes, vec![update]);
+        }
+        due
+    }
+
+    /// Builds and sends the update a batch deferred, once due; returns when the owed update
+    /// is due if it is not yet.
+    pub fn flush_deferred(&self) -> Option<Instant> {
+        let now = Instant::now();
+        let (update, due) = {
+            let mut engine = self.engine();
+            match engine.deferred_due() {
+                Some(due) if due <= now => (engine.flush_deferred(now, wall_clock()), None),
+                due => (None, due),
+            }
+        };
+        if let Some(update) = update {
+            let nodes = std::mem::take(&mut *lock(&self.update_nodes));
+            self.fan_out(&nodes, vec![update]);
+        }
+        due
     }
 
     fn reject(&self, error: &PacketError, from: Option<SocketAddr>, now: Instant) {

@@ -64,15 +64,19 @@ pub fn parse_ip_or_cidr(value: &str) -> Result<IpNet, String> {
         .map_err(|_| format!("{value:?} is neither an IP address nor a CIDR block"))
 }
 
+/// The slowest and fastest replay/mock speeds: 1/1000 to 1,000,000 times real time.
+pub const SPEED_RANGE: (f64, f64) = (1e-3, 1e6);
+
 fn parse_speed(value: &str) -> Result<f64, String> {
     let speed: f64 = value
         .trim()
         .parse()
         .map_err(|_| format!("speed {value:?} is not a number"))?;
-    if speed.is_finite() && speed > 0.0 {
+    let (lo, hi) = SPEED_RANGE;
+    if (lo..=hi).contains(&speed) {
         Ok(speed)
     } else {
-        Err(format!("speed must be finite and > 0, got {value}"))
+        Err(format!("speed must be in [{lo}, {hi}], got {value}"))
     }
 }
 

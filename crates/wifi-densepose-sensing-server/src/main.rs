@@ -3,6 +3,7 @@
 mod activity;
 mod app;
 mod cli;
+mod conn;
 mod engine;
 mod field;
 mod grid;

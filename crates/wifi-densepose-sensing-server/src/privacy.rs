@@ -3,17 +3,19 @@
 
 use serde_json::Value;
 
-/// Removed wherever they occur.
-const BIOMETRIC_KEYS: [&str; 6] = [
+/// Removed wherever they occur, at any depth of any message: the band power and dominant
+/// frequency (wire.md lists them under `features`) are breathing signals wherever a message
+/// carries them, e.g. `payload.metadata` of `pose_data`.
+const BIOMETRIC_KEYS: [&str; 8] = [
     "vital_signs",
     "pose_keypoints",
     "breathing_rate_bpm",
     "heartrate_bpm",
     "hr_bpm",
     "br_bpm",
+    "breathing_band_power",
+    "dominant_freq_hz",
 ];
-/// Removed from `features` objects.
-const FEATURE_KEYS: [&str; 2] = ["breathing_band_power", "dominant_freq_hz"];
 /// WebSocket message types that survive privacy mode.
 const KEPT_TYPES: [&str; 5] = [
     "sensing_update",
@@ -29,11 +31,6 @@ pub fn redact(value: &mut Value) {
         Value::Object(map) => {
             for key in BIOMETRIC_KEYS {
                 map.remove(key);
-            }
-            if let Some(Value::Object(features)) = map.get_mut("features") {
-                for key in FEATURE_KEYS {
-                    features.remove(key);
-                }
             }
             for (list, key) in [("nodes", "amplitude"), ("persons", "keypoints")] {
                 if let Some(Value::Array(items)) = map.get_mut(list) {
@@ -102,5 +99,16 @@ mod tests {
         );
         assert_eq!(redact_message(r#"{"type":"wasm_event","node_id":1}"#), None);
         assert_eq!(redact_message("not json"), None);
+    }
+
+    #[test]
+    fn pose_data_metadata_loses_the_band_power() {
+        let text = json!({
+            "type": "pose_data",
+            "payload": {"metadata": {"breathing_band_power": 0.4, "dominant_freq_hz": 0.3, "frame_id": 7}},
+        })
+        .to_string();
+        let value: Value = serde_json::from_str(&redact_message(&text).unwrap()).unwrap();
+        assert_eq!(value["payload"]["metadata"], json!({"frame_id": 7}));
     }
 }

@@ -8,8 +8,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use wifi_densepose_wire::{
-    EdgeVitalsPacket, FeatureVectorPacket, PacketError, RawCsiPacket, ReadMode, Record, RecordBody,
-    RecordingReader, WireError, WirePacket,
+    EdgeVitalsPacket, FeatureVectorPacket, LineOutcome, PacketError, RawCsiPacket, ReadMode,
+    Record, RecordBody, RecordingReader, WireError, WirePacket,
 };
 
 use crate::app::{wait_for_shutdown, AppState};
@@ -103,37 +103,75 @@ impl DatagramBuilder {
     }
 }
 
-/// Reads the whole recording (lenient: bad lines are skipped with a warning).
+/// Reads the whole recording (lenient: bad lines, over-long lines included, and records
+/// that cannot be rebuilt as a datagram are skipped, each logged and counted).
 pub fn load_datagrams(path: &Path) -> Result<Vec<TimedDatagram>, ReplayError> {
     let read_error = |source| ReplayError::Read {
         path: path.to_path_buf(),
         source,
     };
-    let reader = RecordingReader::open(path, ReadMode::Lenient).map_err(read_error)?;
+    let mut reader = RecordingReader::open(path, ReadMode::Lenient).map_err(read_error)?;
     let mut builder = DatagramBuilder::default();
     let mut datagrams = Vec::new();
-    for record in reader {
-        let record = record.map_err(read_error)?;
-        let built = builder
-            .build(&record)
-            .map_err(|source| ReplayError::Encode {
-                path: path.to_path_buf(),
-                line: record.line,
-                source,
-            })?;
-        datagrams.extend(built);
+    let mut unencodable = 0usize;
+    while let Some(outcome) = reader.next_outcome() {
+        let record = match outcome.map_err(read_error)? {
+            LineOutcome::Record(record) => record,
+            LineOutcome::Skipped(bad) => {
+                tracing::warn!(path = %path.display(), "skipped bad line: {bad}");
+                continue;
+            }
+        };
+        match builder.build(&record) {
+            Ok(built) => datagrams.extend(built),
+            Err(source) => {
+                unencodable += 1;
+                let error = ReplayError::Encode {
+                    path: path.to_path_buf(),
+                    line: record.line,
+                    source,
+                };
+                tracing::warn!("skipped: {error}");
+            }
+        }
     }
-    tracing::info!(path = %path.display(), datagrams = datagrams.len(), "recording loaded for replay");
+    tracing::info!(
+        path = %path.display(),
+        datagrams = datagrams.len(),
+        bad_lines = reader.bad_lines(),
+        unencodable,
+        "recording loaded for replay"
+    );
     Ok(datagrams)
 }
+
+/// When a datagram is due: `offset / speed` after the start, or `None` when that lies beyond
+/// what a timer can represent (the replay stops there).
+fn due_after(offset_s: f64, speed: f64) -> Option<Duration> {
+    Duration::try_from_secs_f64((offset_s / speed).max(0.0))
+        .ok()
+        .filter(|d| *d <= MAX_REPLAY_DELAY)
+}
+
+/// The latest a replayed datagram may be due: 100 years after the start.
+const MAX_REPLAY_DELAY: Duration = Duration::from_secs(100 * 365 * 86_400);
 
 /// Sends every datagram at `offset / speed` after the start, in order, then idles.
 pub async fn run(state: Arc<AppState>, datagrams: Vec<TimedDatagram>, speed: f64) {
     let start = tokio::time::Instant::now();
     let shutdown = wait_for_shutdown(state.shutdown_signal());
     tokio::pin!(shutdown);
-    for datagram in &datagrams {
-        let due = start + Duration::from_secs_f64((datagram.offset_s / speed).max(0.0));
+    for (index, datagram) in datagrams.iter().enumerate() {
+        let Some(delay) = due_after(datagram.offset_s, speed) else {
+            tracing::warn!(
+                offset_s = datagram.offset_s,
+                speed,
+                remaining = datagrams.len() - index,
+                "replay stopped: the next datagram is due too far in the future"
+            );
+            return;
+        };
+        let due = start + delay;
         tokio::select! {
             () = tokio::time::sleep_until(due) => {}
             () = &mut shutdown => return,

@@ -146,6 +146,9 @@ async fn health(State(state): State<Arc<AppState>>) -> Json<Value> {
             json!(snapshot.dropped_by_allowlist),
         );
         udp_json.insert("malformed".into(), json!(snapshot.malformed));
+        if let Some(drops) = snapshot.kernel_drops {
+            udp_json.insert("kernel_drops".into(), json!(drops));
+        }
         udp_json.insert(
             "malformed_by_reason".into(),
             json!(snapshot.malformed_by_reason),

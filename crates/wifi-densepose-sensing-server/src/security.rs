@@ -44,11 +44,51 @@ fn split_host_port(value: &str) -> (&str, Option<&str>) {
     }
 }
 
+/// Parses a `Host` header value strictly (RFC 9110 `uri-host [ ":" port ]`): a bracketed IPv6
+/// literal or a name of letters, digits, `.`, `-` and `_`, then nothing or `:` and 1-5 digits.
+/// Returns the lower-cased host and the port.
+fn parse_host_header(value: &str) -> Result<(String, Option<&str>), &'static str> {
+    let (host, rest) = if value.starts_with('[') {
+        let end = value.find(']').ok_or("unclosed IPv6 bracket")?;
+        let (host, rest) = value.split_at(end + 1);
+        let inner = &host[1..host.len() - 1];
+        if inner.is_empty()
+            || !inner
+                .chars()
+                .all(|c| c.is_ascii_hexdigit() || c == ':' || c == '.')
+        {
+            return Err("invalid IPv6 literal");
+        }
+        (host, rest)
+    } else {
+        let end = value.find(':').unwrap_or(value.len());
+        let (host, rest) = value.split_at(end);
+        let name_char = |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_');
+        if host.is_empty() || !host.chars().all(name_char) {
+            return Err("invalid host name");
+        }
+        (host, rest)
+    };
+    let port = match rest {
+        "" => None,
+        _ => {
+            let port = rest.strip_prefix(':').ok_or("text after the host")?;
+            if port.is_empty() || port.len() > 5 || !port.bytes().all(|b| b.is_ascii_digit()) {
+                return Err("invalid port");
+            }
+            Some(port)
+        }
+    };
+    Ok((host.to_ascii_lowercase(), port))
+}
+
 /// Why a request was refused.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Rejection {
     /// 400: no `Host` header.
     MissingHost,
+    /// 400: a `Host` header that is not one valid `host[:port]` (or more than one header).
+    MalformedHost { reason: &'static str },
     /// 421: the raw `Host` value and the host name to allow.
     HostNotAllowed { value: String, host: String },
     /// 401: missing or wrong bearer token.
@@ -58,7 +98,7 @@ pub enum Rejection {
 impl Rejection {
     pub fn status(&self) -> StatusCode {
         match self {
-            Rejection::MissingHost => StatusCode::BAD_REQUEST,
+            Rejection::MissingHost | Rejection::MalformedHost { .. } => StatusCode::BAD_REQUEST,
             Rejection::HostNotAllowed { .. } => StatusCode::MISDIRECTED_REQUEST,
             Rejection::Unauthorized => StatusCode::UNAUTHORIZED,
         }
@@ -70,6 +110,7 @@ impl IntoResponse for Rejection {
         let status = self.status();
         let body = match self {
             Rejection::MissingHost => "missing Host header".to_string(),
+            Rejection::MalformedHost { reason } => format!("malformed Host header: {reason}"),
             Rejection::HostNotAllowed { value, host } => format!(
                 "Host {value:?} is not allowed (DNS-rebinding protection); \
                  start the server with --allowed-host {host} to accept it"
@@ -144,11 +185,20 @@ impl Security {
         let Some(rules) = &self.host_rules else {
             return Ok(());
         };
-        let Some(value) = headers.get(header::HOST).and_then(|v| v.to_str().ok()) else {
+        let mut values = headers.get_all(header::HOST).iter();
+        let Some(value) = values.next() else {
             return Err(Rejection::MissingHost);
         };
-        let (host, port) = split_host_port(value.trim());
-        let host = host.to_ascii_lowercase();
+        if values.next().is_some() {
+            return Err(Rejection::MalformedHost {
+                reason: "more than one Host header",
+            });
+        }
+        let value = value.to_str().map_err(|_| Rejection::MalformedHost {
+            reason: "not visible ASCII",
+        })?;
+        let (host, port) = parse_host_header(value.trim())
+            .map_err(|reason| Rejection::MalformedHost { reason })?;
         let allowed = rules
             .iter()
             .any(|rule| rule.host == host && rule.port.as_deref().is_none_or(|p| Some(p) == port));
@@ -193,6 +243,18 @@ fn is_websocket_path(path: &str) -> bool {
     path.starts_with("/ws/") || path == "/api/v1/stream/pose"
 }
 
+/// A WebSocket upgrade request: `Upgrade: websocket` and `Connection` listing `upgrade`.
+fn is_upgrade_request(headers: &HeaderMap) -> bool {
+    let has_token = |name: header::HeaderName, token: &str| {
+        headers.get_all(name).iter().any(|value| {
+            value
+                .to_str()
+                .is_ok_and(|v| v.split(',').any(|t| t.trim().eq_ignore_ascii_case(token)))
+        })
+    };
+    has_token(header::UPGRADE, "websocket") && has_token(header::CONNECTION, "upgrade")
+}
+
 /// Constant-time comparison: the work depends only on the expected token's length, and
 /// every byte is compared even after a mismatch.
 fn tokens_equal(expected: &[u8], provided: &[u8]) -> bool {
@@ -215,8 +277,10 @@ pub async fn guard(
         security
             .check_token(path, request.headers())
             .or_else(|rejection| {
-                // A ticket stands in for the header on WebSocket upgrades only (wire.md 5.3).
-                let ticket = is_websocket_path(path)
+                // A ticket stands in for the header on WebSocket upgrades only (wire.md 5.3):
+                // a plain GET of the same URL is refused without spending the ticket.
+                let upgrade = is_websocket_path(path) && is_upgrade_request(request.headers());
+                let ticket = upgrade
                     .then(|| ticket_param(request.uri().query()))
                     .flatten();
                 match ticket {
@@ -362,5 +426,59 @@ mod tests {
         assert!(list.admits("::ffff:192.168.1.77".parse().unwrap()));
         assert!(!list.admits("192.168.2.1".parse().unwrap()));
         assert!(UdpAllowlist::new(Vec::new()).admits("8.8.8.8".parse().unwrap()));
+    }
+
+    #[test]
+    fn host_headers_are_parsed_strictly() {
+        let guard = Security::new(&[], true, None);
+        let check = |pairs: &[(&str, &[u8])]| {
+            let mut map = HeaderMap::new();
+            for (name, value) in pairs {
+                map.append(
+                    header::HeaderName::from_bytes(name.as_bytes()).unwrap(),
+                    HeaderValue::from_bytes(value).unwrap(),
+                );
+            }
+            guard.check_host(&map)
+        };
+        let malformed = |reason| Err(Rejection::MalformedHost { reason });
+        assert_eq!(
+            check(&[("host", b"[::1]evil.example")]),
+            malformed("text after the host")
+        );
+        assert_eq!(check(&[("host", b"[::1]:80x")]), malformed("invalid port"));
+        assert_eq!(
+            check(&[("host", b"localhost"), ("host", b"evil.example")]),
+            malformed("more than one Host header")
+        );
+        assert_eq!(
+            check(&[("host", "h\u{f6}st".as_bytes())]),
+            malformed("not visible ASCII")
+        );
+        assert_eq!(
+            check(&[("host", b"local host")]),
+            malformed("invalid host name")
+        );
+        assert_eq!(check(&[]), Err(Rejection::MissingHost));
+        assert_eq!(check(&[("host", b"[::1]:8080")]), Ok(()));
+        assert_eq!(check(&[("host", b"LOCALHOST:8080")]), Ok(()));
+    }
+
+    #[test]
+    fn only_an_upgrade_request_is_an_upgrade() {
+        let upgrade = headers(&[
+            (header::UPGRADE, "WebSocket"),
+            (header::CONNECTION, "keep-alive, Upgrade"),
+        ]);
+        assert!(is_upgrade_request(&upgrade));
+        assert!(!is_upgrade_request(&headers(&[(
+            header::CONNECTION,
+            "upgrade"
+        )])));
+        assert!(!is_upgrade_request(&headers(&[(
+            header::UPGRADE,
+            "websocket"
+        )])));
+        assert!(!is_upgrade_request(&HeaderMap::new()));
     }
 }

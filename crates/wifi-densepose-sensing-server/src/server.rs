@@ -4,12 +4,12 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use axum::serve::ListenerExt;
 use tokio::net::TcpListener;
 use tokio::task::JoinSet;
 
 use crate::app::{wait_for_shutdown, AppState};
 use crate::cli::{Config, SourceMode};
+use crate::conn::{connection_cap, raise_fd_limit, GuardedListener};
 use crate::{mock, replay, rest, udp};
 
 /// Why the server could not start (exit code 1).
@@ -85,17 +85,19 @@ pub async fn run(config: Config) -> Result<(), StartError> {
     if let Some(prepared) = mqtt {
         tasks.spawn(crate::mqtt::run(state.clone(), prepared));
     }
+    let fd_limit = raise_fd_limit();
+    let cap = connection_cap(fd_limit, 2);
+    tracing::info!(
+        fd_limit,
+        connections_per_listener = cap,
+        "connection limits"
+    );
     for (listener, router) in [
         (http_listener, rest::http_router(state.clone())),
         (ws_listener, rest::ws_router(state.clone())),
     ] {
         let shutdown = wait_for_shutdown(state.shutdown_signal());
-        // Without TCP_NODELAY, small WebSocket frames wait for delayed ACKs (tens of ms).
-        let listener = listener.tap_io(|stream| {
-            if let Err(error) = stream.set_nodelay(true) {
-                tracing::debug!(%error, "cannot set TCP_NODELAY");
-            }
-        });
+        let listener = GuardedListener::new(listener, cap);
         tasks.spawn(async move {
             if let Err(error) = axum::serve(listener, router)
                 .with_graceful_shutdown(shutdown)

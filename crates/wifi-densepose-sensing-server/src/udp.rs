@@ -15,6 +15,10 @@ use crate::security::UdpAllowlist;
 pub const RECV_BUFFER: usize = 65_536;
 /// Kernel receive buffer requested, so bursts are queued rather than dropped.
 const SOCKET_RCVBUF: usize = 8 * 1024 * 1024;
+/// The most datagrams ingested as one batch (one `sensing_update`).
+const MAX_BATCH: usize = 512;
+/// The most bytes one batch holds (datagrams are copied into one arena).
+const MAX_BATCH_BYTES: usize = 4 * 1024 * 1024;
 
 /// Binds the UDP socket with a large kernel receive buffer.
 pub fn bind(addr: SocketAddr) -> std::io::Result<UdpSocket> {
@@ -30,28 +34,134 @@ pub fn bind(addr: SocketAddr) -> std::io::Result<UdpSocket> {
 
 /// Receives until shutdown; every datagram goes through the allowlist and the shared
 /// ingest path. Errors of single receives are logged and the loop continues.
+///
+/// After each wake-up the socket is drained of what is already queued (up to `MAX_BATCH`
+/// datagrams) and that batch is ingested together, with one `sensing_update` for the batch
+/// (see `Engine::begin_batch`). At light load a batch is one datagram.
 pub async fn run(state: Arc<AppState>, socket: UdpSocket) {
+    if let Some(udp) = &state.udp {
+        udp.set_kernel_socket(kernel_socket_inode(&socket));
+    }
     let allowlist = UdpAllowlist::new(state.config.udp_allow.clone());
-    let mut buffer = vec![0u8; RECV_BUFFER];
+    let mut arena: Vec<u8> = Vec::new();
+    let mut batch: Vec<(std::ops::Range<usize>, SocketAddr)> = Vec::new();
     let shutdown = wait_for_shutdown(state.shutdown_signal());
     tokio::pin!(shutdown);
+    // When the update the last batch deferred is due (see `Engine::finish_batch`).
+    let mut flush_at: Option<std::time::Instant> = None;
     loop {
-        let received = tokio::select! {
-            received = socket.recv_from(&mut buffer) => received,
+        let flush = async {
+            match flush_at {
+                Some(at) => tokio::time::sleep_until(at.into()).await,
+                None => std::future::pending().await,
+            }
+        };
+        let readable = tokio::select! {
+            readable = socket.readable() => readable,
+            () = flush => {
+                flush_at = state.flush_deferred();
+                continue;
+            }
             () = &mut shutdown => return,
         };
-        match received {
-            Ok((len, from)) => {
-                if !allowlist.admits(from.ip()) {
-                    if let Some(udp) = &state.udp {
-                        udp.record_dropped_by_allowlist();
+        if let Err(error) = readable {
+            tracing::warn!(%error, "UDP receive failed");
+            continue;
+        }
+        arena.clear();
+        batch.clear();
+        while batch.len() < MAX_BATCH && arena.len() + RECV_BUFFER <= MAX_BATCH_BYTES {
+            let start = arena.len();
+            arena.resize(start + RECV_BUFFER, 0);
+            match socket.try_recv_from(&mut arena[start..]) {
+                Ok((len, from)) => {
+                    arena.truncate(start + len);
+                    if allowlist.admits(from.ip()) {
+                        batch.push((start..start + len, from));
+                    } else {
+                        arena.truncate(start);
+                        if let Some(udp) = &state.udp {
+                            udp.record_dropped_by_allowlist();
+                        }
                     }
-                    continue;
                 }
-                let data = buffer.get(..len).unwrap_or(&[]);
-                state.ingest_datagram(data, Some(from), Origin::Esp32, None);
+                Err(error) => {
+                    arena.truncate(start);
+                    if error.kind() != std::io::ErrorKind::WouldBlock {
+                        tracing::warn!(%error, "UDP receive failed");
+                    }
+                    break;
+                }
             }
-            Err(error) => tracing::warn!(%error, "UDP receive failed"),
+        }
+        if !batch.is_empty() {
+            flush_at = state.ingest_batch(
+                batch
+                    .iter()
+                    .map(|(range, from)| (arena.get(range.clone()).unwrap_or(&[]), Some(*from))),
+                Origin::Esp32,
+            );
+        }
+    }
+}
+
+/// The inode of the socket (`/proc/self/fd/N`), which names it in `/proc/net/udp`.
+#[cfg(target_os = "linux")]
+fn kernel_socket_inode(socket: &UdpSocket) -> Option<u64> {
+    use std::os::fd::AsRawFd;
+    use std::os::unix::fs::MetadataExt;
+    let fd = socket.as_raw_fd();
+    std::fs::metadata(format!("/proc/self/fd/{fd}"))
+        .ok()
+        .map(|m| m.ino())
+}
+
+#[cfg(not(target_os = "linux"))]
+fn kernel_socket_inode(_socket: &UdpSocket) -> Option<u64> {
+    None
+}
+
+/// Datagrams the kernel dropped for the socket with `inode` (its receive queue was full):
+/// the `drops` column of `/proc/net/udp` or `/proc/net/udp6`. `None` off Linux or when the
+/// socket is not listed.
+pub fn kernel_drops(inode: u64) -> Option<u64> {
+    ["/proc/net/udp", "/proc/net/udp6"]
+        .iter()
+        .find_map(|table| {
+            let text = std::fs::read_to_string(table).ok()?;
+            drops_in_table(&text, inode)
+        })
+}
+
+/// The `drops` (last) column of the line whose `inode` (10th) column is `inode`.
+fn drops_in_table(text: &str, inode: u64) -> Option<u64> {
+    text.lines().skip(1).find_map(|line| {
+        let fields: Vec<&str> = line.split_whitespace().collect();
+        (fields.get(9)?.parse::<u64>().ok()? == inode)
+            .then(|| fields.last()?.parse().ok())
+            .flatten()
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn drops_are_read_from_the_socket_line() {
+        let table = "   sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode ref pointer drops\n\
+             1: 0100007F:138D 00000000:0000 07 00000000:00000000 00:00000000 00000000     0        0 4242 2 0000000000000000 17\n\
+             2: 0100007F:138E 00000000:0000 07 00000000:00000000 00:00000000 00000000     0        0 4243 2 0000000000000000 0\n";
+        assert_eq!(drops_in_table(table, 4242), Some(17));
+        assert_eq!(drops_in_table(table, 4243), Some(0));
+        assert_eq!(drops_in_table(table, 1), None);
+    }
+
+    #[tokio::test]
+    async fn a_bound_socket_reports_zero_drops() {
+        let socket = bind("127.0.0.1:0".parse().unwrap()).unwrap();
+        if let Some(inode) = kernel_socket_inode(&socket) {
+            assert_eq!(kernel_drops(inode), Some(0));
         }
     }
 }

@@ -43,6 +43,18 @@ impl BvpConfig {
         if self.n_velocity_bins == 0 {
             return Err(SignalError::config("n_velocity_bins must be >= 1, got 0"));
         }
+        for (field, value) in [
+            ("window_size", self.window_size),
+            ("hop_size", self.hop_size),
+            ("n_velocity_bins", self.n_velocity_bins),
+        ] {
+            wifi_densepose_core::validate::ensure_size(
+                field,
+                value,
+                1,
+                wifi_densepose_core::validate::MAX_LENGTH,
+            )?;
+        }
         for (field, v) in [
             ("carrier_frequency", self.carrier_frequency),
             ("max_velocity", self.max_velocity),

@@ -12,6 +12,10 @@ pub const DEFAULT_FREQUENCY_HZ: f64 = 5e9;
 pub const DEFAULT_BANDWIDTH_HZ: f64 = 20e6;
 pub const DEFAULT_SNR_DB: f64 = 20.0;
 
+/// The most antenna rows a frame may have: 1,024. Correlation and antenna-pair features hold
+/// one value per pair, so their size grows with the square of the antenna count.
+pub const MAX_ANTENNAS: usize = 1024;
+
 /// One multi-antenna frame. Fields are validated on construction and private afterwards.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CsiData {
@@ -83,6 +87,16 @@ impl CsiData {
         ensure_finite_nonempty("amplitude", amplitude.view())?;
         ensure_finite_nonempty("phase", phase.view())?;
         ensure_same_shape(amplitude.shape(), phase.shape())?;
+        if amplitude.nrows() > MAX_ANTENNAS {
+            return Err(SignalError::validation(
+                "amplitude",
+                format!(
+                    "at most {MAX_ANTENNAS} antenna rows, got {} (the antenna-pair features grow \
+                     with the square of this count)",
+                    amplitude.nrows()
+                ),
+            ));
+        }
         ensure_positive("frequency_hz", frequency_hz)?;
         ensure_positive("bandwidth_hz", bandwidth_hz)?;
         ensure_finite_scalar("snr_db", snr_db)?;

@@ -41,6 +41,12 @@ impl FeatureExtractorConfig {
         if self.fft_size == 0 {
             return Err(SignalError::config("fft_size must be >= 1, got 0"));
         }
+        wifi_densepose_core::validate::ensure_size(
+            "fft_size",
+            self.fft_size,
+            1,
+            wifi_densepose_core::validate::MAX_LENGTH,
+        )?;
         ensure_positive("sampling_rate", self.sampling_rate)
             .map_err(|e| SignalError::config(e.to_string()))?;
         if self.min_doppler_history < 2 {
@@ -342,6 +348,15 @@ impl FeatureExtractor {
             return Err(SignalError::config("doppler_window must be >= 1, got 0"));
         }
         let (t_len, a_len, s_len) = amplitude.dim();
+        if a_len > crate::csi_data::MAX_ANTENNAS {
+            return Err(SignalError::validation(
+                "amplitude",
+                format!(
+                    "at most {} antennas, got {a_len}",
+                    crate::csi_data::MAX_ANTENNAS
+                ),
+            ));
+        }
         let n = self.config.fft_size;
         // Frames are independent: each is computed by one task, collected in frame order.
         let frames: Vec<CsiFeatures> = (0..t_len)

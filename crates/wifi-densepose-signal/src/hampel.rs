@@ -279,7 +279,9 @@ fn filter_block(
     config: &HampelConfig,
     block: &mut OutBlock<'_>,
 ) {
-    let h = config.half_window;
+    // A window wider than the signal is the whole signal: clamping keeps `2h + 1` and `i + h`
+    // small for any half_window.
+    let h = config.half_window.min(rows);
     let block_rows = block.filtered.len() / cols;
     let full = |i: usize| i >= h && i + h < rows;
     let mut scratch = Vec::with_capacity(2 * h + 1);

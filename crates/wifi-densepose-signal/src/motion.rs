@@ -134,6 +134,12 @@ impl MotionDetectorConfig {
         if self.history_size == 0 {
             return Err(SignalError::config("history_size must be >= 1, got 0"));
         }
+        wifi_densepose_core::validate::ensure_size(
+            "history_size",
+            self.history_size,
+            1,
+            wifi_densepose_core::validate::MAX_LENGTH,
+        )?;
         Ok(())
     }
 }

@@ -4,7 +4,7 @@
 use std::str::FromStr;
 
 use ndarray::{Array1, Array2, ArrayView1, ArrayView2, Axis};
-use wifi_densepose_core::utils::unwrap_phase;
+use wifi_densepose_core::utils::{unwrap_phase, with_safe_scale};
 use wifi_densepose_core::validate::{ensure_finite, ensure_finite_scalar};
 
 use crate::csi_data::ensure_same_shape;
@@ -136,6 +136,12 @@ impl HardwareNormalizer {
         if canonical_subcarriers == 0 {
             return Err(SignalError::InvalidCanonical { value: 0 });
         }
+        wifi_densepose_core::validate::ensure_size(
+            "canonical_subcarriers",
+            canonical_subcarriers,
+            1,
+            wifi_densepose_core::validate::MAX_LENGTH,
+        )?;
         Ok(HardwareNormalizer {
             canonical_subcarriers,
             phase_order,
@@ -287,6 +293,14 @@ pub fn catmull_rom_resample(s: &[f64], c: usize) -> Vec<f64> {
 /// (x − mean)/std with the given stats, else the data mean and sample std (1 if fewer than 2
 /// values); a std below 1e-12 in magnitude counts as 1.
 pub fn zscore(x: ArrayView1<'_, f64>, stats: Option<(f64, f64)>) -> Array1<f64> {
+    if stats.is_none() {
+        // Scale-invariant: large values are scaled (exactly, by a power of two) first.
+        return with_safe_scale(x, |x| zscore_unscaled(x, None)).0;
+    }
+    zscore_unscaled(x, stats)
+}
+
+fn zscore_unscaled(x: ArrayView1<'_, f64>, stats: Option<(f64, f64)>) -> Array1<f64> {
     let (mean, std) = stats.unwrap_or_else(|| {
         let mean = crate::stats::mean(x.iter().copied());
         let std = if x.len() < 2 {
@@ -301,7 +315,17 @@ pub fn zscore(x: ArrayView1<'_, f64>, stats: Option<(f64, f64)>) -> Array1<f64> 
 }
 
 /// Subtracts the least-squares line over index 0…n−1; one sample gives 0, none gives [].
+/// Values near ±`f64::MAX` are scaled (exactly) before the sums and scaled back after.
 pub fn detrend_linear(y: ArrayView1<'_, f64>) -> Array1<f64> {
+    let (out, scale) = with_safe_scale(y, detrend_linear_unscaled);
+    if scale == 1.0 {
+        out
+    } else {
+        out.mapv(|v| v / scale)
+    }
+}
+
+fn detrend_linear_unscaled(y: ArrayView1<'_, f64>) -> Array1<f64> {
     let n = y.len();
     if n < 2 {
         return Array1::zeros(n);
@@ -528,5 +552,13 @@ mod tests {
         assert!(n
             .normalize_batch(amp.view(), ph.t(), HardwareType::Generic)
             .is_err());
+    }
+
+    #[test]
+    fn extremes_stay_finite() {
+        // A line through ±1e308 detrends to zeros; its z-scores are ±1 (sample std).
+        let line = Array1::from(vec![-1e308, 0.0, 1e308]);
+        assert_eq!(detrend_linear(line.view()).to_vec(), vec![0.0, 0.0, 0.0]);
+        assert_eq!(zscore(line.view(), None).to_vec(), vec![-1.0, 0.0, 1.0]);
     }
 }

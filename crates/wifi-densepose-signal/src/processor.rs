@@ -1,7 +1,9 @@
 //! `CsiProcessor`: preprocessing, a bounded frame history, temporal smoothing and counters.
 
 use ndarray::{Array3, ArrayView3, Axis};
-use wifi_densepose_core::validate::{ensure_finite_scalar, ensure_positive};
+use wifi_densepose_core::validate::{
+    ensure_finite_scalar, ensure_positive, ensure_size, MAX_LENGTH,
+};
 
 use crate::csi_data::{ensure_finite_stream, CsiData};
 use crate::error::{SignalError, SignalResult};
@@ -66,6 +68,8 @@ impl CsiProcessorConfig {
         if self.max_history_size == 0 {
             return Err(SignalError::config("max_history_size must be >= 1, got 0"));
         }
+        ensure_size("window_size", self.window_size, 1, MAX_LENGTH)?;
+        ensure_size("max_history_size", self.max_history_size, 1, MAX_LENGTH)?;
         Ok(())
     }
 }

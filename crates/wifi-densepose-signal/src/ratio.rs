@@ -3,6 +3,7 @@
 
 use ndarray::{Array, Array2, Array3, ArrayView, ArrayView2, ArrayView3, Axis, Dimension, Zip};
 use num_complex::Complex64;
+use wifi_densepose_core::validate::ensure_elements;
 use wifi_densepose_core::CoreError;
 
 use crate::error::{SignalError, SignalResult};
@@ -60,6 +61,7 @@ pub fn compute_ratio_matrix(z: ArrayView2<'_, Complex64>) -> SignalResult<Array2
             shape: format!("{:?}", z.shape()),
         });
     }
+    ensure_elements("z", &[pairs(z.nrows()), z.ncols()])?;
     ensure_finite_complex("z", z.iter())?;
     Ok(ratio_matrix_valid(z))
 }
@@ -74,12 +76,19 @@ pub fn compute_ratio_matrix_batch(z: ArrayView3<'_, Complex64>) -> SignalResult<
             shape: format!("{:?}", z.shape()),
         });
     }
+    ensure_elements("z", &[t, pairs(a), s])?;
     ensure_finite_complex("z", z.iter())?;
     let mut out = Array3::zeros((t, a * (a - 1) / 2, s));
     for (frame, mut target) in z.axis_iter(Axis(0)).zip(out.axis_iter_mut(Axis(0))) {
         target.assign(&ratio_matrix_valid(frame));
     }
     Ok(out)
+}
+
+/// a(a−1)/2 antenna pairs, saturating (a count too large for memory is refused anyway).
+fn pairs(a: usize) -> usize {
+    let count = a as u128 * a.saturating_sub(1) as u128 / 2;
+    usize::try_from(count).unwrap_or(usize::MAX)
 }
 
 fn check_antennas(a: usize) -> SignalResult<()> {

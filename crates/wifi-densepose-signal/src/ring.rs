@@ -10,10 +10,11 @@ pub struct HistoryRing<T> {
 }
 
 impl<T> HistoryRing<T> {
-    /// `capacity` must be ≥ 1 (checked by the owning config).
+    /// `capacity` must be ≥ 1 (checked by the owning config). Storage grows as items arrive
+    /// (at most 1,024 slots are reserved up front), so a large bound costs nothing until used.
     pub fn new(capacity: usize) -> Self {
         HistoryRing {
-            items: VecDeque::with_capacity(capacity),
+            items: VecDeque::with_capacity(capacity.min(1024)),
             capacity,
         }
     }

@@ -126,6 +126,9 @@ pub struct CaptureVitals {
     phases: Vec<f64>,
 }
 
+/// Warm-up frames reserved up front; a longer warm-up grows as frames arrive.
+const WARMUP_RESERVE: usize = 256;
+
 impl CaptureVitals {
     /// Checks what can be checked before the stream is seen (the pipeline settings with a
     /// placeholder width and rate, a warm-up of at least 2 frames, a block of at least 1 bin).
@@ -139,6 +142,12 @@ impl CaptureVitals {
         if config.block_bins == Some(0) {
             return Err(VitalsError::config("block_bins must be at least 1, got 0"));
         }
+        wifi_densepose_core::validate::ensure_size(
+            "warmup_frames",
+            config.warmup_frames,
+            2,
+            wifi_densepose_core::validate::MAX_LENGTH,
+        )?;
         VitalsPipeline::new(VitalsConfig {
             n_subcarriers: config.block_bins.unwrap_or(1),
             sample_rate_hz: config
@@ -146,7 +155,7 @@ impl CaptureVitals {
                 .unwrap_or(config.vitals.sample_rate_hz),
             ..config.vitals.clone()
         })?;
-        let warmup = Vec::with_capacity(config.warmup_frames);
+        let warmup = Vec::with_capacity(config.warmup_frames.min(WARMUP_RESERVE));
         Ok(CaptureVitals {
             config,
             state: State::WarmingUp(warmup),
@@ -359,7 +368,9 @@ impl CaptureVitals {
 
     /// Back to the freshly constructed state.
     pub fn reset(&mut self) {
-        self.state = State::WarmingUp(Vec::with_capacity(self.config.warmup_frames));
+        self.state = State::WarmingUp(Vec::with_capacity(
+            self.config.warmup_frames.min(WARMUP_RESERVE),
+        ));
         self.stats = CaptureStats::default();
     }
 }

@@ -85,6 +85,12 @@ impl FilteredHistory {
         let fs = config.sample_rate_hz;
         let coefficients = ResonatorCoefficients::new(band, fs)?;
         VitalsError::ensure_config_positive("window_secs", config.window_secs)?;
+        wifi_densepose_core::validate::ensure_size(
+            "n_subcarriers",
+            config.n_subcarriers,
+            0,
+            wifi_densepose_core::validate::MAX_LENGTH,
+        )?;
         if !(config.min_history_secs.is_finite() && config.min_history_secs >= 0.0) {
             return Err(VitalsError::config(format!(
                 "min_history_secs must be finite and >= 0, got {}",

@@ -31,6 +31,12 @@ fn clamp_alpha(alpha: f64) -> Result<f64> {
 impl CsiVitalPreprocessor {
     /// `alpha` is clamped to [0.001, 0.999]; NaN is rejected.
     pub fn new(n_subcarriers: usize, alpha: f64) -> Result<Self> {
+        wifi_densepose_core::validate::ensure_size(
+            "n_subcarriers",
+            n_subcarriers,
+            0,
+            wifi_densepose_core::validate::MAX_LENGTH,
+        )?;
         Ok(CsiVitalPreprocessor {
             n_subcarriers,
             alpha: clamp_alpha(alpha)?,

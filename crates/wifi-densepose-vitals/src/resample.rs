@@ -71,6 +71,15 @@ impl UniformResampler {
     pub fn new(sample_rate_hz: f64, max_gap_s: f64) -> Result<Self> {
         VitalsError::ensure_config_positive("sample_rate_hz", sample_rate_hz)?;
         VitalsError::ensure_config_positive("max_gap_s", max_gap_s)?;
+        // One gap is filled with up to max_gap_s·rate samples: bounded like any size argument.
+        let per_gap = max_gap_s * sample_rate_hz;
+        let limit = wifi_densepose_core::validate::MAX_LENGTH;
+        if per_gap > limit as f64 {
+            return Err(VitalsError::config(format!(
+                "max_gap_s {max_gap_s} s at sample_rate_hz {sample_rate_hz} Hz fills up to \
+                 {per_gap} samples per gap, above the maximum {limit}"
+            )));
+        }
         Ok(UniformResampler {
             sample_rate_hz,
             max_gap_s,
@@ -296,6 +305,15 @@ mod tests {
             resampler.push(t, &[a], &[p], |g, a, p| out.push((g, a[0], p[0])));
         }
         out
+    }
+
+    #[test]
+    fn a_gap_that_could_hold_too_many_samples_is_refused() {
+        // 10^6 s at 100 Hz: 10^8 samples per gap, above 2^24.
+        assert!(UniformResampler::new(100.0, 1e6).is_err());
+        assert!(UniformResampler::new(1e300, DEFAULT_MAX_GAP_S).is_err());
+        // 2^24 samples exactly is allowed.
+        assert!(UniformResampler::new(16_777_216.0, 1.0).is_ok());
     }
 
     #[test]

@@ -94,6 +94,8 @@ pub enum LineReason {
     BadIqHex,
     InconsistentLength,
     BadFeatures,
+    /// Longer than [`crate::recording::MAX_LINE_LEN`] bytes; read past without being kept.
+    LineTooLong,
 }
 
 impl LineReason {
@@ -106,6 +108,7 @@ impl LineReason {
             LineReason::BadIqHex => "bad_iq_hex",
             LineReason::InconsistentLength => "inconsistent_length",
             LineReason::BadFeatures => "bad_features",
+            LineReason::LineTooLong => "line_too_long",
         }
     }
 }

@@ -22,5 +22,6 @@ pub use packet::{
     SyncPacket, WasmEvent, WasmOutputPacket, WirePacket, MAX_DATAGRAM_LEN,
 };
 pub use recording::{
-    ReadMode, Record, RecordBody, Recording, RecordingMeta, RecordingReader, RecordingWriter,
+    LineOutcome, ReadMode, Record, RecordBody, Recording, RecordingMeta, RecordingReader, RecordingWriter,
+    MAX_LINE_LEN,
 };

@@ -3,12 +3,14 @@
 //! The verifier looks files up in this in-memory map only, so no manifest path can reach a
 //! file outside the bundle; links and unsafe archive paths are recorded and reported.
 
+use std::cell::Cell;
 use std::collections::BTreeMap;
 use std::fs;
-use std::io::Read;
+use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
+use std::rc::Rc;
 
-use flate2::read::GzDecoder;
+use flate2::bufread::GzDecoder;
 
 use crate::manifest::MANIFEST_FILE;
 
@@ -108,11 +110,53 @@ fn read_directory(dir: &Path, prefix: &str, contents: &mut BundleContents) -> Re
     Ok(())
 }
 
+/// Decompressed bytes with a ceiling: past `MAX_BUNDLE_BYTES` reads fail and `exceeded` is
+/// set, so the error names the limit instead of looking like a truncated archive.
+struct Ceiling<R> {
+    inner: R,
+    left: u64,
+    exceeded: Rc<Cell<bool>>,
+}
+
+impl<R: Read> Read for Ceiling<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let want = buf
+            .len()
+            .min(usize::try_from(self.left.saturating_add(1)).unwrap_or(usize::MAX));
+        let n = self.inner.read(&mut buf[..want])?;
+        if n as u64 > self.left {
+            self.exceeded.set(true);
+            return Err(std::io::Error::other(bomb_message()));
+        }
+        self.left -= n as u64;
+        Ok(n)
+    }
+}
+
+fn bomb_message() -> String {
+    format!("archive expands to more than {MAX_BUNDLE_BYTES} bytes (the bundle size limit)")
+}
+
 /// Reads a gzip-compressed tar stream. A bundle directory at the archive root is unwrapped.
+///
+/// The archive must be exactly one gzip member holding one tar stream: after the tar
+/// end-of-archive marker only zero padding may follow, and nothing may follow the gzip
+/// trailer, so no member can hide behind what was verified (`tar -i` would list it).
 fn read_archive(reader: impl Read) -> Result<BundleContents, String> {
-    let corrupt = |e: std::io::Error| format!("archive is truncated or corrupt: {e}");
+    let exceeded = Rc::new(Cell::new(false));
+    let corrupt = |e: std::io::Error| {
+        if exceeded.get() {
+            bomb_message()
+        } else {
+            format!("archive is truncated or corrupt: {e}")
+        }
+    };
     let mut contents = BundleContents::new("archive");
-    let decoder = GzDecoder::new(reader).take(MAX_BUNDLE_BYTES + 1);
+    let decoder = Ceiling {
+        inner: GzDecoder::new(BufReader::new(reader)),
+        left: MAX_BUNDLE_BYTES,
+        exceeded: exceeded.clone(),
+    };
     let mut archive = tar::Archive::new(decoder);
     for entry in archive.entries().map_err(corrupt)? {
         let mut entry = entry.map_err(corrupt)?;
@@ -138,13 +182,25 @@ fn read_archive(reader: impl Read) -> Result<BundleContents, String> {
             contents.special.push(name);
         }
     }
-    // Read to the end so the gzip trailer (CRC and length) is checked too.
+    // Read to the end so the gzip trailer (CRC and length) is checked too; what follows the
+    // end-of-archive marker must be zero padding.
     let mut rest = archive.into_inner();
-    std::io::copy(&mut rest, &mut std::io::sink()).map_err(corrupt)?;
-    if rest.limit() == 0 {
-        return Err(format!(
-            "archive expands to more than {MAX_BUNDLE_BYTES} bytes"
-        ));
+    let mut chunk = [0u8; 8192];
+    loop {
+        let n = rest.read(&mut chunk).map_err(corrupt)?;
+        if n == 0 {
+            break;
+        }
+        if chunk[..n].iter().any(|&b| b != 0) {
+            return Err("data after the tar end-of-archive marker".to_string());
+        }
+    }
+    let mut compressed = rest.inner.into_inner();
+    let trailing = compressed.fill_buf().map_err(corrupt)?;
+    if !trailing.is_empty() {
+        return Err(
+            "data after the gzip stream (a second gzip member or trailing bytes)".to_string(),
+        );
     }
     unwrap_root_directory(&mut contents);
     Ok(contents)
@@ -260,5 +316,52 @@ mod tests {
         assert!(e.contains("truncated or corrupt"), "{e}");
         let e = load_bundle(Path::new("no/such/bundle")).unwrap_err();
         assert!(e.contains("no/such/bundle"), "{e}");
+    }
+
+    fn tar_of(members: &[(&str, &[u8])]) -> Vec<u8> {
+        let mut builder = tar::Builder::new(Vec::new());
+        for (name, data) in members {
+            let mut header = tar::Header::new_gnu();
+            header.set_size(data.len() as u64);
+            header.set_mode(0o644);
+            header.set_cksum();
+            builder.append_data(&mut header, name, *data).unwrap();
+        }
+        builder.into_inner().unwrap()
+    }
+
+    fn gzip(data: &[u8]) -> Vec<u8> {
+        use std::io::Write;
+        let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        encoder.write_all(data).unwrap();
+        encoder.finish().unwrap()
+    }
+
+    #[test]
+    fn a_member_after_the_end_of_archive_marker_is_refused() {
+        let mut data = tar_of(&[("a/MANIFEST.sha256", b"x\n")]);
+        assert!(read_archive(&gzip(&data)[..]).is_ok());
+        data.extend(tar_of(&[("b/evil.sh", b"echo hi\n")]));
+        let e = read_archive(&gzip(&data)[..]).unwrap_err();
+        assert_eq!(e, "data after the tar end-of-archive marker");
+    }
+
+    #[test]
+    fn a_second_gzip_member_is_refused() {
+        let mut data = gzip(&tar_of(&[("a/MANIFEST.sha256", b"x\n")]));
+        data.extend(gzip(&tar_of(&[("b/evil.sh", b"echo hi\n")])));
+        let e = read_archive(&data[..]).unwrap_err();
+        assert!(e.starts_with("data after the gzip stream"), "{e}");
+    }
+
+    #[test]
+    fn a_gzip_bomb_names_the_limit() {
+        let big = vec![0u8; (MAX_BUNDLE_BYTES + 1024) as usize];
+        let data = gzip(&tar_of(&[("a/big.bin", &big)]));
+        let e = read_archive(&data[..]).unwrap_err();
+        assert_eq!(
+            e,
+            "archive expands to more than 67108864 bytes (the bundle size limit)"
+        );
     }
 }

@@ -24,6 +24,9 @@ pub struct Check {
     pub detail: String,
 }
 
+/// The most problems one check lists; the rest are counted.
+pub const MAX_LISTED_PROBLEMS: usize = 20;
+
 impl Check {
     fn pass(name: &'static str, detail: impl Into<String>) -> Self {
         Check {
@@ -41,13 +44,18 @@ impl Check {
         }
     }
 
-    /// Passes when `problems` is empty, else fails listing them.
+    /// Passes when `problems` is empty, else fails listing the first [`MAX_LISTED_PROBLEMS`]
+    /// of them and how many more there are (a hostile manifest cannot flood the report).
     fn from_problems(name: &'static str, problems: &[String], ok_detail: String) -> Self {
         if problems.is_empty() {
-            Check::pass(name, ok_detail)
-        } else {
-            Check::fail(name, problems.join("; "))
+            return Check::pass(name, ok_detail);
         }
+        let shown = &problems[..problems.len().min(MAX_LISTED_PROBLEMS)];
+        let mut detail = shown.join("; ");
+        if problems.len() > shown.len() {
+            detail.push_str(&format!("; and {} more", problems.len() - shown.len()));
+        }
+        Check::fail(name, detail)
     }
 }
 

@@ -29,6 +29,7 @@ from wifi_densepose._core import (
     witness_public_key,
     witness_verify_bundle,
 )
+from wifi_densepose._files import read_bounded
 from wifi_densepose.witness._reference import reference_json_from_fixture
 
 REFERENCE_SHA256 = WITNESS_REFERENCE_SHA256
@@ -50,6 +51,10 @@ __all__ = [
 ]
 
 
+MAX_REFERENCE_BYTES = 64 * 1024 * 1024
+"""The largest reference input read (the reference `sample_csi_data.json` is about 10 MB)."""
+
+
 def generate_bundle(
     out_dir: str | os.PathLike[str],
     sign_key: bytes | str | os.PathLike[str] | None = None,
@@ -67,7 +72,9 @@ def generate_bundle(
     (`ValidationError`).
     """
     reference_bytes = (
-        reference_json_from_fixture() if reference is None else Path(reference).read_bytes()
+        reference_json_from_fixture()
+        if reference is None
+        else read_bounded(reference, MAX_REFERENCE_BYTES, "reference")
     )
     return Path(
         witness_generate_bundle(out_dir, reference_bytes, sign_key=sign_key, created_at=created_at)

@@ -205,6 +205,13 @@ impl PyCsiData {
 /// The symmetric Hamming window w_k = 0.54 − 0.46·cos(2πk/(n−1)); n = 1 gives [1.0].
 #[pyfunction]
 fn hamming_window<'py>(py: Python<'py>, n: usize) -> PyResult<Bound<'py, PyArray1<f64>>> {
+    wifi_densepose_core::validate::ensure_size(
+        "n",
+        n,
+        0,
+        wifi_densepose_core::validate::MAX_LENGTH,
+    )
+    .or_raise()?;
     readonly_array(
         py,
         ndarray::Array1::from(wifi_densepose_signal::hamming_window(n)),

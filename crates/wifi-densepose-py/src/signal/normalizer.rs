@@ -3,7 +3,7 @@
 use ndarray::{Array1, Ix1, Ix2};
 use numpy::{PyArray1, PyArray2};
 use pyo3::prelude::*;
-use wifi_densepose_core::validate::ensure_finite;
+use wifi_densepose_core::validate::{ensure_finite, ensure_size, MAX_LENGTH};
 use wifi_densepose_signal::{
     catmull_rom_resample as resample, detrend_linear as detrend, HardwareNormalizer, HardwareType,
     PhaseOrder,
@@ -72,6 +72,10 @@ impl PyHardwareType {
     #[staticmethod]
     fn detect_hardware(n_subcarriers: usize) -> Self {
         HardwareType::detect(n_subcarriers).into()
+    }
+
+    fn __reduce__<'py>(slf: &Bound<'py, Self>) -> PyResult<crate::serialize::EnumReduce<'py>> {
+        crate::serialize::reduce_enum_member(slf.as_any())
     }
 }
 
@@ -208,6 +212,7 @@ fn catmull_rom_resample<'py>(
         return Err(shape_error("x", "at least 1 sample", "0 samples"));
     }
     ensure_finite("x", view.iter()).or_raise()?;
+    ensure_size("n_out", n_out, 0, MAX_LENGTH).or_raise()?;
     readonly_array(py, Array1::from(resample(&view.to_vec(), n_out)))
 }
 

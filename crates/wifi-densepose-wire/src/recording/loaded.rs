@@ -79,14 +79,23 @@ impl RecordingSummary {
 }
 
 impl Recording {
-    /// Reads `path` and, when present, the sidecar next to it.
+    /// Reads `path` and, when present, the sidecar next to it. The sidecar is optional: in
+    /// lenient mode a damaged one is ignored with a warning in `meta_warnings` (strict mode
+    /// fails on it).
     pub fn load(path: impl AsRef<Path>, mode: ReadMode) -> WireResult<Recording> {
         let path = path.as_ref();
         let mut recording = Recording::from_reader(RecordingReader::open(path, mode)?)?;
         if let Some(meta_path) = sidecar_path(path).filter(|p| p.is_file()) {
-            let meta = RecordingMeta::read(&meta_path)?;
-            recording.meta_warnings = recording.check_meta(&meta);
-            recording.meta = Some(meta);
+            match RecordingMeta::read(&meta_path) {
+                Ok(meta) => {
+                    recording.meta_warnings = recording.check_meta(&meta);
+                    recording.meta = Some(meta);
+                }
+                Err(e) if mode == ReadMode::Lenient => recording
+                    .meta_warnings
+                    .push(format!("sidecar {} ignored: {e}", meta_path.display())),
+                Err(e) => return Err(e),
+            }
         }
         Ok(recording)
     }

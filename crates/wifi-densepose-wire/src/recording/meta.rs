@@ -12,6 +12,9 @@ use crate::error::{WireError, WireResult};
 const DATA_SUFFIX: &str = ".csi.jsonl";
 const META_SUFFIX: &str = ".csi.meta.json";
 
+/// The largest sidecar read: 16 MiB (a sidecar is a few hundred bytes per node).
+pub const MAX_SIDECAR_LEN: usize = 16 << 20;
+
 /// A recording's sidecar. `nodes` holds lines per node in order of first appearance.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct RecordingMeta {
@@ -83,10 +86,23 @@ impl RecordingMeta {
         })
     }
 
-    /// Reads the sidecar file at `path`.
+    /// Reads the sidecar file at `path` (at most [`MAX_SIDECAR_LEN`] bytes).
     pub fn read(path: impl AsRef<Path>) -> WireResult<RecordingMeta> {
+        use std::io::Read;
         let path = path.as_ref();
-        let text = std::fs::read_to_string(path).map_err(|e| WireError::io(path.display(), e))?;
+        let file = std::fs::File::open(path).map_err(|e| WireError::io(path.display(), e))?;
+        let mut bytes = Vec::new();
+        file.take(MAX_SIDECAR_LEN as u64 + 1)
+            .read_to_end(&mut bytes)
+            .map_err(|e| WireError::io(path.display(), e))?;
+        if bytes.len() > MAX_SIDECAR_LEN {
+            return Err(WireError::invalid(
+                "sidecar",
+                format!("larger than {MAX_SIDECAR_LEN} bytes"),
+            ));
+        }
+        let text = String::from_utf8(bytes)
+            .map_err(|e| WireError::invalid("sidecar", format!("not UTF-8: {e}")))?;
         RecordingMeta::from_json(&text)
     }
 
