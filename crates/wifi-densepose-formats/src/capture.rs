@@ -44,6 +44,17 @@ impl Frame {
     }
 }
 
+/// A frame's fields other than its CSI, for [`CaptureBuilder::push_decoded`].
+#[derive(Debug, Clone, Copy)]
+pub struct FrameFields<'a> {
+    pub timestamp_s: f64,
+    /// `(n_subcarriers, n_rx, n_tx)` of the frame.
+    pub shape: [usize; 3],
+    pub meta: &'a [(&'static str, f64)],
+    pub mac: Option<[u8; 6]>,
+    pub perm: Option<[u8; 3]>,
+}
+
 /// Many frames as one `[time, subcarrier, rx, tx]` array.
 ///
 /// The capture's dimensions are the largest over its frames; a frame with fewer subcarriers,
@@ -191,20 +202,35 @@ pub fn relayout(
     }
 }
 
-/// Re-lays `data` (`n` frames of shape `from`) out as frames of the larger shape `to`.
+/// Re-lays `data` (`n` frames of shape `from`) out as frames of the larger shape `to`, keeping
+/// room for as many frames as `data` had room for: a capture whose first frame is smaller than
+/// later ones (Intel 5300 files mixing 1, 2 and 3 transmit chains) otherwise loses its
+/// reservation and regrows by doubling, copying every value several times.
 fn regrow(data: &mut Vec<Complex64>, n: usize, from: [usize; 3], to: [usize; 3]) {
-    let mut out = vec![ZERO; n * to.iter().product::<usize>()];
+    let (old, new) = (from.iter().product::<usize>(), to.iter().product::<usize>());
+    let room_frames = data.capacity().checked_div(old).unwrap_or(0).max(n);
+    let mut out = Vec::new();
+    if out.try_reserve(room_frames.saturating_mul(new)).is_err() {
+        out.reserve(n * new);
+    }
+    out.resize(n * new, ZERO);
     relayout(data, n, from, &mut out, to);
     *data = out;
 }
 
 impl CaptureBuilder {
     pub fn new(format: Format) -> Self {
+        Self::with_buffer(format, Vec::new())
+    }
+
+    /// A builder keeping the CSI in `buffer` (cleared; its allocation is reused).
+    pub fn with_buffer(format: Format, mut buffer: Vec<Complex64>) -> Self {
+        buffer.clear();
         CaptureBuilder {
             format,
             dims: [0; 3],
             timestamps_s: Vec::new(),
-            csi: Vec::new(),
+            csi: buffer,
             frame_shape: Vec::new(),
             meta: Vec::new(),
             macs: None,
@@ -230,21 +256,57 @@ impl CaptureBuilder {
 
     /// Appends one frame, padding it (or, when it is larger, every earlier frame) with zeros.
     pub fn push(&mut self, f: Frame) {
-        let n = self.n_frames();
         let shape = [f.n_subcarriers, f.n_rx, f.n_tx];
-        let grown = [0, 1, 2].map(|i| self.dims[i].max(shape[i]));
-        if grown != self.dims {
-            regrow(&mut self.csi, n, self.dims, grown);
-            self.dims = grown;
-        }
-        let per_frame: usize = self.dims.iter().product();
-        let base = self.csi.len();
+        self.grow(shape);
         if shape == self.dims {
             self.csi.extend_from_slice(&f.csi);
         } else {
-            self.csi.resize(base + per_frame, ZERO);
-            place(&mut self.csi[base..], &f.csi, shape, self.dims);
+            let to = self.dims;
+            place(self.slot(), &f.csi, shape, to);
         }
+        self.push_fields(FrameFields {
+            timestamp_s: f.timestamp_s,
+            shape,
+            meta: &f.meta,
+            mac: f.mac,
+            perm: f.perm,
+        });
+    }
+
+    /// Appends one frame whose values `fill` writes into its slot of the capture's array: a
+    /// zero-filled frame of the capture's (padded) shape, which `fill` receives with the slot.
+    pub fn push_decoded(
+        &mut self,
+        fields: FrameFields<'_>,
+        fill: impl FnOnce(&mut [Complex64], [usize; 3]),
+    ) {
+        self.grow(fields.shape);
+        let to = self.dims;
+        fill(self.slot(), to);
+        self.push_fields(fields);
+    }
+
+    /// Grows the capture's dimensions to cover a frame of `shape`.
+    fn grow(&mut self, shape: [usize; 3]) {
+        let grown = [0, 1, 2].map(|i| self.dims[i].max(shape[i]));
+        if grown != self.dims {
+            let n = self.n_frames();
+            regrow(&mut self.csi, n, self.dims, grown);
+            self.dims = grown;
+        }
+    }
+
+    /// A new zero-filled frame at the end of the array.
+    fn slot(&mut self) -> &mut [Complex64] {
+        let base = self.csi.len();
+        self.csi
+            .resize(base + self.dims.iter().product::<usize>(), ZERO);
+        &mut self.csi[base..]
+    }
+
+    /// Appends a frame's fields other than its CSI (which the caller has appended).
+    fn push_fields(&mut self, f: FrameFields<'_>) {
+        let n = self.n_frames();
         for (i, &(name, value)) in f.meta.iter().enumerate() {
             // Frames of one reader list their fields in the same order: try position i first.
             let column = match self.meta.get(i) {
@@ -280,7 +342,7 @@ impl CaptureBuilder {
             perm.push(f.perm.unwrap_or([0; 3]));
         }
         self.timestamps_s.push(f.timestamp_s);
-        self.frame_shape.push(shape);
+        self.frame_shape.push(f.shape);
     }
 
     pub fn finish(self) -> Capture {

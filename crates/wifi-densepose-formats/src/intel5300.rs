@@ -24,7 +24,7 @@ use std::io::BufRead;
 
 use num_complex::Complex64;
 
-use crate::capture::Frame;
+use crate::capture::{CaptureBuilder, Frame, FrameFields};
 use crate::error::{FormatError, FormatResult, Reason};
 use crate::source::{u16_be, u16_le, u32_le, Source, Unwrap32};
 use crate::{Format, FrameReader};
@@ -50,10 +50,26 @@ pub struct Bfee {
     pub rssi: [u8; 3],
     pub noise: i8,
     pub agc: u8,
-    pub perm: [u8; 3],
+    pub antenna_sel: u8,
     pub rate: u16,
-    /// `[subcarrier][rx][tx]`, receive chains in antenna order.
-    pub csi: Vec<Complex64>,
+}
+
+impl Bfee {
+    /// The frame's metadata columns (see [`Intel5300Reader`]).
+    fn meta(&self) -> [(&'static str, f64); 9] {
+        let total = total_rss_dbm(self.rssi.map(f64::from), f64::from(self.agc));
+        [
+            ("rssi_dbm", if total.is_finite() { total } else { f64::NAN }),
+            ("rssi_a_db", f64::from(self.rssi[0])),
+            ("rssi_b_db", f64::from(self.rssi[1])),
+            ("rssi_c_db", f64::from(self.rssi[2])),
+            ("noise_dbm", f64::from(self.noise)),
+            ("agc_db", f64::from(self.agc)),
+            ("bfee_count", f64::from(self.bfee_count)),
+            ("rate", f64::from(self.rate)),
+            ("timestamp_low_us", f64::from(self.timestamp_low)),
+        ]
+    }
 }
 
 /// The antenna permutation of an `antenna_sel` byte (1-based, as `read_bfee.c`).
@@ -74,6 +90,29 @@ pub fn decode_payload(
     n_tx: usize,
     antenna_sel: u8,
 ) -> (Vec<Complex64>, [u8; 3]) {
+    let mut csi = vec![Complex64::new(0.0, 0.0); N_SUBCARRIERS * n_rx * n_tx];
+    let perm = decode_payload_into(
+        payload,
+        n_rx,
+        n_tx,
+        antenna_sel,
+        &mut csi,
+        [N_SUBCARRIERS, n_rx, n_tx],
+    );
+    (csi, perm)
+}
+
+/// [`decode_payload`] writing into `out`, a frame of the padded shape `to` (≥ `[30, n_rx,
+/// n_tx]`), so a reader fills a capture's array in place; values outside the frame's own shape
+/// are left as they are.
+pub fn decode_payload_into(
+    payload: &[u8],
+    n_rx: usize,
+    n_tx: usize,
+    antenna_sel: u8,
+    out: &mut [Complex64],
+    to: [usize; 3],
+) -> [u8; 3] {
     let perm = permutation(antenna_sel);
     // read_bf_file.m: csi(:, perm(1:Nrx), :) = csi(:, 1:Nrx, :) when sum(perm) == 1+…+Nrx.
     let triangle = n_rx * (n_rx + 1) / 2;
@@ -96,14 +135,15 @@ pub fn decode_payload(
     if repeated {
         to_rx = [0, 1, 2];
     }
-    let mut csi = vec![Complex64::new(0.0, 0.0); N_SUBCARRIERS * n_rx * n_tx];
+    let (row, group) = (to[2], to[1] * to[2]);
     let mut bit = 0usize;
-    for group in csi.chunks_exact_mut(n_rx * n_tx) {
+    for s in 0..N_SUBCARRIERS {
         bit += 3;
         // Streams in file order: transmit index fastest (read_bfee.c fills a [Ntx][Nrx]
         // column-major array).
-        for &to in &to_rx[..n_rx] {
-            for value in &mut group[to * n_tx..(to + 1) * n_tx] {
+        for &rx in &to_rx[..n_rx] {
+            let at = s * group + rx * row;
+            for value in &mut out[at..at + n_tx] {
                 // Real and imaginary parts: the signed bytes at bit offsets `bit` and `bit + 8`.
                 let byte = bit / 8;
                 let word = u32::from(payload[byte])
@@ -118,21 +158,24 @@ pub fn decode_payload(
         }
     }
     if valid && repeated {
-        let raw = csi.clone();
         for s in 0..N_SUBCARRIERS {
+            let mut raw = [Complex64::new(0.0, 0.0); 9];
+            for rx in 0..n_rx {
+                let at = s * group + rx * row;
+                raw[rx * n_tx..(rx + 1) * n_tx].copy_from_slice(&out[at..at + n_tx]);
+            }
             for (rx, &p) in perm[..n_rx].iter().enumerate() {
-                let to = usize::from(p) - 1;
-                for tx in 0..n_tx {
-                    csi[(s * n_rx + to) * n_tx + tx] = raw[(s * n_rx + rx) * n_tx + tx];
-                }
+                let at = s * group + (usize::from(p) - 1) * row;
+                out[at..at + n_tx].copy_from_slice(&raw[rx * n_tx..(rx + 1) * n_tx]);
             }
         }
     }
-    (csi, perm)
+    perm
 }
 
-/// Decodes a `bfee` body (the bytes after the code); `offset` is its position in the file.
-pub fn decode_bfee(body: &[u8], offset: u64) -> FormatResult<Bfee> {
+/// Checks a `bfee` body (the bytes after the code; `offset` is its position in the file) and
+/// returns its header fields and its CSI payload (see [`decode_payload`]).
+pub fn parse_bfee(body: &[u8], offset: u64) -> FormatResult<(Bfee, &[u8])> {
     let bad = |at: usize, reason, detail: String| {
         FormatError::malformed(Format::Intel5300, offset + at as u64, reason, detail)
     };
@@ -178,15 +221,7 @@ pub fn decode_bfee(body: &[u8], offset: u64) -> FormatResult<Bfee> {
             ),
         ));
     }
-    let antenna_sel = body[15];
-    let (csi, perm) = decode_payload(
-        &body[BODY_HEADER..BODY_HEADER + len],
-        n_rx,
-        n_tx,
-        antenna_sel,
-    );
-
-    Ok(Bfee {
+    let bfee = Bfee {
         timestamp_low: u32_le(body, 0),
         bfee_count: u16_le(body, 4),
         n_rx,
@@ -194,10 +229,10 @@ pub fn decode_bfee(body: &[u8], offset: u64) -> FormatResult<Bfee> {
         rssi: [body[10], body[11], body[12]],
         noise: body[13] as i8,
         agc: body[14],
-        perm,
+        antenna_sel: body[15],
         rate: u16_le(body, 18),
-        csi,
-    })
+    };
+    Ok((bfee, &body[BODY_HEADER..BODY_HEADER + len]))
 }
 
 fn dbinv(db: f64) -> f64 {
@@ -374,14 +409,10 @@ impl<R: BufRead> Intel5300Reader<R> {
             clock: Unwrap32::default(),
         }
     }
-}
 
-impl<R: BufRead + Send + Sync> FrameReader for Intel5300Reader<R> {
-    fn format(&self) -> Format {
-        Format::Intel5300
-    }
-
-    fn next_frame(&mut self) -> FormatResult<Option<Frame>> {
+    /// Reads up to the next `bfee` record, skipping records of other codes, into `self.buf`;
+    /// returns the body's file offset, `None` at the end of the input.
+    fn next_bfee(&mut self) -> FormatResult<Option<u64>> {
         loop {
             if self.src.at_end() {
                 return Ok(None);
@@ -405,35 +436,47 @@ impl<R: BufRead + Send + Sync> FrameReader for Intel5300Reader<R> {
             let body_at = self.src.position();
             self.src
                 .read_into(&mut self.buf, field_len - 1, "bfee record")?;
-            let b = decode_bfee(&self.buf, body_at)?;
-            let micros = self.clock.next(b.timestamp_low);
-            let mut frame = Frame::new(
-                micros as f64 * 1e-6,
-                N_SUBCARRIERS,
-                b.n_rx,
-                b.n_tx,
-                Vec::new(),
-            );
-            frame.meta = vec![
-                (
-                    "rssi_dbm",
-                    Some(total_rss_dbm(b.rssi.map(f64::from), f64::from(b.agc)))
-                        .filter(|v| v.is_finite())
-                        .unwrap_or(f64::NAN),
-                ),
-                ("rssi_a_db", f64::from(b.rssi[0])),
-                ("rssi_b_db", f64::from(b.rssi[1])),
-                ("rssi_c_db", f64::from(b.rssi[2])),
-                ("noise_dbm", f64::from(b.noise)),
-                ("agc_db", f64::from(b.agc)),
-                ("bfee_count", f64::from(b.bfee_count)),
-                ("rate", f64::from(b.rate)),
-                ("timestamp_low_us", f64::from(b.timestamp_low)),
-            ];
-            frame.perm = Some(b.perm);
-            frame.csi = b.csi;
-            return Ok(Some(frame));
+            return Ok(Some(body_at));
         }
+    }
+}
+
+impl<R: BufRead + Send + Sync> FrameReader for Intel5300Reader<R> {
+    fn format(&self) -> Format {
+        Format::Intel5300
+    }
+
+    fn next_frame(&mut self) -> FormatResult<Option<Frame>> {
+        let Some(body_at) = self.next_bfee()? else {
+            return Ok(None);
+        };
+        let (b, payload) = parse_bfee(&self.buf, body_at)?;
+        let (csi, perm) = decode_payload(payload, b.n_rx, b.n_tx, b.antenna_sel);
+        let micros = self.clock.next(b.timestamp_low);
+        let mut frame = Frame::new(micros as f64 * 1e-6, N_SUBCARRIERS, b.n_rx, b.n_tx, csi);
+        frame.meta = b.meta().to_vec();
+        frame.perm = Some(perm);
+        Ok(Some(frame))
+    }
+
+    // Decodes straight into the capture's padded array: no per-frame allocation or copy.
+    fn next_into(&mut self, builder: &mut CaptureBuilder) -> FormatResult<bool> {
+        let Some(body_at) = self.next_bfee()? else {
+            return Ok(false);
+        };
+        let (b, payload) = parse_bfee(&self.buf, body_at)?;
+        let micros = self.clock.next(b.timestamp_low);
+        let fields = FrameFields {
+            timestamp_s: micros as f64 * 1e-6,
+            shape: [N_SUBCARRIERS, b.n_rx, b.n_tx],
+            meta: &b.meta(),
+            mac: None,
+            perm: Some(permutation(b.antenna_sel)),
+        };
+        builder.push_decoded(fields, |out, to| {
+            decode_payload_into(payload, b.n_rx, b.n_tx, b.antenna_sel, out, to);
+        });
+        Ok(true)
     }
 
     source_progress!();

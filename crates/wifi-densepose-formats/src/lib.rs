@@ -43,7 +43,9 @@ use std::fs::File;
 use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
 
-pub use capture::{mac_string, Capture, CaptureBuilder, Frame};
+use num_complex::Complex64;
+
+pub use capture::{mac_string, Capture, CaptureBuilder, Frame, FrameFields};
 pub use error::{FormatError, FormatResult, Malformed, Reason};
 pub use nexmon::NexmonChip;
 
@@ -141,6 +143,17 @@ pub trait FrameReader: Send + Sync {
     fn format(&self) -> Format;
     /// The next frame, `Ok(None)` at the end of the input.
     fn next_frame(&mut self) -> FormatResult<Option<Frame>>;
+    /// Appends the next frame to `builder`; false at the end of the input. Readers whose
+    /// frames are large override it to decode in place.
+    fn next_into(&mut self, builder: &mut CaptureBuilder) -> FormatResult<bool> {
+        Ok(match self.next_frame()? {
+            Some(frame) => {
+                builder.push(frame);
+                true
+            }
+            None => false,
+        })
+    }
     /// Bytes consumed so far.
     fn position(&self) -> u64;
     /// The input's size, bytes.
@@ -228,35 +241,48 @@ pub fn read_chunk(
     max_frames: usize,
     strict: bool,
 ) -> FormatResult<Option<Capture>> {
-    gather(reader, max_frames.max(1), strict)
+    read_chunk_reusing(reader, max_frames, strict, Vec::new())
+}
+
+/// [`read_chunk`] storing the chunk's CSI in `buffer` (cleared first): a caller that copies
+/// each chunk elsewhere hands the previous chunk's array back, so the chunks' values stay in
+/// the same, cache-warm memory.
+pub fn read_chunk_reusing(
+    reader: &mut dyn FrameReader,
+    max_frames: usize,
+    strict: bool,
+    buffer: Vec<Complex64>,
+) -> FormatResult<Option<Capture>> {
+    gather(reader, max_frames.max(1), strict, buffer)
 }
 
 /// Every frame of the input as one capture (possibly with zero frames); `strict` as
 /// [`read_chunk`].
 pub fn read_all(reader: &mut dyn FrameReader, strict: bool) -> FormatResult<Capture> {
     let format = reader.format();
-    Ok(gather(reader, usize::MAX, strict)?.unwrap_or_else(|| CaptureBuilder::new(format).finish()))
+    Ok(gather(reader, usize::MAX, strict, Vec::new())?
+        .unwrap_or_else(|| CaptureBuilder::new(format).finish()))
 }
 
 fn gather(
     reader: &mut dyn FrameReader,
     max_frames: usize,
     strict: bool,
+    buffer: Vec<Complex64>,
 ) -> FormatResult<Option<Capture>> {
-    let mut builder = CaptureBuilder::new(reader.format());
+    let mut builder = CaptureBuilder::with_buffer(reader.format(), buffer);
     let start = reader.position();
     let mut truncated = None;
     while builder.n_frames() < max_frames {
-        let frame = match reader.next_frame() {
-            Ok(Some(frame)) => frame,
-            Ok(None) => break,
+        match reader.next_into(&mut builder) {
+            Ok(true) => {}
+            Ok(false) => break,
             Err(FormatError::Malformed(m)) if !strict && m.reason == Reason::Truncated => {
                 truncated = Some(m);
                 break;
             }
             Err(e) => return Err(e),
-        };
-        builder.push(frame);
+        }
         if builder.n_frames() == 1 {
             // Room for as many frames as the rest of the input holds if they are like the first:
             // bounded by the bytes that remain, so a length field cannot inflate it.

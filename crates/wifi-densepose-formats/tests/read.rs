@@ -47,3 +47,37 @@ fn chunks_split_the_frames() {
     assert_eq!(sizes, [10, 10, 6]); // example.dat holds 26 frames
     assert_eq!(reader.position(), reader.total_len());
 }
+
+/// The in-place decoder writes each frame into a larger (padded) frame exactly where
+/// `place` would put the frame decoded on its own, for every antenna selection byte (valid,
+/// repeated and invalid permutations) and every chain count, and touches nothing else.
+#[test]
+fn intel5300_in_place_decoding_equals_decode_then_place() {
+    use num_complex::Complex64;
+    use wifi_densepose_formats::capture::place;
+    use wifi_densepose_formats::intel5300::{decode_payload, decode_payload_into, payload_len};
+
+    let sentinel = Complex64::new(-1000.0, 7.0);
+    for n_rx in 1..=3 {
+        for n_tx in 1..=3 {
+            // A payload whose bytes all differ from their neighbours, so any misplaced value shows.
+            let payload: Vec<u8> = (0..payload_len(n_rx, n_tx) + 2)
+                .map(|i| (i * 37 + n_rx * 11 + n_tx) as u8)
+                .collect();
+            for antenna_sel in 0..64u8 {
+                let (own, perm) = decode_payload(&payload, n_rx, n_tx, antenna_sel);
+                let to = [30, 3, 3];
+                let mut expected = vec![sentinel; 270];
+                place(&mut expected, &own, [30, n_rx, n_tx], to);
+                let mut out = vec![sentinel; 270];
+                let perm_into =
+                    decode_payload_into(&payload, n_rx, n_tx, antenna_sel, &mut out, to);
+                assert_eq!(perm_into, perm);
+                assert_eq!(
+                    out, expected,
+                    "Nrx {n_rx} Ntx {n_tx} antenna_sel {antenna_sel:#x}"
+                );
+            }
+        }
+    }
+}

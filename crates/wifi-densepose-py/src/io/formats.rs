@@ -16,7 +16,7 @@ use wifi_densepose_core::ErrorInfo;
 use wifi_densepose_formats::capture::relayout;
 use wifi_densepose_formats::intel5300::{scaled_capture, ScaleInputs};
 use wifi_densepose_formats::{
-    mac_string, open, read_chunk, Capture, CaptureBuilder, Format, FormatError, FrameReader,
+    mac_string, open, read_chunk, read_chunk_reusing, Capture, CaptureBuilder, Format, FormatError, FrameReader,
     NexmonChip, ReadOptions,
 };
 
@@ -245,11 +245,11 @@ fn read_csi_file<'py>(
 ) -> PyResult<Bound<'py, PyDict>> {
     let mut reader = open_reader(py, &path, format, chip)?;
     let shown = path.display().to_string();
-    let next = |py: Python<'_>, reader: &mut Box<dyn FrameReader>| {
-        py.detach(|| read_chunk(reader.as_mut(), CHUNK_FRAMES, strict))
+    let next = |py: Python<'_>, reader: &mut Box<dyn FrameReader>, buffer| {
+        py.detach(|| read_chunk_reusing(reader.as_mut(), CHUNK_FRAMES, strict, buffer))
             .map_err(|e| format_error(&e, &shown))
     };
-    let Some(mut first) = next(py, &mut reader)? else {
+    let Some(mut first) = next(py, &mut reader, Vec::new())? else {
         let format = reader.format();
         return capture_dict(py, CaptureBuilder::new(format).finish());
     };
@@ -263,11 +263,12 @@ fn read_csi_file<'py>(
     let planned = (per_byte * reader.total_len() as f64).ceil() as usize + 1;
     let mut csi = NumpyCsi::new(py, planned.max(first.n_frames), first.dims());
     csi.push(py, &first)?;
-    first.csi = Vec::new();
-    while let Some(chunk) = next(py, &mut reader)? {
+    let mut buffer = std::mem::take(&mut first.csi);
+    while let Some(mut chunk) = next(py, &mut reader, buffer)? {
         warn_truncated(py, &shown, &chunk, first.n_frames)?;
         csi.push(py, &chunk)?;
         first.extend_frame_fields(&chunk);
+        buffer = std::mem::take(&mut chunk.csi);
     }
     let array = csi.finish(py)?;
     let d = capture_dict(py, first)?;
