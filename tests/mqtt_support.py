@@ -98,7 +98,10 @@ class Broker:
         directory: Path,
         certificates: Certificates | None = None,
         users: dict[str, str] | None = None,
+        bridge_to: int | None = None,
     ) -> None:
+        """``bridge_to``: the port of another local broker this one bridges to, in both
+        directions, for the discovery (``homeassistant/#``) and server (``ruview/#``) topics."""
         self.directory = directory
         self.port = free_port()
         self.certificates = certificates
@@ -127,6 +130,20 @@ class Broker:
                 f"certfile {certificates.server_cert}",
                 f"keyfile {certificates.server_key}",
                 "require_certificate true",
+            ]
+        if bridge_to is not None:
+            # MQTT 5 bridge: messages keep their retain flag ("retain as published"), so
+            # retained discovery and availability are retained on this side too.
+            lines += [
+                f"connection bridge-to-{bridge_to}",
+                f"address 127.0.0.1:{bridge_to}",
+                "bridge_protocol_version mqttv50",
+                "cleansession true",
+                "try_private true",
+                "notifications false",
+                "restart_timeout 1",
+                "topic homeassistant/# both 1",
+                "topic ruview/# both 1",
             ]
         self.config.write_text("\n".join(lines) + "\n")
         self._process: subprocess.Popen[bytes] | None = None

@@ -157,20 +157,30 @@ def test_raw_topics(broker: Broker, publisher: Recorder) -> None:
     with RuViewMqttClient("127.0.0.1", broker.port) as client:
         client.subscribe_raw(1, "edge_vitals", on_message=raw.append)
         assert client.wait_subscribed(10)
-        publisher.publish("ruview/1/raw/edge_vitals", EDGE_VITALS_V2, qos=0)
+        publisher.publish("ruview/wifi-densepose-a/1/raw/edge_vitals", EDGE_VITALS_V2, qos=0)
         publisher.publish(
-            "ruview/2/raw/edge_vitals", EDGE_VITALS_V2.replace(":1,", ":2,", 1), qos=0
+            "ruview/wifi-densepose-a/2/raw/edge_vitals",
+            EDGE_VITALS_V2.replace(":1,", ":2,", 1),
+            qos=0,
         )
-        publisher.publish("ruview/1/raw/sensing_update", '{"type": "sensing_update"}', qos=0)
-        wait_until(lambda: raw, 10, "a raw message")
+        publisher.publish(
+            "ruview/wifi-densepose-a/1/raw/sensing_update", '{"type": "sensing_update"}', qos=0
+        )
+        publisher.publish("ruview/wifi-densepose-b/1/raw/edge_vitals", EDGE_VITALS_V2, qos=0)
+        wait_until(lambda: len(raw) >= 2, 10, "raw messages of both servers")
         time.sleep(0.3)
-    assert [(m.node_id, m.kind) for m in raw] == [(1, "edge_vitals")]
+    assert sorted((m.server_id, m.node_id, m.kind) for m in raw) == [
+        ("wifi-densepose-a", 1, "edge_vitals"),
+        ("wifi-densepose-b", 1, "edge_vitals"),
+    ]
     vitals = raw[0].message
     assert isinstance(vitals, EdgeVitals)
     assert (vitals.node_id, vitals.heartrate_bpm, vitals.rssi) == (1, 72.0, -45)
     assert raw[0].data["breathing_rate_bpm"] == 15.5
     with pytest.raises(ValueError, match="kind"):
         client.subscribe_raw(1, "pose")
+    with pytest.raises(ValueError, match="server_id"):
+        client.subscribe_raw(1, server_id="a/b")
 
 
 def test_async_iterator(broker: Broker, publisher: Recorder) -> None:

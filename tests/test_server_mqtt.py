@@ -142,10 +142,11 @@ def test_discovery_states_and_last_will(
         )
         fall_availability = entities["fall"].availability[1].topic
         wait_until(lambda: "online" in payloads(live, fall_availability), 10, "fall online")
-        wait_until(lambda: payloads(live, "ruview/1/raw/edge_vitals"), 10, "raw edge_vitals")
-        raw = json.loads(payloads(live, "ruview/1/raw/sensing_update")[-1])
+        raw_topic = f"ruview/{cid}/1/raw"
+        wait_until(lambda: payloads(live, f"{raw_topic}/edge_vitals"), 10, "raw edge_vitals")
+        raw = json.loads(payloads(live, f"{raw_topic}/sensing_update")[-1])
         assert raw["type"] == "sensing_update" and raw["nodes"][0]["node_id"] == 1
-        edge = json.loads(payloads(live, "ruview/1/raw/edge_vitals")[-1])
+        edge = json.loads(payloads(live, f"{raw_topic}/edge_vitals")[-1])
         assert (edge["node_id"], edge["heartrate_bpm"]) == (1, 72.0)
 
         # SIGKILL: the broker publishes the Last Will.
@@ -192,9 +193,10 @@ def test_privacy_mode_withholds_biometrics(
     ).start()
     try:
         wait_until(lambda: len(configs(live)) == 11, 20, "11 discovery configs")
-        wait_until(lambda: payloads(live, "ruview/1/raw/edge_vitals"), 10, "raw edge_vitals")
+        raw_topic = f"ruview/{client_id(tmp_path / 'data')}/1/raw"
+        wait_until(lambda: payloads(live, f"{raw_topic}/edge_vitals"), 10, "raw edge_vitals")
         wait_until(
-            lambda: len(payloads(live, "ruview/1/raw/sensing_update")) > 5, 10, "raw updates"
+            lambda: len(payloads(live, f"{raw_topic}/sensing_update")) > 5, 10, "raw updates"
         )
         assert not set(configs(live)) & BIOMETRIC_SLUGS
         for m in list(live.messages):
@@ -367,13 +369,13 @@ def test_replayed_esp32_nodes_become_two_devices(
             20,
             "one device per node",
         )
-        raw_vitals = ["ruview/1/raw/edge_vitals", "ruview/2/raw/edge_vitals"]
+        raw_vitals = ["ruview/wdp-test/1/raw/edge_vitals", "ruview/wdp-test/2/raw/edge_vitals"]
         wait_until(lambda: all(payloads(live, t) for t in raw_vitals), 20, "raw vitals per node")
         for node in (1, 2):
             # Each raw topic carries the messages of its own node only.
-            for text in payloads(live, f"ruview/{node}/raw/edge_vitals"):
+            for text in payloads(live, f"ruview/wdp-test/{node}/raw/edge_vitals"):
                 assert json.loads(text)["node_id"] == node
-            assert payloads(live, f"ruview/{node}/raw/sensing_update")
+            assert payloads(live, f"ruview/wdp-test/{node}/raw/sensing_update")
         assert len(all_configs()) >= 30
     finally:
         server.stop()

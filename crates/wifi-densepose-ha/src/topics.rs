@@ -86,13 +86,15 @@ pub enum RawKind {
     EdgeVitals,
 }
 
-/// `ruview/<node_id>/raw/{sensing_update|edge_vitals}`.
-pub fn raw_topic(node_id: u8, kind: RawKind) -> String {
+/// `ruview/<client_id>/<node_id>/raw/{sensing_update|edge_vitals}`: under the server's own
+/// `ruview/<client_id>/` level, so servers sharing a broker (or bridged brokers) never publish
+/// on each other's raw topics even when their nodes have the same ids.
+pub fn raw_topic(client_id: &str, node_id: u8, kind: RawKind) -> String {
     let leaf = match kind {
         RawKind::SensingUpdate => "sensing_update",
         RawKind::EdgeVitals => "edge_vitals",
     };
-    format!("ruview/{node_id}/raw/{leaf}")
+    format!("ruview/{client_id}/{node_id}/raw/{leaf}")
 }
 
 /// Payloads of every availability topic.
@@ -149,7 +151,13 @@ mod tests {
             "ruview/wifi-densepose-1a2b3c4d/availability"
         );
         assert_eq!(ha_status_topic("homeassistant"), "homeassistant/status");
-        assert_eq!(raw_topic(1, RawKind::SensingUpdate), "ruview/1/raw/sensing_update");
-        assert_eq!(raw_topic(12, RawKind::EdgeVitals), "ruview/12/raw/edge_vitals");
+        assert_eq!(
+            raw_topic(CLIENT, 1, RawKind::SensingUpdate),
+            "ruview/wifi-densepose-1a2b3c4d/1/raw/sensing_update"
+        );
+        assert_eq!(
+            raw_topic("wifi-densepose-00000002", 12, RawKind::EdgeVitals),
+            "ruview/wifi-densepose-00000002/12/raw/edge_vitals"
+        );
     }
 }

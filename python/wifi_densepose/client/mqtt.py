@@ -99,13 +99,15 @@ class AvailabilityChange:
 
 @dataclass(frozen=True)
 class RawMessage:
-    """One message of ``ruview/<node_id>/raw/<kind>``: the server's WebSocket message, typed
-    like :mod:`wifi_densepose.client.ws` messages (``SensingUpdate``, ``EdgeVitals``), with
-    the decoded JSON in ``data``."""
+    """One message of ``ruview/<server_id>/<node_id>/raw/<kind>``: the server's WebSocket
+    message, typed like :mod:`wifi_densepose.client.ws` messages (``SensingUpdate``,
+    ``EdgeVitals``), with the decoded JSON in ``data``. ``server_id`` is the MQTT client id of
+    the server that published it (servers sharing a broker are told apart by it)."""
 
     node_id: int
     kind: str
     message: Message
+    server_id: str
     data: Mapping[str, Any] = field(compare=False, hash=False)
 
 
@@ -332,16 +334,20 @@ class RuViewMqttClient:
         node_id: int | None = None,
         kind: str | None = None,
         on_message: Callable[[RawMessage], None] | None = None,
+        server_id: str | None = None,
     ) -> None:
-        """Subscribes to ``ruview/<node_id>/raw/<kind>`` (``None``: any node / both kinds)."""
+        """Subscribes to ``ruview/<server_id>/<node_id>/raw/<kind>`` (``None``: any server /
+        any node / both kinds)."""
         if kind is not None and kind not in RAW_KINDS:
             raise ValueError(f"kind must be one of {RAW_KINDS}, got {kind!r}")
         if node_id is not None and not 0 <= node_id <= 255:
             raise ValueError(f"node_id must be in 0..255, got {node_id}")
         if on_message is not None:
             self.add_listener(_only(RawMessage, on_message))
+        if server_id is not None and (not server_id or any(c in server_id for c in "/+#")):
+            raise ValueError(f"server_id must be one topic level, got {server_id!r}")
         node = "+" if node_id is None else str(node_id)
-        self._subscribe(f"ruview/{node}/raw/{kind or '+'}", 0)
+        self._subscribe(f"ruview/{server_id or '+'}/{node}/raw/{kind or '+'}", 0)
 
     async def events(self, max_queue: int = 1024) -> AsyncIterator[ClientEvent]:
         """Yields every event (discovery, states, availability, raw) as it arrives.
@@ -496,12 +502,13 @@ class RuViewMqttClient:
                 self._follow(entity)
             self._index(entity)
             return [entity]
-        if len(levels) == 4 and levels[0] == "ruview" and levels[2] == "raw":
+        if len(levels) == 5 and levels[0] == "ruview" and levels[3] == "raw":
             message = json.loads(payload)
             if not isinstance(message, dict):
                 raise ValueError("raw payload is not a JSON object")
             data = MappingProxyType(message)
-            return [RawMessage(int(levels[1]), levels[3], parse_message(message), data)]
+            node_id, kind = int(levels[2]), levels[4]
+            return [RawMessage(node_id, kind, parse_message(message), levels[1], data)]
         events: list[ClientEvent] = []
         server_topic = len(levels) == 3 and levels[0] == "ruview" and levels[2] == "availability"
         with self._lock:

@@ -66,7 +66,7 @@ pub struct MqttArgs {
     /// Accepted with --mqtt-publish-pose.
     #[arg(long, default_value_t = 1.0, allow_negative_numbers = true)]
     pub mqtt_rate_pose: f64,
-    /// Also publish ruview/<node_id>/raw/{sensing_update,edge_vitals}.
+    /// Also publish ruview/<client_id>/<node_id>/raw/{sensing_update,edge_vitals}.
     #[arg(long, env = "RUVIEW_MQTT_PUBLISH_RAW", action = ArgAction::Set, num_args = 0..=1,
           default_value = "false", default_missing_value = "true", value_parser = parse_bool)]
     pub mqtt_publish_raw: bool,

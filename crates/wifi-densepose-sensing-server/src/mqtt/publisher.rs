@@ -215,7 +215,7 @@ impl Publisher {
     fn raw(&self, node_id: u8, kind: RawKind, json: &str, out: &mut Vec<Outbound>) {
         if self.config.publish_raw {
             out.push(Outbound {
-                topic: raw_topic(node_id, kind),
+                topic: raw_topic(&self.context.client_id, node_id, kind),
                 payload: json.to_string(),
                 qos: 0,
                 retain: false,
@@ -628,13 +628,13 @@ mod tests {
         p.on_connected(T0);
         let text = update(T0, true);
         let out = p.on_message(1, &text, T0);
-        let raw = find(&out, "ruview/1/raw/sensing_update").unwrap();
+        let raw = find(&out, &format!("ruview/{CLIENT}/1/raw/sensing_update")).unwrap();
         assert_eq!(
             (raw.payload.as_str(), raw.qos, raw.retain),
             (text.as_str(), 0, false)
         );
         let out = p.on_message(1, &edge_vitals(false), T0);
-        assert!(find(&out, "ruview/1/raw/edge_vitals").is_some());
+        assert!(find(&out, &format!("ruview/{CLIENT}/1/raw/edge_vitals")).is_some());
         let mut plain = publisher(MqttConfig::default());
         plain.on_connected(T0);
         assert!(plain
