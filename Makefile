@@ -1,7 +1,8 @@
 # Two entry points: `make demo` runs the main job on bundled data, `make test` runs every check.
-# Both create the virtual environment and build the extension on first use. `make wheel-test`
-# (part of `make test`) builds the release wheel and sdist into dist/ and installs them into
-# fresh virtual environments.
+# Both create the virtual environment and build the extension on first use, editable and with
+# the dev profile (fast to rebuild; the DSP crates are optimised even there, see Cargo.toml).
+# `make wheel-test` (part of `make test`) builds each release artefact once (the wheel from the
+# sdist, the server wheel) into dist/ and installs them into fresh virtual environments.
 
 VENV ?= .venv
 PY := $(VENV)/bin/python
@@ -12,7 +13,7 @@ STAMP := $(VENV)/.installed
 $(STAMP): pyproject.toml Cargo.toml $(shell find crates -name '*.rs' -o -name Cargo.toml)
 	python3 -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e '.[dev,client,plot]'
+	$(PY) -m pip install -q -e '.[dev,client,plot]' --config-settings=build-args='--profile dev'
 	touch $(STAMP)
 
 venv: $(STAMP)
