@@ -22,7 +22,7 @@ from contextlib import contextmanager
 from dataclasses import asdict, fields
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
 import click
@@ -214,36 +214,27 @@ def _resolve_file(file: Path | None, sample: bool) -> Path:
     return file
 
 
-def _window_recording(
-    recording: Recording, start: tuple[bool, float] | None, end: tuple[bool, float] | None
-) -> Recording:
-    """The recording's records within ``--start``/``--end``; an error if none is."""
-    if start is None and end is None:
-        return recording
-    lo, hi = _bounds(recording.summary()["first_timestamp"], start, end, True, "Unix time")
-    with _cli_errors():
-        window = recording.window(lo, hi)
-    if len(window) == 0:
-        raise click.ClickException(
-            f"{Path(recording.path).name}: no records between the --start and --end times"
-        )
-    return window
+_Windowed = TypeVar("_Windowed", Recording, CsiCapture)
 
 
-def _window_capture(
-    capture: CsiCapture, start: tuple[bool, float] | None, end: tuple[bool, float] | None
-) -> CsiCapture:
-    """The capture's frames within ``--start``/``--end`` (seconds from its first frame)."""
+def _window(
+    data: _Windowed, start: tuple[bool, float] | None, end: tuple[bool, float] | None
+) -> _Windowed:
+    """The records (of a recording) or frames (of a CSI file of another tool) within
+    ``--start``/``--end``; an error if there are none."""
     if start is None and end is None:
-        return capture
-    first = float(capture.timestamps_s[0])
-    lo, hi = _bounds(first, start, end, False, capture.timestamp_doc)
+        return data
+    if isinstance(data, Recording):
+        first, absolute_ok, clock = data.summary()["first_timestamp"], True, "Unix time"
+        nothing = f"{Path(data.path).name}: no records"
+    else:
+        first, absolute_ok, clock = float(data.timestamps_s[0]), False, data.timestamp_doc
+        nothing = f"no {data.format} frames"
+    lo, hi = _bounds(first, start, end, absolute_ok, clock)
     with _cli_errors():
-        window = capture.window(lo, hi)
-    if window.n_frames == 0:
-        raise click.ClickException(
-            f"no {capture.format} frames between the --start and --end times"
-        )
+        window = data.window(lo, hi)
+    if (len(window) if isinstance(window, Recording) else window.n_frames) == 0:
+        raise click.ClickException(f"{nothing} between the --start and --end times")
     return window
 
 
@@ -270,7 +261,7 @@ def inspect(
     if _inspect_other_format(file, as_json, strict, start, end):
         return
     recording, notes = _load(file, strict)
-    recording = _window_recording(recording, start, end)
+    recording = _window(recording, start, end)
     summary: dict[str, Any] = dict(recording.summary())
     if as_json:
         summary["meta"] = recording.meta
@@ -371,7 +362,7 @@ def _inspect_other_format(
     read as a ``.csi.jsonl`` recording)."""
     if not _is_other_format(file):
         return False
-    capture = _window_capture(open_capture(file, strict=strict), start, end)
+    capture = _window(open_capture(file, strict=strict), start, end)
     span = float(capture.timestamps_s[-1] - capture.timestamps_s[0])
     shapes: dict[str, int] = {}
     for s, rx, tx in capture.frame_shape:
@@ -534,7 +525,7 @@ def vitals(
     if other_format:
         if nodes:
             raise click.UsageError("--node is for .csi.jsonl recordings; use --link RX TX")
-        capture = _window_capture(open_capture(file, strict=strict), start, end)
+        capture = _window(open_capture(file, strict=strict), start, end)
         capture_bins = capture.n_subcarriers
         if not capture.has_phase:
             err_console.print(
@@ -548,7 +539,7 @@ def vitals(
         if links:
             raise click.UsageError("--link is for CSI files of other tools; use --node")
         recording, notes = _load(file, strict)
-        recording = _window_recording(recording, start, end)
+        recording = _window(recording, start, end)
         with_csi = [n for n in recording.nodes if recording.layouts(n)]
         chosen = list(nodes) or with_csi
         missing = [n for n in chosen if n not in with_csi]
@@ -613,9 +604,9 @@ def demo(ctx: click.Context) -> None:
     """Run `vitals` on the bundled sample recording (8.1 s of two real ESP32-S3 nodes) and
     print the report: what `wdp vitals FILE` does with your own recording."""
     path = samples.path()
-    console.print(
-        f"[bold]wdp vitals --sample[/bold]: the bundled {path.name} (8.1 s real capture of two "
-        "ESP32-S3 nodes, RuView, MIT licence)"
+    click.echo(
+        f"wdp vitals --sample: the bundled {path.name} (8.1 s real capture of two ESP32-S3 "
+        "nodes, RuView, MIT licence)"
     )
     ctx.invoke(vitals, file=path)
 
