@@ -11,6 +11,7 @@ import shutil
 import stat
 import subprocess
 import sys
+import typing
 from pathlib import Path
 
 import numpy as np
@@ -20,7 +21,7 @@ from server_harness import server_binary
 import wifi_densepose
 from wifi_densepose import samples
 from wifi_densepose.errors import NotFoundError, ValidationError
-from wifi_densepose.io import load_recording, open_recording
+from wifi_densepose.io import NodeSummary, RecordingSummary, load_recording, open_recording
 
 __all__ = ["server_binary"]
 
@@ -277,3 +278,12 @@ def test_reference_signal_is_the_checkout_fixture_bit_for_bit() -> None:
         assert amplitude.shape == phase.shape == (1000, 3, 56)
         assert amplitude.view(np.uint64).tolist() == fixture["amplitude"].view(np.uint64).tolist()
         assert phase.view(np.uint64).tolist() == fixture["phase"].view(np.uint64).tolist()
+
+
+def test_summary_has_exactly_the_keys_of_its_typed_dicts() -> None:
+    summary = load_recording(EXCERPT).summary()
+    assert summary.keys() == typing.get_type_hints(RecordingSummary).keys()
+    for node in summary["nodes"]:
+        assert node.keys() == typing.get_type_hints(NodeSummary).keys()
+        assert all(isinstance(k, int) for k in node["null_bins"])
+        assert all(isinstance(layout, tuple) for layout in node["layouts"])
