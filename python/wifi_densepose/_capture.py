@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator, Mapping
 from os import PathLike
 from typing import Any
@@ -186,6 +187,37 @@ class CsiCapture:
                 "perm": None
                 if any(p is None for p in perms)
                 else np.concatenate([p for p in perms if p is not None]),
+            }
+        )
+
+    def window(self, start: float | None = None, end: float | None = None) -> CsiCapture:
+        """The frames whose ``timestamps_s`` lie in ``[start, end]`` (seconds on the file's own
+        clock, see ``timestamp_doc``; both ends included, None leaves that side open), in file
+        order. ``ValidationError`` naming ``start`` or ``end`` for a non-finite bound or an
+        end before the start."""
+        for name, bound in (("start", start), ("end", end)):
+            if bound is not None and not math.isfinite(bound):
+                raise ValidationError(f"{name}: must be a finite time, got {bound}", "Validation")
+        if start is not None and end is not None and start > end:
+            raise ValidationError(f"end: {end} is before start {start}", "Validation")
+        keep = np.ones(self.n_frames, dtype=bool)
+        if start is not None:
+            keep &= self.timestamps_s >= start
+        if end is not None:
+            keep &= self.timestamps_s <= end
+        return CsiCapture(
+            {
+                "format": self.format,
+                "has_phase": self.has_phase,
+                "timestamp_doc": self.timestamp_doc,
+                "csi": self.csi[keep],
+                "timestamps_s": self.timestamps_s[keep],
+                "frame_shape": self.frame_shape[keep],
+                "meta": {name: values[keep] for name, values in self.meta.items()},
+                "macs": None
+                if self.macs is None
+                else [m for m, k in zip(self.macs, keep.tolist(), strict=True) if k],
+                "perm": None if self.perm is None else self.perm[keep],
             }
         )
 

@@ -1,8 +1,9 @@
 """The ``wifi-densepose`` (alias ``wdp``) command line.
 
 Offline commands run on the compiled core: ``vitals`` (breathing and heart rate of a
-recording), ``inspect`` (what a recording contains), ``witness`` (generate and verify witness
-bundles), ``calibrate`` (an empty-room field model from a recording) and ``version``.
+recording), ``inspect`` (what a recording contains), ``demo`` (``vitals`` on the bundled
+sample), ``witness`` (generate and verify witness bundles), ``calibrate`` (an empty-room field
+model from a recording) and ``version`` (also ``--version``).
 ``serve`` runs the ``wifi-densepose-sensing-server`` binary;
 ``stream`` shows a live table from a running server.
 """
@@ -11,15 +12,17 @@ from __future__ import annotations
 
 import csv
 import json
+import math
 import os
 import shutil
 import sys
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, fields
+from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
 import click
@@ -29,7 +32,7 @@ from rich.live import Live
 from rich.progress import Progress
 from rich.table import Table
 
-from wifi_densepose import WifiDenseposeError, __core_version__, __version__
+from wifi_densepose import WifiDenseposeError, __core_version__, __version__, samples
 from wifi_densepose.client.messages import SensingUpdate
 from wifi_densepose.io import (
     CsiCapture,
@@ -60,6 +63,13 @@ err_console = Console(stderr=True)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(
+    __version__,
+    "-V",
+    "--version",
+    prog_name="wifi-densepose",
+    message=f"%(prog)s %(version)s (core {__core_version__})",
+)
 def main() -> None:
     """WiFi CSI to motion, presence, breathing and heart rate (ESP32 recordings and servers)."""
 
@@ -105,18 +115,154 @@ def _fmt_rate(hz: float | None) -> str:
     return "-" if hz is None else f"{hz:.2f} Hz"
 
 
+if TYPE_CHECKING:
+    _TimeBoundBase = click.ParamType[tuple[bool, float]]
+else:  # click < 8.2 has no generic ParamType
+    _TimeBoundBase = click.ParamType
+
+
+class TimeBound(_TimeBoundBase):
+    """A window bound: seconds from the first record (a number >= 0), or an absolute time in
+    ISO 8601 with a time zone (``2026-04-03T02:09:50Z``), kept as Unix seconds."""
+
+    name = "TIME"
+
+    def convert(
+        self, value: Any, param: click.Parameter | None, ctx: click.Context | None
+    ) -> tuple[bool, float]:
+        """(absolute, seconds): Unix seconds when absolute, else seconds from the start."""
+        if isinstance(value, tuple):
+            return value
+        text = str(value).strip()
+        try:
+            seconds = float(text)
+        except ValueError:
+            pass
+        else:
+            if not math.isfinite(seconds) or seconds < 0:
+                self.fail(f"{text} is not a number of seconds >= 0 from the start", param, ctx)
+            return (False, seconds)
+        try:
+            moment = datetime.fromisoformat(text[:-1] + "+00:00" if text.endswith("Z") else text)
+        except ValueError:
+            self.fail(
+                f"{text!r} is neither seconds from the start (e.g. 2.5) nor an ISO 8601 time "
+                "(e.g. 2026-04-03T02:09:50Z)",
+                param,
+                ctx,
+            )
+        if moment.tzinfo is None:
+            self.fail(f"{text!r} needs a time zone (Z or +hh:mm)", param, ctx)
+        return (True, moment.timestamp())
+
+
+TIME_BOUND = TimeBound()
+
+
+def _window_options(command: Callable[..., None]) -> Callable[..., None]:
+    """``--start`` and ``--end``, shared by ``vitals`` and ``inspect``."""
+    for name in ("end", "start"):
+        command = click.option(
+            f"--{name}",
+            type=TIME_BOUND,
+            default=None,
+            help=f"Only data from this time on ({name} included): seconds from the first "
+            "record or frame (2.5), or for .csi.jsonl recordings an ISO 8601 time "
+            "(2026-04-03T02:09:50Z)."
+            if name == "start"
+            else "Only data up to this time (included), given like --start.",
+        )(command)
+    return command
+
+
+def _bounds(
+    first: float | None,
+    start: tuple[bool, float] | None,
+    end: tuple[bool, float] | None,
+    absolute_ok: bool,
+    clock: str,
+) -> tuple[float | None, float | None]:
+    """The window on the file's own clock (first record at `first`); usage errors for an
+    absolute time on a file without absolute times and for an end before the start."""
+    out: list[float | None] = []
+    for name, bound in (("--start", start), ("--end", end)):
+        if bound is None:
+            out.append(None)
+            continue
+        absolute, seconds = bound
+        if absolute and not absolute_ok:
+            raise click.BadParameter(
+                f"absolute times need a .csi.jsonl recording (Unix receive times); this file's "
+                f"timestamps are {clock}: give seconds from the first frame",
+                param_hint=name,
+            )
+        out.append(seconds if absolute or first is None else first + seconds)
+    lo, hi = out
+    if lo is not None and hi is not None and lo > hi:
+        raise click.BadParameter("the end is before the start", param_hint="--end")
+    return lo, hi
+
+
+def _resolve_file(file: Path | None, sample: bool) -> Path:
+    """FILE, or the bundled sample recording with ``--sample``."""
+    if sample and file is not None:
+        raise click.UsageError("give FILE or --sample, not both")
+    if sample:
+        return samples.path()
+    if file is None:
+        raise click.UsageError("missing FILE (or --sample for the bundled ESP32 recording)")
+    return file
+
+
+_Windowed = TypeVar("_Windowed", Recording, CsiCapture)
+
+
+def _window(
+    data: _Windowed, start: tuple[bool, float] | None, end: tuple[bool, float] | None
+) -> _Windowed:
+    """The records (of a recording) or frames (of a CSI file of another tool) within
+    ``--start``/``--end``; an error if there are none."""
+    if start is None and end is None:
+        return data
+    if isinstance(data, Recording):
+        first, absolute_ok, clock = data.summary()["first_timestamp"], True, "Unix time"
+        nothing = f"{Path(data.path).name}: no records"
+    else:
+        first, absolute_ok, clock = float(data.timestamps_s[0]), False, data.timestamp_doc
+        nothing = f"no {data.format} frames"
+    lo, hi = _bounds(first, start, end, absolute_ok, clock)
+    with _cli_errors():
+        window = data.window(lo, hi)
+    if (len(window) if isinstance(window, Recording) else window.n_frames) == 0:
+        raise click.ClickException(f"{nothing} between the --start and --end times")
+    return window
+
+
 @main.command()
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument(
+    "file", required=False, type=click.Path(exists=True, dir_okay=False, path_type=Path)
+)
+@click.option("--sample", is_flag=True, help="Use the bundled ESP32 sample recording.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 @click.option("--strict", is_flag=True, help="Fail at the first bad line instead of skipping it.")
-def inspect(file: Path, as_json: bool, strict: bool) -> None:
+@_window_options
+def inspect(
+    file: Path | None,
+    sample: bool,
+    as_json: bool,
+    strict: bool,
+    start: tuple[bool, float] | None,
+    end: tuple[bool, float] | None,
+) -> None:
     """Show the nodes, packet kinds, subcarrier layouts, rates and duration of a recording,
     or the frames, shape, duration and metadata of a CSI file of another tool (Intel 5300,
     Nexmon, PicoScenes, Atheros, FeitCSI, ESP32-CSI-Tool, RuView v1)."""
-    if _inspect_other_format(file, as_json, strict):
+    file = _resolve_file(file, sample)
+    if _inspect_other_format(file, as_json, strict, start, end):
         return
     recording, notes = _load(file, strict)
-    summary: dict[str, Any] = recording.summary()
+    recording = _window(recording, start, end)
+    summary: dict[str, Any] = dict(recording.summary())
     if as_json:
         summary["meta"] = recording.meta
         summary["warnings"] = notes
@@ -205,12 +351,18 @@ def _is_other_format(file: Path) -> bool:
     return True
 
 
-def _inspect_other_format(file: Path, as_json: bool, strict: bool) -> bool:
+def _inspect_other_format(
+    file: Path,
+    as_json: bool,
+    strict: bool,
+    start: tuple[bool, float] | None = None,
+    end: tuple[bool, float] | None = None,
+) -> bool:
     """``inspect`` of a CSI file of another tool; False when the file is not one (then it is
     read as a ``.csi.jsonl`` recording)."""
     if not _is_other_format(file):
         return False
-    capture = open_capture(file, strict=strict)
+    capture = _window(open_capture(file, strict=strict), start, end)
     span = float(capture.timestamps_s[-1] - capture.timestamps_s[0])
     shapes: dict[str, int] = {}
     for s, rx, tx in capture.frame_shape:
@@ -265,10 +417,15 @@ def _inspect_other_format(file: Path, as_json: bool, strict: bool) -> bool:
     return True
 
 
-@main.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
+@main.command(
+    add_help_option=False,
+    context_settings={"ignore_unknown_options": True, "allow_extra_args": True},
+)
 @click.argument("args", nargs=-1, type=click.UNPROCESSED)
-def serve(args: tuple[str, ...]) -> None:
-    """Run wifi-densepose-sensing-server with ARGS, such as --source esp32 --http-port 8080."""
+@click.pass_context
+def serve(ctx: click.Context, args: tuple[str, ...]) -> None:
+    """Run wifi-densepose-sensing-server with ARGS, such as --source esp32 --http-port 8080.
+    `serve --help` lists the server's own flags."""
     # The [server] extra installs the binary next to this interpreter, which finds it even when
     # the virtual environment is not activated.
     beside_python = Path(sys.executable).parent / SERVER_BINARY
@@ -276,6 +433,10 @@ def serve(args: tuple[str, ...]) -> None:
         str(beside_python) if beside_python.is_file() else None
     )
     if binary is None:
+        if args and args[0] in ("-h", "--help"):
+            click.echo(ctx.get_help())
+            click.echo(f"\n{SERVER_MISSING}\n`serve --help` then lists the server's own flags.")
+            sys.exit(0)
         click.echo(SERVER_MISSING, err=True)
         sys.exit(2)
     # Replacing this process passes signals (clean shutdown on Ctrl-C) and the exit status
@@ -290,7 +451,10 @@ def _fmt_bpm(value: float | None, status: str | None = None) -> str:
 
 
 @main.command()
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument(
+    "file", required=False, type=click.Path(exists=True, dir_okay=False, path_type=Path)
+)
+@click.option("--sample", is_flag=True, help="Use the bundled ESP32 sample recording.")
 @click.option(
     "--node",
     "nodes",
@@ -321,8 +485,10 @@ def _fmt_bpm(value: float | None, status: str | None = None) -> str:
     multiple=True,
     help="CSI files of other tools: the receive and transmit chain (repeatable; default 0 0).",
 )
+@_window_options
 def vitals(
-    file: Path,
+    file: Path | None,
+    sample: bool,
     nodes: tuple[int, ...],
     subcarriers: int | None,
     as_json: bool,
@@ -330,6 +496,8 @@ def vitals(
     plot: Path | None,
     strict: bool,
     links: tuple[tuple[int, int], ...],
+    start: tuple[bool, float] | None,
+    end: tuple[bool, float] | None,
 ) -> None:
     """Breathing and heart rate (BPM) per node from a recording's raw CSI, next to the node's
     own edge-vitals packets, or per receive/transmit chain pair (--link) from a CSI file of
@@ -348,6 +516,7 @@ def vitals(
 
     if as_json and as_csv:
         raise click.UsageError("--json and --csv are exclusive")
+    file = _resolve_file(file, sample)
     reports: list[NodeReport] = []
     recording: Recording | None = None
     notes: list[str] = []
@@ -356,7 +525,7 @@ def vitals(
     if other_format:
         if nodes:
             raise click.UsageError("--node is for .csi.jsonl recordings; use --link RX TX")
-        capture = open_capture(file, strict=strict)
+        capture = _window(open_capture(file, strict=strict), start, end)
         capture_bins = capture.n_subcarriers
         if not capture.has_phase:
             err_console.print(
@@ -370,6 +539,7 @@ def vitals(
         if links:
             raise click.UsageError("--link is for CSI files of other tools; use --node")
         recording, notes = _load(file, strict)
+        recording = _window(recording, start, end)
         with_csi = [n for n in recording.nodes if recording.layouts(n)]
         chosen = list(nodes) or with_csi
         missing = [n for n in chosen if n not in with_csi]
@@ -426,6 +596,19 @@ def vitals(
         err_console.print(f"[yellow]warning:[/yellow] {note}")
     if plot is not None:
         console.print(f"plot written to {plot}")
+
+
+@main.command()
+@click.pass_context
+def demo(ctx: click.Context) -> None:
+    """Run `vitals` on the bundled sample recording (8.1 s of two real ESP32-S3 nodes) and
+    print the report: what `wdp vitals FILE` does with your own recording."""
+    path = samples.path()
+    click.echo(
+        f"wdp vitals --sample: the bundled {path.name} (8.1 s real capture of two ESP32-S3 "
+        "nodes, RuView, MIT licence)"
+    )
+    ctx.invoke(vitals, file=path)
 
 
 def _print_node_report(report: Any, layouts: list[tuple[int, int]], unit: str = "node") -> None:

@@ -54,6 +54,7 @@ from wifi_densepose._core import (
     parse_packet,
     read_recording,
 )
+from wifi_densepose._summary import NodeSummary, RecordingSummary
 from wifi_densepose.errors import FormatError, PacketError, RecordingError, RecordingWarning
 
 Packet = (
@@ -83,6 +84,7 @@ __all__ = [
     "FeatureVectorPacket",
     "FormatError",
     "FusedVitalsPacket",
+    "NodeSummary",
     "OtherRecord",
     "Packet",
     "PacketError",
@@ -92,6 +94,7 @@ __all__ = [
     "Recording",
     "RecordingError",
     "RecordingIterator",
+    "RecordingSummary",
     "RecordingWarning",
     "SyncPacket",
     "VitalsRecord",

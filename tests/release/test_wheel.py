@@ -118,6 +118,12 @@ def test_the_wheel_holds_the_package_stubs_and_marker_and_no_sources(wheel: Path
     }
     assert expected <= names, expected - names
     assert "wifi_densepose/_core.abi3.so" in names
+    samples = {
+        "wifi_densepose/_samples/esp32-excerpt.csi.jsonl.xz",
+        "wifi_densepose/_samples/esp32-excerpt.csi.meta.json",
+        "wifi_densepose/_samples/LICENSE-RuView.txt",
+    }
+    assert samples <= names, samples - names
     assert not [name for name in names if name.endswith((".rs", ".toml", ".pyc"))]
 
 

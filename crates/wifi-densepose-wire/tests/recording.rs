@@ -385,3 +385,33 @@ fn replaying_the_excerpt_rebuilds_datagrams_by_the_rules_of_2_8() {
             .expect("record");
     assert_eq!(replayer.packet(&untyped).expect("no error"), None);
 }
+
+#[test]
+fn window_keeps_the_records_between_two_times() {
+    let rec = load_excerpt();
+    let first = 1_775_182_186.957_775_8;
+    // Counted with Python's json module: 90 lines within 2-4 s of the first, 41 raw CSI frames
+    // per node, from 1775182188.993189 to 1775182190.935081.
+    let w = rec.window(Some(first + 2.0), Some(first + 4.0)).unwrap();
+    assert_eq!(w.records.len(), 90);
+    let s = w.summary();
+    assert_eq!((s.nodes[0].raw_csi, s.nodes[1].raw_csi), (41, 41));
+    assert_eq!(s.first_timestamp, Some(1_775_182_188.993_189));
+    assert_eq!(s.last_timestamp, Some(1_775_182_190.935_081));
+    assert!(w.meta.is_some());
+    // Open ends and bounds on a record's own time keep it.
+    assert_eq!(rec.window(None, None).unwrap(), rec);
+    assert_eq!(rec.window(Some(first), Some(first)).unwrap().records.len(), 1);
+    assert_eq!(rec.window(Some(first + 100.0), None).unwrap().records.len(), 0);
+}
+
+#[test]
+fn window_rejects_reversed_and_non_finite_bounds() {
+    let rec = load_excerpt();
+    let err = rec.window(Some(2.0), Some(1.0)).unwrap_err();
+    assert_eq!(err.to_string(), "end: 1 is before start 2");
+    let err = rec.window(Some(f64::NAN), None).unwrap_err();
+    assert_eq!(err.to_string(), "start: must be a finite time, got NaN");
+    let err = rec.window(None, Some(f64::INFINITY)).unwrap_err();
+    assert_eq!(err.to_string(), "end: must be a finite time, got inf");
+}

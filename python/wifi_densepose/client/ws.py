@@ -23,7 +23,7 @@ import urllib.error
 import urllib.request
 from collections.abc import AsyncIterator, Iterator, Mapping
 from types import TracebackType
-from typing import Any
+from typing import Any, cast
 from urllib.parse import quote, urlsplit, urlunsplit
 
 from websockets.asyncio.client import ClientConnection, connect
@@ -42,6 +42,7 @@ from wifi_densepose.client.messages import (
     VitalSigns,
     parse_message,
 )
+from wifi_densepose.client.rest import NodeStatus
 
 __all__ = [
     "AuthenticationError",
@@ -53,6 +54,7 @@ __all__ = [
     "Message",
     "MmwaveReading",
     "NodeInfo",
+    "NodeStatus",
     "SensingClient",
     "SensingClientError",
     "SensingUpdate",
@@ -311,11 +313,11 @@ class SensingClient:
         """``GET /health``: status, effective source, tick, clients, processing counters."""
         return dict(await self.get_json("/health"))
 
-    async def nodes(self) -> list[dict[str, Any]]:
-        """``GET /api/v1/nodes``: one dict per known node (``rssi_dbm`` in dBm)."""
+    async def nodes(self) -> list[NodeStatus]:
+        """``GET /api/v1/nodes``: one dict per known node (keys and units: ``NodeStatus``)."""
         data = await self.get_json("/api/v1/nodes")
         nodes = data.get("nodes", []) if isinstance(data, dict) else []
-        return [dict(n) for n in nodes if isinstance(n, dict)]
+        return [cast(NodeStatus, dict(n)) for n in nodes if isinstance(n, dict)]
 
     async def latest(self) -> SensingUpdate | None:
         """``GET /api/v1/sensing/latest``: the latest update, or ``None`` when the server has
@@ -376,7 +378,7 @@ class SyncSensingClient:
         """See :meth:`SensingClient.health`."""
         return self._loop.run_until_complete(self._client.health())
 
-    def nodes(self) -> list[dict[str, Any]]:
+    def nodes(self) -> list[NodeStatus]:
         """See :meth:`SensingClient.nodes`."""
         return self._loop.run_until_complete(self._client.nodes())
 

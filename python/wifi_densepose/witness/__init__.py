@@ -30,7 +30,7 @@ from wifi_densepose._core import (
     witness_verify_bundle,
 )
 from wifi_densepose._files import read_bounded
-from wifi_densepose.witness._reference import reference_json_from_fixture
+from wifi_densepose.witness._reference import reference_json, reference_json_from_fixture
 
 REFERENCE_SHA256 = WITNESS_REFERENCE_SHA256
 SCHEMA = WITNESS_SCHEMA
@@ -46,6 +46,7 @@ __all__ = [
     "feature_hash",
     "generate_bundle",
     "public_key",
+    "reference_json",
     "reference_json_from_fixture",
     "verify_bundle",
 ]
@@ -65,14 +66,15 @@ def generate_bundle(
     """Runs the pipeline over the reference input and writes
     `out_dir/witness-bundle-<version>-<first 8 hex of the hash>/`; returns that directory.
 
-    `reference` is the path of `sample_csi_data.json`; by default it is rebuilt from the
-    fixture of a source checkout (`tests/data/reference_signal.npz`). `sign_key` is a 32-byte
+    `reference` is the path of `sample_csi_data.json`; by default it is regenerated from the
+    generator's parameters (`reference_json()`, no file needed) and checked against
+    `REFERENCE_SHA256`. `sign_key` is a 32-byte
     Ed25519 seed (raw or 64 hex digits) as bytes, or the path of a file holding it.
     `created_at` (RFC 3339, UTC) defaults to now. An existing bundle is never replaced
     (`ValidationError`).
     """
     reference_bytes = (
-        reference_json_from_fixture()
+        reference_json()
         if reference is None
         else read_bounded(reference, MAX_REFERENCE_BYTES, "reference")
     )

@@ -545,6 +545,16 @@ impl PyRecording {
         Ok(d)
     }
 
+    /// The records whose timestamp lies in `[start, end]` (Unix seconds, both ends included;
+    /// None leaves that side open) as a new `Recording`; its skipped lines and sidecar are
+    /// the whole file's. Raises `ValidationError` naming `start` or `end` for a non-finite
+    /// bound or an end before the start.
+    #[pyo3(signature = (start=None, end=None))]
+    fn window(&self, start: Option<f64>, end: Option<f64>) -> PyResult<PyRecording> {
+        let inner = self.inner.window(start, end).map_err(|e| wire_error(&e, &self.path))?;
+        Ok(PyRecording { inner, path: self.path.clone(), iq_order: self.iq_order, records: PyOnceLock::new() })
+    }
+
     fn __len__(&self) -> usize {
         self.inner.records.len()
     }

@@ -176,6 +176,30 @@ impl Recording {
         })
     }
 
+    /// The records whose timestamp lies in `[start, end]` (Unix seconds, both ends
+    /// included; `None` leaves that side open), in file order. The skipped lines, the sidecar
+    /// and its warnings are kept: they describe the whole file. A non-finite bound or
+    /// `start > end` is `WireError::Invalid` naming `start` or `end`.
+    pub fn window(&self, start: Option<f64>, end: Option<f64>) -> WireResult<Recording> {
+        for (field, bound) in [("start", start), ("end", end)] {
+            if let Some(t) = bound.filter(|t| !t.is_finite()) {
+                return Err(WireError::invalid(field, format!("must be a finite time, got {t}")));
+            }
+        }
+        if let (Some(a), Some(b)) = (start, end) {
+            if a > b {
+                return Err(WireError::invalid("end", format!("{b} is before start {a}")));
+            }
+        }
+        let inside = |t: f64| start.is_none_or(|a| t >= a) && end.is_none_or(|b| t <= b);
+        Ok(Recording {
+            records: self.records.iter().filter(|r| inside(r.timestamp)).cloned().collect(),
+            skipped: self.skipped.clone(),
+            meta: self.meta.clone(),
+            meta_warnings: self.meta_warnings.clone(),
+        })
+    }
+
     pub fn summary(&self) -> RecordingSummary {
         let mut kinds: BTreeMap<String, usize> = BTreeMap::new();
         for r in &self.records {
