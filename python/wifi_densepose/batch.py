@@ -300,19 +300,27 @@ def summary_record(task: Task, report: Any, bad_lines: int) -> dict[str, Any]:
 
 def run_task(task: Task) -> TaskOutput:
     """Runs one task; any exception becomes the output's ``error`` (never raised), so one bad
-    file cannot stop the others. Skipped bad lines of a recording are counted in the
-    summaries' ``bad_lines`` (their warnings are not shown)."""
+    file cannot stop the others. Warnings of the readers (skipped bad lines, a file cut inside
+    a frame) are counted in the summaries' ``warnings`` (the first in ``first_warning``), not
+    shown."""
     from wifi_densepose._vitals_report import link_report, node_report
-    from wifi_densepose.io import RecordingWarning, load_recording, open_recording
+    from wifi_densepose.errors import FormatError
+    from wifi_densepose.io import FORMATS, RecordingWarning, load_recording, open_recording
 
     out = TaskOutput(task)
     try:
         path = Path(task.path)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RecordingWarning)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", RecordingWarning)
             if task.unit == "node":
                 recording = load_recording(path)
                 nodes = [n for n in recording.nodes if recording.layouts(n)]
+                if not len(recording):
+                    raise FormatError(
+                        f"{path}: not a recording: none of its {recording.bad_lines} lines is a "
+                        f".csi.jsonl record and its first bytes match no CSI format "
+                        f"({', '.join(FORMATS)})"
+                    )
                 if not nodes:
                     raise ValueError(f"{path}: no raw CSI frames in any node")
                 bad_lines = recording.bad_lines
@@ -325,6 +333,8 @@ def run_task(task: Task) -> TaskOutput:
                 utc = True
             else:
                 capture = open_recording(path)
+                if capture.n_frames == 0:
+                    raise FormatError(f"{path}: no complete CSI frame ({capture.format} file)")
                 bad_lines = 0
                 reports = [link_report(capture, task.rx, task.tx)]
                 utc = "Unix" in capture.timestamp_doc
@@ -335,7 +345,10 @@ def run_task(task: Task) -> TaskOutput:
                 if task.keep_from_s <= row.timestamp < task.keep_to_s
             ]
             if task.slice == 0:
-                out.summaries.append(summary_record(task, report, bad_lines))
+                summary = summary_record(task, report, bad_lines)
+                summary["warnings"] = len(caught)
+                summary["first_warning"] = str(caught[0].message) if caught else None
+                out.summaries.append(summary)
     except Exception as error:
         out.error = _error_row(task.path, task.recording, error)
     return out
@@ -455,14 +468,17 @@ def _on_dask(
         client = distributed.Client(scheduler)
         cluster = None
     else:
-        cluster = distributed.LocalCluster(
-            n_workers=workers or os.cpu_count() or 1,
-            threads_per_worker=1,
-            processes=True,
-            host="127.0.0.1",
-            dashboard_address=None,
-            silence_logs=40,
-        )
+        with warnings.catch_warnings():
+            # Another cluster's diagnostics port: this one takes a free port instead.
+            warnings.filterwarnings("ignore", message="Port .* is already in use")
+            cluster = distributed.LocalCluster(
+                n_workers=workers or os.cpu_count() or 1,
+                threads_per_worker=1,
+                processes=True,
+                host="127.0.0.1",
+                dashboard_address=None,
+                silence_logs=40,
+            )
         client = distributed.Client(cluster)
     try:
         futures = client.map(run_task, list(tasks), pure=False)
