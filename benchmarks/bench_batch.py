@@ -20,13 +20,12 @@ import os
 import sys
 import tempfile
 import time
-import warnings
 from pathlib import Path
 
 import distributed
 import pandas as pd
 
-from wifi_densepose.batch import run_batch
+from wifi_densepose.batch import local_cluster, run_batch
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
@@ -69,16 +68,7 @@ def corpus(directory: Path, recordings: int, seconds: float) -> int:
 def on_cluster(directory: Path, workers: int) -> tuple[float, float, pd.DataFrame, list[float]]:
     """(start-up s, run s, readings, peak RSS MB per worker) on a fresh LocalCluster."""
     start = time.perf_counter()
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message="Port .* is already in use")
-        cluster = distributed.LocalCluster(
-            n_workers=workers,
-            threads_per_worker=1,
-            processes=True,
-            host="127.0.0.1",
-            dashboard_address=None,
-            silence_logs=40,
-        )
+    cluster = local_cluster(workers)
     client = distributed.Client(cluster)
     client.wait_for_workers(workers)
     startup = time.perf_counter() - start

@@ -12,7 +12,6 @@ from __future__ import annotations
 import math
 import shutil
 import sys
-import warnings
 from pathlib import Path
 
 import numpy as np
@@ -24,7 +23,7 @@ pd = pytest.importorskip("pandas", reason="the batch extra (pandas) is part of d
 pytest.importorskip("pyarrow")
 distributed = pytest.importorskip("distributed")
 
-from wifi_densepose.batch import READING_COLUMNS, find_inputs, run_batch  # noqa: E402
+from wifi_densepose.batch import READING_COLUMNS, find_inputs, local_cluster, run_batch  # noqa: E402
 from wifi_densepose.cli import main  # noqa: E402
 from wifi_densepose.io import load_recording  # noqa: E402
 from wifi_densepose.vitals import CaptureVitals, VitalStatus  # noqa: E402
@@ -89,17 +88,7 @@ def serial(corpus: Path) -> object:
 
 @pytest.fixture(scope="module")
 def cluster() -> object:
-    with warnings.catch_warnings():
-        # Another cluster's diagnostics port: this one takes a free port instead.
-        warnings.filterwarnings("ignore", message="Port .* is already in use")
-        local = distributed.LocalCluster(
-            n_workers=2,
-            threads_per_worker=1,
-            processes=True,
-            host="127.0.0.1",
-            dashboard_address=None,
-            silence_logs=40,
-        )
+    local = local_cluster(2)
     with local:
         yield local
 

@@ -159,17 +159,6 @@ def _recording_names(paths: Sequence[Path]) -> list[str]:
     return [str(p.resolve().relative_to(parent)).replace(os.sep, "__") for p in paths]
 
 
-def _is_other_format(path: Path) -> bool:
-    from wifi_densepose.errors import FormatError
-    from wifi_densepose.io import detect_format
-
-    try:
-        detect_format(path)
-    except FormatError:
-        return False
-    return True
-
-
 def _slices(
     times: Sequence[float], slice_s: float | None, preroll_s: float
 ) -> list[tuple[int, int | None, float, float]]:
@@ -211,6 +200,7 @@ def plan(
     ``{"path", "recording", "error_type", "message"}``). Without `slice_s` a task is a whole
     file and nothing is read here; with it each ESP32 recording is read once here for its
     nodes' frame times (other formats are not sliced)."""
+    from wifi_densepose._capture import is_csi_file
     from wifi_densepose.io import RawCsiRecord, RecordingWarning, load_recording
 
     if slice_s is not None and not slice_s > 0:
@@ -221,7 +211,7 @@ def plan(
     errors: list[dict[str, str]] = []
     for path, name in zip(paths, _recording_names(paths), strict=True):
         try:
-            if _is_other_format(path):
+            if is_csi_file(path):
                 # Slicing another tool's file would need it read here; it is one task per link.
                 for rx, tx in links:
                     tasks.append(Task(str(path), name, "link", None, rx=rx, tx=tx))
@@ -457,6 +447,24 @@ def _serial(tasks: Sequence[Task], advance: Callable[[TaskOutput], None]) -> lis
     return outputs
 
 
+def local_cluster(workers: int) -> Any:
+    """A ``dask.distributed.LocalCluster`` of `workers` worker processes with one thread each
+    (the core releases the GIL, but one task per core keeps memory per worker to one file), on
+    loopback, without a dashboard. Close it (or use it as a context manager) when done."""
+    distributed = _require("distributed")
+    with warnings.catch_warnings():
+        # Another cluster's diagnostics port: this one takes a free port instead.
+        warnings.filterwarnings("ignore", message="Port .* is already in use")
+        return distributed.LocalCluster(
+            n_workers=workers,
+            threads_per_worker=1,
+            processes=True,
+            host="127.0.0.1",
+            dashboard_address=None,
+            silence_logs=40,
+        )
+
+
 def _on_dask(
     tasks: Sequence[Task],
     advance: Callable[[TaskOutput], None],
@@ -468,17 +476,7 @@ def _on_dask(
         client = distributed.Client(scheduler)
         cluster = None
     else:
-        with warnings.catch_warnings():
-            # Another cluster's diagnostics port: this one takes a free port instead.
-            warnings.filterwarnings("ignore", message="Port .* is already in use")
-            cluster = distributed.LocalCluster(
-                n_workers=workers or os.cpu_count() or 1,
-                threads_per_worker=1,
-                processes=True,
-                host="127.0.0.1",
-                dashboard_address=None,
-                silence_logs=40,
-            )
+        cluster = local_cluster(workers or os.cpu_count() or 1)
         client = distributed.Client(cluster)
     try:
         futures = client.map(run_task, list(tasks), pure=False)

@@ -31,13 +31,12 @@ from rich.progress import Progress
 from rich.table import Table
 
 from wifi_densepose import WifiDenseposeError, __core_version__, __version__
+from wifi_densepose._capture import is_csi_file
 from wifi_densepose.client.messages import SensingUpdate
 from wifi_densepose.io import (
     CsiCapture,
-    FormatError,
     Recording,
     RecordingWarning,
-    detect_format,
     iter_recording,
     load_recording,
 )
@@ -197,19 +196,10 @@ def open_capture(file: Path, format: str = "auto", strict: bool = False) -> CsiC
         return CsiCapture.concat(chunks)
 
 
-def _is_other_format(file: Path) -> bool:
-    """Whether `file` is a CSI file of another tool (else a ``.csi.jsonl`` recording)."""
-    try:
-        detect_format(file)
-    except FormatError:
-        return False
-    return True
-
-
 def _inspect_other_format(file: Path, as_json: bool, strict: bool) -> bool:
     """``inspect`` of a CSI file of another tool; False when the file is not one (then it is
     read as a ``.csi.jsonl`` recording)."""
-    if not _is_other_format(file):
+    if not is_csi_file(file):
         return False
     capture = open_capture(file, strict=strict)
     span = float(capture.timestamps_s[-1] - capture.timestamps_s[0])
@@ -352,7 +342,7 @@ def vitals(
     reports: list[NodeReport] = []
     recording: Recording | None = None
     notes: list[str] = []
-    other_format = _is_other_format(file)
+    other_format = is_csi_file(file)
     capture_bins = 0
     if other_format:
         if nodes:
