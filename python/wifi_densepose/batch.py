@@ -124,8 +124,9 @@ class TaskOutput:
 
 
 def find_inputs(inputs: Iterable[str | os.PathLike[str]]) -> list[Path]:
-    """Files of `inputs`: files as given, directories walked (every file but sidecars
-    ``*.meta.json`` and hidden files), glob patterns expanded; sorted, duplicates dropped.
+    """Files of `inputs`: files as given, directories walked (every file but hidden ones,
+    ``*.meta.json`` sidecars and ``.md``/``.txt``/``.mat`` documents and reference decodes),
+    glob patterns expanded (``**`` recursive); sorted, duplicates dropped.
     ``FileNotFoundError`` for an input that names nothing."""
     found: list[Path] = []
     for item in inputs:
