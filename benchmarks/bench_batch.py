@@ -3,12 +3,14 @@ processes (a dask.distributed LocalCluster on loopback) against the same tasks r
 this process, on a corpus of semi-synthetic two-node ESP32 recordings (`tests/esp32_stream.py`:
 the bundled capture's own timing and layouts, known rates).
 
-Prints the times, the speed-up of 2 workers over 1, the peak resident memory of each worker
-process (its own VmHWM, read in the worker after the run) and the machine's load average
-before and after, since a shared machine's other work takes cores from the workers. The
-tables of every run are checked equal to the serial one. The clusters are started before the
-clock starts (their start-up is printed separately). Build the extension with
-`maturin develop --release` first.
+Prints the times, the speed-up of 2 workers over 1, the tasks' compute time summed over the
+workers (against the wall time: how much the tasks slowed each other), the peak resident memory
+of each worker process (its own VmHWM, read in the worker after start-up and after the run),
+the machine's load average before and after, and the speed-up two processes get on plain CPU
+work at the same moment: a shared machine's other work takes cores from the workers, and that
+figure is the ceiling. The tables of every run are checked equal to the serial one. The
+clusters are started (and the library imported in each worker) before the clock starts; their
+start-up is printed separately. Build the extension with `maturin develop --release` first.
 
     python benchmarks/bench_batch.py [--recordings 24] [--seconds 600]
 """
@@ -43,6 +45,37 @@ def peak_rss_mb() -> float:
     return float("nan")
 
 
+def warm_up() -> None:
+    import wifi_densepose._vitals_report
+    import wifi_densepose.batch  # noqa: F401
+
+
+def spin(seconds: float) -> int:
+    """Pure-Python work for about `seconds` of one core."""
+    end = time.process_time() + seconds
+    n = 0
+    while time.process_time() < end:
+        n += 1
+    return n
+
+
+def machine_parallelism(seconds: float = 2.0) -> float:
+    """How much faster two processes do fixed CPU work than one, right now (2.0 on an idle
+    2-core machine; less when other work holds the cores): the ceiling of any 2-worker
+    speed-up at this moment."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(2) as pool:
+        list(pool.map(spin, [0.1, 0.1]))
+        start = time.perf_counter()
+        pool.submit(spin, seconds).result()
+        one = time.perf_counter() - start
+        start = time.perf_counter()
+        list(pool.map(spin, [seconds, seconds]))
+        two = time.perf_counter() - start
+    return 2 * one / two
+
+
 def corpus(directory: Path, recordings: int, seconds: float) -> int:
     models = fit_models()
     total = 0
@@ -65,24 +98,37 @@ def corpus(directory: Path, recordings: int, seconds: float) -> int:
     return total
 
 
-def on_cluster(directory: Path, workers: int) -> tuple[float, float, pd.DataFrame, list[float]]:
-    """(start-up s, run s, readings, peak RSS MB per worker) on a fresh LocalCluster."""
+def on_cluster(
+    directory: Path, workers: int
+) -> tuple[float, float, float, pd.DataFrame, list[float], list[float]]:
+    """(start-up s, run s, the tasks' summed compute s, readings, peak RSS MB per worker after
+    start-up and after the run) on a fresh LocalCluster."""
     start = time.perf_counter()
     cluster = local_cluster(workers)
     client = distributed.Client(cluster)
     client.wait_for_workers(workers)
+    # Imports of the library in each worker (once per worker process) belong to start-up.
+    client.run(warm_up)
     startup = time.perf_counter() - start
+    idle = sorted(client.run(peak_rss_mb).values())
     try:
-        start = time.perf_counter()
-        result = run_batch([directory], scheduler=cluster.scheduler_address)
-        elapsed = time.perf_counter() - start
+        with distributed.get_task_stream(client) as stream_:
+            start = time.perf_counter()
+            result = run_batch([directory], scheduler=cluster.scheduler_address)
+            elapsed = time.perf_counter() - start
+        compute = sum(
+            part["stop"] - part["start"]
+            for task in stream_.data
+            for part in task["startstops"]
+            if part["action"] == "compute"
+        )
         peaks = sorted(client.run(peak_rss_mb).values())
     finally:
         client.close()
         cluster.close()
     if len(result.errors):
         raise SystemExit(f"failed files:\n{result.errors.to_string()}")
-    return startup, elapsed, result.readings, peaks
+    return startup, elapsed, compute, result.readings, idle, peaks
 
 
 def main() -> None:
@@ -97,6 +143,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         directory = Path(tmp)
         size = corpus(directory, args.recordings, args.seconds)
+        ceiling_before = machine_parallelism()
         print(
             f"corpus: {args.recordings} recordings x 2 nodes x {args.seconds:.0f} s "
             f"({size / 1e6:.0f} MB)"
@@ -107,15 +154,22 @@ def main() -> None:
         print(f"serial, in this process:  {serial_s:6.2f} s  ({len(serial)} readings)")
         times = {}
         for workers in (1, 2):
-            startup, elapsed, readings, peaks = on_cluster(directory, workers)
+            startup, elapsed, compute, readings, idle, peaks = on_cluster(directory, workers)
             pd.testing.assert_frame_equal(readings, serial, check_exact=True)
             times[workers] = elapsed
             print(
                 f"Dask, {workers} worker{'s' if workers > 1 else ' '}:        {elapsed:6.2f} s  "
-                f"(cluster start-up {startup:.1f} s; peak RSS per worker "
-                f"{', '.join(f'{p:.0f}' for p in peaks)} MB; table equal to serial)"
+                f"(tasks' compute summed {compute:.2f} s; cluster start-up {startup:.1f} s; "
+                "peak RSS per worker "
+                f"{', '.join(f'{p:.0f}' for p in peaks)} MB, "
+                f"{', '.join(f'{p:.0f}' for p in idle)} MB after start-up; "
+                "table equal to serial)"
             )
     print(f"speed-up, 2 workers over 1: {times[1] / times[2]:.2f}x")
+    print(
+        "two processes' speed-up on plain CPU work, before / after: "
+        f"{ceiling_before:.2f}x / {machine_parallelism():.2f}x (the ceiling on this machine now)"
+    )
     print(f"speed-up, 2 workers over serial in-process: {serial_s / times[2]:.2f}x")
     print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
