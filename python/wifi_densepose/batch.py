@@ -11,19 +11,19 @@
 
 Every file ``wifi_densepose.io`` reads is taken: ESP32 ``.csi.jsonl`` recordings (per node,
 next to the node's own edge vitals) and the CSI files of other tools (``FORMATS``; per
-receive/transmit chain pair, link 0 = chains 0/0). Each task is one node of one recording
-(nodes are independent, so this split changes no number), or with ``slice_s`` one time slice
-of a long node stream. The work is the same as ``wifi-densepose vitals`` (``node_report`` and
-``link_report``): a task's heavy calls (reading the file, ``CaptureVitals``) run in the
-compiled core without the GIL.
+receive/transmit chain pair, link 0 = chains 0/0). Each task is one file (all its nodes), or
+with ``slice_s`` one time slice of one node's stream. The work is the same as
+``wifi-densepose vitals`` (``node_report`` and ``link_report``): a task's heavy calls (reading
+the file, ``CaptureVitals``) run in the compiled core without the GIL.
 
 A slice task starts ``preroll_s`` (default ``DEFAULT_PREROLL_S``: warm-up plus the 30 s
 breathing window plus settling) before its slice, runs the pipeline from there as a fresh
-stream and keeps only the readings inside its slice, so every reading has a full window behind
-it. The readings are not bit-identical to the unsliced run: the pipeline's 1 s reading clock and
-its resampling grid start at the stream's first frame, so a slice's readings fall at other
-sub-second instants (see the README's Limitations). Without ``slice_s`` the table equals the
-serial, unsliced run exactly, whatever the engine and the number of workers.
+stream and keeps only the readings inside its slice, so they have the warm-up and a full
+breathing window behind them. They are not bit-identical to the unsliced run: the pipeline's
+1 s reading clock and its resampling grid start at the stream's first frame, so a slice's
+readings fall at other sub-second instants (see the README's Limitations). Without
+``slice_s`` the table equals the serial, unsliced run exactly, whatever the engine and the
+number of workers.
 
 Needs the ``batch`` extra (``pip install 'wifi-densepose[batch]'``: pandas, pyarrow,
 dask[distributed]); ``serial=True`` needs pandas only, not Dask.
@@ -44,6 +44,15 @@ from wifi_densepose._vital_status import VitalStatus
 
 if TYPE_CHECKING:
     import pandas as pd
+
+__all__ = [
+    "DEFAULT_PREROLL_S",
+    "READING_COLUMNS",
+    "BatchResult",
+    "find_inputs",
+    "local_cluster",
+    "run_batch",
+]
 
 DEFAULT_PREROLL_S = 45.0
 """Seconds a slice task runs before its slice: warm-up (about 3 s), the 30 s breathing window,
@@ -93,7 +102,7 @@ def _require(module: str) -> Any:
 
 
 @dataclass(frozen=True)
-class Task:
+class _Task:
     """One unit of work: every node (``unit="node"``, ``node`` None) or one node of an ESP32
     recording, or the link of chains ``rx``/``tx`` (``"link"``, CSI file of another tool;
     ``node`` None, the link number is rx·n_tx + tx) of one file; with a slice, its frames
@@ -114,10 +123,10 @@ class Task:
 
 
 @dataclass
-class TaskOutput:
+class _TaskOutput:
     """What a task gives back: reading rows, its summary row, or the error that stopped it."""
 
-    task: Task
+    task: _Task
     rows: list[dict[str, Any]] = field(default_factory=list)
     summaries: list[dict[str, Any]] = field(default_factory=list)
     error: dict[str, str] | None = None
@@ -190,13 +199,13 @@ def _slices(
     return out
 
 
-def plan(
+def _plan(
     paths: Sequence[Path],
     *,
     slice_s: float | None = None,
     preroll_s: float = DEFAULT_PREROLL_S,
     links: Sequence[tuple[int, int]] = ((0, 0),),
-) -> tuple[list[Task], list[dict[str, str]]]:
+) -> tuple[list[_Task], list[dict[str, str]]]:
     """The tasks of `paths` and the errors of files that could not even be planned (each
     ``{"path", "recording", "error_type", "message"}``). Without `slice_s` a task is a whole
     file and nothing is read here; with it each ESP32 recording is read once here for its
@@ -208,17 +217,17 @@ def plan(
         raise ValueError(f"slice_s: must be positive seconds, got {slice_s}")
     if not preroll_s >= 0:
         raise ValueError(f"preroll_s: must be non-negative seconds, got {preroll_s}")
-    tasks: list[Task] = []
+    tasks: list[_Task] = []
     errors: list[dict[str, str]] = []
     for path, name in zip(paths, _recording_names(paths), strict=True):
         try:
             if is_csi_file(path):
                 # Slicing another tool's file would need it read here; it is one task per link.
                 for rx, tx in links:
-                    tasks.append(Task(str(path), name, "link", None, rx=rx, tx=tx))
+                    tasks.append(_Task(str(path), name, "link", None, rx=rx, tx=tx))
                 continue
             if slice_s is None:
-                tasks.append(Task(str(path), name, "node", None))
+                tasks.append(_Task(str(path), name, "node", None))
                 continue
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", RecordingWarning)
@@ -236,7 +245,7 @@ def plan(
                     _slices(times, slice_s, preroll_s)
                 ):
                     tasks.append(
-                        Task(str(path), name, "node", node, k, first, stop, keep_from, keep_to)
+                        _Task(str(path), name, "node", node, k, first, stop, keep_from, keep_to)
                     )
         except Exception as error:
             errors.append(_error_row(str(path), name, error))
@@ -252,7 +261,7 @@ def _error_row(path: str, recording: str, error: BaseException) -> dict[str, str
     }
 
 
-def reading_record(task: Task, row: Any, utc: bool) -> dict[str, Any]:
+def _reading_record(task: _Task, row: Any, utc: bool) -> dict[str, Any]:
     """One table row (``READING_COLUMNS``) of a ``ReadingRow`` of ``_vitals_report``."""
     values = asdict(row)
     timestamp = values.pop("timestamp")
@@ -270,7 +279,7 @@ def reading_record(task: Task, row: Any, utc: bool) -> dict[str, Any]:
     }
 
 
-def summary_record(task: Task, report: Any, bad_lines: int) -> dict[str, Any]:
+def _summary_record(task: _Task, report: Any, bad_lines: int) -> dict[str, Any]:
     """One summary row of a ``NodeReport``: what the warm-up found and the frame counts
     (readings and rates are summarised over the combined table by ``run_batch``)."""
     return {
@@ -289,7 +298,7 @@ def summary_record(task: Task, report: Any, bad_lines: int) -> dict[str, Any]:
     }
 
 
-def run_task(task: Task) -> TaskOutput:
+def _run_task(task: _Task) -> _TaskOutput:
     """Runs one task; any exception becomes the output's ``error`` (never raised), so one bad
     file cannot stop the others. Warnings of the readers (skipped bad lines, a file cut inside
     a frame) are counted in the summaries' ``warnings`` (the first in ``first_warning``), not
@@ -298,7 +307,7 @@ def run_task(task: Task) -> TaskOutput:
     from wifi_densepose.errors import FormatError
     from wifi_densepose.io import FORMATS, RecordingWarning, load_recording, open_recording
 
-    out = TaskOutput(task)
+    out = _TaskOutput(task)
     try:
         path = Path(task.path)
         with warnings.catch_warnings(record=True) as caught:
@@ -331,12 +340,12 @@ def run_task(task: Task) -> TaskOutput:
                 utc = "Unix" in capture.timestamp_doc
         for report in reports:
             out.rows += [
-                reading_record(task, row, utc)
+                _reading_record(task, row, utc)
                 for row in report.rows
                 if task.keep_from_s <= row.timestamp < task.keep_to_s
             ]
             if task.slice == 0:
-                summary = summary_record(task, report, bad_lines)
+                summary = _summary_record(task, report, bad_lines)
                 summary["warnings"] = len(caught)
                 summary["first_warning"] = str(caught[0].message) if caught else None
                 out.summaries.append(summary)
@@ -380,7 +389,7 @@ def _status_dtype() -> Any:
     return pandas.CategoricalDtype([s.name for s in VitalStatus])
 
 
-def readings_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
+def _readings_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
     """The readings table of reading rows, sorted by recording, unit, node and time."""
     pandas = _require("pandas")
     frame = pandas.DataFrame(rows, columns=list(READING_COLUMNS))
@@ -407,7 +416,7 @@ def readings_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
     return cast("pd.DataFrame", frame)
 
 
-def summaries_frame(summaries: list[dict[str, Any]], readings: pd.DataFrame) -> pd.DataFrame:
+def _summaries_frame(summaries: list[dict[str, Any]], readings: pd.DataFrame) -> pd.DataFrame:
     """Summary rows completed from the readings table: ``readings``, ``valid_breathing``...,
     mean VALID rates and mean |pipeline - device| rates (BPM, missing where none)."""
     pandas = _require("pandas")
@@ -433,16 +442,17 @@ def summaries_frame(summaries: list[dict[str, Any]], readings: pd.DataFrame) -> 
     return cast("pd.DataFrame", frame.reset_index(drop=True))
 
 
-def errors_frame(errors: list[dict[str, str]]) -> pd.DataFrame:
+def _errors_frame(errors: list[dict[str, str]]) -> pd.DataFrame:
+    """The errors table, by path."""
     pandas = _require("pandas")
     frame = pandas.DataFrame(errors, columns=["path", "recording", "error_type", "message"])
     return cast("pd.DataFrame", frame.sort_values(["path"], kind="stable").reset_index(drop=True))
 
 
-def _serial(tasks: Sequence[Task], advance: Callable[[TaskOutput], None]) -> list[TaskOutput]:
+def _serial(tasks: Sequence[_Task], advance: Callable[[_TaskOutput], None]) -> list[_TaskOutput]:
     outputs = []
     for task in tasks:
-        output = run_task(task)
+        output = _run_task(task)
         advance(output)
         outputs.append(output)
     return outputs
@@ -467,11 +477,11 @@ def local_cluster(workers: int) -> Any:
 
 
 def _on_dask(
-    tasks: Sequence[Task],
-    advance: Callable[[TaskOutput], None],
+    tasks: Sequence[_Task],
+    advance: Callable[[_TaskOutput], None],
     workers: int | None,
     scheduler: str | None,
-) -> list[TaskOutput]:
+) -> list[_TaskOutput]:
     distributed = _require("distributed")
     if scheduler is not None:
         client = distributed.Client(scheduler)
@@ -480,16 +490,16 @@ def _on_dask(
         cluster = local_cluster(workers or os.cpu_count() or 1)
         client = distributed.Client(cluster)
     try:
-        futures = client.map(run_task, list(tasks), pure=False)
+        futures = client.map(_run_task, list(tasks), pure=False)
         index = {future.key: i for i, future in enumerate(futures)}
-        outputs: list[TaskOutput | None] = [None] * len(tasks)
+        outputs: list[_TaskOutput | None] = [None] * len(tasks)
         for future in distributed.as_completed(futures):
             i = index[future.key]
             try:
                 output = future.result()
             except Exception as error:  # the worker died or the result could not come back
                 task = tasks[i]
-                output = TaskOutput(task, error=_error_row(task.path, task.recording, error))
+                output = _TaskOutput(task, error=_error_row(task.path, task.recording, error))
             outputs[i] = output
             advance(output)
         return [o for o in outputs if o is not None]
@@ -530,7 +540,7 @@ def run_batch(
     if not serial:
         _require("distributed")
     paths = find_inputs(inputs)
-    tasks, errors = plan(paths, slice_s=slice_s, preroll_s=preroll_s)
+    tasks, errors = _plan(paths, slice_s=slice_s, preroll_s=preroll_s)
 
     from rich.console import Console
     from rich.progress import Progress
@@ -538,7 +548,7 @@ def run_batch(
     with Progress(console=Console(stderr=True), transient=True, disable=not progress) as bar:
         job = bar.add_task(f"{len(paths)} files, {len(tasks)} tasks", total=len(tasks))
 
-        def advance(_: TaskOutput) -> None:
+        def advance(_: _TaskOutput) -> None:
             bar.advance(job)
 
         if serial:
@@ -557,7 +567,7 @@ def run_batch(
             continue
         rows += output.rows
         summaries += output.summaries
-    readings = readings_frame(rows)
+    readings = _readings_frame(rows)
     return BatchResult(
-        readings, summaries_frame(summaries, readings), errors_frame(list(failed.values()))
+        readings, _summaries_frame(summaries, readings), _errors_frame(list(failed.values()))
     )
