@@ -282,6 +282,12 @@ def test_cli_batch(corpus: Path, tmp_path: Path) -> None:
     )
     assert result.exit_code == 1
     assert "1 failed files" in result.output
+    long = str(corpus / "synthetic" / f"long-{SHORT:02d}.csi.jsonl")
+    sliced = tmp_path / "sliced.parquet"
+    args = ["batch", long, "--out", str(sliced), "--serial", "--slice-seconds", "60"]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    assert sorted(set(pd.read_parquet(sliced).slice)) == [0, 1, 2, 3]
     result = CliRunner().invoke(
         main, ["batch", *inputs, "--out", str(tmp_path / "x"), "--serial", "--workers", "2"]
     )

@@ -261,22 +261,26 @@ def _error_row(path: str, recording: str, error: BaseException) -> dict[str, str
     }
 
 
+_ROW_NAMES = {
+    "node_id": "node",
+    "timestamp": "timestamp_s",
+    "device_heartrate_bpm": "device_heart_bpm",
+}
+"""``ReadingRow`` fields whose table column has the library's one spelling of the quantity."""
+
+
 def _reading_record(task: _Task, row: Any, utc: bool) -> dict[str, Any]:
-    """One table row (``READING_COLUMNS``) of a ``ReadingRow`` of ``_vitals_report``."""
-    values = asdict(row)
-    timestamp = values.pop("timestamp")
-    values.pop("node_id")
-    return {
-        "recording": task.recording,
-        "unit": task.unit,
-        "node": row.node_id,
-        "slice": task.slice,
-        "timestamp_s": timestamp,
-        "time": timestamp if utc and timestamp >= ABSOLUTE_TIME_FROM_S else None,
-        "time_s": values.pop("time_s"),
-        **{k: v for k, v in values.items() if k != "device_heartrate_bpm"},
-        "device_heart_bpm": values["device_heartrate_bpm"],
-    }
+    """One table row (``READING_COLUMNS``) of a ``ReadingRow`` of ``_vitals_report``: its
+    fields under their column names, plus the recording, unit, slice and UTC time."""
+    values = {_ROW_NAMES.get(k, k): v for k, v in asdict(row).items()}
+    timestamp = values["timestamp_s"]
+    values.update(
+        recording=task.recording,
+        unit=task.unit,
+        slice=task.slice,
+        time=timestamp if utc and timestamp >= ABSOLUTE_TIME_FROM_S else None,
+    )
+    return {column: values[column] for column in READING_COLUMNS}
 
 
 def _summary_record(task: _Task, report: Any, bad_lines: int) -> dict[str, Any]:
@@ -339,10 +343,9 @@ def _run_task(task: _Task) -> _TaskOutput:
                 reports = [link_report(capture, task.rx, task.tx)]
                 utc = "Unix" in capture.timestamp_doc
         for report in reports:
+            records = (_reading_record(task, row, utc) for row in report.rows)
             out.rows += [
-                _reading_record(task, row, utc)
-                for row in report.rows
-                if task.keep_from_s <= row.timestamp < task.keep_to_s
+                r for r in records if task.keep_from_s <= r["timestamp_s"] < task.keep_to_s
             ]
             if task.slice == 0:
                 summary = _summary_record(task, report, bad_lines)
