@@ -527,7 +527,9 @@ def run_batch(
 
     The engine: ``serial=True`` runs the tasks one after another in this process (no Dask);
     else a ``dask.distributed`` ``LocalCluster`` of `workers` processes (default: one per CPU)
-    on loopback, or the running cluster at `scheduler` (``"tcp://host:8786"``). `slice_s`
+    on loopback (a script doing this needs an ``if __name__ == "__main__":`` guard: the
+    workers start by re-importing the main module), or the running cluster at `scheduler`
+    (``"tcp://host:8786"``). `slice_s`
     (seconds) splits each node stream longer than that into slices run as separate tasks, each
     starting `preroll_s` seconds early. `progress` shows a progress bar on stderr (rich).
     A file that fails is a row of ``errors`` (with its error type and message); the others
