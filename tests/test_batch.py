@@ -312,3 +312,27 @@ def test_argument_errors(corpus: Path) -> None:
         run_batch(one, serial=True, slice_s=0)
     with pytest.raises(ValueError, match="not both"):
         run_batch(one, workers=2, scheduler="tcp://127.0.0.1:1")
+
+
+def test_a_task_that_dies_outside_the_reader_is_reported(
+    corpus: Path, cluster: object, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An exception that escapes a task on a worker (a worker killed by the out-of-memory
+    killer raises KilledWorker here) becomes that file's error row; the others complete."""
+    import wifi_densepose.batch as batch
+
+    real = batch._run_task
+    victim = "rec-01.csi.jsonl"
+
+    def dying(task: object) -> object:
+        if str(task.path).endswith(victim):  # type: ignore[attr-defined]
+            raise MemoryError("worker ran out of memory")
+        return real(task)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(batch, "_run_task", dying)
+    files = [corpus / "synthetic" / f"rec-0{i}.csi.jsonl" for i in range(3)]
+    result = run_batch(files, scheduler=cluster.scheduler_address)  # type: ignore[attr-defined]
+    assert list(result.errors.recording) == [victim]
+    assert list(result.errors.error_type) == ["MemoryError"]
+    assert list(result.errors.message) == ["worker ran out of memory"]
+    assert sorted(set(result.readings.recording)) == ["rec-00.csi.jsonl", "rec-02.csi.jsonl"]
