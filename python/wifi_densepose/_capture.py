@@ -298,3 +298,15 @@ def detect_format(path: str | PathLike[str]) -> str:
     """The format name of a CSI file, from its first 4,096 bytes; ``FormatError`` (naming
     every format tried) when none fits."""
     return _detect(path)
+
+
+def is_csi_file(path: str | PathLike[str]) -> bool:
+    """Whether `path` is a CSI file of another tool (``FORMATS``, by its first bytes), else
+    taken for a ``.csi.jsonl`` recording."""
+    from wifi_densepose.errors import FormatError
+
+    try:
+        _detect(path)
+    except FormatError:
+        return False
+    return True

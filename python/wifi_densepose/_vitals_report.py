@@ -180,8 +180,13 @@ def node_report(
     *,
     block_bins: int | None = None,
     advance: Callable[[int], None] | None = None,
+    frames_from: int = 0,
+    frames_to: int | None = None,
 ) -> NodeReport:
-    """Runs `CaptureVitals` over one node's raw CSI. `advance(n)` reports frames done."""
+    """Runs `CaptureVitals` over one node's raw CSI. `advance(n)` reports frames done.
+    `frames_from`/`frames_to` (the node's raw CSI frame indices, every layout) run only that
+    part of the stream, as if it were the whole (its own warm-up); `time_s` stays measured
+    from the recording's first line."""
     frames = node_frames(recording, node_id)
     start = recording.records[0].timestamp if len(recording) else 0.0
     device = recording.vitals(node_id)
@@ -189,8 +194,9 @@ def node_report(
     device_values = [(v.breathing_bpm, v.heartrate_bpm) for v in device]
     capture = CaptureVitals(block_bins=block_bins)
     rows: list[ReadingRow] = []
-    for begin in range(0, frames, CHUNK_FRAMES):
-        end = min(begin + CHUNK_FRAMES, frames)
+    stop = frames if frames_to is None else min(frames_to, frames)
+    for begin in range(frames_from, stop, CHUNK_FRAMES):
+        end = min(begin + CHUNK_FRAMES, stop)
         result = capture.process_recording(recording, node_id, start=begin, stop=end)
         rows += _rows(node_id, result, start, lambda t: _device_at(device_times, device_values, t))
         if advance is not None:
@@ -206,15 +212,20 @@ def link_report(
     tx: int,
     *,
     block_bins: int | None = None,
+    frames_from: int = 0,
+    frames_to: int | None = None,
 ) -> NodeReport:
     """Runs `CaptureVitals` over one receive/transmit chain pair of a CSI file of another
     tool (frames that lack the pair are left out). Amplitude-only captures give zero phases,
     so heart-rate fusion weighs every subcarrier alike. The report's `node_id` is the link
-    number `rx * n_tx + tx`."""
+    number `rx * n_tx + tx`. `frames_from`/`frames_to` (indices of the link's frames) run only
+    that part, as if it were the whole; `time_s` stays measured from the link's first frame."""
     times, csi = capture.link(rx, tx)
     shapes = np.asarray(capture.frame_shape)
     present = (shapes[:, 1] > rx) & (shapes[:, 2] > tx)
     times, csi = times[present], csi[present]
+    origin = float(times[0]) if len(times) else 0.0
+    times, csi = times[frames_from:frames_to], csi[frames_from:frames_to]
     amplitudes = np.abs(csi)
     phases = np.angle(csi) if capture.has_phase else np.zeros_like(amplitudes)
     vitals = CaptureVitals(block_bins=block_bins)
@@ -222,7 +233,7 @@ def link_report(
     rows: list[ReadingRow] = []
     if len(times):
         result = vitals.process(times, amplitudes, phases)
-        rows = _rows(link, result, float(times[0]), lambda _: (None, None))
+        rows = _rows(link, result, origin, lambda _: (None, None))
     duration = float(times[-1] - times[0]) if len(times) > 1 else 0.0
     return _report(vitals, link, len(times), duration, 0, rows)
 

@@ -1,9 +1,10 @@
 """The ``wifi-densepose`` (alias ``wdp``) command line.
 
 Offline commands run on the compiled core: ``vitals`` (breathing and heart rate of a
-recording), ``inspect`` (what a recording contains), ``demo`` (``vitals`` on the bundled
-sample), ``witness`` (generate and verify witness bundles), ``calibrate`` (an empty-room field
-model from a recording) and ``version`` (also ``--version``).
+recording), ``batch`` (the same for many recordings, on Dask), ``inspect`` (what a recording
+contains), ``demo`` (``vitals`` on the bundled sample), ``witness`` (generate and verify witness
+bundles), ``calibrate`` (an empty-room field model from a recording) and ``version`` (also
+``--version``).
 ``serve`` runs the ``wifi-densepose-sensing-server`` binary;
 ``stream`` shows a live table from a running server.
 """
@@ -33,13 +34,12 @@ from rich.progress import Progress
 from rich.table import Table
 
 from wifi_densepose import WifiDenseposeError, __core_version__, __version__, samples
+from wifi_densepose._capture import is_csi_file
 from wifi_densepose.client.messages import SensingUpdate
 from wifi_densepose.io import (
     CsiCapture,
-    FormatError,
     Recording,
     RecordingWarning,
-    detect_format,
     iter_recording,
     load_recording,
 )
@@ -342,15 +342,6 @@ def open_capture(file: Path, format: str = "auto", strict: bool = False) -> CsiC
         return CsiCapture.concat(chunks)
 
 
-def _is_other_format(file: Path) -> bool:
-    """Whether `file` is a CSI file of another tool (else a ``.csi.jsonl`` recording)."""
-    try:
-        detect_format(file)
-    except FormatError:
-        return False
-    return True
-
-
 def _inspect_other_format(
     file: Path,
     as_json: bool,
@@ -360,7 +351,7 @@ def _inspect_other_format(
 ) -> bool:
     """``inspect`` of a CSI file of another tool; False when the file is not one (then it is
     read as a ``.csi.jsonl`` recording)."""
-    if not _is_other_format(file):
+    if not is_csi_file(file):
         return False
     capture = _window(open_capture(file, strict=strict), start, end)
     span = float(capture.timestamps_s[-1] - capture.timestamps_s[0])
@@ -520,7 +511,7 @@ def vitals(
     reports: list[NodeReport] = []
     recording: Recording | None = None
     notes: list[str] = []
-    other_format = _is_other_format(file)
+    other_format = is_csi_file(file)
     capture_bins = 0
     if other_format:
         if nodes:
@@ -833,3 +824,94 @@ def calibrate(
         table.add_row(str(n), str(a.shape[0]), str(modes), f"{var:.4g}")
     console.print(table)
     click.echo(f"wrote {out} ({model.n_links} links, {model.n_subcarriers} subcarriers)")
+
+
+@main.command()
+@click.argument("inputs", nargs=-1, required=True)
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path),
+    required=True,
+    help="Parquet dataset of the readings (a directory, partitioned by recording and node); "
+    "summaries and errors go next to it (<out>.summaries.parquet, <out>.errors.parquet).",
+)
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Worker processes of a local Dask cluster (default: one per CPU).",
+)
+@click.option(
+    "--scheduler",
+    default=None,
+    help="Address of a running Dask scheduler (e.g. tcp://10.0.0.5:8786) instead of a local "
+    "cluster.",
+)
+@click.option(
+    "--serial", is_flag=True, help="Run in this process, one task after another (no Dask)."
+)
+@click.option(
+    "--slice-seconds",
+    "slice_s",
+    type=click.FloatRange(min=0, min_open=True),
+    default=None,
+    help="Split node streams longer than this (seconds) into slices run as separate tasks, "
+    "each starting 45 s early (readings may differ slightly from an unsliced run).",
+)
+def batch(
+    inputs: tuple[str, ...],
+    out: Path,
+    workers: int | None,
+    scheduler: str | None,
+    serial: bool,
+    slice_s: float | None,
+) -> None:
+    """Breathing and heart rate of many recordings (INPUTS: files, directories or glob
+    patterns; every format `vitals` reads) into one Parquet table, on Dask or in this process
+    (needs the `batch` extra). Files that fail are listed with their error; the others
+    complete, and the command exits with status 1 when any failed."""
+    if serial and (workers is not None or scheduler is not None):
+        raise click.UsageError("--serial runs without Dask; leave out --workers and --scheduler")
+    if workers is not None and scheduler is not None:
+        raise click.UsageError("--workers (a local cluster) and --scheduler are exclusive")
+    if out.exists() and (not out.is_dir() or any(out.iterdir())):
+        raise click.UsageError(f"--out: {out} exists; choose a new path")
+    try:
+        from wifi_densepose.batch import run_batch
+
+        result = run_batch(
+            inputs,
+            workers=workers,
+            scheduler=scheduler,
+            serial=serial,
+            slice_s=slice_s,
+            progress=True,
+        )
+    except ImportError as e:
+        raise click.ClickException(str(e)) from e
+    except (FileNotFoundError, ValueError) as e:
+        raise click.UsageError(str(e)) from e
+    written = result.to_parquet(out)
+    readings = result.readings
+    table = Table("recording", "unit", "node", "readings", "breathing VALID", "heart VALID")
+    for row in result.summaries.itertuples(index=False):
+        table.add_row(
+            str(row.recording),
+            str(row.unit),
+            str(row.node),
+            str(row.readings),
+            str(row.breathing_valid),
+            str(row.heart_valid),
+        )
+    console.print(table)
+    for error in result.errors.itertuples(index=False):
+        err_console.print(
+            f"[red]failed:[/red] {error.path}: {error.error_type}: {error.message}",
+            highlight=False,
+        )
+    click.echo(
+        f"{len(readings)} readings of {len(result.summaries)} nodes/links, "
+        f"{len(result.errors)} failed files; wrote {', '.join(str(p) for p in written)}"
+    )
+    if len(result.errors):
+        sys.exit(1)
