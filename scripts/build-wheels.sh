@@ -21,13 +21,16 @@ MAX_SERVER_WHEEL_BYTES=5000000
 rm -f "$DIST_DIR"/wifi_densepose-* "$DIST_DIR"/wifi_densepose_server-* "$DIST_DIR"/wifi_densepose.wheel-source.sha256
 
 # The release profile in Cargo.toml sets lto, codegen-units = 1 and strip. Each release artefact
-# is built once: the wheel is built from the sdist, the way pip builds it for a user with no
-# wheel for their platform, so one LTO build checks both. Release builds share target/ (the
+# is built once: the wheel is built from the unpacked sdist (what pip builds for a user with no
+# wheel for their platform), so one LTO build checks both. Release builds share target/ (the
 # wheel's dependencies are compiled once for it and the server).
 TARGET_DIR=${CARGO_TARGET_DIR:-$(pwd)/target}
 "$BIN/maturin" sdist --out "$DIST_DIR"
 sdist=$(ls "$DIST_DIR"/wifi_densepose-*.tar.gz)
-CARGO_TARGET_DIR="$TARGET_DIR" "$BIN/python" -m pip wheel --quiet --no-deps --wheel-dir "$DIST_DIR" "$sdist"
+unpacked=$(mktemp -d)
+trap 'rm -rf "$unpacked"' EXIT
+tar -xzf "$sdist" -C "$unpacked"
+(cd "$unpacked"/wifi_densepose-*/ && CARGO_TARGET_DIR="$TARGET_DIR" "$BIN/maturin" build --release --out "$DIST_DIR")
 (cd "$DIST_DIR" && sha256sum "$(basename "$sdist")" > wifi_densepose.wheel-source.sha256)
 (cd packaging/server && CARGO_TARGET_DIR="$TARGET_DIR" "$BIN/maturin" build --release --out "$DIST_DIR")
 (cd packaging/server && "$BIN/maturin" sdist --out "$DIST_DIR")
