@@ -10,7 +10,7 @@ use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use rustls::{ClientConfig, RootCertStore};
 use wifi_densepose_ha::TlsMode;
 
-use super::SetupError;
+use crate::mqtt::error::SetupError;
 
 /// `None` for [`TlsMode::Off`].
 pub fn client_config(mode: &TlsMode) -> Result<Option<Arc<ClientConfig>>, SetupError> {

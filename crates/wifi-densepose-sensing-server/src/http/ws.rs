@@ -14,8 +14,8 @@ use futures_util::SinkExt;
 use tokio::sync::broadcast;
 use tokio::sync::broadcast::error::{RecvError, TryRecvError};
 
-use crate::app::{wait_for_shutdown, AppState};
 use crate::messages::connection_established_json;
+use crate::state::{wait_for_shutdown, AppState};
 
 pub const PING_EVERY: Duration = Duration::from_secs(30);
 /// Close code "going away", sent on shutdown.

@@ -12,8 +12,8 @@ use wifi_densepose_wire::{
     Record, RecordBody, RecordingReader, WireError, WirePacket,
 };
 
-use crate::app::{wait_for_shutdown, AppState};
-use crate::engine::Origin;
+use crate::sensing::engine::Origin;
+use crate::state::{wait_for_shutdown, AppState};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ReplayError {

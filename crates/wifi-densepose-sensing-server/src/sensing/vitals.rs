@@ -6,9 +6,17 @@ use wifi_densepose_vitals::{
     CaptureConfig, CaptureVitals, VitalEstimate, VitalReading, VitalStatus,
 };
 
-use crate::engine::BufferStatus;
 use crate::messages::VitalSigns;
-use crate::node::SampleClock;
+use crate::sensing::mode::SampleClock;
+
+/// The vitals buffers of the node whose estimate is in `vital_signs`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct BufferStatus {
+    pub breathing_samples: usize,
+    pub breathing_capacity: usize,
+    pub heartbeat_samples: usize,
+    pub heartbeat_capacity: usize,
+}
 
 #[derive(Debug)]
 pub struct NodeVitals {

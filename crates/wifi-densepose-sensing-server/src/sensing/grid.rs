@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::ring::Ring;
+use crate::sensing::ring::Ring;
 
 /// A frame layout: bin count and PPDU type.
 pub type GridKey = (u16, u8);

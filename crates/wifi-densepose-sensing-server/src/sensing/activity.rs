@@ -15,7 +15,7 @@ use ndarray::Array2;
 use wifi_densepose_signal::{CsiData, FeatureExtractor, FeatureExtractorConfig};
 
 use crate::messages::{Classification, Features, MotionLevel};
-use crate::ring::Ring;
+use crate::sensing::ring::Ring;
 
 /// Samples of the mean-amplitude series kept for the spectral summary.
 pub const SERIES_LEN: usize = 128;

@@ -3,6 +3,8 @@
 //! Optional keys are `Option` with `skip_serializing_if`, so they are omitted rather than
 //! sent as `null`; the nullable vitals rates are plain `Option<f64>` and serialise as `null`.
 
+pub mod privacy;
+
 use serde::Serialize;
 use serde_json::value::RawValue;
 

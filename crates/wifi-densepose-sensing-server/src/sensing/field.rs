@@ -3,7 +3,7 @@
 //! height is its motion intensity.
 
 use crate::messages::{FieldJson, SignalField, GRID_SIDE};
-use crate::node::round_to;
+use crate::sensing::node::round_to;
 
 /// Floor size covered by the grid, metres.
 const FLOOR_M: f64 = 5.0;

@@ -3,14 +3,15 @@
 
 use std::time::{Duration, Instant};
 
-use crate::activity::ActivityTracker;
-use crate::grid::{GridGate, GridKey};
 use crate::messages::{
     Classification, Features, MotionLevel, NodeEntry, NodeFeatures, SyncInfo, VitalSigns,
     DEFAULT_RSSI_DBM, MAX_AMPLITUDES,
 };
-use crate::ring::Ring;
-use crate::vitals::NodeVitals;
+use crate::sensing::activity::ActivityTracker;
+use crate::sensing::grid::{GridGate, GridKey};
+use crate::sensing::mode::SampleClock;
+use crate::sensing::ring::Ring;
+use crate::sensing::vitals::NodeVitals;
 
 /// A node is stale after this long without a datagram (wire.md 3.8).
 pub const STALE_AFTER: Duration = Duration::from_secs(5);
@@ -50,15 +51,6 @@ struct SyncState {
     received: Instant,
     fps_ema: f64,
     fps_samples: u64,
-}
-
-/// How a node's frames are placed in time.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub enum SampleClock {
-    /// Synthetic frames follow a known sample clock, Hz: frame n is at n / rate.
-    Fixed(f64),
-    /// ESP32 frames: at their capture time (receive time, or the recorded time in a replay).
-    Measured,
 }
 
 /// Gated frames over which the feature path's frame rate is measured.

@@ -13,19 +13,19 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde_json::{json, Map, Value};
 
-use crate::app::AppState;
-use crate::engine::LATEST_STALE_AFTER;
+use crate::http::security::{guard, Security};
+use crate::http::ws;
+use crate::messages::privacy::redact;
 use crate::messages::VitalSigns;
-use crate::node::millis;
-use crate::privacy::redact;
-use crate::security::guard;
-use crate::ws;
+use crate::sensing::engine::LATEST_STALE_AFTER;
+use crate::sensing::node::millis;
+use crate::state::AppState;
 
 /// Updates built within this period make `/health` report `"live"`.
 const LIVE_WITHIN: Duration = Duration::from_secs(5);
 
 /// The HTTP listener: REST, `/ws/sensing`, `/api/v1/stream/pose`.
-pub fn http_router(state: Arc<AppState>) -> Router {
+pub fn http_router(state: Arc<AppState>, security: Arc<Security>) -> Router {
     Router::new()
         .route("/", get(root))
         .route("/health", get(health))
@@ -37,30 +37,27 @@ pub fn http_router(state: Arc<AppState>) -> Router {
         .route("/api/v1/edge-vitals", get(edge_vitals))
         .route("/ws/sensing", get(ws::sensing))
         .route("/api/v1/stream/pose", get(ws::pose))
-        .route("/api/v1/ws-ticket", post(ws_ticket))
+        .route(
+            "/api/v1/ws-ticket",
+            post(ws_ticket).with_state(security.clone()),
+        )
         .fallback(not_found)
         .layer(middleware::from_fn_with_state(
             state.clone(),
             privacy_filter,
         ))
-        .layer(middleware::from_fn_with_state(
-            state.security.clone(),
-            guard,
-        ))
+        .layer(middleware::from_fn_with_state(security, guard))
         .layer(middleware::map_response(no_cache))
         .with_state(state)
 }
 
 /// The WebSocket listener: `/ws/sensing` and `/health` only.
-pub fn ws_router(state: Arc<AppState>) -> Router {
+pub fn ws_router(state: Arc<AppState>, security: Arc<Security>) -> Router {
     Router::new()
         .route("/health", get(health))
         .route("/ws/sensing", get(ws::sensing))
         .fallback(not_found)
-        .layer(middleware::from_fn_with_state(
-            state.security.clone(),
-            guard,
-        ))
+        .layer(middleware::from_fn_with_state(security, guard))
         .layer(middleware::map_response(no_cache))
         .with_state(state)
 }
@@ -274,11 +271,11 @@ async fn edge_vitals(State(state): State<Arc<AppState>>) -> Json<Value> {
 }
 
 /// `POST /api/v1/ws-ticket` (wire.md 5.3); 404 when no token is configured.
-async fn ws_ticket(State(state): State<Arc<AppState>>) -> Response {
-    if !state.security.token_required() {
+async fn ws_ticket(State(security): State<Arc<Security>>) -> Response {
+    if !security.token_required() {
         return not_found().await;
     }
-    match state.security.tickets.issue(Instant::now()) {
+    match security.tickets.issue(Instant::now()) {
         Some(ticket) => Json(json!({"ticket": ticket})).into_response(),
         None => (
             StatusCode::INTERNAL_SERVER_ERROR,

@@ -13,17 +13,18 @@ use wifi_densepose_wire::{
     SyncPacket, WasmOutputPacket,
 };
 
-use crate::cli::{NodePositions, SourceMode};
-use crate::field::{Blob, FieldCache};
 use crate::messages::{
     consistent_person_count, nonzero_rate, Classification, EdgeVitals, Features, FusedVitals,
     MmwaveReading, MotionLevel, Outgoing, SensingUpdate, VitalSigns, WasmEvent, WasmEventEntry,
     DEFAULT_POSITION,
 };
-use crate::node::{
-    EdgeState, NodeTracker, RawFrame, SampleClock, SyncSample, FORGOTTEN_AFTER, HIDDEN_AFTER,
+use crate::sensing::field::{Blob, FieldCache};
+use crate::sensing::mode::{NodePositions, SampleClock, SourceMode};
+use crate::sensing::node::{
+    EdgeState, NodeTracker, RawFrame, SyncSample, FORGOTTEN_AFTER, HIDDEN_AFTER,
 };
-use crate::room::{CalibrationRecorder, RoomOccupancy};
+use crate::sensing::room::{CalibrationRecorder, RoomOccupancy};
+use crate::sensing::vitals::BufferStatus;
 
 /// Without accepted sensing data for this long, `"esp32"` becomes `"esp32:offline"`.
 pub const OFFLINE_AFTER: Duration = Duration::from_secs(5);
@@ -60,15 +61,6 @@ fn kind_name(packet: &Packet) -> &'static str {
 struct Latest {
     update: SensingUpdate,
     built: Instant,
-}
-
-/// The vitals buffers of the node whose estimate is in `vital_signs`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct BufferStatus {
-    pub breathing_samples: usize,
-    pub breathing_capacity: usize,
-    pub heartbeat_samples: usize,
-    pub heartbeat_capacity: usize,
 }
 
 #[derive(Debug)]

@@ -18,9 +18,10 @@ use std::time::{Duration, Instant};
 use wifi_densepose_sensing::{Scenario, Simulation};
 use wifi_densepose_wire::{EdgeVitalsPacket, RawCsiPacket, WirePacket};
 
-use crate::app::{wait_for_shutdown, wall_clock, AppState};
-use crate::cli::{MockSettings, SourceMode};
-use crate::engine::Origin;
+use crate::config::cli::MockSettings;
+use crate::sensing::engine::Origin;
+use crate::sensing::mode::SourceMode;
+use crate::state::{wait_for_shutdown, wall_clock, AppState};
 
 pub const MOCK_NODE_ID: u8 = 1;
 pub const MOCK_SUBCARRIERS: u16 = 56;
