@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use axum::extract::ws::Utf8Bytes;
@@ -11,8 +11,8 @@ use tokio::sync::{broadcast, watch};
 use wifi_densepose_wire::{parse_packet, PacketError};
 
 use crate::config::cli::Config;
-use crate::messages::privacy::redact_message;
-use crate::messages::{pose_data_json, Outgoing};
+use crate::messages::privacy::{private_json, redact_message, redact_pose};
+use crate::messages::{Outgoing, PoseData};
 use crate::sensing::engine::{Engine, Origin};
 use crate::sensing::room::CalibrationRecorder;
 
@@ -136,11 +136,12 @@ pub fn wall_clock() -> f64 {
 }
 
 /// A newly built message and the node whose datagram produced it (1 for synthetic
-/// sources), for consumers that must skip re-broadcasts (the MQTT publisher).
+/// sources), for consumers that must skip re-broadcasts (the MQTT publisher): the typed
+/// value (privacy-filtered in privacy mode) and its WebSocket text.
 #[derive(Debug, Clone)]
-#[cfg_attr(not(feature = "mqtt"), allow(dead_code))]
 pub struct Fresh {
     pub node_id: u8,
+    pub message: Arc<Outgoing>,
     pub json: Utf8Bytes,
 }
 
@@ -239,32 +240,47 @@ impl AppState {
             return;
         }
         let privacy = self.config.privacy_mode;
-        let outgoing = |json: String| {
-            if privacy {
-                redact_message(&json)
-            } else {
-                Some(json)
-            }
-        };
         for message in messages {
+            // Privacy mode filters the typed value before anything is serialised.
+            let message = if privacy {
+                match redact_message(message) {
+                    Some(message) => message,
+                    None => continue,
+                }
+            } else {
+                message
+            };
             // A send error only means the last receiver left meanwhile.
             if let Outgoing::Sensing(update) = &message {
                 if self.pose_hub.receiver_count() > 0 {
-                    if let Some(text) = outgoing(pose_data_json(update)) {
-                        let _ = self.pose_hub.send(Utf8Bytes::from(text));
-                    }
+                    let mut pose = PoseData::from_update(update);
+                    let text = if privacy {
+                        redact_pose(&mut pose);
+                        private_json(&pose)
+                    } else {
+                        serde_json::to_string(&pose).unwrap_or_else(|_| "{}".to_string())
+                    };
+                    let _ = self.pose_hub.send(Utf8Bytes::from(text));
                 }
             }
-            let wanted = self.hub.receiver_count() > 0 || !fresh_to.is_empty();
-            let Some(text) = wanted.then(|| outgoing(message.to_json())).flatten() else {
+            if self.hub.receiver_count() == 0 && fresh_to.is_empty() {
                 continue;
-            };
-            let json = Utf8Bytes::from(text);
-            for &node_id in fresh_to {
-                let _ = self.fresh.send(Fresh {
-                    node_id,
-                    json: json.clone(),
-                });
+            }
+            // Serialised once for every WebSocket client and the MQTT consumers.
+            let json = Utf8Bytes::from(if privacy {
+                private_json(&message)
+            } else {
+                message.to_json()
+            });
+            if !fresh_to.is_empty() {
+                let message = Arc::new(message);
+                for &node_id in fresh_to {
+                    let _ = self.fresh.send(Fresh {
+                        node_id,
+                        message: message.clone(),
+                        json: json.clone(),
+                    });
+                }
             }
             if self.hub.receiver_count() > 0 {
                 let _ = self.hub.send(json);

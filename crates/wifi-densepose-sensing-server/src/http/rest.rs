@@ -16,9 +16,9 @@ use serde_json::{json, Map, Value};
 use crate::http::security::{guard, Security};
 use crate::http::ws;
 use crate::messages::privacy::redact;
-use crate::messages::VitalSigns;
 use crate::sensing::engine::LATEST_STALE_AFTER;
 use crate::sensing::node::millis;
+use crate::sensing::vitals::NO_VITALS;
 use crate::state::AppState;
 
 /// Updates built within this period make `/health` report `"live"`.
@@ -215,7 +215,7 @@ async fn nodes(State(state): State<Arc<AppState>>) -> Json<Value> {
             // the grid rate of its vitals pipeline.
             if let Some(vitals) = node.vitals() {
                 entry["vitals_rate_hz"] = json!(vitals.sample_rate_hz());
-                entry["vital_signs"] = json!(vitals.latest().unwrap_or(VitalSigns::NONE));
+                entry["vital_signs"] = json!(vitals.latest().unwrap_or(NO_VITALS));
             }
             if let Some(sync) = node.entry(now).sync {
                 entry["sync"] = json!(sync);

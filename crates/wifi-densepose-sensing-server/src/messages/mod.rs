@@ -1,12 +1,12 @@
-//! JSON shapes sent on `/ws/sensing` and returned by REST (wire.md sections 3 and 4).
-//!
-//! Optional keys are `Option` with `skip_serializing_if`, so they are omitted rather than
-//! sent as `null`; the nullable vitals rates are plain `Option<f64>` and serialise as `null`.
+//! The messages layer: every outgoing message as a typed value ([`Outgoing`], [`PoseData`]),
+//! serialised once for all WebSocket clients, and the privacy filter that works on those
+//! values ([`privacy`]). The message bodies are the types of `wifi_densepose_wire::messages`
+//! (docs/wire.md sections 3 and 4), shared with the Home Assistant model.
 
 pub mod privacy;
 
 use serde::Serialize;
-use serde_json::value::RawValue;
+use wifi_densepose_wire::messages::{Biometric, EdgeVitals, FusedVitals, SensingUpdate, WasmEvent};
 
 /// Side length of the top-down heat grid; `values` has `GRID_SIDE²` entries.
 pub const GRID_SIDE: usize = 20;
@@ -19,221 +19,6 @@ pub const DEFAULT_RSSI_DBM: f64 = -90.0;
 
 /// Default node position, metres.
 pub const DEFAULT_POSITION: [f64; 3] = [2.0, 0.0, 1.5];
-
-#[derive(Debug, Clone, Serialize, PartialEq)]
-pub struct SyncInfo {
-    pub offset_us: i64,
-    pub is_leader: bool,
-    pub is_valid: bool,
-    pub smoothed: bool,
-    pub sequence: u32,
-    pub csi_fps_ema: f64,
-    pub csi_fps_samples: u64,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub staleness_ms: Option<u64>,
-}
-
-#[derive(Debug, Clone, Serialize, PartialEq)]
-pub struct NodeEntry {
-    pub node_id: u8,
-    pub rssi_dbm: f64,
-    pub position: [f64; 3],
-    pub amplitude: Vec<f64>,
-    pub subcarrier_count: u16,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub sync: Option<SyncInfo>,
-}
-
-#[derive(Debug, Clone, Copy, Serialize, PartialEq, Default)]
-pub struct Features {
-    pub mean_rssi: f64,
-    pub variance: f64,
-    pub motion_band_power: f64,
-    pub breathing_band_power: f64,
-    pub dominant_freq_hz: f64,
-    pub spectral_power: f64,
-    pub change_points: u32,
-}
-
-/// Motion level labels of `classification.motion_level`.
-#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq, PartialOrd, Ord, Default)]
-#[serde(rename_all = "snake_case")]
-pub enum MotionLevel {
-    #[default]
-    Absent,
-    PresentStill,
-    PresentMoving,
-    Active,
-}
-
-impl MotionLevel {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            MotionLevel::Absent => "absent",
-            MotionLevel::PresentStill => "present_still",
-            MotionLevel::PresentMoving => "present_moving",
-            MotionLevel::Active => "active",
-        }
-    }
-}
-
-#[derive(Debug, Clone, Copy, Serialize, PartialEq, Default)]
-pub struct Classification {
-    pub motion_level: MotionLevel,
-    pub presence: bool,
-    pub confidence: f64,
-}
-
-impl Classification {
-    pub fn new(motion_level: MotionLevel, confidence: f64) -> Self {
-        Classification {
-            motion_level,
-            presence: motion_level != MotionLevel::Absent,
-            confidence,
-        }
-    }
-}
-
-#[derive(Debug, Clone, Serialize, PartialEq)]
-pub struct SignalField {
-    pub grid_size: [usize; 3],
-    pub values: Vec<f64>,
-}
-
-/// A `signal_field` serialised once and reused while the grid is unchanged: formatting its
-/// 400 numbers for every update was a third of the per-packet cost with a client connected.
-#[derive(Debug, Clone)]
-pub struct FieldJson(Box<RawValue>);
-
-impl FieldJson {
-    /// `None` only if serialisation fails, which plain numbers cannot cause.
-    pub fn new(field: &SignalField) -> Option<Self> {
-        serde_json::value::to_raw_value(field).ok().map(FieldJson)
-    }
-}
-
-impl PartialEq for FieldJson {
-    fn eq(&self, other: &Self) -> bool {
-        self.0.get() == other.0.get()
-    }
-}
-
-impl Serialize for FieldJson {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        self.0.serialize(serializer)
-    }
-}
-
-#[derive(Debug, Clone, Copy, Serialize, PartialEq)]
-pub struct VitalSigns {
-    pub breathing_rate_bpm: Option<f64>,
-    pub heart_rate_bpm: Option<f64>,
-    pub breathing_confidence: f64,
-    pub heartbeat_confidence: f64,
-    pub signal_quality: f64,
-    /// `VitalStatus` names, as the library reports them.
-    pub breathing_status: &'static str,
-    pub heart_status: &'static str,
-    /// An estimate's window spans a gap in the node's frames.
-    pub spans_gap: bool,
-}
-
-#[derive(Debug, Clone, Serialize, PartialEq)]
-pub struct NodeFeatures {
-    pub node_id: u8,
-    pub features: Features,
-    pub classification: Classification,
-    pub rssi_dbm: f64,
-    pub last_seen_ms: u64,
-    pub frame_rate_hz: f64,
-    pub stale: bool,
-}
-
-/// `sensing_update` (3.3). `source` is re-evaluated on every send.
-#[derive(Debug, Clone, Serialize, PartialEq)]
-pub struct SensingUpdate {
-    #[serde(rename = "type")]
-    pub kind: &'static str,
-    pub timestamp: f64,
-    pub source: String,
-    pub tick: u64,
-    pub nodes: Vec<NodeEntry>,
-    pub features: Features,
-    pub classification: Classification,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub signal_field: Option<FieldJson>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub vital_signs: Option<VitalSigns>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub estimated_persons: Option<u32>,
-    /// Whether `estimated_persons` is a count rather than a guess: true only when an
-    /// empty-room calibration (`--calibration`) counted it.
-    pub person_count_valid: bool,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub node_features: Option<Vec<NodeFeatures>>,
-}
-
-/// The `edge_vitals` body without `type` (also the REST `/api/v1/edge-vitals` object).
-#[derive(Debug, Clone, Serialize, PartialEq)]
-pub struct EdgeVitals {
-    pub node_id: u8,
-    pub presence: bool,
-    pub fall_detected: bool,
-    pub motion: bool,
-    pub breathing_rate_bpm: Option<f64>,
-    pub heartrate_bpm: Option<f64>,
-    pub n_persons: u8,
-    pub motion_energy: f64,
-    pub presence_score: f64,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub rssi: Option<i8>,
-    pub person_count_valid: bool,
-    pub timestamp_ms: u32,
-}
-
-#[derive(Debug, Clone, Copy, Serialize, PartialEq)]
-pub struct MmwaveReading {
-    pub hr_bpm: f64,
-    pub br_bpm: f64,
-    pub distance_cm: f64,
-    pub targets: u8,
-    pub confidence: u8,
-    #[serde(rename = "type")]
-    pub sensor_type: u8,
-}
-
-/// `edge_fused_vitals` body without `type` (3.5).
-#[derive(Debug, Clone, Serialize, PartialEq)]
-pub struct FusedVitals {
-    pub node_id: u8,
-    pub breathing_rate_bpm: Option<f64>,
-    pub heartrate_bpm: Option<f64>,
-    pub n_persons: u8,
-    pub person_count_valid: bool,
-    pub fusion_confidence: u8,
-    pub mmwave: MmwaveReading,
-    pub motion_energy: f64,
-    pub presence_score: f64,
-    pub timestamp_ms: u32,
-    pub presence: bool,
-    pub fall_detected: bool,
-    pub motion: bool,
-    pub mmwave_present: bool,
-    pub rssi: i8,
-}
-
-#[derive(Debug, Clone, Copy, Serialize, PartialEq)]
-pub struct WasmEventEntry {
-    pub event_type: u8,
-    pub value: f64,
-}
-
-#[derive(Debug, Clone, Serialize, PartialEq)]
-pub struct WasmEvent {
-    pub node_id: u8,
-    pub module_id: u8,
-    pub events: Vec<WasmEventEntry>,
-}
 
 /// Wraps a body with its `type` key for the WebSocket.
 #[derive(Debug, Serialize)]
@@ -254,55 +39,103 @@ pub enum Outgoing {
 }
 
 impl Outgoing {
+    /// The `type` key of the message.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Outgoing::Sensing(_) => "sensing_update",
+            Outgoing::EdgeVitals(_) => "edge_vitals",
+            Outgoing::FusedVitals(_) => "edge_fused_vitals",
+            Outgoing::Wasm(_) => "wasm_event",
+        }
+    }
+
     /// The message as one JSON text frame.
     pub fn to_json(&self) -> String {
-        let result = match self {
-            Outgoing::Sensing(update) => serde_json::to_string(update),
-            Outgoing::EdgeVitals(body) => serde_json::to_string(&Typed {
-                kind: "edge_vitals",
-                body,
-            }),
-            Outgoing::FusedVitals(body) => serde_json::to_string(&Typed {
-                kind: "edge_fused_vitals",
-                body,
-            }),
-            Outgoing::Wasm(body) => serde_json::to_string(&Typed {
-                kind: "wasm_event",
-                body,
-            }),
-        };
         // Serialising these plain structs cannot fail (no maps with non-string keys, no
-        // custom serialisers); an empty object keeps the channel well-formed regardless.
-        result.unwrap_or_else(|_| "{}".to_string())
+        // failing custom serialisers); an empty object keeps the channel well-formed regardless.
+        serde_json::to_string(self).unwrap_or_else(|_| "{}".to_string())
     }
 }
 
-/// `pose_data` of `/api/v1/stream/pose` for one update (wire.md 3.9). No pose model is
-/// loaded, so `persons` is empty and the pose is signal-derived.
-pub fn pose_data_json(update: &SensingUpdate) -> String {
-    let c = update.classification;
-    serde_json::json!({
-        "type": "pose_data",
-        "zone_id": "zone_1",
-        "timestamp": update.timestamp,
-        "payload": {
-            "pose": {"persons": []},
-            "confidence": if c.presence { c.confidence } else { 0.0 },
-            "activity": c.motion_level.as_str(),
-            "pose_source": "signal_derived",
-            "metadata": {
-                "frame_id": format!("frame_{}", update.tick),
-                "processing_time_ms": 0,
-                "source": update.source,
-                "tick": update.tick,
-                "signal_strength": update.features.mean_rssi,
-                "motion_band_power": update.features.motion_band_power,
-                "breathing_band_power": update.features.breathing_band_power,
-                "estimated_persons": update.estimated_persons.unwrap_or(0),
+impl Serialize for Outgoing {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let kind = self.kind();
+        match self {
+            Outgoing::Sensing(update) => update.serialize(serializer),
+            Outgoing::EdgeVitals(body) => Typed { kind, body }.serialize(serializer),
+            Outgoing::FusedVitals(body) => Typed { kind, body }.serialize(serializer),
+            Outgoing::Wasm(body) => Typed { kind, body }.serialize(serializer),
+        }
+    }
+}
+
+/// `pose_data` of `/api/v1/stream/pose` (wire.md 3.9). Keys are declared in alphabetical
+/// order, the order this message has always had on the wire.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PoseData {
+    pub payload: PosePayload,
+    pub timestamp: f64,
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    pub zone_id: &'static str,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PosePayload {
+    /// The update's motion level label.
+    pub activity: &'static str,
+    /// The update's confidence when someone is present, else 0.
+    pub confidence: f64,
+    pub metadata: PoseMetadata,
+    pub pose: Pose,
+    pub pose_source: &'static str,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PoseMetadata {
+    #[serde(skip_serializing_if = "Biometric::is_withheld")]
+    pub breathing_band_power: Biometric<f64>,
+    pub estimated_persons: u32,
+    pub frame_id: String,
+    pub motion_band_power: f64,
+    pub processing_time_ms: u32,
+    pub signal_strength: f64,
+    pub source: String,
+    pub tick: u64,
+}
+
+/// No pose model is loaded: always no persons.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Pose {
+    pub persons: [(); 0],
+}
+
+impl PoseData {
+    /// The signal-derived `pose_data` of one update (no pose model: `persons` is empty).
+    pub fn from_update(update: &SensingUpdate) -> Self {
+        let c = update.classification;
+        PoseData {
+            payload: PosePayload {
+                activity: c.motion_level.as_str(),
+                confidence: if c.presence { c.confidence } else { 0.0 },
+                metadata: PoseMetadata {
+                    breathing_band_power: update.features.breathing_band_power,
+                    estimated_persons: update.estimated_persons.unwrap_or(0),
+                    frame_id: format!("frame_{}", update.tick),
+                    motion_band_power: update.features.motion_band_power,
+                    processing_time_ms: 0,
+                    signal_strength: update.features.mean_rssi,
+                    source: update.source.clone(),
+                    tick: update.tick,
+                },
+                pose: Pose { persons: [] },
+                pose_source: "signal_derived",
             },
-        },
-    })
-    .to_string()
+            timestamp: update.timestamp,
+            kind: "pose_data",
+            zone_id: "zone_1",
+        }
+    }
 }
 
 /// `connection_established` sent first on `/api/v1/stream/pose`.
@@ -332,6 +165,9 @@ pub fn nonzero_rate(bpm: f64) -> Option<f64> {
 mod tests {
     use super::*;
     use serde_json::{json, Value};
+    use wifi_densepose_wire::messages::{
+        Classification, Features, FieldJson, MotionLevel, SignalField,
+    };
 
     fn v2_edge_vitals() -> EdgeVitals {
         EdgeVitals {
@@ -339,8 +175,8 @@ mod tests {
             presence: true,
             fall_detected: false,
             motion: true,
-            breathing_rate_bpm: Some(15.5),
-            heartrate_bpm: Some(72.0),
+            breathing_rate_bpm: Some(15.5).into(),
+            heartrate_bpm: Some(72.0).into(),
             n_persons: 1,
             motion_energy: 0.25,
             presence_score: f64::from(0.9f32),
@@ -366,8 +202,8 @@ mod tests {
     #[test]
     fn missing_rates_are_null_and_missing_rssi_is_omitted() {
         let body = EdgeVitals {
-            breathing_rate_bpm: None,
-            heartrate_bpm: None,
+            breathing_rate_bpm: None.into(),
+            heartrate_bpm: None.into(),
             rssi: None,
             ..v2_edge_vitals()
         };
@@ -398,7 +234,7 @@ mod tests {
             features: Features {
                 mean_rssi: -52.0,
                 motion_band_power: 1.2,
-                breathing_band_power: 0.8,
+                breathing_band_power: 0.8.into(),
                 ..Features::default()
             },
             classification: Classification::new(MotionLevel::PresentStill, 0.62),
@@ -411,7 +247,10 @@ mod tests {
             person_count_valid: false,
             node_features: None,
         };
-        let value: Value = serde_json::from_str(&pose_data_json(&update)).unwrap();
+        let text = serde_json::to_string(&PoseData::from_update(&update)).unwrap();
+        let value: Value = serde_json::from_str(&text).unwrap();
+        // The bytes too: keys in alphabetical order, as a JSON object value writes them.
+        assert_eq!(text, value.to_string());
         assert_eq!(
             value,
             json!({"type":"pose_data","zone_id":"zone_1","timestamp":1775182187.352,
@@ -425,7 +264,7 @@ mod tests {
             classification: Classification::new(MotionLevel::Absent, 0.9),
             ..update
         };
-        let value: Value = serde_json::from_str(&pose_data_json(&absent)).unwrap();
+        let value: Value = serde_json::to_value(PoseData::from_update(&absent)).unwrap();
         assert_eq!(value["payload"]["confidence"], 0.0);
         let established: Value = serde_json::from_str(&connection_established_json()).unwrap();
         assert_eq!(established["payload"]["status"], "connected");

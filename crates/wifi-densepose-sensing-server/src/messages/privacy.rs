@@ -1,9 +1,17 @@
-//! `--privacy-mode` on the WebSocket and REST (wire.md 7.9): biometric keys are removed and
-//! WebSocket messages of other types than the listed ones are dropped.
+//! `--privacy-mode` (wire.md 7.9): biometric fields are withheld and WebSocket messages of
+//! other types than the listed ones are dropped.
+//!
+//! Outgoing messages are filtered as typed values, before they are serialised
+//! ([`redact_message`], [`redact_pose`]); the REST bodies, built as JSON values, go through
+//! [`redact`], which removes the same keys by name. A test holds the two to the same result.
 
+use serde::Serialize;
 use serde_json::Value;
+use wifi_densepose_wire::messages::{Features, NodeEntry, SensingUpdate};
 
-/// Removed wherever they occur, at any depth of any message: the band power and dominant
+use crate::messages::{Outgoing, PoseData};
+
+/// Removed wherever they occur, at any depth of any JSON body: the band power and dominant
 /// frequency (wire.md lists them under `features`) are breathing signals wherever a message
 /// carries them, e.g. `payload.metadata` of `pose_data`.
 const BIOMETRIC_KEYS: [&str; 8] = [
@@ -16,16 +24,8 @@ const BIOMETRIC_KEYS: [&str; 8] = [
     "breathing_band_power",
     "dominant_freq_hz",
 ];
-/// WebSocket message types that survive privacy mode.
-const KEPT_TYPES: [&str; 5] = [
-    "sensing_update",
-    "edge_vitals",
-    "edge_fused_vitals",
-    "pose_data",
-    "connection_established",
-];
 
-/// Strips the biometric keys of 7.9 from `value`, recursively.
+/// Strips the biometric keys of 7.9 from a JSON body, recursively.
 pub fn redact(value: &mut Value) {
     match value {
         Value::Object(map) => {
@@ -46,69 +46,243 @@ pub fn redact(value: &mut Value) {
     }
 }
 
-/// The WebSocket text of `json` in privacy mode, or `None` when the message is dropped.
-pub fn redact_message(json: &str) -> Option<String> {
-    let mut value: Value = serde_json::from_str(json).ok()?;
-    let kind = value.get("type").and_then(Value::as_str)?;
-    if !KEPT_TYPES.contains(&kind) {
-        return None;
+fn redact_features(features: &mut Features) {
+    features.breathing_band_power.withhold();
+    features.dominant_freq_hz.withhold();
+}
+
+fn redact_node(node: &mut NodeEntry) {
+    node.amplitude.withhold();
+}
+
+fn redact_update(update: &mut SensingUpdate) {
+    update.vital_signs = None;
+    redact_features(&mut update.features);
+    update.nodes.iter_mut().for_each(redact_node);
+    for node in update.node_features.iter_mut().flatten() {
+        redact_features(&mut node.features);
     }
-    redact(&mut value);
-    Some(value.to_string())
+}
+
+/// The privacy-mode form of a `/ws/sensing` message, or `None` when privacy mode drops it
+/// (`wasm_event`).
+pub fn redact_message(message: Outgoing) -> Option<Outgoing> {
+    match message {
+        Outgoing::Sensing(mut update) => {
+            redact_update(&mut update);
+            Some(Outgoing::Sensing(update))
+        }
+        Outgoing::EdgeVitals(mut body) => {
+            body.breathing_rate_bpm.withhold();
+            body.heartrate_bpm.withhold();
+            Some(Outgoing::EdgeVitals(body))
+        }
+        Outgoing::FusedVitals(mut body) => {
+            body.breathing_rate_bpm.withhold();
+            body.heartrate_bpm.withhold();
+            body.mmwave.hr_bpm.withhold();
+            body.mmwave.br_bpm.withhold();
+            Some(Outgoing::FusedVitals(body))
+        }
+        Outgoing::Wasm(_) => None,
+    }
+}
+
+/// The privacy-mode form of `pose_data`.
+pub fn redact_pose(pose: &mut PoseData) {
+    pose.payload.metadata.breathing_band_power.withhold();
+}
+
+/// The text of a privacy-mode message. Privacy mode has always sent its messages with their
+/// keys in alphabetical order (the order of a JSON object value); this keeps those bytes.
+pub fn private_json<T: Serialize>(message: &T) -> String {
+    serde_json::to_value(message).map_or_else(|_| "{}".to_string(), |value| value.to_string())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use serde_json::json;
+    use wifi_densepose_wire::messages::{
+        Classification, EdgeVitals, FusedVitals, MmwaveReading, MotionLevel, NodeFeatures,
+        VitalSigns, WasmEvent,
+    };
+
+    fn features() -> Features {
+        Features {
+            mean_rssi: -50.0,
+            variance: 1.0,
+            motion_band_power: 0.5,
+            breathing_band_power: 0.8.into(),
+            dominant_freq_hz: 0.25.into(),
+            spectral_power: 3.0,
+            change_points: 2,
+        }
+    }
+
+    fn update() -> SensingUpdate {
+        SensingUpdate {
+            kind: "sensing_update",
+            timestamp: 1_775_182_187.352,
+            source: "esp32".into(),
+            tick: 7,
+            nodes: vec![NodeEntry {
+                node_id: 1,
+                rssi_dbm: -50.0,
+                position: [2.0, 0.0, 1.5],
+                amplitude: vec![1.0, 2.5].into(),
+                subcarrier_count: 64,
+                sync: None,
+            }],
+            features: features(),
+            classification: Classification::new(MotionLevel::PresentStill, 0.6),
+            signal_field: None,
+            vital_signs: Some(VitalSigns {
+                breathing_rate_bpm: Some(14.0),
+                heart_rate_bpm: None,
+                breathing_confidence: 0.7,
+                heartbeat_confidence: 0.0,
+                signal_quality: 0.9,
+                breathing_status: "Valid",
+                heart_status: "Unavailable",
+                spans_gap: false,
+            }),
+            estimated_persons: Some(1),
+            person_count_valid: false,
+            node_features: Some(vec![NodeFeatures {
+                node_id: 1,
+                features: features(),
+                classification: Classification::new(MotionLevel::PresentStill, 0.6),
+                rssi_dbm: -50.0,
+                last_seen_ms: 12,
+                frame_rate_hz: 20.0,
+                stale: false,
+            }]),
+        }
+    }
+
+    fn fused() -> FusedVitals {
+        FusedVitals {
+            node_id: 1,
+            breathing_rate_bpm: Some(16.25).into(),
+            heartrate_bpm: Some(68.5).into(),
+            n_persons: 1,
+            person_count_valid: true,
+            fusion_confidence: 90,
+            mmwave: MmwaveReading {
+                hr_bpm: 68.0.into(),
+                br_bpm: 16.0.into(),
+                distance_cm: 142.5,
+                targets: 1,
+                confidence: 90,
+                sensor_type: 2,
+            },
+            motion_energy: 0.25,
+            presence_score: 0.5,
+            timestamp_ms: 9,
+            presence: true,
+            fall_detected: false,
+            motion: true,
+            mmwave_present: true,
+            rssi: -45,
+        }
+    }
+
+    fn edge() -> EdgeVitals {
+        EdgeVitals {
+            node_id: 1,
+            presence: true,
+            fall_detected: false,
+            motion: true,
+            breathing_rate_bpm: Some(15.5).into(),
+            heartrate_bpm: None.into(),
+            n_persons: 1,
+            motion_energy: 0.25,
+            presence_score: 0.5,
+            rssi: Some(-45),
+            person_count_valid: true,
+            timestamp_ms: 123_456,
+        }
+    }
+
+    /// The old filter: the message's JSON text parsed, its keys removed, written again.
+    fn by_name(text: &str) -> String {
+        let mut value: Value = serde_json::from_str(text).unwrap();
+        redact(&mut value);
+        value.to_string()
+    }
+
+    #[test]
+    fn typed_and_by_name_filters_give_the_same_bytes() {
+        for message in [
+            Outgoing::Sensing(Box::new(update())),
+            Outgoing::EdgeVitals(edge()),
+            Outgoing::FusedVitals(fused()),
+        ] {
+            let expected = by_name(&message.to_json());
+            let typed = private_json(&redact_message(message).unwrap());
+            assert_eq!(typed, expected);
+        }
+        let mut pose = PoseData::from_update(&update());
+        let expected = by_name(&serde_json::to_string(&pose).unwrap());
+        redact_pose(&mut pose);
+        assert_eq!(private_json(&pose), expected);
+    }
 
     #[test]
     fn sensing_update_loses_its_biometric_keys() {
-        let text = json!({
-            "type": "sensing_update", "tick": 1,
-            "nodes": [{"node_id": 1, "amplitude": [1.0], "rssi_dbm": -50.0}],
-            "features": {"mean_rssi": -50.0, "breathing_band_power": 0.8, "dominant_freq_hz": 0.25},
-            "node_features": [{"node_id": 1, "features": {"variance": 1.0, "dominant_freq_hz": 0.2}}],
-            "vital_signs": {"breathing_rate_bpm": 14.0},
-            "persons": [{"id": 1, "keypoints": [], "bbox": {}}],
-            "pose_keypoints": [[0.0, 0.0, 0.0, 1.0]],
-        })
-        .to_string();
-        let value: Value = serde_json::from_str(&redact_message(&text).unwrap()).unwrap();
+        let Some(Outgoing::Sensing(redacted)) =
+            redact_message(Outgoing::Sensing(Box::new(update())))
+        else {
+            panic!("kept")
+        };
+        let value = serde_json::to_value(&redacted).unwrap();
         assert_eq!(
-            value,
-            json!({
-                "type": "sensing_update", "tick": 1,
-                "nodes": [{"node_id": 1, "rssi_dbm": -50.0}],
-                "features": {"mean_rssi": -50.0},
-                "node_features": [{"node_id": 1, "features": {"variance": 1.0}}],
-                "persons": [{"id": 1, "bbox": {}}],
-            })
+            value["nodes"],
+            json!([{"node_id": 1, "rssi_dbm": -50.0, "position": [2.0, 0.0, 1.5], "subcarrier_count": 64}])
         );
+        assert_eq!(
+            value["features"],
+            json!({"mean_rssi": -50.0, "variance": 1.0, "motion_band_power": 0.5,
+                   "spectral_power": 3.0, "change_points": 2})
+        );
+        assert_eq!(value["node_features"][0]["features"], value["features"]);
+        assert!(value.get("vital_signs").is_none());
     }
 
     #[test]
-    fn vitals_messages_keep_only_non_biometric_keys_and_others_are_dropped() {
-        let fused = json!({"type": "edge_fused_vitals", "node_id": 1, "breathing_rate_bpm": 16.25,
-                           "heartrate_bpm": 68.5, "mmwave": {"hr_bpm": 68.0, "br_bpm": 16.0, "targets": 1}})
-        .to_string();
-        let value: Value = serde_json::from_str(&redact_message(&fused).unwrap()).unwrap();
+    fn vitals_messages_keep_only_non_biometric_keys_and_wasm_events_are_dropped() {
+        let Some(Outgoing::FusedVitals(body)) = redact_message(Outgoing::FusedVitals(fused()))
+        else {
+            panic!("kept")
+        };
+        let value = serde_json::to_value(&body).unwrap();
+        assert!(value.get("breathing_rate_bpm").is_none() && value.get("heartrate_bpm").is_none());
         assert_eq!(
-            value,
-            json!({"type": "edge_fused_vitals", "node_id": 1, "mmwave": {"targets": 1}})
+            value["mmwave"],
+            json!({"distance_cm": 142.5, "targets": 1, "confidence": 90, "type": 2})
         );
-        assert_eq!(redact_message(r#"{"type":"wasm_event","node_id":1}"#), None);
-        assert_eq!(redact_message("not json"), None);
+        let wasm = WasmEvent {
+            node_id: 1,
+            module_id: 2,
+            events: Vec::new(),
+        };
+        assert_eq!(redact_message(Outgoing::Wasm(wasm)), None);
     }
 
     #[test]
-    fn pose_data_metadata_loses_the_band_power() {
-        let text = json!({
+    fn rest_bodies_lose_the_keys_at_any_depth() {
+        let mut value = json!({
             "type": "pose_data",
             "payload": {"metadata": {"breathing_band_power": 0.4, "dominant_freq_hz": 0.3, "frame_id": 7}},
-        })
-        .to_string();
-        let value: Value = serde_json::from_str(&redact_message(&text).unwrap()).unwrap();
-        assert_eq!(value["payload"]["metadata"], json!({"frame_id": 7}));
+            "persons": [{"id": 1, "keypoints": [], "bbox": {}}],
+            "pose_keypoints": [[0.0, 0.0, 0.0, 1.0]],
+        });
+        redact(&mut value);
+        assert_eq!(
+            value,
+            json!({"type": "pose_data", "payload": {"metadata": {"frame_id": 7}},
+                   "persons": [{"id": 1, "bbox": {}}]})
+        );
     }
 }

@@ -163,7 +163,7 @@ pub async fn run(state: Arc<AppState>, prepared: Prepared) {
     loop {
         let out = tokio::select! {
             message = fresh.recv() => match message {
-                Ok(m) => publisher.on_message(m.node_id, m.json.as_str(), wall_clock()),
+                Ok(m) => publisher.on_message(m.node_id, &m.message, m.json.as_str(), wall_clock()),
                 Err(RecvError::Lagged(skipped)) => {
                     tracing::debug!(skipped, "MQTT publisher skipped messages");
                     Vec::new()

@@ -13,8 +13,8 @@ use std::f64::consts::PI;
 
 use ndarray::Array2;
 use wifi_densepose_signal::{CsiData, FeatureExtractor, FeatureExtractorConfig};
+use wifi_densepose_wire::messages::{Classification, Features, MotionLevel};
 
-use crate::messages::{Classification, Features, MotionLevel};
 use crate::sensing::ring::Ring;
 
 /// Samples of the mean-amplitude series kept for the spectral summary.
@@ -147,8 +147,8 @@ impl ActivityTracker {
             mean_rssi,
             variance: s.variance,
             motion_band_power: s.motion_band_power,
-            breathing_band_power: s.breathing_band_power,
-            dominant_freq_hz: s.dominant_freq_hz,
+            breathing_band_power: s.breathing_band_power.into(),
+            dominant_freq_hz: s.dominant_freq_hz.into(),
             spectral_power: self.frame_power,
             change_points: s.change_points,
         }

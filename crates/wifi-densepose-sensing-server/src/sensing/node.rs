@@ -3,10 +3,11 @@
 
 use std::time::{Duration, Instant};
 
-use crate::messages::{
+use wifi_densepose_wire::messages::{
     Classification, Features, MotionLevel, NodeEntry, NodeFeatures, SyncInfo, VitalSigns,
-    DEFAULT_RSSI_DBM, MAX_AMPLITUDES,
 };
+
+use crate::messages::{DEFAULT_RSSI_DBM, MAX_AMPLITUDES};
 use crate::sensing::activity::ActivityTracker;
 use crate::sensing::grid::{GridGate, GridKey};
 use crate::sensing::mode::SampleClock;
@@ -303,7 +304,7 @@ impl NodeTracker {
             node_id: self.node_id,
             rssi_dbm: self.rssi_dbm(),
             position: self.position,
-            amplitude: self.amplitude.clone(),
+            amplitude: self.amplitude.clone().into(),
             subcarrier_count: self.subcarrier_count,
             sync: self.sync.map(|s| SyncInfo {
                 offset_us: s.sample.offset_us,
@@ -391,7 +392,10 @@ mod tests {
         node.on_raw_frame(frame(-50, (128, 0), &[10.0; 128]), later, 0.2);
         assert_eq!(node.activity.frames(), 3);
         assert_eq!(node.subcarrier_count(), 128);
-        assert_eq!(node.entry(later).amplitude.len(), MAX_AMPLITUDES);
+        assert_eq!(
+            node.entry(later).amplitude.shown().map(Vec::len),
+            Some(MAX_AMPLITUDES)
+        );
         assert_eq!(node.age(later), Duration::ZERO);
         // 4 frames over 200 ms of capture time.
         assert!((node.frame_rate_hz() - 15.0).abs() < 1e-9);
