@@ -3,6 +3,8 @@
 //! values ([`privacy`]). The message bodies are the types of `wifi_densepose_wire::messages`
 //! (docs/wire.md sections 3 and 4), shared with the Home Assistant model.
 
+#[cfg(test)]
+pub mod fixtures;
 pub mod privacy;
 
 use serde::Serialize;
@@ -164,31 +166,15 @@ pub fn nonzero_rate(bpm: f64) -> Option<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::messages::fixtures::edge_vitals;
     use serde_json::{json, Value};
     use wifi_densepose_wire::messages::{
         Classification, Features, FieldJson, MotionLevel, SignalField,
     };
 
-    fn v2_edge_vitals() -> EdgeVitals {
-        EdgeVitals {
-            node_id: 1,
-            presence: true,
-            fall_detected: false,
-            motion: true,
-            breathing_rate_bpm: Some(15.5).into(),
-            heartrate_bpm: Some(72.0).into(),
-            n_persons: 1,
-            motion_energy: 0.25,
-            presence_score: f64::from(0.9f32),
-            rssi: Some(-45),
-            person_count_valid: true,
-            timestamp_ms: 123_456,
-        }
-    }
-
     #[test]
     fn edge_vitals_json_has_the_spec_keys() {
-        let text = Outgoing::EdgeVitals(v2_edge_vitals()).to_json();
+        let text = Outgoing::EdgeVitals(edge_vitals()).to_json();
         let value: Value = serde_json::from_str(&text).unwrap();
         assert_eq!(
             value,
@@ -205,7 +191,7 @@ mod tests {
             breathing_rate_bpm: None.into(),
             heartrate_bpm: None.into(),
             rssi: None,
-            ..v2_edge_vitals()
+            ..edge_vitals()
         };
         let value: Value = serde_json::from_str(&Outgoing::EdgeVitals(body).to_json()).unwrap();
         assert_eq!(value["breathing_rate_bpm"], Value::Null);

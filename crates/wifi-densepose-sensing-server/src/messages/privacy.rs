@@ -102,108 +102,9 @@ pub fn private_json<T: Serialize>(message: &T) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::messages::fixtures::{edge_vitals, fused_vitals, sensing_update};
     use serde_json::json;
-    use wifi_densepose_wire::messages::{
-        Classification, EdgeVitals, FusedVitals, MmwaveReading, MotionLevel, NodeFeatures,
-        VitalSigns, WasmEvent,
-    };
-
-    fn features() -> Features {
-        Features {
-            mean_rssi: -50.0,
-            variance: 1.0,
-            motion_band_power: 0.5,
-            breathing_band_power: 0.8.into(),
-            dominant_freq_hz: 0.25.into(),
-            spectral_power: 3.0,
-            change_points: 2,
-        }
-    }
-
-    fn update() -> SensingUpdate {
-        SensingUpdate {
-            kind: "sensing_update",
-            timestamp: 1_775_182_187.352,
-            source: "esp32".into(),
-            tick: 7,
-            nodes: vec![NodeEntry {
-                node_id: 1,
-                rssi_dbm: -50.0,
-                position: [2.0, 0.0, 1.5],
-                amplitude: vec![1.0, 2.5].into(),
-                subcarrier_count: 64,
-                sync: None,
-            }],
-            features: features(),
-            classification: Classification::new(MotionLevel::PresentStill, 0.6),
-            signal_field: None,
-            vital_signs: Some(VitalSigns {
-                breathing_rate_bpm: Some(14.0),
-                heart_rate_bpm: None,
-                breathing_confidence: 0.7,
-                heartbeat_confidence: 0.0,
-                signal_quality: 0.9,
-                breathing_status: "Valid",
-                heart_status: "Unavailable",
-                spans_gap: false,
-            }),
-            estimated_persons: Some(1),
-            person_count_valid: false,
-            node_features: Some(vec![NodeFeatures {
-                node_id: 1,
-                features: features(),
-                classification: Classification::new(MotionLevel::PresentStill, 0.6),
-                rssi_dbm: -50.0,
-                last_seen_ms: 12,
-                frame_rate_hz: 20.0,
-                stale: false,
-            }]),
-        }
-    }
-
-    fn fused() -> FusedVitals {
-        FusedVitals {
-            node_id: 1,
-            breathing_rate_bpm: Some(16.25).into(),
-            heartrate_bpm: Some(68.5).into(),
-            n_persons: 1,
-            person_count_valid: true,
-            fusion_confidence: 90,
-            mmwave: MmwaveReading {
-                hr_bpm: 68.0.into(),
-                br_bpm: 16.0.into(),
-                distance_cm: 142.5,
-                targets: 1,
-                confidence: 90,
-                sensor_type: 2,
-            },
-            motion_energy: 0.25,
-            presence_score: 0.5,
-            timestamp_ms: 9,
-            presence: true,
-            fall_detected: false,
-            motion: true,
-            mmwave_present: true,
-            rssi: -45,
-        }
-    }
-
-    fn edge() -> EdgeVitals {
-        EdgeVitals {
-            node_id: 1,
-            presence: true,
-            fall_detected: false,
-            motion: true,
-            breathing_rate_bpm: Some(15.5).into(),
-            heartrate_bpm: None.into(),
-            n_persons: 1,
-            motion_energy: 0.25,
-            presence_score: 0.5,
-            rssi: Some(-45),
-            person_count_valid: true,
-            timestamp_ms: 123_456,
-        }
-    }
+    use wifi_densepose_wire::messages::WasmEvent;
 
     /// The old filter: the message's JSON text parsed, its keys removed, written again.
     fn by_name(text: &str) -> String {
@@ -215,15 +116,15 @@ mod tests {
     #[test]
     fn typed_and_by_name_filters_give_the_same_bytes() {
         for message in [
-            Outgoing::Sensing(Box::new(update())),
-            Outgoing::EdgeVitals(edge()),
-            Outgoing::FusedVitals(fused()),
+            Outgoing::Sensing(Box::new(sensing_update())),
+            Outgoing::EdgeVitals(edge_vitals()),
+            Outgoing::FusedVitals(fused_vitals()),
         ] {
             let expected = by_name(&message.to_json());
             let typed = private_json(&redact_message(message).unwrap());
             assert_eq!(typed, expected);
         }
-        let mut pose = PoseData::from_update(&update());
+        let mut pose = PoseData::from_update(&sensing_update());
         let expected = by_name(&serde_json::to_string(&pose).unwrap());
         redact_pose(&mut pose);
         assert_eq!(private_json(&pose), expected);
@@ -232,7 +133,7 @@ mod tests {
     #[test]
     fn sensing_update_loses_its_biometric_keys() {
         let Some(Outgoing::Sensing(redacted)) =
-            redact_message(Outgoing::Sensing(Box::new(update())))
+            redact_message(Outgoing::Sensing(Box::new(sensing_update())))
         else {
             panic!("kept")
         };
@@ -252,7 +153,8 @@ mod tests {
 
     #[test]
     fn vitals_messages_keep_only_non_biometric_keys_and_wasm_events_are_dropped() {
-        let Some(Outgoing::FusedVitals(body)) = redact_message(Outgoing::FusedVitals(fused()))
+        let Some(Outgoing::FusedVitals(body)) =
+            redact_message(Outgoing::FusedVitals(fused_vitals()))
         else {
             panic!("kept")
         };

@@ -473,6 +473,7 @@ fn state_payload(node: &Node, entity: Entity) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::messages::fixtures;
     use wifi_densepose_wire::messages::{
         Classification, EdgeVitals, Features, MotionLevel, NodeEntry, SensingUpdate, VitalSigns,
     };
@@ -543,18 +544,8 @@ mod tests {
 
     fn edge_vitals(fall: bool) -> Outgoing {
         Outgoing::EdgeVitals(EdgeVitals {
-            node_id: 1,
-            presence: true,
             fall_detected: fall,
-            motion: false,
-            breathing_rate_bpm: Some(15.0).into(),
-            heartrate_bpm: Some(72.0).into(),
-            n_persons: 1,
-            motion_energy: 0.1,
-            presence_score: 0.9,
-            rssi: Some(-40),
-            person_count_valid: true,
-            timestamp_ms: 1000,
+            ..fixtures::edge_vitals()
         })
     }
 
