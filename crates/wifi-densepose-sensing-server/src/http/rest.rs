@@ -3,11 +3,9 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use axum::body::Body;
-use axum::extract::{Request, State};
+use axum::extract::State;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::middleware;
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -42,10 +40,6 @@ pub fn http_router(state: Arc<AppState>, security: Arc<Security>) -> Router {
             post(ws_ticket).with_state(security.clone()),
         )
         .fallback(not_found)
-        .layer(middleware::from_fn_with_state(
-            state.clone(),
-            privacy_filter,
-        ))
         .layer(middleware::from_fn_with_state(security, guard))
         .layer(middleware::map_response(no_cache))
         .with_state(state)
@@ -62,33 +56,12 @@ pub fn ws_router(state: Arc<AppState>, security: Arc<Security>) -> Router {
         .with_state(state)
 }
 
-/// Largest response body the privacy filter rewrites; REST bodies are a few KiB.
-const PRIVACY_BODY_LIMIT: usize = 1 << 20;
-
-/// `--privacy-mode` for REST: biometric keys are removed from JSON bodies (wire.md 7.9).
-async fn privacy_filter(
-    State(state): State<Arc<AppState>>,
-    request: Request,
-    next: Next,
-) -> Response {
-    let response = next.run(request).await;
-    let is_json = response
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
-    if !state.config.privacy_mode || !is_json {
-        return response;
+/// A REST body as JSON; `--privacy-mode` strips its biometric keys first (wire.md 7.9).
+fn reply(state: &AppState, mut body: Value) -> Json<Value> {
+    if state.config.privacy_mode {
+        redact(&mut body);
     }
-    let (mut parts, body) = response.into_parts();
-    let Ok(bytes) = axum::body::to_bytes(body, PRIVACY_BODY_LIMIT).await else {
-        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
-    };
-    let Ok(mut value) = serde_json::from_slice::<Value>(&bytes) else {
-        return Response::from_parts(parts, Body::from(bytes));
-    };
-    redact(&mut value);
-    parts.headers.remove(header::CONTENT_LENGTH);
-    Response::from_parts(parts, Body::from(value.to_string()))
+    Json(body)
 }
 
 async fn no_cache(mut response: Response) -> Response {
@@ -154,13 +127,16 @@ async fn health(State(state): State<Arc<AppState>>) -> Json<Value> {
     }
     // Accepted packets per kind: feature vectors and compressed CSI are only counted.
     processing.insert("packets".into(), json!(state.engine().counts().by_kind));
-    Json(json!({
-        "status": "ok",
-        "source": source,
-        "tick": tick,
-        "clients": state.clients(),
-        "processing": processing,
-    }))
+    reply(
+        &state,
+        json!({
+            "status": "ok",
+            "source": source,
+            "tick": tick,
+            "clients": state.clients(),
+            "processing": processing,
+        }),
+    )
 }
 
 async fn status(State(state): State<Arc<AppState>>) -> Json<Value> {
@@ -177,19 +153,22 @@ async fn status(State(state): State<Arc<AppState>>) -> Json<Value> {
     if let Some(age) = frame_age {
         body.insert("last_frame_age_ms".into(), ms(age));
     }
-    Json(Value::Object(body))
+    reply(&state, Value::Object(body))
 }
 
 async fn info(State(state): State<Arc<AppState>>) -> Json<Value> {
     let source = state.engine().effective_source(Instant::now());
-    Json(json!({
-        "version": env!("CARGO_PKG_VERSION"),
-        "environment": "production",
-        "backend": "rust",
-        "source": source,
-        "features": {"wifi_sensing": true, "pose_estimation": false, "signal_processing": true,
-                     "ruvector": false, "streaming": true},
-    }))
+    reply(
+        &state,
+        json!({
+            "version": env!("CARGO_PKG_VERSION"),
+            "environment": "production",
+            "backend": "rust",
+            "source": source,
+            "features": {"wifi_sensing": true, "pose_estimation": false, "signal_processing": true,
+                         "ruvector": false, "streaming": true},
+        }),
+    )
 }
 
 async fn nodes(State(state): State<Arc<AppState>>) -> Json<Value> {
@@ -224,21 +203,22 @@ async fn nodes(State(state): State<Arc<AppState>>) -> Json<Value> {
         })
         .collect();
     let total = list.len();
-    Json(json!({"nodes": list, "total": total}))
+    reply(&state, json!({"nodes": list, "total": total}))
 }
 
 async fn latest(State(state): State<Arc<AppState>>) -> Json<Value> {
     let now = Instant::now();
     let engine = state.engine();
     match engine.latest(now) {
-        None => Json(json!({"status": "no data yet"})),
-        Some((update, age)) if age > LATEST_STALE_AFTER => {
-            Json(json!({"status": "stale", "age_ms": millis(age), "source": update.source}))
-        }
+        None => reply(&state, json!({"status": "no data yet"})),
+        Some((update, age)) if age > LATEST_STALE_AFTER => reply(
+            &state,
+            json!({"status": "stale", "age_ms": millis(age), "source": update.source}),
+        ),
         Some((update, age)) => {
             let mut body = serde_json::to_value(&update).unwrap_or_else(|_| json!({}));
             body["age_ms"] = json!(millis(age));
-            Json(body)
+            reply(&state, body)
         }
     }
 }
@@ -248,23 +228,27 @@ async fn vital_signs(State(state): State<Arc<AppState>>) -> Json<Value> {
     let engine = state.engine();
     let (signs, buffers) = engine.vital_signs(now);
     let buffers = buffers.unwrap_or_default();
-    Json(json!({
-        "vital_signs": signs,
-        "buffer_status": {
-            "breathing_samples": buffers.breathing_samples,
-            "breathing_capacity": buffers.breathing_capacity,
-            "heartbeat_samples": buffers.heartbeat_samples,
-            "heartbeat_capacity": buffers.heartbeat_capacity,
-        },
-        "source": engine.effective_source(now),
-        "tick": engine.tick(),
-    }))
+    reply(
+        &state,
+        json!({
+            "vital_signs": signs,
+            "buffer_status": {
+                "breathing_samples": buffers.breathing_samples,
+                "breathing_capacity": buffers.breathing_capacity,
+                "heartbeat_samples": buffers.heartbeat_samples,
+                "heartbeat_capacity": buffers.heartbeat_capacity,
+            },
+            "source": engine.effective_source(now),
+            "tick": engine.tick(),
+        }),
+    )
 }
 
 async fn edge_vitals(State(state): State<Arc<AppState>>) -> Json<Value> {
     match state.engine().latest_edge_vitals() {
-        Some(body) => Json(json!({"status": "ok", "edge_vitals": body})),
-        None => Json(
+        Some(body) => reply(&state, json!({"status": "ok", "edge_vitals": body})),
+        None => reply(
+            &state,
             json!({"status": "no_data", "edge_vitals": null, "message": "No edge vitals received yet."}),
         ),
     }
