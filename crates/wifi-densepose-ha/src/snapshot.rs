@@ -1,4 +1,4 @@
-//! Per-node snapshots built from `sensing_update` messages (wire.md 7.8 "Snapshot mapping").
+//! Per-node snapshots built from `sensing_update` messages (docs/wire.md §7.8 "Snapshot mapping").
 
 use wifi_densepose_wire::messages::{
     Classification, EdgeVitals, FusedVitals, MotionLevel, SensingUpdate,
@@ -195,7 +195,7 @@ mod tests {
         }
     }
 
-    /// The `sensing_update` example of wire.md 3.3.
+    /// The `sensing_update` example of docs/wire.md §3.3.
     fn spec_example() -> SensingUpdate {
         SensingUpdate {
             kind: "sensing_update",

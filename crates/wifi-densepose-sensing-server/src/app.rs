@@ -138,7 +138,7 @@ pub async fn run(config: Config) -> Result<(), StartError> {
 }
 
 /// Re-broadcasts the latest update every tick while ESP32 is the source and someone
-/// listens (wire.md 3.7), and forgets silent nodes.
+/// listens (docs/wire.md §3.7), and forgets silent nodes.
 async fn housekeeping(state: Arc<AppState>) {
     let mut ticker = tokio::time::interval(Duration::from_millis(state.config.tick_ms));
     let shutdown = wait_for_shutdown(state.shutdown_signal());

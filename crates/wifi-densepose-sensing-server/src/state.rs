@@ -16,9 +16,9 @@ use crate::messages::{Outgoing, PoseData};
 use crate::sensing::engine::{Engine, Origin};
 use crate::sensing::room::CalibrationRecorder;
 
-/// Messages a WebSocket client may fall behind before it skips (wire.md 3.2).
+/// Messages a WebSocket client may fall behind before it skips (docs/wire.md §3.2).
 pub const CLIENT_QUEUE: usize = 256;
-/// At most one malformed-datagram warning per reason in this period (wire.md 1.11).
+/// At most one malformed-datagram warning per reason in this period (docs/wire.md §1.11).
 const WARN_EVERY: Duration = Duration::from_secs(10);
 
 /// UDP receive statistics for `/health`.

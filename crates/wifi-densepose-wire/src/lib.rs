@@ -1,4 +1,4 @@
-//! Wire formats of wifi-densepose (spec: wire.md sections 1 to 3).
+//! Wire formats of wifi-densepose (spec: docs/wire.md §1 to 3).
 //!
 //! * [`packet`]: decode and encode every UDP packet kind; malformed input is a typed
 //!   [`PacketError`] naming the magic, the byte offset and the reason, never a panic.

@@ -1,4 +1,4 @@
-//! Command line (wire.md section 6) and the validated configuration built from it.
+//! Command line (docs/wire.md §6) and the validated configuration built from it.
 
 use std::net::IpAddr;
 use std::path::PathBuf;

@@ -1,4 +1,4 @@
-//! The `--mqtt*` flags of wire.md 7.1 and their validation.
+//! The `--mqtt*` flags of docs/wire.md §7.1 and their validation.
 
 use std::path::PathBuf;
 

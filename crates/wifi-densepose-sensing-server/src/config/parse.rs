@@ -18,7 +18,7 @@ pub fn parse_source(value: &str) -> Result<SourceMode, String> {
     }
 }
 
-/// Boolean values accepted from flags and environment variables (wire.md section 6).
+/// Boolean values accepted from flags and environment variables (docs/wire.md §6).
 pub fn parse_bool(value: &str) -> Result<bool, String> {
     match value.trim().to_ascii_lowercase().as_str() {
         "1" | "true" | "yes" | "on" => Ok(true),

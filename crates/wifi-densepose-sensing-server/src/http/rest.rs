@@ -1,4 +1,4 @@
-//! REST routes (wire.md section 4) and the two routers (HTTP and WebSocket listeners).
+//! REST routes (docs/wire.md §4) and the two routers (HTTP and WebSocket listeners).
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -56,7 +56,7 @@ pub fn ws_router(state: Arc<AppState>, security: Arc<Security>) -> Router {
         .with_state(state)
 }
 
-/// A REST body as JSON; `--privacy-mode` strips its biometric keys first (wire.md 7.9).
+/// A REST body as JSON; `--privacy-mode` strips its biometric keys first (docs/wire.md §7.9).
 fn reply(state: &AppState, mut body: Value) -> Json<Value> {
     if state.config.privacy_mode {
         redact(&mut body);
@@ -254,7 +254,7 @@ async fn edge_vitals(State(state): State<Arc<AppState>>) -> Json<Value> {
     }
 }
 
-/// `POST /api/v1/ws-ticket` (wire.md 5.3); 404 when no token is configured.
+/// `POST /api/v1/ws-ticket` (docs/wire.md §5.3); 404 when no token is configured.
 async fn ws_ticket(State(security): State<Arc<Security>>) -> Response {
     if !security.token_required() {
         return not_found().await;

@@ -1,4 +1,4 @@
-//! Host-header guard, bearer token and UDP source allowlist (wire.md section 5).
+//! Host-header guard, bearer token and UDP source allowlist (docs/wire.md §5).
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -11,7 +11,7 @@ use subtle::ConstantTimeEq;
 
 use crate::http::tickets::{ticket_param, TicketBook};
 
-/// Exact body of a 401 (wire.md 5.2).
+/// Exact body of a 401 (docs/wire.md §5.2).
 pub const UNAUTHORIZED_BODY: &str =
     "missing or invalid bearer token (set Authorization: Bearer <RUVIEW_API_TOKEN>)";
 
@@ -210,7 +210,7 @@ impl Security {
         }
     }
 
-    /// Bearer check for protected paths (401 of wire.md 5.2).
+    /// Bearer check for protected paths (401 of docs/wire.md §5.2).
     pub fn check_token(&self, path: &str, headers: &HeaderMap) -> Result<(), Rejection> {
         let Some(expected) = &self.token else {
             return Ok(());
@@ -275,7 +275,7 @@ pub async fn guard(
         security
             .check_token(path, request.headers())
             .or_else(|rejection| {
-                // A ticket stands in for the header on WebSocket upgrades only (wire.md 5.3):
+                // A ticket stands in for the header on WebSocket upgrades only (docs/wire.md §5.3):
                 // a plain GET of the same URL is refused without spending the ticket.
                 let upgrade = is_websocket_path(path) && is_upgrade_request(request.headers());
                 let ticket = upgrade

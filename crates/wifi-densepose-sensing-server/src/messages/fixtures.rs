@@ -60,7 +60,7 @@ pub fn sensing_update() -> SensingUpdate {
     }
 }
 
-/// The `edge_fused_vitals` of test vector V4 (wire.md 3.5).
+/// The `edge_fused_vitals` of test vector V4 (docs/wire.md §3.5).
 pub fn fused_vitals() -> FusedVitals {
     FusedVitals {
         node_id: 1,
@@ -88,7 +88,7 @@ pub fn fused_vitals() -> FusedVitals {
     }
 }
 
-/// The `edge_vitals` of test vector V2 (wire.md 3.4).
+/// The `edge_vitals` of test vector V2 (docs/wire.md §3.4).
 pub fn edge_vitals() -> EdgeVitals {
     EdgeVitals {
         node_id: 1,

@@ -71,7 +71,7 @@ impl Serialize for Outgoing {
     }
 }
 
-/// `pose_data` of `/api/v1/stream/pose` (wire.md 3.9). Keys are declared in alphabetical
+/// `pose_data` of `/api/v1/stream/pose` (docs/wire.md §3.9). Keys are declared in alphabetical
 /// order, the order this message has always had on the wire.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct PoseData {

@@ -1,4 +1,4 @@
-//! `--privacy-mode` (wire.md 7.9): biometric fields are withheld and WebSocket messages of
+//! `--privacy-mode` (docs/wire.md §7.9): biometric fields are withheld and WebSocket messages of
 //! other types than the listed ones are dropped.
 //!
 //! Outgoing messages are filtered as typed values, before they are serialised
@@ -12,7 +12,7 @@ use wifi_densepose_wire::messages::{Features, NodeEntry, SensingUpdate};
 use crate::messages::{Outgoing, PoseData};
 
 /// Removed wherever they occur, at any depth of any JSON body: the band power and dominant
-/// frequency (wire.md lists them under `features`) are breathing signals wherever a message
+/// frequency (docs/wire.md lists them under `features`) are breathing signals wherever a message
 /// carries them, e.g. `payload.metadata` of `pose_data`.
 const BIOMETRIC_KEYS: [&str; 8] = [
     "vital_signs",

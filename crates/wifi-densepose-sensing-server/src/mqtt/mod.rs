@@ -1,4 +1,4 @@
-//! The Home Assistant MQTT publisher (wire.md section 7), behind the `mqtt` feature.
+//! The Home Assistant MQTT publisher (docs/wire.md §7), behind the `mqtt` feature.
 //!
 //! [`prepare`] reads everything from disk at startup (client id, TLS files, zones) so bad
 //! files stop the server; [`run`] owns the broker connection: it feeds the newly built

@@ -1,4 +1,4 @@
-//! What to publish when (wire.md 7.3–7.10), without any network: the connection task
+//! What to publish when (docs/wire.md §7.3–7.10), without any network: the connection task
 //! feeds messages, connection events and a 1 s tick, and sends what comes back.
 
 use std::collections::BTreeMap;

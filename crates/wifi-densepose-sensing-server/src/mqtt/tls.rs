@@ -1,4 +1,4 @@
-//! rustls client configuration for the TLS modes of wire.md 7.2, built at startup so an
+//! rustls client configuration for the TLS modes of docs/wire.md §7.2, built at startup so an
 //! unreadable or unparsable PEM file stops the server instead of failing at connect time.
 
 use std::fs::File;

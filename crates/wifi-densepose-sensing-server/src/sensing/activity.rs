@@ -1,5 +1,5 @@
 //! Temporal features of one node's gated CSI stream and the motion/presence classification
-//! built on them (`features` and `classification` of wire.md 3.3).
+//! built on them (`features` and `classification` of docs/wire.md §3.3).
 //!
 //! The ESP32 sends one antenna, so cross-antenna statistics are degenerate; motion shows up
 //! as fluctuation of each bin's amplitude over time instead. Per-bin exponential means and

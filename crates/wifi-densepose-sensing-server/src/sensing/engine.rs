@@ -1,4 +1,4 @@
-//! The server's sensing state: what each decoded packet does (wire.md 1.2), the node table,
+//! The server's sensing state: what each decoded packet does (docs/wire.md §1.2), the node table,
 //! the tick counter, the latest update and the effective source (3.7, 3.8).
 //!
 //! Synchronous and clock-injected (`now`, `wall`), so every rule is unit-tested without
@@ -140,7 +140,7 @@ impl Engine {
     /// nodes and one update covering them is built when the budget has refilled
     /// ([`Engine::finish_batch`], [`Engine::deferred_due`]). Building an update is linear in
     /// the node count, so this keeps the per-datagram cost independent of it: with few nodes
-    /// every datagram still gets its update (wire.md 1.2), with 256 nodes at 5,000
+    /// every datagram still gets its update (docs/wire.md §1.2), with 256 nodes at 5,000
     /// datagrams/s about 200 updates/s are built instead of 5,000.
     pub fn begin_batch(&mut self) {
         self.batch = Some(None);

@@ -1,4 +1,4 @@
-//! Per-node grid gating (wire.md 1.3): only frames whose `(n_subcarriers, ppdu_type)`
+//! Per-node grid gating (docs/wire.md §1.3): only frames whose `(n_subcarriers, ppdu_type)`
 //! equals the node's most frequent combination over its recent frames feed the feature path.
 
 use std::collections::BTreeMap;

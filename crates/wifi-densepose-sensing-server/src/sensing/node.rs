@@ -14,7 +14,7 @@ use crate::sensing::mode::SampleClock;
 use crate::sensing::ring::Ring;
 use crate::sensing::vitals::NodeVitals;
 
-/// A node is stale after this long without a datagram (wire.md 3.8).
+/// A node is stale after this long without a datagram (docs/wire.md §3.8).
 pub const STALE_AFTER: Duration = Duration::from_secs(5);
 /// A node leaves `nodes[]` after this long.
 pub const HIDDEN_AFTER: Duration = Duration::from_secs(10);
@@ -35,7 +35,7 @@ pub struct EdgeState {
     pub person_count_valid: bool,
 }
 
-/// Decoded fields of a mesh time-sync packet (wire.md 1.10) the server keeps.
+/// Decoded fields of a mesh time-sync packet (docs/wire.md §1.10) the server keeps.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct SyncSample {
     pub offset_us: i64,

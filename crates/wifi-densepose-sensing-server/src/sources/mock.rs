@@ -1,4 +1,4 @@
-//! The synthetic node of `--source simulate` and `--mock-frames` (wire.md 3.7).
+//! The synthetic node of `--source simulate` and `--mock-frames` (docs/wire.md §3.7).
 //!
 //! It builds real raw-CSI datagrams with the wire crate and feeds them through the same
 //! parse-and-ingest path as UDP. Bin k of frame i (time t = i / rate) has amplitude
@@ -137,7 +137,7 @@ impl MockNode {
     }
 }
 
-/// The deterministic edge-vitals datagram of `--mock-frames` (wire.md 3.7).
+/// The deterministic edge-vitals datagram of `--mock-frames` (docs/wire.md §3.7).
 pub fn edge_vitals_datagram(settings: MockSettings, timestamp_ms: u32) -> Vec<u8> {
     let packet = EdgeVitalsPacket {
         node_id: MOCK_NODE_ID,

@@ -1,4 +1,4 @@
-//! `--replay FILE.csi.jsonl [--speed X]`: a recording's datagrams, rebuilt as wire.md 2.8
+//! `--replay FILE.csi.jsonl [--speed X]`: a recording's datagrams, rebuilt as docs/wire.md §2.8
 //! describes, fed through the same parse-and-ingest path as live UDP at their recorded
 //! offsets divided by the speed.
 

@@ -1,4 +1,4 @@
-//! UDP ingest of ESP32 datagrams (wire.md 1.1, 1.11, 5.4).
+//! UDP ingest of ESP32 datagrams (docs/wire.md §1.1, 1.11, 5.4).
 
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
@@ -121,7 +121,7 @@ fn kernel_socket_inode(_socket: &UdpSocket) -> Option<u64> {
     None
 }
 
-/// UDP source filter (wire.md 5.4): loopback always; otherwise the allowlist, if any.
+/// UDP source filter (docs/wire.md §5.4): loopback always; otherwise the allowlist, if any.
 #[derive(Debug, Clone)]
 pub struct UdpAllowlist {
     networks: Vec<IpNet>,
