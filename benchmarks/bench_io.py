@@ -1,7 +1,7 @@
 """Packets decoded per second and recording lines read per second: wifi_densepose.io against a
 straightforward pure-Python parser (struct for datagrams, json for lines).
 
-The datagrams are the real excerpt's packets rebuilt as a replayer does (wire.md 2.8): 368
+The datagrams are the real excerpt's packets rebuilt as a replayer does (docs/wire.md §2.8): 368
 raw CSI frames of 64, 128 and 192 bins and 32 vitals/feature packets. Both parsers decode the
 header fields and the payload; the "+ CSI" rows also build the complex [antenna, subcarrier]
 array. The Python line parser does json.loads plus bytes.fromhex and the per-type key reads,
@@ -100,7 +100,7 @@ def python_read(path: Path) -> int:
 
 
 def excerpt_datagrams() -> list[bytes]:
-    """The excerpt's lines as datagrams, rebuilt by the rules of wire.md 2.8."""
+    """The excerpt's lines as datagrams, rebuilt by the rules of docs/wire.md §2.8."""
     out: list[bytes] = []
     sequence: dict[int, int] = {}
     rssi: dict[int, int] = {}

@@ -180,7 +180,7 @@ def nodes_run(binary: Path, nodes: int, rate: int, seconds: float) -> dict[str, 
 
 
 def raw_csi(node_id: int, sequence: int, marker: int) -> bytes:
-    """A 64-bin frame (wire.md 1.3) whose bins 0 and 1 have amplitudes marker % 100 and
+    """A 64-bin frame (docs/wire.md §1.3) whose bins 0 and 1 have amplitudes marker % 100 and
     marker // 100 % 100 (I = value, Q = 0); the other bins carry a fixed pattern."""
     iq = bytearray()
     for k in range(BINS):

@@ -6,7 +6,7 @@ Run on a release build (``maturin develop --release``)::
 
 Each workload first asserts that both sides agree (allclose, rtol 1e-9), then times them with
 ``perf_counter_ns`` (one warm-up run, best of 7) and prints ours, numpy and the ratio next to the
-target of dsp.md section 5.3. A missed target is reported, not hidden.
+target of docs/dsp.md §5.3. A missed target is reported, not hidden.
 """
 
 from __future__ import annotations

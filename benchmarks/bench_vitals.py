@@ -1,4 +1,4 @@
-"""Vitals pipeline speed (dsp.md 5.3): ours against the same algorithm in numpy and scipy.
+"""Vitals pipeline speed (docs/dsp.md §5.3): ours against the same algorithm in numpy and scipy.
 
 Workload: a fresh `VitalsPipeline.esp32_default()`, 1,000 frames x 56 subcarriers at 100 Hz
 through all four stages (RuView's demo signal). Compared:
@@ -47,7 +47,7 @@ HEART_THRESHOLDS = (0.7, 0.5)
 VALID, DEGRADED, UNRELIABLE, UNAVAILABLE = 0, 1, 2, 3
 
 
-# --- the algorithm (dsp.md section 4), shared by the numpy and scipy versions ------------------
+# --- the algorithm (docs/dsp.md §4), shared by the numpy and scipy versions ------------------
 
 
 @dataclass(frozen=True)
@@ -72,7 +72,7 @@ class Resonator:
 
 
 class SpectralPeak:
-    """dsp.md 4.4: Hann window, zero padding to a power of two >= 4N, Gaussian interpolation,
+    """docs/dsp.md §4.4: Hann window, zero padding to a power of two >= 4N, Gaussian interpolation,
     peak concentration net of the white-noise baseline. Windows and gains cached per N."""
 
     def __init__(self, band: tuple[float, float], fs: float, filt: Resonator) -> None:
@@ -140,7 +140,7 @@ class Welford:
 
 
 class AnomalyDetector:
-    """dsp.md 4.7 with window 60, z 2.5, skip_unavailable; returns the alert types."""
+    """docs/dsp.md §4.7 with window 60, z 2.5, skip_unavailable; returns the alert types."""
 
     def __init__(self, z_threshold: float = 2.5) -> None:
         self.z = z_threshold

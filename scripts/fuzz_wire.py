@@ -1,4 +1,4 @@
-"""Long fuzzing run of the ESP32 packet parser and the recording reader (wire.md 1.11, 2.6).
+"""Long fuzzing run of the ESP32 packet parser and the recording reader (docs/wire.md §1.11, 2.6).
 
 Feeds hypothesis-generated datagrams (random bytes, mutations of every spec vector, every
 prefix of every vector) and recording lines (mutations of the real excerpt's lines, random

@@ -2,7 +2,7 @@
 
 The binary is built once per session with ``cargo build -p wifi-densepose-sensing-server``
 (or taken from ``WDP_SERVER_BIN``), started on free loopback ports and always stopped.
-Also: a packet encoder following wire.md section 1 byte for byte (independent of the
+Also: a packet encoder following docs/wire.md §1 byte for byte (independent of the
 server's own codec), and the reference excerpt reader used by several tests.
 """
 
@@ -209,7 +209,7 @@ def wait_until(predicate: Any, timeout_s: float, interval_s: float = 0.05) -> bo
     return bool(predicate())
 
 
-# --- wire.md section 1 encoders (little-endian, exact layouts) ----------------------------
+# --- docs/wire.md §1 encoders (little-endian, exact layouts) ----------------------------
 
 
 def raw_csi(
@@ -274,7 +274,7 @@ def excerpt_lines() -> list[dict[str, Any]]:
 
 
 def excerpt_datagrams() -> Iterator[tuple[dict[str, Any], bytes]]:
-    """Each excerpt line with its datagram rebuilt as wire.md 2.8 describes."""
+    """Each excerpt line with its datagram rebuilt as docs/wire.md §2.8 describes."""
     lines = excerpt_lines()
     first = lines[0]["timestamp"]
     sequences: dict[int, int] = {}

@@ -1,4 +1,4 @@
-"""The synthetic vitals test signal of dsp.md 5.1.
+"""The synthetic vitals test signal of docs/dsp.md §5.1.
 
 amplitude[i, k] = 15 + 5 sin(0.1k) + B sin(2π f_b t_i + θ_b) + H sin(2π f_h t_i + θ_h)
                   + sigma n[i, k]

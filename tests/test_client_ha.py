@@ -1,4 +1,4 @@
-"""wifi_densepose.client.ha: discovery and state payloads of wire.md 7.4 and 7.8."""
+"""wifi_densepose.client.ha: discovery and state payloads of docs/wire.md §7.4 and 7.8."""
 
 from __future__ import annotations
 

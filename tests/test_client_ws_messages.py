@@ -1,4 +1,4 @@
-"""Message parsing of the WebSocket client, including the RuView variants of wire.md 8."""
+"""Message parsing of the WebSocket client, including the RuView variants of docs/wire.md §8."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from wifi_densepose.client.ws import (
     parse_message,
 )
 
-# wire.md 3.4: the edge_vitals message of test vector V2.
+# docs/wire.md §3.4: the edge_vitals message of test vector V2.
 V2_EDGE_VITALS = {
     "type": "edge_vitals",
     "node_id": 1,
@@ -32,7 +32,7 @@ V2_EDGE_VITALS = {
     "timestamp_ms": 123456,
 }
 
-# wire.md 3.3 example.
+# docs/wire.md §3.3 example.
 SENSING_UPDATE = {
     "type": "sensing_update",
     "timestamp": 1775182187.352,
@@ -68,7 +68,7 @@ SENSING_UPDATE = {
     "estimated_persons": 1,
 }
 
-# wire.md 3.5: the edge_fused_vitals message of test vector V4.
+# docs/wire.md §3.5: the edge_fused_vitals message of test vector V4.
 V4_FUSED = {
     "type": "edge_fused_vitals",
     "node_id": 1,

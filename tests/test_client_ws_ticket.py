@@ -1,4 +1,4 @@
-"""Ticket fallback of SensingClient (wire.md 5.3): when an upgrade that carries the bearer
+"""Ticket fallback of SensingClient (docs/wire.md §5.3): when an upgrade that carries the bearer
 header is refused, the client fetches a ticket over REST and upgrades with ``?ticket=``.
 
 The server here is a stand-in that behaves like a proxy dropping the Authorization header:

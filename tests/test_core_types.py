@@ -1,4 +1,4 @@
-"""Core types: construction, validation, behaviour (dsp.md 2 and 6.1)."""
+"""Core types: construction, validation, behaviour (docs/dsp.md §2 and 6.1)."""
 
 from __future__ import annotations
 

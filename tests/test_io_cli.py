@@ -245,7 +245,7 @@ SENSING_UPDATE = {
 @pytest.fixture
 def sensing_server() -> Iterator[tuple[str, list[str]]]:
     """A WebSocket endpoint that records the Authorization header it is given and sends an
-    edge_vitals message and two sensing updates (wire.md 3.3, 3.4)."""
+    edge_vitals message and two sensing updates (docs/wire.md §3.3, 3.4)."""
     websockets_server = pytest.importorskip("websockets.sync.server")
     seen_auth: list[str] = []
 

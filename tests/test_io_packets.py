@@ -1,4 +1,4 @@
-"""ESP32 packets (wire.md section 1): the spec's byte-exact vectors, the malformed vectors,
+"""ESP32 packets (docs/wire.md §1): the spec's byte-exact vectors, the malformed vectors,
 round trips of every packet kind and fuzzing of random and mutated datagrams."""
 
 from __future__ import annotations
@@ -374,7 +374,7 @@ def raw_csi(draw: st.DrawFn) -> RawCsiPacket:
     )
 
 
-# The fields both vitals packets carry (wire.md 1.4 and 1.6 share them).
+# The fields both vitals packets carry (docs/wire.md §1.4 and 1.6 share them).
 vitals_fields = {
     "node_id": u8,
     "flags": u8,

@@ -1,4 +1,4 @@
-"""`.csi.jsonl` recordings (wire.md section 2) on the real two-node excerpt of 2.8 and on
+"""`.csi.jsonl` recordings (docs/wire.md §2) on the real two-node excerpt of 2.8 and on
 hand-made bad lines. Expected numbers are the spec's tables, or were computed independently
 with Python's json module and written down here."""
 
@@ -136,7 +136,7 @@ def test_csi_arrays_per_node() -> None:
     assert (t128.shape, z128.shape) == ((38,), (38, 128))
     t192, z192 = rec.csi(1, n_subcarriers=192, iq_order="qi")
     assert (t192.shape, z192.shape) == ((2,), (2, 192))
-    # DC and guard bins are exactly zero in every real frame (wire.md 2.4).
+    # DC and guard bins are exactly zero in every real frame (docs/wire.md §2.4).
     assert np.all(z[:, 0] == 0) and np.all(z[:, 27:38] == 0)
     assert rec.csi(1, 100)[1].shape == (0, 100)
     with pytest.raises(NotFoundError, match="node 9"):

@@ -224,7 +224,7 @@ def test_replay_of_a_sparse_file_uses_constant_memory(server_binary: Path, tmp_p
 
 
 def raw_csi(node_id: int, sequence: int, bins: int = 64) -> bytes:
-    """A raw CSI frame (wire.md 1.3): one antenna, `bins` subcarriers of a fixed pattern."""
+    """A raw CSI frame (docs/wire.md §1.3): one antenna, `bins` subcarriers of a fixed pattern."""
     header = struct.pack(
         "<IBBHIIbbBB", 0xC5110001, node_id, 1, bins, 2437, sequence, -50, -90, 0, 0
     )

@@ -1,4 +1,4 @@
-"""The server's MQTT publisher against a real mosquitto broker (wire.md section 7).
+"""The server's MQTT publisher against a real mosquitto broker (docs/wire.md §7).
 
 Each test starts its own broker on a free loopback port and the server with
 ``--mock-frames --mqtt``; both are always stopped. Timeouts bound every wait.

@@ -1,4 +1,4 @@
-"""`/api/v1/stream/pose` (wire.md 3.9): connection_established, pose_data per update,
+"""`/api/v1/stream/pose` (docs/wire.md §3.9): connection_established, pose_data per update,
 ping/pong, HTTP listener only, behind the bearer token."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""`--privacy-mode` (wire.md 7.9): biometric keys never leave the server on the WebSocket
+"""`--privacy-mode` (docs/wire.md §7.9): biometric keys never leave the server on the WebSocket
 or REST."""
 
 from __future__ import annotations

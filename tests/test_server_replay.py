@@ -1,5 +1,5 @@
 """The real ESP32 excerpt over UDP, and through `--replay`: nodes, subcarrier counts and edge
-vitals come out on the WebSocket and REST as in the file (wire.md 2.8, 3.4)."""
+vitals come out on the WebSocket and REST as in the file (docs/wire.md §2.8, 3.4)."""
 
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ __all__ = ["server_binary"]
 
 
 def _expected_edge_vitals() -> list[dict[str, Any]]:
-    """The edge_vitals of every vitals line, with the person-count rule of wire.md 3.4."""
+    """The edge_vitals of every vitals line, with the person-count rule of docs/wire.md §3.4."""
     expected = []
     for line in excerpt_lines():
         if line.get("type") != "vitals":
@@ -70,7 +70,7 @@ def _check_stream(messages: list[Message]) -> None:
             for node in m.nodes:
                 if node.subcarrier_count:
                     counts[node.node_id].add(node.subcarrier_count)
-    # Both nodes send 64-, 128- and 192-bin frames (wire.md 2.8).
+    # Both nodes send 64-, 128- and 192-bin frames (docs/wire.md §2.8).
     assert dict(counts) == {1: {64, 128, 192}, 2: {64, 128, 192}}
 
 
@@ -84,7 +84,7 @@ def _check_rest(server: ServerProcess) -> None:
     assert edge["heartrate_bpm"] == last_vitals["heartrate_bpm"]
     assert edge["rssi"] == last_vitals["rssi"]
     for node in nodes["nodes"]:
-        # RSSI of raw frames is the node's latest vitals RSSI (wire.md 2.8 rebuild rule).
+        # RSSI of raw frames is the node's latest vitals RSSI (docs/wire.md §2.8 rebuild rule).
         node_vitals = [
             ln
             for ln in excerpt_lines()

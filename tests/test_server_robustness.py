@@ -1,4 +1,4 @@
-"""10,000 malformed and random datagrams interleaved with valid ones (wire.md 1.11): the
+"""10,000 malformed and random datagrams interleaved with valid ones (docs/wire.md §1.11): the
 server keeps serving, counts every drop by reason in /health and loses no valid packet. An
 oversized WebSocket client message ends only that client's connection."""
 
@@ -32,7 +32,7 @@ def _valid(rng: random.Random, index: int) -> bytes:
 
 
 def _malformed(rng: random.Random) -> tuple[bytes, str]:
-    """A datagram and the reason the parser must report (wire.md 1.11, checks in order)."""
+    """A datagram and the reason the parser must report (docs/wire.md §1.11, checks in order)."""
     kind = rng.randrange(7)
     v1 = raw_csi(1, bytes([3, 4, 253, 4, 0, 5, 6, 248]), 4, sequence=42, rssi=-40)
     if kind == 0:  # random bytes under a magic that is not in the registry

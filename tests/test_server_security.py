@@ -1,4 +1,4 @@
-"""Bearer token (401), Host guard (421/400) and graceful shutdown (wire.md 5, 6)."""
+"""Bearer token (401), Host guard (421/400) and graceful shutdown (docs/wire.md §5, 6)."""
 
 from __future__ import annotations
 

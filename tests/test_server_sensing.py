@@ -59,7 +59,7 @@ def test_calibrated_count_of_a_simulated_room(
     for update in updates:
         assert len(update["nodes"]) == 6
         assert update["classification"]["presence"] is (people > 0)
-        # estimated_persons is omitted when 0 (wire.md 3.3).
+        # estimated_persons is omitted when 0 (docs/wire.md §3.3).
         assert update.get("estimated_persons", 0) in counts
 
 

@@ -1,4 +1,4 @@
-"""Accuracy of the default methods on the synthetic signal (dsp.md 5.2), through Python.
+"""Accuracy of the default methods on the synthetic signal (docs/dsp.md §5.2), through Python.
 
 The full clean grids run in the Rust tests (`crates/wifi-densepose-vitals/tests/accuracy.rs`);
 here the 20 dB and 10 dB grids, pure noise and a clean sample run through the bindings. Each

@@ -1,4 +1,4 @@
-"""`VitalAnomalyDetector` on the scenarios of dsp.md 6.3 (readings at confidence 0.8, VALID)."""
+"""`VitalAnomalyDetector` on the docs/dsp.md §6.3 scenarios (readings at confidence 0.8, VALID)."""
 
 from __future__ import annotations
 

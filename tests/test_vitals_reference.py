@@ -1,4 +1,4 @@
-"""The reference-signal fixture and the pipeline on it (dsp.md 5.2, last row)."""
+"""The reference-signal fixture and the pipeline on it (docs/dsp.md §5.2, last row)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The four vitals stages one by one: dsp.md 6.3 expectations through the bindings."""
+"""The four vitals stages one by one: docs/dsp.md §6.3 expectations through the bindings."""
 
 from __future__ import annotations
 
@@ -180,7 +180,7 @@ def test_heart_basics() -> None:
         ext.push_batch(np.zeros((5, 4)), np.zeros((4, 4)))
 
 
-# --- ring buffers against a list-based reference (dsp.md 1.6 and 6.3) --------------------
+# --- ring buffers against a list-based reference (docs/dsp.md §1.6 and 6.3) --------------------
 
 
 class ListResonator:

@@ -1,4 +1,4 @@
-"""Shared by the io tests and scripts/fuzz_wire.py: the test vectors of wire.md 1.3-1.10 as
+"""Shared by the io tests and scripts/fuzz_wire.py: the test vectors of docs/wire.md §1.3-1.10 as
 printed there, the fuzzing oracles (a datagram or a recording line may only decode or fail
 with the typed error) and the mutation operator."""
 

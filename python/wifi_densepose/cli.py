@@ -672,7 +672,7 @@ def _yes_no(value: object) -> str:
 
 
 def _stream_table(update: SensingUpdate, updates: int) -> Table:
-    """The nodes of one `sensing_update` (wire.md 3.3); per-node classification and frame rate
+    """The nodes of one `sensing_update` (docs/wire.md §3.3); per-node classification and frame rate
     come from `node_features` when the server sends it, else the room-level values."""
     per_node = {
         f.get("node_id"): f for f in update.raw.get("node_features") or [] if isinstance(f, dict)

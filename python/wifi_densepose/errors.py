@@ -96,7 +96,7 @@ class InternalError(WifiDenseposeError, RuntimeError):
 
 
 class PacketError(ValidationError):
-    """A datagram is not a valid ESP32 packet (wire.md 1.11).
+    """A datagram is not a valid ESP32 packet (docs/wire.md §1.11).
 
     ``magic`` is the datagram's first four bytes as a little-endian int (``None`` when fewer
     than 4 bytes arrived), ``offset`` the byte offset of the problem and ``reason`` one of
@@ -124,7 +124,7 @@ class PacketError(ValidationError):
 
 
 class RecordingError(ValidationError):
-    """A bad line of a ``.csi.jsonl`` recording in strict mode (wire.md 2.6).
+    """A bad line of a ``.csi.jsonl`` recording in strict mode (docs/wire.md §2.6).
 
     ``line`` is the 1-based physical line number, ``reason`` one of ``invalid_json``,
     ``not_object``, ``missing_field``, ``bad_field_type``, ``bad_iq_hex``,

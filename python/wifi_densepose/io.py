@@ -1,4 +1,4 @@
-"""ESP32 packets and ``.csi.jsonl`` recordings (spec: wire.md sections 1 and 2).
+"""ESP32 packets and ``.csi.jsonl`` recordings (spec: docs/wire.md §1 and 2).
 
 ``parse_packet(data)`` decodes one UDP datagram into a frozen packet object
 (``RawCsiPacket``, ``EdgeVitalsPacket``, ``FeatureVectorPacket``, ``FusedVitalsPacket``,

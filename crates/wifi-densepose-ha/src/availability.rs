@@ -1,4 +1,4 @@
-//! Which entity of a node is `online` when (wire.md 7.6).
+//! Which entity of a node is `online` when (docs/wire.md §7.6).
 
 use crate::entity::Entity;
 use crate::snapshot::NodeSnapshot;

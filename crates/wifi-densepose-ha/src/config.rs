@@ -1,4 +1,4 @@
-//! MQTT publisher configuration (wire.md 7.1) and TLS modes (7.2), validated.
+//! MQTT publisher configuration (docs/wire.md §7.1) and TLS modes (7.2), validated.
 
 use std::path::PathBuf;
 

@@ -1,4 +1,4 @@
-//! Discovery config payloads (wire.md 7.4).
+//! Discovery config payloads (docs/wire.md §7.4).
 
 use serde_json::{json, Map, Value};
 

@@ -1,4 +1,4 @@
-//! The 21 Home Assistant entities of a node (wire.md 7.5) and which of them are announced.
+//! The 21 Home Assistant entities of a node (docs/wire.md §7.5) and which of them are announced.
 
 /// Home Assistant MQTT component of an entity; the second level of its topics.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

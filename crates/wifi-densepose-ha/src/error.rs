@@ -29,10 +29,6 @@ impl HaError {
         HaError::InvalidOption { field: field.to_string(), message: message.into() }
     }
 
-    pub(crate) fn input(field: &str, message: impl Into<String>) -> Self {
-        HaError::InvalidInput { field: field.to_string(), message: message.into() }
-    }
-
     /// Rejects a NaN or infinite `value`, naming `field`.
     pub(crate) fn ensure_finite(field: &str, value: f64) -> Result<(), HaError> {
         if value.is_finite() {
@@ -88,6 +84,6 @@ mod tests {
         assert_eq!(nf.kind(), ErrorKind::NonFinite);
         assert_eq!(nf.to_string(), "motion_pct must be finite, got NaN");
         assert_eq!(CoreError::from(nf).kind(), ErrorKind::NonFinite);
-        assert_eq!(HaError::input("nodes", "not an array").kind(), ErrorKind::Validation);
+        assert_eq!(HaError::InvalidInput { field: "nodes".into(), message: "not an array".into() }.kind(), ErrorKind::Validation);
     }
 }

@@ -1,4 +1,4 @@
-//! Home Assistant model of the wifi-densepose MQTT publisher (wire.md section 7).
+//! Home Assistant model of the wifi-densepose MQTT publisher (docs/wire.md §7).
 //!
 //! Pure Rust with no async runtime and no network: the sensing server owns the broker
 //! connection and uses this crate for everything that goes over it — the 21 entities,

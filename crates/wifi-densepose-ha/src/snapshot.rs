@@ -1,6 +1,8 @@
-//! Per-node snapshots built from `sensing_update` messages (wire.md 7.8 "Snapshot mapping").
+//! Per-node snapshots built from `sensing_update` messages (docs/wire.md §7.8 "Snapshot mapping").
 
-use serde_json::Value;
+use wifi_densepose_wire::messages::{
+    Classification, EdgeVitals, FusedVitals, MotionLevel, SensingUpdate,
+};
 
 use crate::error::{HaError, HaResult};
 
@@ -45,100 +47,88 @@ impl NodeSnapshot {
 }
 
 /// Splits one `sensing_update` into one snapshot per node in `nodes` (or one aggregate
-/// snapshot when `nodes` is empty).
-pub fn snapshots_from_sensing_update(update: &Value) -> HaResult<Vec<NodeSnapshot>> {
-    let timestamp_s = number(update, "timestamp")
-        .ok_or_else(|| HaError::input("timestamp", "missing or not a number"))?;
+/// snapshot when `nodes` is empty). A node's own classification and motion band power (from
+/// `node_features`) win over the update's; non-finite numbers count as absent.
+pub fn snapshots_from_sensing_update(update: &SensingUpdate) -> HaResult<Vec<NodeSnapshot>> {
+    let timestamp_s = update.timestamp;
     HaError::ensure_finite("timestamp", timestamp_s)?;
-    let global = Classification::parse(update.get("classification"))
-        .ok_or_else(|| HaError::input("classification", "missing or malformed"))?;
-    let nodes = match update.get("nodes") {
-        Some(Value::Array(nodes)) => nodes.as_slice(),
-        _ => return Err(HaError::input("nodes", "missing or not an array")),
-    };
-    let vitals = update.get("vital_signs");
-    let breathing = vital(vitals, "breathing_rate_bpm", "breathing_confidence");
-    let heart = vital(vitals, "heart_rate_bpm", "heartbeat_confidence");
-    let n_persons = match update.get("persons") {
-        Some(Value::Array(p)) => u32::try_from(p.len()).unwrap_or(u32::MAX),
-        _ => update
-            .get("estimated_persons")
-            .and_then(Value::as_u64)
-            .map_or(0, |n| u32::try_from(n).unwrap_or(u32::MAX)),
-    };
-    let global_energy = update.get("features").and_then(|f| number(f, "motion_band_power"));
-    let base = |node_id: Option<u8>, class: Classification, energy, rssi_dbm| NodeSnapshot {
+    let global = Class::of(&update.classification);
+    let vitals = update.vital_signs.as_ref();
+    let breathing = vitals.and_then(|v| vital(v.breathing_rate_bpm, v.breathing_confidence));
+    let heart = vitals.and_then(|v| vital(v.heart_rate_bpm, v.heartbeat_confidence));
+    let n_persons = update.estimated_persons.unwrap_or(0);
+    let global_energy = finite(update.features.motion_band_power);
+    let base = |node_id: Option<u8>, class: Class, energy, rssi_dbm| NodeSnapshot {
         node_id,
         timestamp_s,
         presence: class.presence,
         moving: class.moving,
         motion_energy: energy,
-        presence_score_pct: if class.presence { class.confidence * 100.0 } else { 0.0 },
+        presence_score_pct: if class.presence {
+            class.confidence * 100.0
+        } else {
+            0.0
+        },
         breathing,
         heart,
         n_persons,
         rssi_dbm,
     };
-    if nodes.is_empty() {
+    if update.nodes.is_empty() {
         return Ok(vec![base(None, global, global_energy, None)]);
     }
-    let mut out = Vec::with_capacity(nodes.len());
-    for (index, node) in nodes.iter().enumerate() {
-        let node_id = node
-            .get("node_id")
-            .and_then(Value::as_u64)
-            .and_then(|n| u8::try_from(n).ok())
-            .ok_or_else(|| {
-                HaError::input(&format!("nodes[{index}].node_id"), "missing or not in 0..=255")
-            })?;
-        let own = own_features(update, node_id);
-        let class = own.and_then(|f| Classification::parse(f.get("classification")));
-        let energy = own
-            .and_then(|f| f.get("features"))
-            .and_then(|f| number(f, "motion_band_power"))
-            .or(global_energy);
-        out.push(base(Some(node_id), class.unwrap_or(global), energy, number(node, "rssi_dbm")));
-    }
-    Ok(out)
+    let own_features = |node_id: u8| {
+        update
+            .node_features
+            .as_ref()?
+            .iter()
+            .find(|f| f.node_id == node_id)
+    };
+    Ok(update
+        .nodes
+        .iter()
+        .map(|node| {
+            let own = own_features(node.node_id);
+            let class = own.map_or(global, |f| Class::of(&f.classification));
+            let energy = own
+                .and_then(|f| finite(f.features.motion_band_power))
+                .or(global_energy);
+            base(Some(node.node_id), class, energy, finite(node.rssi_dbm))
+        })
+        .collect())
 }
 
+/// What a snapshot takes from a classification.
 #[derive(Debug, Clone, Copy)]
-struct Classification {
+struct Class {
     presence: bool,
     moving: bool,
     confidence: f64,
 }
 
-impl Classification {
-    fn parse(v: Option<&Value>) -> Option<Self> {
-        let v = v?;
-        let presence = v.get("presence")?.as_bool()?;
-        let label = v.get("motion_level").and_then(Value::as_str).unwrap_or("absent");
-        let confidence = number(v, "confidence").unwrap_or(0.0);
-        Some(Classification {
-            presence,
-            moving: !matches!(label, "absent" | "present_still"),
-            confidence,
-        })
+impl Class {
+    fn of(c: &Classification) -> Self {
+        Class {
+            presence: c.presence,
+            moving: !matches!(
+                c.motion_level,
+                MotionLevel::Absent | MotionLevel::PresentStill
+            ),
+            confidence: finite(c.confidence).unwrap_or(0.0),
+        }
     }
 }
 
-fn own_features(update: &Value, node_id: u8) -> Option<&Value> {
-    update
-        .get("node_features")?
-        .as_array()?
-        .iter()
-        .find(|f| f.get("node_id").and_then(Value::as_u64) == Some(u64::from(node_id)))
+fn finite(x: f64) -> Option<f64> {
+    x.is_finite().then_some(x)
 }
 
-fn number(v: &Value, key: &str) -> Option<f64> {
-    v.get(key).and_then(Value::as_f64).filter(|x| x.is_finite())
-}
-
-fn vital(vitals: Option<&Value>, rate_key: &str, confidence_key: &str) -> Option<VitalEstimate> {
-    let v = vitals?;
-    let bpm = number(v, rate_key)?;
-    Some(VitalEstimate { bpm, confidence: number(v, confidence_key).unwrap_or(0.0) })
+fn vital(bpm: Option<f64>, confidence: f64) -> Option<VitalEstimate> {
+    let bpm = finite(bpm?)?;
+    Some(VitalEstimate {
+        bpm,
+        confidence: finite(confidence).unwrap_or(0.0),
+    })
 }
 
 /// The fields of an `edge_vitals` (or `edge_fused_vitals`) message the MQTT layer uses.
@@ -148,17 +138,21 @@ pub struct EdgeVitalsInput {
     pub fall_detected: bool,
 }
 
-impl EdgeVitalsInput {
-    /// Reads `node_id` and `fall_detected` (absent means `false`: fused vitals from other
-    /// servers do not carry the flag).
-    pub fn from_message(msg: &Value) -> HaResult<Self> {
-        let node_id = msg
-            .get("node_id")
-            .and_then(Value::as_u64)
-            .and_then(|n| u8::try_from(n).ok())
-            .ok_or_else(|| HaError::input("node_id", "missing or not in 0..=255"))?;
-        let fall_detected = msg.get("fall_detected").and_then(Value::as_bool).unwrap_or(false);
-        Ok(EdgeVitalsInput { node_id, fall_detected })
+impl From<&EdgeVitals> for EdgeVitalsInput {
+    fn from(message: &EdgeVitals) -> Self {
+        EdgeVitalsInput {
+            node_id: message.node_id,
+            fall_detected: message.fall_detected,
+        }
+    }
+}
+
+impl From<&FusedVitals> for EdgeVitalsInput {
+    fn from(message: &FusedVitals) -> Self {
+        EdgeVitalsInput {
+            node_id: message.node_id,
+            fall_detected: message.fall_detected,
+        }
     }
 }
 
@@ -180,16 +174,60 @@ impl FallEdgeDetector {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use wifi_densepose_wire::messages::{Features, NodeEntry, NodeFeatures, VitalSigns};
 
-    fn spec_example() -> Value {
-        json!({"type":"sensing_update","timestamp":1775182187.352,"source":"esp32","tick":812,
-         "nodes":[{"node_id":1,"rssi_dbm":-52.0,"position":[2.0,0.0,1.5],"amplitude":[0.0,15.03],"subcarrier_count":64}],
-         "features":{"mean_rssi":-52.0,"variance":3.4,"motion_band_power":1.2,"breathing_band_power":0.8,"dominant_freq_hz":0.25,"change_points":5,"spectral_power":150.2},
-         "classification":{"motion_level":"present_still","presence":true,"confidence":0.62},
-         "signal_field":{"grid_size":[20,1,20],"values":[0.01]},
-         "vital_signs":{"breathing_rate_bpm":14.2,"heart_rate_bpm":null,"breathing_confidence":0.6,"heartbeat_confidence":0.0,"signal_quality":0.7},
-         "estimated_persons":1})
+    fn node(node_id: u8, rssi_dbm: f64) -> NodeEntry {
+        NodeEntry {
+            node_id,
+            rssi_dbm,
+            position: [2.0, 0.0, 1.5],
+            amplitude: vec![0.0, 15.03].into(),
+            subcarrier_count: 64,
+            sync: None,
+        }
+    }
+
+    fn class(motion_level: MotionLevel, presence: bool, confidence: f64) -> Classification {
+        Classification {
+            motion_level,
+            presence,
+            confidence,
+        }
+    }
+
+    /// The `sensing_update` example of docs/wire.md §3.3.
+    fn spec_example() -> SensingUpdate {
+        SensingUpdate {
+            kind: "sensing_update",
+            timestamp: 1775182187.352,
+            source: "esp32".into(),
+            tick: 812,
+            nodes: vec![node(1, -52.0)],
+            features: Features {
+                mean_rssi: -52.0,
+                variance: 3.4,
+                motion_band_power: 1.2,
+                breathing_band_power: 0.8.into(),
+                dominant_freq_hz: 0.25.into(),
+                spectral_power: 150.2,
+                change_points: 5,
+            },
+            classification: class(MotionLevel::PresentStill, true, 0.62),
+            signal_field: None,
+            vital_signs: Some(VitalSigns {
+                breathing_rate_bpm: Some(14.2),
+                heart_rate_bpm: None,
+                breathing_confidence: 0.6,
+                heartbeat_confidence: 0.0,
+                signal_quality: 0.7,
+                breathing_status: "Valid",
+                heart_status: "Unavailable",
+                spans_gap: false,
+            }),
+            estimated_persons: Some(1),
+            person_count_valid: false,
+            node_features: None,
+        }
     }
 
     #[test]
@@ -204,7 +242,13 @@ mod tests {
         assert_eq!(s.motion_pct(), 0.0);
         assert_eq!(s.motion_energy, Some(1.2));
         assert_eq!(s.presence_score_pct, 62.0);
-        assert_eq!(s.breathing, Some(VitalEstimate { bpm: 14.2, confidence: 0.6 }));
+        assert_eq!(
+            s.breathing,
+            Some(VitalEstimate {
+                bpm: 14.2,
+                confidence: 0.6
+            })
+        );
         assert_eq!(s.heart, None);
         assert_eq!(s.n_persons, 1);
         assert_eq!(s.rssi_dbm, Some(-52.0));
@@ -213,11 +257,20 @@ mod tests {
     #[test]
     fn node_features_override_the_global_classification() {
         let mut u = spec_example();
-        u["nodes"] = json!([{"node_id":1,"rssi_dbm":-50.0},{"node_id":2,"rssi_dbm":-70.0}]);
-        u["node_features"] = json!([{"node_id":2,
-            "features":{"motion_band_power":3.5},
-            "classification":{"motion_level":"active","presence":true,"confidence":0.9}}]);
-        u["persons"] = json!([{"id":1},{"id":2}]);
+        u.nodes = vec![node(1, -50.0), node(2, -70.0)];
+        u.estimated_persons = Some(2);
+        u.node_features = Some(vec![NodeFeatures {
+            node_id: 2,
+            features: Features {
+                motion_band_power: 3.5,
+                ..Features::default()
+            },
+            classification: class(MotionLevel::Active, true, 0.9),
+            rssi_dbm: -70.0,
+            last_seen_ms: 10,
+            frame_rate_hz: 20.0,
+            stale: false,
+        }]);
         let snaps = snapshots_from_sensing_update(&u).unwrap();
         assert_eq!(snaps[0].motion_energy, Some(1.2));
         assert!(!snaps[0].moving);
@@ -227,16 +280,16 @@ mod tests {
         assert_eq!(snaps[1].motion_energy, Some(3.5));
         assert_eq!(snaps[1].presence_score_pct, 90.0);
         assert_eq!(snaps[1].rssi_dbm, Some(-70.0));
-        assert_eq!(snaps[1].n_persons, 2, "len(persons) wins over estimated_persons");
+        assert_eq!(snaps[1].n_persons, 2);
     }
 
     #[test]
     fn empty_nodes_give_the_aggregate_snapshot() {
         let mut u = spec_example();
-        u["nodes"] = json!([]);
-        u["classification"] = json!({"motion_level":"absent","presence":false,"confidence":0.8});
-        u.as_object_mut().unwrap().remove("estimated_persons");
-        u.as_object_mut().unwrap().remove("vital_signs");
+        u.nodes = Vec::new();
+        u.classification = class(MotionLevel::Absent, false, 0.8);
+        u.estimated_persons = None;
+        u.vital_signs = None;
         let snaps = snapshots_from_sensing_update(&u).unwrap();
         assert_eq!(snaps.len(), 1);
         assert_eq!(snaps[0].node_id, None);
@@ -247,27 +300,28 @@ mod tests {
     }
 
     #[test]
-    fn malformed_updates_are_rejected_with_the_field() {
+    fn non_finite_numbers_are_absent_and_a_non_finite_time_is_rejected() {
         let mut u = spec_example();
-        u["nodes"] = json!([{"node_id": 300}]);
+        u.nodes = vec![node(1, f64::NAN)];
+        u.features.motion_band_power = f64::INFINITY;
+        u.classification.confidence = f64::NAN;
+        let s = &snapshots_from_sensing_update(&u).unwrap()[0];
+        assert_eq!(
+            (s.rssi_dbm, s.motion_energy, s.presence_score_pct),
+            (None, None, 0.0)
+        );
+        u.timestamp = f64::NAN;
         let e = snapshots_from_sensing_update(&u).unwrap_err();
-        assert!(e.to_string().contains("nodes[0].node_id"), "{e}");
-        let e = snapshots_from_sensing_update(&json!({"nodes": []})).unwrap_err();
         assert!(e.to_string().contains("timestamp"), "{e}");
     }
 
     #[test]
     fn fall_edges_are_rising_only() {
         let mut d = FallEdgeDetector::default();
-        let seen: Vec<bool> =
-            [false, true, true, false, true].iter().map(|&f| d.observe(f)).collect();
+        let seen: Vec<bool> = [false, true, true, false, true]
+            .iter()
+            .map(|&f| d.observe(f))
+            .collect();
         assert_eq!(seen, [false, true, false, false, true]);
-        let msg = json!({"type":"edge_vitals","node_id":3,"fall_detected":true});
-        assert_eq!(
-            EdgeVitalsInput::from_message(&msg).unwrap(),
-            EdgeVitalsInput { node_id: 3, fall_detected: true }
-        );
-        let fused = json!({"type":"edge_fused_vitals","node_id":"3"});
-        assert!(EdgeVitalsInput::from_message(&fused).is_err());
     }
 }

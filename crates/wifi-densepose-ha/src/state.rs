@@ -1,4 +1,4 @@
-//! State payloads (wire.md 7.8).
+//! State payloads (docs/wire.md §7.8).
 
 use serde_json::json;
 

@@ -1,4 +1,4 @@
-//! Node keys and MQTT topic names (wire.md 7.3, 7.7).
+//! Node keys and MQTT topic names (docs/wire.md §7.3, 7.7).
 
 use std::fmt;
 

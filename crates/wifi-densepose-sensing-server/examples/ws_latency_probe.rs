@@ -62,7 +62,7 @@ fn parse_options() -> Result<Options, String> {
 }
 
 /// A 64-bin raw CSI frame of node 1 whose bins 0, 1 and 2 encode `marker` in base 100
-/// (wire.md 1.3).
+/// (docs/wire.md §1.3).
 fn datagram(sequence: u32, marker: usize) -> Vec<u8> {
     let mut bytes = Vec::with_capacity(20 + 2 * BINS);
     bytes.extend_from_slice(&0xC511_0001u32.to_le_bytes());

@@ -1,429 +1,219 @@
-//! State shared by the tasks and handlers: the engine, the WebSocket fan-out, UDP counters.
+//! Startup, the background tasks, and graceful shutdown: the top layer, which wires the
+//! configuration, the shared state, the sources and the outputs together.
 
-use std::collections::BTreeMap;
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
-use axum::extract::ws::Utf8Bytes;
-use tokio::sync::{broadcast, watch};
-use wifi_densepose_wire::{parse_packet, PacketError};
+use tokio::net::TcpListener;
+use tokio::task::JoinSet;
 
-use crate::cli::Config;
-use crate::engine::{Engine, Origin};
-use crate::messages::{pose_data_json, Outgoing};
-use crate::privacy::redact_message;
-use crate::room::CalibrationRecorder;
-use crate::security::Security;
+use crate::config::cli::Config;
+use crate::http::conn::{connection_cap, raise_fd_limit, GuardedListener};
+use crate::http::rest;
+use crate::http::security::Security;
+use crate::sensing::mode::SourceMode;
+use crate::sources::{mock, replay, udp};
+use crate::state::{wait_for_shutdown, AppState};
 
-/// Messages a WebSocket client may fall behind before it skips (wire.md 3.2).
-pub const CLIENT_QUEUE: usize = 256;
-/// At most one malformed-datagram warning per reason in this period (wire.md 1.11).
-const WARN_EVERY: Duration = Duration::from_secs(10);
-
-/// UDP receive statistics for `/health`.
-#[derive(Debug, Default)]
-pub struct UdpStats {
-    datagrams: AtomicU64,
-    dropped_by_allowlist: AtomicU64,
-    malformed: AtomicU64,
-    reasons: Mutex<BTreeMap<&'static str, ReasonStats>>,
-    last_datagram: Mutex<Option<Instant>>,
-    /// The UDP socket's inode, for its kernel drop counter.
-    kernel_socket: std::sync::OnceLock<Option<u64>>,
-}
-
-#[derive(Debug, Default, Clone, Copy)]
-struct ReasonStats {
-    count: u64,
-    last_warning: Option<Instant>,
-}
-
-/// A consistent copy of [`UdpStats`].
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct UdpSnapshot {
-    pub datagrams: u64,
-    pub dropped_by_allowlist: u64,
-    pub malformed: u64,
-    pub malformed_by_reason: BTreeMap<&'static str, u64>,
-    pub last_datagram_age: Option<Duration>,
-    /// Datagrams the kernel dropped because the receive queue was full (Linux).
-    pub kernel_drops: Option<u64>,
-}
-
-fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    // A panic elsewhere while holding the lock leaves plain counters behind; keep serving.
-    mutex.lock().unwrap_or_else(PoisonError::into_inner)
-}
-
-impl UdpStats {
-    pub fn record_dropped_by_allowlist(&self) {
-        self.dropped_by_allowlist.fetch_add(1, Ordering::Relaxed);
-    }
-
-    pub fn set_kernel_socket(&self, inode: Option<u64>) {
-        let _ = self.kernel_socket.set(inode);
-    }
-
-    pub fn record_datagram(&self, now: Instant) {
-        self.datagrams.fetch_add(1, Ordering::Relaxed);
-        *lock(&self.last_datagram) = Some(now);
-    }
-
-    /// Counts a malformed datagram; `true` when a warning should be logged now.
-    pub fn record_malformed(&self, reason: &'static str, now: Instant) -> bool {
-        self.malformed.fetch_add(1, Ordering::Relaxed);
-        let mut reasons = lock(&self.reasons);
-        let entry = reasons.entry(reason).or_default();
-        entry.count += 1;
-        let warn = entry
-            .last_warning
-            .is_none_or(|t| now.saturating_duration_since(t) >= WARN_EVERY);
-        if warn {
-            entry.last_warning = Some(now);
-        }
-        warn
-    }
-
-    pub fn snapshot(&self, now: Instant) -> UdpSnapshot {
-        UdpSnapshot {
-            datagrams: self.datagrams.load(Ordering::Relaxed),
-            dropped_by_allowlist: self.dropped_by_allowlist.load(Ordering::Relaxed),
-            malformed: self.malformed.load(Ordering::Relaxed),
-            malformed_by_reason: lock(&self.reasons)
-                .iter()
-                .filter(|(_, s)| s.count > 0)
-                .map(|(reason, s)| (*reason, s.count))
-                .collect(),
-            last_datagram_age: lock(&self.last_datagram).map(|t| now.saturating_duration_since(t)),
-            kernel_drops: self
-                .kernel_socket
-                .get()
-                .copied()
-                .flatten()
-                .and_then(crate::udp::kernel_drops),
-        }
-    }
-}
-
-/// Unix time in seconds.
-pub fn wall_clock() -> f64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0.0, |d| d.as_secs_f64())
-}
-
-/// A newly built message and the node whose datagram produced it (1 for synthetic
-/// sources), for consumers that must skip re-broadcasts (the MQTT publisher).
-#[derive(Debug, Clone)]
-#[cfg_attr(not(feature = "mqtt"), allow(dead_code))]
-pub struct Fresh {
-    pub node_id: u8,
-    pub json: Utf8Bytes,
-}
-
-#[derive(Debug)]
-pub struct AppState {
-    pub config: Config,
-    pub security: Arc<Security>,
-    engine: Mutex<Engine>,
-    /// JSON text shared by every client: cloning `Utf8Bytes` is a reference count.
-    hub: broadcast::Sender<Utf8Bytes>,
-    /// `pose_data` for `/api/v1/stream/pose`, built once per `sensing_update`.
-    pose_hub: broadcast::Sender<Utf8Bytes>,
-    /// Newly built messages with their node, for the MQTT publisher.
-    fresh: broadcast::Sender<Fresh>,
-    /// Nodes whose datagrams went into the update the engine owes (for the MQTT consumer).
-    update_nodes: Mutex<Vec<u8>>,
-    pub udp: Option<UdpStats>,
-    clients: AtomicUsize,
-    shutdown: watch::Sender<bool>,
-}
-
-impl AppState {
-    pub fn new(config: Config, now: Instant) -> Self {
-        let security = Arc::new(Security::new(
-            &config.allowed_hosts,
-            config.host_validation,
-            config.api_token.as_deref(),
-        ));
-        let mut engine = Engine::new(
-            config.mode,
-            config.mock.rate_hz,
-            config.node_positions.clone(),
-            now,
-        );
-        if let Some(room) = config.room.clone() {
-            engine.set_room(room);
-        }
-        if let Some((path, seconds)) = &config.record_calibration {
-            engine.set_recorder(CalibrationRecorder::new(path.clone(), *seconds));
-        }
-        let udp = config.mode.binds_udp().then(UdpStats::default);
-        let (hub, _) = broadcast::channel(CLIENT_QUEUE);
-        let (pose_hub, _) = broadcast::channel(CLIENT_QUEUE);
-        let (fresh, _) = broadcast::channel(CLIENT_QUEUE);
-        let (shutdown, _) = watch::channel(false);
-        AppState {
-            config,
-            security,
-            engine: Mutex::new(engine),
-            hub,
-            pose_hub,
-            fresh,
-            update_nodes: Mutex::new(Vec::new()),
-            udp,
-            clients: AtomicUsize::new(0),
-            shutdown,
-        }
-    }
-
-    pub fn engine(&self) -> MutexGuard<'_, Engine> {
-        lock(&self.engine)
-    }
-
-    /// A receiver of every outgoing message as JSON text.
-    pub fn subscribe(&self) -> broadcast::Receiver<Utf8Bytes> {
-        self.hub.subscribe()
-    }
-
-    /// A receiver of `pose_data` messages as JSON text.
-    pub fn subscribe_pose(&self) -> broadcast::Receiver<Utf8Bytes> {
-        self.pose_hub.subscribe()
-    }
-
-    pub fn has_listeners(&self) -> bool {
-        self.hub.receiver_count() > 0 || self.pose_hub.receiver_count() > 0
-    }
-
-    /// A receiver of every newly built message (no re-broadcasts) with its node.
+/// Why the server could not start (exit code 1).
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("cannot bind {what} on {addr}: {source}")]
+    Bind {
+        what: &'static str,
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
+    #[error(transparent)]
+    Replay(#[from] replay::ReplayError),
     #[cfg(feature = "mqtt")]
-    pub fn subscribe_fresh(&self) -> broadcast::Receiver<Fresh> {
-        self.fresh.subscribe()
-    }
+    #[error(transparent)]
+    Mqtt(#[from] crate::mqtt::error::SetupError),
+}
 
-    /// Fans out re-broadcasts; nothing is serialised when nobody listens.
-    pub fn publish(&self, messages: Vec<Outgoing>) {
-        self.fan_out(&[], messages);
-    }
+fn bind_error(what: &'static str, addr: SocketAddr) -> impl FnOnce(std::io::Error) -> StartError {
+    move |source| StartError::Bind { what, addr, source }
+}
 
-    /// Fans out messages newly built from a datagram (or synthetic frame) of `node_id`.
-    pub fn publish_new(&self, node_id: u8, messages: Vec<Outgoing>) {
-        self.fan_out(&[node_id], messages);
-    }
+/// Binds everything first (so a bind failure exits before serving), then runs until
+/// SIGINT/SIGTERM.
+pub async fn run(config: Config) -> Result<(), StartError> {
+    let http_addr = SocketAddr::new(config.bind_addr, config.http_port);
+    let ws_addr = SocketAddr::new(config.bind_addr, config.ws_port);
+    let udp_addr = SocketAddr::new(config.udp_bind, config.udp_port);
+    let http_listener = TcpListener::bind(http_addr)
+        .await
+        .map_err(bind_error("the HTTP listener", http_addr))?;
+    let ws_listener = TcpListener::bind(ws_addr)
+        .await
+        .map_err(bind_error("the WebSocket listener", ws_addr))?;
+    let udp_socket = if config.mode.binds_udp() {
+        Some(udp::bind(udp_addr).map_err(bind_error("the UDP socket", udp_addr))?)
+    } else {
+        None
+    };
+    let recording = match &config.replay {
+        Some((path, speed)) => Some((replay::load_datagrams(path)?, *speed)),
+        None => None,
+    };
+    #[cfg(feature = "mqtt")]
+    let mqtt = match &config.mqtt {
+        Some(settings) => Some(crate::mqtt::prepare(settings, &config.data_dir)?),
+        None => None,
+    };
+    let mode = config.mode;
+    let print_frames = config.print_frames;
+    let security = Arc::new(Security::new(
+        &config.allowed_hosts,
+        config.host_validation,
+        config.api_token.as_deref(),
+    ));
+    let state = Arc::new(AppState::new(config, Instant::now()));
+    tracing::info!(%http_addr, %ws_addr, mode = ?mode, "sensing server listening");
 
-    /// `fresh_to`: the nodes whose datagrams produced `messages` (each MQTT consumer hears
-    /// a batch's update once per node that contributed to it).
-    fn fan_out(&self, origins: &[u8], messages: Vec<Outgoing>) {
-        let fresh_to = if self.fresh.receiver_count() > 0 {
-            origins
-        } else {
-            &[]
-        };
-        if messages.is_empty() || (!self.has_listeners() && fresh_to.is_empty()) {
-            return;
-        }
-        let privacy = self.config.privacy_mode;
-        let outgoing = |json: String| {
-            if privacy {
-                redact_message(&json)
-            } else {
-                Some(json)
-            }
-        };
-        for message in messages {
-            // A send error only means the last receiver left meanwhile.
-            if let Outgoing::Sensing(update) = &message {
-                if self.pose_hub.receiver_count() > 0 {
-                    if let Some(text) = outgoing(pose_data_json(update)) {
-                        let _ = self.pose_hub.send(Utf8Bytes::from(text));
-                    }
-                }
-            }
-            let wanted = self.hub.receiver_count() > 0 || !fresh_to.is_empty();
-            let Some(text) = wanted.then(|| outgoing(message.to_json())).flatten() else {
-                continue;
-            };
-            let json = Utf8Bytes::from(text);
-            for &node_id in fresh_to {
-                let _ = self.fresh.send(Fresh {
-                    node_id,
-                    json: json.clone(),
-                });
-            }
-            if self.hub.receiver_count() > 0 {
-                let _ = self.hub.send(json);
-            }
-        }
+    let mut tasks = JoinSet::new();
+    if print_frames {
+        tasks.spawn(print_messages(state.clone()));
     }
-
-    /// The shared parse-and-apply path of live UDP, the mock node and replay. `capture_s`
-    /// is the recorded capture time of a replayed datagram (seconds); live datagrams are
-    /// placed on their receive time.
-    pub fn ingest_datagram(
-        &self,
-        data: &[u8],
-        from: Option<SocketAddr>,
-        origin: Origin,
-        capture_s: Option<f64>,
+    if let Some(socket) = udp_socket {
+        tracing::info!(%udp_addr, "receiving ESP32 datagrams");
+        tasks.spawn(udp::run(state.clone(), socket));
+    }
+    if matches!(
+        mode,
+        SourceMode::Auto | SourceMode::Simulate | SourceMode::MockFrames
     ) {
-        let now = Instant::now();
-        if let Some(udp) = &self.udp {
-            udp.record_datagram(now);
-        }
-        match parse_packet(data) {
-            Ok(packet) => {
-                let node_id = packet.node_id();
-                let mut engine = self.engine();
-                let messages = match capture_s {
-                    Some(t) => engine.ingest_captured(packet, origin, now, wall_clock(), t),
-                    None => engine.ingest(packet, origin, now, wall_clock()),
-                };
-                drop(engine);
-                self.publish_new(node_id, messages);
+        tasks.spawn(mock::run(state.clone()));
+    }
+    if let Some((datagrams, speed)) = recording {
+        tasks.spawn(replay::run(state.clone(), datagrams, speed));
+    }
+    tasks.spawn(housekeeping(state.clone()));
+    #[cfg(feature = "mqtt")]
+    if let Some(prepared) = mqtt {
+        tasks.spawn(crate::mqtt::run(state.clone(), prepared));
+    }
+    let fd_limit = raise_fd_limit();
+    let cap = connection_cap(fd_limit, 2);
+    tracing::info!(
+        fd_limit,
+        connections_per_listener = cap,
+        "connection limits"
+    );
+    for (listener, router) in [
+        (
+            http_listener,
+            rest::http_router(state.clone(), security.clone()),
+        ),
+        (
+            ws_listener,
+            rest::ws_router(state.clone(), security.clone()),
+        ),
+    ] {
+        let shutdown = wait_for_shutdown(state.shutdown_signal());
+        let listener = GuardedListener::new(listener, cap);
+        tasks.spawn(async move {
+            if let Err(error) = axum::serve(listener, router)
+                .with_graceful_shutdown(shutdown)
+                .await
+            {
+                tracing::error!(%error, "listener failed");
             }
-            Err(error) => self.reject(&error, from, now),
-        }
+        });
     }
 
-    /// The datagrams a receiver found queued together, as one engine batch
-    /// ([`Engine::begin_batch`]): each is parsed and applied in order, its own messages
-    /// (edge vitals, ...) go out in order, and the batch's one `sensing_update` last (or
-    /// later: the returned instant is when [`AppState::flush_deferred`] must run).
-    pub fn ingest_batch<'a>(
-        &self,
-        datagrams: impl IntoIterator<Item = (&'a [u8], Option<SocketAddr>)>,
-        origin: Origin,
-    ) -> Option<Instant> {
-        let wall = wall_clock();
-        let mut messages: Vec<(u8, Outgoing)> = Vec::new();
-        let mut sensing_nodes: Vec<u8> = Vec::new();
-        let (update, due) = {
-            let mut engine = self.engine();
-            engine.begin_batch();
-            for (data, from) in datagrams {
-                // Each datagram keeps its own receive time (live capture time): frames of one
-                // node in one batch must not share a timestamp.
-                let now = Instant::now();
-                if let Some(udp) = &self.udp {
-                    udp.record_datagram(now);
-                }
-                match parse_packet(data) {
-                    Ok(packet) => {
-                        let node_id = packet.node_id();
-                        if !sensing_nodes.contains(&node_id) {
-                            sensing_nodes.push(node_id);
-                        }
-                        let out = engine.ingest(packet, origin, now, wall);
-                        messages.extend(out.into_iter().map(|m| (node_id, m)));
-                    }
-                    Err(error) => self.reject(&error, from, now),
-                }
-            }
-            let update = engine.finish_batch(Instant::now(), wall);
-            (update, engine.deferred_due())
-        };
-        for (node_id, message) in messages {
-            self.fan_out(&[node_id], vec![message]);
-        }
-        {
-            let mut nodes = lock(&self.update_nodes);
-            for node in sensing_nodes {
-                if !nodes.contains(&node) {
-                    nodes.push(node);
-                }
-            }
-        }
-        if let Some(update) = update {
-            let nodes = std::mem::take(&mut *lock(&self.update_nodes));
-            self.fan_out(&nodes, vec![update]);
-        }
-        due
+    termination().await;
+    tracing::info!("shutting down");
+    state.request_shutdown();
+    // Handlers close their WebSockets with 1001 and return; bound the wait regardless.
+    let drain = async { while tasks.join_next().await.is_some() {} };
+    if tokio::time::timeout(Duration::from_secs(5), drain)
+        .await
+        .is_err()
+    {
+        tracing::warn!("tasks did not stop within 5 s; exiting anyway");
     }
+    Ok(())
+}
 
-    /// Builds and sends the update a batch deferred, once due; returns when the owed update
-    /// is due if it is not yet.
-    pub fn flush_deferred(&self) -> Option<Instant> {
+/// Re-broadcasts the latest update every tick while ESP32 is the source and someone
+/// listens (docs/wire.md §3.7), and forgets silent nodes.
+async fn housekeeping(state: Arc<AppState>) {
+    let mut ticker = tokio::time::interval(Duration::from_millis(state.config.tick_ms));
+    let shutdown = wait_for_shutdown(state.shutdown_signal());
+    tokio::pin!(shutdown);
+    loop {
+        tokio::select! {
+            _ = ticker.tick() => {}
+            () = &mut shutdown => return,
+        }
         let now = Instant::now();
-        let (update, due) = {
-            let mut engine = self.engine();
-            match engine.deferred_due() {
-                Some(due) if due <= now => (engine.flush_deferred(now, wall_clock()), None),
-                due => (None, due),
+        let rebroadcast = {
+            let mut engine = state.engine();
+            engine.expire(now);
+            if engine.esp32_active() && state.has_listeners() {
+                engine.rebroadcast(now)
+            } else {
+                None
             }
         };
-        if let Some(update) = update {
-            let nodes = std::mem::take(&mut *lock(&self.update_nodes));
-            self.fan_out(&nodes, vec![update]);
-        }
-        due
-    }
-
-    fn reject(&self, error: &PacketError, from: Option<SocketAddr>, now: Instant) {
-        let reason = error.reason.as_str();
-        let warn = self
-            .udp
-            .as_ref()
-            .is_some_and(|udp| udp.record_malformed(reason, now));
-        if warn {
-            let magic = error
-                .magic
-                .map_or_else(|| "none".to_string(), |m| format!("0x{m:08X}"));
-            tracing::warn!(
-                source = %from.map_or_else(|| "local".to_string(), |a| a.to_string()),
-                magic, offset = error.offset, reason, "dropped malformed datagram"
-            );
-        }
-    }
-
-    pub fn client_connected(&self) -> usize {
-        self.clients.fetch_add(1, Ordering::Relaxed) + 1
-    }
-
-    pub fn client_disconnected(&self) {
-        self.clients.fetch_sub(1, Ordering::Relaxed);
-    }
-
-    pub fn clients(&self) -> usize {
-        self.clients.load(Ordering::Relaxed)
-    }
-
-    /// Resolves once shutdown has been requested.
-    pub fn shutdown_signal(&self) -> watch::Receiver<bool> {
-        self.shutdown.subscribe()
-    }
-
-    pub fn request_shutdown(&self) {
-        self.shutdown.send_replace(true);
+        state.publish(rebroadcast.into_iter().collect());
     }
 }
 
-/// Waits until `receiver` sees shutdown requested.
-pub async fn wait_for_shutdown(mut receiver: watch::Receiver<bool>) {
-    // An error means the sender is gone, which also means shutdown.
-    let _ = receiver.wait_for(|stop| *stop).await;
+/// `--print-frames`: every outgoing message as one JSON line on stdout.
+async fn print_messages(state: Arc<AppState>) {
+    use std::io::Write;
+    use tokio::sync::broadcast::error::RecvError;
+    let mut messages = state.subscribe();
+    let shutdown = wait_for_shutdown(state.shutdown_signal());
+    tokio::pin!(shutdown);
+    loop {
+        let message = tokio::select! {
+            message = messages.recv() => message,
+            () = &mut shutdown => return,
+        };
+        match message {
+            Ok(text) => {
+                let mut stdout = std::io::stdout().lock();
+                if writeln!(stdout, "{}", text.as_str())
+                    .and_then(|()| stdout.flush())
+                    .is_err()
+                {
+                    return;
+                }
+            }
+            Err(RecvError::Lagged(_)) => {}
+            Err(RecvError::Closed) => return,
+        }
+    }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn malformed_counts_and_rate_limited_warnings() {
-        let stats = UdpStats::default();
-        let t0 = Instant::now();
-        assert!(stats.record_malformed("truncated", t0));
-        assert!(!stats.record_malformed("truncated", t0 + Duration::from_secs(9)));
-        assert!(stats.record_malformed("bad_magic", t0 + Duration::from_secs(9)));
-        assert!(stats.record_malformed("truncated", t0 + Duration::from_secs(10)));
-        stats.record_datagram(t0);
-        stats.record_dropped_by_allowlist();
-        let snapshot = stats.snapshot(t0 + Duration::from_millis(12));
-        assert_eq!(snapshot.malformed, 4);
-        assert_eq!(snapshot.malformed_by_reason.get("truncated"), Some(&3));
-        assert_eq!(snapshot.malformed_by_reason.get("bad_magic"), Some(&1));
-        assert_eq!((snapshot.datagrams, snapshot.dropped_by_allowlist), (1, 1));
-        assert_eq!(snapshot.last_datagram_age, Some(Duration::from_millis(12)));
+/// Resolves on SIGINT or SIGTERM.
+async fn termination() {
+    let interrupt = async {
+        if let Err(error) = tokio::signal::ctrl_c().await {
+            tracing::error!(%error, "cannot listen for SIGINT");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(error) => {
+                tracing::error!(%error, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = interrupt => {}
+        () = terminate => {}
     }
 }

@@ -1,33 +1,10 @@
-//! `wifi-densepose-sensing-server`: ESP32 CSI over UDP in; WebSocket and REST out.
-
-mod activity;
-mod app;
-mod cli;
-mod conn;
-mod engine;
-mod field;
-mod grid;
-mod messages;
-mod mock;
-#[cfg(feature = "mqtt")]
-mod mqtt;
-mod node;
-mod privacy;
-mod replay;
-mod rest;
-mod ring;
-mod room;
-mod security;
-mod server;
-mod tickets;
-mod udp;
-mod vitals;
-mod ws;
+//! `wifi-densepose-sensing-server`: parses the command line and runs the server library.
 
 use std::process::ExitCode;
 
 use clap::Parser;
 use tracing_subscriber::EnvFilter;
+use wifi_densepose_sensing_server::{app, config::cli};
 
 fn main() -> ExitCode {
     let args = cli::Args::parse();
@@ -57,7 +34,7 @@ fn main() -> ExitCode {
             return ExitCode::from(1);
         }
     };
-    match runtime.block_on(server::run(config)) {
+    match runtime.block_on(app::run(config)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             tracing::error!("cannot start: {error}");

@@ -1,4 +1,4 @@
-//! Times the whole pipeline on 1,000 frames × 56 subcarriers at 100 Hz (dsp.md 5.3):
+//! Times the whole pipeline on 1,000 frames × 56 subcarriers at 100 Hz (docs/dsp.md §5.3):
 //! one `process` call, 1,000 `push_arrays` calls, and the same after a 30 s warm-up.
 //! Best of 7 after one warm-up run. `cargo bench -p wifi-densepose-vitals`.
 

@@ -1,4 +1,4 @@
-//! The accuracy targets of dsp.md 5.2 on the synthetic signal of 5.1, with the `ruview`
+//! The accuracy targets of docs/dsp.md §5.2 on the synthetic signal of 5.1, with the `ruview`
 //! methods' figures on the same grids printed beside them (`--nocapture`).
 
 mod common;

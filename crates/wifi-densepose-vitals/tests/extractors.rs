@@ -1,4 +1,4 @@
-//! Breathing extractor statistics of dsp.md 6.3 that need a noise source.
+//! Breathing extractor statistics of docs/dsp.md §6.3 that need a noise source.
 
 mod common;
 

@@ -1,5 +1,5 @@
 //! IEEE 802.3 CRC-32 (reflected polynomial 0xEDB88320, init and final XOR 0xFFFFFFFF), the
-//! checksum of the feature-state packet (wire.md 1.8); equal to Python's `zlib.crc32`.
+//! checksum of the feature-state packet (docs/wire.md §1.8); equal to Python's `zlib.crc32`.
 
 const POLYNOMIAL: u32 = 0xEDB8_8320;
 

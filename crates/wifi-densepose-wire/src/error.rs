@@ -1,12 +1,12 @@
 //! The crate's error enum and the two structured errors it wraps: packet parse failures
-//! (wire.md 1.11) and bad recording lines (wire.md 2.6).
+//! (docs/wire.md §1.11) and bad recording lines (docs/wire.md §2.6).
 
 use std::fmt;
 
 use thiserror::Error;
 use wifi_densepose_core::{CoreError, ErrorInfo, ErrorKind};
 
-/// Why a datagram was rejected (wire.md 1.11); `as_str` gives the spec's reason code.
+/// Why a datagram was rejected (docs/wire.md §1.11); `as_str` gives the spec's reason code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Reason {
@@ -83,7 +83,7 @@ impl fmt::Display for PacketError {
 
 impl std::error::Error for PacketError {}
 
-/// Why a recording line is bad (wire.md 2.6); `as_str` gives the spec's reason code.
+/// Why a recording line is bad (docs/wire.md §2.6); `as_str` gives the spec's reason code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum LineReason {

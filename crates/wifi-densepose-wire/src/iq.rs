@@ -1,4 +1,4 @@
-//! Interpretation of the raw I/Q byte pairs of a CSI payload (wire.md 1.3.1).
+//! Interpretation of the raw I/Q byte pairs of a CSI payload (docs/wire.md §1.3.1).
 
 use num_complex::Complex64;
 use wifi_densepose_core::{CoreError, CoreResult, CsiFrame};

@@ -1,9 +1,10 @@
-//! ESP32 wire formats of wifi-densepose (spec: wire.md sections 1 and 2).
+//! Wire formats of wifi-densepose (spec: docs/wire.md §1 to 3).
 //!
 //! * [`packet`]: decode and encode every UDP packet kind; malformed input is a typed
 //!   [`PacketError`] naming the magic, the byte offset and the reason, never a panic.
 //! * [`recording`]: stream `.csi.jsonl` recordings in and out, load them whole with
 //!   per-node access, and read and write their `.csi.meta.json` sidecar.
+//! * [`messages`]: the JSON messages the sensing server sends, as typed values.
 //!
 //! Plain Rust: no I/O beyond the files a caller names, no async, no network.
 
@@ -11,6 +12,7 @@ mod bytes;
 pub mod crc32;
 pub mod error;
 pub mod iq;
+pub mod messages;
 pub mod packet;
 pub mod recording;
 

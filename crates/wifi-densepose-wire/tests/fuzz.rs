@@ -1,4 +1,4 @@
-//! Deterministic mutation fuzzing (wire.md 1.11): every prefix of every valid vector,
+//! Deterministic mutation fuzzing (docs/wire.md §1.11): every prefix of every valid vector,
 //! random bytes and random mutations of valid vectors must decode to a packet or fail with
 //! a `PacketError` whose offset lies within the datagram (or at the size limit); a decoded
 //! packet must re-encode to bytes that decode to the same packet.

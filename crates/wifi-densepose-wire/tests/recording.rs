@@ -1,4 +1,4 @@
-//! `.csi.jsonl` recordings and sidecars (wire.md section 2) against the real excerpt of
+//! `.csi.jsonl` recordings and sidecars (docs/wire.md §2) against the real excerpt of
 //! 2.8 and hand-made bad lines. Expected counts and rates are the spec's table and values
 //! computed independently with Python's `json` module.
 

@@ -1,4 +1,4 @@
-//! The byte-exact test vectors of wire.md 1.3–1.11: each decodes to the listed values
+//! The byte-exact test vectors of docs/wire.md §1.3–1.11: each decodes to the listed values
 //! and re-encodes to the same bytes; the malformed vectors fail with the listed error.
 
 // The expected values are the spec's printed 6-decimal numbers, some of which are near

@@ -61,7 +61,7 @@ _TEMPLATE_KEY = re.compile(r"^\{\{\s*value_json\.([A-Za-z_][A-Za-z0-9_]*)\s*\}\}
 
 
 class DiscoveryError(ValidationError):
-    """A discovery topic or payload does not have the shape of wire.md 7.4."""
+    """A discovery topic or payload does not have the shape of docs/wire.md §7.4."""
 
 
 def node_key(client_id: str, node_id: int | None) -> str:

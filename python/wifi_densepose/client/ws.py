@@ -189,7 +189,7 @@ class SensingClient:
                 body = response.body.decode("utf-8", "replace") if response.body else ""
                 if response.status_code == 401 and self._token:
                     # The header did not reach the server (e.g. a proxy dropped it): one
-                    # ticket-authenticated upgrade is the fallback (wire.md 5.3).
+                    # ticket-authenticated upgrade is the fallback (docs/wire.md §5.3).
                     self._connection = await self._open_with_ticket(body)
                     return self._connection
                 # 401 and 421 cannot heal by retrying; other statuses may (e.g. a restart).

@@ -1,4 +1,4 @@
-//! The ten semantic primitives of wire.md 7.10.
+//! The ten semantic primitives of docs/wire.md §7.10.
 //!
 //! Each primitive is a state machine fed one [`Sample`] per second per node; times come
 //! from the samples (Unix seconds), nothing reads a clock. The 60 s warm-up and the 1 Hz

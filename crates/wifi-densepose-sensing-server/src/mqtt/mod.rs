@@ -1,14 +1,14 @@
-//! The Home Assistant MQTT publisher (wire.md section 7), behind the `mqtt` feature.
+//! The Home Assistant MQTT publisher (docs/wire.md §7), behind the `mqtt` feature.
 //!
 //! [`prepare`] reads everything from disk at startup (client id, TLS files, zones) so bad
 //! files stop the server; [`run`] owns the broker connection: it feeds the newly built
 //! messages of [`AppState`] to the [`publisher::Publisher`] and sends what it returns.
 
-mod args;
-mod publisher;
-mod tls;
+pub mod error;
+pub mod publisher;
+pub mod tls;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -22,10 +22,11 @@ use wifi_densepose_ha::config::{generated_client_id, parse_persisted_client_id, 
 use wifi_densepose_ha::topics::{ha_status_topic, OFFLINE, ONLINE};
 use wifi_densepose_ha::{MqttConfig, Zones};
 
-pub use args::{MqttArgs, MqttSettings};
+use error::SetupError;
 use publisher::{Outbound, Publisher};
 
-use crate::app::{wait_for_shutdown, wall_clock, AppState};
+use crate::config::mqtt::MqttSettings;
+use crate::state::{wait_for_shutdown, wall_clock, AppState};
 
 /// MQTT keep-alive (7.3).
 const KEEP_ALIVE: Duration = Duration::from_secs(30);
@@ -36,23 +37,6 @@ const BACKOFF_START: Duration = Duration::from_millis(500);
 const BACKOFF_CAP: Duration = Duration::from_secs(30);
 /// How long a clean shutdown waits for the broker to take the final messages.
 const SHUTDOWN_FLUSH: Duration = Duration::from_secs(3);
-
-/// Why the publisher cannot start (exit code 1).
-#[derive(Debug, thiserror::Error)]
-pub enum SetupError {
-    #[error("MQTT client id file {path}: {source}")]
-    ClientId {
-        path: PathBuf,
-        source: std::io::Error,
-    },
-    #[error("MQTT TLS{}: {message}", path.as_ref().map(|p| format!(" file {}", p.display())).unwrap_or_default())]
-    Tls {
-        path: Option<PathBuf>,
-        message: String,
-    },
-    #[error("zones file {path}: {message}")]
-    Zones { path: PathBuf, message: String },
-}
 
 /// Everything the publisher needs, read and checked at startup.
 #[derive(Debug)]
@@ -179,7 +163,7 @@ pub async fn run(state: Arc<AppState>, prepared: Prepared) {
     loop {
         let out = tokio::select! {
             message = fresh.recv() => match message {
-                Ok(m) => publisher.on_message(m.node_id, m.json.as_str(), wall_clock()),
+                Ok(m) => publisher.on_message(m.node_id, &m.message, m.json.as_str(), wall_clock()),
                 Err(RecvError::Lagged(skipped)) => {
                     tracing::debug!(skipped, "MQTT publisher skipped messages");
                     Vec::new()

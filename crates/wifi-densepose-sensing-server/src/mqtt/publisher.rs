@@ -1,9 +1,8 @@
-//! What to publish when (wire.md 7.3–7.10), without any network: the connection task
+//! What to publish when (docs/wire.md §7.3–7.10), without any network: the connection task
 //! feeds messages, connection events and a 1 s tick, and sends what comes back.
 
 use std::collections::BTreeMap;
 
-use serde_json::Value;
 use wifi_densepose_ha::availability::{AVAILABILITY_RESEND_S, BINARY_HEARTBEAT_S};
 use wifi_densepose_ha::config::{min_interval_s, state_is_retained};
 use wifi_densepose_ha::snapshot::FallEdgeDetector;
@@ -19,6 +18,8 @@ use wifi_densepose_ha::{
     MqttConfig, NodeInputs, NodeKey, NodeSnapshot, NodeStep, PrimitiveOutputs, RawKind,
     SemanticEngine, TopicKind, Zones,
 };
+
+use crate::messages::Outgoing;
 
 /// A node silent this long has its semantic primitives reset (seconds).
 const FORGET_AFTER_S: f64 = 60.0;
@@ -123,16 +124,20 @@ impl Publisher {
         out
     }
 
-    /// A newly built WebSocket message (already privacy-filtered) of `node_id`.
-    pub fn on_message(&mut self, node_id: u8, json: &str, now_s: f64) -> Vec<Outbound> {
-        let Ok(message) = serde_json::from_str::<Value>(json) else {
-            return Vec::new();
-        };
+    /// A newly built WebSocket message of `node_id` (already privacy-filtered) and its
+    /// WebSocket text (the payload of the raw topics).
+    pub fn on_message(
+        &mut self,
+        node_id: u8,
+        message: &Outgoing,
+        json: &str,
+        now_s: f64,
+    ) -> Vec<Outbound> {
         let mut out = Vec::new();
-        match message.get("type").and_then(Value::as_str) {
-            Some("sensing_update") => {
+        match message {
+            Outgoing::Sensing(update) => {
                 self.raw(node_id, RawKind::SensingUpdate, json, &mut out);
-                match snapshots_from_sensing_update(&message) {
+                match snapshots_from_sensing_update(update) {
                     Ok(snapshots) => {
                         for snapshot in snapshots {
                             self.on_snapshot(snapshot, now_s, &mut out);
@@ -141,15 +146,14 @@ impl Publisher {
                     Err(error) => tracing::debug!(%error, "sensing_update not usable for MQTT"),
                 }
             }
-            Some(kind @ ("edge_vitals" | "edge_fused_vitals")) => {
-                if kind == "edge_vitals" {
-                    self.raw(node_id, RawKind::EdgeVitals, json, &mut out);
-                }
-                if let Ok(vitals) = EdgeVitalsInput::from_message(&message) {
-                    self.on_vitals(vitals, now_s, &mut out);
-                }
+            Outgoing::EdgeVitals(body) => {
+                self.raw(node_id, RawKind::EdgeVitals, json, &mut out);
+                self.on_vitals(EdgeVitalsInput::from(body), now_s, &mut out);
             }
-            _ => {}
+            Outgoing::FusedVitals(body) => {
+                self.on_vitals(EdgeVitalsInput::from(body), now_s, &mut out);
+            }
+            Outgoing::Wasm(_) => {}
         }
         if self.connected {
             out
@@ -469,7 +473,10 @@ fn state_payload(node: &Node, entity: Entity) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use crate::messages::fixtures;
+    use wifi_densepose_wire::messages::{
+        Classification, EdgeVitals, Features, MotionLevel, NodeEntry, SensingUpdate, VitalSigns,
+    };
 
     const CLIENT: &str = "wifi-densepose-1a2b3c4d";
     const T0: f64 = 1_779_544_800.0;
@@ -478,21 +485,68 @@ mod tests {
         Publisher::new(config, CLIENT.into(), None)
     }
 
-    fn update(t: f64, presence: bool) -> String {
-        json!({"type":"sensing_update","timestamp":t,"source":"simulated","tick":1,
-            "nodes":[{"node_id":1,"rssi_dbm":-40.0,"position":[2.0,0.0,1.5],"amplitude":[1.0],"subcarrier_count":56}],
-            "features":{"mean_rssi":-40.0,"variance":1.0,"motion_band_power":0.5,"breathing_band_power":0.1,"dominant_freq_hz":0.25,"change_points":0,"spectral_power":1.0},
-            "classification":{"motion_level": if presence {"present_still"} else {"absent"},"presence":presence,"confidence":0.8},
-            "signal_field":{"grid_size":[20,1,20],"values":[]},
-            "vital_signs":{"breathing_rate_bpm":15.0,"heart_rate_bpm":72.0,"breathing_confidence":0.9,"heartbeat_confidence":0.9,"signal_quality":0.8}})
-        .to_string()
+    impl Publisher {
+        /// A message of node 1 with its WebSocket text, as the connection task feeds it.
+        fn feed(&mut self, message: &Outgoing, now_s: f64) -> Vec<Outbound> {
+            self.on_message(1, message, &message.to_json(), now_s)
+        }
     }
 
-    fn edge_vitals(fall: bool) -> String {
-        json!({"type":"edge_vitals","node_id":1,"presence":true,"fall_detected":fall,"motion":false,
-            "breathing_rate_bpm":15.0,"heartrate_bpm":72.0,"n_persons":1,"motion_energy":0.1,
-            "presence_score":0.9,"rssi":-40,"person_count_valid":true,"timestamp_ms":1000})
-        .to_string()
+    fn update(t: f64, presence: bool) -> Outgoing {
+        let motion = if presence {
+            MotionLevel::PresentStill
+        } else {
+            MotionLevel::Absent
+        };
+        Outgoing::Sensing(Box::new(SensingUpdate {
+            kind: "sensing_update",
+            timestamp: t,
+            source: "simulated".into(),
+            tick: 1,
+            nodes: vec![NodeEntry {
+                node_id: 1,
+                rssi_dbm: -40.0,
+                position: [2.0, 0.0, 1.5],
+                amplitude: vec![1.0].into(),
+                subcarrier_count: 56,
+                sync: None,
+            }],
+            features: Features {
+                mean_rssi: -40.0,
+                variance: 1.0,
+                motion_band_power: 0.5,
+                breathing_band_power: 0.1.into(),
+                dominant_freq_hz: 0.25.into(),
+                spectral_power: 1.0,
+                change_points: 0,
+            },
+            classification: Classification {
+                motion_level: motion,
+                presence,
+                confidence: 0.8,
+            },
+            signal_field: None,
+            vital_signs: Some(VitalSigns {
+                breathing_rate_bpm: Some(15.0),
+                heart_rate_bpm: Some(72.0),
+                breathing_confidence: 0.9,
+                heartbeat_confidence: 0.9,
+                signal_quality: 0.8,
+                breathing_status: "Valid",
+                heart_status: "Valid",
+                spans_gap: false,
+            }),
+            estimated_persons: None,
+            person_count_valid: false,
+            node_features: None,
+        }))
+    }
+
+    fn edge_vitals(fall: bool) -> Outgoing {
+        Outgoing::EdgeVitals(EdgeVitals {
+            fall_detected: fall,
+            ..fixtures::edge_vitals()
+        })
     }
 
     fn topics<'a>(out: &'a [Outbound], suffix: &str) -> Vec<&'a str> {
@@ -515,7 +569,7 @@ mod tests {
             (out[0].payload.as_str(), out[0].qos, out[0].retain),
             ("online", 1, true)
         );
-        let out = p.on_message(1, &update(T0, true), T0);
+        let out = p.feed(&update(T0, true), T0);
         let configs = topics(&out, "/config");
         assert_eq!(configs.len(), 15);
         assert_eq!(
@@ -542,7 +596,7 @@ mod tests {
         assert!(find(&out, "/someone_sleeping/state").is_none());
         assert_eq!(find(&out, "/fall/availability").unwrap().payload, "offline");
         // No discovery the second time.
-        let again = p.on_message(1, &update(T0 + 0.5, true), T0 + 0.5);
+        let again = p.feed(&update(T0 + 0.5, true), T0 + 0.5);
         assert!(topics(&again, "/config").is_empty());
     }
 
@@ -550,23 +604,23 @@ mod tests {
     fn rates_changes_and_heartbeats() {
         let mut p = publisher(MqttConfig::default());
         p.on_connected(T0);
-        p.on_message(1, &update(T0, true), T0);
-        let out = p.on_message(1, &update(T0 + 0.5, true), T0 + 0.5);
+        p.feed(&update(T0, true), T0);
+        let out = p.feed(&update(T0 + 0.5, true), T0 + 0.5);
         assert!(
             find(&out, "/presence/state").is_none(),
             "unchanged binary state"
         );
         assert!(find(&out, "/motion_level/state").is_none(), "1 Hz rate");
-        let out = p.on_message(1, &update(T0 + 1.0, false), T0 + 1.0);
+        let out = p.feed(&update(T0 + 1.0, false), T0 + 1.0);
         assert_eq!(find(&out, "/presence/state").unwrap().payload, "OFF");
         assert!(find(&out, "/motion_level/state").is_some());
         assert!(
             find(&out, "/heart_rate/state").is_none(),
             "0.2 Hz: every 5 s"
         );
-        let out = p.on_message(1, &update(T0 + 5.0, false), T0 + 5.0);
+        let out = p.feed(&update(T0 + 5.0, false), T0 + 5.0);
         assert!(find(&out, "/heart_rate/state").is_some());
-        let out = p.on_message(1, &update(T0 + 61.0, false), T0 + 61.0);
+        let out = p.feed(&update(T0 + 61.0, false), T0 + 61.0);
         assert_eq!(
             find(&out, "/presence/state").unwrap().payload,
             "OFF",
@@ -578,17 +632,17 @@ mod tests {
     fn fall_edges_publish_one_event_while_the_input_is_fresh() {
         let mut p = publisher(MqttConfig::default());
         p.on_connected(T0);
-        p.on_message(1, &update(T0, true), T0);
-        let out = p.on_message(1, &edge_vitals(false), T0 + 0.2);
+        p.feed(&update(T0, true), T0);
+        let out = p.feed(&edge_vitals(false), T0 + 0.2);
         assert!(find(&out, "/fall/state").is_none());
-        let out = p.on_message(1, &edge_vitals(true), T0 + 0.4);
+        let out = p.feed(&edge_vitals(true), T0 + 0.4);
         let fall = find(&out, "/fall/state").unwrap();
         assert_eq!((fall.qos, fall.retain), (1, false));
         assert_eq!(
             fall.payload,
             r#"{"event_type":"fall_detected","ts":"2026-05-23T14:00:00Z"}"#
         );
-        let out = p.on_message(1, &edge_vitals(true), T0 + 0.6);
+        let out = p.feed(&edge_vitals(true), T0 + 0.6);
         assert!(
             find(&out, "/fall/state").is_none(),
             "one event per rising edge"
@@ -602,7 +656,7 @@ mod tests {
             ..MqttConfig::default()
         });
         p.on_connected(T0);
-        let out = p.on_message(1, &update(T0, true), T0);
+        let out = p.feed(&update(T0, true), T0);
         let configs = topics(&out, "/config");
         assert_eq!(configs.len(), 11);
         for slug in [
@@ -627,18 +681,18 @@ mod tests {
         });
         p.on_connected(T0);
         let text = update(T0, true);
-        let out = p.on_message(1, &text, T0);
+        let out = p.feed(&text, T0);
         let raw = find(&out, &format!("ruview/{CLIENT}/1/raw/sensing_update")).unwrap();
         assert_eq!(
             (raw.payload.as_str(), raw.qos, raw.retain),
-            (text.as_str(), 0, false)
+            (text.to_json().as_str(), 0, false)
         );
-        let out = p.on_message(1, &edge_vitals(false), T0);
+        let out = p.feed(&edge_vitals(false), T0);
         assert!(find(&out, &format!("ruview/{CLIENT}/1/raw/edge_vitals")).is_some());
         let mut plain = publisher(MqttConfig::default());
         plain.on_connected(T0);
         assert!(plain
-            .on_message(1, &text, T0)
+            .feed(&text, T0)
             .iter()
             .all(|o| !o.topic.contains("/raw/")));
     }
@@ -647,11 +701,9 @@ mod tests {
     fn reconnect_resends_everything_and_shutdown_goes_offline() {
         let mut p = publisher(MqttConfig::default());
         p.on_connected(T0);
-        p.on_message(1, &update(T0, true), T0);
+        p.feed(&update(T0, true), T0);
         p.on_disconnected();
-        assert!(p
-            .on_message(1, &update(T0 + 1.0, true), T0 + 1.0)
-            .is_empty());
+        assert!(p.feed(&update(T0 + 1.0, true), T0 + 1.0).is_empty());
         let out = p.on_connected(T0 + 2.0);
         assert_eq!(out[0].payload, "online");
         assert_eq!(topics(&out, "/config").len(), 15);
@@ -669,7 +721,7 @@ mod tests {
     fn stale_nodes_go_offline_on_the_tick() {
         let mut p = publisher(MqttConfig::default());
         p.on_connected(T0);
-        p.on_message(1, &update(T0, true), T0);
+        p.feed(&update(T0, true), T0);
         assert!(p
             .on_tick(T0 + 5.0)
             .iter()
@@ -692,7 +744,7 @@ mod tests {
         let mut p = publisher(MqttConfig::default());
         assert!(p.on_home_assistant_online().is_empty());
         p.on_connected(T0);
-        p.on_message(1, &update(T0, true), T0);
+        p.feed(&update(T0, true), T0);
         assert_eq!(p.on_home_assistant_online().len(), 15);
         let out = p.on_tick(T0 + 600.0);
         assert_eq!(topics(&out, "/config").len(), 15, "refresh every 600 s");
@@ -704,7 +756,7 @@ mod tests {
         p.on_connected(T0);
         let feed = |p: &mut Publisher, from: u32, to: u32| -> Vec<Outbound> {
             (from..=to)
-                .flat_map(|i| p.on_message(1, &update(T0 + f64::from(i), true), T0 + f64::from(i)))
+                .flat_map(|i| p.feed(&update(T0 + f64::from(i), true), T0 + f64::from(i)))
                 .collect()
         };
         let out = feed(&mut p, 0, 59);

@@ -1,4 +1,4 @@
-//! rustls client configuration for the TLS modes of wire.md 7.2, built at startup so an
+//! rustls client configuration for the TLS modes of docs/wire.md §7.2, built at startup so an
 //! unreadable or unparsable PEM file stops the server instead of failing at connect time.
 
 use std::fs::File;
@@ -10,7 +10,7 @@ use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use rustls::{ClientConfig, RootCertStore};
 use wifi_densepose_ha::TlsMode;
 
-use super::SetupError;
+use crate::mqtt::error::SetupError;
 
 /// `None` for [`TlsMode::Off`].
 pub fn client_config(mode: &TlsMode) -> Result<Option<Arc<ClientConfig>>, SetupError> {

@@ -1,4 +1,4 @@
-//! The synthetic test signal of dsp.md 5.1 and helpers shared by the integration tests.
+//! The synthetic test signal of docs/dsp.md §5.1 and helpers shared by the integration tests.
 
 #![allow(dead_code)]
 

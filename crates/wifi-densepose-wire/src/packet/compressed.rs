@@ -1,4 +1,4 @@
-//! Delta-compressed CSI, magic 0xC5110005 (wire.md 1.7): run-length pairs `(value, run)`
+//! Delta-compressed CSI, magic 0xC5110005 (docs/wire.md §1.7): run-length pairs `(value, run)`
 //! of the byte-wise XOR between this frame's I/Q payload and a reference payload.
 
 use super::{check_encoded_size, magic, sealed::Decode, ParseOptions, WirePacket};

@@ -1,4 +1,4 @@
-//! Feature state with CRC32, magic 0xC5110006 (wire.md 1.8).
+//! Feature state with CRC32, magic 0xC5110006 (docs/wire.md §1.8).
 
 use super::{magic, sealed::Decode, ParseOptions, WirePacket};
 use crate::bytes::{check_finite, Datagram, Encoder};

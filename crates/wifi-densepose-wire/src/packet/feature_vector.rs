@@ -1,4 +1,4 @@
-//! Feature vector, magic 0xC5110003 (wire.md 1.5).
+//! Feature vector, magic 0xC5110003 (docs/wire.md §1.5).
 
 use super::{magic, sealed::Decode, ParseOptions, WirePacket};
 use crate::bytes::{check_finite, Datagram, Encoder};

@@ -1,4 +1,4 @@
-//! ESP32 UDP packets (wire.md section 1): one module per packet kind, the dispatching
+//! ESP32 UDP packets (docs/wire.md §1): one module per packet kind, the dispatching
 //! [`parse_packet`], and the checks every kind shares (1.11 steps 1–4).
 
 mod compressed;
@@ -23,7 +23,7 @@ use crate::error::{PacketError, Reason};
 /// The largest datagram the parser accepts, bytes.
 pub const MAX_DATAGRAM_LEN: usize = 2048;
 
-/// The magic numbers of the registry (wire.md 1.2).
+/// The magic numbers of the registry (docs/wire.md §1.2).
 pub mod magic {
     pub const RAW_CSI: u32 = 0xC511_0001;
     pub const EDGE_VITALS: u32 = 0xC511_0002;
@@ -165,7 +165,7 @@ impl Packet {
     }
 }
 
-/// Decodes any datagram of the registry (wire.md 1.12 `parse_packet`).
+/// Decodes any datagram of the registry (docs/wire.md §1.12 `parse_packet`).
 pub fn parse_packet(data: &[u8]) -> Result<Packet, PacketError> {
     parse_packet_with(data, ParseOptions::default())
 }

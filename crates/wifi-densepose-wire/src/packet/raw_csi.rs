@@ -1,4 +1,4 @@
-//! Raw CSI frame, magic 0xC5110001 (wire.md 1.3).
+//! Raw CSI frame, magic 0xC5110001 (docs/wire.md §1.3).
 
 use num_complex::Complex64;
 use wifi_densepose_core::{CoreResult, CsiFrame};

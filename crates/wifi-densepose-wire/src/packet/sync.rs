@@ -1,4 +1,4 @@
-//! Mesh time-sync, magic 0xC511A110 (wire.md 1.10): a 32-byte base and tail groups that
+//! Mesh time-sync, magic 0xC511A110 (docs/wire.md §1.10): a 32-byte base and tail groups that
 //! are present only when both `proto_ver` and the datagram length allow them.
 
 use super::{magic, sealed::Decode, ParseOptions, WirePacket};

@@ -1,4 +1,4 @@
-//! Edge vitals, magic 0xC5110002 (wire.md 1.4), and fused vitals, magic 0xC5110004 (1.6).
+//! Edge vitals, magic 0xC5110002 (docs/wire.md §1.4), and fused vitals, magic 0xC5110004 (1.6).
 //! Both start with the same 14-byte layout.
 
 use super::{magic, sealed::Decode, ParseOptions, WirePacket};

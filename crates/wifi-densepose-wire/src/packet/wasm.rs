@@ -1,4 +1,4 @@
-//! WASM module output, magic 0xC5110007 (wire.md 1.9).
+//! WASM module output, magic 0xC5110007 (docs/wire.md §1.9).
 
 use super::{magic, sealed::Decode, ParseOptions, WirePacket};
 use crate::bytes::{check_finite, Datagram, Encoder};

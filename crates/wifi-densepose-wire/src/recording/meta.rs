@@ -1,4 +1,4 @@
-//! The `.csi.meta.json` sidecar (wire.md 2.5) and the UTC timestamps it carries.
+//! The `.csi.meta.json` sidecar (docs/wire.md §2.5) and the UTC timestamps it carries.
 
 use std::path::{Path, PathBuf};
 

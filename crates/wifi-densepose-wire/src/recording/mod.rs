@@ -1,4 +1,4 @@
-//! `.csi.jsonl` recordings and their `.csi.meta.json` sidecar (wire.md section 2).
+//! `.csi.jsonl` recordings and their `.csi.meta.json` sidecar (docs/wire.md §2).
 
 mod loaded;
 mod meta;

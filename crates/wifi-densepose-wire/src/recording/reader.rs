@@ -1,4 +1,4 @@
-//! Streaming `.csi.jsonl` reader (wire.md 2.1, 2.6).
+//! Streaming `.csi.jsonl` reader (docs/wire.md §2.1, 2.6).
 
 use std::fs::File;
 use std::io::{self, BufRead, BufReader};

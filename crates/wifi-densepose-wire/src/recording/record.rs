@@ -1,4 +1,4 @@
-//! One line of a `.csi.jsonl` recording (wire.md 2.2–2.3): decoding with the bad-line
+//! One line of a `.csi.jsonl` recording (docs/wire.md §2.2–2.3): decoding with the bad-line
 //! rules of 2.6, and encoding in the exact layout of 2.7.
 
 use std::fmt::Write as _;
@@ -126,12 +126,12 @@ impl Record {
     }
 
     /// The recorded `rssi` as dBm, or `None` when it is ≥ 0: legacy raw CSI lines store a
-    /// constant 1 and untyped lines 0, neither a signal strength (wire.md 2.4).
+    /// constant 1 and untyped lines 0, neither a signal strength (docs/wire.md §2.4).
     pub fn rssi_dbm(&self) -> Option<f64> {
         (self.recorded_rssi < 0.0).then_some(self.recorded_rssi)
     }
 
-    /// The record a recorder writes for a received packet (wire.md 2.3, 2.7). Raw CSI
+    /// The record a recorder writes for a received packet (docs/wire.md §2.3, 2.7). Raw CSI
     /// keeps the header RSSI; vitals and feature vectors keep their decoded fields; every
     /// other kind becomes an untyped line with `rssi` 0.
     pub fn from_packet(timestamp: f64, packet: &Packet) -> WireResult<Record> {
@@ -178,7 +178,7 @@ impl Record {
         })
     }
 
-    /// The JSON line (without its `\n`) in the key order and number formats of wire.md
+    /// The JSON line (without its `\n`) in the key order and number formats of docs/wire.md
     /// 2.7: the same text a RuView-compatible recorder writes.
     pub fn to_json_line(&self) -> WireResult<String> {
         let mut s = String::with_capacity(160 + 2 * self.raw_len());
@@ -340,7 +340,7 @@ pub fn parse_line(text: &[u8], line: usize) -> Result<Option<Record>, RecordingE
     Ok(Some(Record { line, timestamp, node_id, magic, size, recorded_rssi, body }))
 }
 
-/// Typed access to the keys of one line, with the bad-line reasons of wire.md 2.6.
+/// Typed access to the keys of one line, with the bad-line reasons of docs/wire.md §2.6.
 struct Fields<'a> {
     obj: &'a Map<String, Value>,
     line: usize,

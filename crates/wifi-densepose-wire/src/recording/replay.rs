@@ -1,4 +1,4 @@
-//! Rebuilding datagrams from recording lines, for replay through UDP ingest (wire.md 2.8).
+//! Rebuilding datagrams from recording lines, for replay through UDP ingest (docs/wire.md §2.8).
 
 use super::record::{Record, RecordBody};
 use crate::error::{WireError, WireResult};

@@ -1,4 +1,4 @@
-//! `.csi.jsonl` writer (wire.md 2.7), keeping what the sidecar needs.
+//! `.csi.jsonl` writer (docs/wire.md §2.7), keeping what the sidecar needs.
 
 use std::io::Write;
 

@@ -1,4 +1,4 @@
-//! Test vectors of wire.md section 1, as printed there.
+//! Test vectors of docs/wire.md §1, as printed there.
 // Each test binary uses a different subset of these helpers.
 #![allow(dead_code)]
 

@@ -1,14 +1,14 @@
-//! UDP ingest of ESP32 datagrams (wire.md 1.1, 1.11, 5.4).
+//! UDP ingest of ESP32 datagrams (docs/wire.md §1.1, 1.11, 5.4).
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 
+use ipnet::IpNet;
 use socket2::{Domain, Protocol, Socket, Type};
 use tokio::net::UdpSocket;
 
-use crate::app::{wait_for_shutdown, AppState};
-use crate::engine::Origin;
-use crate::security::UdpAllowlist;
+use crate::sensing::engine::Origin;
+use crate::state::{wait_for_shutdown, AppState};
 
 /// Read buffer: large enough that an oversize datagram is seen whole and rejected as
 /// `oversize` rather than silently truncated.
@@ -121,40 +121,43 @@ fn kernel_socket_inode(_socket: &UdpSocket) -> Option<u64> {
     None
 }
 
-/// Datagrams the kernel dropped for the socket with `inode` (its receive queue was full):
-/// the `drops` column of `/proc/net/udp` or `/proc/net/udp6`. `None` off Linux or when the
-/// socket is not listed.
-pub fn kernel_drops(inode: u64) -> Option<u64> {
-    ["/proc/net/udp", "/proc/net/udp6"]
-        .iter()
-        .find_map(|table| {
-            let text = std::fs::read_to_string(table).ok()?;
-            drops_in_table(&text, inode)
-        })
+/// UDP source filter (docs/wire.md §5.4): loopback always; otherwise the allowlist, if any.
+#[derive(Debug, Clone)]
+pub struct UdpAllowlist {
+    networks: Vec<IpNet>,
 }
 
-/// The `drops` (last) column of the line whose `inode` (10th) column is `inode`.
-fn drops_in_table(text: &str, inode: u64) -> Option<u64> {
-    text.lines().skip(1).find_map(|line| {
-        let fields: Vec<&str> = line.split_whitespace().collect();
-        (fields.get(9)?.parse::<u64>().ok()? == inode)
-            .then(|| fields.last()?.parse().ok())
-            .flatten()
-    })
+impl UdpAllowlist {
+    pub fn new(networks: Vec<IpNet>) -> Self {
+        UdpAllowlist { networks }
+    }
+
+    pub fn admits(&self, source: IpAddr) -> bool {
+        let source = match source {
+            IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(source, IpAddr::V4),
+            v4 => v4,
+        };
+        source.is_loopback()
+            || self.networks.is_empty()
+            || self.networks.iter().any(|n| n.contains(&source))
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::parse::parse_ip_or_cidr;
+    use crate::state::kernel_drops;
 
     #[test]
-    fn drops_are_read_from_the_socket_line() {
-        let table = "   sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode ref pointer drops\n\
-             1: 0100007F:138D 00000000:0000 07 00000000:00000000 00:00000000 00000000     0        0 4242 2 0000000000000000 17\n\
-             2: 0100007F:138E 00000000:0000 07 00000000:00000000 00:00000000 00000000     0        0 4243 2 0000000000000000 0\n";
-        assert_eq!(drops_in_table(table, 4242), Some(17));
-        assert_eq!(drops_in_table(table, 4243), Some(0));
-        assert_eq!(drops_in_table(table, 1), None);
+    fn allowlist_admits_loopback_and_listed_networks() {
+        let list = UdpAllowlist::new(vec![parse_ip_or_cidr("192.168.1.0/24").unwrap()]);
+        assert!(list.admits("127.0.0.1".parse().unwrap()));
+        assert!(list.admits("::1".parse().unwrap()));
+        assert!(list.admits("192.168.1.77".parse().unwrap()));
+        assert!(list.admits("::ffff:192.168.1.77".parse().unwrap()));
+        assert!(!list.admits("192.168.2.1".parse().unwrap()));
+        assert!(UdpAllowlist::new(Vec::new()).admits("8.8.8.8".parse().unwrap()));
     }
 
     #[tokio::test]

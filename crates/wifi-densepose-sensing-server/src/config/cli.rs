@@ -1,6 +1,5 @@
-//! Command line (wire.md section 6) and the validated configuration built from it.
+//! Command line (docs/wire.md §6) and the validated configuration built from it.
 
-use std::collections::BTreeMap;
 use std::net::IpAddr;
 use std::path::PathBuf;
 
@@ -8,137 +7,12 @@ use clap::error::ErrorKind as ClapErrorKind;
 use clap::{ArgAction, CommandFactory, Parser};
 use ipnet::IpNet;
 
-/// Where sensing updates come from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SourceMode {
-    /// Simulated updates until the first ESP32 datagram, then ESP32 for good.
-    Auto,
-    /// ESP32 datagrams only; never simulates.
-    Esp32,
-    /// Simulated updates only; no UDP socket.
-    Simulate,
-    /// The synthetic node with breathing and heartbeat (`--mock-frames`); no UDP socket.
-    MockFrames,
-    /// A recording fed through the ingest path (`--replay`); no UDP socket.
-    Replay,
-}
-
-impl SourceMode {
-    /// Whether this mode listens for ESP32 datagrams on UDP.
-    pub fn binds_udp(self) -> bool {
-        matches!(self, SourceMode::Auto | SourceMode::Esp32)
-    }
-}
-
-fn parse_source(value: &str) -> Result<SourceMode, String> {
-    match value {
-        "auto" => Ok(SourceMode::Auto),
-        "esp32" => Ok(SourceMode::Esp32),
-        "simulate" | "simulated" => Ok(SourceMode::Simulate),
-        other => Err(format!(
-            "unknown source {other:?}; expected auto, esp32 or simulate"
-        )),
-    }
-}
-
-/// Boolean values accepted from flags and environment variables (wire.md section 6).
-pub fn parse_bool(value: &str) -> Result<bool, String> {
-    match value.trim().to_ascii_lowercase().as_str() {
-        "1" | "true" | "yes" | "on" => Ok(true),
-        "0" | "false" | "no" | "off" | "" => Ok(false),
-        other => Err(format!(
-            "invalid boolean {other:?}; use 1/true/yes/on or 0/false/no/off"
-        )),
-    }
-}
-
-/// An IP address (a single-host network) or a CIDR block.
-pub fn parse_ip_or_cidr(value: &str) -> Result<IpNet, String> {
-    let value = value.trim();
-    if let Ok(net) = value.parse::<IpNet>() {
-        return Ok(net.trunc());
-    }
-    value
-        .parse::<IpAddr>()
-        .map(IpNet::from)
-        .map_err(|_| format!("{value:?} is neither an IP address nor a CIDR block"))
-}
-
-/// The slowest and fastest replay/mock speeds: 1/1000 to 1,000,000 times real time.
-pub const SPEED_RANGE: (f64, f64) = (1e-3, 1e6);
-
-fn parse_speed(value: &str) -> Result<f64, String> {
-    let speed: f64 = value
-        .trim()
-        .parse()
-        .map_err(|_| format!("speed {value:?} is not a number"))?;
-    let (lo, hi) = SPEED_RANGE;
-    if (lo..=hi).contains(&speed) {
-        Ok(speed)
-    } else {
-        Err(format!("speed must be in [{lo}, {hi}], got {value}"))
-    }
-}
-
-fn parse_positive_rate(value: &str) -> Result<f64, String> {
-    let rate: f64 = value
-        .trim()
-        .parse()
-        .map_err(|_| format!("{value:?} is not a number"))?;
-    if rate.is_finite() && rate > 0.0 {
-        Ok(rate)
-    } else {
-        Err(format!("value must be finite and > 0, got {value}"))
-    }
-}
-
-/// Node positions in metres, keyed by node id.
-pub type NodePositions = BTreeMap<u8, [f64; 3]>;
-
-/// Parses `"ID:X,Y,Z;X,Y,Z;…"`; entries without `ID:` take ids 1, 2, … by position.
-pub fn parse_node_positions(value: &str) -> Result<NodePositions, String> {
-    let mut positions = NodePositions::new();
-    for (index, entry) in value
-        .split(';')
-        .map(str::trim)
-        .filter(|e| !e.is_empty())
-        .enumerate()
-    {
-        let (id, coords) = match entry.split_once(':') {
-            Some((id, coords)) => {
-                let id = id
-                    .trim()
-                    .parse::<u8>()
-                    .map_err(|_| format!("bad node id in {entry:?}"))?;
-                (id, coords)
-            }
-            None => {
-                let id = u8::try_from(index + 1)
-                    .map_err(|_| "more than 255 node positions".to_string())?;
-                (id, entry)
-            }
-        };
-        let parts: Vec<f64> = coords
-            .split(',')
-            .map(|c| {
-                c.trim()
-                    .parse::<f64>()
-                    .map_err(|_| format!("bad coordinate in {entry:?}"))
-            })
-            .collect::<Result<_, _>>()?;
-        match parts.as_slice() {
-            [x, y, z] if parts.iter().all(|v| v.is_finite()) => {
-                positions.insert(id, [*x, *y, *z]);
-            }
-            _ => {
-                return Err(format!(
-                    "position {entry:?} needs three finite numbers X,Y,Z"
-                ))
-            }
-        }
-    }
-    Ok(positions)
-}
+use crate::config::parse::{
+    parse_bool, parse_ip_or_cidr, parse_node_positions, parse_positive_rate, parse_source,
+    parse_speed,
+};
+use crate::sensing::mode::{NodePositions, SourceMode};
+use crate::sensing::room::RoomOccupancy;
 
 /// `wifi-densepose-sensing-server`: ESP32 CSI in; WebSocket and REST out.
 #[derive(Debug, Parser)]
@@ -239,7 +113,7 @@ pub struct Args {
     pub data_dir: PathBuf,
     #[cfg(feature = "mqtt")]
     #[command(flatten)]
-    pub mqtt: crate::mqtt::MqttArgs,
+    pub mqtt: crate::config::mqtt::MqttArgs,
 }
 
 /// The validated server configuration.
@@ -258,7 +132,7 @@ pub struct Config {
     /// `--mock-people` and `--mock-room-seed`: the simulated room replacing the mock node.
     pub mock_room: Option<(usize, u64)>,
     /// The loaded `--calibration` room.
-    pub room: Option<crate::room::RoomOccupancy>,
+    pub room: Option<RoomOccupancy>,
     /// `--record-calibration` and `--calibration-seconds`.
     pub record_calibration: Option<(PathBuf, f64)>,
     pub allowed_hosts: Vec<String>,
@@ -275,7 +149,7 @@ pub struct Config {
     pub data_dir: PathBuf,
     /// `--mqtt` and its validated options.
     #[cfg(feature = "mqtt")]
-    pub mqtt: Option<crate::mqtt::MqttSettings>,
+    pub mqtt: Option<crate::config::mqtt::MqttSettings>,
 }
 
 /// Rates the mock node's CSI carries.
@@ -337,7 +211,7 @@ impl Args {
             .record_calibration
             .map(|path| (path, f64::from(self.calibration_seconds)));
         let room = match &self.calibration {
-            Some(path) => Some(crate::room::RoomOccupancy::load(path).map_err(|message| {
+            Some(path) => Some(RoomOccupancy::load(path).map_err(|message| {
                 Args::command().error(ClapErrorKind::ValueValidation, message)
             })?),
             None => None,

@@ -1,4 +1,4 @@
-//! The `--mqtt*` flags of wire.md 7.1 and their validation.
+//! The `--mqtt*` flags of docs/wire.md §7.1 and their validation.
 
 use std::path::PathBuf;
 
@@ -6,7 +6,7 @@ use clap::{ArgAction, Args};
 use wifi_densepose_ha::config::{parse_disabled_primitives, DEFAULT_PASSWORD_ENV, DEFAULT_PREFIX};
 use wifi_densepose_ha::{EntityRates, MqttConfig, TlsMode};
 
-use crate::cli::parse_bool;
+use crate::config::parse::parse_bool;
 
 #[derive(Debug, Clone, Args)]
 pub struct MqttArgs {
@@ -139,7 +139,16 @@ mod tests {
     use wifi_densepose_ha::Entity;
 
     use super::*;
-    use crate::cli::Args;
+
+    /// The MQTT flags with `--privacy-mode`, as the server's command line has them.
+    #[derive(Debug, Parser)]
+    struct Args {
+        #[command(flatten)]
+        mqtt: MqttArgs,
+        #[arg(long, action = ArgAction::Set, num_args = 0..=1, default_value = "false",
+              default_missing_value = "true", value_parser = parse_bool)]
+        privacy_mode: bool,
+    }
 
     fn settings(args: &[&str]) -> Result<Option<MqttSettings>, String> {
         let argv = std::iter::once("wifi-densepose-sensing-server").chain(args.iter().copied());

@@ -1,9 +1,10 @@
-//! The top-down heat grid of `signal_field` (wire.md 3.3): 20 × 20 cells over a 5 m × 5 m
+//! The top-down heat grid of `signal_field` (docs/wire.md §3.3): 20 × 20 cells over a 5 m × 5 m
 //! floor, index `z × 20 + x`, each active node adding a Gaussian blob at its position whose
 //! height is its motion intensity.
+use wifi_densepose_wire::messages::{FieldJson, SignalField};
 
-use crate::messages::{FieldJson, SignalField, GRID_SIDE};
-use crate::node::round_to;
+use crate::messages::GRID_SIDE;
+use crate::sensing::node::round_to;
 
 /// Floor size covered by the grid, metres.
 const FLOOR_M: f64 = 5.0;

@@ -3,16 +3,18 @@
 
 use std::time::{Duration, Instant};
 
-use crate::activity::ActivityTracker;
-use crate::grid::{GridGate, GridKey};
-use crate::messages::{
+use wifi_densepose_wire::messages::{
     Classification, Features, MotionLevel, NodeEntry, NodeFeatures, SyncInfo, VitalSigns,
-    DEFAULT_RSSI_DBM, MAX_AMPLITUDES,
 };
-use crate::ring::Ring;
-use crate::vitals::NodeVitals;
 
-/// A node is stale after this long without a datagram (wire.md 3.8).
+use crate::messages::{DEFAULT_RSSI_DBM, MAX_AMPLITUDES};
+use crate::sensing::activity::ActivityTracker;
+use crate::sensing::grid::{GridGate, GridKey};
+use crate::sensing::mode::SampleClock;
+use crate::sensing::ring::Ring;
+use crate::sensing::vitals::NodeVitals;
+
+/// A node is stale after this long without a datagram (docs/wire.md §3.8).
 pub const STALE_AFTER: Duration = Duration::from_secs(5);
 /// A node leaves `nodes[]` after this long.
 pub const HIDDEN_AFTER: Duration = Duration::from_secs(10);
@@ -33,7 +35,7 @@ pub struct EdgeState {
     pub person_count_valid: bool,
 }
 
-/// Decoded fields of a mesh time-sync packet (wire.md 1.10) the server keeps.
+/// Decoded fields of a mesh time-sync packet (docs/wire.md §1.10) the server keeps.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct SyncSample {
     pub offset_us: i64,
@@ -50,15 +52,6 @@ struct SyncState {
     received: Instant,
     fps_ema: f64,
     fps_samples: u64,
-}
-
-/// How a node's frames are placed in time.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub enum SampleClock {
-    /// Synthetic frames follow a known sample clock, Hz: frame n is at n / rate.
-    Fixed(f64),
-    /// ESP32 frames: at their capture time (receive time, or the recorded time in a replay).
-    Measured,
 }
 
 /// Gated frames over which the feature path's frame rate is measured.
@@ -311,7 +304,7 @@ impl NodeTracker {
             node_id: self.node_id,
             rssi_dbm: self.rssi_dbm(),
             position: self.position,
-            amplitude: self.amplitude.clone(),
+            amplitude: self.amplitude.clone().into(),
             subcarrier_count: self.subcarrier_count,
             sync: self.sync.map(|s| SyncInfo {
                 offset_us: s.sample.offset_us,
@@ -399,7 +392,10 @@ mod tests {
         node.on_raw_frame(frame(-50, (128, 0), &[10.0; 128]), later, 0.2);
         assert_eq!(node.activity.frames(), 3);
         assert_eq!(node.subcarrier_count(), 128);
-        assert_eq!(node.entry(later).amplitude.len(), MAX_AMPLITUDES);
+        assert_eq!(
+            node.entry(later).amplitude.shown().map(Vec::len),
+            Some(MAX_AMPLITUDES)
+        );
         assert_eq!(node.age(later), Duration::ZERO);
         // 4 frames over 200 ms of capture time.
         assert!((node.frame_rate_hz() - 15.0).abs() < 1e-9);

@@ -1,4 +1,4 @@
-//! `/ws/sensing` (wire.md 3.1, 3.2): connecting subscribes; client messages are ignored;
+//! `/ws/sensing` (docs/wire.md §3.1, 3.2): connecting subscribes; client messages are ignored;
 //! a Ping every 30 s; a client that misses two consecutive Pongs is closed; a client that
 //! falls more than 256 messages behind skips them; shutdown closes with code 1001.
 //! `/api/v1/stream/pose` (3.9): `connection_established`, then one `pose_data` per update;
@@ -14,8 +14,8 @@ use futures_util::SinkExt;
 use tokio::sync::broadcast;
 use tokio::sync::broadcast::error::{RecvError, TryRecvError};
 
-use crate::app::{wait_for_shutdown, AppState};
 use crate::messages::connection_established_json;
+use crate::state::{wait_for_shutdown, AppState};
 
 pub const PING_EVERY: Duration = Duration::from_secs(30);
 /// Close code "going away", sent on shutdown.

@@ -1,4 +1,4 @@
-//! The synthetic node of `--source simulate` and `--mock-frames` (wire.md 3.7).
+//! The synthetic node of `--source simulate` and `--mock-frames` (docs/wire.md §3.7).
 //!
 //! It builds real raw-CSI datagrams with the wire crate and feeds them through the same
 //! parse-and-ingest path as UDP. Bin k of frame i (time t = i / rate) has amplitude
@@ -18,9 +18,10 @@ use std::time::{Duration, Instant};
 use wifi_densepose_sensing::{Scenario, Simulation};
 use wifi_densepose_wire::{EdgeVitalsPacket, RawCsiPacket, WirePacket};
 
-use crate::app::{wait_for_shutdown, wall_clock, AppState};
-use crate::cli::{MockSettings, SourceMode};
-use crate::engine::Origin;
+use crate::config::cli::MockSettings;
+use crate::sensing::engine::Origin;
+use crate::sensing::mode::SourceMode;
+use crate::state::{wait_for_shutdown, wall_clock, AppState};
 
 pub const MOCK_NODE_ID: u8 = 1;
 pub const MOCK_SUBCARRIERS: u16 = 56;
@@ -136,7 +137,7 @@ impl MockNode {
     }
 }
 
-/// The deterministic edge-vitals datagram of `--mock-frames` (wire.md 3.7).
+/// The deterministic edge-vitals datagram of `--mock-frames` (docs/wire.md §3.7).
 pub fn edge_vitals_datagram(settings: MockSettings, timestamp_ms: u32) -> Vec<u8> {
     let packet = EdgeVitalsPacket {
         node_id: MOCK_NODE_ID,

@@ -94,6 +94,15 @@ pub struct GuardedListener {
     timeouts: Timeouts,
 }
 
+impl std::fmt::Debug for GuardedListener {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("GuardedListener")
+            .field("cap", &self.cap)
+            .field("refused", &self.refused)
+            .finish_non_exhaustive()
+    }
+}
+
 impl GuardedListener {
     pub fn new(inner: TcpListener, cap: usize) -> Self {
         GuardedListener::with_timeouts(inner, cap, Timeouts::default())
@@ -204,6 +213,15 @@ pub struct GuardedStream {
     upgraded: bool,
     timeouts: Timeouts,
     _slot: Slot,
+}
+
+impl std::fmt::Debug for GuardedStream {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("GuardedStream")
+            .field("stream", &self.stream)
+            .field("upgraded", &self.upgraded)
+            .finish_non_exhaustive()
+    }
 }
 
 impl GuardedStream {

@@ -1,6 +1,5 @@
-//! Host-header guard, bearer token and UDP source allowlist (wire.md section 5).
+//! Host-header guard, bearer token and UDP source allowlist (docs/wire.md §5).
 
-use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -8,12 +7,11 @@ use axum::extract::{Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use ipnet::IpNet;
 use subtle::ConstantTimeEq;
 
-use crate::tickets::{ticket_param, TicketBook};
+use crate::http::tickets::{ticket_param, TicketBook};
 
-/// Exact body of a 401 (wire.md 5.2).
+/// Exact body of a 401 (docs/wire.md §5.2).
 pub const UNAUTHORIZED_BODY: &str =
     "missing or invalid bearer token (set Authorization: Bearer <RUVIEW_API_TOKEN>)";
 
@@ -212,7 +210,7 @@ impl Security {
         }
     }
 
-    /// Bearer check for protected paths (401 of wire.md 5.2).
+    /// Bearer check for protected paths (401 of docs/wire.md §5.2).
     pub fn check_token(&self, path: &str, headers: &HeaderMap) -> Result<(), Rejection> {
         let Some(expected) = &self.token else {
             return Ok(());
@@ -277,7 +275,7 @@ pub async fn guard(
         security
             .check_token(path, request.headers())
             .or_else(|rejection| {
-                // A ticket stands in for the header on WebSocket upgrades only (wire.md 5.3):
+                // A ticket stands in for the header on WebSocket upgrades only (docs/wire.md §5.3):
                 // a plain GET of the same URL is refused without spending the ticket.
                 let upgrade = is_websocket_path(path) && is_upgrade_request(request.headers());
                 let ticket = upgrade
@@ -295,32 +293,9 @@ pub async fn guard(
     next.run(request).await
 }
 
-/// UDP source filter (wire.md 5.4): loopback always; otherwise the allowlist, if any.
-#[derive(Debug, Clone)]
-pub struct UdpAllowlist {
-    networks: Vec<IpNet>,
-}
-
-impl UdpAllowlist {
-    pub fn new(networks: Vec<IpNet>) -> Self {
-        UdpAllowlist { networks }
-    }
-
-    pub fn admits(&self, source: IpAddr) -> bool {
-        let source = match source {
-            IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(source, IpAddr::V4),
-            v4 => v4,
-        };
-        source.is_loopback()
-            || self.networks.is_empty()
-            || self.networks.iter().any(|n| n.contains(&source))
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cli::parse_ip_or_cidr;
 
     fn headers(pairs: &[(header::HeaderName, &str)]) -> HeaderMap {
         let mut map = HeaderMap::new();
@@ -415,17 +390,6 @@ mod tests {
         assert!(!tokens_equal(b"abc", b"ab"));
         assert!(!tokens_equal(b"abc", b"abcd"));
         assert!(!tokens_equal(b"abc", b""));
-    }
-
-    #[test]
-    fn allowlist_admits_loopback_and_listed_networks() {
-        let list = UdpAllowlist::new(vec![parse_ip_or_cidr("192.168.1.0/24").unwrap()]);
-        assert!(list.admits("127.0.0.1".parse().unwrap()));
-        assert!(list.admits("::1".parse().unwrap()));
-        assert!(list.admits("192.168.1.77".parse().unwrap()));
-        assert!(list.admits("::ffff:192.168.1.77".parse().unwrap()));
-        assert!(!list.admits("192.168.2.1".parse().unwrap()));
-        assert!(UdpAllowlist::new(Vec::new()).admits("8.8.8.8".parse().unwrap()));
     }
 
     #[test]

@@ -1,31 +1,29 @@
-//! REST routes (wire.md section 4) and the two routers (HTTP and WebSocket listeners).
+//! REST routes (docs/wire.md §4) and the two routers (HTTP and WebSocket listeners).
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use axum::body::Body;
-use axum::extract::{Request, State};
+use axum::extract::State;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::middleware;
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde_json::{json, Map, Value};
 
-use crate::app::AppState;
-use crate::engine::LATEST_STALE_AFTER;
-use crate::messages::VitalSigns;
-use crate::node::millis;
-use crate::privacy::redact;
-use crate::security::guard;
-use crate::ws;
+use crate::http::security::{guard, Security};
+use crate::http::ws;
+use crate::messages::privacy::redact;
+use crate::sensing::engine::LATEST_STALE_AFTER;
+use crate::sensing::node::millis;
+use crate::sensing::vitals::NO_VITALS;
+use crate::state::AppState;
 
 /// Updates built within this period make `/health` report `"live"`.
 const LIVE_WITHIN: Duration = Duration::from_secs(5);
 
 /// The HTTP listener: REST, `/ws/sensing`, `/api/v1/stream/pose`.
-pub fn http_router(state: Arc<AppState>) -> Router {
+pub fn http_router(state: Arc<AppState>, security: Arc<Security>) -> Router {
     Router::new()
         .route("/", get(root))
         .route("/health", get(health))
@@ -37,61 +35,33 @@ pub fn http_router(state: Arc<AppState>) -> Router {
         .route("/api/v1/edge-vitals", get(edge_vitals))
         .route("/ws/sensing", get(ws::sensing))
         .route("/api/v1/stream/pose", get(ws::pose))
-        .route("/api/v1/ws-ticket", post(ws_ticket))
+        .route(
+            "/api/v1/ws-ticket",
+            post(ws_ticket).with_state(security.clone()),
+        )
         .fallback(not_found)
-        .layer(middleware::from_fn_with_state(
-            state.clone(),
-            privacy_filter,
-        ))
-        .layer(middleware::from_fn_with_state(
-            state.security.clone(),
-            guard,
-        ))
+        .layer(middleware::from_fn_with_state(security, guard))
         .layer(middleware::map_response(no_cache))
         .with_state(state)
 }
 
 /// The WebSocket listener: `/ws/sensing` and `/health` only.
-pub fn ws_router(state: Arc<AppState>) -> Router {
+pub fn ws_router(state: Arc<AppState>, security: Arc<Security>) -> Router {
     Router::new()
         .route("/health", get(health))
         .route("/ws/sensing", get(ws::sensing))
         .fallback(not_found)
-        .layer(middleware::from_fn_with_state(
-            state.security.clone(),
-            guard,
-        ))
+        .layer(middleware::from_fn_with_state(security, guard))
         .layer(middleware::map_response(no_cache))
         .with_state(state)
 }
 
-/// Largest response body the privacy filter rewrites; REST bodies are a few KiB.
-const PRIVACY_BODY_LIMIT: usize = 1 << 20;
-
-/// `--privacy-mode` for REST: biometric keys are removed from JSON bodies (wire.md 7.9).
-async fn privacy_filter(
-    State(state): State<Arc<AppState>>,
-    request: Request,
-    next: Next,
-) -> Response {
-    let response = next.run(request).await;
-    let is_json = response
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
-    if !state.config.privacy_mode || !is_json {
-        return response;
+/// A REST body as JSON; `--privacy-mode` strips its biometric keys first (docs/wire.md §7.9).
+fn reply(state: &AppState, mut body: Value) -> Json<Value> {
+    if state.config.privacy_mode {
+        redact(&mut body);
     }
-    let (mut parts, body) = response.into_parts();
-    let Ok(bytes) = axum::body::to_bytes(body, PRIVACY_BODY_LIMIT).await else {
-        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
-    };
-    let Ok(mut value) = serde_json::from_slice::<Value>(&bytes) else {
-        return Response::from_parts(parts, Body::from(bytes));
-    };
-    redact(&mut value);
-    parts.headers.remove(header::CONTENT_LENGTH);
-    Response::from_parts(parts, Body::from(value.to_string()))
+    Json(body)
 }
 
 async fn no_cache(mut response: Response) -> Response {
@@ -157,13 +127,16 @@ async fn health(State(state): State<Arc<AppState>>) -> Json<Value> {
     }
     // Accepted packets per kind: feature vectors and compressed CSI are only counted.
     processing.insert("packets".into(), json!(state.engine().counts().by_kind));
-    Json(json!({
-        "status": "ok",
-        "source": source,
-        "tick": tick,
-        "clients": state.clients(),
-        "processing": processing,
-    }))
+    reply(
+        &state,
+        json!({
+            "status": "ok",
+            "source": source,
+            "tick": tick,
+            "clients": state.clients(),
+            "processing": processing,
+        }),
+    )
 }
 
 async fn status(State(state): State<Arc<AppState>>) -> Json<Value> {
@@ -180,19 +153,22 @@ async fn status(State(state): State<Arc<AppState>>) -> Json<Value> {
     if let Some(age) = frame_age {
         body.insert("last_frame_age_ms".into(), ms(age));
     }
-    Json(Value::Object(body))
+    reply(&state, Value::Object(body))
 }
 
 async fn info(State(state): State<Arc<AppState>>) -> Json<Value> {
     let source = state.engine().effective_source(Instant::now());
-    Json(json!({
-        "version": env!("CARGO_PKG_VERSION"),
-        "environment": "production",
-        "backend": "rust",
-        "source": source,
-        "features": {"wifi_sensing": true, "pose_estimation": false, "signal_processing": true,
-                     "ruvector": false, "streaming": true},
-    }))
+    reply(
+        &state,
+        json!({
+            "version": env!("CARGO_PKG_VERSION"),
+            "environment": "production",
+            "backend": "rust",
+            "source": source,
+            "features": {"wifi_sensing": true, "pose_estimation": false, "signal_processing": true,
+                         "ruvector": false, "streaming": true},
+        }),
+    )
 }
 
 async fn nodes(State(state): State<Arc<AppState>>) -> Json<Value> {
@@ -218,7 +194,7 @@ async fn nodes(State(state): State<Arc<AppState>>) -> Json<Value> {
             // the grid rate of its vitals pipeline.
             if let Some(vitals) = node.vitals() {
                 entry["vitals_rate_hz"] = json!(vitals.sample_rate_hz());
-                entry["vital_signs"] = json!(vitals.latest().unwrap_or(VitalSigns::NONE));
+                entry["vital_signs"] = json!(vitals.latest().unwrap_or(NO_VITALS));
             }
             if let Some(sync) = node.entry(now).sync {
                 entry["sync"] = json!(sync);
@@ -227,21 +203,22 @@ async fn nodes(State(state): State<Arc<AppState>>) -> Json<Value> {
         })
         .collect();
     let total = list.len();
-    Json(json!({"nodes": list, "total": total}))
+    reply(&state, json!({"nodes": list, "total": total}))
 }
 
 async fn latest(State(state): State<Arc<AppState>>) -> Json<Value> {
     let now = Instant::now();
     let engine = state.engine();
     match engine.latest(now) {
-        None => Json(json!({"status": "no data yet"})),
-        Some((update, age)) if age > LATEST_STALE_AFTER => {
-            Json(json!({"status": "stale", "age_ms": millis(age), "source": update.source}))
-        }
+        None => reply(&state, json!({"status": "no data yet"})),
+        Some((update, age)) if age > LATEST_STALE_AFTER => reply(
+            &state,
+            json!({"status": "stale", "age_ms": millis(age), "source": update.source}),
+        ),
         Some((update, age)) => {
             let mut body = serde_json::to_value(&update).unwrap_or_else(|_| json!({}));
             body["age_ms"] = json!(millis(age));
-            Json(body)
+            reply(&state, body)
         }
     }
 }
@@ -251,34 +228,38 @@ async fn vital_signs(State(state): State<Arc<AppState>>) -> Json<Value> {
     let engine = state.engine();
     let (signs, buffers) = engine.vital_signs(now);
     let buffers = buffers.unwrap_or_default();
-    Json(json!({
-        "vital_signs": signs,
-        "buffer_status": {
-            "breathing_samples": buffers.breathing_samples,
-            "breathing_capacity": buffers.breathing_capacity,
-            "heartbeat_samples": buffers.heartbeat_samples,
-            "heartbeat_capacity": buffers.heartbeat_capacity,
-        },
-        "source": engine.effective_source(now),
-        "tick": engine.tick(),
-    }))
+    reply(
+        &state,
+        json!({
+            "vital_signs": signs,
+            "buffer_status": {
+                "breathing_samples": buffers.breathing_samples,
+                "breathing_capacity": buffers.breathing_capacity,
+                "heartbeat_samples": buffers.heartbeat_samples,
+                "heartbeat_capacity": buffers.heartbeat_capacity,
+            },
+            "source": engine.effective_source(now),
+            "tick": engine.tick(),
+        }),
+    )
 }
 
 async fn edge_vitals(State(state): State<Arc<AppState>>) -> Json<Value> {
     match state.engine().latest_edge_vitals() {
-        Some(body) => Json(json!({"status": "ok", "edge_vitals": body})),
-        None => Json(
+        Some(body) => reply(&state, json!({"status": "ok", "edge_vitals": body})),
+        None => reply(
+            &state,
             json!({"status": "no_data", "edge_vitals": null, "message": "No edge vitals received yet."}),
         ),
     }
 }
 
-/// `POST /api/v1/ws-ticket` (wire.md 5.3); 404 when no token is configured.
-async fn ws_ticket(State(state): State<Arc<AppState>>) -> Response {
-    if !state.security.token_required() {
+/// `POST /api/v1/ws-ticket` (docs/wire.md §5.3); 404 when no token is configured.
+async fn ws_ticket(State(security): State<Arc<Security>>) -> Response {
+    if !security.token_required() {
         return not_found().await;
     }
-    match state.security.tickets.issue(Instant::now()) {
+    match security.tickets.issue(Instant::now()) {
         Some(ticket) => Json(json!({"ticket": ticket})).into_response(),
         None => (
             StatusCode::INTERNAL_SERVER_ERROR,

@@ -1,4 +1,4 @@
-//! WebSocket tickets (wire.md 5.3) for clients that cannot set an `Authorization` header:
+//! WebSocket tickets (docs/wire.md §5.3) for clients that cannot set an `Authorization` header:
 //! `POST /api/v1/ws-ticket` with a valid bearer token issues one; it admits one upgrade on
 //! a protected WebSocket path within 30 s, passed as `?ticket=…`.
 

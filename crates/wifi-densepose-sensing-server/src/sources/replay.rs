@@ -1,4 +1,4 @@
-//! `--replay FILE.csi.jsonl [--speed X]`: a recording's datagrams, rebuilt as wire.md 2.8
+//! `--replay FILE.csi.jsonl [--speed X]`: a recording's datagrams, rebuilt as docs/wire.md §2.8
 //! describes, fed through the same parse-and-ingest path as live UDP at their recorded
 //! offsets divided by the speed.
 
@@ -12,8 +12,8 @@ use wifi_densepose_wire::{
     Record, RecordBody, RecordingReader, WireError, WirePacket,
 };
 
-use crate::app::{wait_for_shutdown, AppState};
-use crate::engine::Origin;
+use crate::sensing::engine::Origin;
+use crate::state::{wait_for_shutdown, AppState};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ReplayError {

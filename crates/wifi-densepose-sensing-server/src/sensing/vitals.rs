@@ -5,10 +5,18 @@
 use wifi_densepose_vitals::{
     CaptureConfig, CaptureVitals, VitalEstimate, VitalReading, VitalStatus,
 };
+use wifi_densepose_wire::messages::VitalSigns;
 
-use crate::engine::BufferStatus;
-use crate::messages::VitalSigns;
-use crate::node::SampleClock;
+use crate::sensing::mode::SampleClock;
+
+/// The vitals buffers of the node whose estimate is in `vital_signs`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct BufferStatus {
+    pub breathing_samples: usize,
+    pub breathing_capacity: usize,
+    pub heartbeat_samples: usize,
+    pub heartbeat_capacity: usize,
+}
 
 #[derive(Debug)]
 pub struct NodeVitals {
@@ -89,19 +97,17 @@ impl NodeVitals {
     }
 }
 
-impl VitalSigns {
-    /// No estimate of either vital.
-    pub const NONE: VitalSigns = VitalSigns {
-        breathing_rate_bpm: None,
-        heart_rate_bpm: None,
-        breathing_confidence: 0.0,
-        heartbeat_confidence: 0.0,
-        signal_quality: 0.0,
-        breathing_status: VitalStatus::Unavailable.name(),
-        heart_status: VitalStatus::Unavailable.name(),
-        spans_gap: false,
-    };
-}
+/// `vital_signs` with no estimate of either vital.
+pub const NO_VITALS: VitalSigns = VitalSigns {
+    breathing_rate_bpm: None,
+    heart_rate_bpm: None,
+    breathing_confidence: 0.0,
+    heartbeat_confidence: 0.0,
+    signal_quality: 0.0,
+    breathing_status: VitalStatus::Unavailable.name(),
+    heart_status: VitalStatus::Unavailable.name(),
+    spans_gap: false,
+};
 
 #[cfg(test)]
 mod tests {

@@ -1,9 +1,9 @@
-//! Per-node grid gating (wire.md 1.3): only frames whose `(n_subcarriers, ppdu_type)`
+//! Per-node grid gating (docs/wire.md §1.3): only frames whose `(n_subcarriers, ppdu_type)`
 //! equals the node's most frequent combination over its recent frames feed the feature path.
 
 use std::collections::BTreeMap;
 
-use crate::ring::Ring;
+use crate::sensing::ring::Ring;
 
 /// A frame layout: bin count and PPDU type.
 pub type GridKey = (u16, u8);

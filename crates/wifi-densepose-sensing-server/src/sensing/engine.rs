@@ -1,4 +1,4 @@
-//! The server's sensing state: what each decoded packet does (wire.md 1.2), the node table,
+//! The server's sensing state: what each decoded packet does (docs/wire.md §1.2), the node table,
 //! the tick counter, the latest update and the effective source (3.7, 3.8).
 //!
 //! Synchronous and clock-injected (`now`, `wall`), so every rule is unit-tested without
@@ -8,22 +8,23 @@ use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use wifi_densepose_wire::iq::first_antenna_polar;
+use wifi_densepose_wire::messages::{
+    Classification, EdgeVitals, Features, FusedVitals, MmwaveReading, MotionLevel, SensingUpdate,
+    VitalSigns, WasmEvent, WasmEventEntry,
+};
 use wifi_densepose_wire::{
     EdgeVitalsPacket, FeatureStatePacket, FusedVitalsPacket, IqOrder, Packet, RawCsiPacket,
     SyncPacket, WasmOutputPacket,
 };
 
-use crate::cli::{NodePositions, SourceMode};
-use crate::field::{Blob, FieldCache};
-use crate::messages::{
-    consistent_person_count, nonzero_rate, Classification, EdgeVitals, Features, FusedVitals,
-    MmwaveReading, MotionLevel, Outgoing, SensingUpdate, VitalSigns, WasmEvent, WasmEventEntry,
-    DEFAULT_POSITION,
+use crate::messages::{consistent_person_count, nonzero_rate, Outgoing, DEFAULT_POSITION};
+use crate::sensing::field::{Blob, FieldCache};
+use crate::sensing::mode::{NodePositions, SampleClock, SourceMode};
+use crate::sensing::node::{
+    EdgeState, NodeTracker, RawFrame, SyncSample, FORGOTTEN_AFTER, HIDDEN_AFTER,
 };
-use crate::node::{
-    EdgeState, NodeTracker, RawFrame, SampleClock, SyncSample, FORGOTTEN_AFTER, HIDDEN_AFTER,
-};
-use crate::room::{CalibrationRecorder, RoomOccupancy};
+use crate::sensing::room::{CalibrationRecorder, RoomOccupancy};
+use crate::sensing::vitals::{BufferStatus, NO_VITALS};
 
 /// Without accepted sensing data for this long, `"esp32"` becomes `"esp32:offline"`.
 pub const OFFLINE_AFTER: Duration = Duration::from_secs(5);
@@ -60,15 +61,6 @@ fn kind_name(packet: &Packet) -> &'static str {
 struct Latest {
     update: SensingUpdate,
     built: Instant,
-}
-
-/// The vitals buffers of the node whose estimate is in `vital_signs`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct BufferStatus {
-    pub breathing_samples: usize,
-    pub breathing_capacity: usize,
-    pub heartbeat_samples: usize,
-    pub heartbeat_capacity: usize,
 }
 
 #[derive(Debug)]
@@ -148,7 +140,7 @@ impl Engine {
     /// nodes and one update covering them is built when the budget has refilled
     /// ([`Engine::finish_batch`], [`Engine::deferred_due`]). Building an update is linear in
     /// the node count, so this keeps the per-datagram cost independent of it: with few nodes
-    /// every datagram still gets its update (wire.md 1.2), with 256 nodes at 5,000
+    /// every datagram still gets its update (docs/wire.md §1.2), with 256 nodes at 5,000
     /// datagrams/s about 200 updates/s are built instead of 5,000.
     pub fn begin_batch(&mut self) {
         self.batch = Some(None);
@@ -383,7 +375,7 @@ impl Engine {
         let update = self.build_update(node_id, now, wall);
         match update {
             Outgoing::Sensing(mut sensing) if include_vitals && sensing.vital_signs.is_none() => {
-                sensing.vital_signs = Some(VitalSigns::NONE);
+                sensing.vital_signs = Some(NO_VITALS);
                 if let Some(latest) = &mut self.latest {
                     latest.update.vital_signs = sensing.vital_signs;
                 }
@@ -522,9 +514,7 @@ impl Engine {
         let node = self
             .vitals_node(now)
             .or_else(|| self.visible_nodes(now).find(|n| n.vitals().is_some()));
-        let signs = node
-            .and_then(NodeTracker::vital_signs)
-            .unwrap_or(VitalSigns::NONE);
+        let signs = node.and_then(NodeTracker::vital_signs).unwrap_or(NO_VITALS);
         let buffers = node
             .and_then(NodeTracker::vitals)
             .and_then(|v| v.buffer_status());
@@ -555,8 +545,8 @@ pub fn edge_vitals_from_packet(p: &EdgeVitalsPacket) -> EdgeVitals {
         presence: p.presence(),
         fall_detected: p.fall_detected(),
         motion: p.motion(),
-        breathing_rate_bpm: nonzero_rate(p.breathing_rate_bpm()),
-        heartrate_bpm: nonzero_rate(p.heartrate_bpm()),
+        breathing_rate_bpm: nonzero_rate(p.breathing_rate_bpm()).into(),
+        heartrate_bpm: nonzero_rate(p.heartrate_bpm()).into(),
         n_persons,
         motion_energy: f64::from(p.motion_energy),
         presence_score: f64::from(p.presence_score),
@@ -578,8 +568,8 @@ pub fn edge_vitals_from_feature_state(p: &FeatureStatePacket) -> EdgeVitals {
         presence,
         fall_detected: false,
         motion: p.motion_score > 0.05,
-        breathing_rate_bpm: valid_rate(1, p.respiration_bpm),
-        heartrate_bpm: valid_rate(2, p.heartbeat_bpm),
+        breathing_rate_bpm: valid_rate(1, p.respiration_bpm).into(),
+        heartrate_bpm: valid_rate(2, p.heartbeat_bpm).into(),
         n_persons: u8::from(presence),
         motion_energy: f64::from(p.motion_score),
         presence_score: f64::from(p.presence_score),
@@ -594,14 +584,14 @@ pub fn fused_vitals_from_packet(p: &FusedVitalsPacket) -> FusedVitals {
     let (n_persons, person_count_valid) = consistent_person_count(p.presence(), p.n_persons);
     FusedVitals {
         node_id: p.node_id,
-        breathing_rate_bpm: nonzero_rate(p.breathing_rate_bpm()),
-        heartrate_bpm: nonzero_rate(p.heartrate_bpm()),
+        breathing_rate_bpm: nonzero_rate(p.breathing_rate_bpm()).into(),
+        heartrate_bpm: nonzero_rate(p.heartrate_bpm()).into(),
         n_persons,
         person_count_valid,
         fusion_confidence: p.fusion_confidence,
         mmwave: MmwaveReading {
-            hr_bpm: f64::from(p.mmwave_hr_bpm),
-            br_bpm: f64::from(p.mmwave_br_bpm),
+            hr_bpm: f64::from(p.mmwave_hr_bpm).into(),
+            br_bpm: f64::from(p.mmwave_br_bpm).into(),
             distance_cm: f64::from(p.mmwave_distance_cm),
             targets: p.mmwave_targets,
             confidence: p.mmwave_confidence,
@@ -746,7 +736,9 @@ mod tests {
         assert_eq!(update["classification"]["motion_level"], "present_moving");
         assert_eq!(update["estimated_persons"], 1);
         assert_eq!(
-            engine.latest_edge_vitals().map(|v| v.heartrate_bpm),
+            engine
+                .latest_edge_vitals()
+                .and_then(|v| v.heartrate_bpm.get()),
             Some(Some(72.0))
         );
     }
@@ -773,8 +765,8 @@ mod tests {
             (0, false, Some(-19))
         );
         assert_eq!(
-            (body.breathing_rate_bpm, body.heartrate_bpm),
-            (Some(22.42), Some(85.0))
+            (body.breathing_rate_bpm.get(), body.heartrate_bpm.get()),
+            (Some(Some(22.42)), Some(Some(85.0)))
         );
         let zero = EdgeVitalsPacket {
             breathing_rate: 0,
@@ -808,8 +800,12 @@ mod tests {
         };
         let body = edge_vitals_from_feature_state(&unflagged);
         assert_eq!(
-            (body.breathing_rate_bpm, body.heartrate_bpm, body.rssi),
-            (None, None, Some(-50))
+            (
+                body.breathing_rate_bpm.get(),
+                body.heartrate_bpm.get(),
+                body.rssi
+            ),
+            (Some(None), Some(None), Some(-50))
         );
     }
 

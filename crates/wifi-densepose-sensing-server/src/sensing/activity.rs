@@ -1,5 +1,5 @@
 //! Temporal features of one node's gated CSI stream and the motion/presence classification
-//! built on them (`features` and `classification` of wire.md 3.3).
+//! built on them (`features` and `classification` of docs/wire.md §3.3).
 //!
 //! The ESP32 sends one antenna, so cross-antenna statistics are degenerate; motion shows up
 //! as fluctuation of each bin's amplitude over time instead. Per-bin exponential means and
@@ -13,9 +13,9 @@ use std::f64::consts::PI;
 
 use ndarray::Array2;
 use wifi_densepose_signal::{CsiData, FeatureExtractor, FeatureExtractorConfig};
+use wifi_densepose_wire::messages::{Classification, Features, MotionLevel};
 
-use crate::messages::{Classification, Features, MotionLevel};
-use crate::ring::Ring;
+use crate::sensing::ring::Ring;
 
 /// Samples of the mean-amplitude series kept for the spectral summary.
 pub const SERIES_LEN: usize = 128;
@@ -147,8 +147,8 @@ impl ActivityTracker {
             mean_rssi,
             variance: s.variance,
             motion_band_power: s.motion_band_power,
-            breathing_band_power: s.breathing_band_power,
-            dominant_freq_hz: s.dominant_freq_hz,
+            breathing_band_power: s.breathing_band_power.into(),
+            dominant_freq_hz: s.dominant_freq_hz.into(),
             spectral_power: self.frame_power,
             change_points: s.change_points,
         }
