@@ -138,7 +138,8 @@ pub struct MotionPresenceTracker {
     frames: u64,
     spectral: Spectral,
     spectral_power: f64,
-    psd: FeatureExtractor,
+    /// The PSD of the spectral power; the default configuration is valid, so always `Some`.
+    psd: Option<FeatureExtractor>,
 }
 
 impl Default for MotionPresenceTracker {
@@ -149,9 +150,6 @@ impl Default for MotionPresenceTracker {
 
 impl MotionPresenceTracker {
     pub fn new() -> Self {
-        // The default configuration is valid, so this cannot fail.
-        let psd = FeatureExtractor::new(FeatureExtractorConfig::default())
-            .unwrap_or_else(|e| unreachable!("default feature configuration rejected: {e}"));
         MotionPresenceTracker {
             bin_mean: Vec::new(),
             bin_var: Vec::new(),
@@ -159,7 +157,7 @@ impl MotionPresenceTracker {
             frames: 0,
             spectral: Spectral::default(),
             spectral_power: 0.0,
-            psd,
+            psd: FeatureExtractor::new(FeatureExtractorConfig::default()).ok(),
         }
     }
 
@@ -213,7 +211,9 @@ impl MotionPresenceTracker {
             if let Some(rate) = sample_rate_hz {
                 self.spectral = spectral_summary(&self.series, rate);
             }
-            self.spectral_power = self.psd.psd_total_power(amplitudes);
+            if let Some(psd) = &self.psd {
+                self.spectral_power = psd.psd_total_power(amplitudes);
+            }
         }
     }
 
