@@ -12,7 +12,12 @@ use crate::errors::OrRaise;
 
 /// The motion/presence stage's outputs after a frame (what the sensing server publishes as
 /// `features` and `classification`).
-#[pyclass(module = "wifi_densepose._core", name = "MotionPresence", frozen, get_all)]
+#[pyclass(
+    module = "wifi_densepose._core",
+    name = "MotionPresence",
+    frozen,
+    get_all
+)]
 pub struct PyMotionPresence {
     /// "absent", "present_still", "present_moving" or "active".
     motion_level: &'static str,
@@ -64,7 +69,12 @@ impl PyMotionPresence {
 }
 
 /// The stage's outputs after every frame of a batch, as `[T]` read-only arrays.
-#[pyclass(module = "wifi_densepose._core", name = "MotionPresenceBatch", frozen, get_all)]
+#[pyclass(
+    module = "wifi_densepose._core",
+    name = "MotionPresenceBatch",
+    frozen,
+    get_all
+)]
 pub struct PyMotionPresenceBatch {
     /// Level codes (uint8): 0 absent, 1 present_still, 2 present_moving, 3 active.
     motion_level: Py<PyArray1<u8>>,
