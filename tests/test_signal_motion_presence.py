@@ -25,9 +25,11 @@ def test_ema_variance_of_a_known_sequence() -> None:
     tracker = MotionPresenceTracker()
     for value in (10.0, 12.0, 12.0):
         state = tracker.push(np.array([value]), 20.0)
-    assert state.relative_fluctuation == pytest.approx(np.sqrt(0.1877484375) / 10.09875, rel=1e-14)
+    assert state["relative_fluctuation"] == pytest.approx(
+        np.sqrt(0.1877484375) / 10.09875, rel=1e-14
+    )
     # Still warming up (fewer than 8 frames): absent with confidence 0.
-    assert (state.motion_level, state.presence, state.confidence) == ("absent", False, 0.0)
+    assert (state["motion_level"], state["presence"], state["confidence"]) == ("absent", False, 0.0)
     assert tracker.frames == 3
 
 
@@ -50,10 +52,10 @@ def test_relative_fluctuation_follows_the_recurrence_over_many_bins() -> None:
     for row in amplitude:
         state = tracker.push(row, 100.0)
     assert state is not None
-    assert state.relative_fluctuation == pytest.approx(ema_fluctuation(amplitude), rel=1e-12)
+    assert state["relative_fluctuation"] == pytest.approx(ema_fluctuation(amplitude), rel=1e-12)
     # Noise of std 1 on 20: the steady EMA std is about 1, so about 1/20 = 0.05, inside
     # present_still (0.015 to 0.12).
-    assert state.motion_level == "present_still"
+    assert state["motion_level"] == "present_still"
 
 
 def test_dft_summary_matches_numpy_fft() -> None:
@@ -72,14 +74,14 @@ def test_dft_summary_matches_numpy_fft() -> None:
     power = np.abs(np.fft.fft(centred)) ** 2 / 128**2
     k = np.arange(1, 65)
     freq = k * fs / 128
-    assert state.variance == pytest.approx(np.var(window), rel=1e-12)
+    assert state["variance"] == pytest.approx(np.var(window), rel=1e-12)
     breathing = power[k][(freq >= 0.1) & (freq <= 0.5)].sum()
     motion = power[k][freq > 0.5].sum()
-    assert state.breathing_band_power == pytest.approx(breathing, rel=1e-9)
-    assert state.motion_band_power == pytest.approx(motion, rel=1e-9)
-    assert state.dominant_freq_hz == freq[np.argmax(power[k])]
+    assert state["breathing_band_power"] == pytest.approx(breathing, rel=1e-9)
+    assert state["motion_band_power"] == pytest.approx(motion, rel=1e-9)
+    assert state["dominant_freq_hz"] == freq[np.argmax(power[k])]
     signs = centred < 0
-    assert state.change_points == int(np.count_nonzero(signs[1:] != signs[:-1]))
+    assert state["change_points"] == int(np.count_nonzero(signs[1:] != signs[:-1]))
 
 
 def test_spectral_power_is_the_128_point_psd_total() -> None:
@@ -87,9 +89,9 @@ def test_spectral_power_is_the_128_point_psd_total() -> None:
     frame = rng.uniform(5.0, 25.0, size=56)
     state = MotionPresenceTracker().push(frame)
     spectrum = np.abs(np.fft.fft(frame, 128)) ** 2 / 128
-    assert state.spectral_power == pytest.approx(spectrum[:64].sum(), rel=1e-12)
+    assert state["spectral_power"] == pytest.approx(spectrum[:64].sum(), rel=1e-12)
     # No rate given: the DFT summary keeps its initial zeros.
-    assert (state.variance, state.dominant_freq_hz, state.change_points) == (0.0, 0.0, 0)
+    assert (state["variance"], state["dominant_freq_hz"], state["change_points"]) == (0.0, 0.0, 0)
 
 
 @pytest.mark.parametrize(
@@ -105,9 +107,9 @@ def test_levels_follow_the_fluctuation(swing: float, level: str) -> None:
     for i in range(400):
         state = tracker.push(np.full(16, 20.0 + (swing if i % 2 else -swing)), 20.0)
     assert state is not None
-    assert state.motion_level == level
-    assert state.presence == (level != "absent")
-    assert 0.5 <= state.confidence <= 1.0
+    assert state["motion_level"] == level
+    assert state["presence"] == (level != "absent")
+    assert 0.5 <= state["confidence"] <= 1.0
 
 
 def test_batch_equals_streaming_bit_for_bit_on_random_inputs() -> None:
@@ -122,9 +124,9 @@ def test_batch_equals_streaming_bit_for_bit_on_random_inputs() -> None:
         codes = {"absent": 0, "present_still": 1, "present_moving": 2, "active": 3}
         for i, row in enumerate(amplitude):
             s: MotionPresence = tracker.push(row, rate)
-            assert codes[s.motion_level] == batch.motion_level[i]
-            assert s.presence == batch.presence[i]
-            assert s.change_points == batch.change_points[i]
+            assert codes[s["motion_level"]] == batch["motion_level"][i]
+            assert s["presence"] == batch["presence"][i]
+            assert s["change_points"] == batch["change_points"][i]
             for name in (
                 "confidence",
                 "relative_fluctuation",
@@ -134,11 +136,11 @@ def test_batch_equals_streaming_bit_for_bit_on_random_inputs() -> None:
                 "dominant_freq_hz",
                 "spectral_power",
             ):
-                assert np.float64(getattr(s, name)).tobytes() == getattr(batch, name)[i].tobytes()
+                assert np.float64(s[name]).tobytes() == batch[name][i].tobytes()
             compared += 1
     assert compared > 500
-    assert batch.confidence.flags.writeable is False
-    assert batch.motion_level.dtype == np.uint8
+    assert batch["confidence"].flags.writeable is False
+    assert batch["motion_level"].dtype == np.uint8
 
 
 def test_bad_input_raises_typed_errors_and_keeps_state() -> None:

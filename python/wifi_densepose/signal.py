@@ -41,8 +41,6 @@ from wifi_densepose._core import (
     MotionAnalysis,
     MotionDetector,
     MotionDetectorConfig,
-    MotionPresence,
-    MotionPresenceBatch,
     MotionPresenceTracker,
     MotionScore,
     PhaseFeatures,
@@ -70,6 +68,7 @@ from wifi_densepose._core import (
     select_sensitive_subcarriers,
     unwrap,
 )
+from wifi_densepose._motion_presence import MotionPresence, MotionPresenceBatch
 
 __all__ = [
     "AmplitudeFeatures",
