@@ -35,8 +35,8 @@ impl ActivityTracker {
             mean_rssi,
             variance: s.variance,
             motion_band_power: s.motion_band_power,
-            breathing_band_power: s.breathing_band_power,
-            dominant_freq_hz: s.dominant_freq_hz,
+            breathing_band_power: s.breathing_band_power.into(),
+            dominant_freq_hz: s.dominant_freq_hz.into(),
             spectral_power: s.spectral_power,
             change_points: s.change_points,
         }
@@ -78,7 +78,7 @@ mod tests {
         assert_eq!(f.mean_rssi, -50.0);
         assert!((f.variance - 36.0).abs() < 1e-9);
         assert!((f.motion_band_power - 36.0).abs() < 1e-9);
-        assert_eq!(f.dominant_freq_hz, 10.0);
+        assert_eq!(f.dominant_freq_hz, 10.0.into());
         assert_eq!(f.change_points, 127);
         tracker.push(&[f64::NAN; 8], Some(20.0));
         assert_eq!(tracker.frames(), 200);
