@@ -128,11 +128,16 @@ def test_bundle_layout_and_manifest(unsigned_bundle: Path) -> None:
         "subcarriers": 56,
         "sampling_rate_hz": 100.0,
     }
-    # 1,000 frames x (168 + 168 + 56 + 56 + 55 + 9 + 127) values + 6 readings x 8.
-    assert manifest["feature_count"] == 1000 * 639 + 6 * 8
+    # 1,000 frames x (168 + 168 + 56 + 56 + 55 + 9 + 127) values + 6 readings x 8, then
+    # 1,000 frames x 8 motion/presence values.
+    assert manifest["feature_count"] == 1000 * 639 + 6 * 8 + 1000 * 8
     assert "signer_public_key" not in manifest
     excluded = " ".join(e["feature"] for e in manifest["pipeline"]["excluded"])
     assert "psd.values[0]" in excluded and "psd.centroid" in excluded
+    assert "motion_presence.breathing_band_power" in excluded
+    motion = manifest["pipeline"]["stages"]["motion_presence"]
+    assert motion["input"] == "antenna 0, raw amplitude, at the input's sampling rate"
+    assert (motion["ema_alpha"], motion["series_len"], motion["warmup_frames"]) == (0.025, 128, 8)
 
 
 def test_manifest_is_sha256sum_compatible(unsigned_bundle: Path) -> None:

@@ -10,6 +10,7 @@ import numpy as np
 import numpy.typing as npt
 from typing_extensions import Self
 
+from wifi_densepose._motion_presence import MotionPresence, MotionPresenceBatch
 from wifi_densepose._summary import RecordingSummary
 from wifi_densepose._vital_status import VitalStatus
 
@@ -787,6 +788,18 @@ class MotionDetector:
     def reset(self) -> None: ...
     @property
     def previous_confidence(self) -> float: ...
+
+@final
+class MotionPresenceTracker:
+    def __new__(cls) -> Self: ...
+    def push(
+        self, amplitudes: _ArrayLike, sample_rate_hz: float | None = None
+    ) -> MotionPresence: ...
+    def reset(self) -> None: ...
+    @property
+    def frames(self) -> int: ...
+
+def motion_presence_batch(amplitude: _ArrayLike, sample_rate_hz: float) -> MotionPresenceBatch: ...
 
 @final
 class HardwareType:

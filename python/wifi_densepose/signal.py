@@ -2,7 +2,8 @@
 
 Preprocessing (:class:`CsiProcessor`), phase sanitisation (:class:`PhaseSanitizer`, :func:`unwrap`),
 the Hampel filter (:func:`hampel`), feature extraction (:class:`FeatureExtractor`), motion and
-presence detection (:class:`MotionDetector`), hardware normalisation
+presence (:class:`MotionPresenceTracker`, :func:`motion_presence_batch`: the stage the sensing
+server runs; :class:`MotionDetector` scores multi-antenna features), hardware normalisation
 (:class:`HardwareNormalizer`), CSI ratios, spectrograms, subcarrier selection, Fresnel-zone
 breathing and body velocity profiles. Phases are in radians, frequencies in Hz.
 
@@ -10,6 +11,7 @@ Arrays: a 1-D array is one frame (or one antenna), 2-D arrays are ``[time, subca
 ``[antenna, subcarrier]`` as each function documents. float64 arrays of any strides are read
 without a copy; other real dtypes and sequences are converted once. Stateful objects
 (:class:`CsiProcessor`, :class:`PhaseSanitizer`, :class:`MotionDetector`,
+:class:`MotionPresenceTracker`,
 :class:`HardwareNormalizer`) are for one thread at a time.
 """
 
@@ -39,6 +41,7 @@ from wifi_densepose._core import (
     MotionAnalysis,
     MotionDetector,
     MotionDetectorConfig,
+    MotionPresenceTracker,
     MotionScore,
     PhaseFeatures,
     PhaseSanitizer,
@@ -58,12 +61,14 @@ from wifi_densepose._core import (
     extract_selected,
     hamming_window,
     hampel,
+    motion_presence_batch,
     phase_quality_map,
     ratio_to_amplitude_phase,
     select_by_variance,
     select_sensitive_subcarriers,
     unwrap,
 )
+from wifi_densepose._motion_presence import MotionPresence, MotionPresenceBatch
 
 __all__ = [
     "AmplitudeFeatures",
@@ -91,6 +96,9 @@ __all__ = [
     "MotionAnalysis",
     "MotionDetector",
     "MotionDetectorConfig",
+    "MotionPresence",
+    "MotionPresenceBatch",
+    "MotionPresenceTracker",
     "MotionScore",
     "PhaseFeatures",
     "PhaseSanitizer",
@@ -110,6 +118,7 @@ __all__ = [
     "extract_selected",
     "hamming_window",
     "hampel",
+    "motion_presence_batch",
     "phase_quality_map",
     "ratio_to_amplitude_phase",
     "select_by_variance",

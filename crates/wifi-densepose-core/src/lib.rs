@@ -7,12 +7,14 @@ pub mod error;
 pub mod frame;
 pub mod metadata;
 pub mod pose;
+pub mod ring;
 pub mod utils;
 pub mod validate;
 
 pub use error::{CoreError, CoreResult, ErrorInfo, ErrorKind};
 pub use frame::{iq_to_polar, CsiFrame};
 pub use metadata::{AntennaConfig, CsiMetadata, CsiMetadataBuilder, FrequencyBand, Timestamp};
+pub use ring::{RingBuffer, MAX_HISTORY_LEN};
 pub use pose::{
     BoundingBox, Confidence, Keypoint, KeypointType, PersonPose, PoseEstimate,
     DEFAULT_CONFIDENCE_THRESHOLD, MAX_KEYPOINTS,

@@ -1,45 +1,13 @@
-//! Array utilities: phase unwrapping, normalisation, SNR, moving average, complex parts.
+//! Array utilities: min-max normalisation, population moments, SNR, moving average, complex
+//! parts, overflow-safe scaling. Signal processing (phase unwrapping, z-scores) lives in
+//! `wifi-densepose-signal`.
 //!
 //! Functions take `ndarray` views so callers can pass strided data without copying.
-
-use std::f64::consts::PI;
 
 use ndarray::{Array1, ArrayView1};
 use num_complex::Complex64;
 
 use crate::error::{CoreError, CoreResult};
-
-const TWO_PI: f64 = 2.0 * PI;
-
-/// Unwraps `phase` in place of a fresh vector: one 2π turn per step whose raw difference
-/// exceeds `threshold` in magnitude (π for the standard method).
-///
-/// Counts turns as an integer, so it is O(n) and each output is φ_j + 2π·k_j exactly.
-pub fn unwrap_with_threshold(phase: ArrayView1<'_, f64>, threshold: f64, out: &mut Vec<f64>) {
-    out.clear();
-    out.reserve(phase.len());
-    let mut turns: i64 = 0;
-    let mut previous: Option<f64> = None;
-    for &p in phase {
-        if let Some(prev) = previous {
-            let d = p - prev;
-            if d > threshold {
-                turns -= 1;
-            } else if d < -threshold {
-                turns += 1;
-            }
-        }
-        previous = Some(p);
-        out.push(p + (turns as f64) * TWO_PI);
-    }
-}
-
-/// Standard unwrap: equals `numpy.unwrap` whenever every raw step is below 3π.
-pub fn unwrap_phase(phase: ArrayView1<'_, f64>) -> Array1<f64> {
-    let mut out = Vec::new();
-    unwrap_with_threshold(phase, PI, &mut out);
-    Array1::from(out)
-}
 
 /// A power of two that brings the largest finite |x| near 1 when sums, differences or squares of
 /// `x` could overflow (max |x| ≥ 2^300), else 1. Multiplying by a power of two is exact, so a
@@ -110,19 +78,6 @@ fn mean_std_pop_unscaled(x: ArrayView1<'_, f64>) -> (f64, f64) {
     (mean, var.sqrt())
 }
 
-/// (x − mean)/std_pop; all zeros when std is below `f64::EPSILON` (relative to the data's
-/// scale when it is near ±`f64::MAX`).
-pub fn normalize_zscore(x: ArrayView1<'_, f64>) -> Array1<f64> {
-    with_safe_scale(x, |x| {
-        let (mean, std) = mean_std_pop_unscaled(x);
-        if std < f64::EPSILON {
-            return Array1::zeros(x.len());
-        }
-        x.mapv(|v| (v - mean) / std)
-    })
-    .0
-}
-
 /// 10·log10(mean(s²)/mean(n²)) in dB; +∞ when the noise power is below `f64::EPSILON`.
 pub fn calculate_snr_db(signal: ArrayView1<'_, f64>, noise: ArrayView1<'_, f64>) -> CoreResult<f64> {
     for (field, x) in [("signal", &signal), ("noise", &noise)] {
@@ -175,24 +130,13 @@ pub fn complex_phase(z: ArrayView1<'_, Complex64>) -> Array1<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::f64::consts::PI;
     use ndarray::array;
-
-    #[test]
-    fn unwrap_is_monotone_on_a_wrapped_ramp() {
-        let x = array![0.0, PI / 2.0, PI, -PI + 0.1, -PI / 2.0];
-        let u = unwrap_phase(x.view());
-        assert!(u.windows(2).into_iter().all(|w| w[1] >= w[0] - 0.5));
-        let wrapped: Array1<f64> = (0..100).map(|i| ((i as f64 * 0.04 * PI + PI) % TWO_PI) - PI).collect();
-        let u = unwrap_phase(wrapped.view());
-        assert!(u.windows(2).into_iter().all(|w| (w[1] - w[0]).abs() < PI));
-    }
 
     #[test]
     fn normalisation() {
         assert_eq!(normalize_min_max(array![0.0, 5.0, 10.0].view()), array![0.0, 0.5, 1.0]);
         assert_eq!(normalize_min_max(array![3.0, 3.0].view()), array![0.0, 0.0]);
-        let z = normalize_zscore(array![1.0, 2.0, 3.0, 10.0].view());
-        assert!(z.sum().abs() < 1e-12);
     }
 
     #[test]
@@ -218,11 +162,6 @@ mod tests {
     #[test]
     fn extremes_do_not_overflow() {
         let x = array![1e308, -1e308, 1e308, -1e308];
-        // mean 0, population std 1e308: z = ±1 exactly.
-        assert_eq!(
-            normalize_zscore(x.view()).to_vec(),
-            vec![1.0, -1.0, 1.0, -1.0]
-        );
         assert_eq!(mean_std_pop(x.view()), (0.0, 1e308));
         assert_eq!(
             normalize_min_max(x.view()).to_vec(),

@@ -2,6 +2,7 @@
 //! motion detection, hardware normalisation, CSI ratios, spectrograms, subcarrier selection,
 //! Fresnel breathing and body velocity profiles.
 
+mod activity;
 mod data;
 mod features;
 mod filters;
@@ -64,6 +65,7 @@ impl<'py> Rows<'py> {
 }
 
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    activity::register(m)?;
     data::register(m)?;
     filters::register(m)?;
     features::register(m)?;

@@ -6,6 +6,7 @@ use numpy::{PyArray1, PyUntypedArrayMethods};
 use pyo3::prelude::*;
 use wifi_densepose_core::utils;
 use wifi_densepose_core::validate::ensure_finite;
+use wifi_densepose_signal::{unwrap_phase as unwrap_1d, zscore_population};
 
 use crate::arrays::{complex_array, f64_array, readonly_array};
 use crate::errors::OrRaise;
@@ -28,14 +29,14 @@ fn unwrap_phase<'py>(py: Python<'py>, phase: &Bound<'py, PyAny>) -> PyResult<Bou
         let out = py.detach(|| {
             let mut out = Array2::zeros(x.raw_dim());
             for (src, mut dst) in x.axis_iter(Axis(0)).zip(out.axis_iter_mut(Axis(0))) {
-                dst.assign(&utils::unwrap_phase(src));
+                dst.assign(&unwrap_1d(src));
             }
             out
         });
         return Ok(readonly_array(py, out)?.into_any());
     }
     let x = finite_1d(phase, "phase")?;
-    Ok(readonly_array(py, utils::unwrap_phase(x.as_array()))?.into_any())
+    Ok(readonly_array(py, unwrap_1d(x.as_array()))?.into_any())
 }
 
 fn numpy_ndim(obj: &Bound<'_, PyAny>) -> PyResult<usize> {
@@ -63,7 +64,7 @@ fn normalize_min_max<'py>(py: Python<'py>, x: &Bound<'py, PyAny>) -> PyResult<Bo
 /// (x − mean)/std (population); zeros when std is below machine epsilon.
 #[pyfunction]
 fn normalize_zscore<'py>(py: Python<'py>, x: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyArray1<f64>>> {
-    map_1d(py, x, utils::normalize_zscore)
+    map_1d(py, x, zscore_population)
 }
 
 /// Centred moving average of `window` samples, truncated at the edges; `window` 0 or longer

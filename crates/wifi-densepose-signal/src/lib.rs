@@ -6,6 +6,7 @@
 //! Plain Rust (no Python, async or network dependencies). Every input array is checked for
 //! NaN/±Inf and rejected with a `NonFinite` error naming the argument and the index.
 
+pub mod activity;
 pub mod bvp;
 pub mod csi_data;
 pub mod error;
@@ -17,7 +18,6 @@ pub mod normalizer;
 pub mod preprocess;
 pub mod processor;
 pub mod ratio;
-pub mod ring;
 pub mod sanitizer;
 pub mod selection;
 pub mod spectrogram;
@@ -27,6 +27,9 @@ mod test_rng;
 pub mod unwrap;
 pub mod window;
 
+pub use activity::{
+    motion_presence_batch, MotionLevel, MotionPresence, MotionPresenceBatch, MotionPresenceTracker,
+};
 pub use bvp::{extract_bvp, BodyVelocityProfile, BvpConfig};
 pub use csi_data::CsiData;
 pub use error::{SignalError, SignalResult};
@@ -45,7 +48,7 @@ pub use motion::{
     MotionAnalysis, MotionDetector, MotionDetectorConfig, MotionScore,
 };
 pub use normalizer::{
-    catmull_rom_resample, detrend_linear, zscore, CanonicalCsiBatch, CanonicalCsiFrame,
+    catmull_rom_resample, detrend_linear, zscore_population, zscore_sample, CanonicalCsiBatch, CanonicalCsiFrame,
     HardwareNormalizer, HardwareType, PhaseOrder,
 };
 pub use preprocess::CsiPreprocessor;
@@ -53,7 +56,6 @@ pub use processor::{CsiProcessor, CsiProcessorConfig, ProcessorStatistics};
 pub use ratio::{
     compute_ratio_matrix, compute_ratio_matrix_batch, conjugate_multiply, ratio_to_amplitude_phase,
 };
-pub use ring::HistoryRing;
 pub use sanitizer::{PhaseSanitizer, PhaseSanitizerConfig, SanitizerStatistics};
 pub use selection::{
     extract_selected, select_by_variance, select_sensitive_subcarriers, SubcarrierSelection,
@@ -62,5 +64,8 @@ pub use selection::{
 pub use spectrogram::{
     compute_multi_subcarrier_spectrogram, compute_spectrogram, Spectrogram, SpectrogramConfig,
 };
-pub use unwrap::{phase_quality_map, unwrap_2d, wrap_difference, UnwrappingMethod};
+pub use unwrap::{
+    phase_quality_map, unwrap_2d, unwrap_phase, unwrap_with_threshold, wrap_difference,
+    UnwrappingMethod,
+};
 pub use window::{hamming_window, WindowKind};

@@ -3,11 +3,10 @@
 
 use ndarray::Array1;
 use wifi_densepose_core::validate::{ensure_finite_scalar, ensure_in_range};
-use wifi_densepose_core::Timestamp;
+use wifi_densepose_core::{RingBuffer, Timestamp};
 
 use crate::error::{SignalError, SignalResult};
 use crate::features::{CsiFeatureBatch, CsiFeatures};
-use crate::ring::HistoryRing;
 use crate::stats::{mean, var_pop};
 
 fn clamp01(x: f64) -> f64 {
@@ -207,7 +206,7 @@ pub struct DetectorStatistics {
 #[derive(Debug, Clone)]
 pub struct MotionDetector {
     config: MotionDetectorConfig,
-    history: HistoryRing<f64>,
+    history: RingBuffer<f64>,
     previous_confidence: f64,
     baseline_variance: Option<f64>,
     total_detections: u64,
@@ -243,7 +242,7 @@ impl MotionDetector {
     pub fn new(config: MotionDetectorConfig) -> SignalResult<Self> {
         config.validate()?;
         Ok(MotionDetector {
-            history: HistoryRing::new(config.history_size),
+            history: RingBuffer::new(config.history_size),
             config,
             previous_confidence: 0.0,
             baseline_variance: None,

@@ -4,7 +4,9 @@
 use std::str::FromStr;
 
 use ndarray::{Array1, Array2, ArrayView1, ArrayView2, Axis};
-use wifi_densepose_core::utils::{unwrap_phase, with_safe_scale};
+use wifi_densepose_core::utils::{mean_std_pop, with_safe_scale};
+
+use crate::unwrap::unwrap_phase;
 use wifi_densepose_core::validate::{ensure_finite, ensure_finite_scalar};
 
 use crate::csi_data::ensure_same_shape;
@@ -221,7 +223,7 @@ impl HardwareNormalizer {
     ) -> CanonicalCsiFrame {
         let c = self.canonical_subcarriers;
         let resampled = catmull_rom_resample(&amplitude.to_vec(), c);
-        let amplitude = zscore(ArrayView1::from(&resampled), self.hw_stats(hw));
+        let amplitude = zscore_sample(ArrayView1::from(&resampled), self.hw_stats(hw));
         let phase = match self.phase_order {
             PhaseOrder::UnwrapFirst => {
                 catmull_rom_resample(unwrap_phase(phase).as_slice().unwrap_or(&[]), c)
@@ -290,14 +292,32 @@ pub fn catmull_rom_resample(s: &[f64], c: usize) -> Vec<f64> {
         .collect()
 }
 
+// The two z-scores of the library. They differ on purpose and are named for it:
+// `zscore_sample` is the hardware normaliser's (sample std, optional per-hardware statistics,
+// a flat input passes through centred); `zscore_population` is `wifi_densepose.utils`'s
+// `normalize_zscore` (population std, a flat input becomes all zeros).
+
 /// (x − mean)/std with the given stats, else the data mean and sample std (1 if fewer than 2
 /// values); a std below 1e-12 in magnitude counts as 1.
-pub fn zscore(x: ArrayView1<'_, f64>, stats: Option<(f64, f64)>) -> Array1<f64> {
+pub fn zscore_sample(x: ArrayView1<'_, f64>, stats: Option<(f64, f64)>) -> Array1<f64> {
     if stats.is_none() {
         // Scale-invariant: large values are scaled (exactly, by a power of two) first.
         return with_safe_scale(x, |x| zscore_unscaled(x, None)).0;
     }
     zscore_unscaled(x, stats)
+}
+
+/// (x − mean)/std_pop; all zeros when std_pop is below `f64::EPSILON` (relative to the data's
+/// scale when it is near ±`f64::MAX`).
+pub fn zscore_population(x: ArrayView1<'_, f64>) -> Array1<f64> {
+    with_safe_scale(x, |x| {
+        let (mean, std) = mean_std_pop(x);
+        if std < f64::EPSILON {
+            return Array1::zeros(x.len());
+        }
+        x.mapv(|v| (v - mean) / std)
+    })
+    .0
 }
 
 fn zscore_unscaled(x: ArrayView1<'_, f64>, stats: Option<(f64, f64)>) -> Array1<f64> {
@@ -428,16 +448,30 @@ mod tests {
     }
 
     #[test]
+    fn population_zscore_uses_the_population_std() {
+        // mean 4, population std √12.5 (sample std √(50/3)).
+        let z = zscore_population(ndarray::array![1.0, 2.0, 3.0, 10.0].view());
+        let expected = [-3.0, -2.0, -1.0, 6.0].map(|d| d / 12.5f64.sqrt());
+        for (a, b) in z.iter().zip(expected) {
+            assert!((a - b).abs() < 1e-15);
+        }
+        assert_eq!(zscore_population(Array1::from_elem(3, 7.0).view()).to_vec(), [0.0; 3]);
+        // mean 0, population std 1e308: z = ±1 exactly.
+        let x = ndarray::array![1e308, -1e308, 1e308, -1e308];
+        assert_eq!(zscore_population(x.view()).to_vec(), [1.0, -1.0, 1.0, -1.0]);
+    }
+
+    #[test]
     fn zscore_and_detrend() {
         let x = Array1::from_iter((0..40).map(|i| (0.7 * i as f64).sin() * 5.0 + 2.0));
-        let z = zscore(x.view(), None);
+        let z = zscore_sample(x.view(), None);
         assert!(crate::stats::mean(z.iter().copied()).abs() < 1e-10);
         assert!((crate::stats::var_samp(z.iter().copied()).sqrt() - 1.0).abs() < 1e-10);
         assert_eq!(
-            zscore(ndarray::array![10.0, 20.0, 30.0].view(), Some((20.0, 10.0))).to_vec(),
+            zscore_sample(ndarray::array![10.0, 20.0, 30.0].view(), Some((20.0, 10.0))).to_vec(),
             vec![-1.0, 0.0, 1.0]
         );
-        assert!(zscore(Array1::from_elem(5, 7.0).view(), None)
+        assert!(zscore_sample(Array1::from_elem(5, 7.0).view(), None)
             .iter()
             .all(|&v| v == 0.0));
         let ramp = Array1::from_iter((0..30).map(|i| 0.5 * i as f64));
@@ -559,6 +593,6 @@ mod tests {
         // A line through ±1e308 detrends to zeros; its z-scores are ±1 (sample std).
         let line = Array1::from(vec![-1e308, 0.0, 1e308]);
         assert_eq!(detrend_linear(line.view()).to_vec(), vec![0.0, 0.0, 0.0]);
-        assert_eq!(zscore(line.view(), None).to_vec(), vec![-1.0, 0.0, 1.0]);
+        assert_eq!(zscore_sample(line.view(), None).to_vec(), vec![-1.0, 0.0, 1.0]);
     }
 }

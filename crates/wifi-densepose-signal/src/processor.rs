@@ -9,7 +9,7 @@ use crate::csi_data::{ensure_finite_stream, CsiData};
 use crate::error::{SignalError, SignalResult};
 use crate::motion::ensure_detection_probabilities;
 use crate::preprocess::CsiPreprocessor;
-use crate::ring::HistoryRing;
+use wifi_densepose_core::RingBuffer;
 
 /// Configuration of a [`CsiProcessor`]; see [`CsiProcessorConfig::validate`].
 #[derive(Debug, Clone, PartialEq)]
@@ -88,7 +88,7 @@ pub struct ProcessorStatistics {
 pub struct CsiProcessor {
     config: CsiProcessorConfig,
     preprocessor: CsiPreprocessor,
-    history: HistoryRing<CsiData>,
+    history: RingBuffer<CsiData>,
     previous_confidence: f64,
     total_processed: u64,
     processing_errors: u64,
@@ -100,7 +100,7 @@ impl CsiProcessor {
         config.validate()?;
         Ok(CsiProcessor {
             preprocessor: CsiPreprocessor::new(config.noise_threshold)?,
-            history: HistoryRing::new(config.max_history_size),
+            history: RingBuffer::new(config.max_history_size),
             config,
             previous_confidence: 0.0,
             total_processed: 0,
@@ -152,7 +152,7 @@ impl CsiProcessor {
 
     /// The newest `n` frames (all if fewer), oldest first.
     pub fn get_recent_history(&self, n: usize) -> Vec<CsiData> {
-        self.history.recent(n).cloned().collect()
+        self.history.last_n(n).cloned().collect()
     }
 
     pub fn history_len(&self) -> usize {

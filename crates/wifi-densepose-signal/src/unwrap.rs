@@ -1,16 +1,45 @@
-//! 2-D phase unwrapping methods built on the core's standard kernel.
+//! Phase unwrapping: the standard 1-D kernel and the 2-D methods built on it.
 
 use std::cmp::Ordering;
 use std::collections::BinaryHeap;
 use std::f64::consts::PI;
 use std::str::FromStr;
 
-use ndarray::{Array2, ArrayView2, Axis};
-use wifi_densepose_core::utils::unwrap_with_threshold;
+use ndarray::{Array1, Array2, ArrayView1, ArrayView2, Axis};
 
 use crate::error::SignalError;
 
 const TWO_PI: f64 = 2.0 * PI;
+
+/// Unwraps `phase` in place of a fresh vector: one 2π turn per step whose raw difference
+/// exceeds `threshold` in magnitude (π for the standard method).
+///
+/// Counts turns as an integer, so it is O(n) and each output is φ_j + 2π·k_j exactly.
+pub fn unwrap_with_threshold(phase: ArrayView1<'_, f64>, threshold: f64, out: &mut Vec<f64>) {
+    out.clear();
+    out.reserve(phase.len());
+    let mut turns: i64 = 0;
+    let mut previous: Option<f64> = None;
+    for &p in phase {
+        if let Some(prev) = previous {
+            let d = p - prev;
+            if d > threshold {
+                turns -= 1;
+            } else if d < -threshold {
+                turns += 1;
+            }
+        }
+        previous = Some(p);
+        out.push(p + (turns as f64) * TWO_PI);
+    }
+}
+
+/// Standard unwrap: equals `numpy.unwrap` whenever every raw step is below 3π.
+pub fn unwrap_phase(phase: ArrayView1<'_, f64>) -> Array1<f64> {
+    let mut out = Vec::new();
+    unwrap_with_threshold(phase, PI, &mut out);
+    Array1::from(out)
+}
 
 /// How a `[rows, cols]` phase array is unwrapped.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -206,7 +235,19 @@ fn unwrap_quality_guided(phase: ArrayView2<'_, f64>) -> Array2<f64> {
 mod tests {
     use super::*;
     use crate::test_rng::lcg;
-    use ndarray::Array1;
+    use ndarray::{array, Array1};
+
+    #[test]
+    fn unwrap_is_monotone_on_a_wrapped_ramp() {
+        let x = array![0.0, PI / 2.0, PI, -PI + 0.1, -PI / 2.0];
+        let u = unwrap_phase(x.view());
+        assert!(u.windows(2).into_iter().all(|w| w[1] >= w[0] - 0.5));
+        let wrapped: Array1<f64> = (0..100)
+            .map(|i| ((i as f64 * 0.04 * PI + PI) % TWO_PI) - PI)
+            .collect();
+        let u = unwrap_phase(wrapped.view());
+        assert!(u.windows(2).into_iter().all(|w| (w[1] - w[0]).abs() < PI));
+    }
 
     fn wrap(v: f64) -> f64 {
         (v + PI).rem_euclid(TWO_PI) - PI

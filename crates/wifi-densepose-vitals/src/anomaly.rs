@@ -1,7 +1,7 @@
 //! Stage 4: clinical-range and sudden-change alerts over the stream of readings.
 
 use crate::error::{Result, VitalsError};
-use crate::history::{RingBuffer, MAX_HISTORY_LEN};
+use wifi_densepose_core::{RingBuffer, MAX_HISTORY_LEN};
 use crate::types::{AlertType, AnomalyAlert, VitalEstimate, VitalReading, VitalStatus, VitalType};
 
 /// Readings a vital needs in its baseline before it is scored.

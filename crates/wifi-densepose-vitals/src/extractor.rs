@@ -2,7 +2,7 @@
 //! bounded history, and the spectral estimator over that history.
 
 use crate::error::{Result, VitalsError};
-use crate::history::{RingBuffer, MAX_HISTORY_LEN};
+use wifi_densepose_core::{RingBuffer, MAX_HISTORY_LEN};
 use crate::resonator::{Band, BandPassResonator, ResonatorCoefficients};
 use crate::spectral::{SpectralPeak, SpectralPeakEstimator};
 use crate::types::StatusThresholds;

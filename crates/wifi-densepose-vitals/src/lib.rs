@@ -18,7 +18,6 @@ pub mod error;
 pub mod extractor;
 pub mod frames;
 pub mod heart;
-pub mod history;
 pub mod pipeline;
 pub mod preprocessor;
 pub mod resample;

@@ -1,6 +1,6 @@
 //! Bounded history of readings with summary statistics.
 
-use crate::history::{RingBuffer, MAX_HISTORY_LEN};
+use wifi_densepose_core::{RingBuffer, MAX_HISTORY_LEN};
 use crate::types::{VitalReading, VitalStats, VitalStatus};
 
 /// Keeps the last `capacity` readings (default 3600, about an hour at one reading per second).
@@ -35,7 +35,7 @@ impl VitalSignStore {
     }
 
     pub fn latest(&self) -> Option<&VitalReading> {
-        self.readings.latest()
+        self.readings.back()
     }
 
     /// The last `n` readings, oldest first.

@@ -1,7 +1,8 @@
 //! The stages of the canonical feature stream, in hash order, and the features left out.
 
 /// One group of hashed values. Per frame the stream holds the stages up to
-/// [`Stage::PsdValues`] in this order; [`Stage::VitalReadings`] follows the last frame.
+/// [`Stage::PsdValues`] in this order; [`Stage::VitalReadings`] and then
+/// [`Stage::MotionPresence`] follow the last frame.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Stage {
     ProcessedAmplitude,
@@ -12,10 +13,11 @@ pub enum Stage {
     CorrelationMatrix,
     PsdValues,
     VitalReadings,
+    MotionPresence,
 }
 
 impl Stage {
-    pub const ALL: [Stage; 8] = [
+    pub const ALL: [Stage; 9] = [
         Stage::ProcessedAmplitude,
         Stage::SanitizedPhase,
         Stage::AmplitudeMean,
@@ -24,6 +26,7 @@ impl Stage {
         Stage::CorrelationMatrix,
         Stage::PsdValues,
         Stage::VitalReadings,
+        Stage::MotionPresence,
     ];
 
     pub fn name(self) -> &'static str {
@@ -36,6 +39,7 @@ impl Stage {
             Stage::CorrelationMatrix => "correlation_matrix",
             Stage::PsdValues => "psd_values",
             Stage::VitalReadings => "vital_readings",
+            Stage::MotionPresence => "motion_presence",
         }
     }
 
@@ -72,9 +76,17 @@ impl Stage {
                  confidence, respiratory status code (integer), heart rate BPM, heart confidence, \
                  heart status code (integer), signal quality"
             }
+            Stage::MotionPresence => MOTION_PRESENCE_DESCRIPTION,
         }
     }
 }
+
+/// What [`Stage::MotionPresence`] contributes.
+pub const MOTION_PRESENCE_DESCRIPTION: &str = "after the vital readings, per frame of the \
+    motion/presence stage (motion_presence_batch) fed antenna 0's raw amplitude at the input's \
+    sampling rate: relative fluctuation, variance, motion band power, dominant frequency (Hz), \
+    spectral power, change points (integer), motion level code (integer: 0 absent, \
+    1 present_still, 2 present_moving, 3 active), confidence";
 
 /// Computed features left out of the hash, with the reason. The first two are degenerate
 /// (ill-conditioned against the 10⁻⁶ quantum); the others are not part of the canonical stream.
@@ -116,6 +128,15 @@ pub const EXCLUDED_FEATURES: &[(&str, &str)] = &[
         "not computed: the canonical extractor runs without history. Doppler shifts are an argmax \
          over FFT bins, and RuView's v1 proof hashed them over a phase that never changes, so \
          rounding noise decided the hash",
+    ),
+    (
+        "motion_presence.breathing_band_power",
+        "degenerate: 0 on every reference frame. The band (0.1-0.5 Hz) lies below the first DFT \
+         bin of the 128-frame window at 100 Hz (0.78 Hz), so it carries no information",
+    ),
+    (
+        "motion_presence.presence",
+        "derived from the hashed motion level code (any level but 0)",
     ),
     (
         "anomaly alerts, vitals store statistics",

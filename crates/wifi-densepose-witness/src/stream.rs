@@ -5,8 +5,9 @@ use rayon::prelude::*;
 use serde::Serialize;
 use serde_json::{json, Value};
 use wifi_densepose_signal::{
-    CsiData, CsiFeatures, CsiProcessor, CsiProcessorConfig, FeatureExtractor,
-    FeatureExtractorConfig, PhaseSanitizer, PhaseSanitizerConfig,
+    motion_presence_batch, CsiData, CsiFeatures, CsiProcessor, CsiProcessorConfig,
+    FeatureExtractor, FeatureExtractorConfig, MotionPresenceBatch, PhaseSanitizer,
+    PhaseSanitizerConfig,
 };
 use wifi_densepose_vitals::{VitalReading, VitalsConfig, VitalsPipeline};
 
@@ -90,6 +91,13 @@ impl CanonicalConfig {
                 "z_threshold": v.z_threshold,
                 "skip_unavailable": v.skip_unavailable,
             },
+            "motion_presence": {
+                "input": "antenna 0, raw amplitude, at the input's sampling rate",
+                "ema_alpha": wifi_densepose_signal::activity::EMA_ALPHA,
+                "series_len": wifi_densepose_signal::activity::SERIES_LEN,
+                "refresh_frames": wifi_densepose_signal::activity::REFRESH_FRAMES,
+                "warmup_frames": wifi_densepose_signal::activity::WARMUP_FRAMES,
+            },
         })
     }
 }
@@ -169,8 +177,14 @@ pub fn feature_hash(sequence: &CsiSequence) -> Result<FeatureDigest> {
                 )
                 .collect()
         },
-        || vital_readings(sequence, &mut vitals),
+        || {
+            rayon::join(
+                || vital_readings(sequence, &mut vitals),
+                || motion_presence(sequence),
+            )
+        },
     );
+    let (readings, motion) = readings;
 
     let mut hasher = StreamHasher::new();
     for frame in frames {
@@ -180,6 +194,7 @@ pub fn feature_hash(sequence: &CsiSequence) -> Result<FeatureDigest> {
     for (frame_index, reading) in &readings {
         hash_reading(&mut hasher, *frame_index, reading)?;
     }
+    hash_motion_presence(&mut hasher, &motion?)?;
     let (feature_hash, value_count, stages) = hasher.finish();
     Ok(FeatureDigest {
         feature_hash,
@@ -272,6 +287,36 @@ fn vital_readings(
     Ok(readings)
 }
 
+/// The motion/presence stage over antenna 0's raw amplitude, as the sensing server runs it.
+fn motion_presence(sequence: &CsiSequence) -> Result<MotionPresenceBatch> {
+    let amplitude = sequence.amplitude().index_axis(Axis(1), 0);
+    Ok(motion_presence_batch(
+        amplitude,
+        sequence.sampling_rate_hz(),
+    )?)
+}
+
+/// Per frame, the well-conditioned outputs (see `EXCLUDED_FEATURES` for the others).
+fn hash_motion_presence(hasher: &mut StreamHasher, m: &MotionPresenceBatch) -> Result<()> {
+    let stage = Stage::MotionPresence;
+    for t in 0..m.len() {
+        hasher.push_reals(
+            stage,
+            [
+                m.relative_fluctuation[t],
+                m.variance[t],
+                m.motion_band_power[t],
+                m.dominant_freq_hz[t],
+                m.spectral_power[t],
+            ],
+        )?;
+        hasher.push_integer(stage, i64::from(m.change_points[t]));
+        hasher.push_integer(stage, i64::from(m.motion_level[t].code()));
+        hasher.push_reals(stage, [m.confidence[t]])?;
+    }
+    Ok(())
+}
+
 fn hash_reading(hasher: &mut StreamHasher, frame_index: usize, r: &VitalReading) -> Result<()> {
     let stage = Stage::VitalReadings;
     let (rr, hr) = (r.respiratory_rate(), r.heart_rate());
@@ -307,7 +352,8 @@ mod tests {
                 "phase_difference",
                 "correlation_matrix",
                 "psd_values",
-                "vital_readings"
+                "vital_readings",
+                "motion_presence"
             ]
         );
         let excluded = description["excluded"].to_string();

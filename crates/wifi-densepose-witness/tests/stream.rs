@@ -29,7 +29,12 @@ fn stream_layout_matches_the_documented_order_and_counts() {
     let readings = &digest.stages[Stage::VitalReadings as usize];
     assert_eq!(readings.values, 16);
     assert_eq!(readings.first, Some(499));
-    let total: u64 = per_frame.iter().sum::<u64>() * FRAMES as u64 + 16;
+    // Then the motion/presence stage: 8 values per frame, the first the relative fluctuation
+    // after one frame, which is 0 (no variance yet).
+    let motion = &digest.stages[Stage::MotionPresence as usize];
+    assert_eq!(motion.values, 8 * FRAMES as u64);
+    assert_eq!(motion.first, Some(0));
+    let total: u64 = per_frame.iter().sum::<u64>() * FRAMES as u64 + 16 + 8 * FRAMES as u64;
     assert_eq!(digest.value_count, total);
     assert_eq!(digest.frames, FRAMES);
     // The correlation matrix has a unit diagonal: its first value is 1.0 = 10^6 quanta.
@@ -61,7 +66,7 @@ fn summary_holds_only_integers() {
     let summary: serde_json::Value = serde_json::from_str(&digest.summary_json()).unwrap();
     assert_eq!(summary["feature_hash"], digest.feature_hash.as_str());
     let stages = summary["stages"].as_array().unwrap();
-    assert_eq!(stages.len(), 8);
+    assert_eq!(stages.len(), 9);
     assert_eq!(stages[0]["stage"], "processed_amplitude");
     for stage in stages {
         assert!(stage["first"].is_i64() && stage["last"].is_i64(), "{stage}");

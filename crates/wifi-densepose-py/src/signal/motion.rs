@@ -345,9 +345,11 @@ impl PyMotionDetectorConfig {
     }
 }
 
-/// Motion analysis and smoothed human-presence detection from `CsiFeatures`. Keeps a bounded
-/// score history, the smoothing state, counters and an optional calibration. Stateful: use from
-/// one thread at a time (concurrent use raises `RuntimeError`).
+/// Motion analysis and smoothed human-presence detection from multi-antenna `CsiFeatures`
+/// (per-frame scores of cross-antenna variance, correlation and phase). Keeps a bounded score
+/// history, the smoothing state, counters and an optional calibration. For the motion/presence
+/// of one stream over time (what the sensing server publishes), use `MotionPresenceTracker`.
+/// Stateful: use from one thread at a time (concurrent use raises `RuntimeError`).
 #[pyclass(module = "wifi_densepose._core", name = "MotionDetector")]
 pub struct PyMotionDetector(MotionDetector);
 

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::sensing::ring::Ring;
+use wifi_densepose_core::RingBuffer as Ring;
 
 /// A frame layout: bin count and PPDU type.
 pub type GridKey = (u16, u8);

@@ -8,6 +8,5 @@ pub mod field;
 pub mod grid;
 pub mod mode;
 pub mod node;
-pub mod ring;
 pub mod room;
 pub mod vitals;

@@ -11,7 +11,7 @@ use crate::messages::{DEFAULT_RSSI_DBM, MAX_AMPLITUDES};
 use crate::sensing::activity::ActivityTracker;
 use crate::sensing::grid::{GridGate, GridKey};
 use crate::sensing::mode::SampleClock;
-use crate::sensing::ring::Ring;
+use wifi_densepose_core::RingBuffer as Ring;
 use crate::sensing::vitals::NodeVitals;
 
 /// A node is stale after this long without a datagram (docs/wire.md §3.8).
@@ -181,8 +181,7 @@ impl NodeTracker {
                 .map(|rate| round_to(rate, 10.0))
                 .or(self.sample_rate_hz),
         };
-        self.activity
-            .push(frame.amplitudes, frame.phases, self.sample_rate_hz);
+        self.activity.push(frame.amplitudes, self.sample_rate_hz);
     }
 
     pub fn set_edge(&mut self, edge: EdgeState) {

@@ -1,11 +1,12 @@
-//! Fixed-capacity ring buffer: O(1) push and evict, read oldest-first.
+//! The one fixed-capacity ring buffer of the workspace: O(1) push with eviction of the oldest
+//! entry, read oldest first. Histories in the signal, vitals and server crates all use it.
 
 use std::collections::VecDeque;
 
 /// Upper bound on any history, so a huge window cannot request an absurd allocation.
 pub const MAX_HISTORY_LEN: usize = 1 << 22;
 
-/// Keeps the last `capacity` values. Iteration visits them oldest-first, in the order a
+/// Keeps the last `capacity` values. Iteration visits them oldest first, in the order a
 /// contiguous vector with front removal would hold them, so sums over it are bit-identical.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RingBuffer<T> {
@@ -14,17 +15,17 @@ pub struct RingBuffer<T> {
 }
 
 impl<T> RingBuffer<T> {
-    /// `capacity` is raised to at least 1 and capped at [`MAX_HISTORY_LEN`] by the callers'
-    /// validation; storage grows on demand up to it and is never reallocated after that.
+    /// A ring holding at most `capacity` values (raised to at least 1). Storage grows as
+    /// values arrive, so a large bound costs nothing until it is used; callers validate
+    /// user-given bounds against [`MAX_HISTORY_LEN`].
     pub fn new(capacity: usize) -> Self {
-        let capacity = capacity.max(1);
         RingBuffer {
             values: VecDeque::new(),
-            capacity,
+            capacity: capacity.max(1),
         }
     }
 
-    /// Appends `value`, returning the evicted oldest value when the buffer was full.
+    /// Appends `value`, returning the evicted oldest value when the ring was full.
     pub fn push(&mut self, value: T) -> Option<T> {
         let evicted = if self.values.len() == self.capacity {
             self.values.pop_front()
@@ -51,7 +52,13 @@ impl<T> RingBuffer<T> {
         self.values.clear();
     }
 
-    pub fn latest(&self) -> Option<&T> {
+    /// The oldest value.
+    pub fn front(&self) -> Option<&T> {
+        self.values.front()
+    }
+
+    /// The newest value.
+    pub fn back(&self) -> Option<&T> {
         self.values.back()
     }
 
@@ -60,8 +67,8 @@ impl<T> RingBuffer<T> {
         self.values.iter()
     }
 
-    /// The last `n` values (all if fewer are held), oldest first.
-    pub fn last_n(&self, n: usize) -> impl Iterator<Item = &T> {
+    /// The newest `n` values (all if fewer are held), oldest first.
+    pub fn last_n(&self, n: usize) -> impl DoubleEndedIterator<Item = &T> + ExactSizeIterator {
         self.values.iter().skip(self.values.len().saturating_sub(n))
     }
 }
@@ -74,16 +81,29 @@ mod tests {
     fn evicts_the_oldest_and_reads_oldest_first() {
         let mut ring = RingBuffer::new(3);
         assert_eq!(ring.push(1), None);
-        ring.push(2);
-        ring.push(3);
+        assert_eq!(ring.push(2), None);
+        assert_eq!(ring.push(3), None);
         assert_eq!(ring.push(4), Some(1));
         assert_eq!(ring.iter().copied().collect::<Vec<_>>(), [2, 3, 4]);
         assert_eq!(ring.last_n(2).copied().collect::<Vec<_>>(), [3, 4]);
         assert_eq!(ring.last_n(10).count(), 3);
-        assert_eq!(ring.latest(), Some(&4));
+        assert_eq!(
+            (ring.front(), ring.back(), ring.len()),
+            (Some(&2), Some(&4), 3)
+        );
+        assert!(!ring.is_empty());
         ring.clear();
         assert!(ring.is_empty());
-        assert_eq!(RingBuffer::<f64>::new(0).capacity(), 1);
+        assert_eq!(ring.capacity(), 3);
+    }
+
+    #[test]
+    fn zero_capacity_holds_one() {
+        let mut ring = RingBuffer::new(0);
+        assert_eq!(ring.capacity(), 1);
+        ring.push('a');
+        assert_eq!(ring.push('b'), Some('a'));
+        assert_eq!(ring.len(), 1);
     }
 
     #[test]
