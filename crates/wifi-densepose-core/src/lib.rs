@@ -6,6 +6,7 @@
 pub mod error;
 pub mod frame;
 pub mod metadata;
+pub mod motion;
 pub mod pose;
 pub mod ring;
 pub mod utils;
@@ -14,6 +15,7 @@ pub mod validate;
 pub use error::{CoreError, CoreResult, ErrorInfo, ErrorKind};
 pub use frame::{iq_to_polar, CsiFrame};
 pub use metadata::{AntennaConfig, CsiMetadata, CsiMetadataBuilder, FrequencyBand, Timestamp};
+pub use motion::MotionLevel;
 pub use ring::{RingBuffer, MAX_HISTORY_LEN};
 pub use pose::{
     BoundingBox, Confidence, Keypoint, KeypointType, PersonPose, PoseEstimate,

@@ -39,6 +39,7 @@ use std::f64::consts::PI;
 use ndarray::{Array1, ArrayView2};
 use wifi_densepose_core::validate::{ensure_finite, ensure_positive};
 use wifi_densepose_core::RingBuffer;
+pub use wifi_densepose_core::MotionLevel;
 
 use crate::error::{SignalError, SignalResult};
 use crate::features::{FeatureExtractor, FeatureExtractorConfig};
@@ -61,40 +62,6 @@ pub const ACTIVE_FROM: f64 = 0.3;
 pub const BREATHING_BAND_HZ: (f64, f64) = (0.1, 0.5);
 /// The motion band runs from above this frequency to Nyquist, Hz.
 pub const MOTION_FROM_HZ: f64 = 0.5;
-
-/// Motion level, ordered from no one present to vigorous motion.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default, Hash)]
-pub enum MotionLevel {
-    #[default]
-    Absent,
-    PresentStill,
-    PresentMoving,
-    Active,
-}
-
-impl MotionLevel {
-    pub const ALL: [MotionLevel; 4] = [
-        MotionLevel::Absent,
-        MotionLevel::PresentStill,
-        MotionLevel::PresentMoving,
-        MotionLevel::Active,
-    ];
-
-    /// "absent", "present_still", "present_moving" or "active".
-    pub fn as_str(self) -> &'static str {
-        match self {
-            MotionLevel::Absent => "absent",
-            MotionLevel::PresentStill => "present_still",
-            MotionLevel::PresentMoving => "present_moving",
-            MotionLevel::Active => "active",
-        }
-    }
-
-    /// 0 (absent) … 3 (active), the position in [`MotionLevel::ALL`].
-    pub fn code(self) -> u8 {
-        self as u8
-    }
-}
 
 /// The stage's outputs after a frame.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]

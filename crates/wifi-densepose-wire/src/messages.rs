@@ -105,27 +105,8 @@ pub struct Features {
     pub change_points: u32,
 }
 
-/// Motion level labels of `classification.motion_level`.
-#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq, PartialOrd, Ord, Default)]
-#[serde(rename_all = "snake_case")]
-pub enum MotionLevel {
-    #[default]
-    Absent,
-    PresentStill,
-    PresentMoving,
-    Active,
-}
-
-impl MotionLevel {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            MotionLevel::Absent => "absent",
-            MotionLevel::PresentStill => "present_still",
-            MotionLevel::PresentMoving => "present_moving",
-            MotionLevel::Active => "active",
-        }
-    }
-}
+/// Motion level labels of `classification.motion_level` (serialised by name).
+pub use wifi_densepose_core::MotionLevel;
 
 #[derive(Debug, Clone, Copy, Serialize, PartialEq, Default)]
 pub struct Classification {

@@ -1,8 +1,8 @@
 //! `features` and `classification` of one node's gated CSI stream (docs/wire.md §3.3): an
 //! adapter over the signal crate's motion/presence stage, which Python and the witness run too.
 
-use wifi_densepose_signal::{MotionLevel as Level, MotionPresenceTracker};
-use wifi_densepose_wire::messages::{Classification, Features, MotionLevel};
+use wifi_densepose_signal::MotionPresenceTracker;
+use wifi_densepose_wire::messages::{Classification, Features};
 
 #[derive(Debug, Clone, Default)]
 pub struct ActivityTracker(MotionPresenceTracker);
@@ -44,19 +44,14 @@ impl ActivityTracker {
 
     pub fn classification(&self) -> Classification {
         let s = self.0.state();
-        let level = match s.motion_level {
-            Level::Absent => MotionLevel::Absent,
-            Level::PresentStill => MotionLevel::PresentStill,
-            Level::PresentMoving => MotionLevel::PresentMoving,
-            Level::Active => MotionLevel::Active,
-        };
-        Classification::new(level, s.confidence)
+        Classification::new(s.motion_level, s.confidence)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use wifi_densepose_wire::messages::MotionLevel;
 
     #[test]
     fn features_and_classification_carry_the_stage_outputs() {
