@@ -124,7 +124,7 @@ def test_vitals_json_is_strict_json_and_csv_agrees() -> None:
     assert node["heart_status_counts"]["VALID"] == 0
     assert sum(node["heart_status_counts"].values()) == len(rows)
     # The device's own estimates are attached to each reading.
-    assert all(r["device_heartrate_bpm"] is not None for r in rows)
+    assert all(r["device_heart_bpm"] is not None for r in rows)
 
     csv_result = run("vitals", "--csv", "--node", "2", str(EXCERPT))
     assert csv_result.returncode == 0, csv_result.stderr

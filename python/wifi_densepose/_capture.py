@@ -128,7 +128,7 @@ class CsiCapture:
         for name, value, size in (("rx", rx, self.n_rx), ("tx", tx, self.n_tx)):
             if not 0 <= value < size:
                 raise ValidationError(
-                    f"Validation error: {name}: {value} is outside 0..{size - 1}", "Validation"
+                    f"{name}: {value} is outside 0..{size - 1}", "Validation"
                 )
         return self.timestamps_s, self.csi[:, :, rx, tx]
 
@@ -158,7 +158,7 @@ class CsiCapture:
         """One capture of consecutive chunks of the same file (``iter_recording``), zero-filled
         to the largest chunk's dimensions; ``ValidationError`` for an empty list."""
         if not chunks:
-            raise ValidationError("Validation error: chunks: need at least one", "Validation")
+            raise ValidationError("chunks: need at least one", "Validation")
         dims = tuple(max(c.csi.shape[i] for c in chunks) for i in (1, 2, 3))
 
         def pad(a: npt.NDArray[np.complex128]) -> npt.NDArray[np.complex128]:

@@ -19,16 +19,16 @@ def read_bounded(path: str | os.PathLike[str], limit: int, field: str) -> bytes:
         info = os.fstat(f.fileno())
         if not stat.S_ISREG(info.st_mode):
             raise ValidationError(
-                f"Validation error: {field}: {os.fspath(path)} is not a regular file"
+                f"{field}: {os.fspath(path)} is not a regular file"
             )
         if info.st_size > limit:
             raise ValidationError(
-                f"Validation error: {field}: {os.fspath(path)} is {info.st_size} bytes, "
+                f"{field}: {os.fspath(path)} is {info.st_size} bytes, "
                 f"more than the limit of {limit}"
             )
         data = f.read(limit + 1)
     if len(data) > limit:
         raise ValidationError(
-            f"Validation error: {field}: {os.fspath(path)} is more than the limit of {limit} bytes"
+            f"{field}: {os.fspath(path)} is more than the limit of {limit} bytes"
         )
     return data

@@ -33,7 +33,7 @@ class KeypointType(IntEnum):
     @classmethod
     def _missing_(cls, value: object) -> KeypointType:
         raise ValidationError(
-            f"Validation error: keypoint_type: Invalid keypoint type: {value}", "Validation"
+            f"keypoint_type: Invalid keypoint type: {value}", "Validation"
         )
 
     @classmethod

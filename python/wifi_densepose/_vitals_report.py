@@ -44,7 +44,7 @@ class ReadingRow:
     signal_quality: float
     spans_gap: bool
     device_breathing_bpm: float | None
-    device_heartrate_bpm: float | None
+    device_heart_bpm: float | None
 
 
 def _mean_abs_diff(pairs: Sequence[tuple[float | None, float | None]]) -> float | None:
@@ -78,7 +78,7 @@ class NodeReport:
     @property
     def heart_mean_abs_diff_bpm(self) -> float | None:
         """Mean |pipeline - device| heart rate over readings where both exist, BPM."""
-        return _mean_abs_diff([(r.heart_bpm, r.device_heartrate_bpm) for r in self.rows])
+        return _mean_abs_diff([(r.heart_bpm, r.device_heart_bpm) for r in self.rows])
 
     def status_counts(self, vital: str) -> dict[str, int]:
         """Readings per status name of `vital` ("breathing" or "heart"), every status listed."""
@@ -142,7 +142,7 @@ def _rows(
                 signal_quality=float(result.signal_quality[i]),
                 spans_gap=bool(result.spans_gap[i]),
                 device_breathing_bpm=device_breathing,
-                device_heartrate_bpm=device_heart,
+                device_heart_bpm=device_heart,
             )
         )
     return rows
@@ -191,7 +191,7 @@ def node_report(
     start = recording.records[0].timestamp if len(recording) else 0.0
     device = recording.vitals(node_id)
     device_times = [v.timestamp for v in device]
-    device_values = [(v.breathing_bpm, v.heartrate_bpm) for v in device]
+    device_values = [(v.breathing_bpm, v.heart_bpm) for v in device]
     capture = CaptureVitals(block_bins=block_bins)
     rows: list[ReadingRow] = []
     stop = frames if frames_to is None else min(frames_to, frames)
@@ -272,7 +272,7 @@ def plot_reports(
                 [v.breathing_bpm or math.nan for v in device],
                 "tab:blue",
             ),
-            (axes[2 * n + 1, 0], "heart", [v.heartrate_bpm or math.nan for v in device], "tab:red"),
+            (axes[2 * n + 1, 0], "heart", [v.heart_bpm or math.nan for v in device], "tab:red"),
         ):
             t = [r.time_s for r in report.rows]
             values = [getattr(r, f"{vital}_bpm") for r in report.rows]

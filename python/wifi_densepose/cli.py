@@ -629,7 +629,7 @@ def _print_node_report(report: Any, layouts: list[tuple[int, int]], unit: str = 
             _fmt_bpm(row.heart_bpm, row.heart_status) + gap,
             f"{row.signal_quality:.2f}",
             _fmt_bpm(row.device_breathing_bpm),
-            _fmt_bpm(row.device_heartrate_bpm),
+            _fmt_bpm(row.device_heart_bpm),
         )
     console.print(table)
     if not report.rows:
@@ -701,8 +701,8 @@ def _stream_table(update: SensingUpdate, updates: int) -> Table:
             f"{node.rssi_dbm:.0f}",
             _yes_no(classification.get("presence")),
             str(classification.get("motion_level", "-")),
-            _fmt_bpm(vitals.breathing_rate_bpm if vitals else None),
-            _fmt_bpm(vitals.heart_rate_bpm if vitals else None),
+            _fmt_bpm(vitals.breathing_bpm if vitals else None),
+            _fmt_bpm(vitals.heart_bpm if vitals else None),
             f"{rate:.1f}" if isinstance(rate, int | float) else "-",
         )
     return table

@@ -101,7 +101,7 @@ pub fn hampel_filter_1d(
     x: ArrayView1<'_, f64>,
     config: &HampelConfig,
 ) -> SignalResult<HampelResult> {
-    validate_input(x.len(), x.iter(), config)?;
+    validate_input(x.len(), x.len(), x.iter(), config)?;
     let data = contiguous(x.as_slice(), || x.iter().copied().collect());
     let out = filter_along_rows(&data, x.len(), 1, config);
     let outlier_indices = out.outliers;
@@ -120,7 +120,11 @@ pub fn hampel_filter_2d(
     config: &HampelConfig,
     axis: HampelAxis,
 ) -> SignalResult<Hampel2dResult> {
-    validate_input(x.len(), x.iter(), config)?;
+    let axis_len = match axis {
+        HampelAxis::Columns => x.nrows(),
+        HampelAxis::Rows => x.ncols(),
+    };
+    validate_input(x.len(), axis_len, x.iter(), config)?;
     // Lay the data out so the filtered axis is the slow one and lanes are contiguous.
     let oriented = match axis {
         HampelAxis::Columns => x,
@@ -171,8 +175,10 @@ fn contiguous<'a>(slice: Option<&'a [f64]>, copy: impl FnOnce() -> Vec<f64>) -> 
     }
 }
 
+/// `len` is the number of samples, `axis_len` the length of the filtered axis.
 fn validate_input<'a>(
     len: usize,
+    axis_len: usize,
     values: impl IntoIterator<Item = &'a f64>,
     config: &HampelConfig,
 ) -> SignalResult<()> {
@@ -180,6 +186,15 @@ fn validate_input<'a>(
         return Err(SignalError::EmptySignal { field: "x".into() });
     }
     config.validate()?;
+    if config.half_window > axis_len {
+        return Err(SignalError::Validation {
+            field: "half_window".into(),
+            message: format!(
+                "must be at most the length of x along the filtered axis ({axis_len}), got {}",
+                config.half_window
+            ),
+        });
+    }
     ensure_finite("x", values)?;
     Ok(())
 }
@@ -644,7 +659,7 @@ mod tests {
         let e = hampel_filter(&[1.0, f64::INFINITY], &cfg(1)).unwrap_err();
         assert_eq!(
             e.to_string(),
-            "x contains a non-finite value (inf) at index 1"
+            "x contains a non-finite value (inf) at [1]"
         );
     }
 

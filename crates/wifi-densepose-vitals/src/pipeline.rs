@@ -6,7 +6,7 @@ use crate::anomaly::VitalAnomalyDetector;
 use crate::breathing::{BreathingExtractor, BreathingMethod};
 use crate::error::{Result, VitalsError};
 use crate::extractor::{ensure_finite_values, ExtractorConfig};
-use crate::frames::{ensure_finite_rows, FrameSource};
+use crate::frames::{ensure_finite_rows, ensure_non_negative_rows, FrameSource};
 use crate::heart::{HeartMethod, HeartRateExtractor};
 use crate::preprocessor::CsiVitalPreprocessor;
 use crate::resample::{ResampleStats, Resampled, UniformResampler, DEFAULT_MAX_GAP_S};
@@ -473,6 +473,7 @@ impl VitalsPipeline {
             ensure_finite_values("timestamps", times)?;
         }
         ensure_finite_rows("amplitudes", amplitudes)?;
+        ensure_non_negative_rows("amplitudes", amplitudes)?;
         ensure_finite_rows("phases", phases)?;
         Ok(n_frames)
     }

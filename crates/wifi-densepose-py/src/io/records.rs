@@ -227,10 +227,16 @@ impl PyVitalsRecord {
     fn breathing_bpm(&self) -> PyResult<f64> {
         Ok(self.vitals()?.breathing_bpm)
     }
-    /// Heart rate in BPM (0 = no estimate).
+    /// Heart rate in BPM (0 = no estimate; the line's `heartrate_bpm`).
     #[getter]
-    fn heartrate_bpm(&self) -> PyResult<f64> {
+    fn heart_bpm(&self) -> PyResult<f64> {
         Ok(self.vitals()?.heartrate_bpm)
+    }
+    /// Deprecated spelling of `heart_bpm`.
+    #[getter]
+    fn heartrate_bpm(&self, py: Python<'_>) -> PyResult<f64> {
+        crate::errors::deprecated(py, "VitalsRecord.heartrate_bpm", "VitalsRecord.heart_bpm")?;
+        self.heart_bpm()
     }
     #[getter]
     fn n_persons(&self) -> PyResult<u8> {
@@ -249,7 +255,7 @@ impl PyVitalsRecord {
     fn __repr__(&self) -> PyResult<String> {
         let v = self.vitals()?;
         Ok(format!(
-            "VitalsRecord(line={}, timestamp={}, node_id={}, breathing_bpm={}, heartrate_bpm={}, flags={}, n_persons={})",
+            "VitalsRecord(line={}, timestamp={}, node_id={}, breathing_bpm={}, heart_bpm={}, flags={}, n_persons={})",
             self.record.line, self.record.timestamp, self.record.node_id, v.breathing_bpm, v.heartrate_bpm, v.flags, v.n_persons
         ))
     }
@@ -553,6 +559,43 @@ impl PyRecording {
     fn window(&self, start: Option<f64>, end: Option<f64>) -> PyResult<PyRecording> {
         let inner = self.inner.window(start, end).map_err(|e| wire_error(&e, &self.path))?;
         Ok(PyRecording { inner, path: self.path.clone(), iq_order: self.iq_order, records: PyOnceLock::new() })
+    }
+
+    /// A table of the recording as `{column: numpy array}`: `table="records"` (one row per
+    /// line: `timestamp_s`, `line`, `node_id`, `kind`, `rssi_dbm`), `"vitals"` (the devices'
+    /// edge-vitals records: `breathing_bpm`, `heart_bpm`, ...) or `"csi"` (long CSI: one row
+    /// per node, frame and subcarrier; `layout` "real_imag" or "amplitude_phase").
+    #[pyo3(signature = (table="records", *, node_id=None, layout="real_imag"))]
+    fn to_dict<'py>(
+        slf: &Bound<'py, Self>,
+        table: &str,
+        node_id: Option<u8>,
+        layout: &str,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let py = slf.py();
+        let kwargs = pyo3::types::PyDict::new(py);
+        kwargs.set_item("node_id", node_id)?;
+        kwargs.set_item("layout", layout)?;
+        crate::errors::tables_call(py, "recording_columns", (slf, table), Some(&kwargs))
+    }
+
+    /// `to_dict(...)` as a `pandas.DataFrame`, with a UTC `time` column next to `timestamp_s`
+    /// (needs the `dataframe` extra).
+    #[pyo3(signature = (table="records", *, node_id=None, layout="real_imag"))]
+    fn to_pandas<'py>(
+        slf: &Bound<'py, Self>,
+        table: &str,
+        node_id: Option<u8>,
+        layout: &str,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let py = slf.py();
+        let columns = Self::to_dict(slf, table, node_id, layout)?;
+        crate::errors::tables_call(py, "frame", (columns, "Recording.to_pandas()"), None)
+    }
+
+    /// A small HTML summary table (Jupyter).
+    fn _repr_html_<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
+        crate::errors::tables_call(slf.py(), "recording_html", (slf,), None)
     }
 
     fn __len__(&self) -> usize {
