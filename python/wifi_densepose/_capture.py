@@ -132,6 +132,25 @@ class CsiCapture:
                 )
         return self.timestamps_s, self.csi[:, :, rx, tx]
 
+    def to_dict(
+        self, layout: Literal["real_imag", "amplitude_phase"] = "real_imag"
+    ) -> dict[str, npt.NDArray[Any]]:
+        """Long CSI as ``{column: array}``: one row per frame, rx, tx and subcarrier
+        (``frame``, ``timestamp_s``, ``rx``, ``tx``, ``subcarrier``, then ``real``/``imag`` or,
+        with ``layout="amplitude_phase"``, ``amplitude``/``phase`` in radians), plus the
+        per-frame metadata (``rssi_dbm``, ...) repeated on the frame's rows. Positions outside
+        a frame's own shape are left out."""
+        from wifi_densepose._tables import capture_columns
+
+        return capture_columns(self, layout)
+
+    def to_pandas(self, layout: Literal["real_imag", "amplitude_phase"] = "real_imag") -> Any:
+        """`to_dict(layout)` as a ``pandas.DataFrame``, with a UTC ``time`` column when the
+        timestamps are Unix time (needs the ``dataframe`` extra)."""
+        from wifi_densepose._tables import frame
+
+        return frame(self.to_dict(layout), "CsiCapture.to_pandas()")
+
     def to_npz(self, path: str | PathLike[str]) -> None:
         """Writes the capture to ``path`` (numpy ``.npz``): ``csi``, ``timestamps_s``,
         ``frame_shape``, ``format``, ``has_phase``, ``csi_scaled``/``perm``/``macs`` where

@@ -118,14 +118,20 @@ def vitals_result_columns(result: VitalsResult) -> Columns:
 
 
 def vital_reading_columns(reading: VitalReading) -> dict[str, Any]:
-    """One reading as scalars under the same names as `vitals_result_columns`."""
+    """One reading as scalars under the same names as `vitals_result_columns` (an UNAVAILABLE
+    rate or confidence is NaN, as in `VitalsResult`)."""
+
+    def known(value: float, status: VitalStatus) -> float:
+        return float("nan") if status is VitalStatus.UNAVAILABLE else value
+
+    b, h = reading.breathing_status, reading.heart_status
     return {
         "timestamp_s": reading.timestamp_s,
-        "breathing_bpm": reading.breathing_bpm,
-        "breathing_confidence": reading.breathing_confidence,
+        "breathing_bpm": known(reading.breathing_bpm, b),
+        "breathing_confidence": known(reading.breathing_confidence, b),
         "breathing_status": reading.breathing_status.name,
-        "heart_bpm": reading.heart_bpm,
-        "heart_confidence": reading.heart_confidence,
+        "heart_bpm": known(reading.heart_bpm, h),
+        "heart_confidence": known(reading.heart_confidence, h),
         "heart_status": reading.heart_status.name,
         "signal_quality": reading.signal_quality,
         "subcarrier_count": reading.subcarrier_count,

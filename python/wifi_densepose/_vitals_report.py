@@ -30,11 +30,12 @@ progress."""
 @dataclass(frozen=True)
 class ReadingRow:
     """One pipeline reading; rates in BPM and confidences in [0, 1] (None when unavailable),
-    times in seconds (`time_s` from the recording's first line, `timestamp` Unix)."""
+    times in seconds (`time_s` from the recording's first line, `timestamp_s` as the capture
+    clock gives it: Unix time for recordings)."""
 
     node_id: int
     time_s: float
-    timestamp: float
+    timestamp_s: float
     breathing_bpm: float | None
     breathing_confidence: float | None
     breathing_status: str
@@ -132,7 +133,7 @@ def _rows(
             ReadingRow(
                 node_id=node_id,
                 time_s=t - start,
-                timestamp=t,
+                timestamp_s=t,
                 breathing_bpm=_finite(result.breathing_bpm[i]),
                 breathing_confidence=_finite(result.breathing_confidence[i]),
                 breathing_status=VitalStatus(int(result.breathing_status[i])).name,
