@@ -127,9 +127,7 @@ class CsiCapture:
         """
         for name, value, size in (("rx", rx, self.n_rx), ("tx", tx, self.n_tx)):
             if not 0 <= value < size:
-                raise ValidationError(
-                    f"{name}: {value} is outside 0..{size - 1}", "Validation"
-                )
+                raise ValidationError(f"{name}: {value} is outside 0..{size - 1}", "Validation")
         return self.timestamps_s, self.csi[:, :, rx, tx]
 
     def to_dict(

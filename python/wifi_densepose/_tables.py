@@ -275,14 +275,19 @@ def device_vitals_columns(recording: Recording, node_id: int | None = None) -> C
     }
 
 
+_KINDS = {"RawCsiRecord": "raw_csi", "VitalsRecord": "vitals", "FeatureRecord": "feature"}
+
+
 def records_columns(recording: Recording) -> Columns:
-    """One row per record (line) of a recording: time, node, kind and RSSI (dBm)."""
+    """One row per record (line) of a recording: time, line, node, kind (``raw_csi``,
+    ``vitals``, ``feature``, ``other``), magic and RSSI (dBm)."""
     records = recording.records
     return {
         "timestamp_s": np.array([r.timestamp for r in records], dtype=np.float64),
         "line": np.array([r.line for r in records], dtype=np.int64),
         "node_id": np.array([r.node_id for r in records], dtype=np.int16),
-        "kind": np.array([r.kind for r in records], dtype=object),
+        "kind": np.array([_KINDS.get(type(r).__name__, "other") for r in records], dtype=object),
+        "magic": np.array([r.magic for r in records], dtype=np.int64),
         "rssi_dbm": np.array(
             [np.nan if getattr(r, "rssi", None) is None else r.rssi for r in records],
             dtype=np.float64,

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from wifi_densepose.io import CsiCapture, Recording
 from wifi_densepose.vitals import CaptureVitals, VitalsResult, VitalStatus
@@ -239,83 +240,189 @@ def link_report(
     return _report(vitals, link, len(times), duration, 0, rows)
 
 
-# Marker per status: a DEGRADED or UNRELIABLE estimate never looks like a VALID one.
-_STATUS_STYLE = {
-    "VALID": {"marker": "o", "fillstyle": "full", "alpha": 1.0},
-    "DEGRADED": {"marker": "o", "fillstyle": "none", "alpha": 0.8},
-    "UNRELIABLE": {"marker": "x", "fillstyle": "full", "alpha": 0.45},
-}
+# Marker per status: a DEGRADED or UNRELIABLE estimate never looks like a VALID one (filled
+# circle VALID, open circle DEGRADED, small x UNRELIABLE); the fill's opacity is the confidence.
+_STATUS_MARKER = {"VALID": "o", "DEGRADED": "o", "UNRELIABLE": "x"}
+_VITAL_COLOR = {"breathing": "tab:blue", "heart": "tab:red"}
+PLOT_SUFFIXES = (".png", ".svg", ".pdf")
+MAX_POINTS = 600
+"""Readings per panel above which the line is a median per time bin (about one per pixel
+column) instead of every reading."""
 
 
-def plot_reports(
-    reports: Sequence[NodeReport], recording: Recording | None, path: Path, unit: str = "node"
-) -> None:
-    """An image (format from the suffix: PNG, SVG, PDF) with two panels per node (or link),
-    breathing and heart rate (BPM): the pipeline's readings marked by status (filled VALID,
-    open DEGRADED, faint x UNRELIABLE) and, from a recording, the node's own estimates as a
-    dashed line."""
+def _binned_median(
+    t: npt.NDArray[np.float64], v: npt.NDArray[np.float64], bins: int
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    """Median of `v` per equal-width time bin (NaN where a bin has no finite value)."""
+    edges = np.linspace(t[0], t[-1], bins + 1)
+    which = np.clip(np.searchsorted(edges, t, side="right") - 1, 0, bins - 1)
+    centers = (edges[:-1] + edges[1:]) / 2
+    medians = np.full(bins, np.nan)
+    for b in np.unique(which[np.isfinite(v)]):
+        medians[b] = np.median(v[(which == b) & np.isfinite(v)])
+    return centers, medians
+
+
+def vitals_figure(
+    reports: Sequence[NodeReport],
+    recording: Recording | None,
+    unit: str = "node",
+    absolute_time: bool = False,
+) -> Any:
+    """A matplotlib Figure with two panels per node (or link), breathing and heart rate (BPM),
+    each on its own y axis: the pipeline's readings marked by status and confidence, a line
+    (a median per time bin when there are more readings than pixel columns), and from a
+    recording the node's own estimates as a black dashed step line with square markers.
+    `absolute_time` puts UTC clock time on the x axis (readings' `timestamp_s` as Unix time)."""
     import matplotlib
 
     matplotlib.use("Agg")
+    import matplotlib.dates as mdates
     import matplotlib.pyplot as plt
+    from matplotlib.colors import to_rgba
+    from matplotlib.lines import Line2D
 
     start = recording.records[0].timestamp if recording is not None and len(recording) else 0.0
+
+    def x_of(t_s: npt.NDArray[np.float64], unix: npt.NDArray[np.float64]) -> Any:
+        if not absolute_time:
+            return t_s
+        return (unix / 86_400.0) + mdates.date2num(np.datetime64("1970-01-01T00:00:00"))
+
     fig, axes = plt.subplots(
-        2 * len(reports), 1, figsize=(9, 2.6 * 2 * len(reports)), squeeze=False, sharex=True
+        2 * len(reports), 1, figsize=(10, 2.4 * 2 * len(reports)), squeeze=False, sharex=True
     )
     for n, report in enumerate(reports):
         device = recording.vitals(report.node_id) if recording is not None else []
-        device_t = [v.timestamp - start for v in device]
-        for ax, vital, device_values, color in (
-            (
-                axes[2 * n, 0],
-                "breathing",
-                [v.breathing_bpm or math.nan for v in device],
-                "tab:blue",
-            ),
-            (axes[2 * n + 1, 0], "heart", [v.heart_bpm or math.nan for v in device], "tab:red"),
-        ):
-            t = [r.time_s for r in report.rows]
-            values = [getattr(r, f"{vital}_bpm") for r in report.rows]
-            statuses = [getattr(r, f"{vital}_status") for r in report.rows]
-            line = [math.nan if v is None else v for v in values]
-            ax.plot(t, line, "-", color=color, alpha=0.3, linewidth=1)
-            for status, style in _STATUS_STYLE.items():
-                points = [
-                    (ti, v)
-                    for ti, v, s in zip(t, values, statuses, strict=True)
-                    if s == status and v is not None
-                ]
-                if points:
-                    xs, ys = zip(*points, strict=True)
-                    ax.plot(
-                        xs,
-                        ys,
-                        linestyle="none",
-                        color=color,
-                        markersize=5,
-                        label=f"pipeline, {status.lower()}",
-                        **style,
+        device_unix = np.array([v.timestamp for v in device], dtype=np.float64)
+        t = np.array([r.time_s for r in report.rows], dtype=np.float64)
+        unix = np.array([r.timestamp_s for r in report.rows], dtype=np.float64)
+        for k, vital in enumerate(("breathing", "heart")):
+            ax = axes[2 * n + k, 0]
+            color = _VITAL_COLOR[vital]
+            values = np.array(
+                [np.nan if (v := getattr(r, f"{vital}_bpm")) is None else v for r in report.rows],
+                dtype=np.float64,
+            )
+            confidence = np.array(
+                [getattr(r, f"{vital}_confidence") or 0.0 for r in report.rows], dtype=np.float64
+            )
+            statuses = np.array([getattr(r, f"{vital}_status") for r in report.rows])
+            x = x_of(t, unix)
+            if len(t) > MAX_POINTS:
+                bx, by = _binned_median(np.asarray(x, np.float64), values, MAX_POINTS)
+                ax.plot(bx, by, "-", color=color, linewidth=1.2, label="pipeline (bin median)")
+                size = 10
+            elif len(t):
+                ax.plot(x, values, "-", color=color, alpha=0.35, linewidth=1)
+                size = 28
+            for status, marker in _STATUS_MARKER.items():
+                chosen = (statuses == status) & np.isfinite(values)
+                if not np.any(chosen):
+                    continue
+                alpha = np.clip(0.25 + 0.75 * confidence[chosen], 0.25, 1.0)
+                rgba = np.array([to_rgba(color, a) for a in alpha])
+                if status == "DEGRADED":
+                    ax.scatter(
+                        x[chosen],
+                        values[chosen],
+                        s=size,
+                        marker=marker,
+                        facecolors="none",
+                        edgecolors=rgba,
+                        linewidths=1.0,
                     )
-            if device_t:
+                else:
+                    ax.scatter(
+                        x[chosen],
+                        values[chosen],
+                        s=size * (0.6 if status == "UNRELIABLE" else 1.0),
+                        marker=marker,
+                        c=rgba,
+                        linewidths=1.0,
+                    )
+            if len(device):
+                device_values = np.array(
+                    [
+                        (v.breathing_bpm if vital == "breathing" else v.heart_bpm) or np.nan
+                        for v in device
+                    ],
+                    dtype=np.float64,
+                )
+                dx = x_of(device_unix - start, device_unix)
                 ax.step(
-                    device_t,
+                    dx,
                     device_values,
                     where="post",
                     color="black",
-                    alpha=0.6,
+                    alpha=0.7,
                     linestyle="--",
-                    label="device",
+                    linewidth=1,
                 )
+                ax.scatter(dx, device_values, s=12, marker="s", color="black", alpha=0.7)
             ax.set_ylabel(f"{vital} (BPM)")
-            ax.set_title(f"{unit} {report.node_id}: {vital}", fontsize="medium", loc="left")
+            ax.set_title(f"{unit} {report.node_id}: {vital} rate", fontsize="medium", loc="left")
             ax.grid(alpha=0.3)
-            ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize="small", frameon=False)
-    axes[-1, 0].set_xlabel(
-        "time since the first line (s)"
-        if recording is not None
-        else "time since the first frame (s)"
+    handles = [
+        Line2D(
+            [], [], marker="o", linestyle="none", color="gray", label="VALID (opacity: confidence)"
+        ),
+        Line2D(
+            [], [], marker="o", linestyle="none", color="gray", fillstyle="none", label="DEGRADED"
+        ),
+        Line2D([], [], marker="x", linestyle="none", color="gray", label="UNRELIABLE"),
+        Line2D([], [], color="tab:blue", label="breathing, ours"),
+        Line2D([], [], color="tab:red", label="heart, ours"),
+    ]
+    if recording is not None:
+        handles.append(
+            Line2D(
+                [],
+                [],
+                color="black",
+                linestyle="--",
+                marker="s",
+                markersize=4,
+                label="device (edge vitals)",
+            )
+        )
+    if absolute_time:
+        axes[-1, 0].xaxis.set_major_formatter(mdates.DateFormatter("%H:%M:%S"))
+        axes[-1, 0].set_xlabel("time (UTC)")
+    else:
+        axes[-1, 0].set_xlabel(
+            "time since the first line (s)"
+            if recording is not None
+            else "time since the first frame (s)"
+        )
+    fig.tight_layout(rect=(0, 0, 0.76, 1))
+    fig.legend(
+        handles=handles,
+        loc="upper left",
+        bbox_to_anchor=(0.77, 0.98),
+        frameon=False,
+        fontsize="small",
     )
-    fig.tight_layout()
-    fig.savefig(path, dpi=100)
+    return fig
+
+
+def plot_reports(
+    reports: Sequence[NodeReport],
+    recording: Recording | None,
+    path: Path,
+    unit: str = "node",
+    absolute_time: bool = False,
+) -> None:
+    """Writes `vitals_figure(...)` to `path`: PNG, SVG or PDF by the suffix."""
+    from wifi_densepose.errors import ValidationError
+
+    suffix = Path(path).suffix.lower()
+    if suffix not in PLOT_SUFFIXES:
+        raise ValidationError(
+            f"plot: the file name must end in .png, .svg or .pdf, got {str(path)!r}", "Validation"
+        )
+    import matplotlib.pyplot as plt
+
+    fig = vitals_figure(reports, recording, unit, absolute_time)
+    fig.savefig(path, dpi=100, format=suffix[1:])
     plt.close(fig)

@@ -468,6 +468,11 @@ def _fmt_bpm(value: float | None, status: str | None = None) -> str:
     default=None,
     help="Write an image of the readings, PNG, SVG or PDF by suffix (needs the `plot` extra).",
 )
+@click.option(
+    "--absolute-time",
+    is_flag=True,
+    help="--plot: clock time (UTC) on the x axis instead of seconds from the start.",
+)
 @click.option("--strict", is_flag=True, help="Fail at the first bad line instead of skipping it.")
 @click.option(
     "--link",
@@ -485,6 +490,7 @@ def vitals(
     as_json: bool,
     as_csv: bool,
     plot: Path | None,
+    absolute_time: bool,
     strict: bool,
     links: tuple[tuple[int, int], ...],
     start: tuple[bool, float] | None,
@@ -558,7 +564,14 @@ def vitals(
 
     if plot is not None:
         try:
-            plot_reports(reports, recording, plot, unit="link" if other_format else "node")
+            with _cli_errors():
+                plot_reports(
+                    reports,
+                    recording,
+                    plot,
+                    unit="link" if other_format else "node",
+                    absolute_time=absolute_time,
+                )
         except ImportError:
             click.echo("--plot needs matplotlib: pip install 'wifi-densepose[plot]'", err=True)
             sys.exit(2)
