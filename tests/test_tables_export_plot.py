@@ -9,7 +9,6 @@ import warnings
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner
@@ -144,7 +143,7 @@ def test_recording_tables() -> None:
     # wire.md 2.4: the first vitals line of node 2 is 22.42 / 85.0 BPM at 1775182187.3520563.
     assert (device["breathing_bpm"].iloc[0], device["heart_bpm"].iloc[0]) == (22.42, 85.0)
     assert device["timestamp_s"].iloc[0] == 1775182187.3520563
-    times, csi = recording.csi(1)
+    _, csi = recording.csi(1)
     long = recording.to_dict("csi", node_id=1)
     assert len(long["real"]) == csi.size
     k = 5 * csi.shape[1] + 7  # frame 5, subcarrier 7

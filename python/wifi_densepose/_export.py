@@ -85,20 +85,15 @@ def _vitals_columns(reports: list[Any]) -> dict[str, npt.NDArray[Any]]:
     return columns
 
 
+def _output(flag: str, help: str) -> Any:
+    """An optional output-file option."""
+    return click.option(flag, type=click.Path(dir_okay=False, path_type=Path), help=help)
+
+
 @click.command()
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option(
-    "--parquet",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="Write a Parquet file (needs the `dataframe` extra).",
-)
-@click.option(
-    "--npz",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="Write the raw complex CSI as numpy .npz.",
-)
+@_output("--parquet", "Write a Parquet file (needs the `dataframe` extra).")
+@_output("--npz", "Write the raw complex CSI as numpy .npz.")
 @click.option(
     "--table",
     type=click.Choice(["csi", "vitals", "device", "records"]),

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import html
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 import numpy as np
 import numpy.typing as npt
@@ -86,16 +86,18 @@ def is_absolute(timestamps_s: npt.NDArray[np.float64]) -> bool:
 def frame(columns: Mapping[str, npt.NDArray[Any]], what: str) -> pd.DataFrame:
     """Columns as a DataFrame: status columns categorical, plus a UTC ``time`` column right
     after ``timestamp_s`` when the times are absolute."""
-    pd = require("pandas", what)
+    pandas = require("pandas", what)
     data: dict[str, Any] = {}
     for name, values in columns.items():
         if name.endswith("status"):
-            data[name] = pd.Categorical(values, categories=list(STATUS_NAMES))
+            data[name] = pandas.Categorical(values, categories=list(STATUS_NAMES))
         else:
             data[name] = values
         if name == "timestamp_s" and is_absolute(np.asarray(values, dtype=np.float64)):
-            data["time"] = pd.to_datetime(np.asarray(values, dtype=np.float64), unit="s", utc=True)
-    return pd.DataFrame(data)
+            data["time"] = pandas.to_datetime(
+                np.asarray(values, dtype=np.float64), unit="s", utc=True
+            )
+    return cast("pd.DataFrame", pandas.DataFrame(data))
 
 
 # --- vitals ----------------------------------------------------------------------------------
@@ -167,7 +169,9 @@ def vitals_result_html(result: VitalsResult) -> str:
         rows.append(
             (
                 f"{vital} status",
-                ", ".join(f"{n} {name.lower()}" for name, n in zip(STATUS_NAMES, counts)),
+                ", ".join(
+                    f"{n} {name.lower()}" for name, n in zip(STATUS_NAMES, counts, strict=True)
+                ),
             )
         )
     rows.append(("alerts", str(len(result.alerts))))

@@ -287,7 +287,11 @@ def vitals_figure(
     def x_of(t_s: npt.NDArray[np.float64], unix: npt.NDArray[np.float64]) -> Any:
         if not absolute_time:
             return t_s
-        return (unix / 86_400.0) + mdates.date2num(np.datetime64("1970-01-01T00:00:00"))
+        # Matplotlib date numbers: days since its epoch (1970-01-01 unless configured).
+        epoch = np.datetime64(mdates.get_epoch())  # type: ignore[no-untyped-call]
+        return (
+            unix - (epoch - np.datetime64("1970-01-01T00:00:00")) / np.timedelta64(1, "s")
+        ) / 86_400.0
 
     fig, axes = plt.subplots(
         2 * len(reports), 1, figsize=(10, 2.4 * 2 * len(reports)), squeeze=False, sharex=True
@@ -387,7 +391,7 @@ def vitals_figure(
             )
         )
     if absolute_time:
-        axes[-1, 0].xaxis.set_major_formatter(mdates.DateFormatter("%H:%M:%S"))
+        axes[-1, 0].xaxis.set_major_formatter(mdates.DateFormatter("%H:%M:%S"))  # type: ignore[no-untyped-call]
         axes[-1, 0].set_xlabel("time (UTC)")
     else:
         axes[-1, 0].set_xlabel(

@@ -14,6 +14,7 @@ use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyDict, PyList, PyType};
 use wifi_densepose_core::validate::{ensure_finite_array, ensure_positive};
 use wifi_densepose_vitals::breathing::{ruview_breathing_confidence, zero_crossings};
+use wifi_densepose_vitals::frames::{ensure_finite_rows, ensure_non_negative_rows};
 use wifi_densepose_vitals::heart::{autocorrelation_peak, phase_coherence_fusion, MIN_SUBCARRIERS};
 use wifi_densepose_vitals::{
     AlertType, AnomalyAlert, BreathingExtractor, BreathingMethod, CaptureConfig, CaptureVitals,
@@ -1582,6 +1583,10 @@ impl PyCaptureVitals {
             ));
         }
         let (a, p) = (ArrayRows(a), ArrayRows(p));
+        // Whole-array checks first, so a bad value is named by [frame, column].
+        ensure_finite_rows("amplitudes", &a).or_raise()?;
+        ensure_non_negative_rows("amplitudes", &a).or_raise()?;
+        ensure_finite_rows("phases", &p).or_raise()?;
         let capture = &mut self.0;
         let result = py
             .detach(|| {

@@ -12,7 +12,7 @@ use std::borrow::Cow;
 
 use ndarray::{Array1, Array2, ArrayView1, ArrayView2};
 use rayon::prelude::*;
-use wifi_densepose_core::validate::ensure_finite;
+use wifi_densepose_core::validate::ensure_finite_array;
 
 use crate::error::{SignalError, SignalResult};
 
@@ -101,7 +101,7 @@ pub fn hampel_filter_1d(
     x: ArrayView1<'_, f64>,
     config: &HampelConfig,
 ) -> SignalResult<HampelResult> {
-    validate_input(x.len(), x.len(), x.iter(), config)?;
+    validate_input(&x, x.len(), config)?;
     let data = contiguous(x.as_slice(), || x.iter().copied().collect());
     let out = filter_along_rows(&data, x.len(), 1, config);
     let outlier_indices = out.outliers;
@@ -124,7 +124,7 @@ pub fn hampel_filter_2d(
         HampelAxis::Columns => x.nrows(),
         HampelAxis::Rows => x.ncols(),
     };
-    validate_input(x.len(), axis_len, x.iter(), config)?;
+    validate_input(&x, axis_len, config)?;
     // Lay the data out so the filtered axis is the slow one and lanes are contiguous.
     let oriented = match axis {
         HampelAxis::Columns => x,
@@ -175,14 +175,17 @@ fn contiguous<'a>(slice: Option<&'a [f64]>, copy: impl FnOnce() -> Vec<f64>) -> 
     }
 }
 
-/// `len` is the number of samples, `axis_len` the length of the filtered axis.
-fn validate_input<'a>(
-    len: usize,
+/// `axis_len` is the length of the filtered axis.
+fn validate_input<S, D>(
+    x: &ndarray::ArrayBase<S, D>,
     axis_len: usize,
-    values: impl IntoIterator<Item = &'a f64>,
     config: &HampelConfig,
-) -> SignalResult<()> {
-    if len == 0 {
+) -> SignalResult<()>
+where
+    S: ndarray::Data<Elem = f64>,
+    D: ndarray::Dimension,
+{
+    if x.is_empty() {
         return Err(SignalError::EmptySignal { field: "x".into() });
     }
     config.validate()?;
@@ -195,7 +198,7 @@ fn validate_input<'a>(
             ),
         });
     }
-    ensure_finite("x", values)?;
+    ensure_finite_array("x", x)?;
     Ok(())
 }
 

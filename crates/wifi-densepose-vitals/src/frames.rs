@@ -106,7 +106,7 @@ impl FrameSource for FrameMatrix {
 }
 
 /// Rejects the first non-finite value, naming `field` and its `[frame, column]` position.
-pub(crate) fn ensure_finite_rows(field: &str, source: &impl FrameSource) -> Result<()> {
+pub fn ensure_finite_rows(field: &str, source: &impl FrameSource) -> Result<()> {
     for frame in 0..source.n_frames() {
         let row = source.row(frame);
         if let Some((column, &value)) = row.iter().enumerate().find(|(_, v)| !v.is_finite()) {
@@ -116,22 +116,34 @@ pub(crate) fn ensure_finite_rows(field: &str, source: &impl FrameSource) -> Resu
     Ok(())
 }
 
+fn negative_error(field: &str, value: f64, position: &[usize]) -> VitalsError {
+    VitalsError::Validation {
+        field: field.to_string(),
+        message: format!(
+            "must be >= 0 (magnitudes), got {value} at {}",
+            wifi_densepose_core::error::bracketed(position)
+        ),
+    }
+}
+
 /// Rejects the first negative value of magnitudes such as `|CSI|` amplitudes, naming `field`
 /// and its `[frame, column]` position.
-pub(crate) fn ensure_non_negative_rows(field: &str, source: &impl FrameSource) -> Result<()> {
+pub fn ensure_non_negative_rows(field: &str, source: &impl FrameSource) -> Result<()> {
     for frame in 0..source.n_frames() {
         let row = source.row(frame);
         if let Some((column, &value)) = row.iter().enumerate().find(|(_, &v)| v < 0.0) {
-            return Err(VitalsError::Validation {
-                field: field.to_string(),
-                message: format!(
-                    "must be >= 0 (magnitudes), got {value} at {}",
-                    wifi_densepose_core::error::bracketed(&[frame, column])
-                ),
-            });
+            return Err(negative_error(field, value, &[frame, column]));
         }
     }
     Ok(())
+}
+
+/// [`ensure_non_negative_rows`] for one frame: the position is `[column]`.
+pub(crate) fn ensure_non_negative_values(field: &str, values: &[f64]) -> Result<()> {
+    match values.iter().position(|&v| v < 0.0) {
+        None => Ok(()),
+        Some(i) => Err(negative_error(field, values[i], &[i])),
+    }
 }
 
 #[cfg(test)]

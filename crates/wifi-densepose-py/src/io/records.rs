@@ -579,18 +579,16 @@ impl PyRecording {
         crate::errors::tables_call(py, "recording_columns", (slf, table), Some(&kwargs))
     }
 
-    /// `to_dict(...)` as a `pandas.DataFrame`, with a UTC `time` column next to `timestamp_s`
-    /// (needs the `dataframe` extra).
-    #[pyo3(signature = (table="records", *, node_id=None, layout="real_imag"))]
+    /// `to_dict(...)` (same arguments) as a `pandas.DataFrame`, with a UTC `time` column next
+    /// to `timestamp_s` (needs the `dataframe` extra).
+    #[pyo3(signature = (*args, **kwargs))]
     fn to_pandas<'py>(
         slf: &Bound<'py, Self>,
-        table: &str,
-        node_id: Option<u8>,
-        layout: &str,
+        args: &Bound<'py, PyTuple>,
+        kwargs: Option<&Bound<'py, PyDict>>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let py = slf.py();
-        let columns = Self::to_dict(slf, table, node_id, layout)?;
-        crate::errors::tables_call(py, "frame", (columns, "Recording.to_pandas()"), None)
+        let columns = slf.call_method("to_dict", args, kwargs)?;
+        crate::errors::tables_call(slf.py(), "frame", (columns, "Recording.to_pandas()"), None)
     }
 
     /// A small HTML summary table (Jupyter).
