@@ -380,6 +380,6 @@ def test_extractors_reject_non_finite_values_without_change(bad: float) -> None:
         (lambda: heart.push_batch(np.vstack([good, good]), np.vstack([good, poisoned])), "phases"),
     ]
     for call, field in calls:
-        with pytest.raises(NonFiniteError, match=rf"^{field} contains a non-finite value .* index"):
+        with pytest.raises(NonFiniteError, match=rf"^{field} contains a non-finite value .* at \["):
             call()
     assert breathing.history_len == 1 and heart.history_len == 1

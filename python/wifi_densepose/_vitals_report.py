@@ -263,6 +263,44 @@ def _binned_median(
     return centers, medians
 
 
+MARKER_BINS = 120
+"""Status markers per panel for long files: one per time bin, at the bin's median rate, with
+the bin's most frequent status and its mean confidence."""
+
+
+def _binned_markers(
+    x: npt.NDArray[np.float64],
+    values: npt.NDArray[np.float64],
+    confidence: npt.NDArray[np.float64],
+    statuses: npt.NDArray[np.str_],
+    bins: int,
+) -> tuple[
+    npt.NDArray[np.float64], npt.NDArray[np.float64], npt.NDArray[np.float64], npt.NDArray[np.str_]
+]:
+    """One marker per equal-width bin of `x` holding finite values."""
+    edges = np.linspace(x[0], x[-1], bins + 1)
+    which = np.clip(np.searchsorted(edges, x, side="right") - 1, 0, bins - 1)
+    out: list[tuple[float, float, float, str]] = []
+    for b in range(bins):
+        chosen = (which == b) & np.isfinite(values)
+        if not np.any(chosen):
+            continue
+        names, counts = np.unique(statuses[chosen], return_counts=True)
+        out.append(
+            (
+                (edges[b] + edges[b + 1]) / 2,
+                float(np.median(values[chosen])),
+                float(np.mean(confidence[chosen])),
+                str(names[np.argmax(counts)]),
+            )
+        )
+    if not out:
+        empty = np.zeros(0)
+        return empty, empty, empty, np.zeros(0, dtype=str)
+    bx, bv, bc, bs = zip(*out, strict=True)
+    return np.array(bx), np.array(bv), np.array(bc), np.array(bs)
+
+
 def vitals_figure(
     reports: Sequence[NodeReport],
     recording: Recording | None,
@@ -271,7 +309,8 @@ def vitals_figure(
 ) -> Any:
     """A matplotlib Figure with two panels per node (or link), breathing and heart rate (BPM),
     each on its own y axis: the pipeline's readings marked by status and confidence, a line
-    (a median per time bin when there are more readings than pixel columns), and from a
+    (for more readings than `MAX_POINTS`: a median per time bin, and one status marker per
+    `MARKER_BINS` bin), and from a
     recording the node's own estimates as a black dashed step line with square markers.
     `absolute_time` puts UTC clock time on the x axis (readings' `timestamp_s` as Unix time)."""
     import matplotlib
@@ -315,8 +354,11 @@ def vitals_figure(
             x = x_of(t, unix)
             if len(t) > MAX_POINTS:
                 bx, by = _binned_median(np.asarray(x, np.float64), values, MAX_POINTS)
-                ax.plot(bx, by, "-", color=color, linewidth=1.2, label="pipeline (bin median)")
-                size = 10
+                ax.plot(bx, by, "-", color=color, linewidth=1.2)
+                x, values, confidence, statuses = _binned_markers(
+                    np.asarray(x, np.float64), values, confidence, statuses, MARKER_BINS
+                )
+                size = 16
             elif len(t):
                 ax.plot(x, values, "-", color=color, alpha=0.35, linewidth=1)
                 size = 28
@@ -335,6 +377,7 @@ def vitals_figure(
                         facecolors="none",
                         edgecolors=rgba,
                         linewidths=1.0,
+                        gid=f"node{report.node_id}-{vital}-{status.lower()}",
                     )
                 else:
                     ax.scatter(
@@ -344,6 +387,7 @@ def vitals_figure(
                         marker=marker,
                         c=rgba,
                         linewidths=1.0,
+                        gid=f"node{report.node_id}-{vital}-{status.lower()}",
                     )
             if len(device):
                 device_values = np.array(
