@@ -7,8 +7,8 @@ Needs the `dataframe` and `plot` extras: pip install 'wifi-densepose[dataframe,p
 import sys
 from pathlib import Path
 
-from wifi_densepose._vitals_report import node_report, plot_reports
 from wifi_densepose.io import load_recording
+from wifi_densepose.reports import node_report, plot_reports
 
 path = Path(sys.argv[1] if len(sys.argv) > 1 else "tests/data/esp32-excerpt.csi.jsonl")
 out = Path(sys.argv[2] if len(sys.argv) > 2 else "vitals.png")

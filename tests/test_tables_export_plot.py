@@ -13,11 +13,11 @@ import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner
 
-from wifi_densepose._vitals_report import NodeReport, ReadingRow, plot_reports, vitals_figure
 from wifi_densepose.cli import main
 from wifi_densepose.client.messages import parse_message
 from wifi_densepose.errors import NonFiniteError, ValidationError
 from wifi_densepose.io import load_recording, open_recording
+from wifi_densepose.reports import NodeReport, ReadingRow, plot_reports, vitals_figure
 from wifi_densepose.signal import hampel
 from wifi_densepose.vitals import VitalsPipeline, VitalStatus
 

@@ -16,9 +16,10 @@ memory exports with a bounded footprint (a progress bar shows on stderr for big 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict, fields
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import click
 import numpy as np
@@ -26,6 +27,8 @@ import numpy.typing as npt
 from rich.progress import Progress
 
 from wifi_densepose import _tables
+
+FC = TypeVar("FC", bound=Callable[..., Any])
 
 LONG_FILE_BYTES = 8_000_000
 """File size above which `export` shows a progress bar."""
@@ -85,7 +88,7 @@ def _vitals_columns(reports: list[Any]) -> dict[str, npt.NDArray[Any]]:
     return columns
 
 
-def _output(flag: str, help: str) -> Any:
+def _output(flag: str, help: str) -> Callable[[FC], FC]:
     """An optional output-file option."""
     return click.option(flag, type=click.Path(dir_okay=False, path_type=Path), help=help)
 
