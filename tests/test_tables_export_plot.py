@@ -145,7 +145,9 @@ def test_recording_tables() -> None:
     assert device["timestamp_s"].iloc[0] == 1775182187.3520563
     _, csi = recording.csi(1)
     long = recording.to_dict("csi", node_id=1)
-    assert len(long["real"]) == csi.size
+    # Every layout, the most frequent (what Recording.csi gives) first.
+    assert len(long["real"]) == sum(bins * count for bins, count in recording.layouts(1))
+    assert np.all(long["bins"][: csi.size] == csi.shape[1])
     k = 5 * csi.shape[1] + 7  # frame 5, subcarrier 7
     assert (long["frame"][k], long["subcarrier"][k]) == (5, 7)
     assert (long["real"][k], long["imag"][k]) == (csi[5, 7].real, csi[5, 7].imag)
@@ -192,8 +194,11 @@ def test_parquet_export_of_a_recording_vitals_and_device(tmp_path: Path) -> None
     csi = pq.read_table(tmp_path / "c.parquet").to_pandas()
     recording = load_recording(src)
     _, node1 = recording.csi(1)
-    first = csi[(csi["node_id"] == 1) & (csi["frame"] == 0)]
+    first = csi[(csi["node_id"] == 1) & (csi["frame"] == 0) & (csi["bins"] == node1.shape[1])]
     assert np.array_equal(first["real"].to_numpy() + 1j * first["imag"].to_numpy(), node1[0])
+    # Every frame of every layout: as many rows as bins over all raw CSI frames.
+    expected = sum(bins * count for n in (1, 2) for bins, count in recording.layouts(n))
+    assert len(csi) == expected
     r = runner.invoke(
         main, ["export", src, "--parquet", str(tmp_path / "d.parquet"), "--table", "device"]
     )

@@ -93,6 +93,34 @@ def _output(flag: str, help: str) -> Callable[[FC], FC]:
     return click.option(flag, type=click.Path(dir_okay=False, path_type=Path), help=help)
 
 
+CHUNK_FRAMES = 20_000
+"""Frames per Parquet write of a ``.csi.jsonl`` node's CSI."""
+
+
+def _export_recording_csi(
+    recording: Any, nodes: list[int], sink: _ParquetSink, layout: Any
+) -> None:
+    """Each node's CSI, every layout, in chunks of `CHUNK_FRAMES`, with a progress bar for
+    long recordings."""
+    from wifi_densepose.cli import LONG_FILE_FRAMES, err_console
+    from wifi_densepose.reports import node_frames
+
+    total = sum(node_frames(recording, n) for n in nodes)
+    with Progress(console=err_console, transient=True, disable=total < LONG_FILE_FRAMES) as bar:
+        task = bar.add_task("exporting CSI", total=total)
+        for node in nodes:
+            for bins, count in recording.layouts(node):
+                times, csi = recording.csi(node, bins)
+                for first in range(0, len(times), CHUNK_FRAMES):
+                    last = first + CHUNK_FRAMES
+                    sink.write(
+                        _tables.node_csi_chunk(
+                            node, times[first:last], csi[first:last], first, layout
+                        )
+                    )
+                bar.advance(task, count)
+
+
 @click.command()
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @_output("--parquet", "Write a Parquet file (needs the `dataframe` extra).")
@@ -165,8 +193,7 @@ def export(
                 recording, _ = _load(file, strict)
                 with_csi = [n for n in recording.nodes if recording.layouts(n)]
                 if table == "csi":
-                    for node in with_csi:
-                        sink.write(_tables.node_csi_columns(recording, node, layout=layout))  # type: ignore[arg-type]
+                    _export_recording_csi(recording, with_csi, sink, layout)
                 elif table == "vitals":
                     from wifi_densepose._vitals_report import node_report
 

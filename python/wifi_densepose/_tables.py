@@ -241,13 +241,34 @@ def node_csi_columns(
     n_subcarriers: int | None = None,
     layout: CsiLayout = "real_imag",
 ) -> Columns:
-    """Long CSI of one node of a ``.csi.jsonl`` recording (``Recording.csi``): one row per
-    frame and subcarrier (rx = tx = 0), with the node id."""
-    times, csi = recording.csi(node_id, n_subcarriers)
+    """Long CSI of one node of a ``.csi.jsonl`` recording: one row per frame and subcarrier
+    (rx = tx = 0), with the node id and the frame's bin count ``bins``; every subcarrier
+    layout of the node, most frequent first (``Recording.layouts``), or only frames of
+    `n_subcarriers` bins. ``frame`` counts the node's frames of that layout."""
+    widths = (
+        [n for n, _ in recording.layouts(node_id)] if n_subcarriers is None else [n_subcarriers]
+    )
+    parts = []
+    for bins in widths:
+        times, csi = recording.csi(node_id, bins)
+        parts.append(node_csi_chunk(node_id, times, csi, 0, layout))
+    return {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
+
+
+def node_csi_chunk(
+    node_id: int,
+    times: npt.NDArray[np.float64],
+    csi: npt.NDArray[np.complex128],
+    first_frame: int,
+    layout: CsiLayout = "real_imag",
+) -> Columns:
+    """Long columns of frames ``first_frame ...`` of one layout of a node's ``[time, bins]``
+    CSI."""
     frame_i, csi_columns = _long_csi(csi[:, :, None, None], None, layout)
     columns: Columns = {
         "node_id": np.full(frame_i.size, node_id, dtype=np.int16),
-        "frame": frame_i.astype(np.int64),
+        "bins": np.full(frame_i.size, csi.shape[1], dtype=np.int16),
+        "frame": (frame_i + first_frame).astype(np.int64),
         "timestamp_s": times[frame_i],
     }
     columns.update(csi_columns)
@@ -334,6 +355,7 @@ def node_csi_columns_empty(layout: CsiLayout) -> Columns:
     values = ("real", "imag") if layout == "real_imag" else ("amplitude", "phase")
     columns: Columns = {
         "node_id": np.zeros(0, np.int16),
+        "bins": np.zeros(0, np.int16),
         "frame": np.zeros(0, np.int64),
         "timestamp_s": np.zeros(0, np.float64),
         "rx": np.zeros(0, np.int16),
