@@ -145,12 +145,13 @@ def export(
 ) -> None:
     """Export CSI (every format `inspect` reads), vitals readings or device records of FILE
     as Parquet (long format, written in chunks) or the raw CSI as .npz."""
-    from wifi_densepose.cli import _cli_errors, _is_other_format, _load, err_console, open_capture
+    from wifi_densepose._capture import is_csi_file
+    from wifi_densepose.cli import _cli_errors, _load, err_console, open_capture
     from wifi_densepose.io import CsiCapture, iter_recording
 
     if parquet is None and npz is None:
         raise click.UsageError("give --parquet OUT or --npz OUT")
-    other = _is_other_format(file)
+    other = is_csi_file(file)
     if other and table in ("device", "records"):
         raise click.UsageError(f"--table {table} is for .csi.jsonl recordings")
 

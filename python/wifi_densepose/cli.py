@@ -929,6 +929,7 @@ def batch(
     if len(result.errors):
         sys.exit(1)
 
+
 # Registered last: the command reuses this module's loaders.
 from wifi_densepose._export import export  # noqa: E402
 
