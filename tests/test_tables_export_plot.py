@@ -90,7 +90,7 @@ def test_old_spellings_warn_and_give_the_same_values() -> None:
     with pytest.warns(DeprecationWarning, match="use VitalReading.heart"):
         assert r.heart_rate == r.heart
     with pytest.warns(DeprecationWarning, match="use VitalReading.breathing"):
-        assert r.respiratory_rate.value_bpm == r.breathing_bpm
+        assert r.respiratory_rate == r.breathing
     recording = load_recording(DATA / "esp32-excerpt.csi.jsonl")
     v = recording.vitals(2)[0]
     assert (v.breathing_bpm, v.heart_bpm) == (22.42, 85.0)  # wire.md 2.4 example line

@@ -126,15 +126,15 @@ def vital_reading_columns(reading: VitalReading) -> dict[str, Any]:
     def known(value: float, status: VitalStatus) -> float:
         return float("nan") if status is VitalStatus.UNAVAILABLE else value
 
-    b, h = reading.breathing_status, reading.heart_status
+    b, h = reading.breathing, reading.heart
     return {
         "timestamp_s": reading.timestamp_s,
-        "breathing_bpm": known(reading.breathing_bpm, b),
-        "breathing_confidence": known(reading.breathing_confidence, b),
-        "breathing_status": reading.breathing_status.name,
-        "heart_bpm": known(reading.heart_bpm, h),
-        "heart_confidence": known(reading.heart_confidence, h),
-        "heart_status": reading.heart_status.name,
+        "breathing_bpm": known(b.value_bpm, b.status),
+        "breathing_confidence": known(b.confidence, b.status),
+        "breathing_status": b.status.name,
+        "heart_bpm": known(h.value_bpm, h.status),
+        "heart_confidence": known(h.confidence, h.status),
+        "heart_status": h.status.name,
         "signal_quality": reading.signal_quality,
         "subcarrier_count": reading.subcarrier_count,
         "spans_gap": reading.spans_gap,
@@ -394,3 +394,91 @@ def reading_frame(reading: VitalReading) -> pd.DataFrame:
     """One reading as a one-row DataFrame."""
     columns = {k: np.array([v]) for k, v in vital_reading_columns(reading).items()}
     return frame(columns, "VitalReading.to_pandas()")
+
+
+# --- methods of the compiled classes ---------------------------------------------------------
+# Defined here and set on the classes when the package is imported: data layout is Python's
+# job, and each method bound in Rust would add to the size of the compiled core.
+
+
+def _recording_to_dict(
+    self: Recording,
+    table: RecordingTable = "records",
+    *,
+    node_id: int | None = None,
+    layout: CsiLayout = "real_imag",
+) -> Columns:
+    """A table of the recording as ``{column: numpy array}``: ``table="records"`` (one row per
+    line: ``timestamp_s``, ``line``, ``node_id``, ``kind``, ``magic``, ``rssi_dbm``),
+    ``"vitals"`` (the devices' edge-vitals records: ``breathing_bpm``, ``heart_bpm``, ...) or
+    ``"csi"`` (long CSI of every layout: one row per node, frame and subcarrier; ``layout``
+    "real_imag" or "amplitude_phase")."""
+    return recording_columns(self, table, node_id=node_id, layout=layout)
+
+
+def _recording_to_pandas(
+    self: Recording,
+    table: RecordingTable = "records",
+    *,
+    node_id: int | None = None,
+    layout: CsiLayout = "real_imag",
+) -> pd.DataFrame:
+    """``to_dict(...)`` as a ``pandas.DataFrame``, with a UTC ``time`` column next to
+    ``timestamp_s`` (needs the ``dataframe`` extra)."""
+    return frame(_recording_to_dict(self, table, node_id=node_id, layout=layout), "to_pandas()")
+
+
+def _result_to_dict(self: VitalsResult) -> Columns:
+    """The readings as ``{column: numpy array}``: ``timestamp_s``, ``frame_index``,
+    ``breathing_bpm``, ``breathing_confidence``, ``breathing_status`` (``VitalStatus`` names),
+    ``heart_bpm``, ``heart_confidence``, ``heart_status``, ``signal_quality``, ``spans_gap``."""
+    return vitals_result_columns(self)
+
+
+def _result_to_pandas(self: VitalsResult) -> pd.DataFrame:
+    """``to_dict()`` as a ``pandas.DataFrame``: statuses categorical, and a UTC ``time``
+    column when the times are Unix seconds (needs the ``dataframe`` extra)."""
+    return frame(vitals_result_columns(self), "VitalsResult.to_pandas()")
+
+
+def _reading_to_dict(self: VitalReading) -> dict[str, Any]:
+    """The reading as a dict of scalars under the column names of ``VitalsResult.to_dict``."""
+    return vital_reading_columns(self)
+
+
+def _reading_to_pandas(self: VitalReading) -> pd.DataFrame:
+    """The reading as a one-row ``pandas.DataFrame`` (needs the ``dataframe`` extra)."""
+    return reading_frame(self)
+
+
+def _recording_html(self: Recording) -> str:
+    """A small HTML summary table (Jupyter)."""
+    return recording_html(self)
+
+
+def _result_html(self: VitalsResult) -> str:
+    """A small HTML summary table (Jupyter)."""
+    return vitals_result_html(self)
+
+
+def install() -> None:
+    """Sets ``to_dict``/``to_pandas``/``_repr_html_`` on `Recording`, `VitalsResult` and
+    `VitalReading`."""
+    from wifi_densepose import _core
+
+    methods: dict[type, dict[str, Any]] = {
+        _core.Recording: {
+            "to_dict": _recording_to_dict,
+            "to_pandas": _recording_to_pandas,
+            "_repr_html_": _recording_html,
+        },
+        _core.VitalsResult: {
+            "to_dict": _result_to_dict,
+            "to_pandas": _result_to_pandas,
+            "_repr_html_": _result_html,
+        },
+        _core.VitalReading: {"to_dict": _reading_to_dict, "to_pandas": _reading_to_pandas},
+    }
+    for cls, named in methods.items():
+        for name, function in named.items():
+            setattr(cls, name, function)

@@ -20,10 +20,21 @@ where
     S: ndarray::Data<Elem = f64>,
     D: ndarray::Dimension,
 {
-    match values.iter().position(|v| !v.is_finite()) {
+    ensure_finite_dyn(field, &values.view().into_dyn())
+}
+
+/// One copy of the check for every array type: a contiguous array is scanned as a slice; the
+/// position of a bad value is found in logical (row-major) order.
+#[inline(never)]
+fn ensure_finite_dyn(field: &str, values: &ndarray::ArrayViewD<'_, f64>) -> CoreResult<()> {
+    if let Some(slice) = values.as_slice_memory_order() {
+        if slice.iter().all(|v| v.is_finite()) {
+            return Ok(());
+        }
+    }
+    match values.iter().enumerate().find(|(_, v)| !v.is_finite()) {
         None => Ok(()),
-        Some(flat) => {
-            let value = values.iter().nth(flat).copied().unwrap_or(f64::NAN);
+        Some((flat, &value)) => {
             Err(CoreError::non_finite(field, &unravel_index(flat, values.shape()), value))
         }
     }

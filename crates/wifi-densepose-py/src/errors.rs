@@ -72,14 +72,3 @@ pub fn deprecated(py: Python<'_>, old: &str, new: &str) -> PyResult<()> {
     let category = py.get_type::<pyo3::exceptions::PyDeprecationWarning>();
     PyErr::warn(py, &category, &std::ffi::CString::new(message)?, 1)
 }
-
-/// Calls `wifi_densepose._tables.<function>(*args, **kwargs)`: the column layouts of
-/// `to_dict`/`to_pandas`/`_repr_html_` live in Python, next to pandas.
-pub fn tables_call<'py>(
-    py: Python<'py>,
-    function: &str,
-    args: impl pyo3::call::PyCallArgs<'py>,
-    kwargs: Option<&Bound<'py, pyo3::types::PyDict>>,
-) -> PyResult<Bound<'py, PyAny>> {
-    PyModule::import(py, "wifi_densepose._tables")?.getattr(function)?.call(args, kwargs)
-}

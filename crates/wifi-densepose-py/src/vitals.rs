@@ -159,8 +159,8 @@ impl PyVitalEstimate {
     }
 }
 
-/// One pipeline output: `breathing` and `heart` estimates (also flat: `breathing_bpm`,
-/// `breathing_confidence`, `breathing_status`, `heart_bpm`, ...), the subcarriers used,
+/// One pipeline output: `breathing` and `heart` estimates (`VitalEstimate`: `value_bpm`,
+/// `confidence`, `status`; `to_dict()` gives them flat), the subcarriers used,
 /// `signal_quality` in [0, 1], `timestamp_s` (seconds) and `spans_gap` (an estimate's
 /// window spans a gap in timestamped input; such an estimate is at best DEGRADED).
 #[pyclass(
@@ -202,42 +202,6 @@ impl PyVitalReading {
         PyVitalEstimate(self.0.heart_rate())
     }
 
-    /// Breathing rate, breaths per minute (0.0 when UNAVAILABLE).
-    #[getter]
-    fn breathing_bpm(&self) -> f64 {
-        self.0.respiratory_rate().value_bpm()
-    }
-
-    /// Breathing confidence in [0, 1].
-    #[getter]
-    fn breathing_confidence(&self) -> f64 {
-        self.0.respiratory_rate().confidence()
-    }
-
-    /// Breathing `VitalStatus`.
-    #[getter]
-    fn breathing_status<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        status_to_py(py, self.0.respiratory_rate().status())
-    }
-
-    /// Heart rate, beats per minute (0.0 when UNAVAILABLE).
-    #[getter]
-    fn heart_bpm(&self) -> f64 {
-        self.0.heart_rate().value_bpm()
-    }
-
-    /// Heart confidence in [0, 1].
-    #[getter]
-    fn heart_confidence(&self) -> f64 {
-        self.0.heart_rate().confidence()
-    }
-
-    /// Heart `VitalStatus`.
-    #[getter]
-    fn heart_status<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        status_to_py(py, self.0.heart_rate().status())
-    }
-
     /// Deprecated spelling of `breathing`.
     #[getter]
     fn respiratory_rate(&self, py: Python<'_>) -> PyResult<PyVitalEstimate> {
@@ -268,16 +232,6 @@ impl PyVitalReading {
     #[getter]
     fn timestamp_s(&self) -> f64 {
         self.0.timestamp_secs()
-    }
-
-    /// The reading as a dict of scalars, under the column names of `VitalsResult.to_dict`.
-    fn to_dict<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
-        crate::errors::tables_call(slf.py(), "vital_reading_columns", (slf,), None)
-    }
-
-    /// The reading as a one-row `pandas.DataFrame` (needs the `dataframe` extra).
-    fn to_pandas<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
-        crate::errors::tables_call(slf.py(), "reading_frame", (slf,), None)
     }
 
     /// Deprecated spelling of `timestamp_s`.
@@ -1175,25 +1129,6 @@ impl PyVitalsResult {
         let list = PyList::new(py, items)?;
         let helpers = PyModule::import(py, "wifi_densepose._deprecation")?;
         helpers.getattr("CallableList")?.call1((list, "VitalsResult.readings()", "VitalsResult.readings"))
-    }
-
-    /// The readings as `{column: numpy array}`: `timestamp_s`, `frame_index`,
-    /// `breathing_bpm`, `breathing_confidence`, `breathing_status` (`VitalStatus` names),
-    /// `heart_bpm`, `heart_confidence`, `heart_status`, `signal_quality`, `spans_gap`.
-    fn to_dict<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
-        crate::errors::tables_call(slf.py(), "vitals_result_columns", (slf,), None)
-    }
-
-    /// `to_dict()` as a `pandas.DataFrame`: statuses categorical, and a UTC `time` column
-    /// when the times are Unix seconds (needs the `dataframe` extra).
-    fn to_pandas<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
-        let columns = Self::to_dict(slf)?;
-        crate::errors::tables_call(slf.py(), "frame", (columns, "VitalsResult.to_pandas()"), None)
-    }
-
-    /// A small HTML summary table (Jupyter).
-    fn _repr_html_<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
-        crate::errors::tables_call(slf.py(), "vitals_result_html", (slf,), None)
     }
 
     fn __len__(&self) -> usize {

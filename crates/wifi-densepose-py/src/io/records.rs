@@ -561,41 +561,6 @@ impl PyRecording {
         Ok(PyRecording { inner, path: self.path.clone(), iq_order: self.iq_order, records: PyOnceLock::new() })
     }
 
-    /// A table of the recording as `{column: numpy array}`: `table="records"` (one row per
-    /// line: `timestamp_s`, `line`, `node_id`, `kind`, `rssi_dbm`), `"vitals"` (the devices'
-    /// edge-vitals records: `breathing_bpm`, `heart_bpm`, ...) or `"csi"` (long CSI: one row
-    /// per node, frame and subcarrier; `layout` "real_imag" or "amplitude_phase").
-    #[pyo3(signature = (table="records", *, node_id=None, layout="real_imag"))]
-    fn to_dict<'py>(
-        slf: &Bound<'py, Self>,
-        table: &str,
-        node_id: Option<u8>,
-        layout: &str,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        let py = slf.py();
-        let kwargs = pyo3::types::PyDict::new(py);
-        kwargs.set_item("node_id", node_id)?;
-        kwargs.set_item("layout", layout)?;
-        crate::errors::tables_call(py, "recording_columns", (slf, table), Some(&kwargs))
-    }
-
-    /// `to_dict(...)` (same arguments) as a `pandas.DataFrame`, with a UTC `time` column next
-    /// to `timestamp_s` (needs the `dataframe` extra).
-    #[pyo3(signature = (*args, **kwargs))]
-    fn to_pandas<'py>(
-        slf: &Bound<'py, Self>,
-        args: &Bound<'py, PyTuple>,
-        kwargs: Option<&Bound<'py, PyDict>>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        let columns = slf.call_method("to_dict", args, kwargs)?;
-        crate::errors::tables_call(slf.py(), "frame", (columns, "Recording.to_pandas()"), None)
-    }
-
-    /// A small HTML summary table (Jupyter).
-    fn _repr_html_<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
-        crate::errors::tables_call(slf.py(), "recording_html", (slf,), None)
-    }
-
     fn __len__(&self) -> usize {
         self.inner.records.len()
     }
