@@ -117,7 +117,7 @@ def excerpt_datagrams() -> list[bytes]:
                 node_id=node,
                 flags=r.flags,
                 breathing_rate=round(r.breathing_bpm * 100),
-                heartrate=round(r.heartrate_bpm * 10_000),
+                heartrate=round(r.heart_bpm * 10_000),
                 rssi=rssi[node],
                 n_persons=r.n_persons,
                 motion_energy=r.motion_energy,

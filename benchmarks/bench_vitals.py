@@ -345,8 +345,8 @@ def ours_as_readings(result: VitalsResult) -> list[Reading]:
     alerts: dict[int, list[str]] = {}
     for position, alert in result.alerts:
         alerts.setdefault(position, []).append(alert.alert_type)
-    for i, r in enumerate(result.readings()):
-        rr, hr = r.respiratory_rate, r.heart_rate
+    for i, r in enumerate(result.readings):
+        rr, hr = r.breathing, r.heart
         out.append(
             (
                 int(result.frame_index[i]),

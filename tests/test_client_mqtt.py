@@ -175,7 +175,7 @@ def test_raw_topics(broker: Broker, publisher: Recorder) -> None:
     ]
     vitals = raw[0].message
     assert isinstance(vitals, EdgeVitals)
-    assert (vitals.node_id, vitals.heartrate_bpm, vitals.rssi) == (1, 72.0, -45)
+    assert (vitals.node_id, vitals.heart_bpm, vitals.rssi) == (1, 72.0, -45)
     assert raw[0].data["breathing_rate_bpm"] == 15.5
     with pytest.raises(ValueError, match="kind"):
         client.subscribe_raw(1, "pose")

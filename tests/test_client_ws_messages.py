@@ -100,7 +100,7 @@ def test_edge_vitals_v2() -> None:
         True,
         False,
     )
-    assert (message.breathing_rate_bpm, message.heartrate_bpm) == (15.5, 72.0)
+    assert (message.breathing_bpm, message.heart_bpm) == (15.5, 72.0)
     assert (message.n_persons, message.rssi, message.timestamp_ms) == (1, -45, 123456)
     assert message.person_count_valid is True
     assert message.raw["presence_score"] == 0.9
@@ -129,8 +129,8 @@ def test_ruview_edge_vitals_variant() -> None:
         }
     )
     assert isinstance(message, EdgeVitals)
-    assert message.breathing_rate_bpm is None
-    assert message.heartrate_bpm == 85.0
+    assert message.breathing_bpm is None
+    assert message.heart_bpm == 85.0
     assert (message.person_count_valid, message.timestamp_ms) == (None, None)
     assert (message.n_persons, message.motion_energy) == (4, 42.6)
 
@@ -145,8 +145,8 @@ def test_sensing_update_example() -> None:
     assert message.features.change_points == 5
     assert message.classification.motion_level == "present_still"
     assert message.vital_signs is not None
-    assert message.vital_signs.breathing_rate_bpm == 14.2
-    assert message.vital_signs.heart_rate_bpm is None
+    assert message.vital_signs.breathing_bpm == 14.2
+    assert message.vital_signs.heart_bpm is None
     assert message.estimated_persons == 1
     assert message.signal_field == (0.01, 0.02, 0.02, 0.01)
 
@@ -182,14 +182,14 @@ def test_vital_signs_spellings() -> None:
         }
     )
     assert isinstance(message, SensingUpdate) and message.vital_signs is not None
-    assert message.vital_signs.breathing_rate_bpm is None
-    assert message.vital_signs.heart_rate_bpm == 61.5
+    assert message.vital_signs.breathing_bpm is None
+    assert message.vital_signs.heart_bpm == 61.5
 
 
 def test_fused_vitals_v4() -> None:
     message = parse_message(V4_FUSED)
     assert isinstance(message, EdgeFusedVitals)
-    assert (message.breathing_rate_bpm, message.heartrate_bpm) == (16.25, 68.5)
+    assert (message.breathing_bpm, message.heart_bpm) == (16.25, 68.5)
     assert message.fusion_confidence == 87
     assert message.mmwave is not None
     assert (message.mmwave.distance_cm, message.mmwave.sensor_type) == (142.5, 2)

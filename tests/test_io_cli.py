@@ -124,7 +124,7 @@ def test_vitals_json_is_strict_json_and_csv_agrees() -> None:
     assert node["heart_status_counts"]["VALID"] == 0
     assert sum(node["heart_status_counts"].values()) == len(rows)
     # The device's own estimates are attached to each reading.
-    assert all(r["device_heartrate_bpm"] is not None for r in rows)
+    assert all(r["device_heart_bpm"] is not None for r in rows)
 
     csv_result = run("vitals", "--csv", "--node", "2", str(EXCERPT))
     assert csv_result.returncode == 0, csv_result.stderr
@@ -152,8 +152,8 @@ def test_vitals_plot_marks_statuses(tmp_path: Path) -> None:
 
     pixels = image.imread(out)
     height, width = pixels.shape[:2]
-    # One node: a breathing panel and a heart panel.
-    assert (width, height) == (900, 520)
+    # One node: a breathing panel and a heart panel (10 x 4.8 inches at 100 dpi).
+    assert (width, height) == (1000, 480)
     rgb = pixels[..., :3]
     non_white = (rgb < 0.95).any(axis=-1)
     assert non_white.mean() > 0.02
@@ -163,8 +163,9 @@ def test_vitals_plot_marks_statuses(tmp_path: Path) -> None:
     svg = tmp_path / "vitals.svg"
     assert run("vitals", "--plot", str(svg), "--node", "1", str(EXCERPT)).returncode == 0
     text = svg.read_text()
-    # Node 1's four heart readings are UNRELIABLE: drawn as the faint x legend entry says.
-    assert "pipeline, unreliable" in text and "pipeline, valid" not in text
+    # Node 1's four heart readings are UNRELIABLE: drawn as the x markers the legend names.
+    assert 'id="node1-heart-unreliable"' in text and "node1-heart-valid" not in text
+    assert "UNRELIABLE" in text and "device (edge vitals)" in text
 
 
 FORMATS = DATA / "formats"

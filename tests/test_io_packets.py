@@ -129,7 +129,7 @@ def test_v2_edge_vitals() -> None:
     p = parse_packet(V2)
     assert isinstance(p, EdgeVitalsPacket)
     assert (p.node_id, p.flags, p.presence, p.motion, p.fall_detected) == (1, 5, True, True, False)
-    assert (p.breathing_rate_bpm, p.heartrate_bpm, p.breathing_rate, p.heartrate) == (
+    assert (p.breathing_bpm, p.heart_bpm, p.breathing_rate, p.heartrate) == (
         15.5,
         72.0,
         1550,
@@ -150,7 +150,7 @@ def test_v4_fused_vitals() -> None:
         True,
         False,
     )
-    assert (p.breathing_rate_bpm, p.heartrate_bpm, p.rssi, p.n_persons) == (16.25, 68.5, -52, 1)
+    assert (p.breathing_bpm, p.heart_bpm, p.rssi, p.n_persons) == (16.25, 68.5, -52, 1)
     assert (p.mmwave_type, p.fusion_confidence, p.motion_energy, p.presence_score) == (
         2,
         87,

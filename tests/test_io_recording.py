@@ -115,7 +115,7 @@ def test_records_of_lines_1_18_19() -> None:
     assert isinstance(vitals, VitalsRecord)
     assert (vitals.line, vitals.node_id, vitals.rssi, vitals.flags) == (18, 2, -19.0, 4)
     assert (vitals.motion, vitals.presence, vitals.fall_detected) == (True, False, False)
-    assert (vitals.breathing_bpm, vitals.heartrate_bpm, vitals.n_persons) == (22.42, 85.0, 4)
+    assert (vitals.breathing_bpm, vitals.heart_bpm, vitals.n_persons) == (22.42, 85.0, 4)
     assert vitals.motion_energy == vitals.presence_score == 4.856170177459717
 
     feature = records[18]
@@ -146,7 +146,7 @@ def test_csi_arrays_per_node() -> None:
 def test_vitals_per_node() -> None:
     v = load_recording(EXCERPT).vitals(1)
     assert [r.line for r in v] == [22, 75, 122, 168, 212, 263, 319, 369]
-    assert [r.heartrate_bpm for r in v][:3] == [79.0123, 76.2711, 80.0]
+    assert [r.heart_bpm for r in v][:3] == [79.0123, 76.2711, 80.0]
     assert all(isinstance(r, VitalsRecord) and r.node_id == 1 for r in v)
 
 

@@ -49,8 +49,8 @@ async def _converge(server: ServerProcess) -> None:
                 continue
             assert message.source == "simulated"
             assert message.vital_signs is not None, "mock updates always carry vital_signs"
-            breathing = message.vital_signs.breathing_rate_bpm
-            heart = message.vital_signs.heart_rate_bpm
+            breathing = message.vital_signs.breathing_bpm
+            heart = message.vital_signs.heart_bpm
             ok = (
                 breathing is not None
                 and abs(breathing - BREATHING_BPM) <= 1.0
@@ -67,7 +67,7 @@ async def _converge(server: ServerProcess) -> None:
     assert first_edge_vitals is not None
     assert first_edge_vitals.node_id == 1
     assert (first_edge_vitals.presence, first_edge_vitals.motion) == (True, False)
-    assert (first_edge_vitals.breathing_rate_bpm, first_edge_vitals.heartrate_bpm) == (
+    assert (first_edge_vitals.breathing_bpm, first_edge_vitals.heart_bpm) == (
         BREATHING_BPM,
         HEART_BPM,
     )

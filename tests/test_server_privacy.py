@@ -53,7 +53,7 @@ def test_privacy_mode(server_binary: Path) -> None:
         assert all("amplitude" not in n for m in updates for n in m.raw["nodes"])
         assert all("breathing_band_power" not in m.raw["features"] for m in updates)
         edge = next(m for m in messages if isinstance(m, EdgeVitals))
-        assert (edge.breathing_rate_bpm, edge.heartrate_bpm, edge.presence) == (None, None, True)
+        assert (edge.breathing_bpm, edge.heart_bpm, edge.presence) == (None, None, True)
         for path in ("/api/v1/sensing/latest", "/api/v1/vital-signs", "/api/v1/edge-vitals"):
             body = server.get_json(path)
             assert not _keys(body) & BIOMETRIC, path

@@ -43,10 +43,10 @@ def test_result_arrays_readings_and_schedule() -> None:
     )
     assert np.all(result.breathing_status[:5] == VitalStatus.UNAVAILABLE)
     assert np.all(np.isfinite(result.breathing_bpm[5:]))
-    readings = result.readings()
-    assert readings[0].respiratory_rate.value_bpm == 0.0
-    assert readings[0].respiratory_rate.status is VitalStatus.UNAVAILABLE
-    assert readings[-1].heart_rate.value_bpm == result.heart_bpm[-1]
+    readings = result.readings
+    assert readings[0].breathing.value_bpm == 0.0
+    assert readings[0].breathing.status is VitalStatus.UNAVAILABLE
+    assert readings[-1].heart.value_bpm == result.heart_bpm[-1]
     assert readings[-1].signal_quality == result.signal_quality[-1]
     # Cached and read-only.
     assert result.heart_bpm is result.heart_bpm
@@ -69,12 +69,12 @@ def test_process_equals_per_frame_pushes_and_frames() -> None:
         f = frames.push(CsiFrame(a, p, 56, i, 100.0))
         if f is not None:
             from_frames.append(f)
-    assert readings_equal(result.readings(), from_arrays)
+    assert readings_equal(result.readings, from_arrays)
     assert readings_equal(from_frames, from_arrays)
     assert batch.frames_processed == arrays.frames_processed == 1100
     more_a, more_p = vital_signal(2.0, 12.0, 80.0, seed=4)
     assert readings_equal(
-        batch.process(more_a, more_p).readings(), arrays.process(more_a, more_p).readings()
+        batch.process(more_a, more_p).readings, arrays.process(more_a, more_p).readings
     )
     assert len(batch.store) == len(arrays.store) == 9  # frames 499, 599, ..., 1299
 
@@ -91,8 +91,8 @@ def test_strided_and_converted_inputs_give_the_same_result() -> None:
     as_float32 = VitalsPipeline.esp32_default().process(
         amplitudes[:, ::2].astype(np.float32), phases[:, ::2].astype(np.float32)
     )
-    assert readings_equal(strided.readings(), contiguous.readings())
-    assert readings_equal(fortran.readings(), contiguous.readings())
+    assert readings_equal(strided.readings, contiguous.readings)
+    assert readings_equal(fortran.readings, contiguous.readings)
     assert len(as_float32) == len(contiguous) == 2
 
 
@@ -145,8 +145,8 @@ def test_bad_buffers_raise_and_leave_the_state_unchanged(make_bad, error) -> Non
         probed.process(bad_a, bad_p)
     assert probed.frames_processed == 700
     assert readings_equal(
-        state_after(clean, rest_a, rest_p).readings(),
-        state_after(probed, rest_a, rest_p).readings(),
+        state_after(clean, rest_a, rest_p).readings,
+        state_after(probed, rest_a, rest_p).readings,
     )
 
 

@@ -156,7 +156,7 @@ def test_timestamped_process_equals_per_frame_pushes_and_flags_gaps() -> None:
         for i in range(len(times))
         if (r := streaming.push_arrays(amplitudes[i], phases[i], timestamp_s=times[i]))
     ]
-    assert readings == result.readings()
+    assert readings == result.readings
     assert batch.resample_stats["gaps"] == 1
     gap_start = times[700]
     flagged = result.timestamp_s[result.spans_gap]

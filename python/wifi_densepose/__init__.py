@@ -5,6 +5,7 @@ The core types live here; DSP is in :mod:`wifi_densepose.signal`, vital signs in
 :mod:`wifi_densepose.vitals`, ESP32 packets and recordings in :mod:`wifi_densepose.io`.
 """
 
+from wifi_densepose import _tables
 from wifi_densepose._core import (
     DEFAULT_CONFIDENCE_THRESHOLD,
     MAX_KEYPOINTS,
@@ -38,6 +39,8 @@ from wifi_densepose.errors import (
     ValidationError,
     WifiDenseposeError,
 )
+
+_tables.install()  # to_dict / to_pandas / _repr_html_ of Recording, VitalsResult, VitalReading
 
 __all__ = [
     "DEFAULT_CONFIDENCE_THRESHOLD",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator, Mapping
 from os import PathLike
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -127,10 +127,27 @@ class CsiCapture:
         """
         for name, value, size in (("rx", rx, self.n_rx), ("tx", tx, self.n_tx)):
             if not 0 <= value < size:
-                raise ValidationError(
-                    f"Validation error: {name}: {value} is outside 0..{size - 1}", "Validation"
-                )
+                raise ValidationError(f"{name}: {value} is outside 0..{size - 1}", "Validation")
         return self.timestamps_s, self.csi[:, :, rx, tx]
+
+    def to_dict(
+        self, layout: Literal["real_imag", "amplitude_phase"] = "real_imag"
+    ) -> dict[str, npt.NDArray[Any]]:
+        """Long CSI as ``{column: array}``: one row per frame, rx, tx and subcarrier
+        (``frame``, ``timestamp_s``, ``rx``, ``tx``, ``subcarrier``, then ``real``/``imag`` or,
+        with ``layout="amplitude_phase"``, ``amplitude``/``phase`` in radians), plus the
+        per-frame metadata (``rssi_dbm``, ...) repeated on the frame's rows. Positions outside
+        a frame's own shape are left out."""
+        from wifi_densepose._tables import capture_columns
+
+        return capture_columns(self, layout)
+
+    def to_pandas(self, layout: Literal["real_imag", "amplitude_phase"] = "real_imag") -> Any:
+        """`to_dict(layout)` as a ``pandas.DataFrame``, with a UTC ``time`` column when the
+        timestamps are Unix time (needs the ``dataframe`` extra)."""
+        from wifi_densepose._tables import frame
+
+        return frame(self.to_dict(layout), "CsiCapture.to_pandas()")
 
     def to_npz(self, path: str | PathLike[str]) -> None:
         """Writes the capture to ``path`` (numpy ``.npz``): ``csi``, ``timestamps_s``,
@@ -158,7 +175,7 @@ class CsiCapture:
         """One capture of consecutive chunks of the same file (``iter_recording``), zero-filled
         to the largest chunk's dimensions; ``ValidationError`` for an empty list."""
         if not chunks:
-            raise ValidationError("Validation error: chunks: need at least one", "Validation")
+            raise ValidationError("chunks: need at least one", "Validation")
         dims = tuple(max(c.csi.shape[i] for c in chunks) for i in (1, 2, 3))
 
         def pad(a: npt.NDArray[np.complex128]) -> npt.NDArray[np.complex128]:

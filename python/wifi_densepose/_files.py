@@ -18,17 +18,13 @@ def read_bounded(path: str | os.PathLike[str], limit: int, field: str) -> bytes:
     with open(path, "rb") as f:
         info = os.fstat(f.fileno())
         if not stat.S_ISREG(info.st_mode):
-            raise ValidationError(
-                f"Validation error: {field}: {os.fspath(path)} is not a regular file"
-            )
+            raise ValidationError(f"{field}: {os.fspath(path)} is not a regular file")
         if info.st_size > limit:
             raise ValidationError(
-                f"Validation error: {field}: {os.fspath(path)} is {info.st_size} bytes, "
+                f"{field}: {os.fspath(path)} is {info.st_size} bytes, "
                 f"more than the limit of {limit}"
             )
         data = f.read(limit + 1)
     if len(data) > limit:
-        raise ValidationError(
-            f"Validation error: {field}: {os.fspath(path)} is more than the limit of {limit} bytes"
-        )
+        raise ValidationError(f"{field}: {os.fspath(path)} is more than the limit of {limit} bytes")
     return data

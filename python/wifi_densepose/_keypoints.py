@@ -32,9 +32,7 @@ class KeypointType(IntEnum):
 
     @classmethod
     def _missing_(cls, value: object) -> KeypointType:
-        raise ValidationError(
-            f"Validation error: keypoint_type: Invalid keypoint type: {value}", "Validation"
-        )
+        raise ValidationError(f"keypoint_type: Invalid keypoint type: {value}", "Validation")
 
     @classmethod
     def from_index(cls, index: int) -> KeypointType:

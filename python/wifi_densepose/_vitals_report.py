@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from wifi_densepose.io import CsiCapture, Recording
 from wifi_densepose.vitals import CaptureVitals, VitalsResult, VitalStatus
@@ -30,11 +31,12 @@ progress."""
 @dataclass(frozen=True)
 class ReadingRow:
     """One pipeline reading; rates in BPM and confidences in [0, 1] (None when unavailable),
-    times in seconds (`time_s` from the recording's first line, `timestamp` Unix)."""
+    times in seconds (`time_s` from the recording's first line, `timestamp_s` as the capture
+    clock gives it: Unix time for recordings)."""
 
     node_id: int
     time_s: float
-    timestamp: float
+    timestamp_s: float
     breathing_bpm: float | None
     breathing_confidence: float | None
     breathing_status: str
@@ -44,7 +46,7 @@ class ReadingRow:
     signal_quality: float
     spans_gap: bool
     device_breathing_bpm: float | None
-    device_heartrate_bpm: float | None
+    device_heart_bpm: float | None
 
 
 def _mean_abs_diff(pairs: Sequence[tuple[float | None, float | None]]) -> float | None:
@@ -78,7 +80,7 @@ class NodeReport:
     @property
     def heart_mean_abs_diff_bpm(self) -> float | None:
         """Mean |pipeline - device| heart rate over readings where both exist, BPM."""
-        return _mean_abs_diff([(r.heart_bpm, r.device_heartrate_bpm) for r in self.rows])
+        return _mean_abs_diff([(r.heart_bpm, r.device_heart_bpm) for r in self.rows])
 
     def status_counts(self, vital: str) -> dict[str, int]:
         """Readings per status name of `vital` ("breathing" or "heart"), every status listed."""
@@ -132,7 +134,7 @@ def _rows(
             ReadingRow(
                 node_id=node_id,
                 time_s=t - start,
-                timestamp=t,
+                timestamp_s=t,
                 breathing_bpm=_finite(result.breathing_bpm[i]),
                 breathing_confidence=_finite(result.breathing_confidence[i]),
                 breathing_status=VitalStatus(int(result.breathing_status[i])).name,
@@ -142,7 +144,7 @@ def _rows(
                 signal_quality=float(result.signal_quality[i]),
                 spans_gap=bool(result.spans_gap[i]),
                 device_breathing_bpm=device_breathing,
-                device_heartrate_bpm=device_heart,
+                device_heart_bpm=device_heart,
             )
         )
     return rows
@@ -191,7 +193,7 @@ def node_report(
     start = recording.records[0].timestamp if len(recording) else 0.0
     device = recording.vitals(node_id)
     device_times = [v.timestamp for v in device]
-    device_values = [(v.breathing_bpm, v.heartrate_bpm) for v in device]
+    device_values = [(v.breathing_bpm, v.heart_bpm) for v in device]
     capture = CaptureVitals(block_bins=block_bins)
     rows: list[ReadingRow] = []
     stop = frames if frames_to is None else min(frames_to, frames)
@@ -238,83 +240,237 @@ def link_report(
     return _report(vitals, link, len(times), duration, 0, rows)
 
 
-# Marker per status: a DEGRADED or UNRELIABLE estimate never looks like a VALID one.
-_STATUS_STYLE = {
-    "VALID": {"marker": "o", "fillstyle": "full", "alpha": 1.0},
-    "DEGRADED": {"marker": "o", "fillstyle": "none", "alpha": 0.8},
-    "UNRELIABLE": {"marker": "x", "fillstyle": "full", "alpha": 0.45},
-}
+# Marker per status: a DEGRADED or UNRELIABLE estimate never looks like a VALID one (filled
+# circle VALID, open circle DEGRADED, small x UNRELIABLE); the fill's opacity is the confidence.
+_STATUS_MARKER = {"VALID": "o", "DEGRADED": "o", "UNRELIABLE": "x"}
+_VITAL_COLOR = {"breathing": "tab:blue", "heart": "tab:red"}
+PLOT_SUFFIXES = (".png", ".svg", ".pdf")
+MAX_POINTS = 600
+"""Readings per panel above which the line is a median per time bin (about one per pixel
+column) instead of every reading."""
 
 
-def plot_reports(
-    reports: Sequence[NodeReport], recording: Recording | None, path: Path, unit: str = "node"
-) -> None:
-    """An image (format from the suffix: PNG, SVG, PDF) with two panels per node (or link),
-    breathing and heart rate (BPM): the pipeline's readings marked by status (filled VALID,
-    open DEGRADED, faint x UNRELIABLE) and, from a recording, the node's own estimates as a
-    dashed line."""
+def _binned_median(
+    t: npt.NDArray[np.float64], v: npt.NDArray[np.float64], bins: int
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    """Median of `v` per equal-width time bin (NaN where a bin has no finite value)."""
+    edges = np.linspace(t[0], t[-1], bins + 1)
+    which = np.clip(np.searchsorted(edges, t, side="right") - 1, 0, bins - 1)
+    centers = (edges[:-1] + edges[1:]) / 2
+    medians = np.full(bins, np.nan)
+    for b in np.unique(which[np.isfinite(v)]):
+        medians[b] = np.median(v[(which == b) & np.isfinite(v)])
+    return centers, medians
+
+
+MARKER_BINS = 120
+"""Status markers per panel for long files: one per time bin, at the bin's median rate, with
+the bin's most frequent status and its mean confidence."""
+
+
+def _binned_markers(
+    x: npt.NDArray[np.float64],
+    values: npt.NDArray[np.float64],
+    confidence: npt.NDArray[np.float64],
+    statuses: npt.NDArray[np.str_],
+    bins: int,
+) -> tuple[
+    npt.NDArray[np.float64], npt.NDArray[np.float64], npt.NDArray[np.float64], npt.NDArray[np.str_]
+]:
+    """One marker per equal-width bin of `x` holding finite values."""
+    edges = np.linspace(x[0], x[-1], bins + 1)
+    which = np.clip(np.searchsorted(edges, x, side="right") - 1, 0, bins - 1)
+    out: list[tuple[float, float, float, str]] = []
+    for b in range(bins):
+        chosen = (which == b) & np.isfinite(values)
+        if not np.any(chosen):
+            continue
+        names, counts = np.unique(statuses[chosen], return_counts=True)
+        out.append(
+            (
+                (edges[b] + edges[b + 1]) / 2,
+                float(np.median(values[chosen])),
+                float(np.mean(confidence[chosen])),
+                str(names[np.argmax(counts)]),
+            )
+        )
+    if not out:
+        empty = np.zeros(0)
+        return empty, empty, empty, np.zeros(0, dtype=str)
+    bx, bv, bc, bs = zip(*out, strict=True)
+    return np.array(bx), np.array(bv), np.array(bc), np.array(bs)
+
+
+def vitals_figure(
+    reports: Sequence[NodeReport],
+    recording: Recording | None,
+    unit: str = "node",
+    absolute_time: bool = False,
+) -> Any:
+    """A matplotlib Figure with two panels per node (or link), breathing and heart rate (BPM),
+    each on its own y axis: the pipeline's readings marked by status and confidence, a line
+    (for more readings than `MAX_POINTS`: a median per time bin, and one status marker per
+    `MARKER_BINS` bin), and from a
+    recording the node's own estimates as a black dashed step line with square markers.
+    `absolute_time` puts UTC clock time on the x axis (readings' `timestamp_s` as Unix time)."""
     import matplotlib
 
     matplotlib.use("Agg")
+    import matplotlib.dates as mdates
     import matplotlib.pyplot as plt
+    from matplotlib.colors import to_rgba
+    from matplotlib.lines import Line2D
 
     start = recording.records[0].timestamp if recording is not None and len(recording) else 0.0
+
+    def x_of(t_s: npt.NDArray[np.float64], unix: npt.NDArray[np.float64]) -> Any:
+        if not absolute_time:
+            return t_s
+        # Matplotlib date numbers: days since its epoch (1970-01-01 unless configured).
+        epoch = np.datetime64(mdates.get_epoch())  # type: ignore[no-untyped-call]
+        return (
+            unix - (epoch - np.datetime64("1970-01-01T00:00:00")) / np.timedelta64(1, "s")
+        ) / 86_400.0
+
     fig, axes = plt.subplots(
-        2 * len(reports), 1, figsize=(9, 2.6 * 2 * len(reports)), squeeze=False, sharex=True
+        2 * len(reports), 1, figsize=(10, 2.4 * 2 * len(reports)), squeeze=False, sharex=True
     )
     for n, report in enumerate(reports):
         device = recording.vitals(report.node_id) if recording is not None else []
-        device_t = [v.timestamp - start for v in device]
-        for ax, vital, device_values, color in (
-            (
-                axes[2 * n, 0],
-                "breathing",
-                [v.breathing_bpm or math.nan for v in device],
-                "tab:blue",
-            ),
-            (axes[2 * n + 1, 0], "heart", [v.heartrate_bpm or math.nan for v in device], "tab:red"),
-        ):
-            t = [r.time_s for r in report.rows]
-            values = [getattr(r, f"{vital}_bpm") for r in report.rows]
-            statuses = [getattr(r, f"{vital}_status") for r in report.rows]
-            line = [math.nan if v is None else v for v in values]
-            ax.plot(t, line, "-", color=color, alpha=0.3, linewidth=1)
-            for status, style in _STATUS_STYLE.items():
-                points = [
-                    (ti, v)
-                    for ti, v, s in zip(t, values, statuses, strict=True)
-                    if s == status and v is not None
-                ]
-                if points:
-                    xs, ys = zip(*points, strict=True)
-                    ax.plot(
-                        xs,
-                        ys,
-                        linestyle="none",
-                        color=color,
-                        markersize=5,
-                        label=f"pipeline, {status.lower()}",
-                        **style,
+        device_unix = np.array([v.timestamp for v in device], dtype=np.float64)
+        t = np.array([r.time_s for r in report.rows], dtype=np.float64)
+        unix = np.array([r.timestamp_s for r in report.rows], dtype=np.float64)
+        for k, vital in enumerate(("breathing", "heart")):
+            ax = axes[2 * n + k, 0]
+            color = _VITAL_COLOR[vital]
+            values = np.array(
+                [np.nan if (v := getattr(r, f"{vital}_bpm")) is None else v for r in report.rows],
+                dtype=np.float64,
+            )
+            confidence = np.array(
+                [getattr(r, f"{vital}_confidence") or 0.0 for r in report.rows], dtype=np.float64
+            )
+            statuses = np.array([getattr(r, f"{vital}_status") for r in report.rows])
+            x = x_of(t, unix)
+            if len(t) > MAX_POINTS:
+                bx, by = _binned_median(np.asarray(x, np.float64), values, MAX_POINTS)
+                ax.plot(bx, by, "-", color=color, linewidth=1.2)
+                x, values, confidence, statuses = _binned_markers(
+                    np.asarray(x, np.float64), values, confidence, statuses, MARKER_BINS
+                )
+                size = 16
+            elif len(t):
+                ax.plot(x, values, "-", color=color, alpha=0.35, linewidth=1)
+                size = 28
+            for status, marker in _STATUS_MARKER.items():
+                chosen = (statuses == status) & np.isfinite(values)
+                if not np.any(chosen):
+                    continue
+                alpha = np.clip(0.25 + 0.75 * confidence[chosen], 0.25, 1.0)
+                rgba = np.array([to_rgba(color, a) for a in alpha])
+                if status == "DEGRADED":
+                    ax.scatter(
+                        x[chosen],
+                        values[chosen],
+                        s=size,
+                        marker=marker,
+                        facecolors="none",
+                        edgecolors=rgba,
+                        linewidths=1.0,
+                        gid=f"node{report.node_id}-{vital}-{status.lower()}",
                     )
-            if device_t:
+                else:
+                    ax.scatter(
+                        x[chosen],
+                        values[chosen],
+                        s=size * (0.6 if status == "UNRELIABLE" else 1.0),
+                        marker=marker,
+                        c=rgba,
+                        linewidths=1.0,
+                        gid=f"node{report.node_id}-{vital}-{status.lower()}",
+                    )
+            if len(device):
+                device_values = np.array(
+                    [
+                        (v.breathing_bpm if vital == "breathing" else v.heart_bpm) or np.nan
+                        for v in device
+                    ],
+                    dtype=np.float64,
+                )
+                dx = x_of(device_unix - start, device_unix)
                 ax.step(
-                    device_t,
+                    dx,
                     device_values,
                     where="post",
                     color="black",
-                    alpha=0.6,
+                    alpha=0.7,
                     linestyle="--",
-                    label="device",
+                    linewidth=1,
                 )
+                ax.scatter(dx, device_values, s=12, marker="s", color="black", alpha=0.7)
             ax.set_ylabel(f"{vital} (BPM)")
-            ax.set_title(f"{unit} {report.node_id}: {vital}", fontsize="medium", loc="left")
+            ax.set_title(f"{unit} {report.node_id}: {vital} rate", fontsize="medium", loc="left")
             ax.grid(alpha=0.3)
-            ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize="small", frameon=False)
-    axes[-1, 0].set_xlabel(
-        "time since the first line (s)"
-        if recording is not None
-        else "time since the first frame (s)"
+    handles = [
+        Line2D(
+            [], [], marker="o", linestyle="none", color="gray", label="VALID (opacity: confidence)"
+        ),
+        Line2D(
+            [], [], marker="o", linestyle="none", color="gray", fillstyle="none", label="DEGRADED"
+        ),
+        Line2D([], [], marker="x", linestyle="none", color="gray", label="UNRELIABLE"),
+        Line2D([], [], color="tab:blue", label="breathing, ours"),
+        Line2D([], [], color="tab:red", label="heart, ours"),
+    ]
+    if recording is not None:
+        handles.append(
+            Line2D(
+                [],
+                [],
+                color="black",
+                linestyle="--",
+                marker="s",
+                markersize=4,
+                label="device (edge vitals)",
+            )
+        )
+    if absolute_time:
+        axes[-1, 0].xaxis.set_major_formatter(mdates.DateFormatter("%H:%M:%S"))  # type: ignore[no-untyped-call]
+        axes[-1, 0].set_xlabel("time (UTC)")
+    else:
+        axes[-1, 0].set_xlabel(
+            "time since the first line (s)"
+            if recording is not None
+            else "time since the first frame (s)"
+        )
+    fig.tight_layout(rect=(0, 0, 0.76, 1))
+    fig.legend(
+        handles=handles,
+        loc="upper left",
+        bbox_to_anchor=(0.77, 0.98),
+        frameon=False,
+        fontsize="small",
     )
-    fig.tight_layout()
-    fig.savefig(path, dpi=100)
+    return fig
+
+
+def plot_reports(
+    reports: Sequence[NodeReport],
+    recording: Recording | None,
+    path: Path,
+    unit: str = "node",
+    absolute_time: bool = False,
+) -> None:
+    """Writes `vitals_figure(...)` to `path`: PNG, SVG or PDF by the suffix."""
+    from wifi_densepose.errors import ValidationError
+
+    suffix = Path(path).suffix.lower()
+    if suffix not in PLOT_SUFFIXES:
+        raise ValidationError(
+            f"plot: the file name must end in .png, .svg or .pdf, got {str(path)!r}", "Validation"
+        )
+    import matplotlib.pyplot as plt
+
+    fig = vitals_figure(reports, recording, unit, absolute_time)
+    fig.savefig(path, dpi=100, format=suffix[1:])
     plt.close(fig)

@@ -40,6 +40,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
+from wifi_densepose._tables import ABSOLUTE_TIME_FROM_S
 from wifi_densepose._vital_status import VitalStatus
 
 if TYPE_CHECKING:
@@ -59,9 +60,6 @@ DEFAULT_PREROLL_S = 45.0
 and 12 s for the estimates to settle."""
 
 EXTRA_HINT = "pip install 'wifi-densepose[batch]'"
-
-ABSOLUTE_TIME_FROM_S = 946_684_800.0
-"""Times from this (2000-01-01 UTC) on, of a clock the format calls Unix, are given as UTC."""
 
 READING_COLUMNS = (
     "recording",
@@ -261,11 +259,7 @@ def _error_row(path: str, recording: str, error: BaseException) -> dict[str, str
     }
 
 
-_ROW_NAMES = {
-    "node_id": "node",
-    "timestamp": "timestamp_s",
-    "device_heartrate_bpm": "device_heart_bpm",
-}
+_ROW_NAMES = {"node_id": "node"}
 """``ReadingRow`` fields whose table column has the library's one spelling of the quantity."""
 
 

@@ -468,6 +468,11 @@ def _fmt_bpm(value: float | None, status: str | None = None) -> str:
     default=None,
     help="Write an image of the readings, PNG, SVG or PDF by suffix (needs the `plot` extra).",
 )
+@click.option(
+    "--absolute-time",
+    is_flag=True,
+    help="--plot: clock time (UTC) on the x axis instead of seconds from the start.",
+)
 @click.option("--strict", is_flag=True, help="Fail at the first bad line instead of skipping it.")
 @click.option(
     "--link",
@@ -485,6 +490,7 @@ def vitals(
     as_json: bool,
     as_csv: bool,
     plot: Path | None,
+    absolute_time: bool,
     strict: bool,
     links: tuple[tuple[int, int], ...],
     start: tuple[bool, float] | None,
@@ -558,7 +564,14 @@ def vitals(
 
     if plot is not None:
         try:
-            plot_reports(reports, recording, plot, unit="link" if other_format else "node")
+            with _cli_errors():
+                plot_reports(
+                    reports,
+                    recording,
+                    plot,
+                    unit="link" if other_format else "node",
+                    absolute_time=absolute_time,
+                )
         except ImportError:
             click.echo("--plot needs matplotlib: pip install 'wifi-densepose[plot]'", err=True)
             sys.exit(2)
@@ -629,7 +642,7 @@ def _print_node_report(report: Any, layouts: list[tuple[int, int]], unit: str = 
             _fmt_bpm(row.heart_bpm, row.heart_status) + gap,
             f"{row.signal_quality:.2f}",
             _fmt_bpm(row.device_breathing_bpm),
-            _fmt_bpm(row.device_heartrate_bpm),
+            _fmt_bpm(row.device_heart_bpm),
         )
     console.print(table)
     if not report.rows:
@@ -701,8 +714,8 @@ def _stream_table(update: SensingUpdate, updates: int) -> Table:
             f"{node.rssi_dbm:.0f}",
             _yes_no(classification.get("presence")),
             str(classification.get("motion_level", "-")),
-            _fmt_bpm(vitals.breathing_rate_bpm if vitals else None),
-            _fmt_bpm(vitals.heart_rate_bpm if vitals else None),
+            _fmt_bpm(vitals.breathing_bpm if vitals else None),
+            _fmt_bpm(vitals.heart_bpm if vitals else None),
             f"{rate:.1f}" if isinstance(rate, int | float) else "-",
         )
     return table
@@ -915,3 +928,9 @@ def batch(
     )
     if len(result.errors):
         sys.exit(1)
+
+
+# Registered last: the command reuses this module's loaders.
+from wifi_densepose._export import export  # noqa: E402
+
+main.add_command(export)

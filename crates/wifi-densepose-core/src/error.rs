@@ -50,17 +50,18 @@ pub trait ErrorInfo: std::error::Error {
 #[derive(Debug, Clone, PartialEq, Error)]
 #[non_exhaustive]
 pub enum CoreError {
-    #[error("Validation error: {field}: {message}")]
+    #[error("{field}: {message}")]
     Validation { field: String, message: String },
-    #[error("{field} contains a non-finite value ({value}) at index {index}")]
-    NonFinite { field: String, index: usize, value: f64 },
+    /// `position` is the element's index in brackets, one number per axis (`[3, 7]`).
+    #[error("{field} contains a non-finite value ({value}) at {position}")]
+    NonFinite { field: String, position: String, value: f64 },
     #[error("{field}: expected {expected}, got {actual}")]
     Shape { field: String, expected: String, actual: String },
-    #[error("Configuration error: {message}")]
+    #[error("{message}")]
     Configuration { message: String },
     #[error("insufficient data: need {required}, have {available}")]
     InsufficientData { required: usize, available: usize },
-    #[error("Computation error: {message}")]
+    #[error("{message}")]
     Computation { message: String },
     #[error("Low signal quality: SNR {snr_db} dB is below the threshold of {threshold_db} dB")]
     LowSignalQuality { snr_db: f64, threshold_db: f64 },
@@ -70,7 +71,7 @@ pub enum CoreError {
     Timeout { operation: String, duration_ms: u64 },
     #[error("Invalid state: expected {expected}, got {actual}")]
     InvalidState { expected: String, actual: String },
-    #[error("Internal error: {message}")]
+    #[error("{message}")]
     Internal { message: String },
 }
 
@@ -91,6 +92,11 @@ impl CoreError {
         }
     }
 
+    /// A non-finite element of `field` at `index` (one number per axis, row-major order).
+    pub fn non_finite(field: impl Into<String>, index: &[usize], value: f64) -> Self {
+        CoreError::NonFinite { field: field.into(), position: bracketed(index), value }
+    }
+
     pub fn config(message: impl Into<String>) -> Self {
         CoreError::Configuration { message: message.into() }
     }
@@ -102,7 +108,7 @@ impl CoreError {
         match kind {
             ErrorKind::Validation => CoreError::Validation { field: String::new(), message },
             ErrorKind::NonFinite => {
-                CoreError::NonFinite { field: message, index: 0, value: f64::NAN }
+                CoreError::NonFinite { field: message, position: String::new(), value: f64::NAN }
             }
             ErrorKind::Shape => {
                 CoreError::Shape { field: message, expected: String::new(), actual: String::new() }
@@ -123,6 +129,24 @@ impl CoreError {
             ErrorKind::Internal => CoreError::Internal { message },
         }
     }
+}
+
+/// An element index as `[3, 7]`: one number per axis, the way every error prints positions.
+pub fn bracketed(index: &[usize]) -> String {
+    let parts: Vec<String> = index.iter().map(usize::to_string).collect();
+    format!("[{}]", parts.join(", "))
+}
+
+/// The position (one number per axis) of the `flat`-th element, in row-major (logical
+/// iteration) order, of an array of `shape`.
+pub fn unravel_index(flat: usize, shape: &[usize]) -> Vec<usize> {
+    let mut index = vec![0usize; shape.len()];
+    let mut rest = flat;
+    for (axis, &len) in shape.iter().enumerate().rev() {
+        index[axis] = rest % len.max(1);
+        rest /= len.max(1);
+    }
+    index
 }
 
 impl ErrorInfo for CoreError {
@@ -168,8 +192,8 @@ mod tests {
     #[test]
     fn messages_name_the_field_and_value() {
         let e = CoreError::validation("sample_rate_hz", "must be finite and > 0, got 0");
-        assert_eq!(e.to_string(), "Validation error: sample_rate_hz: must be finite and > 0, got 0");
-        assert!(CoreError::config("bad window").to_string().contains("Configuration error"));
+        assert_eq!(e.to_string(), "sample_rate_hz: must be finite and > 0, got 0");
+        assert_eq!(CoreError::config("bad window").to_string(), "bad window");
         let nf = CoreError::NotFound { resource_type: "node".into(), id: "7".into() };
         assert!(nf.to_string().contains("node") && nf.to_string().contains("'7'"));
         let t = CoreError::Timeout { operation: "connect".into(), duration_ms: 5000 };

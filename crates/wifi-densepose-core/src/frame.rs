@@ -107,11 +107,11 @@ impl CsiFrame {
 
 /// Amplitudes (|z|, via hypot) and phases (atan2, radians in [−π, π]) of complex CSI.
 ///
-/// Rejects non-finite real or imaginary parts, naming the flat index.
+/// Rejects non-finite real or imaginary parts, naming the index.
 pub fn iq_to_polar(iq: &[Complex64]) -> CoreResult<(Vec<f64>, Vec<f64>)> {
     if let Some((index, z)) = iq.iter().enumerate().find(|(_, z)| !(z.re.is_finite() && z.im.is_finite())) {
         let value = if z.re.is_finite() { z.im } else { z.re };
-        return Err(CoreError::NonFinite { field: "iq".into(), index, value });
+        return Err(CoreError::non_finite("iq", &[index], value));
     }
     Ok(iq.iter().map(|z| (z.re.hypot(z.im), z.im.atan2(z.re))).unzip())
 }
@@ -128,7 +128,7 @@ mod tests {
         let mut phases = vec![0.0; 56];
         phases[7] = f64::NAN;
         let nan = CsiFrame::new(vec![1.0; 56], phases, 56, 0, 100.0, None).unwrap_err();
-        assert_eq!(nan.to_string(), "phases contains a non-finite value (NaN) at index 7");
+        assert_eq!(nan.to_string(), "phases contains a non-finite value (NaN) at [7]");
         for rate in [0.0, -1.0, f64::NAN] {
             let e = CsiFrame::new(vec![1.0], vec![0.0], 1, 0, rate, None).unwrap_err();
             assert!(matches!(e, CoreError::Validation { .. }));

@@ -1,16 +1,41 @@
 //! Input checks shared by every crate: finiteness, positivity, ranges.
 
-use crate::error::{CoreError, CoreResult};
+use crate::error::{unravel_index, CoreError, CoreResult};
 
-/// Rejects the first NaN or ±Inf in `values`, naming `field` and the flat index.
+/// Rejects the first NaN or ±Inf in `values`, naming `field` and the index (`[i]`).
 pub fn ensure_finite<'a>(
     field: &str,
     values: impl IntoIterator<Item = &'a f64>,
 ) -> CoreResult<()> {
     match values.into_iter().enumerate().find(|(_, v)| !v.is_finite()) {
         None => Ok(()),
-        Some((index, &value)) => {
-            Err(CoreError::NonFinite { field: field.to_string(), index, value })
+        Some((index, &value)) => Err(CoreError::non_finite(field, &[index], value)),
+    }
+}
+
+/// Rejects the first NaN or ±Inf of an array of any dimension, naming `field` and the
+/// element's position with one number per axis (`[row, col]` for 2-D).
+pub fn ensure_finite_array<S, D>(field: &str, values: &ndarray::ArrayBase<S, D>) -> CoreResult<()>
+where
+    S: ndarray::Data<Elem = f64>,
+    D: ndarray::Dimension,
+{
+    ensure_finite_dyn(field, &values.view().into_dyn())
+}
+
+/// One copy of the check for every array type: a contiguous array is scanned as a slice; the
+/// position of a bad value is found in logical (row-major) order.
+#[inline(never)]
+fn ensure_finite_dyn(field: &str, values: &ndarray::ArrayViewD<'_, f64>) -> CoreResult<()> {
+    if let Some(slice) = values.as_slice_memory_order() {
+        if slice.iter().all(|v| v.is_finite()) {
+            return Ok(());
+        }
+    }
+    match values.iter().enumerate().find(|(_, v)| !v.is_finite()) {
+        None => Ok(()),
+        Some((flat, &value)) => {
+            Err(CoreError::non_finite(field, &unravel_index(flat, values.shape()), value))
         }
     }
 }
@@ -83,8 +108,13 @@ mod tests {
     #[test]
     fn finite_check_names_index() {
         let err = ensure_finite("phases", [0.0, 1.0, f64::NAN].iter()).unwrap_err();
-        assert_eq!(err.to_string(), "phases contains a non-finite value (NaN) at index 2");
+        assert_eq!(err.to_string(), "phases contains a non-finite value (NaN) at [2]");
         assert!(ensure_finite("x", [1.0, -2.0].iter()).is_ok());
+        // Row 3, column 7 of a 10 x 56 array: flat index 175, reported per axis.
+        let mut a = ndarray::Array2::<f64>::zeros((10, 56));
+        a[[3, 7]] = f64::INFINITY;
+        let err = ensure_finite_array("amplitudes", &a).unwrap_err();
+        assert_eq!(err.to_string(), "amplitudes contains a non-finite value (inf) at [3, 7]");
     }
 
     #[test]
@@ -104,7 +134,7 @@ mod tests {
         let err = ensure_size("n", 1_000_000_000_000, 1, MAX_LENGTH).unwrap_err();
         assert_eq!(
             err.to_string(),
-            "Validation error: n: must be in [1, 16777216], got 1000000000000"
+            "n: must be in [1, 16777216], got 1000000000000"
         );
         assert_eq!(ensure_elements("z", &[3, 4, 5]).unwrap(), 60);
         // 200,000 antennas: 19,999,900,000 pairs of 2 subcarriers.

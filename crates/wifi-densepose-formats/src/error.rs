@@ -78,7 +78,7 @@ pub enum FormatError {
     #[error("no CSI format reader accepts this file; tried: {}", tried_list(.tried))]
     Unrecognized { tried: Vec<(Format, String)> },
     /// A bad argument (unknown format name, unknown chip, ...).
-    #[error("Validation error: {field}: {message}")]
+    #[error("{field}: {message}")]
     Invalid { field: String, message: String },
     #[error("I/O error: {source}")]
     Io {

@@ -31,6 +31,13 @@ fn convert<'py, T: Element, D: Dimension>(
             pyo3::exceptions::PyRuntimeError::new_err(format!("{field}: array is being written: {e}"))
         });
     }
+    let expected = match want {
+        Want::Real => "real numbers (float or int dtype)",
+        Want::Complex => "complex or real numbers",
+    };
+    if obj.is_none() {
+        return Err(validation_error(field, format!("expected an array of {expected}, got None")));
+    }
     let py = obj.py();
     let numpy = PyModule::import(py, "numpy")?;
     let array = numpy
@@ -43,17 +50,13 @@ fn convert<'py, T: Element, D: Dimension>(
         Want::Complex => matches!(kind.as_str(), "c" | "f" | "i" | "u"),
     };
     if !accepted {
-        let expected = match want {
-            Want::Real => "real numbers (float or int dtype)",
-            Want::Complex => "complex or real numbers",
-        };
         return Err(validation_error(field, format!("expected {expected}, got dtype {}", dtype.str()?)));
     }
     let ndim: usize = array.getattr("ndim")?.extract()?;
     if let Some(expected) = D::NDIM {
         if ndim != expected {
-            let shape = array.getattr("shape")?.str()?.to_string();
-            return Err(shape_error(field, format!("a {expected}-D array"), format!("shape {shape}")));
+            let shape: Vec<usize> = array.getattr("shape")?.extract()?;
+            return Err(shape_error(field, format!("a {expected}-D array"), shape_text(&shape)));
         }
     }
     let target = match want {
@@ -62,6 +65,11 @@ fn convert<'py, T: Element, D: Dimension>(
     };
     let converted = array.call_method1("astype", (target,))?;
     Ok(converted.cast_into::<PyArray<T, D>>()?.readonly())
+}
+
+/// A shape the one way every error prints it: `shape [3, 4]`.
+pub fn shape_text(shape: &[usize]) -> String {
+    format!("shape {}", wifi_densepose_core::error::bracketed(shape))
 }
 
 /// A real input as float64, borrowed when it already is one.

@@ -65,3 +65,10 @@ pub fn validation_error(field: &str, message: impl Into<String>) -> PyErr {
 pub fn shape_error(field: &str, expected: impl std::fmt::Display, actual: impl std::fmt::Display) -> PyErr {
     to_pyerr(&CoreError::shape(field, expected, actual))
 }
+
+/// A `DeprecationWarning` for an old spelling: "`Type.old` is deprecated; use `Type.new`".
+pub fn deprecated(py: Python<'_>, old: &str, new: &str) -> PyResult<()> {
+    let message = format!("{old} is deprecated; use {new}");
+    let category = py.get_type::<pyo3::exceptions::PyDeprecationWarning>();
+    PyErr::warn(py, &category, &std::ffi::CString::new(message)?, 1)
+}

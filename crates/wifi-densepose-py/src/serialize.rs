@@ -83,7 +83,7 @@ fn py_to_value_at(obj: &Bound<'_, PyAny>, path: &str, depth: usize) -> PyResult<
         let v = f.value();
         return Number::from_f64(v)
             .map(Value::Number)
-            .ok_or_else(|| to_pyerr(&CoreError::NonFinite { field: path.to_string(), index: 0, value: v }));
+            .ok_or_else(|| to_pyerr(&CoreError::NonFinite { field: path.to_string(), position: String::new(), value: v }));
     }
     if let Ok(s) = obj.cast::<PyString>() {
         return Ok(Value::String(s.to_str()?.to_string()));
@@ -117,12 +117,9 @@ pub fn to_value<W: Wrapper>(w: &W) -> PyResult<Value> {
     serde_json::to_value(w.inner()).map_err(|e| validation_error(W::NAME, e.to_string()))
 }
 
-/// A deserialisation failure as a `ValidationError` naming the type; a validation message
-/// from the Rust constructor is kept without repeating its prefix.
+/// A deserialisation failure as a `ValidationError` naming the type.
 fn invalid_input(type_name: &str, error: &serde_json::Error) -> PyErr {
-    let message = error.to_string();
-    let message = message.strip_prefix("Validation error: ").unwrap_or(&message);
-    validation_error(type_name, message)
+    validation_error(type_name, error.to_string())
 }
 
 pub fn from_value<W: Wrapper>(value: Value) -> PyResult<W> {

@@ -5,7 +5,7 @@ use num_complex::Complex64;
 use numpy::{PyArray1, PyUntypedArrayMethods};
 use pyo3::prelude::*;
 use wifi_densepose_core::utils;
-use wifi_densepose_core::validate::ensure_finite;
+use wifi_densepose_core::validate::ensure_finite_array;
 use wifi_densepose_signal::{unwrap_phase as unwrap_1d, zscore_population};
 
 use crate::arrays::{complex_array, f64_array, readonly_array};
@@ -13,7 +13,7 @@ use crate::errors::OrRaise;
 
 fn finite_1d<'py>(obj: &Bound<'py, PyAny>, field: &str) -> PyResult<numpy::PyReadonlyArray1<'py, f64>> {
     let x = f64_array::<Ix1>(obj, field)?;
-    ensure_finite(field, x.as_array().iter()).or_raise()?;
+    ensure_finite_array(field, &x.as_array()).or_raise()?;
     Ok(x)
 }
 
@@ -25,7 +25,7 @@ fn unwrap_phase<'py>(py: Python<'py>, phase: &Bound<'py, PyAny>) -> PyResult<Bou
     if ndim == 2 {
         let x = f64_array::<Ix2>(phase, "phase")?;
         let x = x.as_array();
-        ensure_finite("phase", x.iter()).or_raise()?;
+        ensure_finite_array("phase", &x).or_raise()?;
         let out = py.detach(|| {
             let mut out = Array2::zeros(x.raw_dim());
             for (src, mut dst) in x.axis_iter(Axis(0)).zip(out.axis_iter_mut(Axis(0))) {
@@ -86,11 +86,7 @@ fn complex_1d<'py>(z: &Bound<'py, PyAny>) -> PyResult<numpy::PyReadonlyArray1<'p
     let z = complex_array::<Ix1>(z, "z")?;
     if let Some((index, c)) = z.as_array().iter().enumerate().find(|(_, c)| !(c.re.is_finite() && c.im.is_finite())) {
         let value = if c.re.is_finite() { c.im } else { c.re };
-        return Err(crate::errors::to_pyerr(&wifi_densepose_core::CoreError::NonFinite {
-            field: "z".into(),
-            index,
-            value,
-        }));
+        return Err(crate::errors::to_pyerr(&wifi_densepose_core::CoreError::non_finite("z", &[index], value)));
     }
     Ok(z)
 }

@@ -12,8 +12,9 @@ use numpy::{PyArray1, PyArray2};
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyDict, PyList, PyType};
-use wifi_densepose_core::validate::{ensure_finite, ensure_positive};
+use wifi_densepose_core::validate::{ensure_finite_array, ensure_positive};
 use wifi_densepose_vitals::breathing::{ruview_breathing_confidence, zero_crossings};
+use wifi_densepose_vitals::frames::{ensure_finite_rows, ensure_non_negative_rows};
 use wifi_densepose_vitals::heart::{autocorrelation_peak, phase_coherence_fusion, MIN_SUBCARRIERS};
 use wifi_densepose_vitals::{
     AlertType, AnomalyAlert, BreathingExtractor, BreathingMethod, CaptureConfig, CaptureVitals,
@@ -24,7 +25,7 @@ use wifi_densepose_vitals::{
 use wifi_densepose_wire::IqOrder;
 
 use crate::arrays::{f64_array, readonly_array, CachedArray};
-use crate::errors::{shape_error, OrRaise};
+use crate::errors::{deprecated, shape_error, OrRaise};
 use crate::frame::PyCsiFrame;
 use crate::io::{iq_order_arg, PyRecording};
 use crate::serialize::Wrapper;
@@ -158,8 +159,9 @@ impl PyVitalEstimate {
     }
 }
 
-/// One pipeline output: respiratory and heart estimates, the subcarriers used,
-/// `signal_quality` in [0, 1], `timestamp_secs` (seconds) and `spans_gap` (an estimate's
+/// One pipeline output: `breathing` and `heart` estimates (`VitalEstimate`: `value_bpm`,
+/// `confidence`, `status`; `to_dict()` gives them flat), the subcarriers used,
+/// `signal_quality` in [0, 1], `timestamp_s` (seconds) and `spans_gap` (an estimate's
 /// window spans a gap in timestamped input; such an estimate is at best DEGRADED).
 #[pyclass(
     module = "wifi_densepose._core",
@@ -174,36 +176,44 @@ pub struct PyVitalReading(VitalReading);
 #[pymethods]
 impl PyVitalReading {
     #[new]
-    #[pyo3(signature = (respiratory_rate, heart_rate, subcarrier_count, signal_quality, timestamp_secs, spans_gap=false))]
+    #[pyo3(signature = (breathing, heart, subcarrier_count, signal_quality, timestamp_s, spans_gap=false))]
     fn new(
-        respiratory_rate: PyVitalEstimate,
-        heart_rate: PyVitalEstimate,
+        breathing: PyVitalEstimate,
+        heart: PyVitalEstimate,
         subcarrier_count: usize,
         signal_quality: f64,
-        timestamp_secs: f64,
+        timestamp_s: f64,
         spans_gap: bool,
     ) -> PyResult<Self> {
-        VitalReading::new(
-            respiratory_rate.0,
-            heart_rate.0,
-            subcarrier_count,
-            signal_quality,
-            timestamp_secs,
-        )
-        .or_raise()
-        .map(|r| PyVitalReading(r.with_spans_gap(spans_gap)))
+        VitalReading::new(breathing.0, heart.0, subcarrier_count, signal_quality, timestamp_s)
+            .or_raise()
+            .map(|r| PyVitalReading(r.with_spans_gap(spans_gap)))
     }
 
     /// Breathing rate estimate (breaths per minute).
     #[getter]
-    fn respiratory_rate(&self) -> PyVitalEstimate {
+    fn breathing(&self) -> PyVitalEstimate {
         PyVitalEstimate(self.0.respiratory_rate())
     }
 
     /// Heart rate estimate (beats per minute).
     #[getter]
-    fn heart_rate(&self) -> PyVitalEstimate {
+    fn heart(&self) -> PyVitalEstimate {
         PyVitalEstimate(self.0.heart_rate())
+    }
+
+    /// Deprecated spelling of `breathing`.
+    #[getter]
+    fn respiratory_rate(&self, py: Python<'_>) -> PyResult<PyVitalEstimate> {
+        deprecated(py, "VitalReading.respiratory_rate", "VitalReading.breathing")?;
+        Ok(self.breathing())
+    }
+
+    /// Deprecated spelling of `heart`.
+    #[getter]
+    fn heart_rate(&self, py: Python<'_>) -> PyResult<PyVitalEstimate> {
+        deprecated(py, "VitalReading.heart_rate", "VitalReading.heart")?;
+        Ok(self.heart())
     }
 
     #[getter]
@@ -220,8 +230,15 @@ impl PyVitalReading {
     /// Seconds: the grid time of the reading's frame for timestamped input, else
     /// start_time_s + sample_index / sample_rate_hz.
     #[getter]
-    fn timestamp_secs(&self) -> f64 {
+    fn timestamp_s(&self) -> f64 {
         self.0.timestamp_secs()
+    }
+
+    /// Deprecated spelling of `timestamp_s`.
+    #[getter]
+    fn timestamp_secs(&self, py: Python<'_>) -> PyResult<f64> {
+        deprecated(py, "VitalReading.timestamp_secs", "VitalReading.timestamp_s")?;
+        Ok(self.timestamp_s())
     }
 
     /// Whether an estimate's window spans a gap longer than the pipeline's `max_gap_s`.
@@ -269,7 +286,7 @@ impl PyVitalReading {
     fn __repr__(&self) -> String {
         let (rr, hr) = (self.0.respiratory_rate(), self.0.heart_rate());
         format!(
-            "VitalReading(respiratory_rate={:.2} BPM {}, heart_rate={:.2} BPM {}, subcarrier_count={}, signal_quality={:.3}, timestamp_secs={:?})",
+            "VitalReading(breathing={:.2} BPM {}, heart={:.2} BPM {}, subcarrier_count={}, signal_quality={:.3}, timestamp_s={:?})",
             rr.value_bpm(),
             rr.status().name(),
             hr.value_bpm(),
@@ -695,7 +712,7 @@ impl PyBreathingExtractor {
     #[staticmethod]
     fn zero_crossings(signal: &Bound<'_, PyAny>) -> PyResult<usize> {
         let signal = f64_array::<Ix1>(signal, "signal")?;
-        ensure_finite("signal", signal.as_array().iter()).or_raise()?;
+        ensure_finite_array("signal", &signal.as_array()).or_raise()?;
         Ok(zero_crossings(signal.as_array().iter()))
     }
 
@@ -703,7 +720,7 @@ impl PyBreathingExtractor {
     #[staticmethod]
     fn ruview_confidence(history: &Bound<'_, PyAny>) -> PyResult<f64> {
         let history = f64_array::<Ix1>(history, "history")?;
-        ensure_finite("history", history.as_array().iter()).or_raise()?;
+        ensure_finite_array("history", &history.as_array()).or_raise()?;
         Ok(ruview_breathing_confidence(history.as_array().iter()))
     }
 }
@@ -834,7 +851,7 @@ impl PyHeartRateExtractor {
     ) -> PyResult<Option<(usize, f64, f64)>> {
         let signal = f64_array::<Ix1>(signal, "signal")?;
         let view = signal.as_array();
-        ensure_finite("signal", view.iter()).or_raise()?;
+        ensure_finite_array("signal", &view).or_raise()?;
         ensure_positive("sample_rate_hz", sample_rate_hz).or_raise()?;
         Ok(autocorrelation_peak(&slice_of(&view), sample_rate_hz)
             .map(|p| (p.lag, p.rho, p.refined_lag)))
@@ -1104,14 +1121,14 @@ impl PyVitalsResult {
         PyList::new(py, items)
     }
 
-    /// The readings as `VitalReading` objects.
-    fn readings(&self) -> Vec<PyVitalReading> {
-        self.result
-            .readings()
-            .iter()
-            .copied()
-            .map(PyVitalReading)
-            .collect()
+    /// The readings as `VitalReading` objects (a list; calling it, the 2.0 spelling
+    /// `readings()`, still works with a `DeprecationWarning`).
+    #[getter]
+    fn readings<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let items = self.result.readings().iter().copied().map(PyVitalReading);
+        let list = PyList::new(py, items)?;
+        let helpers = PyModule::import(py, "wifi_densepose._deprecation")?;
+        helpers.getattr("CallableList")?.call1((list, "VitalsResult.readings()", "VitalsResult.readings"))
     }
 
     fn __len__(&self) -> usize {
@@ -1501,6 +1518,10 @@ impl PyCaptureVitals {
             ));
         }
         let (a, p) = (ArrayRows(a), ArrayRows(p));
+        // Whole-array checks first, so a bad value is named by [frame, column].
+        ensure_finite_rows("amplitudes", &a).or_raise()?;
+        ensure_non_negative_rows("amplitudes", &a).or_raise()?;
+        ensure_finite_rows("phases", &p).or_raise()?;
         let capture = &mut self.0;
         let result = py
             .detach(|| {

@@ -153,7 +153,7 @@ fn frames_to_arrays(frames: &Bound<'_, PyAny>) -> PyResult<(Array3<f64>, Array3<
                 return Err(shape_error(
                     &format!("frames[{t}].{key}"),
                     format!("[{antennas}, {subcarriers}] (as frames[0].amplitude)"),
-                    format!("{:?}", array.shape()),
+                    format!("shape {:?}", array.shape()),
                 ));
             }
             target.assign(array);

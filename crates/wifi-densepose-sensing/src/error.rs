@@ -7,9 +7,9 @@ use wifi_densepose_core::{CoreError, ErrorInfo, ErrorKind};
 #[derive(Debug, Clone, PartialEq, Error)]
 #[non_exhaustive]
 pub enum SensingError {
-    #[error("Configuration error: {message}")]
+    #[error("{message}")]
     Configuration { message: String },
-    #[error("Validation error: {field}: {message}")]
+    #[error("{field}: {message}")]
     Validation { field: String, message: String },
     #[error("{field}: expected {expected}, got {actual}")]
     Shape {
@@ -29,7 +29,7 @@ pub enum SensingError {
         required: usize,
         available: usize,
     },
-    #[error("Computation error: {message}")]
+    #[error("{message}")]
     Computation { message: String },
 }
 

@@ -2,7 +2,7 @@
 //! velocity grid.
 
 use ndarray::{Array1, Array2, ArrayView2};
-use wifi_densepose_core::validate::{ensure_finite, ensure_positive};
+use wifi_densepose_core::validate::{ensure_finite_array, ensure_positive};
 
 use crate::error::{SignalError, SignalResult};
 use crate::fresnel::SPEED_OF_LIGHT;
@@ -99,7 +99,7 @@ pub fn extract_bvp(
     }
     config.validate()?;
     ensure_positive("fs", fs)?;
-    ensure_finite("x", x.iter())?;
+    ensure_finite_array("x", &x)?;
     let w = config.window_size;
     let stft = StftPlan::new(
         &SpectrogramConfig {

@@ -2,7 +2,7 @@
 
 use ndarray::{Array2, ArrayView2, ArrayView3, Axis};
 use num_complex::Complex64;
-use wifi_densepose_core::validate::{ensure_finite, ensure_finite_scalar, ensure_positive};
+use wifi_densepose_core::validate::{ensure_finite_array, ensure_finite_scalar, ensure_positive};
 use wifi_densepose_core::{CsiFrame, Timestamp};
 
 use crate::error::{SignalError, SignalResult};
@@ -39,7 +39,7 @@ pub(crate) fn ensure_finite_nonempty(field: &str, values: ArrayView2<'_, f64>) -
             format!("shape {:?}", values.shape()),
         ));
     }
-    ensure_finite(field, values.iter())?;
+    ensure_finite_array(field, &values)?;
     Ok(())
 }
 
@@ -69,8 +69,8 @@ pub(crate) fn ensure_finite_stream(
             format!("shape {:?}", amplitude.shape()),
         ));
     }
-    ensure_finite("amplitude", amplitude.iter())?;
-    ensure_finite("phase", phase.iter())?;
+    ensure_finite_array("amplitude", &amplitude)?;
+    ensure_finite_array("phase", &phase)?;
     Ok(())
 }
 
@@ -131,7 +131,7 @@ impl CsiData {
         frequency_hz: f64,
         bandwidth_hz: f64,
     ) -> SignalResult<Self> {
-        crate::ratio::ensure_finite_complex("z", z.iter())?;
+        crate::ratio::ensure_finite_complex("z", &z)?;
         let amplitude = z.mapv(|c| c.re.hypot(c.im));
         let phase = z.mapv(|c| c.im.atan2(c.re));
         Self::new(
@@ -256,7 +256,7 @@ mod tests {
         let err = CsiData::from_arrays(ok, bad).unwrap_err();
         assert_eq!(
             err.to_string(),
-            "phase contains a non-finite value (NaN) at index 5"
+            "phase contains a non-finite value (NaN) at [1, 2]"
         );
     }
 

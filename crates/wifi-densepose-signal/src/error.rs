@@ -11,7 +11,7 @@ pub enum SignalError {
     /// A failed shared check (finiteness, positivity, range) from `wifi_densepose_core::validate`.
     #[error(transparent)]
     Core(#[from] CoreError),
-    #[error("Validation error: {field}: {message}")]
+    #[error("{field}: {message}")]
     Validation { field: String, message: String },
     #[error("{field}: expected {expected}, got {actual}")]
     Shape {
@@ -19,7 +19,7 @@ pub enum SignalError {
         expected: String,
         actual: String,
     },
-    #[error("Configuration error: {message}")]
+    #[error("{message}")]
     Configuration { message: String },
     #[error("{field}: expected at least 1 sample, got 0")]
     EmptySignal { field: String },
@@ -37,23 +37,23 @@ pub enum SignalError {
     NoSubcarriers { field: String },
     #[error("static_data: expected {expected} subcarriers (as in motion), got {actual}")]
     SubcarrierCountMismatch { expected: usize, actual: usize },
-    #[error("Configuration error: {message}")]
+    #[error("{message}")]
     InvalidWindow { message: String },
-    #[error("Configuration error: canonical_subcarriers must be >= 1, got {value}")]
+    #[error("canonical_subcarriers must be >= 1, got {value}")]
     InvalidCanonical { value: usize },
-    #[error("Configuration error: hop_size must be >= 1, got {value}")]
+    #[error("hop_size must be >= 1, got {value}")]
     InvalidHopSize { value: usize },
-    #[error("Configuration error: window_size must be >= 1, got {value}")]
+    #[error("window_size must be >= 1, got {value}")]
     InvalidWindowSize { value: usize },
-    #[error("Validation error: {field}: need at least 2 antennas, got {actual}")]
+    #[error("{field}: need at least 2 antennas, got {actual}")]
     InsufficientAntennas { field: String, actual: usize },
-    #[error("Validation error: selected: index {index} is out of bounds for {len} subcarriers")]
+    #[error("selected: index {index} is out of bounds for {len} subcarriers")]
     IndexOutOfBounds { index: usize, len: usize },
-    #[error("Validation error: selected: no subcarriers selected")]
+    #[error("selected: no subcarriers selected")]
     NoSubcarriersSelected,
-    #[error("Validation error: {field}: must be finite and > 0, got {value}")]
+    #[error("{field}: must be finite and > 0, got {value}")]
     InvalidDistance { field: String, value: f64 },
-    #[error("Validation error: frequency_hz: must be finite and > 0, got {value}")]
+    #[error("frequency_hz: must be finite and > 0, got {value}")]
     InvalidFrequency { value: f64 },
     #[error("insufficient data: need {required}, have {available}")]
     InsufficientData { required: usize, available: usize },
@@ -214,7 +214,7 @@ mod tests {
         assert_eq!(e.kind(), ErrorKind::Configuration);
         assert_eq!(
             e.to_string(),
-            "Configuration error: half_window must be >= 1, got 0"
+            "half_window must be >= 1, got 0"
         );
         let e = SignalError::SignalTooShort {
             required: 256,
@@ -231,11 +231,7 @@ mod tests {
             SignalError::InvalidHopSize { value: 0 },
             SignalError::NoSignal { energy: 0.0 },
             SignalError::length_mismatch("phase", "length 3", "length 2"),
-            SignalError::Core(CoreError::NonFinite {
-                field: "x".into(),
-                index: 2,
-                value: f64::NAN,
-            }),
+            SignalError::Core(CoreError::non_finite("x", &[2], f64::NAN)),
         ];
         for e in cases {
             let kind = e.kind();

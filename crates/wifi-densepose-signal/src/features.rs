@@ -943,7 +943,7 @@ mod tests {
             .unwrap_err();
         assert_eq!(
             err.to_string(),
-            "phase contains a non-finite value (NaN) at index 15"
+            "phase contains a non-finite value (NaN) at [1, 1, 3]"
         );
         assert!(e.extract_batch(amp.view(), amp.view(), 0.0, None).is_err());
         assert!(e

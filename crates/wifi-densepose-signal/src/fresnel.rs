@@ -4,7 +4,7 @@
 use std::f64::consts::PI;
 
 use ndarray::ArrayView1;
-use wifi_densepose_core::validate::{ensure_finite, ensure_positive};
+use wifi_densepose_core::validate::{ensure_finite_array, ensure_positive};
 
 use crate::error::{SignalError, SignalResult};
 
@@ -146,7 +146,7 @@ impl FresnelBreathingEstimator {
             });
         }
         ensure_positive("fs", fs)?;
-        ensure_finite("x", x.iter())?;
+        ensure_finite_array("x", &x)?;
         let n = x.len();
         let mean = crate::stats::mean(x.iter().copied());
         let centred: Vec<f64> = x.iter().map(|v| v - mean).collect();

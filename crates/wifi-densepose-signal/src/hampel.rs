@@ -12,7 +12,7 @@ use std::borrow::Cow;
 
 use ndarray::{Array1, Array2, ArrayView1, ArrayView2};
 use rayon::prelude::*;
-use wifi_densepose_core::validate::ensure_finite;
+use wifi_densepose_core::validate::ensure_finite_array;
 
 use crate::error::{SignalError, SignalResult};
 
@@ -101,7 +101,7 @@ pub fn hampel_filter_1d(
     x: ArrayView1<'_, f64>,
     config: &HampelConfig,
 ) -> SignalResult<HampelResult> {
-    validate_input(x.len(), x.iter(), config)?;
+    validate_input(&x, x.len(), config)?;
     let data = contiguous(x.as_slice(), || x.iter().copied().collect());
     let out = filter_along_rows(&data, x.len(), 1, config);
     let outlier_indices = out.outliers;
@@ -120,7 +120,11 @@ pub fn hampel_filter_2d(
     config: &HampelConfig,
     axis: HampelAxis,
 ) -> SignalResult<Hampel2dResult> {
-    validate_input(x.len(), x.iter(), config)?;
+    let axis_len = match axis {
+        HampelAxis::Columns => x.nrows(),
+        HampelAxis::Rows => x.ncols(),
+    };
+    validate_input(&x, axis_len, config)?;
     // Lay the data out so the filtered axis is the slow one and lanes are contiguous.
     let oriented = match axis {
         HampelAxis::Columns => x,
@@ -171,16 +175,30 @@ fn contiguous<'a>(slice: Option<&'a [f64]>, copy: impl FnOnce() -> Vec<f64>) -> 
     }
 }
 
-fn validate_input<'a>(
-    len: usize,
-    values: impl IntoIterator<Item = &'a f64>,
+/// `axis_len` is the length of the filtered axis.
+fn validate_input<S, D>(
+    x: &ndarray::ArrayBase<S, D>,
+    axis_len: usize,
     config: &HampelConfig,
-) -> SignalResult<()> {
-    if len == 0 {
+) -> SignalResult<()>
+where
+    S: ndarray::Data<Elem = f64>,
+    D: ndarray::Dimension,
+{
+    if x.is_empty() {
         return Err(SignalError::EmptySignal { field: "x".into() });
     }
     config.validate()?;
-    ensure_finite("x", values)?;
+    if config.half_window > axis_len {
+        return Err(SignalError::Validation {
+            field: "half_window".into(),
+            message: format!(
+                "must be at most the length of x along the filtered axis ({axis_len}), got {}",
+                config.half_window
+            ),
+        });
+    }
+    ensure_finite_array("x", x)?;
     Ok(())
 }
 
@@ -644,7 +662,7 @@ mod tests {
         let e = hampel_filter(&[1.0, f64::INFINITY], &cfg(1)).unwrap_err();
         assert_eq!(
             e.to_string(),
-            "x contains a non-finite value (inf) at index 1"
+            "x contains a non-finite value (inf) at [1]"
         );
     }
 

@@ -215,12 +215,12 @@ pub struct MotionDetector {
 
 /// The features a detection reads must be finite (batch Doppler gaps arrive as `None`).
 fn ensure_finite_features(f: &CsiFeatures) -> SignalResult<()> {
-    use wifi_densepose_core::validate::ensure_finite;
-    ensure_finite("amplitude.mean", f.amplitude.mean.iter())?;
-    ensure_finite("amplitude.variance", f.amplitude.variance.iter())?;
-    ensure_finite("phase.variance", f.phase.variance.iter())?;
-    ensure_finite("phase.gradient", f.phase.gradient.iter())?;
-    ensure_finite("correlation.matrix", f.correlation.matrix.iter())?;
+    use wifi_densepose_core::validate::ensure_finite_array;
+    ensure_finite_array("amplitude.mean", &f.amplitude.mean)?;
+    ensure_finite_array("amplitude.variance", &f.amplitude.variance)?;
+    ensure_finite_array("phase.variance", &f.phase.variance)?;
+    ensure_finite_array("phase.gradient", &f.phase.gradient)?;
+    ensure_finite_array("correlation.matrix", &f.correlation.matrix)?;
     for (field, v) in [
         ("amplitude.dynamic_range", f.amplitude.dynamic_range),
         ("phase.coherence", f.phase.coherence),

@@ -7,7 +7,7 @@ use ndarray::{Array1, Array2, ArrayView1, ArrayView2, Axis};
 use wifi_densepose_core::utils::{mean_std_pop, with_safe_scale};
 
 use crate::unwrap::unwrap_phase;
-use wifi_densepose_core::validate::{ensure_finite, ensure_finite_scalar};
+use wifi_densepose_core::validate::{ensure_finite_array, ensure_finite_scalar};
 
 use crate::csi_data::ensure_same_shape;
 use crate::error::{SignalError, SignalResult};
@@ -195,8 +195,8 @@ impl HardwareNormalizer {
                 field: "amplitude".into(),
             });
         }
-        ensure_finite("amplitude", amplitude.iter())?;
-        ensure_finite("phase", phase.iter())?;
+        ensure_finite_array("amplitude", &amplitude)?;
+        ensure_finite_array("phase", &phase)?;
         let t = amplitude.nrows();
         let mut out = CanonicalCsiBatch {
             amplitude: Array2::zeros((t, self.canonical_subcarriers)),
@@ -258,8 +258,8 @@ fn check_frame(amplitude: ArrayView1<'_, f64>, phase: ArrayView1<'_, f64>) -> Si
             format!("length {}", phase.len()),
         ));
     }
-    ensure_finite("amplitude", amplitude.iter())?;
-    ensure_finite("phase", phase.iter())?;
+    ensure_finite_array("amplitude", &amplitude)?;
+    ensure_finite_array("phase", &phase)?;
     Ok(())
 }
 

@@ -8,23 +8,20 @@ use wifi_densepose_core::CoreError;
 
 use crate::error::{SignalError, SignalResult};
 
-/// Rejects the first non-finite real or imaginary part, naming `field` and the flat index.
-pub(crate) fn ensure_finite_complex<'a>(
-    field: &str,
-    values: impl IntoIterator<Item = &'a Complex64>,
-) -> SignalResult<()> {
-    for (index, c) in values.into_iter().enumerate() {
-        if !c.re.is_finite() || !c.im.is_finite() {
-            let value = if c.re.is_finite() { c.im } else { c.re };
-            return Err(CoreError::NonFinite {
-                field: field.into(),
-                index,
-                value,
-            }
-            .into());
-        }
-    }
-    Ok(())
+/// Rejects the first non-finite real or imaginary part, naming `field` and the element's
+/// position, one number per axis.
+pub(crate) fn ensure_finite_complex<S, D>(field: &str, values: &ndarray::ArrayBase<S, D>) -> SignalResult<()>
+where
+    S: ndarray::Data<Elem = Complex64>,
+    D: ndarray::Dimension,
+{
+    let Some(flat) = values.iter().position(|c| !c.re.is_finite() || !c.im.is_finite()) else {
+        return Ok(());
+    };
+    let index = wifi_densepose_core::error::unravel_index(flat, values.shape());
+    let c = values.iter().nth(flat).copied().unwrap_or_default();
+    let value = if c.re.is_finite() { c.im } else { c.re };
+    Err(CoreError::non_finite(field, &index, value).into())
 }
 
 /// h_ref·conj(h_target) elementwise, for 1-D or `[time, subcarrier]` inputs of equal shape.
@@ -45,8 +42,8 @@ pub fn conjugate_multiply<D: Dimension>(
             shape: format!("{:?}", h_ref.shape()),
         });
     }
-    ensure_finite_complex("h_ref", h_ref.iter())?;
-    ensure_finite_complex("h_target", h_target.iter())?;
+    ensure_finite_complex("h_ref", &h_ref)?;
+    ensure_finite_complex("h_target", &h_target)?;
     Ok(Zip::from(&h_ref)
         .and(&h_target)
         .map_collect(|&r, &t| r * t.conj()))
@@ -62,7 +59,7 @@ pub fn compute_ratio_matrix(z: ArrayView2<'_, Complex64>) -> SignalResult<Array2
         });
     }
     ensure_elements("z", &[pairs(z.nrows()), z.ncols()])?;
-    ensure_finite_complex("z", z.iter())?;
+    ensure_finite_complex("z", &z)?;
     Ok(ratio_matrix_valid(z))
 }
 
@@ -77,7 +74,7 @@ pub fn compute_ratio_matrix_batch(z: ArrayView3<'_, Complex64>) -> SignalResult<
         });
     }
     ensure_elements("z", &[t, pairs(a), s])?;
-    ensure_finite_complex("z", z.iter())?;
+    ensure_finite_complex("z", &z)?;
     let mut out = Array3::zeros((t, a * (a - 1) / 2, s));
     for (frame, mut target) in z.axis_iter(Axis(0)).zip(out.axis_iter_mut(Axis(0))) {
         target.assign(&ratio_matrix_valid(frame));
@@ -197,7 +194,7 @@ mod tests {
         let e = conjugate_multiply(a.view(), nan.view()).unwrap_err();
         assert_eq!(
             e.to_string(),
-            "h_target contains a non-finite value (NaN) at index 2"
+            "h_target contains a non-finite value (NaN) at [2]"
         );
     }
 }

@@ -5,7 +5,7 @@ use std::f64::consts::PI;
 
 use ndarray::{Array2, Array3, ArrayView1, ArrayView2, ArrayView3, ArrayViewMut2, Axis};
 use rayon::prelude::*;
-use wifi_densepose_core::validate::ensure_finite;
+use wifi_densepose_core::validate::ensure_finite_array;
 
 use crate::error::{SignalError, SignalResult};
 use crate::unwrap::{unwrap_2d, UnwrappingMethod};
@@ -111,7 +111,7 @@ impl PhaseSanitizer {
     /// Empty → `Shape`; NaN/Inf → `NonFinite`; a value outside `phase_range` → `Validation`.
     pub fn validate_phase_data(&self, p: ArrayView2<'_, f64>) -> SignalResult<()> {
         ensure_nonempty("phase_data", p)?;
-        ensure_finite("phase_data", p.iter())?;
+        ensure_finite_array("phase_data", &p)?;
         self.ensure_in_phase_range(p, 0)
     }
 
@@ -133,14 +133,14 @@ impl PhaseSanitizer {
     /// The configured unwrapping method; empty → `Shape`.
     pub fn unwrap_phase(&self, p: ArrayView2<'_, f64>) -> SignalResult<Array2<f64>> {
         ensure_nonempty("phase_data", p)?;
-        ensure_finite("phase_data", p.iter())?;
+        ensure_finite_array("phase_data", &p)?;
         Ok(unwrap_2d(p, self.config.unwrapping_method))
     }
 
     /// Replaces per-row z-score outliers by index-linear interpolation between the nearest
     /// non-outliers (copies of the nearest beyond the ends); rows with < 2 inliers stay as they are.
     pub fn remove_outliers(&mut self, p: ArrayView2<'_, f64>) -> SignalResult<Array2<f64>> {
-        ensure_finite("phase_data", p.iter())?;
+        ensure_finite_array("phase_data", &p)?;
         let mut out = p.to_owned();
         if self.config.enable_outlier_removal {
             self.stats.outliers_removed +=
@@ -151,7 +151,7 @@ impl PhaseSanitizer {
 
     /// Centred moving average over subcarriers of the input values, for columns [h, S − h).
     pub fn smooth_phase(&self, p: ArrayView2<'_, f64>) -> SignalResult<Array2<f64>> {
-        ensure_finite("phase_data", p.iter())?;
+        ensure_finite_array("phase_data", &p)?;
         if !self.config.enable_smoothing {
             return Ok(p.to_owned());
         }
@@ -160,7 +160,7 @@ impl PhaseSanitizer {
 
     /// Forward-backward EMA with α = `noise_threshold` along each row (needs S ≥ 18).
     pub fn filter_noise(&self, p: ArrayView2<'_, f64>) -> SignalResult<Array2<f64>> {
-        ensure_finite("phase_data", p.iter())?;
+        ensure_finite_array("phase_data", &p)?;
         let mut out = p.to_owned();
         if self.config.enable_noise_filtering {
             ema_filter_rows(out.view_mut(), self.config.noise_threshold);
@@ -191,7 +191,7 @@ impl PhaseSanitizer {
                 format!("shape {:?}", p.shape()),
             ));
         }
-        ensure_finite("phase_data", p.iter())?;
+        ensure_finite_array("phase_data", &p)?;
         let frame_len = p.len() / p.len_of(Axis(0));
         for (t, frame) in p.axis_iter(Axis(0)).enumerate() {
             self.ensure_in_phase_range(frame, t * frame_len)?;

@@ -1,7 +1,7 @@
 //! Subcarrier selection by motion sensitivity (motion/static variance ratio) or by variance.
 
 use ndarray::{Array1, Array2, ArrayView2};
-use wifi_densepose_core::validate::{ensure_finite, ensure_finite_scalar};
+use wifi_densepose_core::validate::{ensure_finite_array, ensure_finite_scalar};
 
 use crate::error::{SignalError, SignalResult};
 use crate::stats::var_samp;
@@ -62,8 +62,8 @@ pub fn select_sensitive_subcarriers(
             field: "motion".into(),
         });
     }
-    ensure_finite("motion", motion.iter())?;
-    ensure_finite("static_data", static_data.iter())?;
+    ensure_finite_array("motion", &motion)?;
+    ensure_finite_array("static_data", &static_data)?;
     ensure_finite_scalar("min_sensitivity", config.min_sensitivity)?;
     let moving = column_variances(motion);
     let quiet = column_variances(static_data);
@@ -91,7 +91,7 @@ pub fn select_by_variance(
     if x.ncols() == 0 {
         return Err(SignalError::NoSubcarriers { field: "x".into() });
     }
-    ensure_finite("x", x.iter())?;
+    ensure_finite_array("x", &x)?;
     let scores = column_variances(x);
     let selected_indices = ranked(&scores).into_iter().take(config.top_k).collect();
     Ok(SubcarrierSelection {
@@ -111,7 +111,7 @@ pub fn extract_selected(x: ArrayView2<'_, f64>, selected: &[usize]) -> SignalRes
     if selected.is_empty() {
         return Err(SignalError::NoSubcarriersSelected);
     }
-    ensure_finite("x", x.iter())?;
+    ensure_finite_array("x", &x)?;
     Ok(x.select(ndarray::Axis(1), selected))
 }
 

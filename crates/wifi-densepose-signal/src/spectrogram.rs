@@ -3,7 +3,7 @@
 use ndarray::{Array2, ArrayView1, ArrayView2};
 use num_complex::Complex64;
 use rustfft::FftPlanner;
-use wifi_densepose_core::validate::{ensure_finite, ensure_positive};
+use wifi_densepose_core::validate::{ensure_finite_array, ensure_positive};
 
 use crate::error::{SignalError, SignalResult};
 use crate::window::WindowKind;
@@ -75,7 +75,7 @@ pub fn compute_spectrogram(
     config: &SpectrogramConfig,
 ) -> SignalResult<Spectrogram> {
     check(x.len(), fs, config)?;
-    ensure_finite("x", x.iter())?;
+    ensure_finite_array("x", &x)?;
     Ok(StftPlan::new(config, fs).run(x))
 }
 
@@ -89,7 +89,7 @@ pub fn compute_multi_subcarrier_spectrogram(
     if x.ncols() == 0 {
         return Err(SignalError::NoSubcarriers { field: "x".into() });
     }
-    ensure_finite("x", x.iter())?;
+    ensure_finite_array("x", &x)?;
     let plan = StftPlan::new(config, fs);
     Ok(x.columns().into_iter().map(|col| plan.run(col)).collect())
 }

@@ -364,7 +364,7 @@ mod tests {
             .unwrap_err();
         assert_eq!(
             err.to_string(),
-            "residuals contains a non-finite value (inf) at index 17"
+            "residuals contains a non-finite value (inf) at [5, 2]"
         );
         assert_eq!(ext.history_len(), 0);
         assert!(ext.push(&[1.0], Some(&[f64::NAN])).is_err());

@@ -195,6 +195,7 @@ impl CaptureVitals {
         }
         ensure_finite_values("time_s", &[time_s])?;
         ensure_finite_values("amplitudes", amplitudes)?;
+        crate::frames::ensure_non_negative_values("amplitudes", amplitudes)?;
         ensure_finite_values("phases", phases)?;
         self.stats.frames += 1;
         match &mut self.state {

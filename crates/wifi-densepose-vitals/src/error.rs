@@ -10,15 +10,15 @@ use wifi_densepose_core::{CoreError, ErrorInfo, ErrorKind};
 #[derive(Debug, Clone, PartialEq, Error)]
 #[non_exhaustive]
 pub enum VitalsError {
-    #[error("Configuration error: {message}")]
+    #[error("{message}")]
     Configuration { message: String },
-    #[error("Validation error: {field}: {message}")]
+    #[error("{field}: {message}")]
     Validation { field: String, message: String },
     #[error(
-        "Validation error: sample_rate_hz: must equal the pipeline's {expected} Hz, got {actual} Hz"
+        "sample_rate_hz: must equal the pipeline's {expected} Hz, got {actual} Hz"
     )]
     SampleRateMismatch { expected: f64, actual: f64 },
-    #[error("Validation error: sample_index: must increase, got {actual} after {previous}")]
+    #[error("sample_index: must increase, got {actual} after {previous}")]
     SampleIndexNotIncreasing { previous: u64, actual: u64 },
     #[error("{field}: expected {expected}, got {actual}")]
     Shape {
@@ -159,11 +159,7 @@ mod tests {
             VitalsError::EmptySignal {
                 field: "amplitudes".into(),
             },
-            VitalsError::Core(CoreError::NonFinite {
-                field: "x".into(),
-                index: 1,
-                value: f64::NAN,
-            }),
+            VitalsError::Core(CoreError::non_finite("x", &[1], f64::NAN)),
         ];
         for error in cases {
             let kind = error.kind();
@@ -179,18 +175,14 @@ mod tests {
         };
         assert_eq!(
             e.to_string(),
-            "Validation error: sample_rate_hz: must equal the pipeline's 100 Hz, got 50 Hz"
+            "sample_rate_hz: must equal the pipeline's 100 Hz, got 50 Hz"
         );
         assert_eq!(e.code(), "SampleRateMismatch");
-        let nf = VitalsError::from(CoreError::NonFinite {
-            field: "phases".into(),
-            index: 3,
-            value: f64::INFINITY,
-        });
+        let nf = VitalsError::from(CoreError::non_finite("phases", &[3], f64::INFINITY));
         assert_eq!(nf.code(), "NonFinite");
         assert_eq!(
             nf.to_string(),
-            "phases contains a non-finite value (inf) at index 3"
+            "phases contains a non-finite value (inf) at [3]"
         );
         assert!(!VitalsError::shape("a", 1, 2).is_recoverable());
     }

@@ -105,21 +105,45 @@ impl FrameSource for FrameMatrix {
     }
 }
 
-/// Rejects the first non-finite value, naming `field` and its row-major flat index.
-pub(crate) fn ensure_finite_rows(field: &str, source: &impl FrameSource) -> Result<()> {
-    let n_columns = source.n_columns();
+/// Rejects the first non-finite value, naming `field` and its `[frame, column]` position.
+pub fn ensure_finite_rows(field: &str, source: &impl FrameSource) -> Result<()> {
     for frame in 0..source.n_frames() {
         let row = source.row(frame);
         if let Some((column, &value)) = row.iter().enumerate().find(|(_, v)| !v.is_finite()) {
-            return Err(CoreError::NonFinite {
-                field: field.to_string(),
-                index: frame * n_columns + column,
-                value,
-            }
-            .into());
+            return Err(CoreError::non_finite(field, &[frame, column], value).into());
         }
     }
     Ok(())
+}
+
+fn negative_error(field: &str, value: f64, position: &[usize]) -> VitalsError {
+    VitalsError::Validation {
+        field: field.to_string(),
+        message: format!(
+            "must be >= 0 (magnitudes), got {value} at {}",
+            wifi_densepose_core::error::bracketed(position)
+        ),
+    }
+}
+
+/// Rejects the first negative value of magnitudes such as `|CSI|` amplitudes, naming `field`
+/// and its `[frame, column]` position.
+pub fn ensure_non_negative_rows(field: &str, source: &impl FrameSource) -> Result<()> {
+    for frame in 0..source.n_frames() {
+        let row = source.row(frame);
+        if let Some((column, &value)) = row.iter().enumerate().find(|(_, &v)| v < 0.0) {
+            return Err(negative_error(field, value, &[frame, column]));
+        }
+    }
+    Ok(())
+}
+
+/// [`ensure_non_negative_rows`] for one frame: the position is `[column]`.
+pub(crate) fn ensure_non_negative_values(field: &str, values: &[f64]) -> Result<()> {
+    match values.iter().position(|&v| v < 0.0) {
+        None => Ok(()),
+        Some(i) => Err(negative_error(field, values[i], &[i])),
+    }
 }
 
 #[cfg(test)]
@@ -137,13 +161,23 @@ mod tests {
     }
 
     #[test]
-    fn finite_check_reports_the_flat_index() {
+    fn finite_check_reports_row_and_column() {
+        // Flat index 3 of a [2, 2] array is row 1, column 1.
         let values = [1.0, 2.0, 3.0, f64::NAN];
         let err =
             ensure_finite_rows("amplitudes", &RowMajor::new(&values, 2).unwrap()).unwrap_err();
         assert_eq!(
             err.to_string(),
-            "amplitudes contains a non-finite value (NaN) at index 3"
+            "amplitudes contains a non-finite value (NaN) at [1, 1]"
         );
+    }
+
+    #[test]
+    fn negative_magnitudes_are_named_by_row_and_column() {
+        let values = [1.0, 2.0, 3.0, 0.0, 4.0, -0.5];
+        let err = ensure_non_negative_rows("amplitudes", &RowMajor::new(&values, 3).unwrap())
+            .unwrap_err();
+        assert_eq!(err.to_string(), "amplitudes: must be >= 0 (magnitudes), got -0.5 at [1, 2]");
+        assert!(ensure_non_negative_rows("a", &RowMajor::new(&values[..5], 5).unwrap()).is_ok());
     }
 }

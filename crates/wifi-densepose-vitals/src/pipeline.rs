@@ -6,7 +6,9 @@ use crate::anomaly::VitalAnomalyDetector;
 use crate::breathing::{BreathingExtractor, BreathingMethod};
 use crate::error::{Result, VitalsError};
 use crate::extractor::{ensure_finite_values, ExtractorConfig};
-use crate::frames::{ensure_finite_rows, FrameSource};
+use crate::frames::{
+    ensure_finite_rows, ensure_non_negative_rows, ensure_non_negative_values, FrameSource,
+};
 use crate::heart::{HeartMethod, HeartRateExtractor};
 use crate::preprocessor::CsiVitalPreprocessor;
 use crate::resample::{ResampleStats, Resampled, UniformResampler, DEFAULT_MAX_GAP_S};
@@ -435,6 +437,7 @@ impl VitalsPipeline {
         self.check_columns("amplitudes", amplitudes.len())?;
         self.check_columns("phases", phases.len())?;
         ensure_finite_values("amplitudes", amplitudes)?;
+        ensure_non_negative_values("amplitudes", amplitudes)?;
         ensure_finite_values("phases", phases)
     }
 
@@ -473,6 +476,7 @@ impl VitalsPipeline {
             ensure_finite_values("timestamps", times)?;
         }
         ensure_finite_rows("amplitudes", amplitudes)?;
+        ensure_non_negative_rows("amplitudes", amplitudes)?;
         ensure_finite_rows("phases", phases)?;
         Ok(n_frames)
     }

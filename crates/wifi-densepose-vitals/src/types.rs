@@ -191,7 +191,7 @@ impl VitalReading {
         timestamp_secs: f64,
     ) -> Result<Self> {
         ensure_in_range("signal_quality", signal_quality, 0.0, 1.0)?;
-        ensure_finite_scalar("timestamp_secs", timestamp_secs)?;
+        ensure_finite_scalar("timestamp_s", timestamp_secs)?;
         Ok(VitalReading {
             respiratory_rate,
             heart_rate,

@@ -19,13 +19,13 @@ pub enum WitnessError {
     Signal(#[from] SignalError),
     #[error(transparent)]
     Vitals(#[from] VitalsError),
-    #[error("Validation error: {field}: {message}")]
+    #[error("{field}: {message}")]
     Validation { field: String, message: String },
-    #[error("Validation error: reference: {message}")]
+    #[error("reference: {message}")]
     InvalidReference { message: String },
-    #[error("Validation error: {field}: {message}")]
+    #[error("{field}: {message}")]
     InvalidKey { field: String, message: String },
-    #[error("Computation error: stage {stage}, value {index}: {value} cannot be quantised")]
+    #[error("stage {stage}, value {index}: {value} cannot be quantised")]
     Unquantisable {
         stage: &'static str,
         index: u64,
@@ -34,7 +34,7 @@ pub enum WitnessError {
     #[error("Resource not found: file '{path}'")]
     FileNotFound { path: String },
     #[error(
-        "Validation error: out_dir: {path} already exists; remove it or choose another directory"
+        "out_dir: {path} already exists; remove it or choose another directory"
     )]
     BundleExists { path: String },
     #[error("I/O error on '{path}': {message}")]

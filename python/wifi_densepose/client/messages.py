@@ -5,6 +5,11 @@
 server and of RuView-compatible servers: nullable rates or ``0.0`` meaning "no estimate",
 ``heart_rate_bpm`` and ``heartrate_bpm`` spellings, missing optional keys, unknown keys and
 unknown message types. Every message keeps the decoded JSON object as ``raw``.
+
+The JSON keys are the server's (wire.md 3.3-3.5: ``breathing_rate_bpm``, ``heart_rate_bpm``,
+``heartrate_bpm``, ``heartbeat_confidence``, ``hr_bpm``, ``br_bpm``); they are mapped here, once,
+onto the package's spelling: ``breathing_bpm``, ``heart_bpm``, ``heart_confidence``. The 2.0
+attribute names still work with a ``DeprecationWarning`` until 2.2.
 """
 
 from __future__ import annotations
@@ -14,6 +19,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, TypeAlias
+
+from wifi_densepose._deprecation import deprecated_alias
 
 __all__ = [
     "Classification",
@@ -107,8 +114,8 @@ def _node_vitals(data: Mapping[str, Any]) -> dict[str, Any]:
     """The fields ``edge_vitals`` and ``edge_fused_vitals`` share, as keyword arguments."""
     return {
         "node_id": _int(data.get("node_id")),
-        "breathing_rate_bpm": _rate(_first_present(data, "breathing_rate_bpm", "breathing_bpm")),
-        "heartrate_bpm": _rate(_first_present(data, "heartrate_bpm", "heart_rate_bpm")),
+        "breathing_bpm": _rate(_first_present(data, "breathing_rate_bpm", "breathing_bpm")),
+        "heart_bpm": _rate(_first_present(data, "heartrate_bpm", "heart_rate_bpm")),
         "n_persons": _int(data.get("n_persons")),
         "motion_energy": _float(data.get("motion_energy")),
         "presence_score": _float(data.get("presence_score")),
@@ -200,22 +207,26 @@ class VitalSigns:
     statuses as ``VitalStatus`` names (``None`` from servers that do not send them) and whether
     an estimate's window spans a gap in the node's frames."""
 
-    breathing_rate_bpm: float | None
-    heart_rate_bpm: float | None
+    breathing_bpm: float | None
+    heart_bpm: float | None
     breathing_confidence: float = 0.0
-    heartbeat_confidence: float = 0.0
+    heart_confidence: float = 0.0
     signal_quality: float = 0.0
     breathing_status: str | None = None
     heart_status: str | None = None
     spans_gap: bool = False
 
+    breathing_rate_bpm = deprecated_alias("breathing_bpm", "VitalSigns")
+    heart_rate_bpm = deprecated_alias("heart_bpm", "VitalSigns")
+    heartbeat_confidence = deprecated_alias("heart_confidence", "VitalSigns")
+
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> VitalSigns:
         return cls(
-            breathing_rate_bpm=_rate(_first_present(data, "breathing_rate_bpm", "breathing_bpm")),
-            heart_rate_bpm=_rate(_first_present(data, "heart_rate_bpm", "heartrate_bpm")),
+            breathing_bpm=_rate(_first_present(data, "breathing_rate_bpm", "breathing_bpm")),
+            heart_bpm=_rate(_first_present(data, "heart_rate_bpm", "heartrate_bpm")),
             breathing_confidence=_float(data.get("breathing_confidence")),
-            heartbeat_confidence=_float(data.get("heartbeat_confidence")),
+            heart_confidence=_float(data.get("heartbeat_confidence")),
             signal_quality=_float(data.get("signal_quality")),
             breathing_status=_status(data.get("breathing_status")),
             heart_status=_status(data.get("heart_status")),
@@ -288,8 +299,8 @@ class EdgeVitals:
     presence: bool
     fall_detected: bool
     motion: bool
-    breathing_rate_bpm: float | None
-    heartrate_bpm: float | None
+    breathing_bpm: float | None
+    heart_bpm: float | None
     n_persons: int
     motion_energy: float
     presence_score: float
@@ -299,6 +310,8 @@ class EdgeVitals:
     raw: Mapping[str, Any] = field(repr=False, compare=False, default_factory=lambda: _EMPTY)
 
     type = "edge_vitals"
+    breathing_rate_bpm = deprecated_alias("breathing_bpm", "EdgeVitals")
+    heartrate_bpm = deprecated_alias("heart_bpm", "EdgeVitals")
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> EdgeVitals:
@@ -315,18 +328,21 @@ class EdgeVitals:
 class MmwaveReading:
     """Raw mmWave sensor values: rates in BPM, distance in cm, confidence 0-100."""
 
-    hr_bpm: float
-    br_bpm: float
+    heart_bpm: float
+    breathing_bpm: float
     distance_cm: float
     targets: int
     confidence: int
     sensor_type: int
 
+    hr_bpm = deprecated_alias("heart_bpm", "MmwaveReading")
+    br_bpm = deprecated_alias("breathing_bpm", "MmwaveReading")
+
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> MmwaveReading:
         return cls(
-            hr_bpm=_float(data.get("hr_bpm")),
-            br_bpm=_float(data.get("br_bpm")),
+            heart_bpm=_float(data.get("hr_bpm")),
+            breathing_bpm=_float(data.get("br_bpm")),
             distance_cm=_float(data.get("distance_cm")),
             targets=_int(data.get("targets")),
             confidence=_int(data.get("confidence")),
@@ -340,8 +356,8 @@ class EdgeFusedVitals:
     estimate), ``fusion_confidence`` 0-100, ``timestamp_ms`` in device milliseconds."""
 
     node_id: int
-    breathing_rate_bpm: float | None
-    heartrate_bpm: float | None
+    breathing_bpm: float | None
+    heart_bpm: float | None
     n_persons: int
     person_count_valid: bool | None
     fusion_confidence: int
@@ -352,6 +368,8 @@ class EdgeFusedVitals:
     raw: Mapping[str, Any] = field(repr=False, compare=False, default_factory=lambda: _EMPTY)
 
     type = "edge_fused_vitals"
+    breathing_rate_bpm = deprecated_alias("breathing_bpm", "EdgeFusedVitals")
+    heartrate_bpm = deprecated_alias("heart_bpm", "EdgeFusedVitals")
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> EdgeFusedVitals:

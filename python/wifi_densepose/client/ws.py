@@ -5,7 +5,7 @@
     async with SensingClient("ws://127.0.0.1:8765/ws/sensing", token=None) as client:
         async for message in client.stream():
             if isinstance(message, SensingUpdate) and message.vital_signs:
-                print(message.vital_signs.breathing_rate_bpm)
+                print(message.vital_signs.breathing_bpm)
 
 The client reconnects by itself (capped exponential backoff with jitter) and ``stream()``
 keeps yielding across reconnects; it can also be left and called again to resume. A refused

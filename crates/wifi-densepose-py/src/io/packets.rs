@@ -317,7 +317,7 @@ macro_rules! plain_packet {
 }
 
 plain_packet!(PyEdgeVitalsPacket, "EdgeVitalsPacket", EdgeVitalsPacket,
-    "The device's own vital signs (magic 0xC5110002). Rates are scaled integers; `breathing_rate_bpm` and `heartrate_bpm` give BPM (0 = no estimate).");
+    "The device's own vital signs (magic 0xC5110002). Rates are scaled integers; `breathing_bpm` and `heart_bpm` give BPM (0 = no estimate).");
 plain_packet!(
     PyFusedVitalsPacket,
     "FusedVitalsPacket",
@@ -356,15 +356,29 @@ macro_rules! vitals_methods {
             fn motion(&self) -> bool {
                 self.inner.motion()
             }
-            /// Breathing rate in BPM (0 = no estimate).
+            /// Breathing rate in BPM (0 = no estimate): the `breathing_rate` field / 100.
             #[getter]
-            fn breathing_rate_bpm(&self) -> f64 {
+            fn breathing_bpm(&self) -> f64 {
                 self.inner.breathing_rate_bpm()
             }
-            /// Heart rate in BPM (0 = no estimate).
+            /// Heart rate in BPM (0 = no estimate): the `heartrate` field / 10 000.
             #[getter]
-            fn heartrate_bpm(&self) -> f64 {
+            fn heart_bpm(&self) -> f64 {
                 self.inner.heartrate_bpm()
+            }
+            /// Deprecated spelling of `breathing_bpm`.
+            #[getter]
+            fn breathing_rate_bpm(&self, py: Python<'_>) -> PyResult<f64> {
+                let name = stringify!($py_ty).trim_start_matches("Py");
+                crate::errors::deprecated(py, &format!("{name}.breathing_rate_bpm"), &format!("{name}.breathing_bpm"))?;
+                Ok(self.inner.breathing_rate_bpm())
+            }
+            /// Deprecated spelling of `heart_bpm`.
+            #[getter]
+            fn heartrate_bpm(&self, py: Python<'_>) -> PyResult<f64> {
+                let name = stringify!($py_ty).trim_start_matches("Py");
+                crate::errors::deprecated(py, &format!("{name}.heartrate_bpm"), &format!("{name}.heart_bpm"))?;
+                Ok(self.inner.heartrate_bpm())
             }
         }
     };
@@ -425,7 +439,7 @@ impl PyEdgeVitalsPacket {
     fn __repr__(&self) -> String {
         let p = &self.inner;
         format!(
-            "EdgeVitalsPacket(node_id={}, flags={}, breathing_rate_bpm={}, heartrate_bpm={}, rssi={}, n_persons={}, motion_energy={}, presence_score={}, timestamp_ms={})",
+            "EdgeVitalsPacket(node_id={}, flags={}, breathing_bpm={}, heart_bpm={}, rssi={}, n_persons={}, motion_energy={}, presence_score={}, timestamp_ms={})",
             p.node_id, p.flags, p.breathing_rate_bpm(), p.heartrate_bpm(), p.rssi, p.n_persons, p.motion_energy, p.presence_score, p.timestamp_ms
         )
     }
@@ -517,7 +531,7 @@ impl PyFusedVitalsPacket {
     fn __repr__(&self) -> String {
         let p = &self.inner;
         format!(
-            "FusedVitalsPacket(node_id={}, flags={}, breathing_rate_bpm={}, heartrate_bpm={}, rssi={}, n_persons={}, fusion_confidence={}, mmwave_hr_bpm={}, mmwave_br_bpm={}, mmwave_distance_cm={})",
+            "FusedVitalsPacket(node_id={}, flags={}, breathing_bpm={}, heart_bpm={}, rssi={}, n_persons={}, fusion_confidence={}, mmwave_hr_bpm={}, mmwave_br_bpm={}, mmwave_distance_cm={})",
             p.node_id, p.flags, p.breathing_rate_bpm(), p.heartrate_bpm(), p.rssi, p.n_persons, p.fusion_confidence, p.mmwave_hr_bpm, p.mmwave_br_bpm, p.mmwave_distance_cm
         )
     }

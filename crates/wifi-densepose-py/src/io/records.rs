@@ -227,10 +227,16 @@ impl PyVitalsRecord {
     fn breathing_bpm(&self) -> PyResult<f64> {
         Ok(self.vitals()?.breathing_bpm)
     }
-    /// Heart rate in BPM (0 = no estimate).
+    /// Heart rate in BPM (0 = no estimate; the line's `heartrate_bpm`).
     #[getter]
-    fn heartrate_bpm(&self) -> PyResult<f64> {
+    fn heart_bpm(&self) -> PyResult<f64> {
         Ok(self.vitals()?.heartrate_bpm)
+    }
+    /// Deprecated spelling of `heart_bpm`.
+    #[getter]
+    fn heartrate_bpm(&self, py: Python<'_>) -> PyResult<f64> {
+        crate::errors::deprecated(py, "VitalsRecord.heartrate_bpm", "VitalsRecord.heart_bpm")?;
+        self.heart_bpm()
     }
     #[getter]
     fn n_persons(&self) -> PyResult<u8> {
@@ -249,7 +255,7 @@ impl PyVitalsRecord {
     fn __repr__(&self) -> PyResult<String> {
         let v = self.vitals()?;
         Ok(format!(
-            "VitalsRecord(line={}, timestamp={}, node_id={}, breathing_bpm={}, heartrate_bpm={}, flags={}, n_persons={})",
+            "VitalsRecord(line={}, timestamp={}, node_id={}, breathing_bpm={}, heart_bpm={}, flags={}, n_persons={})",
             self.record.line, self.record.timestamp, self.record.node_id, v.breathing_bpm, v.heartrate_bpm, v.flags, v.n_persons
         ))
     }

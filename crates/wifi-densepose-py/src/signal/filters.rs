@@ -6,7 +6,7 @@ use ndarray::{Array1, Array2, ArrayD, ArrayView2, Ix1, IxDyn};
 use numpy::{PyArrayDyn, PyReadonlyArrayDyn};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
-use wifi_densepose_core::validate::ensure_finite;
+use wifi_densepose_core::validate::ensure_finite_array;
 use wifi_densepose_core::ErrorInfo;
 use wifi_densepose_signal::{
     hampel_filter_1d, hampel_filter_2d, phase_quality_map as quality_map, unwrap_2d, HampelAxis,
@@ -265,7 +265,7 @@ fn unwrap<'py>(
     let m = self::method(method)?;
     let rows = Rows::new(phase, "phase", ROWS)?;
     let view = rows.view()?;
-    ensure_finite("phase", view.iter()).or_raise()?;
+    ensure_finite_array("phase", &view).or_raise()?;
     let out = py.detach(|| unwrap_2d(view, m));
     rows.output(py, out)
 }
@@ -278,7 +278,7 @@ fn phase_quality_map<'py>(
 ) -> PyResult<Bound<'py, PyArrayDyn<f64>>> {
     let rows = Rows::new(phase, "phase", ROWS)?;
     let view = rows.view()?;
-    ensure_finite("phase", view.iter()).or_raise()?;
+    ensure_finite_array("phase", &view).or_raise()?;
     rows.output(py, quality_map(view))
 }
 
@@ -338,10 +338,12 @@ impl PyHampelResult {
 fn hampel(
     py: Python<'_>,
     x: &Bound<'_, PyAny>,
-    half_window: usize,
+    half_window: i128,
     threshold: f64,
     axis: i64,
 ) -> PyResult<PyHampelResult> {
+    let half_window = usize::try_from(half_window)
+        .map_err(|_| validation_error("half_window", format!("must be >= 1, got {half_window}")))?;
     let config = HampelConfig {
         half_window,
         threshold,

@@ -3,7 +3,7 @@
 use ndarray::{Array1, Ix1, Ix2};
 use numpy::{PyArray1, PyArray2};
 use pyo3::prelude::*;
-use wifi_densepose_core::validate::{ensure_finite, ensure_size, MAX_LENGTH};
+use wifi_densepose_core::validate::{ensure_finite_array, ensure_size, MAX_LENGTH};
 use wifi_densepose_signal::{
     catmull_rom_resample as resample, detrend_linear as detrend, HardwareNormalizer, HardwareType,
     PhaseOrder,
@@ -211,7 +211,7 @@ fn catmull_rom_resample<'py>(
     if view.is_empty() {
         return Err(shape_error("x", "at least 1 sample", "0 samples"));
     }
-    ensure_finite("x", view.iter()).or_raise()?;
+    ensure_finite_array("x", &view).or_raise()?;
     ensure_size("n_out", n_out, 0, MAX_LENGTH).or_raise()?;
     readonly_array(py, Array1::from(resample(&view.to_vec(), n_out)))
 }
@@ -223,7 +223,7 @@ fn detrend_linear<'py>(
     x: &Bound<'py, PyAny>,
 ) -> PyResult<Bound<'py, PyArray1<f64>>> {
     let x = f64_array::<Ix1>(x, "x")?;
-    ensure_finite("x", x.as_array().iter()).or_raise()?;
+    ensure_finite_array("x", &x.as_array()).or_raise()?;
     readonly_array(py, detrend(x.as_array()))
 }
 
