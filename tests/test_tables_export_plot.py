@@ -93,7 +93,7 @@ def test_old_spellings_warn_and_give_the_same_values() -> None:
         assert r.respiratory_rate == r.breathing
     recording = load_recording(DATA / "esp32-excerpt.csi.jsonl")
     v = recording.vitals(2)[0]
-    assert (v.breathing_bpm, v.heart_bpm) == (22.42, 85.0)  # wire.md 2.4 example line
+    assert (v.breathing_bpm, v.heart_bpm) == (22.42, 85.0)  # docs/wire.md §2.4 example line
     with pytest.warns(DeprecationWarning, match="use VitalsRecord.heart_bpm"):
         assert v.heartrate_bpm == 85.0
 
@@ -140,7 +140,7 @@ def test_recording_tables() -> None:
     assert set(records.loc[records["kind"] == "vitals", "magic"]) == {0xC5110002}
     assert str(records["time"].dt.tz) == "UTC"
     device = recording.to_pandas("vitals", node_id=2)
-    # wire.md 2.4: the first vitals line of node 2 is 22.42 / 85.0 BPM at 1775182187.3520563.
+    # docs/wire.md §2.4: the first vitals line of node 2 is 22.42 / 85.0 BPM at 1775182187.3520563.
     assert (device["breathing_bpm"].iloc[0], device["heart_bpm"].iloc[0]) == (22.42, 85.0)
     assert device["timestamp_s"].iloc[0] == 1775182187.3520563
     _, csi = recording.csi(1)

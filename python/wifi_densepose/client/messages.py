@@ -6,7 +6,7 @@ server and of RuView-compatible servers: nullable rates or ``0.0`` meaning "no e
 ``heart_rate_bpm`` and ``heartrate_bpm`` spellings, missing optional keys, unknown keys and
 unknown message types. Every message keeps the decoded JSON object as ``raw``.
 
-The JSON keys are the server's (wire.md 3.3-3.5: ``breathing_rate_bpm``, ``heart_rate_bpm``,
+The JSON keys are the server's (docs/wire.md §3.3-3.5: ``breathing_rate_bpm``, ``heart_rate_bpm``,
 ``heartrate_bpm``, ``heartbeat_confidence``, ``hr_bpm``, ``br_bpm``); they are mapped here, once,
 onto the package's spelling: ``breathing_bpm``, ``heart_bpm``, ``heart_confidence``. The 2.0
 attribute names still work with a ``DeprecationWarning`` until 2.2.
