@@ -54,9 +54,17 @@ pub enum CoreError {
     Validation { field: String, message: String },
     /// `position` is the element's index in brackets, one number per axis (`[3, 7]`).
     #[error("{field} contains a non-finite value ({value}) at {position}")]
-    NonFinite { field: String, position: String, value: f64 },
+    NonFinite {
+        field: String,
+        position: String,
+        value: f64,
+    },
     #[error("{field}: expected {expected}, got {actual}")]
-    Shape { field: String, expected: String, actual: String },
+    Shape {
+        field: String,
+        expected: String,
+        actual: String,
+    },
     #[error("{message}")]
     Configuration { message: String },
     #[error("insufficient data: need {required}, have {available}")]
@@ -77,7 +85,10 @@ pub enum CoreError {
 
 impl CoreError {
     pub fn validation(field: impl Into<String>, message: impl Into<String>) -> Self {
-        CoreError::Validation { field: field.into(), message: message.into() }
+        CoreError::Validation {
+            field: field.into(),
+            message: message.into(),
+        }
     }
 
     pub fn shape(
@@ -94,11 +105,17 @@ impl CoreError {
 
     /// A non-finite element of `field` at `index` (one number per axis, row-major order).
     pub fn non_finite(field: impl Into<String>, index: &[usize], value: f64) -> Self {
-        CoreError::NonFinite { field: field.into(), position: bracketed(index), value }
+        CoreError::NonFinite {
+            field: field.into(),
+            position: bracketed(index),
+            value,
+        }
     }
 
     pub fn config(message: impl Into<String>) -> Self {
-        CoreError::Configuration { message: message.into() }
+        CoreError::Configuration {
+            message: message.into(),
+        }
     }
 
     /// Builds a `CoreError` of the given kind from any crate's error, keeping its message.
@@ -106,26 +123,42 @@ impl CoreError {
     /// Used by the `From` conversions of the signal and vitals error enums.
     pub fn from_kind(kind: ErrorKind, message: String) -> Self {
         match kind {
-            ErrorKind::Validation => CoreError::Validation { field: String::new(), message },
-            ErrorKind::NonFinite => {
-                CoreError::NonFinite { field: message, position: String::new(), value: f64::NAN }
-            }
-            ErrorKind::Shape => {
-                CoreError::Shape { field: message, expected: String::new(), actual: String::new() }
-            }
+            ErrorKind::Validation => CoreError::Validation {
+                field: String::new(),
+                message,
+            },
+            ErrorKind::NonFinite => CoreError::NonFinite {
+                field: message,
+                position: String::new(),
+                value: f64::NAN,
+            },
+            ErrorKind::Shape => CoreError::Shape {
+                field: message,
+                expected: String::new(),
+                actual: String::new(),
+            },
             ErrorKind::Configuration => CoreError::Configuration { message },
-            ErrorKind::InsufficientData => {
-                CoreError::InsufficientData { required: 0, available: 0 }
-            }
+            ErrorKind::InsufficientData => CoreError::InsufficientData {
+                required: 0,
+                available: 0,
+            },
             ErrorKind::Computation => CoreError::Computation { message },
-            ErrorKind::LowSignalQuality => {
-                CoreError::LowSignalQuality { snr_db: f64::NAN, threshold_db: f64::NAN }
-            }
-            ErrorKind::NotFound => CoreError::NotFound { resource_type: message, id: String::new() },
-            ErrorKind::Timeout => CoreError::Timeout { operation: message, duration_ms: 0 },
-            ErrorKind::InvalidState => {
-                CoreError::InvalidState { expected: String::new(), actual: message }
-            }
+            ErrorKind::LowSignalQuality => CoreError::LowSignalQuality {
+                snr_db: f64::NAN,
+                threshold_db: f64::NAN,
+            },
+            ErrorKind::NotFound => CoreError::NotFound {
+                resource_type: message,
+                id: String::new(),
+            },
+            ErrorKind::Timeout => CoreError::Timeout {
+                operation: message,
+                duration_ms: 0,
+            },
+            ErrorKind::InvalidState => CoreError::InvalidState {
+                expected: String::new(),
+                actual: message,
+            },
             ErrorKind::Internal => CoreError::Internal { message },
         }
     }
@@ -192,17 +225,30 @@ mod tests {
     #[test]
     fn messages_name_the_field_and_value() {
         let e = CoreError::validation("sample_rate_hz", "must be finite and > 0, got 0");
-        assert_eq!(e.to_string(), "sample_rate_hz: must be finite and > 0, got 0");
+        assert_eq!(
+            e.to_string(),
+            "sample_rate_hz: must be finite and > 0, got 0"
+        );
         assert_eq!(CoreError::config("bad window").to_string(), "bad window");
-        let nf = CoreError::NotFound { resource_type: "node".into(), id: "7".into() };
+        let nf = CoreError::NotFound {
+            resource_type: "node".into(),
+            id: "7".into(),
+        };
         assert!(nf.to_string().contains("node") && nf.to_string().contains("'7'"));
-        let t = CoreError::Timeout { operation: "connect".into(), duration_ms: 5000 };
+        let t = CoreError::Timeout {
+            operation: "connect".into(),
+            duration_ms: 5000,
+        };
         assert!(t.to_string().contains("5000ms") && t.to_string().contains("connect"));
     }
 
     #[test]
     fn recoverability_follows_the_kind() {
-        assert!(CoreError::InsufficientData { required: 2, available: 1 }.is_recoverable());
+        assert!(CoreError::InsufficientData {
+            required: 2,
+            available: 1
+        }
+        .is_recoverable());
         assert!(!CoreError::shape("x", 3, 2).is_recoverable());
         assert_eq!(CoreError::shape("x", 3, 2).code(), "Shape");
     }

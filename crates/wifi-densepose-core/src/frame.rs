@@ -33,7 +33,14 @@ struct CsiFrameFields {
 impl TryFrom<CsiFrameFields> for CsiFrame {
     type Error = CoreError;
     fn try_from(f: CsiFrameFields) -> CoreResult<Self> {
-        CsiFrame::new(f.amplitudes, f.phases, f.n_subcarriers, f.sample_index, f.sample_rate_hz, f.metadata)
+        CsiFrame::new(
+            f.amplitudes,
+            f.phases,
+            f.n_subcarriers,
+            f.sample_index,
+            f.sample_rate_hz,
+            f.metadata,
+        )
     }
 }
 
@@ -61,7 +68,14 @@ impl CsiFrame {
             ensure_finite(field, values.iter())?;
         }
         ensure_positive("sample_rate_hz", sample_rate_hz)?;
-        Ok(CsiFrame { amplitudes, phases, n_subcarriers, sample_index, sample_rate_hz, metadata })
+        Ok(CsiFrame {
+            amplitudes,
+            phases,
+            n_subcarriers,
+            sample_index,
+            sample_rate_hz,
+            metadata,
+        })
     }
 
     /// Builds a frame from complex CSI: amplitude = |z|, phase = atan2(Im, Re).
@@ -73,7 +87,14 @@ impl CsiFrame {
     ) -> CoreResult<Self> {
         let (amplitudes, phases) = iq_to_polar(iq)?;
         let n = amplitudes.len();
-        CsiFrame::new(amplitudes, phases, n, sample_index, sample_rate_hz, metadata)
+        CsiFrame::new(
+            amplitudes,
+            phases,
+            n,
+            sample_index,
+            sample_rate_hz,
+            metadata,
+        )
     }
 
     /// a·(cos φ + j sin φ) per subcarrier.
@@ -109,11 +130,18 @@ impl CsiFrame {
 ///
 /// Rejects non-finite real or imaginary parts, naming the index.
 pub fn iq_to_polar(iq: &[Complex64]) -> CoreResult<(Vec<f64>, Vec<f64>)> {
-    if let Some((index, z)) = iq.iter().enumerate().find(|(_, z)| !(z.re.is_finite() && z.im.is_finite())) {
+    if let Some((index, z)) = iq
+        .iter()
+        .enumerate()
+        .find(|(_, z)| !(z.re.is_finite() && z.im.is_finite()))
+    {
         let value = if z.re.is_finite() { z.im } else { z.re };
         return Err(CoreError::non_finite("iq", &[index], value));
     }
-    Ok(iq.iter().map(|z| (z.re.hypot(z.im), z.im.atan2(z.re))).unzip())
+    Ok(iq
+        .iter()
+        .map(|z| (z.re.hypot(z.im), z.im.atan2(z.re)))
+        .unzip())
 }
 
 #[cfg(test)]
@@ -128,7 +156,10 @@ mod tests {
         let mut phases = vec![0.0; 56];
         phases[7] = f64::NAN;
         let nan = CsiFrame::new(vec![1.0; 56], phases, 56, 0, 100.0, None).unwrap_err();
-        assert_eq!(nan.to_string(), "phases contains a non-finite value (NaN) at [7]");
+        assert_eq!(
+            nan.to_string(),
+            "phases contains a non-finite value (NaN) at [7]"
+        );
         for rate in [0.0, -1.0, f64::NAN] {
             let e = CsiFrame::new(vec![1.0], vec![0.0], 1, 0, rate, None).unwrap_err();
             assert!(matches!(e, CoreError::Validation { .. }));

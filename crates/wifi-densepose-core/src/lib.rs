@@ -16,11 +16,11 @@ pub use error::{CoreError, CoreResult, ErrorInfo, ErrorKind};
 pub use frame::{iq_to_polar, CsiFrame};
 pub use metadata::{AntennaConfig, CsiMetadata, CsiMetadataBuilder, FrequencyBand, Timestamp};
 pub use motion::MotionLevel;
-pub use ring::{RingBuffer, MAX_HISTORY_LEN};
 pub use pose::{
     BoundingBox, Confidence, Keypoint, KeypointType, PersonPose, PoseEstimate,
     DEFAULT_CONFIDENCE_THRESHOLD, MAX_KEYPOINTS,
 };
+pub use ring::{RingBuffer, MAX_HISTORY_LEN};
 
 /// Informational upper bound on subcarriers per frame (not enforced).
 pub const MAX_SUBCARRIERS: usize = 256;

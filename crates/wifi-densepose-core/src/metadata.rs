@@ -31,7 +31,10 @@ impl TryFrom<TimestampFields> for Timestamp {
 impl Timestamp {
     pub fn new(seconds: i64, nanos: u32) -> CoreResult<Self> {
         if nanos >= NANOS_PER_SECOND {
-            return Err(CoreError::validation("nanos", format!("must be in [0, 1e9), got {nanos}")));
+            return Err(CoreError::validation(
+                "nanos",
+                format!("must be in [0, 1e9), got {nanos}"),
+            ));
         }
         Ok(Timestamp { seconds, nanos })
     }
@@ -41,7 +44,10 @@ impl Timestamp {
         let d = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .unwrap_or_default();
-        Timestamp { seconds: d.as_secs() as i64, nanos: d.subsec_nanos() }
+        Timestamp {
+            seconds: d.as_secs() as i64,
+            nanos: d.subsec_nanos(),
+        }
     }
 
     pub fn seconds(&self) -> i64 {
@@ -75,8 +81,11 @@ pub enum FrequencyBand {
 }
 
 impl FrequencyBand {
-    pub const ALL: [FrequencyBand; 3] =
-        [FrequencyBand::Band2_4GHz, FrequencyBand::Band5GHz, FrequencyBand::Band6GHz];
+    pub const ALL: [FrequencyBand; 3] = [
+        FrequencyBand::Band2_4GHz,
+        FrequencyBand::Band5GHz,
+        FrequencyBand::Band6GHz,
+    ];
 
     /// Centre frequency in MHz.
     pub fn center_frequency_mhz(self) -> u32 {
@@ -130,9 +139,21 @@ impl TryFrom<AntennaFields> for AntennaConfig {
 }
 
 impl AntennaConfig {
-    pub const SIMO_1X3: AntennaConfig = AntennaConfig { tx: 1, rx: 3, spacing_mm: None };
-    pub const MIMO_2X2: AntennaConfig = AntennaConfig { tx: 2, rx: 2, spacing_mm: None };
-    pub const MIMO_3X3: AntennaConfig = AntennaConfig { tx: 3, rx: 3, spacing_mm: None };
+    pub const SIMO_1X3: AntennaConfig = AntennaConfig {
+        tx: 1,
+        rx: 3,
+        spacing_mm: None,
+    };
+    pub const MIMO_2X2: AntennaConfig = AntennaConfig {
+        tx: 2,
+        rx: 2,
+        spacing_mm: None,
+    };
+    pub const MIMO_3X3: AntennaConfig = AntennaConfig {
+        tx: 3,
+        rx: 3,
+        spacing_mm: None,
+    };
 
     /// `tx` and `rx` in 1..=255; `spacing_mm` finite and > 0 when given.
     pub fn new(tx: u32, rx: u32, spacing_mm: Option<f64>) -> CoreResult<Self> {
@@ -256,7 +277,10 @@ impl CsiMetadataBuilder {
             if (lo..=hi).contains(&v) {
                 T::try_from(v).map_err(|_| CoreError::validation(field, "out of range"))
             } else {
-                Err(CoreError::validation(field, format!("must be in {lo}..={hi}, got {v}")))
+                Err(CoreError::validation(
+                    field,
+                    format!("must be in {lo}..={hi}, got {v}"),
+                ))
             }
         }
         if self.device_id.is_empty() {
@@ -270,7 +294,12 @@ impl CsiMetadataBuilder {
             antenna_config: self.antenna_config,
             rssi_dbm: int_in("rssi_dbm", self.rssi_dbm, -128, 127)?,
             noise_floor_dbm: int_in("noise_floor_dbm", self.noise_floor_dbm, -128, 127)?,
-            sequence_number: int_in("sequence_number", self.sequence_number, 0, i64::from(u32::MAX))?,
+            sequence_number: int_in(
+                "sequence_number",
+                self.sequence_number,
+                0,
+                i64::from(u32::MAX),
+            )?,
             timestamp: self.timestamp.unwrap_or_else(Timestamp::now),
         })
     }
@@ -327,19 +356,31 @@ mod tests {
 
     #[test]
     fn bands_follow_the_table() {
-        let subs: Vec<_> = FrequencyBand::ALL.iter().map(|b| b.typical_subcarriers()).collect();
+        let subs: Vec<_> = FrequencyBand::ALL
+            .iter()
+            .map(|b| b.typical_subcarriers())
+            .collect();
         assert_eq!(subs, [56, 114, 234]);
         assert!(FrequencyBand::Band5GHz.center_frequency_mhz() > 5000);
-        assert_eq!(serde_json::to_string(&FrequencyBand::Band2_4GHz).unwrap(), "\"band_2_4ghz\"");
+        assert_eq!(
+            serde_json::to_string(&FrequencyBand::Band2_4GHz).unwrap(),
+            "\"band_2_4ghz\""
+        );
     }
 
     #[test]
     fn metadata_defaults_and_validation() {
-        let m = CsiMetadataBuilder::new("node-1", FrequencyBand::Band5GHz, 36).build().unwrap();
+        let m = CsiMetadataBuilder::new("node-1", FrequencyBand::Band5GHz, 36)
+            .build()
+            .unwrap();
         assert_eq!(m.snr_db(), 40.0);
         assert_eq!(m.antenna_config().spatial_streams(), 3);
-        assert!(CsiMetadataBuilder::new("", FrequencyBand::Band5GHz, 36).build().is_err());
-        assert!(CsiMetadataBuilder::new("n", FrequencyBand::Band5GHz, 256).build().is_err());
+        assert!(CsiMetadataBuilder::new("", FrequencyBand::Band5GHz, 36)
+            .build()
+            .is_err());
+        assert!(CsiMetadataBuilder::new("n", FrequencyBand::Band5GHz, 256)
+            .build()
+            .is_err());
         let mut b = CsiMetadataBuilder::new("n", FrequencyBand::Band5GHz, 1);
         b.rssi_dbm = -129;
         assert!(b.build().is_err());
@@ -350,7 +391,9 @@ mod tests {
 
     #[test]
     fn metadata_json_round_trip_validates() {
-        let m = CsiMetadataBuilder::new("node-1", FrequencyBand::Band6GHz, 5).build().unwrap();
+        let m = CsiMetadataBuilder::new("node-1", FrequencyBand::Band6GHz, 5)
+            .build()
+            .unwrap();
         let json = serde_json::to_string(&m).unwrap();
         assert_eq!(serde_json::from_str::<CsiMetadata>(&json).unwrap(), m);
         let bad = json.replace("\"channel\":5", "\"channel\":300");

@@ -92,7 +92,9 @@ impl TryFrom<KeypointTypeRepr> for KeypointType {
                 .iter()
                 .position(|&label| label == name)
                 .map(|i| KeypointType::ALL[i])
-                .ok_or_else(|| CoreError::validation("keypoint_type", format!("Invalid keypoint type: {name}"))),
+                .ok_or_else(|| {
+                    CoreError::validation("keypoint_type", format!("Invalid keypoint type: {name}"))
+                }),
         }
     }
 }
@@ -142,7 +144,9 @@ impl KeypointType {
         usize::try_from(index)
             .ok()
             .and_then(|i| KeypointType::ALL.get(i).copied())
-            .ok_or_else(|| CoreError::validation("keypoint_type", format!("Invalid keypoint type: {index}")))
+            .ok_or_else(|| {
+                CoreError::validation("keypoint_type", format!("Invalid keypoint type: {index}"))
+            })
     }
 
     pub fn index(self) -> usize {
@@ -196,13 +200,25 @@ impl TryFrom<KeypointFields> for Keypoint {
 
 impl Keypoint {
     /// x, y (and z when given) must be finite.
-    pub fn new(kind: KeypointType, x: f64, y: f64, confidence: Confidence, z: Option<f64>) -> CoreResult<Self> {
+    pub fn new(
+        kind: KeypointType,
+        x: f64,
+        y: f64,
+        confidence: Confidence,
+        z: Option<f64>,
+    ) -> CoreResult<Self> {
         ensure_finite_scalar("x", x)?;
         ensure_finite_scalar("y", y)?;
         if let Some(z) = z {
             ensure_finite_scalar("z", z)?;
         }
-        Ok(Keypoint { kind, x, y, z, confidence })
+        Ok(Keypoint {
+            kind,
+            x,
+            y,
+            z,
+            confidence,
+        })
     }
 
     pub fn kind(&self) -> KeypointType {
@@ -272,16 +288,32 @@ impl TryFrom<BoxFields> for BoundingBox {
 impl BoundingBox {
     /// All finite, `x_min <= x_max` and `y_min <= y_max`.
     pub fn new(x_min: f64, y_min: f64, x_max: f64, y_max: f64) -> CoreResult<Self> {
-        for (field, v) in [("x_min", x_min), ("y_min", y_min), ("x_max", x_max), ("y_max", y_max)] {
+        for (field, v) in [
+            ("x_min", x_min),
+            ("y_min", y_min),
+            ("x_max", x_max),
+            ("y_max", y_max),
+        ] {
             ensure_finite_scalar(field, v)?;
         }
         if x_min > x_max {
-            return Err(CoreError::validation("x_min", format!("{x_min} is greater than x_max {x_max}")));
+            return Err(CoreError::validation(
+                "x_min",
+                format!("{x_min} is greater than x_max {x_max}"),
+            ));
         }
         if y_min > y_max {
-            return Err(CoreError::validation("y_min", format!("{y_min} is greater than y_max {y_max}")));
+            return Err(CoreError::validation(
+                "y_min",
+                format!("{y_min} is greater than y_max {y_max}"),
+            ));
         }
-        Ok(BoundingBox { x_min, y_min, x_max, y_max })
+        Ok(BoundingBox {
+            x_min,
+            y_min,
+            x_max,
+            y_max,
+        })
     }
 
     /// A box of `width` × `height` (both ≥ 0) centred on (cx, cy).
@@ -289,10 +321,18 @@ impl BoundingBox {
         for (field, v) in [("width", width), ("height", height)] {
             ensure_finite_scalar(field, v)?;
             if v < 0.0 {
-                return Err(CoreError::validation(field, format!("must be >= 0, got {v}")));
+                return Err(CoreError::validation(
+                    field,
+                    format!("must be >= 0, got {v}"),
+                ));
             }
         }
-        BoundingBox::new(cx - width / 2.0, cy - height / 2.0, cx + width / 2.0, cy + height / 2.0)
+        BoundingBox::new(
+            cx - width / 2.0,
+            cy - height / 2.0,
+            cx + width / 2.0,
+            cy + height / 2.0,
+        )
     }
 
     pub fn x_min(&self) -> f64 {
@@ -317,7 +357,10 @@ impl BoundingBox {
         self.width() * self.height()
     }
     pub fn center(&self) -> (f64, f64) {
-        ((self.x_min + self.x_max) / 2.0, (self.y_min + self.y_max) / 2.0)
+        (
+            (self.x_min + self.x_max) / 2.0,
+            (self.y_min + self.y_max) / 2.0,
+        )
     }
 
     /// Intersection over union; touching edges and empty unions give 0.
@@ -366,7 +409,11 @@ impl TryFrom<PersonFields> for PersonPose {
     type Error = CoreError;
     fn try_from(f: PersonFields) -> CoreResult<Self> {
         if f.keypoints.len() != MAX_KEYPOINTS {
-            return Err(CoreError::shape("keypoints", format!("{MAX_KEYPOINTS} slots"), f.keypoints.len()));
+            return Err(CoreError::shape(
+                "keypoints",
+                format!("{MAX_KEYPOINTS} slots"),
+                f.keypoints.len(),
+            ));
         }
         let mut pose = PersonPose::new(f.id, f.confidence, f.bounding_box);
         for (slot, kp) in f.keypoints.into_iter().enumerate() {
@@ -386,7 +433,12 @@ impl TryFrom<PersonFields> for PersonPose {
 
 impl PersonPose {
     pub fn new(id: Option<u64>, confidence: Confidence, bounding_box: Option<BoundingBox>) -> Self {
-        PersonPose { id, confidence, bounding_box, keypoints: [None; MAX_KEYPOINTS] }
+        PersonPose {
+            id,
+            confidence,
+            bounding_box,
+            keypoints: [None; MAX_KEYPOINTS],
+        }
     }
 
     pub fn id(&self) -> Option<u64> {
@@ -420,11 +472,20 @@ impl PersonPose {
 
     /// Keypoints with confidence ≥ 0.5, in COCO order.
     pub fn visible_keypoints(&self) -> Vec<Keypoint> {
-        self.keypoints.iter().flatten().filter(|k| k.is_visible()).copied().collect()
+        self.keypoints
+            .iter()
+            .flatten()
+            .filter(|k| k.is_visible())
+            .copied()
+            .collect()
     }
 
     pub fn visible_keypoint_count(&self) -> usize {
-        self.keypoints.iter().flatten().filter(|k| k.is_visible()).count()
+        self.keypoints
+            .iter()
+            .flatten()
+            .filter(|k| k.is_visible())
+            .count()
     }
 
     /// The min/max box of the visible keypoints, or `None` when none is visible.
@@ -508,7 +569,10 @@ impl PoseEstimate {
     ) -> CoreResult<Self> {
         ensure_finite_scalar("latency_ms", latency_ms)?;
         if latency_ms < 0.0 {
-            return Err(CoreError::validation("latency_ms", format!("must be >= 0, got {latency_ms}")));
+            return Err(CoreError::validation(
+                "latency_ms",
+                format!("must be >= 0, got {latency_ms}"),
+            ));
         }
         Ok(PoseEstimate {
             id: id.unwrap_or_else(uuid4),
@@ -551,10 +615,12 @@ impl PoseEstimate {
 
     /// The most confident person; on ties the last one wins (RuView compatibility).
     pub fn highest_confidence_person(&self) -> Option<&PersonPose> {
-        self.persons.iter().fold(None, |best: Option<&PersonPose>, p| match best {
-            Some(b) if b.confidence > p.confidence => Some(b),
-            _ => Some(p),
-        })
+        self.persons
+            .iter()
+            .fold(None, |best: Option<&PersonPose>, p| match best {
+                Some(b) if b.confidence > p.confidence => Some(b),
+                _ => Some(p),
+            })
     }
 }
 
@@ -568,7 +634,14 @@ fn uuid4() -> String {
     b[6] = (b[6] & 0x0f) | 0x40;
     b[8] = (b[8] & 0x3f) | 0x80;
     let h: String = b.iter().map(|x| format!("{x:02x}")).collect();
-    format!("{}-{}-{}-{}-{}", &h[0..8], &h[8..12], &h[12..16], &h[16..20], &h[20..32])
+    format!(
+        "{}-{}-{}-{}-{}",
+        &h[0..8],
+        &h[8..12],
+        &h[12..16],
+        &h[16..20],
+        &h[20..32]
+    )
 }
 
 #[cfg(test)]
@@ -613,14 +686,26 @@ mod tests {
     #[test]
     fn keypoint_types() {
         assert_eq!(KeypointType::from_index(0).unwrap(), KeypointType::Nose);
-        assert_eq!(KeypointType::from_index(16).unwrap(), KeypointType::RightAnkle);
+        assert_eq!(
+            KeypointType::from_index(16).unwrap(),
+            KeypointType::RightAnkle
+        );
         let e = KeypointType::from_index(17).unwrap_err();
         assert!(e.to_string().contains("Invalid keypoint type: 17"));
         assert!(KeypointType::LeftEar.is_face() && KeypointType::RightWrist.is_upper_body());
         assert!(KeypointType::LeftHip.is_lower_body());
-        assert_eq!(serde_json::to_string(&KeypointType::LeftShoulder).unwrap(), "\"left_shoulder\"");
-        assert_eq!(serde_json::from_str::<KeypointType>("\"left_shoulder\"").unwrap(), KeypointType::LeftShoulder);
-        assert_eq!(serde_json::from_str::<KeypointType>("16").unwrap(), KeypointType::RightAnkle);
+        assert_eq!(
+            serde_json::to_string(&KeypointType::LeftShoulder).unwrap(),
+            "\"left_shoulder\""
+        );
+        assert_eq!(
+            serde_json::from_str::<KeypointType>("\"left_shoulder\"").unwrap(),
+            KeypointType::LeftShoulder
+        );
+        assert_eq!(
+            serde_json::from_str::<KeypointType>("16").unwrap(),
+            KeypointType::RightAnkle
+        );
         assert!(serde_json::from_str::<KeypointType>("17").is_err());
         assert!(serde_json::from_str::<KeypointType>("\"tail\"").is_err());
     }
@@ -650,7 +735,10 @@ mod tests {
         let flat = p.to_flat_array();
         assert_eq!(flat.len(), 51);
         assert_eq!(&flat[3..6], &[0.0, 0.0, 0.0]);
-        assert_eq!(p.compute_bounding_box().unwrap(), BoundingBox::new(1.0, 2.0, 3.0, 5.0).unwrap());
+        assert_eq!(
+            p.compute_bounding_box().unwrap(),
+            BoundingBox::new(1.0, 2.0, 3.0, 5.0).unwrap()
+        );
         let json = serde_json::to_string(&p).unwrap();
         assert_eq!(serde_json::from_str::<PersonPose>(&json).unwrap(), p);
     }
@@ -660,10 +748,28 @@ mod tests {
         let a = PersonPose::new(Some(1), Confidence::new(0.9).unwrap(), None);
         let b = PersonPose::new(Some(2), Confidence::new(0.9).unwrap(), None);
         let c = PersonPose::new(Some(3), Confidence::new(0.1).unwrap(), None);
-        let e = PoseEstimate::new(vec![a, b, c], Confidence::MAX, 1.0, "v".into(), vec![], None, None).unwrap();
+        let e = PoseEstimate::new(
+            vec![a, b, c],
+            Confidence::MAX,
+            1.0,
+            "v".into(),
+            vec![],
+            None,
+            None,
+        )
+        .unwrap();
         assert_eq!(e.highest_confidence_person().unwrap().id(), Some(2));
         assert_eq!(e.id().len(), 36);
         assert_eq!(&e.id()[14..15], "4");
-        assert!(PoseEstimate::new(vec![], Confidence::MAX, -1.0, "v".into(), vec![], None, None).is_err());
+        assert!(PoseEstimate::new(
+            vec![],
+            Confidence::MAX,
+            -1.0,
+            "v".into(),
+            vec![],
+            None,
+            None
+        )
+        .is_err());
     }
 }

@@ -53,7 +53,11 @@ pub fn normalize_min_max(x: ArrayView1<'_, f64>) -> Array1<f64> {
 }
 
 fn normalize_min_max_unscaled(x: ArrayView1<'_, f64>) -> Array1<f64> {
-    let (lo, hi) = x.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &v| (lo.min(v), hi.max(v)));
+    let (lo, hi) = x
+        .iter()
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &v| {
+            (lo.min(v), hi.max(v))
+        });
     let range = hi - lo;
     if x.is_empty() || range < f64::EPSILON {
         return Array1::zeros(x.len());
@@ -79,7 +83,10 @@ fn mean_std_pop_unscaled(x: ArrayView1<'_, f64>) -> (f64, f64) {
 }
 
 /// 10·log10(mean(s²)/mean(n²)) in dB; +∞ when the noise power is below `f64::EPSILON`.
-pub fn calculate_snr_db(signal: ArrayView1<'_, f64>, noise: ArrayView1<'_, f64>) -> CoreResult<f64> {
+pub fn calculate_snr_db(
+    signal: ArrayView1<'_, f64>,
+    noise: ArrayView1<'_, f64>,
+) -> CoreResult<f64> {
     for (field, x) in [("signal", &signal), ("noise", &noise)] {
         if x.is_empty() {
             return Err(CoreError::shape(field, "at least 1 sample", 0));
@@ -130,12 +137,15 @@ pub fn complex_phase(z: ArrayView1<'_, Complex64>) -> Array1<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::f64::consts::PI;
     use ndarray::array;
+    use std::f64::consts::PI;
 
     #[test]
     fn normalisation() {
-        assert_eq!(normalize_min_max(array![0.0, 5.0, 10.0].view()), array![0.0, 0.5, 1.0]);
+        assert_eq!(
+            normalize_min_max(array![0.0, 5.0, 10.0].view()),
+            array![0.0, 0.5, 1.0]
+        );
         assert_eq!(normalize_min_max(array![3.0, 3.0].view()), array![0.0, 0.0]);
     }
 
@@ -144,10 +154,19 @@ mod tests {
         let s = Array1::ones(10);
         let n = Array1::from_elem(10, 0.1);
         assert!((calculate_snr_db(s.view(), n.view()).unwrap() - 20.0).abs() < 1e-10);
-        assert_eq!(calculate_snr_db(s.view(), Array1::zeros(3).view()).unwrap(), f64::INFINITY);
+        assert_eq!(
+            calculate_snr_db(s.view(), Array1::zeros(3).view()).unwrap(),
+            f64::INFINITY
+        );
         assert!(calculate_snr_db(Array1::zeros(0).view(), n.view()).is_err());
-        assert_eq!(moving_average(array![1.0, 2.0, 3.0, 4.0, 5.0].view(), 3)[2], 3.0);
-        assert_eq!(moving_average(array![1.0, 2.0, 9.0, 4.0, 5.0].view(), 3), array![1.5, 4.0, 5.0, 6.0, 4.5]);
+        assert_eq!(
+            moving_average(array![1.0, 2.0, 3.0, 4.0, 5.0].view(), 3)[2],
+            3.0
+        );
+        assert_eq!(
+            moving_average(array![1.0, 2.0, 9.0, 4.0, 5.0].view(), 3),
+            array![1.5, 4.0, 5.0, 6.0, 4.5]
+        );
         assert_eq!(moving_average(array![1.0, 2.0].view(), 0), array![1.0, 2.0]);
         assert_eq!(moving_average(array![1.0, 2.0].view(), 3), array![1.0, 2.0]);
     }

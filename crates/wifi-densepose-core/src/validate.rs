@@ -3,10 +3,7 @@
 use crate::error::{unravel_index, CoreError, CoreResult};
 
 /// Rejects the first NaN or ±Inf in `values`, naming `field` and the index (`[i]`).
-pub fn ensure_finite<'a>(
-    field: &str,
-    values: impl IntoIterator<Item = &'a f64>,
-) -> CoreResult<()> {
+pub fn ensure_finite<'a>(field: &str, values: impl IntoIterator<Item = &'a f64>) -> CoreResult<()> {
     match values.into_iter().enumerate().find(|(_, v)| !v.is_finite()) {
         None => Ok(()),
         Some((index, &value)) => Err(CoreError::non_finite(field, &[index], value)),
@@ -34,9 +31,11 @@ fn ensure_finite_dyn(field: &str, values: &ndarray::ArrayViewD<'_, f64>) -> Core
     }
     match values.iter().enumerate().find(|(_, v)| !v.is_finite()) {
         None => Ok(()),
-        Some((flat, &value)) => {
-            Err(CoreError::non_finite(field, &unravel_index(flat, values.shape()), value))
-        }
+        Some((flat, &value)) => Err(CoreError::non_finite(
+            field,
+            &unravel_index(flat, values.shape()),
+            value,
+        )),
     }
 }
 
@@ -50,7 +49,10 @@ pub fn ensure_positive(field: &str, value: f64) -> CoreResult<()> {
     if value.is_finite() && value > 0.0 {
         Ok(())
     } else {
-        Err(CoreError::validation(field, format!("must be finite and > 0, got {value}")))
+        Err(CoreError::validation(
+            field,
+            format!("must be finite and > 0, got {value}"),
+        ))
     }
 }
 
@@ -59,7 +61,10 @@ pub fn ensure_in_range(field: &str, value: f64, lo: f64, hi: f64) -> CoreResult<
     if (lo..=hi).contains(&value) {
         Ok(())
     } else {
-        Err(CoreError::validation(field, format!("must be in [{lo}, {hi}], got {value}")))
+        Err(CoreError::validation(
+            field,
+            format!("must be in [{lo}, {hi}], got {value}"),
+        ))
     }
 }
 
@@ -108,13 +113,19 @@ mod tests {
     #[test]
     fn finite_check_names_index() {
         let err = ensure_finite("phases", [0.0, 1.0, f64::NAN].iter()).unwrap_err();
-        assert_eq!(err.to_string(), "phases contains a non-finite value (NaN) at [2]");
+        assert_eq!(
+            err.to_string(),
+            "phases contains a non-finite value (NaN) at [2]"
+        );
         assert!(ensure_finite("x", [1.0, -2.0].iter()).is_ok());
         // Row 3, column 7 of a 10 x 56 array: flat index 175, reported per axis.
         let mut a = ndarray::Array2::<f64>::zeros((10, 56));
         a[[3, 7]] = f64::INFINITY;
         let err = ensure_finite_array("amplitudes", &a).unwrap_err();
-        assert_eq!(err.to_string(), "amplitudes contains a non-finite value (inf) at [3, 7]");
+        assert_eq!(
+            err.to_string(),
+            "amplitudes contains a non-finite value (inf) at [3, 7]"
+        );
     }
 
     #[test]

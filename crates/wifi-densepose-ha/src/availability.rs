@@ -117,7 +117,10 @@ mod tests {
             moving: false,
             motion_energy: Some(0.5),
             presence_score_pct: 50.0,
-            breathing: Some(VitalEstimate { bpm: 15.0, confidence: 0.8 }),
+            breathing: Some(VitalEstimate {
+                bpm: 15.0,
+                confidence: 0.8,
+            }),
             heart: None,
             n_persons: 1,
             rssi_dbm: None,
@@ -140,11 +143,17 @@ mod tests {
         assert!(n.is_available(Entity::MotionEnergy, 100.0));
         assert!(!n.is_available(Entity::Rssi, 100.0));
         assert!(!n.is_available(Entity::Fall, 100.0));
-        assert!(!n.is_available(Entity::SomeoneSleeping, 100.0), "warm-up not over");
+        assert!(
+            !n.is_available(Entity::SomeoneSleeping, 100.0),
+            "warm-up not over"
+        );
         n.set_primitives_ready(true);
         assert!(n.is_available(Entity::SomeoneSleeping, 100.0));
         assert!(n.is_available(Entity::NoMovement, 100.0));
-        assert!(!n.is_available(Entity::FallRiskElevated, 100.0), "needs the fall input");
+        assert!(
+            !n.is_available(Entity::FallRiskElevated, 100.0),
+            "needs the fall input"
+        );
         n.observe_vitals_message(100.0);
         assert!(n.is_available(Entity::Fall, 100.0));
         assert!(n.is_available(Entity::FallRiskElevated, 100.0));
@@ -163,13 +172,22 @@ mod tests {
         assert!(n.is_available(Entity::BreathingRate, 110.0), "10 s fresh");
         assert!(!n.is_available(Entity::BreathingRate, 110.5));
         assert!(n.is_available(Entity::SomeoneSleeping, 110.0));
-        assert!(!n.is_available(Entity::SomeoneSleeping, 110.5), "needs breathing or heart");
+        assert!(
+            !n.is_available(Entity::SomeoneSleeping, 110.5),
+            "needs breathing or heart"
+        );
         assert!(n.is_available(Entity::Presence, 118.0));
-        assert!(!n.is_available(Entity::Presence, 118.5), "stale node: all offline");
+        assert!(
+            !n.is_available(Entity::Presence, 118.5),
+            "stale node: all offline"
+        );
         let mut n2 = NodeInputs::default();
         n2.observe_vitals_message(100.0);
         n2.observe_snapshot(&snapshot(125.0));
         assert!(n2.is_available(Entity::Fall, 130.0));
-        assert!(!n2.is_available(Entity::Fall, 130.5), "fall input expires after 30 s");
+        assert!(
+            !n2.is_available(Entity::Fall, 130.5),
+            "fall input expires after 30 s"
+        );
     }
 }

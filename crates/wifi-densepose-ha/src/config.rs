@@ -33,10 +33,13 @@ impl TlsMode {
         client_key: Option<PathBuf>,
     ) -> HaResult<Self> {
         if !tls {
-            let given = [("--mqtt-ca-file", &ca_file), ("--mqtt-client-cert", &client_cert)]
-                .into_iter()
-                .chain([("--mqtt-client-key", &client_key)])
-                .find(|(_, v)| v.is_some());
+            let given = [
+                ("--mqtt-ca-file", &ca_file),
+                ("--mqtt-client-cert", &client_cert),
+            ]
+            .into_iter()
+            .chain([("--mqtt-client-key", &client_key)])
+            .find(|(_, v)| v.is_some());
             return match given {
                 Some((flag, _)) => Err(HaError::option(flag, "requires --mqtt-tls")),
                 None => Ok(TlsMode::Off),
@@ -45,15 +48,19 @@ impl TlsMode {
         match (ca_file, client_cert, client_key) {
             (None, None, None) => Ok(TlsMode::SystemTrust),
             (Some(ca_file), None, None) => Ok(TlsMode::PinnedCa { ca_file }),
-            (Some(ca_file), Some(client_cert), Some(client_key)) => {
-                Ok(TlsMode::Mutual { ca_file, client_cert, client_key })
-            }
-            (_, Some(_), None) => {
-                Err(HaError::option("--mqtt-client-cert", "given without --mqtt-client-key"))
-            }
-            (_, None, Some(_)) => {
-                Err(HaError::option("--mqtt-client-key", "given without --mqtt-client-cert"))
-            }
+            (Some(ca_file), Some(client_cert), Some(client_key)) => Ok(TlsMode::Mutual {
+                ca_file,
+                client_cert,
+                client_key,
+            }),
+            (_, Some(_), None) => Err(HaError::option(
+                "--mqtt-client-cert",
+                "given without --mqtt-client-key",
+            )),
+            (_, None, Some(_)) => Err(HaError::option(
+                "--mqtt-client-key",
+                "given without --mqtt-client-cert",
+            )),
             (None, Some(_), Some(_)) => Err(HaError::option(
                 "--mqtt-client-cert",
                 "mutual TLS requires --mqtt-ca-file as well",
@@ -78,7 +85,13 @@ pub struct EntityRates {
 
 impl Default for EntityRates {
     fn default() -> Self {
-        EntityRates { vitals_hz: 0.2, motion_hz: 1.0, count_hz: 1.0, rssi_hz: 0.1, pose_hz: 1.0 }
+        EntityRates {
+            vitals_hz: 0.2,
+            motion_hz: 1.0,
+            count_hz: 1.0,
+            rssi_hz: 0.1,
+            pose_hz: 1.0,
+        }
     }
 }
 
@@ -93,7 +106,10 @@ impl EntityRates {
         ];
         for (flag, hz) in named {
             if hz.is_nan() || hz < 0.0 {
-                return Err(HaError::option(flag, format!("must be a rate >= 0 Hz, got {hz}")));
+                return Err(HaError::option(
+                    flag,
+                    format!("must be a rate >= 0 Hz, got {hz}"),
+                ));
             }
         }
         Ok(())
@@ -190,7 +206,8 @@ impl MqttConfig {
 
     /// The broker port: the configured one, else 1883 or 8883 with TLS.
     pub fn effective_port(&self) -> u16 {
-        self.port.unwrap_or(if self.tls.is_enabled() { 8883 } else { 1883 })
+        self.port
+            .unwrap_or(if self.tls.is_enabled() { 8883 } else { 1883 })
     }
 
     /// Advisory of 7.1: plaintext MQTT to a host that is not loopback.
@@ -207,7 +224,10 @@ fn check_topic_level(flag: &str, value: &str, allow_slash: bool) -> HaResult<()>
     }
     let bad = |c: char| c == '+' || c == '#' || c.is_control() || (!allow_slash && c == '/');
     if let Some(c) = value.chars().find(|&c| bad(c)) {
-        return Err(HaError::option(flag, format!("must not contain {c:?}, got {value:?}")));
+        return Err(HaError::option(
+            flag,
+            format!("must not contain {c:?}, got {value:?}"),
+        ));
     }
     Ok(())
 }
@@ -231,7 +251,9 @@ pub fn generated_client_id(random: [u8; 4]) -> String {
 /// The client id stored in `mqtt_client_id`, if the file's text holds a usable one.
 pub fn parse_persisted_client_id(text: &str) -> Option<String> {
     let id = text.trim();
-    check_topic_level("mqtt_client_id", id, false).ok().map(|()| id.to_string())
+    check_topic_level("mqtt_client_id", id, false)
+        .ok()
+        .map(|()| id.to_string())
 }
 
 /// Minimum seconds between two state publications of a sensor at `rate_hz`
@@ -255,11 +277,19 @@ mod tests {
 
     #[test]
     fn tls_modes_of_7_2() {
-        assert_eq!(TlsMode::from_flags(false, None, None, None).unwrap(), TlsMode::Off);
-        assert_eq!(TlsMode::from_flags(true, None, None, None).unwrap(), TlsMode::SystemTrust);
+        assert_eq!(
+            TlsMode::from_flags(false, None, None, None).unwrap(),
+            TlsMode::Off
+        );
+        assert_eq!(
+            TlsMode::from_flags(true, None, None, None).unwrap(),
+            TlsMode::SystemTrust
+        );
         assert_eq!(
             TlsMode::from_flags(true, p("ca.pem"), None, None).unwrap(),
-            TlsMode::PinnedCa { ca_file: "ca.pem".into() }
+            TlsMode::PinnedCa {
+                ca_file: "ca.pem".into()
+            }
         );
         assert_eq!(
             TlsMode::from_flags(true, p("ca.pem"), p("c.pem"), p("k.pem")).unwrap(),
@@ -293,25 +323,49 @@ mod tests {
     fn fatal_validation_of_7_1() {
         assert!(MqttConfig::default().validate().is_ok());
         let bad = [
-            MqttConfig { host: " ".into(), ..MqttConfig::default() },
-            MqttConfig { port: Some(0), ..MqttConfig::default() },
-            MqttConfig { refresh_secs: 0, ..MqttConfig::default() },
             MqttConfig {
-                rates: EntityRates { rssi_hz: -0.1, ..EntityRates::default() },
+                host: " ".into(),
                 ..MqttConfig::default()
             },
             MqttConfig {
-                rates: EntityRates { vitals_hz: f64::NAN, ..EntityRates::default() },
+                port: Some(0),
                 ..MqttConfig::default()
             },
-            MqttConfig { prefix: "home/#".into(), ..MqttConfig::default() },
-            MqttConfig { client_id: Some("a/b".into()), ..MqttConfig::default() },
+            MqttConfig {
+                refresh_secs: 0,
+                ..MqttConfig::default()
+            },
+            MqttConfig {
+                rates: EntityRates {
+                    rssi_hz: -0.1,
+                    ..EntityRates::default()
+                },
+                ..MqttConfig::default()
+            },
+            MqttConfig {
+                rates: EntityRates {
+                    vitals_hz: f64::NAN,
+                    ..EntityRates::default()
+                },
+                ..MqttConfig::default()
+            },
+            MqttConfig {
+                prefix: "home/#".into(),
+                ..MqttConfig::default()
+            },
+            MqttConfig {
+                client_id: Some("a/b".into()),
+                ..MqttConfig::default()
+            },
         ];
         for c in bad {
             assert!(c.validate().is_err(), "{c:?}");
         }
         let zero_rate = MqttConfig {
-            rates: EntityRates { motion_hz: 0.0, ..EntityRates::default() },
+            rates: EntityRates {
+                motion_hz: 0.0,
+                ..EntityRates::default()
+            },
             ..MqttConfig::default()
         };
         assert!(zero_rate.validate().is_ok(), "0 means on change only");
@@ -350,7 +404,10 @@ mod tests {
 
     #[test]
     fn client_ids() {
-        assert_eq!(generated_client_id([0x1a, 0x2b, 0x3c, 0x4d]), "wifi-densepose-1a2b3c4d");
+        assert_eq!(
+            generated_client_id([0x1a, 0x2b, 0x3c, 0x4d]),
+            "wifi-densepose-1a2b3c4d"
+        );
         assert_eq!(generated_client_id([0, 0, 0, 1]), "wifi-densepose-00000001");
         assert_eq!(
             parse_persisted_client_id("wifi-densepose-1a2b3c4d\n").as_deref(),

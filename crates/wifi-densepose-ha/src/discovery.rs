@@ -217,7 +217,10 @@ mod tests {
         let fall = ctx.config_payload(&node(), Entity::Fall);
         assert_eq!(fall["event_types"], json!(["fall_detected"]));
         assert_eq!(fall["qos"], 1);
-        assert_eq!(fall["state_topic"], format!("homeassistant/event/{DEVICE}/fall/state"));
+        assert_eq!(
+            fall["state_topic"],
+            format!("homeassistant/event/{DEVICE}/fall/state")
+        );
         assert!(fall.get("state_class").is_none());
         assert!(fall.get("value_template").is_none());
         let bed = ctx.config_payload(&node(), Entity::BedExit);

@@ -182,24 +182,49 @@ const PERSON_COUNT: EntitySpec = sensor(
     "mdi:account-group",
 )
 .in_default_set();
-const BREATHING_RATE: EntitySpec =
-    sensor("breathing_rate", "Breathing rate", Some("bpm"), "{{ value_json.bpm }}", "mdi:lungs")
-        .in_default_set()
-        .biometric()
-        .with_attributes();
-const HEART_RATE: EntitySpec =
-    sensor("heart_rate", "Heart rate", Some("bpm"), "{{ value_json.bpm }}", "mdi:heart-pulse")
-        .in_default_set()
-        .biometric()
-        .with_attributes();
-const MOTION_LEVEL: EntitySpec =
-    sensor("motion_level", "Motion level", Some("%"), "{{ value_json.level_pct }}", "mdi:run")
-        .in_default_set();
-const MOTION_ENERGY: EntitySpec =
-    sensor("motion_energy", "Motion energy", None, "{{ value_json.energy }}", "mdi:waveform")
-        .in_default_set();
-const FALL: EntitySpec =
-    event("fall", "Fall detected", &["fall_detected"], "mdi:human-fall").in_default_set();
+const BREATHING_RATE: EntitySpec = sensor(
+    "breathing_rate",
+    "Breathing rate",
+    Some("bpm"),
+    "{{ value_json.bpm }}",
+    "mdi:lungs",
+)
+.in_default_set()
+.biometric()
+.with_attributes();
+const HEART_RATE: EntitySpec = sensor(
+    "heart_rate",
+    "Heart rate",
+    Some("bpm"),
+    "{{ value_json.bpm }}",
+    "mdi:heart-pulse",
+)
+.in_default_set()
+.biometric()
+.with_attributes();
+const MOTION_LEVEL: EntitySpec = sensor(
+    "motion_level",
+    "Motion level",
+    Some("%"),
+    "{{ value_json.level_pct }}",
+    "mdi:run",
+)
+.in_default_set();
+const MOTION_ENERGY: EntitySpec = sensor(
+    "motion_energy",
+    "Motion energy",
+    None,
+    "{{ value_json.energy }}",
+    "mdi:waveform",
+)
+.in_default_set();
+const FALL: EntitySpec = event(
+    "fall",
+    "Fall detected",
+    &["fall_detected"],
+    "mdi:human-fall",
+)
+.in_default_set();
 const PRESENCE_SCORE: EntitySpec = sensor(
     "presence_score",
     "Presence score",
@@ -208,30 +233,57 @@ const PRESENCE_SCORE: EntitySpec = sensor(
     "mdi:gauge",
 )
 .in_default_set();
-const RSSI: EntitySpec =
-    sensor("rssi", "Signal strength", Some("dBm"), "{{ value_json.dbm }}", "mdi:wifi")
-        .with_device_class("signal_strength")
-        .in_default_set();
-const ZONE_OCCUPANCY: EntitySpec =
-    binary("zone_occupancy", "Zone occupancy", "occupancy", "mdi:map-marker");
-const POSE: EntitySpec = sensor("pose", "Pose", None, "{{ value_json.n_keypoints }}", "mdi:human")
-    .without_state_class()
-    .biometric()
-    .with_attributes();
-const SOMEONE_SLEEPING: EntitySpec =
-    binary("someone_sleeping", "Someone sleeping", "occupancy", "mdi:sleep")
-        .in_default_set()
-        .biometric()
-        .primitive("sleeping");
-const POSSIBLE_DISTRESS: EntitySpec =
-    binary("possible_distress", "Possible distress", "problem", "mdi:alert-octagon")
-        .in_default_set()
-        .biometric()
-        .primitive("distress");
-const ROOM_ACTIVE: EntitySpec =
-    binary("room_active", "Room active", "occupancy", "mdi:home-account")
-        .in_default_set()
-        .primitive("room_active");
+const RSSI: EntitySpec = sensor(
+    "rssi",
+    "Signal strength",
+    Some("dBm"),
+    "{{ value_json.dbm }}",
+    "mdi:wifi",
+)
+.with_device_class("signal_strength")
+.in_default_set();
+const ZONE_OCCUPANCY: EntitySpec = binary(
+    "zone_occupancy",
+    "Zone occupancy",
+    "occupancy",
+    "mdi:map-marker",
+);
+const POSE: EntitySpec = sensor(
+    "pose",
+    "Pose",
+    None,
+    "{{ value_json.n_keypoints }}",
+    "mdi:human",
+)
+.without_state_class()
+.biometric()
+.with_attributes();
+const SOMEONE_SLEEPING: EntitySpec = binary(
+    "someone_sleeping",
+    "Someone sleeping",
+    "occupancy",
+    "mdi:sleep",
+)
+.in_default_set()
+.biometric()
+.primitive("sleeping");
+const POSSIBLE_DISTRESS: EntitySpec = binary(
+    "possible_distress",
+    "Possible distress",
+    "problem",
+    "mdi:alert-octagon",
+)
+.in_default_set()
+.biometric()
+.primitive("distress");
+const ROOM_ACTIVE: EntitySpec = binary(
+    "room_active",
+    "Room active",
+    "occupancy",
+    "mdi:home-account",
+)
+.in_default_set()
+.primitive("room_active");
 const ELDERLY_INACTIVITY_ANOMALY: EntitySpec = binary(
     "elderly_inactivity_anomaly",
     "Elderly inactivity anomaly",
@@ -240,12 +292,20 @@ const ELDERLY_INACTIVITY_ANOMALY: EntitySpec = binary(
 )
 .in_default_set()
 .primitive("elderly_anomaly");
-const MEETING_IN_PROGRESS: EntitySpec =
-    binary("meeting_in_progress", "Meeting in progress", "occupancy", "mdi:account-group")
-        .primitive("meeting");
-const BATHROOM_OCCUPIED: EntitySpec =
-    binary("bathroom_occupied", "Bathroom occupied", "occupancy", "mdi:shower")
-        .primitive("bathroom");
+const MEETING_IN_PROGRESS: EntitySpec = binary(
+    "meeting_in_progress",
+    "Meeting in progress",
+    "occupancy",
+    "mdi:account-group",
+)
+.primitive("meeting");
+const BATHROOM_OCCUPIED: EntitySpec = binary(
+    "bathroom_occupied",
+    "Bathroom occupied",
+    "occupancy",
+    "mdi:shower",
+)
+.primitive("bathroom");
 const FALL_RISK_ELEVATED: EntitySpec = sensor(
     "fall_risk_elevated",
     "Fall risk elevated",
@@ -261,9 +321,13 @@ const NO_MOVEMENT: EntitySpec =
     binary("no_movement", "No movement", "problem", "mdi:alert-octagon")
         .in_default_set()
         .primitive("no_movement");
-const MULTI_ROOM_TRANSITION: EntitySpec =
-    event("multi_room_transition", "Room transition", &["transition"], "mdi:transit-transfer")
-        .primitive("multi_room");
+const MULTI_ROOM_TRANSITION: EntitySpec = event(
+    "multi_room_transition",
+    "Room transition",
+    &["transition"],
+    "mdi:transit-transfer",
+)
+.primitive("multi_room");
 
 impl Entity {
     /// All 21 entities in the order of the table in 7.5.
@@ -357,7 +421,9 @@ impl Entity {
 
     /// The semantic primitive whose `--no-semantic` name is `name`, if any.
     pub fn from_primitive_name(name: &str) -> Option<Entity> {
-        Entity::ALL.into_iter().find(|e| e.spec().primitive == Some(name))
+        Entity::ALL
+            .into_iter()
+            .find(|e| e.spec().primitive == Some(name))
     }
 }
 
@@ -415,7 +481,10 @@ mod tests {
 
     #[test]
     fn default_flags_match_the_default_order() {
-        let flagged: Vec<Entity> = Entity::ALL.into_iter().filter(|e| e.spec().default).collect();
+        let flagged: Vec<Entity> = Entity::ALL
+            .into_iter()
+            .filter(|e| e.spec().default)
+            .collect();
         assert_eq!(flagged.len(), 15);
         for e in flagged {
             assert!(Entity::DEFAULT_ORDER.contains(&e), "{e:?}");
@@ -424,11 +493,20 @@ mod tests {
 
     #[test]
     fn biometric_set_is_the_five_of_7_9() {
-        let bio: Vec<&str> =
-            Entity::ALL.iter().filter(|e| e.spec().biometric).map(|e| e.slug()).collect();
+        let bio: Vec<&str> = Entity::ALL
+            .iter()
+            .filter(|e| e.spec().biometric)
+            .map(|e| e.slug())
+            .collect();
         assert_eq!(
             bio,
-            ["breathing_rate", "heart_rate", "pose", "someone_sleeping", "possible_distress"]
+            [
+                "breathing_rate",
+                "heart_rate",
+                "pose",
+                "someone_sleeping",
+                "possible_distress"
+            ]
         );
     }
 
@@ -448,8 +526,14 @@ mod tests {
         assert_eq!(fall.component, Component::Event);
         assert_eq!(fall.event_types, ["fall_detected"]);
         assert_eq!(Entity::MultiRoomTransition.spec().name, "Room transition");
-        assert_eq!(Entity::MultiRoomTransition.spec().event_types, ["transition"]);
-        assert_eq!(Entity::PossibleDistress.spec().device_class, Some("problem"));
+        assert_eq!(
+            Entity::MultiRoomTransition.spec().event_types,
+            ["transition"]
+        );
+        assert_eq!(
+            Entity::PossibleDistress.spec().device_class,
+            Some("problem")
+        );
         assert_eq!(Entity::NoMovement.spec().icon, "mdi:alert-octagon");
         assert_eq!(Entity::FallRiskElevated.spec().unit, Some("score"));
         assert_eq!(Entity::BathroomOccupied.spec().icon, "mdi:shower");
@@ -480,7 +564,10 @@ mod tests {
 
     #[test]
     fn announcement_sets() {
-        assert_eq!(announced_entities(false, false, &[]), Entity::DEFAULT_ORDER.to_vec());
+        assert_eq!(
+            announced_entities(false, false, &[]),
+            Entity::DEFAULT_ORDER.to_vec()
+        );
         let private = announced_entities(true, false, &[]);
         assert_eq!(private.len(), 11);
         assert!(private.contains(&Entity::Fall));

@@ -26,7 +26,10 @@ pub enum HaError {
 
 impl HaError {
     pub(crate) fn option(field: &str, message: impl Into<String>) -> Self {
-        HaError::InvalidOption { field: field.to_string(), message: message.into() }
+        HaError::InvalidOption {
+            field: field.to_string(),
+            message: message.into(),
+        }
     }
 
     /// Rejects a NaN or infinite `value`, naming `field`.
@@ -34,7 +37,10 @@ impl HaError {
         if value.is_finite() {
             Ok(())
         } else {
-            Err(HaError::NonFinite { field: field.to_string(), value })
+            Err(HaError::NonFinite {
+                field: field.to_string(),
+                value,
+            })
         }
     }
 }
@@ -79,11 +85,21 @@ mod tests {
         let e = HaError::option("port", "must be 1..=65535, got 0");
         assert_eq!(e.kind(), ErrorKind::Configuration);
         assert_eq!(e.code(), "InvalidOption");
-        assert_eq!(e.to_string(), "invalid MQTT option port: must be 1..=65535, got 0");
+        assert_eq!(
+            e.to_string(),
+            "invalid MQTT option port: must be 1..=65535, got 0"
+        );
         let nf = HaError::ensure_finite("motion_pct", f64::NAN).unwrap_err();
         assert_eq!(nf.kind(), ErrorKind::NonFinite);
         assert_eq!(nf.to_string(), "motion_pct must be finite, got NaN");
         assert_eq!(CoreError::from(nf).kind(), ErrorKind::NonFinite);
-        assert_eq!(HaError::InvalidInput { field: "nodes".into(), message: "not an array".into() }.kind(), ErrorKind::Validation);
+        assert_eq!(
+            HaError::InvalidInput {
+                field: "nodes".into(),
+                message: "not an array".into()
+            }
+            .kind(),
+            ErrorKind::Validation
+        );
     }
 }

@@ -75,7 +75,10 @@ mod tests {
             motion_energy: Some(1.2),
             presence_score_pct: 62.0,
             breathing: None,
-            heart: Some(VitalEstimate { bpm: 68.2, confidence: 0.91 }),
+            heart: Some(VitalEstimate {
+                bpm: 68.2,
+                confidence: 0.91,
+            }),
             n_persons: 1,
             rssi_dbm: Some(-52.0),
         }
@@ -86,15 +89,27 @@ mod tests {
         let s = snapshot();
         let p = |e| snapshot_payload(&s, e);
         assert_eq!(p(Entity::Presence).as_deref(), Some("ON"));
-        assert_eq!(p(Entity::PersonCount).as_deref(), Some(r#"{"n_persons":1}"#));
+        assert_eq!(
+            p(Entity::PersonCount).as_deref(),
+            Some(r#"{"n_persons":1}"#)
+        );
         assert_eq!(
             p(Entity::HeartRate).as_deref(),
             Some(r#"{"bpm":68.2,"confidence":0.91,"ts":"2026-05-23T14:00:00Z"}"#)
         );
         assert_eq!(p(Entity::BreathingRate), None);
-        assert_eq!(p(Entity::MotionLevel).as_deref(), Some(r#"{"level_pct":100}"#));
-        assert_eq!(p(Entity::MotionEnergy).as_deref(), Some(r#"{"energy":1.2}"#));
-        assert_eq!(p(Entity::PresenceScore).as_deref(), Some(r#"{"score_pct":62.0}"#));
+        assert_eq!(
+            p(Entity::MotionLevel).as_deref(),
+            Some(r#"{"level_pct":100}"#)
+        );
+        assert_eq!(
+            p(Entity::MotionEnergy).as_deref(),
+            Some(r#"{"energy":1.2}"#)
+        );
+        assert_eq!(
+            p(Entity::PresenceScore).as_deref(),
+            Some(r#"{"score_pct":62.0}"#)
+        );
         assert_eq!(p(Entity::Rssi).as_deref(), Some(r#"{"dbm":-52.0}"#));
         assert_eq!(p(Entity::Fall), None);
         assert_eq!(p(Entity::NoMovement), None);
@@ -109,7 +124,10 @@ mod tests {
             snapshot_payload(&s, Entity::MotionLevel).as_deref(),
             Some(r#"{"level_pct":0}"#)
         );
-        assert_eq!(snapshot_payload(&s, Entity::Presence).as_deref(), Some("OFF"));
+        assert_eq!(
+            snapshot_payload(&s, Entity::Presence).as_deref(),
+            Some("OFF")
+        );
     }
 
     #[test]

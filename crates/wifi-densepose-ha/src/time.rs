@@ -9,11 +9,20 @@ pub const DAY_S: f64 = 86_400.0;
 /// Non-finite input formats as the epoch, so a payload is always well-formed; callers
 /// validate times before they reach a payload.
 pub fn iso8601_utc(unix_s: f64) -> String {
-    let whole = if unix_s.is_finite() { unix_s.floor() as i64 } else { 0 };
+    let whole = if unix_s.is_finite() {
+        unix_s.floor() as i64
+    } else {
+        0
+    };
     let days = whole.div_euclid(86_400);
     let secs = whole.rem_euclid(86_400);
     let (y, m, d) = civil_from_days(days);
-    format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z", secs / 3600, (secs % 3600) / 60, secs % 60)
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+        secs / 3600,
+        (secs % 3600) / 60,
+        secs % 60
+    )
 }
 
 /// Gregorian date of a day count since 1970-01-01 (H. Hinnant's algorithm).

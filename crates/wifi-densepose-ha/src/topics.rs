@@ -121,7 +121,12 @@ mod tests {
             format!("{base}/state")
         );
         assert_eq!(
-            entity_topic("homeassistant", &node, Entity::Presence, TopicKind::Availability),
+            entity_topic(
+                "homeassistant",
+                &node,
+                Entity::Presence,
+                TopicKind::Availability
+            ),
             format!("{base}/availability")
         );
         assert_eq!(

@@ -63,8 +63,9 @@ pub struct Zones {
 impl Zones {
     /// Parses and validates the TOML text of a zones file.
     pub fn parse(text: &str) -> HaResult<Self> {
-        let file: ZonesFile =
-            toml::from_str(text).map_err(|e| HaError::ZonesSyntax { message: e.to_string() })?;
+        let file: ZonesFile = toml::from_str(text).map_err(|e| HaError::ZonesSyntax {
+            message: e.to_string(),
+        })?;
         if !(-720..=840).contains(&file.utc_offset_minutes) {
             return Err(HaError::ZonesSyntax {
                 message: format!(
@@ -75,7 +76,10 @@ impl Zones {
         }
         let mut rooms: Vec<Room> = Vec::with_capacity(file.rooms.len());
         for (name, room) in file.rooms {
-            let invalid = |message: String| HaError::InvalidZone { room: name.clone(), message };
+            let invalid = |message: String| HaError::InvalidZone {
+                room: name.clone(),
+                message,
+            };
             if room.nodes.is_empty() {
                 return Err(invalid("lists no nodes".into()));
             }
@@ -90,9 +94,16 @@ impl Zones {
                     )));
                 }
             }
-            rooms.push(Room { name, nodes: room.nodes, tags: room.tags });
+            rooms.push(Room {
+                name,
+                nodes: room.nodes,
+                tags: room.tags,
+            });
         }
-        Ok(Zones { rooms, utc_offset_minutes: file.utc_offset_minutes })
+        Ok(Zones {
+            rooms,
+            utc_offset_minutes: file.utc_offset_minutes,
+        })
     }
 
     /// The room node `node_id` is in.
@@ -144,15 +155,27 @@ nodes = [4]
     fn rejects_bad_files_with_the_room() {
         let twice = "[rooms.a]\nnodes = [1]\n[rooms.b]\nnodes = [1]\n";
         let e = Zones::parse(twice).unwrap_err();
-        assert_eq!(e.to_string(), "zones file: room \"b\": node 1 is already in room \"a\"");
+        assert_eq!(
+            e.to_string(),
+            "zones file: room \"b\": node 1 is already in room \"a\""
+        );
         let empty = "[rooms.a]\nnodes = []\n";
-        assert!(Zones::parse(empty).unwrap_err().to_string().contains("lists no nodes"));
+        assert!(Zones::parse(empty)
+            .unwrap_err()
+            .to_string()
+            .contains("lists no nodes"));
         let bad_node = "[rooms.a]\nnodes = [256]\n";
         assert_eq!(Zones::parse(bad_node).unwrap_err().code(), "ZonesSyntax");
         let unknown = "[rooms.a]\nnodes = [1]\nfloor = 2\n";
-        assert!(Zones::parse(unknown).unwrap_err().to_string().contains("floor"));
+        assert!(Zones::parse(unknown)
+            .unwrap_err()
+            .to_string()
+            .contains("floor"));
         let offset = "utc_offset_minutes = 900\n[rooms.a]\nnodes = [1]\n";
-        assert!(Zones::parse(offset).unwrap_err().to_string().contains("900"));
+        assert!(Zones::parse(offset)
+            .unwrap_err()
+            .to_string()
+            .contains("900"));
         assert!(Zones::parse("rooms = 3").is_err());
     }
 

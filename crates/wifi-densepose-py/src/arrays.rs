@@ -28,7 +28,9 @@ fn convert<'py, T: Element, D: Dimension>(
 ) -> PyResult<PyReadonlyArray<'py, T, D>> {
     if let Ok(array) = obj.cast::<PyArray<T, D>>() {
         return array.try_readonly().map_err(|e| {
-            pyo3::exceptions::PyRuntimeError::new_err(format!("{field}: array is being written: {e}"))
+            pyo3::exceptions::PyRuntimeError::new_err(format!(
+                "{field}: array is being written: {e}"
+            ))
         });
     }
     let expected = match want {
@@ -36,7 +38,10 @@ fn convert<'py, T: Element, D: Dimension>(
         Want::Complex => "complex or real numbers",
     };
     if obj.is_none() {
-        return Err(validation_error(field, format!("expected an array of {expected}, got None")));
+        return Err(validation_error(
+            field,
+            format!("expected an array of {expected}, got None"),
+        ));
     }
     let py = obj.py();
     let numpy = PyModule::import(py, "numpy")?;
@@ -50,13 +55,20 @@ fn convert<'py, T: Element, D: Dimension>(
         Want::Complex => matches!(kind.as_str(), "c" | "f" | "i" | "u"),
     };
     if !accepted {
-        return Err(validation_error(field, format!("expected {expected}, got dtype {}", dtype.str()?)));
+        return Err(validation_error(
+            field,
+            format!("expected {expected}, got dtype {}", dtype.str()?),
+        ));
     }
     let ndim: usize = array.getattr("ndim")?.extract()?;
     if let Some(expected) = D::NDIM {
         if ndim != expected {
             let shape: Vec<usize> = array.getattr("shape")?.extract()?;
-            return Err(shape_error(field, format!("a {expected}-D array"), shape_text(&shape)));
+            return Err(shape_error(
+                field,
+                format!("a {expected}-D array"),
+                shape_text(&shape),
+            ));
         }
     }
     let target = match want {
@@ -73,7 +85,10 @@ pub fn shape_text(shape: &[usize]) -> String {
 }
 
 /// A real input as float64, borrowed when it already is one.
-pub fn f64_array<'py, D: Dimension>(obj: &Bound<'py, PyAny>, field: &str) -> PyResult<PyReadonlyArray<'py, f64, D>> {
+pub fn f64_array<'py, D: Dimension>(
+    obj: &Bound<'py, PyAny>,
+    field: &str,
+) -> PyResult<PyReadonlyArray<'py, f64, D>> {
     convert(obj, field, Want::Real)
 }
 
@@ -105,12 +120,17 @@ pub struct CachedArray<T: Element, D: Dimension> {
 
 impl<T: Element + Clone, D: Dimension> CachedArray<T, D> {
     pub fn new(data: Array<T, D>) -> Self {
-        CachedArray { data, numpy: PyOnceLock::new() }
+        CachedArray {
+            data,
+            numpy: PyOnceLock::new(),
+        }
     }
 
     pub fn get<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyArray<T, D>>> {
         self.numpy
-            .get_or_try_init(py, || readonly_array(py, self.data.clone()).map(Bound::unbind))
+            .get_or_try_init(py, || {
+                readonly_array(py, self.data.clone()).map(Bound::unbind)
+            })
             .map(|array| array.bind(py).clone())
     }
 }

@@ -26,11 +26,20 @@ fn class_name(kind: ErrorKind) -> &'static str {
     }
 }
 
-fn build_exception(py: Python<'_>, kind: ErrorKind, code: &str, message: &str, recoverable: bool) -> PyResult<PyErr> {
+fn build_exception(
+    py: Python<'_>,
+    kind: ErrorKind,
+    code: &str,
+    message: &str,
+    recoverable: bool,
+) -> PyResult<PyErr> {
     let module = ERRORS_MODULE.get_or_try_init(py, || {
         PyModule::import(py, "wifi_densepose.errors").map(Bound::unbind)
     })?;
-    let exception = module.bind(py).getattr(class_name(kind))?.call1((message, code))?;
+    let exception = module
+        .bind(py)
+        .getattr(class_name(kind))?
+        .call1((message, code))?;
     exception.setattr("recoverable", recoverable)?;
     Ok(PyErr::from_value(exception))
 }
@@ -38,10 +47,18 @@ fn build_exception(py: Python<'_>, kind: ErrorKind, code: &str, message: &str, r
 /// Converts any crate's error into the matching `wifi_densepose.errors` exception.
 pub fn to_pyerr<E: ErrorInfo + ?Sized>(error: &E) -> PyErr {
     Python::attach(|py| {
-        build_exception(py, error.kind(), error.code(), &error.to_string(), error.is_recoverable())
-            .unwrap_or_else(|import_failure| {
-                PyRuntimeError::new_err(format!("{error} (and the exception class failed: {import_failure})"))
-            })
+        build_exception(
+            py,
+            error.kind(),
+            error.code(),
+            &error.to_string(),
+            error.is_recoverable(),
+        )
+        .unwrap_or_else(|import_failure| {
+            PyRuntimeError::new_err(format!(
+                "{error} (and the exception class failed: {import_failure})"
+            ))
+        })
     })
 }
 
@@ -62,7 +79,11 @@ pub fn validation_error(field: &str, message: impl Into<String>) -> PyErr {
 }
 
 /// A `ShapeError` raised by the bindings themselves (wrong dimensionality, ...).
-pub fn shape_error(field: &str, expected: impl std::fmt::Display, actual: impl std::fmt::Display) -> PyErr {
+pub fn shape_error(
+    field: &str,
+    expected: impl std::fmt::Display,
+    actual: impl std::fmt::Display,
+) -> PyErr {
     to_pyerr(&CoreError::shape(field, expected, actual))
 }
 

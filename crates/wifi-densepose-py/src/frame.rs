@@ -14,7 +14,12 @@ use crate::errors::{shape_error, OrRaise};
 use crate::serialize::{serde_methods, Wrapper};
 
 /// A UTC instant: whole seconds since the Unix epoch and nanoseconds in [0, 1e9).
-#[pyclass(module = "wifi_densepose._core", name = "Timestamp", frozen, from_py_object)]
+#[pyclass(
+    module = "wifi_densepose._core",
+    name = "Timestamp",
+    frozen,
+    from_py_object
+)]
 #[derive(Clone)]
 pub struct PyTimestamp(pub Timestamp);
 
@@ -59,19 +64,25 @@ impl PyTimestamp {
         } else {
             dt.clone()
         };
-        let epoch = datetime.getattr("datetime")?.call1((1970, 1, 1, 0, 0, 0, 0, &utc))?;
+        let epoch = datetime
+            .getattr("datetime")?
+            .call1((1970, 1, 1, 0, 0, 0, 0, &utc))?;
         let delta = aware.call_method1("__sub__", (epoch,))?;
         let days: i64 = delta.getattr("days")?.extract()?;
         let seconds: i64 = delta.getattr("seconds")?.extract()?;
         let micros: u32 = delta.getattr("microseconds")?.extract()?;
-        Timestamp::new(days * 86_400 + seconds, micros * 1_000).or_raise().map(PyTimestamp)
+        Timestamp::new(days * 86_400 + seconds, micros * 1_000)
+            .or_raise()
+            .map(PyTimestamp)
     }
 
     /// A timezone-aware UTC `datetime` (microsecond precision).
     fn to_datetime<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         let datetime = PyModule::import(py, "datetime")?;
         let utc = datetime.getattr("timezone")?.getattr("utc")?;
-        let epoch = datetime.getattr("datetime")?.call1((1970, 1, 1, 0, 0, 0, 0, utc))?;
+        let epoch = datetime
+            .getattr("datetime")?
+            .call1((1970, 1, 1, 0, 0, 0, 0, utc))?;
         let kwargs = pyo3::types::PyDict::new(py);
         kwargs.set_item("seconds", self.0.seconds())?;
         kwargs.set_item("microseconds", self.0.nanos() / 1_000)?;
@@ -100,12 +111,24 @@ impl PyTimestamp {
     }
 
     fn __repr__(&self) -> String {
-        format!("Timestamp(seconds={}, nanos={})", self.0.seconds(), self.0.nanos())
+        format!(
+            "Timestamp(seconds={}, nanos={})",
+            self.0.seconds(),
+            self.0.nanos()
+        )
     }
 }
 
 /// The WiFi band: 2.4, 5 or 6 GHz.
-#[pyclass(module = "wifi_densepose._core", name = "FrequencyBand", frozen, eq, eq_int, hash, from_py_object)]
+#[pyclass(
+    module = "wifi_densepose._core",
+    name = "FrequencyBand",
+    frozen,
+    eq,
+    eq_int,
+    hash,
+    from_py_object
+)]
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
 #[allow(non_camel_case_types)]
 pub enum PyFrequencyBand {
@@ -160,7 +183,12 @@ impl PyFrequencyBand {
 }
 
 /// Transmit/receive antenna counts (1-255) and optional element spacing in mm.
-#[pyclass(module = "wifi_densepose._core", name = "AntennaConfig", frozen, from_py_object)]
+#[pyclass(
+    module = "wifi_densepose._core",
+    name = "AntennaConfig",
+    frozen,
+    from_py_object
+)]
 #[derive(Clone)]
 pub struct PyAntennaConfig(pub AntennaConfig);
 
@@ -183,7 +211,9 @@ impl PyAntennaConfig {
     #[pyo3(signature = (tx, rx, spacing_mm=None))]
     fn new(tx: i64, rx: i64, spacing_mm: Option<f64>) -> PyResult<Self> {
         let count = |v: i64| u32::try_from(v).unwrap_or(0);
-        AntennaConfig::new(count(tx), count(rx), spacing_mm).or_raise().map(PyAntennaConfig)
+        AntennaConfig::new(count(tx), count(rx), spacing_mm)
+            .or_raise()
+            .map(PyAntennaConfig)
     }
 
     #[classattr]
@@ -226,13 +256,25 @@ impl PyAntennaConfig {
     }
 
     fn __repr__(&self) -> String {
-        let spacing = self.0.spacing_mm().map_or("None".to_string(), |s| format!("{s:?}"));
-        format!("AntennaConfig(tx={}, rx={}, spacing_mm={spacing})", self.0.tx(), self.0.rx())
+        let spacing = self
+            .0
+            .spacing_mm()
+            .map_or("None".to_string(), |s| format!("{s:?}"));
+        format!(
+            "AntennaConfig(tx={}, rx={}, spacing_mm={spacing})",
+            self.0.tx(),
+            self.0.rx()
+        )
     }
 }
 
 /// Capture metadata: device, band, channel, bandwidth (MHz), antennas, RSSI and noise floor (dBm).
-#[pyclass(module = "wifi_densepose._core", name = "CsiMetadata", frozen, from_py_object)]
+#[pyclass(
+    module = "wifi_densepose._core",
+    name = "CsiMetadata",
+    frozen,
+    from_py_object
+)]
 #[derive(Clone)]
 pub struct PyCsiMetadata(pub CsiMetadata);
 
@@ -344,7 +386,11 @@ impl PyCsiMetadata {
 /// Reads complex CSI given as complex values `[..., S]` or as real I/Q pairs `[..., S, 2]`.
 pub fn iq_input(obj: &Bound<'_, PyAny>, field: &str) -> PyResult<ArrayD<Complex64>> {
     let numpy = PyModule::import(obj.py(), "numpy")?;
-    let kind: String = numpy.call_method1("asarray", (obj,))?.getattr("dtype")?.getattr("kind")?.extract()?;
+    let kind: String = numpy
+        .call_method1("asarray", (obj,))?
+        .getattr("dtype")?
+        .getattr("kind")?
+        .extract()?;
     if kind == "c" {
         return Ok(complex_array::<IxDyn>(obj, field)?.as_array().to_owned());
     }
@@ -352,12 +398,18 @@ pub fn iq_input(obj: &Bound<'_, PyAny>, field: &str) -> PyResult<ArrayD<Complex6
     let pairs = pairs.as_array();
     let shape = pairs.shape();
     if shape.len() < 2 || shape[shape.len() - 1] != 2 {
-        return Err(shape_error(field, "complex values [..., S] or I/Q pairs [..., S, 2]", format!("real array of shape {shape:?}")));
+        return Err(shape_error(
+            field,
+            "complex values [..., S] or I/Q pairs [..., S, 2]",
+            format!("real array of shape {shape:?}"),
+        ));
     }
     let last = Axis(shape.len() - 1);
     let re = pairs.index_axis(last, 0);
     let im = pairs.index_axis(last, 1);
-    Ok(ndarray::Zip::from(&re).and(&im).map_collect(|&r, &i| Complex64::new(r, i)))
+    Ok(ndarray::Zip::from(&re)
+        .and(&im)
+        .map_collect(|&r, &i| Complex64::new(r, i)))
 }
 
 /// One CSI sample from one antenna stream: amplitudes, phases (radians), index and rate (Hz).
@@ -397,11 +449,20 @@ impl PyCsiFrame {
         sample_rate_hz: f64,
         metadata: Option<PyCsiMetadata>,
     ) -> PyResult<Self> {
-        let amplitudes = f64_array::<Ix1>(amplitudes, "amplitudes")?.as_array().to_vec();
+        let amplitudes = f64_array::<Ix1>(amplitudes, "amplitudes")?
+            .as_array()
+            .to_vec();
         let phases = f64_array::<Ix1>(phases, "phases")?.as_array().to_vec();
-        CsiFrame::new(amplitudes, phases, n_subcarriers, sample_index, sample_rate_hz, metadata.map(|m| m.0))
-            .or_raise()
-            .map(Self::wrap)
+        CsiFrame::new(
+            amplitudes,
+            phases,
+            n_subcarriers,
+            sample_index,
+            sample_rate_hz,
+            metadata.map(|m| m.0),
+        )
+        .or_raise()
+        .map(Self::wrap)
     }
 
     /// From complex CSI `[S]` (or real I/Q pairs `[S, 2]`): amplitude |z|, phase atan2 (radians).
@@ -416,10 +477,16 @@ impl PyCsiFrame {
     ) -> PyResult<Self> {
         let z = iq_input(iq, "iq")?;
         if z.ndim() != 1 {
-            return Err(shape_error("iq", "one frame: [S] complex or [S, 2] real", format!("{} frames", z.len_of(Axis(0)))));
+            return Err(shape_error(
+                "iq",
+                "one frame: [S] complex or [S, 2] real",
+                format!("{} frames", z.len_of(Axis(0))),
+            ));
         }
         let z: Vec<Complex64> = z.iter().copied().collect();
-        CsiFrame::from_iq(&z, sample_index, sample_rate_hz, metadata.map(|m| m.0)).or_raise().map(Self::wrap)
+        CsiFrame::from_iq(&z, sample_index, sample_rate_hz, metadata.map(|m| m.0))
+            .or_raise()
+            .map(Self::wrap)
     }
 
     /// a·(cos φ + j sin φ) as a complex128 array.
@@ -482,16 +549,19 @@ type PolarArrays<'py> = (Bound<'py, PyArrayDyn<f64>>, Bound<'py, PyArrayDyn<f64>
 /// Batch form of `CsiFrame.from_iq`: complex `[..., S]` or real `[..., S, 2]` to
 /// (amplitudes, phases in radians), each shaped `[..., S]`.
 #[pyfunction(name = "iq_to_polar")]
-fn py_iq_to_polar<'py>(
-    py: Python<'py>,
-    iq: &Bound<'py, PyAny>,
-) -> PyResult<PolarArrays<'py>> {
+fn py_iq_to_polar<'py>(py: Python<'py>, iq: &Bound<'py, PyAny>) -> PyResult<PolarArrays<'py>> {
     let z = iq_input(iq, "iq")?;
     let shape = z.shape().to_vec();
     let flat: Vec<Complex64> = z.iter().copied().collect();
     let (amplitudes, phases) = py.detach(|| iq_to_polar(&flat)).or_raise()?;
-    let reshape = |v: Vec<f64>| ArrayD::from_shape_vec(shape.clone(), v).map_err(|e| shape_error("iq", "a regular array", e));
-    Ok((readonly_array(py, reshape(amplitudes)?)?, readonly_array(py, reshape(phases)?)?))
+    let reshape = |v: Vec<f64>| {
+        ArrayD::from_shape_vec(shape.clone(), v)
+            .map_err(|e| shape_error("iq", "a regular array", e))
+    };
+    Ok((
+        readonly_array(py, reshape(amplitudes)?)?,
+        readonly_array(py, reshape(phases)?)?,
+    ))
 }
 
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {

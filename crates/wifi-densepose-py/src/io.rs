@@ -24,7 +24,9 @@ static ERRORS_MODULE: PyOnceLock<Py<PyModule>> = PyOnceLock::new();
 
 fn errors_class<'py>(py: Python<'py>, name: &str) -> PyResult<Bound<'py, PyAny>> {
     ERRORS_MODULE
-        .get_or_try_init(py, || PyModule::import(py, "wifi_densepose.errors").map(Bound::unbind))?
+        .get_or_try_init(py, || {
+            PyModule::import(py, "wifi_densepose.errors").map(Bound::unbind)
+        })?
         .bind(py)
         .getattr(name)
 }
@@ -39,7 +41,8 @@ pub fn raise_with(
         let build = || -> PyResult<PyErr> {
             let kwargs = PyDict::new(py);
             attrs(&kwargs)?;
-            let exception = errors_class(py, name)?.call((message.as_str(), code), Some(&kwargs))?;
+            let exception =
+                errors_class(py, name)?.call((message.as_str(), code), Some(&kwargs))?;
             Ok(PyErr::from_value(exception))
         };
         build().unwrap_or_else(|e| e)
@@ -78,13 +81,22 @@ pub fn wire_error(e: &WireError, path: &str) -> PyErr {
 /// Issues a `RecordingWarning` (a `UserWarning`).
 pub fn recording_warning(py: Python<'_>, message: &str) -> PyResult<()> {
     let category = errors_class(py, "RecordingWarning")?;
-    PyErr::warn(py, &category, &std::ffi::CString::new(message.replace('\0', " "))?, 2)
+    PyErr::warn(
+        py,
+        &category,
+        &std::ffi::CString::new(message.replace('\0', " "))?,
+        2,
+    )
 }
 
 /// `"iq"` (real part first, the default) or `"qi"`.
 pub fn iq_order_arg(name: &str) -> PyResult<IqOrder> {
-    IqOrder::from_name(name)
-        .ok_or_else(|| validation_error("iq_order", format!("must be \"iq\" or \"qi\", got {name:?}")))
+    IqOrder::from_name(name).ok_or_else(|| {
+        validation_error(
+            "iq_order",
+            format!("must be \"iq\" or \"qi\", got {name:?}"),
+        )
+    })
 }
 
 /// The bytes of a `bytes`, `bytearray` or `memoryview` argument.
@@ -96,8 +108,15 @@ pub fn bytes_arg(obj: &Bound<'_, PyAny>, field: &str) -> PyResult<Vec<u8>> {
         let copy = obj.py().get_type::<PyBytes>().call1((obj,))?;
         return Ok(copy.cast::<PyBytes>()?.as_bytes().to_vec());
     }
-    let type_name = obj.get_type().name().map(|n| n.to_string()).unwrap_or_default();
-    Err(validation_error(field, format!("must be bytes, bytearray or memoryview, got {type_name}")))
+    let type_name = obj
+        .get_type()
+        .name()
+        .map(|n| n.to_string())
+        .unwrap_or_default();
+    Err(validation_error(
+        field,
+        format!("must be bytes, bytearray or memoryview, got {type_name}"),
+    ))
 }
 
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {

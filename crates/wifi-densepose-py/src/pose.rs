@@ -8,7 +8,9 @@ use numpy::PyArray1;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::PyType;
-use wifi_densepose_core::{BoundingBox, Confidence, Keypoint, KeypointType, PersonPose, PoseEstimate};
+use wifi_densepose_core::{
+    BoundingBox, Confidence, Keypoint, KeypointType, PersonPose, PoseEstimate,
+};
 
 use crate::arrays::readonly_array;
 use crate::errors::OrRaise;
@@ -20,7 +22,9 @@ static KEYPOINT_TYPE: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
 /// The Python `KeypointType` member for a Rust keypoint kind.
 fn keypoint_type_to_py<'py>(py: Python<'py>, kind: KeypointType) -> PyResult<Bound<'py, PyAny>> {
     let enum_type = KEYPOINT_TYPE.get_or_try_init(py, || {
-        PyModule::import(py, "wifi_densepose._keypoints")?.getattr("KeypointType").map(Bound::unbind)
+        PyModule::import(py, "wifi_densepose._keypoints")?
+            .getattr("KeypointType")
+            .map(Bound::unbind)
     })?;
     enum_type.bind(py).call1((kind.index(),))
 }
@@ -30,8 +34,14 @@ fn keypoint_type_from_py(kind: &Bound<'_, PyAny>) -> PyResult<KeypointType> {
     // `operator.index` semantics: a KeypointType, an int or anything with `__index__`; any
     // other type (a float, None) is a TypeError naming the expected type.
     let index = kind.call_method0("__index__").map_err(|_| {
-        let got = kind.get_type().name().map(|n| n.to_string()).unwrap_or_default();
-        pyo3::exceptions::PyTypeError::new_err(format!("kind: expected a KeypointType or an int, got {got}"))
+        let got = kind
+            .get_type()
+            .name()
+            .map(|n| n.to_string())
+            .unwrap_or_default();
+        pyo3::exceptions::PyTypeError::new_err(format!(
+            "kind: expected a KeypointType or an int, got {got}"
+        ))
     })?;
     let index: i64 = index.extract()?;
     KeypointType::from_index(index).or_raise()
@@ -46,7 +56,12 @@ pub fn confidence_from_py(value: &Bound<'_, PyAny>) -> PyResult<Confidence> {
 }
 
 /// A score in [0, 1]; NaN, ±Inf and values outside the range raise `ValidationError`.
-#[pyclass(module = "wifi_densepose._core", name = "Confidence", frozen, from_py_object)]
+#[pyclass(
+    module = "wifi_densepose._core",
+    name = "Confidence",
+    frozen,
+    from_py_object
+)]
 #[derive(Clone)]
 pub struct PyConfidence(pub Confidence);
 
@@ -108,7 +123,12 @@ impl PyConfidence {
 }
 
 /// One body keypoint: image position (x, y), optional depth z, and confidence.
-#[pyclass(module = "wifi_densepose._core", name = "Keypoint", frozen, from_py_object)]
+#[pyclass(
+    module = "wifi_densepose._core",
+    name = "Keypoint",
+    frozen,
+    from_py_object
+)]
 #[derive(Clone)]
 pub struct PyKeypoint(pub Keypoint);
 
@@ -129,10 +149,22 @@ serde_methods!(PyKeypoint, hashable);
 impl PyKeypoint {
     #[new]
     #[pyo3(signature = (kind, x, y, confidence, z=None))]
-    fn new(kind: &Bound<'_, PyAny>, x: f64, y: f64, confidence: &Bound<'_, PyAny>, z: Option<f64>) -> PyResult<Self> {
-        Keypoint::new(keypoint_type_from_py(kind)?, x, y, confidence_from_py(confidence)?, z)
-            .or_raise()
-            .map(PyKeypoint)
+    fn new(
+        kind: &Bound<'_, PyAny>,
+        x: f64,
+        y: f64,
+        confidence: &Bound<'_, PyAny>,
+        z: Option<f64>,
+    ) -> PyResult<Self> {
+        Keypoint::new(
+            keypoint_type_from_py(kind)?,
+            x,
+            y,
+            confidence_from_py(confidence)?,
+            z,
+        )
+        .or_raise()
+        .map(PyKeypoint)
     }
 
     #[getter]
@@ -190,7 +222,12 @@ impl PyKeypoint {
 }
 
 /// An axis-aligned box with inclusive edges.
-#[pyclass(module = "wifi_densepose._core", name = "BoundingBox", frozen, from_py_object)]
+#[pyclass(
+    module = "wifi_densepose._core",
+    name = "BoundingBox",
+    frozen,
+    from_py_object
+)]
 #[derive(Clone)]
 pub struct PyBoundingBox(pub BoundingBox);
 
@@ -211,13 +248,23 @@ serde_methods!(PyBoundingBox, hashable);
 impl PyBoundingBox {
     #[new]
     fn new(x_min: f64, y_min: f64, x_max: f64, y_max: f64) -> PyResult<Self> {
-        BoundingBox::new(x_min, y_min, x_max, y_max).or_raise().map(PyBoundingBox)
+        BoundingBox::new(x_min, y_min, x_max, y_max)
+            .or_raise()
+            .map(PyBoundingBox)
     }
 
     /// A `width` x `height` box (both >= 0) centred on (cx, cy).
     #[classmethod]
-    fn from_center(_cls: &Bound<'_, PyType>, cx: f64, cy: f64, width: f64, height: f64) -> PyResult<Self> {
-        BoundingBox::from_center(cx, cy, width, height).or_raise().map(PyBoundingBox)
+    fn from_center(
+        _cls: &Bound<'_, PyType>,
+        cx: f64,
+        cy: f64,
+        width: f64,
+        height: f64,
+    ) -> PyResult<Self> {
+        BoundingBox::from_center(cx, cy, width, height)
+            .or_raise()
+            .map(PyBoundingBox)
     }
 
     #[getter]
@@ -296,9 +343,20 @@ serde_methods!(PyPersonPose, mutable);
 impl PyPersonPose {
     #[new]
     #[pyo3(signature = (id=None, confidence=None, bounding_box=None))]
-    fn new(id: Option<u64>, confidence: Option<&Bound<'_, PyAny>>, bounding_box: Option<PyBoundingBox>) -> PyResult<Self> {
-        let confidence = confidence.map(confidence_from_py).transpose()?.unwrap_or_default();
-        Ok(PyPersonPose(PersonPose::new(id, confidence, bounding_box.map(|b| b.0))))
+    fn new(
+        id: Option<u64>,
+        confidence: Option<&Bound<'_, PyAny>>,
+        bounding_box: Option<PyBoundingBox>,
+    ) -> PyResult<Self> {
+        let confidence = confidence
+            .map(confidence_from_py)
+            .transpose()?
+            .unwrap_or_default();
+        Ok(PyPersonPose(PersonPose::new(
+            id,
+            confidence,
+            bounding_box.map(|b| b.0),
+        )))
     }
 
     #[getter]
@@ -334,18 +392,29 @@ impl PyPersonPose {
 
     /// The keypoint in the slot of `kind`, or None.
     fn get_keypoint(&self, kind: &Bound<'_, PyAny>) -> PyResult<Option<PyKeypoint>> {
-        Ok(self.0.get_keypoint(keypoint_type_from_py(kind)?).map(PyKeypoint))
+        Ok(self
+            .0
+            .get_keypoint(keypoint_type_from_py(kind)?)
+            .map(PyKeypoint))
     }
 
     /// The 17 slots in COCO order (None where empty).
     #[getter]
     fn keypoints(&self) -> Vec<Option<PyKeypoint>> {
-        self.0.keypoints().iter().map(|k| k.map(PyKeypoint)).collect()
+        self.0
+            .keypoints()
+            .iter()
+            .map(|k| k.map(PyKeypoint))
+            .collect()
     }
 
     /// Keypoints with confidence >= 0.5, in COCO order.
     fn visible_keypoints(&self) -> Vec<PyKeypoint> {
-        self.0.visible_keypoints().into_iter().map(PyKeypoint).collect()
+        self.0
+            .visible_keypoints()
+            .into_iter()
+            .map(PyKeypoint)
+            .collect()
     }
 
     fn visible_keypoint_count(&self) -> usize {
@@ -368,13 +437,22 @@ impl PyPersonPose {
             self.0.id().map_or("None".to_string(), |i| i.to_string()),
             self.0.confidence().value(),
             self.0.visible_keypoint_count(),
-            if self.0.bounding_box().is_some() { "BoundingBox(...)" } else { "None" }
+            if self.0.bounding_box().is_some() {
+                "BoundingBox(...)"
+            } else {
+                "None"
+            }
         )
     }
 }
 
 /// The persons of one inference, with model version, latency (ms) and provenance.
-#[pyclass(module = "wifi_densepose._core", name = "PoseEstimate", frozen, from_py_object)]
+#[pyclass(
+    module = "wifi_densepose._core",
+    name = "PoseEstimate",
+    frozen,
+    from_py_object
+)]
 #[derive(Clone)]
 pub struct PyPoseEstimate(pub PoseEstimate);
 
@@ -458,7 +536,10 @@ impl PyPoseEstimate {
 
     /// The most confident person (ties: the last one), or None.
     fn highest_confidence_person(&self) -> Option<PyPersonPose> {
-        self.0.highest_confidence_person().cloned().map(PyPersonPose)
+        self.0
+            .highest_confidence_person()
+            .cloned()
+            .map(PyPersonPose)
     }
 
     fn __repr__(&self) -> String {
@@ -481,6 +562,9 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PyPoseEstimate>()?;
     m.add("MAX_KEYPOINTS", wifi_densepose_core::MAX_KEYPOINTS)?;
     m.add("MAX_SUBCARRIERS", wifi_densepose_core::MAX_SUBCARRIERS)?;
-    m.add("DEFAULT_CONFIDENCE_THRESHOLD", wifi_densepose_core::DEFAULT_CONFIDENCE_THRESHOLD)?;
+    m.add(
+        "DEFAULT_CONFIDENCE_THRESHOLD",
+        wifi_densepose_core::DEFAULT_CONFIDENCE_THRESHOLD,
+    )?;
     Ok(())
 }

@@ -81,9 +81,13 @@ fn py_to_value_at(obj: &Bound<'_, PyAny>, path: &str, depth: usize) -> PyResult<
     }
     if let Ok(f) = obj.cast::<PyFloat>() {
         let v = f.value();
-        return Number::from_f64(v)
-            .map(Value::Number)
-            .ok_or_else(|| to_pyerr(&CoreError::NonFinite { field: path.to_string(), position: String::new(), value: v }));
+        return Number::from_f64(v).map(Value::Number).ok_or_else(|| {
+            to_pyerr(&CoreError::NonFinite {
+                field: path.to_string(),
+                position: String::new(),
+                value: v,
+            })
+        });
     }
     if let Ok(s) = obj.cast::<PyString>() {
         return Ok(Value::String(s.to_str()?.to_string()));
@@ -91,10 +95,20 @@ fn py_to_value_at(obj: &Bound<'_, PyAny>, path: &str, depth: usize) -> PyResult<
     if let Ok(d) = obj.cast::<PyDict>() {
         let mut map = Map::new();
         for (k, v) in d.iter() {
-            let key: String = k
-                .extract()
-                .map_err(|_| validation_error(path, format!("dict keys must be strings, got {}", k.repr().map(|r| r.to_string()).unwrap_or_default())))?;
-            let child = if path.is_empty() { key.clone() } else { format!("{path}.{key}") };
+            let key: String = k.extract().map_err(|_| {
+                validation_error(
+                    path,
+                    format!(
+                        "dict keys must be strings, got {}",
+                        k.repr().map(|r| r.to_string()).unwrap_or_default()
+                    ),
+                )
+            })?;
+            let child = if path.is_empty() {
+                key.clone()
+            } else {
+                format!("{path}.{key}")
+            };
             map.insert(key, py_to_value_at(&v, &child, depth + 1)?);
         }
         return Ok(Value::Object(map));
@@ -110,7 +124,10 @@ fn py_to_value_at(obj: &Bound<'_, PyAny>, path: &str, depth: usize) -> PyResult<
     if obj.hasattr("tolist")? {
         return py_to_value_at(&obj.call_method0("tolist")?, path, depth + 1);
     }
-    Err(validation_error(path, format!("unsupported value of type {}", obj.get_type().name()?)))
+    Err(validation_error(
+        path,
+        format!("unsupported value of type {}", obj.get_type().name()?),
+    ))
 }
 
 pub fn to_value<W: Wrapper>(w: &W) -> PyResult<Value> {
@@ -123,7 +140,9 @@ fn invalid_input(type_name: &str, error: &serde_json::Error) -> PyErr {
 }
 
 pub fn from_value<W: Wrapper>(value: Value) -> PyResult<W> {
-    serde_json::from_value(value).map(W::wrap).map_err(|e| invalid_input(W::NAME, &e))
+    serde_json::from_value(value)
+        .map(W::wrap)
+        .map_err(|e| invalid_input(W::NAME, &e))
 }
 
 pub fn to_json<W: Wrapper>(w: &W) -> PyResult<String> {
@@ -131,7 +150,9 @@ pub fn to_json<W: Wrapper>(w: &W) -> PyResult<String> {
 }
 
 pub fn from_json<W: Wrapper>(text: &str) -> PyResult<W> {
-    serde_json::from_str(text).map(W::wrap).map_err(|e| invalid_input(W::NAME, &e))
+    serde_json::from_str(text)
+        .map(W::wrap)
+        .map_err(|e| invalid_input(W::NAME, &e))
 }
 
 /// Hashes a value so that equal values (including 0.0 and -0.0) hash alike.
@@ -228,12 +249,19 @@ macro_rules! serde_methods {
 pub(crate) use serde_methods;
 
 /// `==` and `!=` between two instances of the same wrapper; `NotImplemented` otherwise.
-pub fn compare_eq<W>(this: &W, other: &Bound<'_, PyAny>, op: pyo3::basic::CompareOp, py: Python<'_>) -> Py<PyAny>
+pub fn compare_eq<W>(
+    this: &W,
+    other: &Bound<'_, PyAny>,
+    op: pyo3::basic::CompareOp,
+    py: Python<'_>,
+) -> Py<PyAny>
 where
     W: Wrapper + pyo3::PyClass,
 {
     use pyo3::basic::CompareOp;
-    let Ok(other) = other.cast::<W>() else { return py.NotImplemented() };
+    let Ok(other) = other.cast::<W>() else {
+        return py.NotImplemented();
+    };
     let equal = this.inner() == other.borrow().inner();
     match op {
         CompareOp::Eq => PyBool::new(py, equal).to_owned().into_any().unbind(),
@@ -243,12 +271,19 @@ where
 }
 
 /// All six comparisons, from the Rust type's ordering.
-pub fn compare_ordered<W>(this: &W, other: &Bound<'_, PyAny>, op: pyo3::basic::CompareOp, py: Python<'_>) -> Py<PyAny>
+pub fn compare_ordered<W>(
+    this: &W,
+    other: &Bound<'_, PyAny>,
+    op: pyo3::basic::CompareOp,
+    py: Python<'_>,
+) -> Py<PyAny>
 where
     W: Wrapper + pyo3::PyClass,
     W::Inner: PartialOrd,
 {
-    let Ok(other) = other.cast::<W>() else { return py.NotImplemented() };
+    let Ok(other) = other.cast::<W>() else {
+        return py.NotImplemented();
+    };
     let result = match this.inner().partial_cmp(other.borrow().inner()) {
         Some(ordering) => op.matches(ordering),
         None => matches!(op, pyo3::basic::CompareOp::Ne),

@@ -11,7 +11,10 @@ use wifi_densepose_signal::{unwrap_phase as unwrap_1d, zscore_population};
 use crate::arrays::{complex_array, f64_array, readonly_array};
 use crate::errors::OrRaise;
 
-fn finite_1d<'py>(obj: &Bound<'py, PyAny>, field: &str) -> PyResult<numpy::PyReadonlyArray1<'py, f64>> {
+fn finite_1d<'py>(
+    obj: &Bound<'py, PyAny>,
+    field: &str,
+) -> PyResult<numpy::PyReadonlyArray1<'py, f64>> {
     let x = f64_array::<Ix1>(obj, field)?;
     ensure_finite_array(field, &x.as_array()).or_raise()?;
     Ok(x)
@@ -43,7 +46,9 @@ fn numpy_ndim(obj: &Bound<'_, PyAny>) -> PyResult<usize> {
     if let Ok(array) = obj.cast::<numpy::PyUntypedArray>() {
         return Ok(array.ndim());
     }
-    PyModule::import(obj.py(), "numpy")?.call_method1("ndim", (obj,))?.extract()
+    PyModule::import(obj.py(), "numpy")?
+        .call_method1("ndim", (obj,))?
+        .extract()
 }
 
 fn map_1d<'py>(
@@ -57,20 +62,30 @@ fn map_1d<'py>(
 
 /// (x − min)/(max − min); zeros when the range is below machine epsilon.
 #[pyfunction]
-fn normalize_min_max<'py>(py: Python<'py>, x: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyArray1<f64>>> {
+fn normalize_min_max<'py>(
+    py: Python<'py>,
+    x: &Bound<'py, PyAny>,
+) -> PyResult<Bound<'py, PyArray1<f64>>> {
     map_1d(py, x, utils::normalize_min_max)
 }
 
 /// (x − mean)/std (population); zeros when std is below machine epsilon.
 #[pyfunction]
-fn normalize_zscore<'py>(py: Python<'py>, x: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyArray1<f64>>> {
+fn normalize_zscore<'py>(
+    py: Python<'py>,
+    x: &Bound<'py, PyAny>,
+) -> PyResult<Bound<'py, PyArray1<f64>>> {
     map_1d(py, x, zscore_population)
 }
 
 /// Centred moving average of `window` samples, truncated at the edges; `window` 0 or longer
 /// than the input returns it unchanged.
 #[pyfunction]
-fn moving_average<'py>(py: Python<'py>, x: &Bound<'py, PyAny>, window: usize) -> PyResult<Bound<'py, PyArray1<f64>>> {
+fn moving_average<'py>(
+    py: Python<'py>,
+    x: &Bound<'py, PyAny>,
+    window: usize,
+) -> PyResult<Bound<'py, PyArray1<f64>>> {
     map_1d(py, x, |v| utils::moving_average(v, window))
 }
 
@@ -84,22 +99,35 @@ fn calculate_snr_db(signal: &Bound<'_, PyAny>, noise: &Bound<'_, PyAny>) -> PyRe
 
 fn complex_1d<'py>(z: &Bound<'py, PyAny>) -> PyResult<numpy::PyReadonlyArray1<'py, Complex64>> {
     let z = complex_array::<Ix1>(z, "z")?;
-    if let Some((index, c)) = z.as_array().iter().enumerate().find(|(_, c)| !(c.re.is_finite() && c.im.is_finite())) {
+    if let Some((index, c)) = z
+        .as_array()
+        .iter()
+        .enumerate()
+        .find(|(_, c)| !(c.re.is_finite() && c.im.is_finite()))
+    {
         let value = if c.re.is_finite() { c.im } else { c.re };
-        return Err(crate::errors::to_pyerr(&wifi_densepose_core::CoreError::non_finite("z", &[index], value)));
+        return Err(crate::errors::to_pyerr(
+            &wifi_densepose_core::CoreError::non_finite("z", &[index], value),
+        ));
     }
     Ok(z)
 }
 
 /// |z| per element.
 #[pyfunction]
-fn complex_magnitude<'py>(py: Python<'py>, z: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyArray1<f64>>> {
+fn complex_magnitude<'py>(
+    py: Python<'py>,
+    z: &Bound<'py, PyAny>,
+) -> PyResult<Bound<'py, PyArray1<f64>>> {
     readonly_array(py, utils::complex_magnitude(complex_1d(z)?.as_array()))
 }
 
 /// atan2(Im, Re) per element, radians in [−π, π].
 #[pyfunction]
-fn complex_phase<'py>(py: Python<'py>, z: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyArray1<f64>>> {
+fn complex_phase<'py>(
+    py: Python<'py>,
+    z: &Bound<'py, PyAny>,
+) -> PyResult<Bound<'py, PyArray1<f64>>> {
     readonly_array(py, utils::complex_phase(complex_1d(z)?.as_array()))
 }
 

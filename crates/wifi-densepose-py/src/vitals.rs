@@ -185,9 +185,15 @@ impl PyVitalReading {
         timestamp_s: f64,
         spans_gap: bool,
     ) -> PyResult<Self> {
-        VitalReading::new(breathing.0, heart.0, subcarrier_count, signal_quality, timestamp_s)
-            .or_raise()
-            .map(|r| PyVitalReading(r.with_spans_gap(spans_gap)))
+        VitalReading::new(
+            breathing.0,
+            heart.0,
+            subcarrier_count,
+            signal_quality,
+            timestamp_s,
+        )
+        .or_raise()
+        .map(|r| PyVitalReading(r.with_spans_gap(spans_gap)))
     }
 
     /// Breathing rate estimate (breaths per minute).
@@ -205,7 +211,11 @@ impl PyVitalReading {
     /// Deprecated spelling of `breathing`.
     #[getter]
     fn respiratory_rate(&self, py: Python<'_>) -> PyResult<PyVitalEstimate> {
-        deprecated(py, "VitalReading.respiratory_rate", "VitalReading.breathing")?;
+        deprecated(
+            py,
+            "VitalReading.respiratory_rate",
+            "VitalReading.breathing",
+        )?;
         Ok(self.breathing())
     }
 
@@ -237,7 +247,11 @@ impl PyVitalReading {
     /// Deprecated spelling of `timestamp_s`.
     #[getter]
     fn timestamp_secs(&self, py: Python<'_>) -> PyResult<f64> {
-        deprecated(py, "VitalReading.timestamp_secs", "VitalReading.timestamp_s")?;
+        deprecated(
+            py,
+            "VitalReading.timestamp_secs",
+            "VitalReading.timestamp_s",
+        )?;
         Ok(self.timestamp_s())
     }
 
@@ -1128,7 +1142,11 @@ impl PyVitalsResult {
         let items = self.result.readings().iter().copied().map(PyVitalReading);
         let list = PyList::new(py, items)?;
         let helpers = PyModule::import(py, "wifi_densepose._deprecation")?;
-        helpers.getattr("CallableList")?.call1((list, "VitalsResult.readings()", "VitalsResult.readings"))
+        helpers.getattr("CallableList")?.call1((
+            list,
+            "VitalsResult.readings()",
+            "VitalsResult.readings",
+        ))
     }
 
     fn __len__(&self) -> usize {

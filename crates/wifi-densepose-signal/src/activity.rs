@@ -38,8 +38,8 @@ use std::f64::consts::PI;
 
 use ndarray::{Array1, ArrayView2};
 use wifi_densepose_core::validate::{ensure_finite, ensure_positive};
-use wifi_densepose_core::RingBuffer;
 pub use wifi_densepose_core::MotionLevel;
+use wifi_densepose_core::RingBuffer;
 
 use crate::error::{SignalError, SignalResult};
 use crate::features::{FeatureExtractor, FeatureExtractorConfig};

@@ -212,10 +212,7 @@ mod tests {
             message: "half_window must be >= 1, got 0".into(),
         };
         assert_eq!(e.kind(), ErrorKind::Configuration);
-        assert_eq!(
-            e.to_string(),
-            "half_window must be >= 1, got 0"
-        );
+        assert_eq!(e.to_string(), "half_window must be >= 1, got 0");
         let e = SignalError::SignalTooShort {
             required: 256,
             available: 10,

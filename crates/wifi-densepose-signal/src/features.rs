@@ -294,7 +294,9 @@ impl FeatureExtractor {
     /// [`FeatureExtractor::extract_psd`] computes it for a one-antenna frame.
     pub fn psd_total_power(&self, amplitudes: &[f64]) -> f64 {
         let row = ArrayView2::from_shape((1, amplitudes.len()), amplitudes);
-        row.map_or(0.0, |row| psd_features(row, 0.0, &*self.psd_fft).total_power)
+        row.map_or(0.0, |row| {
+            psd_features(row, 0.0, &*self.psd_fft).total_power
+        })
     }
 
     /// `extract` plus Doppler over `history` when enabled and long enough.

@@ -660,10 +660,7 @@ mod tests {
         )
         .is_err());
         let e = hampel_filter(&[1.0, f64::INFINITY], &cfg(1)).unwrap_err();
-        assert_eq!(
-            e.to_string(),
-            "x contains a non-finite value (inf) at [1]"
-        );
+        assert_eq!(e.to_string(), "x contains a non-finite value (inf) at [1]");
     }
 
     /// Direct definition, one sample at a time, for comparison.

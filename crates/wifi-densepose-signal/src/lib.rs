@@ -48,8 +48,8 @@ pub use motion::{
     MotionAnalysis, MotionDetector, MotionDetectorConfig, MotionScore,
 };
 pub use normalizer::{
-    catmull_rom_resample, detrend_linear, zscore_population, zscore_sample, CanonicalCsiBatch, CanonicalCsiFrame,
-    HardwareNormalizer, HardwareType, PhaseOrder,
+    catmull_rom_resample, detrend_linear, zscore_population, zscore_sample, CanonicalCsiBatch,
+    CanonicalCsiFrame, HardwareNormalizer, HardwareType, PhaseOrder,
 };
 pub use preprocess::CsiPreprocessor;
 pub use processor::{CsiProcessor, CsiProcessorConfig, ProcessorStatistics};

@@ -455,7 +455,10 @@ mod tests {
         for (a, b) in z.iter().zip(expected) {
             assert!((a - b).abs() < 1e-15);
         }
-        assert_eq!(zscore_population(Array1::from_elem(3, 7.0).view()).to_vec(), [0.0; 3]);
+        assert_eq!(
+            zscore_population(Array1::from_elem(3, 7.0).view()).to_vec(),
+            [0.0; 3]
+        );
         // mean 0, population std 1e308: z = ±1 exactly.
         let x = ndarray::array![1e308, -1e308, 1e308, -1e308];
         assert_eq!(zscore_population(x.view()).to_vec(), [1.0, -1.0, 1.0, -1.0]);
@@ -593,6 +596,9 @@ mod tests {
         // A line through ±1e308 detrends to zeros; its z-scores are ±1 (sample std).
         let line = Array1::from(vec![-1e308, 0.0, 1e308]);
         assert_eq!(detrend_linear(line.view()).to_vec(), vec![0.0, 0.0, 0.0]);
-        assert_eq!(zscore_sample(line.view(), None).to_vec(), vec![-1.0, 0.0, 1.0]);
+        assert_eq!(
+            zscore_sample(line.view(), None).to_vec(),
+            vec![-1.0, 0.0, 1.0]
+        );
     }
 }

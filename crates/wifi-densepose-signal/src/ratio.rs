@@ -10,12 +10,18 @@ use crate::error::{SignalError, SignalResult};
 
 /// Rejects the first non-finite real or imaginary part, naming `field` and the element's
 /// position, one number per axis.
-pub(crate) fn ensure_finite_complex<S, D>(field: &str, values: &ndarray::ArrayBase<S, D>) -> SignalResult<()>
+pub(crate) fn ensure_finite_complex<S, D>(
+    field: &str,
+    values: &ndarray::ArrayBase<S, D>,
+) -> SignalResult<()>
 where
     S: ndarray::Data<Elem = Complex64>,
     D: ndarray::Dimension,
 {
-    let Some(flat) = values.iter().position(|c| !c.re.is_finite() || !c.im.is_finite()) else {
+    let Some(flat) = values
+        .iter()
+        .position(|c| !c.re.is_finite() || !c.im.is_finite())
+    else {
         return Ok(());
     };
     let index = wifi_densepose_core::error::unravel_index(flat, values.shape());

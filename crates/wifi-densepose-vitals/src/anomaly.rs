@@ -1,8 +1,8 @@
 //! Stage 4: clinical-range and sudden-change alerts over the stream of readings.
 
 use crate::error::{Result, VitalsError};
-use wifi_densepose_core::{RingBuffer, MAX_HISTORY_LEN};
 use crate::types::{AlertType, AnomalyAlert, VitalEstimate, VitalReading, VitalStatus, VitalType};
+use wifi_densepose_core::{RingBuffer, MAX_HISTORY_LEN};
 
 /// Readings a vital needs in its baseline before it is scored.
 pub const WARM_UP_READINGS: u64 = 5;

@@ -14,9 +14,7 @@ pub enum VitalsError {
     Configuration { message: String },
     #[error("{field}: {message}")]
     Validation { field: String, message: String },
-    #[error(
-        "sample_rate_hz: must equal the pipeline's {expected} Hz, got {actual} Hz"
-    )]
+    #[error("sample_rate_hz: must equal the pipeline's {expected} Hz, got {actual} Hz")]
     SampleRateMismatch { expected: f64, actual: f64 },
     #[error("sample_index: must increase, got {actual} after {previous}")]
     SampleIndexNotIncreasing { previous: u64, actual: u64 },

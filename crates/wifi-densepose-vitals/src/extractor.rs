@@ -2,10 +2,10 @@
 //! bounded history, and the spectral estimator over that history.
 
 use crate::error::{Result, VitalsError};
-use wifi_densepose_core::{RingBuffer, MAX_HISTORY_LEN};
 use crate::resonator::{Band, BandPassResonator, ResonatorCoefficients};
 use crate::spectral::{SpectralPeak, SpectralPeakEstimator};
 use crate::types::StatusThresholds;
+use wifi_densepose_core::{RingBuffer, MAX_HISTORY_LEN};
 
 /// Configuration of a breathing or heart extractor.
 #[derive(Debug, Clone, PartialEq)]

@@ -177,7 +177,10 @@ mod tests {
         let values = [1.0, 2.0, 3.0, 0.0, 4.0, -0.5];
         let err = ensure_non_negative_rows("amplitudes", &RowMajor::new(&values, 3).unwrap())
             .unwrap_err();
-        assert_eq!(err.to_string(), "amplitudes: must be >= 0 (magnitudes), got -0.5 at [1, 2]");
+        assert_eq!(
+            err.to_string(),
+            "amplitudes: must be >= 0 (magnitudes), got -0.5 at [1, 2]"
+        );
         assert!(ensure_non_negative_rows("a", &RowMajor::new(&values[..5], 5).unwrap()).is_ok());
     }
 }

@@ -95,12 +95,7 @@ fn bins_within(lo: f64, hi: f64, fs: f64, m: usize) -> Option<(usize, usize)> {
 }
 
 impl SpectrumLayout {
-    fn new(
-        n: usize,
-        band: Band,
-        fs: f64,
-        filter: &ResonatorCoefficients,
-    ) -> Self {
+    fn new(n: usize, band: Band, fs: f64, filter: &ResonatorCoefficients) -> Self {
         let m = (4 * n).next_power_of_two();
         let fft = forward_plan(m);
         let denominator = (n - 1) as f64;

@@ -1,7 +1,7 @@
 //! Bounded history of readings with summary statistics.
 
-use wifi_densepose_core::{RingBuffer, MAX_HISTORY_LEN};
 use crate::types::{VitalReading, VitalStats, VitalStatus};
+use wifi_densepose_core::{RingBuffer, MAX_HISTORY_LEN};
 
 /// Keeps the last `capacity` readings (default 3600, about an hour at one reading per second).
 ///

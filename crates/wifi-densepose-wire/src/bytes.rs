@@ -19,13 +19,20 @@ impl<'a> Datagram<'a> {
     }
 
     pub fn slice(&self, offset: usize, len: usize) -> Result<&'a [u8], PacketError> {
-        offset.checked_add(len).and_then(|end| self.data.get(offset..end)).ok_or_else(|| {
-            self.error(
-                self.len(),
-                Reason::Truncated,
-                format!("need {} bytes, got {}", offset.saturating_add(len), self.len()),
-            )
-        })
+        offset
+            .checked_add(len)
+            .and_then(|end| self.data.get(offset..end))
+            .ok_or_else(|| {
+                self.error(
+                    self.len(),
+                    Reason::Truncated,
+                    format!(
+                        "need {} bytes, got {}",
+                        offset.saturating_add(len),
+                        self.len()
+                    ),
+                )
+            })
     }
 
     pub fn array<const N: usize>(&self, offset: usize) -> Result<[u8; N], PacketError> {
@@ -76,7 +83,12 @@ impl<'a> Datagram<'a> {
 }
 
 /// `invalid_field` at `offset` when `value` is NaN or infinite.
-pub(crate) fn check_finite(magic: u32, offset: usize, field: &str, value: f32) -> Result<(), PacketError> {
+pub(crate) fn check_finite(
+    magic: u32,
+    offset: usize,
+    field: &str,
+    value: f32,
+) -> Result<(), PacketError> {
     if value.is_finite() {
         Ok(())
     } else {

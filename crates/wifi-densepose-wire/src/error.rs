@@ -65,8 +65,18 @@ pub struct PacketError {
 }
 
 impl PacketError {
-    pub fn new(magic: Option<u32>, offset: usize, reason: Reason, detail: impl Into<String>) -> Self {
-        PacketError { magic, offset, reason, detail: detail.into() }
+    pub fn new(
+        magic: Option<u32>,
+        offset: usize,
+        reason: Reason,
+        detail: impl Into<String>,
+    ) -> Self {
+        PacketError {
+            magic,
+            offset,
+            reason,
+            detail: detail.into(),
+        }
     }
 }
 
@@ -129,7 +139,11 @@ pub struct RecordingError {
 
 impl RecordingError {
     pub fn new(line: usize, reason: LineReason, detail: impl Into<String>) -> Self {
-        RecordingError { line, reason, detail: detail.into() }
+        RecordingError {
+            line,
+            reason,
+            detail: detail.into(),
+        }
     }
 }
 
@@ -157,16 +171,25 @@ pub enum WireError {
     #[error("not found: {what}")]
     NotFound { what: String },
     #[error("{path}: {source}")]
-    Io { path: String, source: std::io::Error },
+    Io {
+        path: String,
+        source: std::io::Error,
+    },
 }
 
 impl WireError {
     pub fn io(path: impl fmt::Display, source: std::io::Error) -> Self {
-        WireError::Io { path: path.to_string(), source }
+        WireError::Io {
+            path: path.to_string(),
+            source,
+        }
     }
 
     pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> Self {
-        WireError::Invalid { field: field.into(), message: message.into() }
+        WireError::Invalid {
+            field: field.into(),
+            message: message.into(),
+        }
     }
 }
 
@@ -209,10 +232,21 @@ mod tests {
 
     #[test]
     fn packet_error_message_has_reason_magic_and_offset() {
-        let e = PacketError::new(Some(0xC511_0001), 12, Reason::Truncated, "need 20 bytes, got 12");
-        assert_eq!(e.to_string(), "truncated: magic 0xC5110001 at offset 12: need 20 bytes, got 12");
+        let e = PacketError::new(
+            Some(0xC511_0001),
+            12,
+            Reason::Truncated,
+            "need 20 bytes, got 12",
+        );
+        assert_eq!(
+            e.to_string(),
+            "truncated: magic 0xC5110001 at offset 12: need 20 bytes, got 12"
+        );
         let none = PacketError::new(None, 3, Reason::Truncated, "need 4 bytes, got 3");
-        assert_eq!(none.to_string(), "truncated: magic none at offset 3: need 4 bytes, got 3");
+        assert_eq!(
+            none.to_string(),
+            "truncated: magic none at offset 3: need 4 bytes, got 3"
+        );
     }
 
     #[test]
@@ -222,8 +256,14 @@ mod tests {
         let r = WireError::from(RecordingError::new(4, LineReason::BadIqHex, "odd length"));
         assert_eq!(r.to_string(), "line 4: bad_iq_hex: odd length");
         assert_eq!(CoreError::from(r).kind(), ErrorKind::Validation);
-        let missing = WireError::io("x.csi.jsonl", std::io::Error::from(std::io::ErrorKind::NotFound));
-        assert_eq!((missing.kind(), missing.code()), (ErrorKind::NotFound, "Io"));
+        let missing = WireError::io(
+            "x.csi.jsonl",
+            std::io::Error::from(std::io::ErrorKind::NotFound),
+        );
+        assert_eq!(
+            (missing.kind(), missing.code()),
+            (ErrorKind::NotFound, "Io")
+        );
         let codes: Vec<&str> = Reason::ALL.iter().map(|r| r.as_str()).collect();
         assert_eq!(codes.len(), 8);
         assert!(codes.contains(&"length_mismatch") && codes.contains(&"bad_crc"));

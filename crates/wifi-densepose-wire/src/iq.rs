@@ -55,12 +55,18 @@ pub fn iq_to_complex(iq: &[u8], order: IqOrder) -> Vec<Complex64> {
 /// √(re² + im²) of every pair; independent of the I/Q order. Exact for integer inputs up to
 /// the final rounding of the square root.
 pub fn iq_to_amplitude(iq: &[u8]) -> Vec<f64> {
-    iq_to_complex(iq, IqOrder::RealFirst).iter().map(|z| (z.re * z.re + z.im * z.im).sqrt()).collect()
+    iq_to_complex(iq, IqOrder::RealFirst)
+        .iter()
+        .map(|z| (z.re * z.re + z.im * z.im).sqrt())
+        .collect()
 }
 
 /// atan2(im, re) of every pair, radians in [−π, π].
 pub fn iq_to_phase(iq: &[u8], order: IqOrder) -> Vec<f64> {
-    iq_to_complex(iq, order).iter().map(|z| z.im.atan2(z.re)).collect()
+    iq_to_complex(iq, order)
+        .iter()
+        .map(|z| z.im.atan2(z.re))
+        .collect()
 }
 
 /// Amplitudes and phases (radians) of the first antenna's `n_subcarriers` bins of a payload
@@ -90,7 +96,12 @@ pub fn antenna_frame(
     let row = iq
         .get(antenna * row_len..(antenna + 1) * row_len)
         .ok_or_else(|| CoreError::shape("iq", format!("{row_len} bytes per antenna"), iq.len()))?;
-    CsiFrame::from_iq(&iq_to_complex(row, order), sample_index, sample_rate_hz, None)
+    CsiFrame::from_iq(
+        &iq_to_complex(row, order),
+        sample_index,
+        sample_rate_hz,
+        None,
+    )
 }
 
 #[cfg(test)]
@@ -99,8 +110,14 @@ mod tests {
 
     #[test]
     fn orders_swap_real_and_imaginary() {
-        assert_eq!(IqOrder::RealFirst.pair_to_complex(3, 0xfc), Complex64::new(3.0, -4.0));
-        assert_eq!(IqOrder::ImagFirst.pair_to_complex(3, 0xfc), Complex64::new(-4.0, 3.0));
+        assert_eq!(
+            IqOrder::RealFirst.pair_to_complex(3, 0xfc),
+            Complex64::new(3.0, -4.0)
+        );
+        assert_eq!(
+            IqOrder::ImagFirst.pair_to_complex(3, 0xfc),
+            Complex64::new(-4.0, 3.0)
+        );
         assert_eq!(IqOrder::from_name("qi"), Some(IqOrder::ImagFirst));
         assert_eq!(IqOrder::from_name("IQ"), None);
         assert_eq!(IqOrder::default().as_str(), "iq");
@@ -109,6 +126,9 @@ mod tests {
     #[test]
     fn odd_trailing_byte_is_not_a_pair() {
         assert_eq!(iq_to_complex(&[1, 2, 3], IqOrder::RealFirst).len(), 1);
-        assert_eq!(iq_to_amplitude(&[0x80, 0x7f]), vec![(128.0f64 * 128.0 + 127.0 * 127.0).sqrt()]);
+        assert_eq!(
+            iq_to_amplitude(&[0x80, 0x7f]),
+            vec![(128.0f64 * 128.0 + 127.0 * 127.0).sqrt()]
+        );
     }
 }

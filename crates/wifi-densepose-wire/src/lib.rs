@@ -19,11 +19,12 @@ pub mod recording;
 pub use error::{LineReason, PacketError, Reason, RecordingError, WireError, WireResult};
 pub use iq::IqOrder;
 pub use packet::{
-    magic, parse_packet, parse_packet_with, CompressedCsiPacket, EdgeVitalsPacket, FeatureStatePacket,
-    FeatureVectorPacket, FrameCounters, FusedVitalsPacket, Packet, ParseOptions, RawCsiPacket, SendCounters,
-    SyncPacket, WasmEvent, WasmOutputPacket, WirePacket, MAX_DATAGRAM_LEN,
+    magic, parse_packet, parse_packet_with, CompressedCsiPacket, EdgeVitalsPacket,
+    FeatureStatePacket, FeatureVectorPacket, FrameCounters, FusedVitalsPacket, Packet,
+    ParseOptions, RawCsiPacket, SendCounters, SyncPacket, WasmEvent, WasmOutputPacket, WirePacket,
+    MAX_DATAGRAM_LEN,
 };
 pub use recording::{
-    LineOutcome, ReadMode, Record, RecordBody, Recording, RecordingMeta, RecordingReader, RecordingWriter,
-    MAX_LINE_LEN,
+    LineOutcome, ReadMode, Record, RecordBody, Recording, RecordingMeta, RecordingReader,
+    RecordingWriter, MAX_LINE_LEN,
 };

@@ -24,16 +24,26 @@ fn check(data: &[u8], tally: &mut Tally) {
     match parse_packet(data) {
         Ok(packet) => {
             tally.decoded += 1;
-            let bytes = packet.encode().unwrap_or_else(|e| panic!("decoded {packet:?} does not encode: {e}"));
-            let again = parse_packet(&bytes).unwrap_or_else(|e| panic!("re-encoded {packet:?} fails: {e}"));
+            let bytes = packet
+                .encode()
+                .unwrap_or_else(|e| panic!("decoded {packet:?} does not encode: {e}"));
+            let again =
+                parse_packet(&bytes).unwrap_or_else(|e| panic!("re-encoded {packet:?} fails: {e}"));
             let mut expected = packet.clone();
             clear_trailing(&mut expected);
             assert_eq!(again, expected);
         }
         Err(e) => {
-            assert!(e.offset <= data.len().max(MAX_DATAGRAM_LEN), "{e} for {} bytes", data.len());
+            assert!(
+                e.offset <= data.len().max(MAX_DATAGRAM_LEN),
+                "{e} for {} bytes",
+                data.len()
+            );
             assert!(!e.to_string().is_empty());
-            let index = Reason::ALL.iter().position(|r| *r == e.reason).expect("known reason");
+            let index = Reason::ALL
+                .iter()
+                .position(|r| *r == e.reason)
+                .expect("known reason");
             tally.rejected[index] += 1;
         }
     }
@@ -113,7 +123,10 @@ fn prefixes_random_bytes_and_mutations_never_panic() {
     let total = prefix_cases + RANDOM_CASES + MUTATION_CASES;
     assert_eq!(tally.cases, total);
     assert!(total >= 20_000, "{total} cases");
-    println!("fuzz: {total} cases, {} decoded, rejected by reason {:?}", tally.decoded, tally.rejected);
+    println!(
+        "fuzz: {total} cases, {} decoded, rejected by reason {:?}",
+        tally.decoded, tally.rejected
+    );
     // Every reason code and the success path are reached.
     assert!(tally.decoded > 1000, "{tally:?}");
     assert!(tally.rejected.iter().all(|&n| n > 0), "{tally:?}");
@@ -123,10 +136,13 @@ const LINE_CASES: usize = 5_000;
 
 #[test]
 fn mutated_recording_lines_are_records_or_bad_lines() {
-    let path =
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/data/esp32-excerpt.csi.jsonl");
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../tests/data/esp32-excerpt.csi.jsonl");
     let text = std::fs::read(path).expect("excerpt");
-    let lines: Vec<&[u8]> = text.split(|&b| b == b'\n').filter(|l| !l.is_empty()).collect();
+    let lines: Vec<&[u8]> = text
+        .split(|&b| b == b'\n')
+        .filter(|l| !l.is_empty())
+        .collect();
     let mut rng = Rng::new(0x11_4E5);
     let (mut good, mut bad) = (0usize, 0usize);
     // Bytes that change the JSON structure more often than random ones.
@@ -148,7 +164,9 @@ fn mutated_recording_lines_are_records_or_bad_lines() {
             Ok(_) => good += 1,
             Err(e) => {
                 assert_eq!(e.line, case + 1);
-                assert!(e.to_string().starts_with(&format!("line {}: {}", case + 1, e.reason)));
+                assert!(e
+                    .to_string()
+                    .starts_with(&format!("line {}: {}", case + 1, e.reason)));
                 bad += 1;
             }
         }

@@ -75,8 +75,8 @@ fn random_packet(rng: &mut Rng, kind: usize) -> Packet {
             // Few distinct byte values, so runs form as in real deltas.
             let reference: Vec<u8> = (0..len).map(|_| rng.u8() & 0x03).collect();
             let current: Vec<u8> = (0..len).map(|_| rng.u8() & 0x03).collect();
-            let p =
-                CompressedCsiPacket::compress(rng.u8(), rng.u8(), &reference, &current).expect("compress");
+            let p = CompressedCsiPacket::compress(rng.u8(), rng.u8(), &reference, &current)
+                .expect("compress");
             assert_eq!(p.decompress(&reference).expect("decompress"), current);
             Packet::CompressedCsi(p)
         }
@@ -102,13 +102,20 @@ fn random_packet(rng: &mut Rng, kind: usize) -> Packet {
             node_id: rng.u8(),
             module_id: rng.u8(),
             events: (0..rng.below(17))
-                .map(|_| WasmEvent { event_type: rng.u8(), value: rng.finite_f32() })
+                .map(|_| WasmEvent {
+                    event_type: rng.u8(),
+                    value: rng.finite_f32(),
+                })
                 .collect(),
             trailing_bytes: 0,
         }),
         _ => {
             let groups = rng.below(5);
-            let proto_ver = if groups == 0 { rng.u8() % 2 } else { (groups as u8 + 1).max(rng.u8()) };
+            let proto_ver = if groups == 0 {
+                rng.u8() % 2
+            } else {
+                (groups as u8 + 1).max(rng.u8())
+            };
             Packet::Sync(SyncPacket {
                 node_id: rng.u8(),
                 proto_ver,
@@ -127,8 +134,10 @@ fn random_packet(rng: &mut Rng, kind: usize) -> Packet {
                     rate_skip: rng.u32(),
                     early_drop: rng.u32(),
                 }),
-                frame_counters: (groups >= 3)
-                    .then(|| FrameCounters { frames_processed: rng.u32(), frames_rejected: rng.u32() }),
+                frame_counters: (groups >= 3).then(|| FrameCounters {
+                    frames_processed: rng.u32(),
+                    frames_rejected: rng.u32(),
+                }),
                 seq_drop: (groups >= 4).then(|| rng.u32()),
                 trailing_bytes: 0,
             })
@@ -143,7 +152,9 @@ fn every_kind_round_trips_through_its_bytes() {
     for (kind, count) in seen.iter_mut().enumerate() {
         for _ in 0..CASES_PER_KIND {
             let packet = random_packet(&mut rng, kind);
-            let bytes = packet.encode().unwrap_or_else(|e| panic!("{packet:?}: {e}"));
+            let bytes = packet
+                .encode()
+                .unwrap_or_else(|e| panic!("{packet:?}: {e}"));
             assert!(bytes.len() <= MAX_DATAGRAM_LEN);
             let decoded = parse_packet_with(&bytes, ParseOptions { strict: true })
                 .unwrap_or_else(|e| panic!("{packet:?}: {e}"));
@@ -159,11 +170,20 @@ fn every_kind_round_trips_through_its_bytes() {
 fn sync_sizes_by_version() {
     let mut rng = Rng::new(7);
     for (groups, size) in [(0, 32), (1, 38), (2, 50), (3, 58), (4, 62)] {
-        let Packet::Sync(mut p) = random_packet(&mut rng, 7) else { panic!("kind 7 is sync") };
+        let Packet::Sync(mut p) = random_packet(&mut rng, 7) else {
+            panic!("kind 7 is sync")
+        };
         p.proto_ver = 5;
         p.node_mac = (groups >= 1).then_some([1; 6]);
-        p.send_counters = (groups >= 2).then_some(SendCounters { send_fail: 1, rate_skip: 2, early_drop: 3 });
-        p.frame_counters = (groups >= 3).then_some(FrameCounters { frames_processed: 4, frames_rejected: 5 });
+        p.send_counters = (groups >= 2).then_some(SendCounters {
+            send_fail: 1,
+            rate_skip: 2,
+            early_drop: 3,
+        });
+        p.frame_counters = (groups >= 3).then_some(FrameCounters {
+            frames_processed: 4,
+            frames_rejected: 5,
+        });
         p.seq_drop = (groups >= 4).then_some(6);
         assert_eq!(p.encode().expect("encode").len(), size);
     }

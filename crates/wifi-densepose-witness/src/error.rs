@@ -33,9 +33,7 @@ pub enum WitnessError {
     },
     #[error("Resource not found: file '{path}'")]
     FileNotFound { path: String },
-    #[error(
-        "out_dir: {path} already exists; remove it or choose another directory"
-    )]
+    #[error("out_dir: {path} already exists; remove it or choose another directory")]
     BundleExists { path: String },
     #[error("I/O error on '{path}': {message}")]
     Io { path: String, message: String },

@@ -56,8 +56,14 @@ mod tests {
         let mut m = BedExit::default();
         assert!(!m.update(&still(0.0), true, 2.0 * HOUR));
         assert!(m.update(&absent(1.0), true, 2.0 * HOUR));
-        assert!(!m.update(&absent(2.0), true, 2.0 * HOUR), "one event per exit");
-        assert!(!m.update(&still(3.0), false, 2.0 * HOUR), "back but not asleep: not armed");
+        assert!(
+            !m.update(&absent(2.0), true, 2.0 * HOUR),
+            "one event per exit"
+        );
+        assert!(
+            !m.update(&still(3.0), false, 2.0 * HOUR),
+            "back but not asleep: not armed"
+        );
         assert!(!m.update(&absent(4.0), false, 2.0 * HOUR));
     }
 

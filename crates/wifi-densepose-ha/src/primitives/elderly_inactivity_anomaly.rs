@@ -48,7 +48,11 @@ impl ElderlyInactivityAnomaly {
         let mut d: Vec<f64> = self.bouts.values().copied().collect();
         d.sort_by(f64::total_cmp);
         let mid = d.len() / 2;
-        Some(if d.len() % 2 == 1 { d[mid] } else { (d[mid - 1] + d[mid]) / 2.0 })
+        Some(if d.len() % 2 == 1 {
+            d[mid]
+        } else {
+            (d[mid - 1] + d[mid]) / 2.0
+        })
     }
 
     pub fn update(&mut self, s: &Sample) -> bool {
@@ -69,7 +73,9 @@ impl ElderlyInactivityAnomaly {
             }
             _ => {}
         }
-        let exceeded = self.threshold_s.is_some_and(|th| held_for(self.idle_since, s.t_s) > th);
+        let exceeded = self
+            .threshold_s
+            .is_some_and(|th| held_for(self.idle_since, s.t_s) > th);
         let may_alert = self.last_alert_s.is_none_or(|t| s.t_s - t >= DAY_S);
         if idle && exceeded && !self.on && may_alert {
             self.on = true;

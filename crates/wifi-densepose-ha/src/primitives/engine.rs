@@ -77,7 +77,10 @@ pub struct SemanticEngine {
 
 impl SemanticEngine {
     pub fn new(zones: Option<Zones>) -> Self {
-        SemanticEngine { zones, ..SemanticEngine::default() }
+        SemanticEngine {
+            zones,
+            ..SemanticEngine::default()
+        }
     }
 
     pub fn zones(&self) -> Option<&Zones> {
@@ -86,7 +89,11 @@ impl SemanticEngine {
 
     /// Records a fall edge of `node_id`; the node's next sample carries it.
     pub fn note_fall_edge(&mut self, node_id: u8) {
-        self.nodes.entry(Some(node_id)).or_default().sampler.note_fall_edge();
+        self.nodes
+            .entry(Some(node_id))
+            .or_default()
+            .sampler
+            .note_fall_edge();
     }
 
     /// Forgets a node (e.g. after 60 s without data); it warms up again when it returns.
@@ -146,7 +153,8 @@ impl SemanticEngine {
                 step.bed_exit = node.bed_exit.update(&sample, was_sleeping, local);
             }
             step.transition =
-                self.transitions.update(&room.name, ANONYMOUS_TRACK, sample.presence, sample.t_s);
+                self.transitions
+                    .update(&room.name, ANONYMOUS_TRACK, sample.presence, sample.t_s);
         }
         step.outputs = Some(outputs);
         Ok(Some(step))
@@ -169,8 +177,14 @@ mod tests {
             moving: false,
             motion_energy: None,
             presence_score_pct: 80.0,
-            breathing: Some(VitalEstimate { bpm: 12.0, confidence: 0.8 }),
-            heart: Some(VitalEstimate { bpm: 60.0, confidence: 0.9 }),
+            breathing: Some(VitalEstimate {
+                bpm: 12.0,
+                confidence: 0.8,
+            }),
+            heart: Some(VitalEstimate {
+                bpm: 60.0,
+                confidence: 0.9,
+            }),
             n_persons: 2,
             rssi_dbm: Some(-50.0),
         }
@@ -191,7 +205,9 @@ mod tests {
         seconds: u32,
         make: impl Fn(f64) -> NodeSnapshot,
     ) -> Vec<NodeStep> {
-        (0..seconds).filter_map(|i| e.observe(&make(start + f64::from(i))).unwrap()).collect()
+        (0..seconds)
+            .filter_map(|i| e.observe(&make(start + f64::from(i))).unwrap())
+            .collect()
     }
 
     #[test]
@@ -202,7 +218,11 @@ mod tests {
         assert!(!e.is_ready(Some(2), 1059.0));
         assert!(e.is_ready(Some(2), 1060.0));
         let out = steps[60].outputs.unwrap();
-        assert_eq!(out.bathroom_occupied, Some(true), "fires at the first ready sample");
+        assert_eq!(
+            out.bathroom_occupied,
+            Some(true),
+            "fires at the first ready sample"
+        );
         assert_eq!(out.meeting_in_progress, Some(false));
     }
 
@@ -210,8 +230,10 @@ mod tests {
     fn no_movement_off_at_60_on_at_1860() {
         let mut e = SemanticEngine::new(None);
         let steps = feed(&mut e, 0.0, 1900, |t| snap(1, t));
-        let on: Vec<Option<bool>> =
-            steps.iter().map(|s| s.outputs.map(|o| o.no_movement)).collect();
+        let on: Vec<Option<bool>> = steps
+            .iter()
+            .map(|s| s.outputs.map(|o| o.no_movement))
+            .collect();
         assert_eq!(on[59], None);
         assert_eq!(on[60], Some(false));
         assert_eq!(on[1859], Some(false));
@@ -222,7 +244,9 @@ mod tests {
     fn sleeping_counts_from_the_end_of_the_warm_up() {
         let mut e = SemanticEngine::new(None);
         let steps = feed(&mut e, 0.0, 400, |t| snap(1, t));
-        let first_on = steps.iter().position(|s| s.outputs.is_some_and(|o| o.someone_sleeping));
+        let first_on = steps
+            .iter()
+            .position(|s| s.outputs.is_some_and(|o| o.someone_sleeping));
         assert_eq!(first_on, Some(360));
     }
 
@@ -240,7 +264,11 @@ mod tests {
     fn bed_exit_and_transition_between_rooms_at_night() {
         let mut e = SemanticEngine::new(Some(zones()));
         let start = MIDNIGHT + 3600.0; // 01:00 UTC
-        let empty_bath = |t| NodeSnapshot { presence: false, n_persons: 0, ..snap(2, t) };
+        let empty_bath = |t| NodeSnapshot {
+            presence: false,
+            n_persons: 0,
+            ..snap(2, t)
+        };
         // Asleep in the bedroom long enough to enter someone_sleeping (60 + 300 s).
         let mut sleeping = false;
         for i in 0..400 {
@@ -250,13 +278,26 @@ mod tests {
             e.observe(&empty_bath(t)).unwrap();
         }
         assert!(sleeping);
-        let gone = NodeSnapshot { presence: false, n_persons: 0, ..snap(1, start + 400.0) };
+        let gone = NodeSnapshot {
+            presence: false,
+            n_persons: 0,
+            ..snap(1, start + 400.0)
+        };
         assert!(e.observe(&gone).unwrap().unwrap().bed_exit);
-        let gone_again = NodeSnapshot { timestamp_s: start + 401.0, ..gone };
-        assert!(!e.observe(&gone_again).unwrap().unwrap().bed_exit, "one event per exit");
+        let gone_again = NodeSnapshot {
+            timestamp_s: start + 401.0,
+            ..gone
+        };
+        assert!(
+            !e.observe(&gone_again).unwrap().unwrap().bed_exit,
+            "one event per exit"
+        );
         let step = e.observe(&snap(2, start + 405.0)).unwrap().unwrap();
         let t = step.transition.unwrap();
-        assert_eq!((t.from_room.as_str(), t.to_room.as_str()), ("bedroom", "bath"));
+        assert_eq!(
+            (t.from_room.as_str(), t.to_room.as_str()),
+            ("bedroom", "bath")
+        );
     }
 
     #[test]
@@ -264,7 +305,11 @@ mod tests {
         let mut e = SemanticEngine::new(Some(zones()));
         let start = MIDNIGHT + 12.0 * 3600.0;
         feed(&mut e, start, 400, |t| snap(1, t));
-        let gone = NodeSnapshot { presence: false, n_persons: 0, ..snap(1, start + 400.0) };
+        let gone = NodeSnapshot {
+            presence: false,
+            n_persons: 0,
+            ..snap(1, start + 400.0)
+        };
         assert!(!e.observe(&gone).unwrap().unwrap().bed_exit);
     }
 
@@ -286,6 +331,9 @@ mod tests {
         assert!(e.nodes.is_empty(), "no node created by a rejected snapshot");
         assert!(e.observe(&snap(1, 5.0)).unwrap().is_some());
         assert!(!e.is_ready(Some(1), 64.0));
-        assert!(e.is_ready(Some(1), 65.0), "warm-up started at the first valid sample");
+        assert!(
+            e.is_ready(Some(1), 65.0),
+            "warm-up started at the first valid sample"
+        );
     }
 }

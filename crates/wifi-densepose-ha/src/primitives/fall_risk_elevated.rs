@@ -19,7 +19,9 @@ pub struct FallRiskElevated {
 
 impl Default for FallRiskElevated {
     fn default() -> Self {
-        FallRiskElevated { falls: TimeWindow::with_capacity(MAX_COUNTED_FALLS) }
+        FallRiskElevated {
+            falls: TimeWindow::with_capacity(MAX_COUNTED_FALLS),
+        }
     }
 }
 
@@ -41,7 +43,10 @@ mod tests {
     use crate::primitives::test_support::still;
 
     fn fall(t: f64) -> Sample {
-        Sample { fall_edge: true, ..still(t) }
+        Sample {
+            fall_edge: true,
+            ..still(t)
+        }
     }
 
     #[test]
@@ -60,7 +65,11 @@ mod tests {
             m.update(&fall(f64::from(t)));
         }
         assert_eq!(m.update(&still(10.0)), 100);
-        assert_eq!(m.update(&still(DAY_S + 5.0)), 75, "the falls at t = 5..9 remain");
+        assert_eq!(
+            m.update(&still(DAY_S + 5.0)),
+            75,
+            "the falls at t = 5..9 remain"
+        );
         assert_eq!(m.update(&still(DAY_S + 10.0)), 0);
     }
 }

@@ -20,15 +20,21 @@ impl MeetingInProgress {
     pub fn update(&mut self, s: &Sample) -> bool {
         let enough = s.presence && s.n_persons >= MIN_PERSONS;
         if self.on {
-            self.dispersed_since =
-                if enough { None } else { Some(self.dispersed_since.unwrap_or(s.t_s)) };
+            self.dispersed_since = if enough {
+                None
+            } else {
+                Some(self.dispersed_since.unwrap_or(s.t_s))
+            };
             if held_for(self.dispersed_since, s.t_s) >= CLEAR_AFTER_S {
                 *self = MeetingInProgress::default();
             }
         } else {
             let gathered = enough && s.motion_pct < LOW_MOTION_BELOW_PCT;
-            self.gathered_since =
-                if gathered { Some(self.gathered_since.unwrap_or(s.t_s)) } else { None };
+            self.gathered_since = if gathered {
+                Some(self.gathered_since.unwrap_or(s.t_s))
+            } else {
+                None
+            };
             if held_for(self.gathered_since, s.t_s) >= ENTER_AFTER_S {
                 self.on = true;
                 self.dispersed_since = None;
@@ -44,18 +50,35 @@ mod tests {
     use crate::primitives::test_support::{first_time, moving, still};
 
     fn group(t: f64) -> Sample {
-        Sample { n_persons: 3, ..still(t) }
+        Sample {
+            n_persons: 3,
+            ..still(t)
+        }
     }
 
     #[test]
     fn enters_after_ten_minutes_of_a_still_group() {
         let mut m = MeetingInProgress::default();
-        assert_eq!(first_time(|s| m.update(s), group, 0, 2000, |&on| on), Some(600));
+        assert_eq!(
+            first_time(|s| m.update(s), group, 0, 2000, |&on| on),
+            Some(600)
+        );
         let mut m = MeetingInProgress::default();
-        assert_eq!(first_time(|s| m.update(s), still, 0, 2000, |&on| on), None, "one person");
+        assert_eq!(
+            first_time(|s| m.update(s), still, 0, 2000, |&on| on),
+            None,
+            "one person"
+        );
         let mut m = MeetingInProgress::default();
-        let busy = |t| Sample { n_persons: 3, ..moving(t) };
-        assert_eq!(first_time(|s| m.update(s), busy, 0, 2000, |&on| on), None, "moving");
+        let busy = |t| Sample {
+            n_persons: 3,
+            ..moving(t)
+        };
+        assert_eq!(
+            first_time(|s| m.update(s), busy, 0, 2000, |&on| on),
+            None,
+            "moving"
+        );
     }
 
     #[test]
@@ -69,6 +92,9 @@ mod tests {
             assert!(m.update(&still(f64::from(t))));
         }
         assert!(m.update(&group(661.0)));
-        assert_eq!(first_time(|s| m.update(s), still, 662, 1000, |&on| !on), Some(782));
+        assert_eq!(
+            first_time(|s| m.update(s), still, 662, 1000, |&on| !on),
+            Some(782)
+        );
     }
 }

@@ -46,12 +46,19 @@ pub(crate) mod test_support {
 
     /// A present, moving person at `t_s`.
     pub fn moving(t_s: f64) -> Sample {
-        Sample { motion_pct: 100.0, ..still(t_s) }
+        Sample {
+            motion_pct: 100.0,
+            ..still(t_s)
+        }
     }
 
     /// Nobody there at `t_s`.
     pub fn absent(t_s: f64) -> Sample {
-        Sample { presence: false, n_persons: 0, ..still(t_s) }
+        Sample {
+            presence: false,
+            n_persons: 0,
+            ..still(t_s)
+        }
     }
 
     /// The first time in `from..to` at which `step(make(t))` satisfies `pred`.

@@ -39,15 +39,20 @@ impl MultiRoomTransition {
     ) -> Option<Transition> {
         // Keeps memory bounded by the tracks seen within the window.
         self.last_seen.retain(|_, (_, t)| t_s - *t <= WINDOW_S);
-        let was_present = self.room_present.insert(room.to_string(), present).unwrap_or(false);
+        let was_present = self
+            .room_present
+            .insert(room.to_string(), present)
+            .unwrap_or(false);
         if !present {
             return None;
         }
         let previous = self.last_seen.insert(track, (room.to_string(), t_s));
         match previous {
-            Some((from, _)) if !was_present && from != room => {
-                Some(Transition { track, from_room: from, to_room: room.to_string() })
-            }
+            Some((from, _)) if !was_present && from != room => Some(Transition {
+                track,
+                from_room: from,
+                to_room: room.to_string(),
+            }),
             _ => None,
         }
     }
@@ -64,9 +69,17 @@ mod tests {
         assert_eq!(m.update("kitchen", 0, false, 5.0), None);
         assert_eq!(
             m.update("hall", 0, true, 8.0),
-            Some(Transition { track: 0, from_room: "kitchen".into(), to_room: "hall".into() })
+            Some(Transition {
+                track: 0,
+                from_room: "kitchen".into(),
+                to_room: "hall".into()
+            })
         );
-        assert_eq!(m.update("hall", 0, true, 9.0), None, "one event per arrival");
+        assert_eq!(
+            m.update("hall", 0, true, 9.0),
+            None,
+            "one event per arrival"
+        );
     }
 
     #[test]

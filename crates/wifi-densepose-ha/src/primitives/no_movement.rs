@@ -15,7 +15,11 @@ pub struct NoMovement {
 impl NoMovement {
     pub fn update(&mut self, s: &Sample) -> bool {
         let still = s.presence && s.motion_pct < STILL_BELOW_PCT;
-        self.still_since = if still { Some(self.still_since.unwrap_or(s.t_s)) } else { None };
+        self.still_since = if still {
+            Some(self.still_since.unwrap_or(s.t_s))
+        } else {
+            None
+        };
         held_for(self.still_since, s.t_s) >= ENTER_AFTER_S
     }
 }
@@ -28,7 +32,10 @@ mod tests {
     #[test]
     fn on_after_1800_s_of_stillness() {
         let mut m = NoMovement::default();
-        assert_eq!(first_time(|s| m.update(s), still, 0, 4000, |&on| on), Some(1800));
+        assert_eq!(
+            first_time(|s| m.update(s), still, 0, 4000, |&on| on),
+            Some(1800)
+        );
     }
 
     #[test]
@@ -38,7 +45,10 @@ mod tests {
             m.update(&still(f64::from(t)));
         }
         assert!(!m.update(&moving(1801.0)));
-        assert!(!m.update(&still(1802.0)), "stillness counts again from zero");
+        assert!(
+            !m.update(&still(1802.0)),
+            "stillness counts again from zero"
+        );
         let mut m = NoMovement::default();
         for t in 0..=1800 {
             m.update(&still(f64::from(t)));

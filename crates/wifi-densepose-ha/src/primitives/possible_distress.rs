@@ -42,8 +42,11 @@ impl PossibleDistress {
             self.learn_baseline(h.bpm);
         }
         let condition = elevated && s.motion_pct > AGITATED_ABOVE_PCT && !s.fall_edge;
-        self.elevated_since =
-            if condition { Some(self.elevated_since.unwrap_or(s.t_s)) } else { None };
+        self.elevated_since = if condition {
+            Some(self.elevated_since.unwrap_or(s.t_s))
+        } else {
+            None
+        };
         if held_for(self.elevated_since, s.t_s) >= ENTER_AFTER_S {
             self.on = true;
             self.latched_until = None;
@@ -72,7 +75,10 @@ mod tests {
 
     fn heart(t: f64, bpm: f64, confidence: f64, agitated: bool) -> Sample {
         let base = if agitated { moving(t) } else { still(t) };
-        Sample { heart: Some(VitalEstimate { bpm, confidence }), ..base }
+        Sample {
+            heart: Some(VitalEstimate { bpm, confidence }),
+            ..base
+        }
     }
 
     /// 120 s of a calm 60 BPM: baseline 60 BPM.
@@ -89,7 +95,10 @@ mod tests {
     fn enters_after_60_s_of_agitated_tachycardia() {
         let mut m = calm();
         let racing = |t| heart(t, 95.0, 0.9, true);
-        assert_eq!(first_time(|s| m.update(s), racing, 120, 400, |&on| on), Some(180));
+        assert_eq!(
+            first_time(|s| m.update(s), racing, 120, 400, |&on| on),
+            Some(180)
+        );
     }
 
     #[test]
@@ -98,7 +107,10 @@ mod tests {
             |t| heart(t, 89.0, 0.9, true),  // below 1.5 × 60
             |t| heart(t, 95.0, 0.9, false), // not agitated
             |t| heart(t, 95.0, 0.7, true),  // not confident
-            |t| Sample { fall_edge: (t as u32) % 30 == 0, ..heart(t, 95.0, 0.9, true) },
+            |t| Sample {
+                fall_edge: (t as u32) % 30 == 0,
+                ..heart(t, 95.0, 0.9, true)
+            },
         ];
         for make in cases {
             let mut m = calm();
@@ -114,7 +126,10 @@ mod tests {
         }
         assert!(m.update(&heart(181.0, 95.0, 0.9, true)));
         let calm_again = |t| heart(t, 60.0, 0.9, false);
-        assert_eq!(first_time(|s| m.update(s), calm_again, 182, 900, |&on| !on), Some(482));
+        assert_eq!(
+            first_time(|s| m.update(s), calm_again, 182, 900, |&on| !on),
+            Some(482)
+        );
     }
 
     #[test]

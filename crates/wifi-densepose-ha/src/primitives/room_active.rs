@@ -40,7 +40,11 @@ impl RoomActive {
         }
         if self.active_seconds.len() >= ACTIVE_SECONDS {
             self.on = true;
-        } else if self.on && self.last_active_s.is_some_and(|t| s.t_s - t >= CLEAR_AFTER_IDLE_S) {
+        } else if self.on
+            && self
+                .last_active_s
+                .is_some_and(|t| s.t_s - t >= CLEAR_AFTER_IDLE_S)
+        {
             self.on = false;
         }
         self.on
@@ -56,22 +60,43 @@ mod tests {
     fn thirty_active_seconds_spread_over_five_minutes_enter() {
         let mut m = RoomActive::default();
         // One active second every 10 s: the 30th falls at t = 290, inside one window.
-        let sparse = |t: f64| if (t as u32) % 10 == 0 { moving(t) } else { still(t) };
-        assert_eq!(first_time(|s| m.update(s), sparse, 0, 600, |&on| on), Some(290));
+        let sparse = |t: f64| {
+            if (t as u32) % 10 == 0 {
+                moving(t)
+            } else {
+                still(t)
+            }
+        };
+        assert_eq!(
+            first_time(|s| m.update(s), sparse, 0, 600, |&on| on),
+            Some(290)
+        );
     }
 
     #[test]
     fn activity_spread_wider_than_the_window_does_not() {
         let mut m = RoomActive::default();
         // One active second every 11 s: at most 28 in any 300 s window.
-        let sparser = |t: f64| if (t as u32) % 11 == 0 { moving(t) } else { still(t) };
-        assert_eq!(first_time(|s| m.update(s), sparser, 0, 2000, |&on| on), None);
+        let sparser = |t: f64| {
+            if (t as u32) % 11 == 0 {
+                moving(t)
+            } else {
+                still(t)
+            }
+        };
+        assert_eq!(
+            first_time(|s| m.update(s), sparser, 0, 2000, |&on| on),
+            None
+        );
     }
 
     #[test]
     fn motion_without_presence_is_not_activity() {
         let mut m = RoomActive::default();
-        let ghost = |t| Sample { motion_pct: 100.0, ..absent(t) };
+        let ghost = |t| Sample {
+            motion_pct: 100.0,
+            ..absent(t)
+        };
         assert_eq!(first_time(|s| m.update(s), ghost, 0, 600, |&on| on), None);
     }
 
@@ -83,6 +108,9 @@ mod tests {
         }
         assert!(m.update(&still(30.0)));
         // Last active second at t = 29: off at 29 + 600.
-        assert_eq!(first_time(|s| m.update(s), absent, 31, 1000, |&on| !on), Some(629));
+        assert_eq!(
+            first_time(|s| m.update(s), absent, 31, 1000, |&on| !on),
+            Some(629)
+        );
     }
 }

@@ -89,12 +89,17 @@ mod tests {
     fn one_sample_per_second_and_falls_kept() {
         let mut s = OneHzSampler::default();
         let times = [10.0, 10.1, 10.9, 11.0, 11.5, 13.2, 12.0];
-        let emitted: Vec<bool> =
-            times.iter().map(|&t| s.offer(&snap(t)).unwrap().is_some()).collect();
+        let emitted: Vec<bool> = times
+            .iter()
+            .map(|&t| s.offer(&snap(t)).unwrap().is_some())
+            .collect();
         assert_eq!(emitted, [true, false, false, true, false, true, false]);
         s.note_fall_edge();
         assert!(s.offer(&snap(13.5)).unwrap().is_none());
-        assert!(s.offer(&snap(14.0)).unwrap().unwrap().fall_edge, "edge between samples kept");
+        assert!(
+            s.offer(&snap(14.0)).unwrap().unwrap().fall_edge,
+            "edge between samples kept"
+        );
         assert!(!s.offer(&snap(15.0)).unwrap().unwrap().fall_edge);
     }
 
@@ -103,8 +108,14 @@ mod tests {
         let mut s = OneHzSampler::default();
         assert!(s.offer(&snap(f64::NAN)).is_err());
         let mut bad = snap(20.0);
-        bad.heart = Some(VitalEstimate { bpm: f64::INFINITY, confidence: 0.9 });
+        bad.heart = Some(VitalEstimate {
+            bpm: f64::INFINITY,
+            confidence: 0.9,
+        });
         assert!(s.offer(&bad).is_err());
-        assert!(s.offer(&snap(20.0)).unwrap().is_some(), "second 20 not consumed by the error");
+        assert!(
+            s.offer(&snap(20.0)).unwrap().is_some(),
+            "second 20 not consumed by the error"
+        );
     }
 }

@@ -57,8 +57,11 @@ impl SomeoneSleeping {
     pub fn update(&mut self, s: &Sample) -> bool {
         if self.on {
             let waking = !s.presence || s.motion_pct > EXIT_ABOVE_PCT;
-            self.waking_since =
-                if waking { Some(self.waking_since.unwrap_or(s.t_s)) } else { None };
+            self.waking_since = if waking {
+                Some(self.waking_since.unwrap_or(s.t_s))
+            } else {
+                None
+            };
             if held_for(self.waking_since, s.t_s) >= EXIT_AFTER_S {
                 *self = SomeoneSleeping::default();
             }
@@ -96,7 +99,10 @@ mod tests {
     fn asleep(t: f64) -> Sample {
         Sample {
             breathing_bpm: Some(12.0),
-            heart: Some(VitalEstimate { bpm: 58.0, confidence: 0.9 }),
+            heart: Some(VitalEstimate {
+                bpm: 58.0,
+                confidence: 0.9,
+            }),
             ..still(t)
         }
     }
@@ -104,16 +110,25 @@ mod tests {
     #[test]
     fn enters_after_300_s_of_stillness() {
         let mut m = SomeoneSleeping::default();
-        assert_eq!(first_time(|s| m.update(s), asleep, 0, 1000, |&on| on), Some(300));
+        assert_eq!(
+            first_time(|s| m.update(s), asleep, 0, 1000, |&on| on),
+            Some(300)
+        );
     }
 
     #[test]
     fn needs_sleeping_breathing_rate() {
         let mut m = SomeoneSleeping::default();
-        let fast = |t| Sample { breathing_bpm: Some(24.0), ..asleep(t) };
+        let fast = |t| Sample {
+            breathing_bpm: Some(24.0),
+            ..asleep(t)
+        };
         assert_eq!(first_time(|s| m.update(s), fast, 0, 1000, |&on| on), None);
         let mut m = SomeoneSleeping::default();
-        let none = |t| Sample { breathing_bpm: None, ..asleep(t) };
+        let none = |t| Sample {
+            breathing_bpm: None,
+            ..asleep(t)
+        };
         assert_eq!(first_time(|s| m.update(s), none, 0, 1000, |&on| on), None);
     }
 
@@ -137,7 +152,10 @@ mod tests {
             m.update(&asleep(f64::from(t)));
         }
         assert!(!m.update(&moving(200.0)));
-        assert_eq!(first_time(|s| m.update(s), asleep, 201, 1000, |&on| on), Some(501));
+        assert_eq!(
+            first_time(|s| m.update(s), asleep, 201, 1000, |&on| on),
+            Some(501)
+        );
     }
 
     #[test]
@@ -152,6 +170,9 @@ mod tests {
             assert!(m.update(&moving(f64::from(t))));
         }
         assert!(m.update(&asleep(321.0)));
-        assert_eq!(first_time(|s| m.update(s), moving, 322, 400, |&on| !on), Some(352));
+        assert_eq!(
+            first_time(|s| m.update(s), moving, 322, 400, |&on| !on),
+            Some(352)
+        );
     }
 }

@@ -10,7 +10,10 @@ pub(crate) struct TimeWindow<T> {
 
 impl<T> TimeWindow<T> {
     pub fn with_capacity(capacity: usize) -> Self {
-        TimeWindow { items: VecDeque::with_capacity(capacity), capacity }
+        TimeWindow {
+            items: VecDeque::with_capacity(capacity),
+            capacity,
+        }
     }
 
     /// Appends, evicting the oldest entry when full.
@@ -23,7 +26,11 @@ impl<T> TimeWindow<T> {
 
     /// Drops entries older than `horizon_s` before `now_s`.
     pub fn evict_older_than(&mut self, now_s: f64, horizon_s: f64) {
-        while self.items.front().is_some_and(|(t, _)| now_s - t > horizon_s) {
+        while self
+            .items
+            .front()
+            .is_some_and(|(t, _)| now_s - t > horizon_s)
+        {
             self.items.pop_front();
         }
     }

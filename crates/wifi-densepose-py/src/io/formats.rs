@@ -16,8 +16,8 @@ use wifi_densepose_core::ErrorInfo;
 use wifi_densepose_formats::capture::relayout;
 use wifi_densepose_formats::intel5300::{scaled_capture, ScaleInputs};
 use wifi_densepose_formats::{
-    mac_string, open, read_chunk, read_chunk_reusing, Capture, CaptureBuilder, Format, FormatError, FrameReader,
-    NexmonChip, ReadOptions,
+    mac_string, open, read_chunk, read_chunk_reusing, Capture, CaptureBuilder, Format, FormatError,
+    FrameReader, NexmonChip, ReadOptions,
 };
 
 use super::{raise_with, recording_warning};

@@ -14,9 +14,9 @@ use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBytes, PyTuple};
 use wifi_densepose_wire::{
-    parse_packet_with, CompressedCsiPacket, EdgeVitalsPacket, FeatureStatePacket, FeatureVectorPacket,
-    FrameCounters, FusedVitalsPacket, IqOrder, Packet, ParseOptions, RawCsiPacket, SendCounters, SyncPacket,
-    WasmEvent, WasmOutputPacket, WirePacket,
+    parse_packet_with, CompressedCsiPacket, EdgeVitalsPacket, FeatureStatePacket,
+    FeatureVectorPacket, FrameCounters, FusedVitalsPacket, IqOrder, Packet, ParseOptions,
+    RawCsiPacket, SendCounters, SyncPacket, WasmEvent, WasmOutputPacket, WirePacket,
 };
 
 use super::{bytes_arg, iq_order_arg, packet_error};
@@ -39,7 +39,8 @@ int_fields!(u8 => "0..=255", i8 => "-128..=127", u16 => "0..=65535", u32 => "0..
             u64 => "0..=18446744073709551615", i64 => "-9223372036854775808..=9223372036854775807");
 
 fn int<T: IntField>(field: &str, value: i128) -> PyResult<T> {
-    T::try_from(value).map_err(|_| validation_error(field, format!("must be in {}, got {value}", T::RANGE)))
+    T::try_from(value)
+        .map_err(|_| validation_error(field, format!("must be in {}, got {value}", T::RANGE)))
 }
 
 /// Validates a constructed packet the way the parser would validate its bytes.
@@ -143,7 +144,10 @@ impl PyRawCsiPacket {
         py: Python<'py>,
         values: Vec<T>,
     ) -> PyResult<Bound<'py, PyArray2<T>>> {
-        let shape = (usize::from(self.inner.n_antennas), usize::from(self.inner.n_subcarriers));
+        let shape = (
+            usize::from(self.inner.n_antennas),
+            usize::from(self.inner.n_subcarriers),
+        );
         let array = Array2::from_shape_vec(shape, values)
             .map_err(|e| shape_error("iq", "n_antennas·n_subcarriers pairs", e))?;
         readonly_array(py, array)
@@ -241,7 +245,10 @@ impl PyRawCsiPacket {
     #[getter]
     fn csi<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyArray2<Complex64>>> {
         self.csi
-            .get_or_try_init(py, || self.shaped(py, self.inner.complex(self.iq_order)).map(Bound::unbind))
+            .get_or_try_init(py, || {
+                self.shaped(py, self.inner.complex(self.iq_order))
+                    .map(Bound::unbind)
+            })
             .map(|a| a.bind(py).clone())
     }
 
@@ -249,7 +256,9 @@ impl PyRawCsiPacket {
     #[getter]
     fn amplitudes<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyArray2<f64>>> {
         self.amplitudes
-            .get_or_try_init(py, || self.shaped(py, self.inner.amplitude()).map(Bound::unbind))
+            .get_or_try_init(py, || {
+                self.shaped(py, self.inner.amplitude()).map(Bound::unbind)
+            })
             .map(|a| a.bind(py).clone())
     }
 
@@ -257,7 +266,10 @@ impl PyRawCsiPacket {
     #[getter]
     fn phases<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyArray2<f64>>> {
         self.phases
-            .get_or_try_init(py, || self.shaped(py, self.inner.phase(self.iq_order)).map(Bound::unbind))
+            .get_or_try_init(py, || {
+                self.shaped(py, self.inner.phase(self.iq_order))
+                    .map(Bound::unbind)
+            })
             .map(|a| a.bind(py).clone())
     }
 
@@ -278,15 +290,26 @@ impl PyRawCsiPacket {
 
     /// Phases in radians `[antenna, subcarrier]`; `iq_order` defaults to the packet's.
     #[pyo3(signature = (iq_order=None))]
-    fn phase<'py>(&self, py: Python<'py>, iq_order: Option<&str>) -> PyResult<Bound<'py, PyArray2<f64>>> {
+    fn phase<'py>(
+        &self,
+        py: Python<'py>,
+        iq_order: Option<&str>,
+    ) -> PyResult<Bound<'py, PyArray2<f64>>> {
         self.shaped(py, self.inner.phase(self.order_or_default(iq_order)?))
     }
 
     /// A `CsiFrame` of one antenna row with `sample_index` = `sequence` and the given rate (Hz).
     #[pyo3(signature = (*, sample_rate_hz=100.0, antenna=0, iq_order=None))]
-    fn to_frame(&self, sample_rate_hz: f64, antenna: usize, iq_order: Option<&str>) -> PyResult<PyCsiFrame> {
-        let frame =
-            self.inner.to_frame(sample_rate_hz, antenna, self.order_or_default(iq_order)?).or_raise()?;
+    fn to_frame(
+        &self,
+        sample_rate_hz: f64,
+        antenna: usize,
+        iq_order: Option<&str>,
+    ) -> PyResult<PyCsiFrame> {
+        let frame = self
+            .inner
+            .to_frame(sample_rate_hz, antenna, self.order_or_default(iq_order)?)
+            .or_raise()?;
         Ok(PyCsiFrame::wrap(frame))
     }
 
@@ -370,14 +393,22 @@ macro_rules! vitals_methods {
             #[getter]
             fn breathing_rate_bpm(&self, py: Python<'_>) -> PyResult<f64> {
                 let name = stringify!($py_ty).trim_start_matches("Py");
-                crate::errors::deprecated(py, &format!("{name}.breathing_rate_bpm"), &format!("{name}.breathing_bpm"))?;
+                crate::errors::deprecated(
+                    py,
+                    &format!("{name}.breathing_rate_bpm"),
+                    &format!("{name}.breathing_bpm"),
+                )?;
                 Ok(self.inner.breathing_rate_bpm())
             }
             /// Deprecated spelling of `heart_bpm`.
             #[getter]
             fn heartrate_bpm(&self, py: Python<'_>) -> PyResult<f64> {
                 let name = stringify!($py_ty).trim_start_matches("Py");
-                crate::errors::deprecated(py, &format!("{name}.heartrate_bpm"), &format!("{name}.heart_bpm"))?;
+                crate::errors::deprecated(
+                    py,
+                    &format!("{name}.heartrate_bpm"),
+                    &format!("{name}.heart_bpm"),
+                )?;
                 Ok(self.inner.heartrate_bpm())
             }
         }
@@ -433,7 +464,9 @@ impl PyEdgeVitalsPacket {
             timestamp_ms: int("timestamp_ms", timestamp_ms)?,
             trailing_bytes: 0,
         };
-        Ok(PyEdgeVitalsPacket { inner: checked(inner)? })
+        Ok(PyEdgeVitalsPacket {
+            inner: checked(inner)?,
+        })
     }
 
     fn __repr__(&self) -> String {
@@ -520,7 +553,9 @@ impl PyFusedVitalsPacket {
             mmwave_confidence: int("mmwave_confidence", mmwave_confidence)?,
             trailing_bytes: 0,
         };
-        Ok(PyFusedVitalsPacket { inner: checked(inner)? })
+        Ok(PyFusedVitalsPacket {
+            inner: checked(inner)?,
+        })
     }
 
     #[getter]
@@ -549,9 +584,9 @@ impl PyFeatureVectorPacket {
     #[new]
     #[pyo3(signature = (*, node_id, features, seq=0, timestamp_us=0))]
     fn new(node_id: i128, features: Vec<f64>, seq: i128, timestamp_us: i128) -> PyResult<Self> {
-        let features: [f64; 8] = features
-            .try_into()
-            .map_err(|v: Vec<f64>| shape_error("features", "8 values", format!("{} values", v.len())))?;
+        let features: [f64; 8] = features.try_into().map_err(|v: Vec<f64>| {
+            shape_error("features", "8 values", format!("{} values", v.len()))
+        })?;
         let inner = FeatureVectorPacket {
             node_id: int("node_id", node_id)?,
             seq: int("seq", seq)?,
@@ -559,7 +594,9 @@ impl PyFeatureVectorPacket {
             features: features.map(|v| v as f32),
             trailing_bytes: 0,
         };
-        Ok(PyFeatureVectorPacket { inner: checked(inner)? })
+        Ok(PyFeatureVectorPacket {
+            inner: checked(inner)?,
+        })
     }
 
     /// The eight features (each clamped to 0..1 by the device).
@@ -589,7 +626,12 @@ packet_class!(PyCompressedCsiPacket, CompressedCsiPacket, {
 impl PyCompressedCsiPacket {
     #[new]
     #[pyo3(signature = (*, node_id, channel, original_len, data))]
-    fn new(node_id: i128, channel: i128, original_len: i128, data: &Bound<'_, PyAny>) -> PyResult<Self> {
+    fn new(
+        node_id: i128,
+        channel: i128,
+        original_len: i128,
+        data: &Bound<'_, PyAny>,
+    ) -> PyResult<Self> {
         let inner = CompressedCsiPacket {
             node_id: int("node_id", node_id)?,
             channel: int("channel", channel)?,
@@ -597,7 +639,9 @@ impl PyCompressedCsiPacket {
             data: bytes_arg(data, "data")?,
             trailing_bytes: 0,
         };
-        Ok(PyCompressedCsiPacket { inner: checked(inner)? })
+        Ok(PyCompressedCsiPacket {
+            inner: checked(inner)?,
+        })
     }
 
     /// Compresses the payload `current` against `reference` as the device does.
@@ -635,8 +679,10 @@ impl PyCompressedCsiPacket {
         py: Python<'py>,
         reference: &Bound<'_, PyAny>,
     ) -> PyResult<Bound<'py, PyBytes>> {
-        let payload =
-            self.inner.decompress(&bytes_arg(reference, "reference")?).map_err(|e| packet_error(&e))?;
+        let payload = self
+            .inner
+            .decompress(&bytes_arg(reference, "reference")?)
+            .map_err(|e| packet_error(&e))?;
         Ok(PyBytes::new(py, &payload))
     }
 
@@ -720,7 +766,9 @@ impl PyFeatureStatePacket {
             rssi: int("rssi", rssi)?,
             trailing_bytes: 0,
         };
-        Ok(PyFeatureStatePacket { inner: checked(inner)? })
+        Ok(PyFeatureStatePacket {
+            inner: checked(inner)?,
+        })
     }
 
     /// The CRC-32 over bytes 0–55 that the encoded packet carries.
@@ -753,7 +801,10 @@ impl PyWasmOutputPacket {
             .into_iter()
             .enumerate()
             .map(|(i, (t, v))| {
-                Ok(WasmEvent { event_type: int(&format!("events[{i}].event_type"), t)?, value: v as f32 })
+                Ok(WasmEvent {
+                    event_type: int(&format!("events[{i}].event_type"), t)?,
+                    value: v as f32,
+                })
             })
             .collect::<PyResult<Vec<_>>>()?;
         let inner = WasmOutputPacket {
@@ -762,13 +813,18 @@ impl PyWasmOutputPacket {
             events,
             trailing_bytes: 0,
         };
-        Ok(PyWasmOutputPacket { inner: checked(inner)? })
+        Ok(PyWasmOutputPacket {
+            inner: checked(inner)?,
+        })
     }
 
     /// The events as (event_type, value) pairs.
     #[getter]
     fn events<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
-        PyTuple::new(py, self.inner.events.iter().map(|e| (e.event_type, e.value)))
+        PyTuple::new(
+            py,
+            self.inner.events.iter().map(|e| (e.event_type, e.value)),
+        )
     }
 
     #[getter]
@@ -779,7 +835,10 @@ impl PyWasmOutputPacket {
     fn __repr__(&self) -> String {
         let p = &self.inner;
         let events: Vec<(u8, f32)> = p.events.iter().map(|e| (e.event_type, e.value)).collect();
-        format!("WasmOutputPacket(node_id={}, module_id={}, events={events:?})", p.node_id, p.module_id)
+        format!(
+            "WasmOutputPacket(node_id={}, module_id={}, events={events:?})",
+            p.node_id, p.module_id
+        )
     }
 }
 
@@ -887,7 +946,9 @@ impl PySyncPacket {
             seq_drop: seq_drop.map(|v| int("seq_drop", v)).transpose()?,
             trailing_bytes: 0,
         };
-        Ok(PySyncPacket { inner: checked(inner)? })
+        Ok(PySyncPacket {
+            inner: checked(inner)?,
+        })
     }
 
     /// The station MAC (6 bytes), or None when the tail does not carry it.
@@ -986,23 +1047,50 @@ macro_rules! encoder {
     ($fn_name:ident, $py_ty:ident, $doc:literal) => {
         #[doc = $doc]
         #[pyfunction]
-        fn $fn_name<'py>(py: Python<'py>, packet: &Bound<'py, $py_ty>) -> PyResult<Bound<'py, PyBytes>> {
+        fn $fn_name<'py>(
+            py: Python<'py>,
+            packet: &Bound<'py, $py_ty>,
+        ) -> PyResult<Bound<'py, PyBytes>> {
             encoded(py, &packet.get().inner)
         }
     };
 }
 
-encoder!(encode_raw_csi, PyRawCsiPacket, "The datagram bytes of a `RawCsiPacket`.");
-encoder!(encode_edge_vitals, PyEdgeVitalsPacket, "The datagram bytes of an `EdgeVitalsPacket`.");
-encoder!(encode_feature_vector, PyFeatureVectorPacket, "The datagram bytes of a `FeatureVectorPacket`.");
-encoder!(encode_fused_vitals, PyFusedVitalsPacket, "The datagram bytes of a `FusedVitalsPacket`.");
-encoder!(encode_compressed_csi, PyCompressedCsiPacket, "The datagram bytes of a `CompressedCsiPacket`.");
+encoder!(
+    encode_raw_csi,
+    PyRawCsiPacket,
+    "The datagram bytes of a `RawCsiPacket`."
+);
+encoder!(
+    encode_edge_vitals,
+    PyEdgeVitalsPacket,
+    "The datagram bytes of an `EdgeVitalsPacket`."
+);
+encoder!(
+    encode_feature_vector,
+    PyFeatureVectorPacket,
+    "The datagram bytes of a `FeatureVectorPacket`."
+);
+encoder!(
+    encode_fused_vitals,
+    PyFusedVitalsPacket,
+    "The datagram bytes of a `FusedVitalsPacket`."
+);
+encoder!(
+    encode_compressed_csi,
+    PyCompressedCsiPacket,
+    "The datagram bytes of a `CompressedCsiPacket`."
+);
 encoder!(
     encode_feature_state,
     PyFeatureStatePacket,
     "The datagram bytes of a `FeatureStatePacket` (the CRC-32 is computed)."
 );
-encoder!(encode_wasm_output, PyWasmOutputPacket, "The datagram bytes of a `WasmOutputPacket`.");
+encoder!(
+    encode_wasm_output,
+    PyWasmOutputPacket,
+    "The datagram bytes of a `WasmOutputPacket`."
+);
 encoder!(
     encode_sync,
     PySyncPacket,

@@ -97,7 +97,11 @@ record_class!(
     "VitalsRecord",
     "A `vitals` line: the node's own edge-vitals estimate (rates in BPM)."
 );
-record_class!(PyFeatureRecord, "FeatureRecord", "A `feature` line: the node's eight features.");
+record_class!(
+    PyFeatureRecord,
+    "FeatureRecord",
+    "A `feature` line: the node's eight features."
+);
 record_class!(
     PyOtherRecord,
     "OtherRecord",
@@ -168,7 +172,11 @@ impl PyRawCsiRecord {
     }
     /// Phases in radians `[antenna, subcarrier]`.
     #[pyo3(signature = (iq_order=None))]
-    fn phase<'py>(&self, py: Python<'py>, iq_order: Option<&str>) -> PyResult<Bound<'py, PyArray2<f64>>> {
+    fn phase<'py>(
+        &self,
+        py: Python<'py>,
+        iq_order: Option<&str>,
+    ) -> PyResult<Bound<'py, PyArray2<f64>>> {
         let order = self.order_or_default(iq_order)?;
         self.shaped(py, self.raw()?.phase(order))
     }
@@ -183,13 +191,20 @@ impl PyRawCsiRecord {
         iq_order: Option<&str>,
     ) -> PyResult<PyCsiFrame> {
         let order = self.order_or_default(iq_order)?;
-        self.raw()?.to_frame(sample_index, sample_rate_hz, antenna, order).or_raise().map(PyCsiFrame::wrap)
+        self.raw()?
+            .to_frame(sample_index, sample_rate_hz, antenna, order)
+            .or_raise()
+            .map(PyCsiFrame::wrap)
     }
     fn __repr__(&self) -> PyResult<String> {
         let raw = self.raw()?;
         Ok(format!(
             "RawCsiRecord(line={}, timestamp={}, node_id={}, subcarriers={}, n_antennas={})",
-            self.record.line, self.record.timestamp, self.record.node_id, raw.subcarriers, raw.n_antennas
+            self.record.line,
+            self.record.timestamp,
+            self.record.node_id,
+            raw.subcarriers,
+            raw.n_antennas
         ))
     }
 }
@@ -292,7 +307,9 @@ impl PyOtherRecord {
     #[getter]
     fn fields<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         match &self.record.body {
-            RecordBody::Other { fields, .. } => value_to_py(py, &serde_json::Value::Object(fields.clone())),
+            RecordBody::Other { fields, .. } => {
+                value_to_py(py, &serde_json::Value::Object(fields.clone()))
+            }
             _ => Ok(PyDict::new(py).into_any()),
         }
     }
@@ -313,7 +330,9 @@ fn record_to_py(py: Python<'_>, record: Record, iq_order: IqOrder) -> PyResult<P
         RecordBody::RawCsi(_) => Py::new(py, PyRawCsiRecord { record, iq_order })?.into_any(),
         RecordBody::Vitals(_) => Py::new(py, PyVitalsRecord { record })?.into_any(),
         RecordBody::Feature(_) => Py::new(py, PyFeatureRecord { record })?.into_any(),
-        RecordBody::Untyped | RecordBody::Other { .. } => Py::new(py, PyOtherRecord { record })?.into_any(),
+        RecordBody::Untyped | RecordBody::Other { .. } => {
+            Py::new(py, PyOtherRecord { record })?.into_any()
+        }
     })
 }
 
@@ -337,7 +356,9 @@ impl PyRecordingIterator {
         loop {
             match self.reader.next_outcome() {
                 None => return Ok(None),
-                Some(Ok(LineOutcome::Record(r))) => return record_to_py(py, r, self.iq_order).map(Some),
+                Some(Ok(LineOutcome::Record(r))) => {
+                    return record_to_py(py, r, self.iq_order).map(Some)
+                }
                 Some(Ok(LineOutcome::Skipped(bad))) => {
                     recording_warning(py, &format!("{}: {bad}", self.path))?
                 }
@@ -374,7 +395,11 @@ fn read_recording(path: PathBuf, strict: bool, iq_order: &str) -> PyResult<PyRec
     let iq_order = iq_order_arg(iq_order)?;
     let shown = path.display().to_string();
     let reader = RecordingReader::open(&path, mode(strict)).map_err(|e| wire_error(&e, &shown))?;
-    Ok(PyRecordingIterator { reader, path: shown, iq_order })
+    Ok(PyRecordingIterator {
+        reader,
+        path: shown,
+        iq_order,
+    })
 }
 
 /// (timestamps [T], complex CSI [T, S]).
@@ -464,13 +489,21 @@ impl PyRecording {
     /// The skipped lines as (line, reason, detail).
     #[getter]
     fn skipped(&self) -> Vec<(usize, &'static str, String)> {
-        self.inner.skipped.iter().map(|e| (e.line, e.reason.as_str(), e.detail.clone())).collect()
+        self.inner
+            .skipped
+            .iter()
+            .map(|e| (e.line, e.reason.as_str(), e.detail.clone()))
+            .collect()
     }
 
     /// The `.csi.meta.json` sidecar as a dict (keys in file order), or None when absent.
     #[getter]
     fn meta<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyDict>>> {
-        self.inner.meta.as_ref().map(|m| meta_to_py(py, m)).transpose()
+        self.inner
+            .meta
+            .as_ref()
+            .map(|m| meta_to_py(py, m))
+            .transpose()
     }
 
     /// Disagreements between the sidecar's counts and the data file.
@@ -520,12 +553,18 @@ impl PyRecording {
         let shape = (series.timestamps.len(), usize::from(series.n_subcarriers));
         let values = Array2::from_shape_vec(shape, series.values)
             .map_err(|e| shape_error("csi", "[time, subcarrier]", e))?;
-        Ok((readonly_array(py, Array1::from(series.timestamps))?, readonly_array(py, values)?))
+        Ok((
+            readonly_array(py, Array1::from(series.timestamps))?,
+            readonly_array(py, values)?,
+        ))
     }
 
     /// The node's own edge-vitals records, in file order.
     fn vitals(&self, py: Python<'_>, node_id: u8) -> PyResult<Vec<Py<PyAny>>> {
-        self.inner.vitals(node_id).map(|(r, _)| record_to_py(py, r.clone(), self.iq_order)).collect()
+        self.inner
+            .vitals(node_id)
+            .map(|(r, _)| record_to_py(py, r.clone(), self.iq_order))
+            .collect()
     }
 
     /// Counts, subcarrier layouts, rates (Hz) and time span as plain data: keys `records`,
@@ -546,7 +585,11 @@ impl PyRecording {
         d.set_item("first_timestamp", s.first_timestamp)?;
         d.set_item("last_timestamp", s.last_timestamp)?;
         d.set_item("duration_secs", s.duration_secs())?;
-        let nodes = s.nodes.iter().map(|n| node_summary_to_py(py, n)).collect::<PyResult<Vec<_>>>()?;
+        let nodes = s
+            .nodes
+            .iter()
+            .map(|n| node_summary_to_py(py, n))
+            .collect::<PyResult<Vec<_>>>()?;
         d.set_item("nodes", PyList::new(py, nodes)?)?;
         Ok(d)
     }
@@ -557,8 +600,16 @@ impl PyRecording {
     /// bound or an end before the start.
     #[pyo3(signature = (start=None, end=None))]
     fn window(&self, start: Option<f64>, end: Option<f64>) -> PyResult<PyRecording> {
-        let inner = self.inner.window(start, end).map_err(|e| wire_error(&e, &self.path))?;
-        Ok(PyRecording { inner, path: self.path.clone(), iq_order: self.iq_order, records: PyOnceLock::new() })
+        let inner = self
+            .inner
+            .window(start, end)
+            .map_err(|e| wire_error(&e, &self.path))?;
+        Ok(PyRecording {
+            inner,
+            path: self.path.clone(),
+            iq_order: self.iq_order,
+            records: PyOnceLock::new(),
+        })
     }
 
     fn __len__(&self) -> usize {
@@ -582,17 +633,29 @@ impl PyRecording {
 /// `iq_order` ("iq" or "qi") is the default for `Recording.csi`.
 #[pyfunction]
 #[pyo3(signature = (path, strict=false, *, iq_order="iq"))]
-fn load_recording(py: Python<'_>, path: PathBuf, strict: bool, iq_order: &str) -> PyResult<PyRecording> {
+fn load_recording(
+    py: Python<'_>,
+    path: PathBuf,
+    strict: bool,
+    iq_order: &str,
+) -> PyResult<PyRecording> {
     let order = iq_order_arg(iq_order)?;
     let shown = path.display().to_string();
-    let inner = py.detach(|| Recording::load(&path, mode(strict))).map_err(|e| wire_error(&e, &shown))?;
+    let inner = py
+        .detach(|| Recording::load(&path, mode(strict)))
+        .map_err(|e| wire_error(&e, &shown))?;
     for bad in &inner.skipped {
         recording_warning(py, &format!("{shown}: {bad}"))?;
     }
     for warning in &inner.meta_warnings {
         recording_warning(py, &format!("{shown}: {warning}"))?;
     }
-    Ok(PyRecording { inner, path: shown, iq_order: order, records: PyOnceLock::new() })
+    Ok(PyRecording {
+        inner,
+        path: shown,
+        iq_order: order,
+        records: PyOnceLock::new(),
+    })
 }
 
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {

@@ -11,8 +11,8 @@ use crate::messages::{DEFAULT_RSSI_DBM, MAX_AMPLITUDES};
 use crate::sensing::activity::ActivityTracker;
 use crate::sensing::grid::{GridGate, GridKey};
 use crate::sensing::mode::SampleClock;
-use wifi_densepose_core::RingBuffer as Ring;
 use crate::sensing::vitals::NodeVitals;
+use wifi_densepose_core::RingBuffer as Ring;
 
 /// A node is stale after this long without a datagram (docs/wire.md §3.8).
 pub const STALE_AFTER: Duration = Duration::from_secs(5);

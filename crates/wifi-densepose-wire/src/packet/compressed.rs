@@ -31,7 +31,12 @@ impl CompressedCsiPacket {
     /// Compresses `current` against `reference` as the device does. Fails with
     /// `length_mismatch` when the payload lengths differ and `invalid_field` when the
     /// payload does not fit the u16 `original_len`.
-    pub fn compress(node_id: u8, channel: u8, reference: &[u8], current: &[u8]) -> Result<Self, PacketError> {
+    pub fn compress(
+        node_id: u8,
+        channel: u8,
+        reference: &[u8],
+        current: &[u8],
+    ) -> Result<Self, PacketError> {
         let original_len = u16::try_from(current.len()).map_err(|_| {
             PacketError::new(
                 Some(magic::COMPRESSED_CSI),
@@ -51,7 +56,13 @@ impl CompressedCsiPacket {
             data.push(value);
             data.push(run as u8);
         }
-        Ok(CompressedCsiPacket { node_id, channel, original_len, data, trailing_bytes: 0 })
+        Ok(CompressedCsiPacket {
+            node_id,
+            channel,
+            original_len,
+            data,
+            trailing_bytes: 0,
+        })
     }
 
     /// The I/Q payload: `reference` XOR the expanded runs. `length_mismatch` when
@@ -76,7 +87,10 @@ fn check_reference(reference: &[u8], original_len: usize) -> Result<(), PacketEr
             Some(magic::COMPRESSED_CSI),
             reference.len().min(original_len),
             Reason::LengthMismatch,
-            format!("reference payload must be original_len = {original_len} bytes, got {}", reference.len()),
+            format!(
+                "reference payload must be original_len = {original_len} bytes, got {}",
+                reference.len()
+            ),
         ));
     }
     Ok(())
@@ -85,10 +99,18 @@ fn check_reference(reference: &[u8], original_len: usize) -> Result<(), PacketEr
 /// Even length, every run ≥ 1, runs summing to `original_len` (`invalid_field` at offset 8).
 fn validate_runs(data: &[u8], original_len: usize) -> Result<(), PacketError> {
     let invalid = |detail: String| {
-        PacketError::new(Some(magic::COMPRESSED_CSI), RUN_DATA_FIELD_OFFSET, Reason::InvalidField, detail)
+        PacketError::new(
+            Some(magic::COMPRESSED_CSI),
+            RUN_DATA_FIELD_OFFSET,
+            Reason::InvalidField,
+            detail,
+        )
     };
     if data.len() % 2 != 0 {
-        return Err(invalid(format!("compressed_len must be even, got {}", data.len())));
+        return Err(invalid(format!(
+            "compressed_len must be even, got {}",
+            data.len()
+        )));
     }
     let mut total = 0usize;
     for (i, pair) in data.chunks_exact(2).enumerate() {
@@ -99,7 +121,9 @@ fn validate_runs(data: &[u8], original_len: usize) -> Result<(), PacketError> {
         total += usize::from(run);
     }
     if total != original_len {
-        return Err(invalid(format!("runs add up to {total}, original_len is {original_len}")));
+        return Err(invalid(format!(
+            "runs add up to {total}, original_len is {original_len}"
+        )));
     }
     Ok(())
 }
@@ -131,7 +155,11 @@ impl WirePacket for CompressedCsiPacket {
         // Checked above: the datagram limit keeps the data well inside a u16.
         let compressed_len = self.data.len() as u16;
         let mut e = Encoder::with_magic(Self::MAGIC, HEADER_LEN + self.data.len());
-        e.u8(self.node_id).u8(self.channel).u16(self.original_len).u16(compressed_len).bytes(&self.data);
+        e.u8(self.node_id)
+            .u8(self.channel)
+            .u16(self.original_len)
+            .u16(compressed_len)
+            .bytes(&self.data);
         Ok(e.finish())
     }
 }

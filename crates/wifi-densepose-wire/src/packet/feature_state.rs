@@ -62,7 +62,10 @@ impl FeatureStatePacket {
     /// Bytes 0–55, the part the CRC covers.
     fn body(&self) -> Vec<u8> {
         let mut e = Encoder::with_magic(Self::MAGIC, Self::FIXED_LEN);
-        e.u8(self.node_id).u8(self.mode).u16(self.seq).u64(self.timestamp_us);
+        e.u8(self.node_id)
+            .u8(self.mode)
+            .u16(self.seq)
+            .u64(self.timestamp_us);
         for v in self.floats() {
             e.f32(v);
         }

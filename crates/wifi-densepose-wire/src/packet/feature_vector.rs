@@ -41,10 +41,18 @@ impl WirePacket for FeatureVectorPacket {
 
     fn encode(&self) -> Result<Vec<u8>, PacketError> {
         for (i, &v) in self.features.iter().enumerate() {
-            check_finite(Self::MAGIC, FEATURES_OFFSET + 4 * i, &format!("features[{i}]"), v)?;
+            check_finite(
+                Self::MAGIC,
+                FEATURES_OFFSET + 4 * i,
+                &format!("features[{i}]"),
+                v,
+            )?;
         }
         let mut e = Encoder::with_magic(Self::MAGIC, Self::FIXED_LEN);
-        e.u8(self.node_id).zeros(1).u16(self.seq).i64(self.timestamp_us);
+        e.u8(self.node_id)
+            .zeros(1)
+            .u16(self.seq)
+            .i64(self.timestamp_us);
         for &v in &self.features {
             e.f32(v);
         }

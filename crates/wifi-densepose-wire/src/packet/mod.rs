@@ -97,17 +97,28 @@ fn decode_known<P: WirePacket>(d: Datagram<'_>, options: ParseOptions) -> Result
 
 /// Steps 1 and 2 of 1.11: the size limit and the presence of a magic.
 fn read_magic(data: &[u8]) -> Result<u32, PacketError> {
-    let magic = data.get(..4).and_then(|b| <[u8; 4]>::try_from(b).ok()).map(u32::from_le_bytes);
+    let magic = data
+        .get(..4)
+        .and_then(|b| <[u8; 4]>::try_from(b).ok())
+        .map(u32::from_le_bytes);
     if data.len() > MAX_DATAGRAM_LEN {
         return Err(PacketError::new(
             magic,
             MAX_DATAGRAM_LEN,
             Reason::Oversize,
-            format!("datagram of {} bytes exceeds {MAX_DATAGRAM_LEN}", data.len()),
+            format!(
+                "datagram of {} bytes exceeds {MAX_DATAGRAM_LEN}",
+                data.len()
+            ),
         ));
     }
     magic.ok_or_else(|| {
-        PacketError::new(None, data.len(), Reason::Truncated, format!("need 4 bytes, got {}", data.len()))
+        PacketError::new(
+            None,
+            data.len(),
+            Reason::Truncated,
+            format!("need 4 bytes, got {}", data.len()),
+        )
     })
 }
 
@@ -183,7 +194,14 @@ pub fn parse_packet_with(data: &[u8], options: ParseOptions) -> Result<Packet, P
         magic::FEATURE_STATE => Packet::FeatureState(decode_known(d, options)?),
         magic::WASM_OUTPUT => Packet::WasmOutput(decode_known(d, options)?),
         magic::SYNC => Packet::Sync(decode_known(d, options)?),
-        other => return Err(PacketError::new(Some(other), 0, Reason::BadMagic, "magic not in the registry")),
+        other => {
+            return Err(PacketError::new(
+                Some(other),
+                0,
+                Reason::BadMagic,
+                "magic not in the registry",
+            ))
+        }
     })
 }
 

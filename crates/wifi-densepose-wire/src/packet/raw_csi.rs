@@ -62,8 +62,20 @@ impl RawCsiPacket {
     }
 
     /// A [`CsiFrame`] of one antenna row, with `sample_index` = `sequence`.
-    pub fn to_frame(&self, sample_rate_hz: f64, antenna: usize, order: IqOrder) -> CoreResult<CsiFrame> {
-        antenna_frame(&self.iq, self.n_subcarriers, antenna, order, u64::from(self.sequence), sample_rate_hz)
+    pub fn to_frame(
+        &self,
+        sample_rate_hz: f64,
+        antenna: usize,
+        order: IqOrder,
+    ) -> CoreResult<CsiFrame> {
+        antenna_frame(
+            &self.iq,
+            self.n_subcarriers,
+            antenna,
+            order,
+            u64::from(self.sequence),
+            sample_rate_hz,
+        )
     }
 
     fn payload_len(n_antennas: u8, n_subcarriers: u16) -> usize {
@@ -79,7 +91,11 @@ impl Decode for RawCsiPacket {
             return Err(d.error(5, Reason::ZeroAntennas, "n_antennas must be >= 1, got 0"));
         }
         if n_subcarriers == 0 {
-            return Err(d.error(6, Reason::ZeroSubcarriers, "n_subcarriers must be >= 1, got 0"));
+            return Err(d.error(
+                6,
+                Reason::ZeroSubcarriers,
+                "n_subcarriers must be >= 1, got 0",
+            ));
         }
         let payload_len = Self::payload_len(n_antennas, n_subcarriers);
         let trailing_bytes = d.trailing_bytes(HEADER_LEN + payload_len, options.strict)?;
@@ -104,20 +120,32 @@ impl WirePacket for RawCsiPacket {
     const FIXED_LEN: usize = HEADER_LEN;
 
     fn encode(&self) -> Result<Vec<u8>, PacketError> {
-        let err =
-            |offset, reason, detail: String| PacketError::new(Some(Self::MAGIC), offset, reason, detail);
+        let err = |offset, reason, detail: String| {
+            PacketError::new(Some(Self::MAGIC), offset, reason, detail)
+        };
         if self.n_antennas == 0 {
-            return Err(err(5, Reason::ZeroAntennas, "n_antennas must be >= 1, got 0".into()));
+            return Err(err(
+                5,
+                Reason::ZeroAntennas,
+                "n_antennas must be >= 1, got 0".into(),
+            ));
         }
         if self.n_subcarriers == 0 {
-            return Err(err(6, Reason::ZeroSubcarriers, "n_subcarriers must be >= 1, got 0".into()));
+            return Err(err(
+                6,
+                Reason::ZeroSubcarriers,
+                "n_subcarriers must be >= 1, got 0".into(),
+            ));
         }
         let expected = Self::payload_len(self.n_antennas, self.n_subcarriers);
         if self.iq.len() != expected {
             return Err(err(
                 HEADER_LEN + self.iq.len().min(expected),
                 Reason::LengthMismatch,
-                format!("iq must hold 2·n_antennas·n_subcarriers = {expected} bytes, got {}", self.iq.len()),
+                format!(
+                    "iq must hold 2·n_antennas·n_subcarriers = {expected} bytes, got {}",
+                    self.iq.len()
+                ),
             ));
         }
         check_encoded_size(Self::MAGIC, HEADER_LEN + expected)?;

@@ -86,15 +86,23 @@ impl SyncPacket {
             self.seq_drop.is_some(),
         ];
         let count = present.iter().take_while(|&&p| p).count();
-        let group_start =
-            |i: usize| if i == 0 { BASE_LEN } else { TAIL_GROUPS.get(i - 1).map_or(BASE_LEN, |g| g.1) };
+        let group_start = |i: usize| {
+            if i == 0 {
+                BASE_LEN
+            } else {
+                TAIL_GROUPS.get(i - 1).map_or(BASE_LEN, |g| g.1)
+            }
+        };
         if let Some(gap) = present.iter().skip(count).position(|&p| p) {
             let i = count + gap;
             return Err(PacketError::new(
                 Some(Self::MAGIC),
                 group_start(i),
                 Reason::InvalidField,
-                format!("tail group {} is present without the group before it", i + 1),
+                format!(
+                    "tail group {} is present without the group before it",
+                    i + 1
+                ),
             ));
         }
         if let Some(&(min_ver, _)) = count.checked_sub(1).and_then(|last| TAIL_GROUPS.get(last)) {
@@ -117,16 +125,33 @@ impl SyncPacket {
 impl Decode for SyncPacket {
     fn decode_fixed(d: Datagram<'_>, _options: ParseOptions) -> Result<Self, PacketError> {
         let proto_ver = d.u8(5)?;
-        let groups = TAIL_GROUPS.iter().take_while(|&&(ver, end)| proto_ver >= ver && d.len() >= end).count();
-        let decoded_len = groups.checked_sub(1).and_then(|i| TAIL_GROUPS.get(i)).map_or(BASE_LEN, |g| g.1);
-        let node_mac = if groups >= 1 { Some(d.array::<6>(32)?) } else { None };
+        let groups = TAIL_GROUPS
+            .iter()
+            .take_while(|&&(ver, end)| proto_ver >= ver && d.len() >= end)
+            .count();
+        let decoded_len = groups
+            .checked_sub(1)
+            .and_then(|i| TAIL_GROUPS.get(i))
+            .map_or(BASE_LEN, |g| g.1);
+        let node_mac = if groups >= 1 {
+            Some(d.array::<6>(32)?)
+        } else {
+            None
+        };
         let send_counters = if groups >= 2 {
-            Some(SendCounters { send_fail: d.u32(38)?, rate_skip: d.u32(42)?, early_drop: d.u32(46)? })
+            Some(SendCounters {
+                send_fail: d.u32(38)?,
+                rate_skip: d.u32(42)?,
+                early_drop: d.u32(46)?,
+            })
         } else {
             None
         };
         let frame_counters = if groups >= 3 {
-            Some(FrameCounters { frames_processed: d.u32(50)?, frames_rejected: d.u32(54)? })
+            Some(FrameCounters {
+                frames_processed: d.u32(50)?,
+                frames_rejected: d.u32(54)?,
+            })
         } else {
             None
         };

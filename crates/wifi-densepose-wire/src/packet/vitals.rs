@@ -115,7 +115,14 @@ impl FusedVitalsPacket {
 type Head = (u8, u8, u16, u32, i8, u8);
 
 fn decode_head(d: &Datagram<'_>) -> Result<Head, PacketError> {
-    Ok((d.u8(4)?, d.u8(5)?, d.u16(6)?, d.u32(8)?, d.i8(12)?, d.u8(13)?))
+    Ok((
+        d.u8(4)?,
+        d.u8(5)?,
+        d.u16(6)?,
+        d.u32(8)?,
+        d.i8(12)?,
+        d.u8(13)?,
+    ))
 }
 
 impl Decode for EdgeVitalsPacket {
@@ -169,7 +176,8 @@ impl Decode for FusedVitalsPacket {
         for (slot, (offset, field)) in floats.iter_mut().zip(FUSED_FLOATS) {
             *slot = d.finite_f32(offset, field)?;
         }
-        let [motion_energy, presence_score, mmwave_hr_bpm, mmwave_br_bpm, mmwave_distance_cm] = floats;
+        let [motion_energy, presence_score, mmwave_hr_bpm, mmwave_br_bpm, mmwave_distance_cm] =
+            floats;
         let (node_id, flags, breathing_rate, heartrate, rssi, n_persons) = decode_head(&d)?;
         Ok(FusedVitalsPacket {
             node_id,

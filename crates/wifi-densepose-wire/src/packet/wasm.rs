@@ -45,7 +45,8 @@ impl Decode for WasmOutputPacket {
         if event_count > MAX_EVENTS {
             return Err(too_many_events(event_count));
         }
-        let trailing_bytes = d.trailing_bytes(HEADER_LEN + EVENT_LEN * event_count, options.strict)?;
+        let trailing_bytes =
+            d.trailing_bytes(HEADER_LEN + EVENT_LEN * event_count, options.strict)?;
         let events = (0..event_count)
             .map(|i| {
                 let at = HEADER_LEN + EVENT_LEN * i;
@@ -55,7 +56,12 @@ impl Decode for WasmOutputPacket {
                 })
             })
             .collect::<Result<Vec<_>, PacketError>>()?;
-        Ok(WasmOutputPacket { node_id: d.u8(4)?, module_id: d.u8(5)?, events, trailing_bytes })
+        Ok(WasmOutputPacket {
+            node_id: d.u8(4)?,
+            module_id: d.u8(5)?,
+            events,
+            trailing_bytes,
+        })
     }
 }
 
@@ -77,7 +83,9 @@ impl WirePacket for WasmOutputPacket {
         }
         let mut e = Encoder::with_magic(Self::MAGIC, HEADER_LEN + EVENT_LEN * self.events.len());
         // At most 16 events, checked above.
-        e.u8(self.node_id).u8(self.module_id).u16(self.events.len() as u16);
+        e.u8(self.node_id)
+            .u8(self.module_id)
+            .u16(self.events.len() as u16);
         for ev in &self.events {
             e.u8(ev.event_type).f32(ev.value);
         }

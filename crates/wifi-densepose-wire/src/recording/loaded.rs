@@ -110,7 +110,12 @@ impl Recording {
                 LineOutcome::Skipped(bad) => skipped.push(bad),
             }
         }
-        Ok(Recording { records, skipped, meta: None, meta_warnings: Vec::new() })
+        Ok(Recording {
+            records,
+            skipped,
+            meta: None,
+            meta_warnings: Vec::new(),
+        })
     }
 
     pub fn bad_lines(&self) -> usize {
@@ -142,18 +147,31 @@ impl Recording {
 
     /// A node's raw CSI frames with `n_subcarriers` bins (default: its most frequent
     /// count), first antenna. `NotFound` when the node has no raw CSI at all.
-    pub fn csi(&self, node_id: u8, n_subcarriers: Option<u16>, order: IqOrder) -> WireResult<CsiSeries> {
+    pub fn csi(
+        &self,
+        node_id: u8,
+        n_subcarriers: Option<u16>,
+        order: IqOrder,
+    ) -> WireResult<CsiSeries> {
         let dominant = self.layouts(node_id).first().map(|&(n, _)| n);
         let Some(n) = n_subcarriers.or(dominant) else {
-            return Err(WireError::NotFound { what: format!("raw CSI frames of node {node_id}") });
+            return Err(WireError::NotFound {
+                what: format!("raw CSI frames of node {node_id}"),
+            });
         };
         let row_bytes = 2 * usize::from(n);
-        let mut series = CsiSeries { n_subcarriers: n, timestamps: Vec::new(), values: Vec::new() };
+        let mut series = CsiSeries {
+            n_subcarriers: n,
+            timestamps: Vec::new(),
+            values: Vec::new(),
+        };
         for r in &self.records {
             if let RecordBody::RawCsi(raw) = &r.body {
                 if r.node_id == node_id && raw.subcarriers == n {
                     series.timestamps.push(r.timestamp);
-                    series.values.extend(iq_to_complex(raw.iq.get(..row_bytes).unwrap_or(&[]), order));
+                    series
+                        .values
+                        .extend(iq_to_complex(raw.iq.get(..row_bytes).unwrap_or(&[]), order));
                 }
             }
         }
@@ -183,17 +201,28 @@ impl Recording {
     pub fn window(&self, start: Option<f64>, end: Option<f64>) -> WireResult<Recording> {
         for (field, bound) in [("start", start), ("end", end)] {
             if let Some(t) = bound.filter(|t| !t.is_finite()) {
-                return Err(WireError::invalid(field, format!("must be a finite time, got {t}")));
+                return Err(WireError::invalid(
+                    field,
+                    format!("must be a finite time, got {t}"),
+                ));
             }
         }
         if let (Some(a), Some(b)) = (start, end) {
             if a > b {
-                return Err(WireError::invalid("end", format!("{b} is before start {a}")));
+                return Err(WireError::invalid(
+                    "end",
+                    format!("{b} is before start {a}"),
+                ));
             }
         }
         let inside = |t: f64| start.is_none_or(|a| t >= a) && end.is_none_or(|b| t <= b);
         Ok(Recording {
-            records: self.records.iter().filter(|r| inside(r.timestamp)).cloned().collect(),
+            records: self
+                .records
+                .iter()
+                .filter(|r| inside(r.timestamp))
+                .cloned()
+                .collect(),
             skipped: self.skipped.clone(),
             meta: self.meta.clone(),
             meta_warnings: self.meta_warnings.clone(),
@@ -203,7 +232,9 @@ impl Recording {
     pub fn summary(&self) -> RecordingSummary {
         let mut kinds: BTreeMap<String, usize> = BTreeMap::new();
         for r in &self.records {
-            *kinds.entry(r.type_name().unwrap_or("untyped").to_string()).or_default() += 1;
+            *kinds
+                .entry(r.type_name().unwrap_or("untyped").to_string())
+                .or_default() += 1;
         }
         RecordingSummary {
             records: self.records.len(),
@@ -211,7 +242,11 @@ impl Recording {
             kinds: kinds.into_iter().collect(),
             first_timestamp: self.records.first().map(|r| r.timestamp),
             last_timestamp: self.records.last().map(|r| r.timestamp),
-            nodes: self.nodes().into_iter().map(|id| self.node_summary(id)).collect(),
+            nodes: self
+                .nodes()
+                .into_iter()
+                .map(|id| self.node_summary(id))
+                .collect(),
         }
     }
 
@@ -244,8 +279,14 @@ impl Recording {
                 RecordBody::RawCsi(raw) => {
                     s.raw_csi += 1;
                     csi_times.push(r.timestamp);
-                    let first = raw.iq.get(..2 * usize::from(raw.subcarriers)).unwrap_or(&raw.iq);
-                    ranges.entry(raw.subcarriers).or_default().observe(&iq_to_amplitude(first));
+                    let first = raw
+                        .iq
+                        .get(..2 * usize::from(raw.subcarriers))
+                        .unwrap_or(&raw.iq);
+                    ranges
+                        .entry(raw.subcarriers)
+                        .or_default()
+                        .observe(&iq_to_amplitude(first));
                 }
                 RecordBody::Vitals(_) => {
                     s.vitals += 1;
@@ -259,7 +300,15 @@ impl Recording {
         s.null_bins = s
             .layouts
             .iter()
-            .map(|&(n, _)| (n, ranges.get(&n).map(ColumnRange::constant_columns).unwrap_or_default()))
+            .map(|&(n, _)| {
+                (
+                    n,
+                    ranges
+                        .get(&n)
+                        .map(ColumnRange::constant_columns)
+                        .unwrap_or_default(),
+                )
+            })
             .collect();
         s.csi_rate_hz = rate_hz(&csi_times);
         s.vitals_rate_hz = rate_hz(&vitals_times);
@@ -291,7 +340,9 @@ impl Recording {
 /// (n − 1) / (last − first) for n ≥ 2 events spanning a positive time.
 fn rate_hz(times: &[f64]) -> Option<f64> {
     match (times.first(), times.last()) {
-        (Some(&a), Some(&b)) if times.len() >= 2 && b > a => Some((times.len() - 1) as f64 / (b - a)),
+        (Some(&a), Some(&b)) if times.len() >= 2 && b > a => {
+            Some((times.len() - 1) as f64 / (b - a))
+        }
         _ => None,
     }
 }

@@ -58,13 +58,19 @@ impl RecordingMeta {
             None | Some(Value::Null) => None,
             Some(Value::String(s)) => Some(s.clone()),
             Some(other) => {
-                return Err(WireError::invalid("label", format!("must be a string or null, got {other}")))
+                return Err(WireError::invalid(
+                    "label",
+                    format!("must be a string or null, got {other}"),
+                ))
             }
         };
         let nodes = match obj.get("nodes") {
             Some(Value::Object(_)) => ordered_nodes(text)?,
             Some(other) => {
-                return Err(WireError::invalid("nodes", format!("must be an object, got {other}")))
+                return Err(WireError::invalid(
+                    "nodes",
+                    format!("must be an object, got {other}"),
+                ))
             }
             None => return Err(missing("nodes")),
         };
@@ -114,8 +120,8 @@ impl RecordingMeta {
                 format!("must be finite, got {}", self.duration_secs),
             ));
         }
-        let mut text =
-            serde_json::to_string_pretty(self).map_err(|e| WireError::invalid("sidecar", e.to_string()))?;
+        let mut text = serde_json::to_string_pretty(self)
+            .map_err(|e| WireError::invalid("sidecar", e.to_string()))?;
         text.push('\n');
         Ok(text)
     }
@@ -157,11 +163,14 @@ fn ordered_nodes(text: &str) -> WireResult<Vec<(u8, u64)>> {
     nodes
         .iter()
         .map(|(k, v)| {
-            let id = k
-                .parse::<u8>()
-                .map_err(|_| WireError::invalid("nodes", format!("key {k:?} is not a node id in 0..=255")))?;
+            let id = k.parse::<u8>().map_err(|_| {
+                WireError::invalid("nodes", format!("key {k:?} is not a node id in 0..=255"))
+            })?;
             let n = v.as_u64().ok_or_else(|| {
-                WireError::invalid("nodes", format!("count of node {k} must be an integer, got {v}"))
+                WireError::invalid(
+                    "nodes",
+                    format!("count of node {k} must be an integer, got {v}"),
+                )
             })?;
             Ok((id, n))
         })
@@ -173,20 +182,27 @@ fn missing(key: &str) -> WireError {
 }
 
 fn bad_time(key: &str, value: &str) -> WireError {
-    WireError::invalid(key, format!("must be UTC YYYY-MM-DDTHH:MM:SS[.f](Z|+00:00), got {value:?}"))
+    WireError::invalid(
+        key,
+        format!("must be UTC YYYY-MM-DDTHH:MM:SS[.f](Z|+00:00), got {value:?}"),
+    )
 }
 
 fn string(obj: &Map<String, Value>, key: &str) -> WireResult<String> {
     match obj.get(key) {
         Some(Value::String(s)) => Ok(s.clone()),
-        Some(other) => Err(WireError::invalid(key, format!("must be a string, got {other}"))),
+        Some(other) => Err(WireError::invalid(
+            key,
+            format!("must be a string, got {other}"),
+        )),
         None => Err(missing(key)),
     }
 }
 
 fn count(obj: &Map<String, Value>, key: &str) -> WireResult<u64> {
     let v = obj.get(key).ok_or_else(|| missing(key))?;
-    v.as_u64().ok_or_else(|| WireError::invalid(key, format!("must be a non-negative integer, got {v}")))
+    v.as_u64()
+        .ok_or_else(|| WireError::invalid(key, format!("must be a non-negative integer, got {v}")))
 }
 
 /// The sidecar path of a data file: `x.csi.jsonl` → `x.csi.meta.json`.
@@ -201,7 +217,12 @@ pub fn format_utc(unix_seconds: f64) -> String {
     let secs = unix_seconds.floor() as i64;
     let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
     let (y, m, d) = civil_from_days(days);
-    format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z", rem / 3600, rem % 3600 / 60, rem % 60)
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
 }
 
 /// `YYYY-MM-DDTHH:MM:SS[.fraction](Z|+00:00)` → Unix seconds; `None` if malformed.
@@ -223,9 +244,20 @@ pub fn parse_utc(s: &str) -> Option<f64> {
     if t.next().is_some() || [hh, mm, ss].iter().any(|p| p.len() != 2) {
         return None;
     }
-    let num = |p: &str| if p.bytes().all(|c| c.is_ascii_digit()) { p.parse::<i64>().ok() } else { None };
+    let num = |p: &str| {
+        if p.bytes().all(|c| c.is_ascii_digit()) {
+            p.parse::<i64>().ok()
+        } else {
+            None
+        }
+    };
     let (y, m, d, hh, mm, ss) = (num(y)?, num(m)?, num(d)?, num(hh)?, num(mm)?, num(ss)?);
-    if !(1..=12).contains(&m) || !(1..=days_in_month(y, m)).contains(&d) || hh > 23 || mm > 59 || ss > 60 {
+    if !(1..=12).contains(&m)
+        || !(1..=days_in_month(y, m)).contains(&d)
+        || hh > 23
+        || mm > 59
+        || ss > 60
+    {
         return None;
     }
     let whole = days_from_civil(y, m, d) * 86_400 + hh * 3600 + mm * 60 + ss;
@@ -279,7 +311,10 @@ mod tests {
         assert_eq!(format_utc(1_775_182_186.957_775_8), "2026-04-03T02:09:46Z");
         assert_eq!(format_utc(1_775_182_195.086_895_5), "2026-04-03T02:09:55Z");
         assert_eq!(parse_utc("2026-04-03T02:09:46Z"), Some(1_775_182_186.0));
-        assert_eq!(parse_utc("2026-04-03T02:09:46.5+00:00"), Some(1_775_182_186.5));
+        assert_eq!(
+            parse_utc("2026-04-03T02:09:46.5+00:00"),
+            Some(1_775_182_186.5)
+        );
         assert_eq!(parse_utc("2024-02-29T23:59:59Z"), Some(1_709_251_199.0));
         for bad in [
             "2026-04-03 02:09:46Z",
@@ -295,7 +330,10 @@ mod tests {
 
     #[test]
     fn sidecar_path_replaces_the_suffix() {
-        assert_eq!(sidecar_path(Path::new("a/b.csi.jsonl")), Some(PathBuf::from("a/b.csi.meta.json")));
+        assert_eq!(
+            sidecar_path(Path::new("a/b.csi.jsonl")),
+            Some(PathBuf::from("a/b.csi.meta.json"))
+        );
         assert_eq!(sidecar_path(Path::new("a/b.jsonl")), None);
     }
 }

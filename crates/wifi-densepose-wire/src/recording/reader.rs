@@ -94,14 +94,25 @@ impl RecordingReader<BufReader<File>> {
             let e = io::Error::new(io::ErrorKind::InvalidInput, "not a regular file or a pipe");
             return Err(WireError::io(path.display(), e));
         }
-        Ok(RecordingReader::new(BufReader::new(file), mode, path.display().to_string()))
+        Ok(RecordingReader::new(
+            BufReader::new(file),
+            mode,
+            path.display().to_string(),
+        ))
     }
 }
 
 impl<R: BufRead> RecordingReader<R> {
     /// Reads from `input`; `source` names it in I/O errors.
     pub fn new(input: R, mode: ReadMode, source: impl Into<String>) -> Self {
-        RecordingReader { input, mode, line: 0, bad_lines: 0, buf: Vec::new(), source: source.into() }
+        RecordingReader {
+            input,
+            mode,
+            line: 0,
+            bad_lines: 0,
+            buf: Vec::new(),
+            source: source.into(),
+        }
     }
 
     /// Bad lines skipped so far (always 0 in strict mode).
@@ -184,16 +195,28 @@ mod tests {
     fn bounded_lines_keep_at_most_max_bytes_and_consume_the_rest() {
         let mut input = io::BufReader::with_capacity(4, &b"abcdefgh\nxy\nz"[..]);
         let mut buf = Vec::new();
-        assert_eq!(read_line_bounded(&mut input, &mut buf, 5).unwrap(), (9, true));
+        assert_eq!(
+            read_line_bounded(&mut input, &mut buf, 5).unwrap(),
+            (9, true)
+        );
         assert_eq!(buf, b"abcde");
         buf.clear();
-        assert_eq!(read_line_bounded(&mut input, &mut buf, 5).unwrap(), (3, false));
+        assert_eq!(
+            read_line_bounded(&mut input, &mut buf, 5).unwrap(),
+            (3, false)
+        );
         assert_eq!(buf, b"xy\n");
         buf.clear();
-        assert_eq!(read_line_bounded(&mut input, &mut buf, 5).unwrap(), (1, false));
+        assert_eq!(
+            read_line_bounded(&mut input, &mut buf, 5).unwrap(),
+            (1, false)
+        );
         assert_eq!(buf, b"z");
         buf.clear();
-        assert_eq!(read_line_bounded(&mut input, &mut buf, 5).unwrap(), (0, false));
+        assert_eq!(
+            read_line_bounded(&mut input, &mut buf, 5).unwrap(),
+            (0, false)
+        );
     }
 
     #[test]
@@ -217,6 +240,9 @@ mod tests {
     #[test]
     fn a_device_is_refused() {
         let error = RecordingReader::open("/dev/zero", ReadMode::Lenient).unwrap_err();
-        assert!(error.to_string().contains("not a regular file or a pipe"), "{error}");
+        assert!(
+            error.to_string().contains("not a regular file or a pipe"),
+            "{error}"
+        );
     }
 }

@@ -7,7 +7,9 @@ use num_complex::Complex64;
 use serde_json::{Map, Value};
 
 use crate::error::{LineReason, RecordingError, WireError, WireResult};
-use crate::iq::{antenna_frame, first_antenna_polar, iq_to_amplitude, iq_to_complex, iq_to_phase, IqOrder};
+use crate::iq::{
+    antenna_frame, first_antenna_polar, iq_to_amplitude, iq_to_complex, iq_to_phase, IqOrder,
+};
 use crate::packet::Packet;
 use wifi_densepose_core::{CoreResult, CsiFrame};
 
@@ -79,7 +81,14 @@ impl RawCsiRecord {
         antenna: usize,
         order: IqOrder,
     ) -> CoreResult<CsiFrame> {
-        antenna_frame(&self.iq, self.subcarriers, antenna, order, sample_index, sample_rate_hz)
+        antenna_frame(
+            &self.iq,
+            self.subcarriers,
+            antenna,
+            order,
+            sample_index,
+            sample_rate_hz,
+        )
     }
 }
 
@@ -136,7 +145,10 @@ impl Record {
     /// other kind becomes an untyped line with `rssi` 0.
     pub fn from_packet(timestamp: f64, packet: &Packet) -> WireResult<Record> {
         if !timestamp.is_finite() {
-            return Err(WireError::invalid("timestamp", format!("must be finite, got {timestamp}")));
+            return Err(WireError::invalid(
+                "timestamp",
+                format!("must be finite, got {timestamp}"),
+            ));
         }
         let encoded_len = packet.encode()?.len() as u64;
         let (recorded_rssi, body) = match packet {
@@ -163,7 +175,13 @@ impl Record {
                 let features = p.features.map(f64::from);
                 // Derived as the reference recorder does: int(features[7]·100 − 100).
                 let rssi = (features[7] * 100.0 - 100.0).trunc();
-                (rssi, RecordBody::Feature(FeatureRecord { features, seq: p.seq }))
+                (
+                    rssi,
+                    RecordBody::Feature(FeatureRecord {
+                        features,
+                        seq: p.seq,
+                    }),
+                )
             }
             _ => (0.0, RecordBody::Untyped),
         };
@@ -197,7 +215,11 @@ impl Record {
                 let _ = write!(s, "\", \"subcarriers\": {}", r.subcarriers);
             }
             RecordBody::Vitals(v) => {
-                let _ = write!(s, ", \"type\": \"vitals\", \"flags\": {}, \"breathing_bpm\": ", v.flags);
+                let _ = write!(
+                    s,
+                    ", \"type\": \"vitals\", \"flags\": {}, \"breathing_bpm\": ",
+                    v.flags
+                );
                 push_f64(&mut s, "breathing_bpm", v.breathing_bpm)?;
                 s.push_str(", \"heartrate_bpm\": ");
                 push_f64(&mut s, "heartrate_bpm", v.heartrate_bpm)?;
@@ -241,7 +263,14 @@ impl Record {
 fn to_spaced_json(v: &Value) -> String {
     match v {
         Value::Array(items) => {
-            format!("[{}]", items.iter().map(to_spaced_json).collect::<Vec<_>>().join(", "))
+            format!(
+                "[{}]",
+                items
+                    .iter()
+                    .map(to_spaced_json)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
         }
         Value::Object(map) => format!(
             "{{{}}}",
@@ -258,7 +287,10 @@ fn to_spaced_json(v: &Value) -> String {
 /// `1775182186.9577758`).
 fn push_f64(s: &mut String, field: &str, v: f64) -> WireResult<()> {
     if !v.is_finite() {
-        return Err(WireError::invalid(field, format!("must be finite, got {v}")));
+        return Err(WireError::invalid(
+            field,
+            format!("must be finite, got {v}"),
+        ));
     }
     s.push_str(&Value::from(v).to_string());
     Ok(())
@@ -300,7 +332,10 @@ pub fn parse_line(text: &[u8], line: usize) -> Result<Option<Record>, RecordingE
     let value: Value =
         serde_json::from_slice(text).map_err(|e| bad(LineReason::InvalidJson, e.to_string()))?;
     let Value::Object(mut obj) = value else {
-        return Err(bad(LineReason::NotObject, "the line is JSON but not an object".into()));
+        return Err(bad(
+            LineReason::NotObject,
+            "the line is JSON but not an object".into(),
+        ));
     };
     let fields = Fields { obj: &obj, line };
     let timestamp = fields.number("timestamp")?;
@@ -312,7 +347,10 @@ pub fn parse_line(text: &[u8], line: usize) -> Result<Option<Record>, RecordingE
         None => None,
         Some(Value::String(t)) => Some(t.clone()),
         Some(other) => {
-            return Err(bad(LineReason::BadFieldType, format!("type must be a string, got {other}")))
+            return Err(bad(
+                LineReason::BadFieldType,
+                format!("type must be a string, got {other}"),
+            ))
         }
     };
     let body = match type_name.as_deref() {
@@ -334,10 +372,21 @@ pub fn parse_line(text: &[u8], line: usize) -> Result<Option<Record>, RecordingE
             for key in ["timestamp", "node_id", "magic", "size", "rssi", "type"] {
                 obj.remove(key);
             }
-            RecordBody::Other { type_name: other.to_string(), fields: obj }
+            RecordBody::Other {
+                type_name: other.to_string(),
+                fields: obj,
+            }
         }
     };
-    Ok(Some(Record { line, timestamp, node_id, magic, size, recorded_rssi, body }))
+    Ok(Some(Record {
+        line,
+        timestamp,
+        node_id,
+        magic,
+        size,
+        recorded_rssi,
+        body,
+    }))
 }
 
 /// Typed access to the keys of one line, with the bad-line reasons of docs/wire.md §2.6.
@@ -352,19 +401,28 @@ impl Fields<'_> {
     }
 
     fn get(&self, key: &str) -> Result<&Value, RecordingError> {
-        self.obj.get(key).ok_or_else(|| self.bad(LineReason::MissingField, format!("missing key {key}")))
+        self.obj
+            .get(key)
+            .ok_or_else(|| self.bad(LineReason::MissingField, format!("missing key {key}")))
     }
 
     fn number(&self, key: &str) -> Result<f64, RecordingError> {
         let v = self.get(key)?;
-        v.as_f64()
-            .ok_or_else(|| self.bad(LineReason::BadFieldType, format!("{key} must be a number, got {v}")))
+        v.as_f64().ok_or_else(|| {
+            self.bad(
+                LineReason::BadFieldType,
+                format!("{key} must be a number, got {v}"),
+            )
+        })
     }
 
     fn int_in(&self, key: &str, lo: u64, hi: u64) -> Result<u64, RecordingError> {
         let v = self.get(key)?;
         v.as_u64().filter(|n| (lo..=hi).contains(n)).ok_or_else(|| {
-            self.bad(LineReason::BadFieldType, format!("{key} must be an integer in {lo}..={hi}, got {v}"))
+            self.bad(
+                LineReason::BadFieldType,
+                format!("{key} must be an integer in {lo}..={hi}, got {v}"),
+            )
         })
     }
 
@@ -390,9 +448,10 @@ impl Fields<'_> {
         let hex = match self.get("iq_hex")? {
             Value::String(s) => s.as_bytes(),
             other => {
-                return Err(
-                    self.bad(LineReason::BadFieldType, format!("iq_hex must be a string, got {other}"))
-                )
+                return Err(self.bad(
+                    LineReason::BadFieldType,
+                    format!("iq_hex must be a string, got {other}"),
+                ))
             }
         };
         let subcarriers = self.get("subcarriers")?;
@@ -403,11 +462,17 @@ impl Fields<'_> {
             ));
         };
         if hex.len() % 2 != 0 {
-            return Err(self.bad(LineReason::BadIqHex, format!("iq_hex has odd length {}", hex.len())));
+            return Err(self.bad(
+                LineReason::BadIqHex,
+                format!("iq_hex has odd length {}", hex.len()),
+            ));
         }
         let mut iq = Vec::with_capacity(hex.len() / 2);
         for (i, pair) in hex.chunks_exact(2).enumerate() {
-            match (pair.first().copied().and_then(hex_value), pair.get(1).copied().and_then(hex_value)) {
+            match (
+                pair.first().copied().and_then(hex_value),
+                pair.get(1).copied().and_then(hex_value),
+            ) {
                 (Some(hi), Some(lo)) => iq.push(hi << 4 | lo),
                 _ => {
                     return Err(self.bad(
@@ -423,10 +488,15 @@ impl Fields<'_> {
         }
         let inconsistent = |detail: String| self.bad(LineReason::InconsistentLength, detail);
         if subcarriers < 1 {
-            return Err(inconsistent(format!("subcarriers must be >= 1, got {subcarriers}")));
+            return Err(inconsistent(format!(
+                "subcarriers must be >= 1, got {subcarriers}"
+            )));
         }
         let subcarriers = u16::try_from(subcarriers).map_err(|_| {
-            self.bad(LineReason::BadFieldType, format!("subcarriers must fit a u16, got {subcarriers}"))
+            self.bad(
+                LineReason::BadFieldType,
+                format!("subcarriers must fit a u16, got {subcarriers}"),
+            )
         })?;
         let payload = size.saturating_sub(RAW_HEADER_LEN);
         if iq.len() as u64 != payload {
@@ -441,9 +511,17 @@ impl Fields<'_> {
                 "payload of {payload} bytes is not a positive multiple of 2·subcarriers = {per_antenna}"
             )));
         }
-        let n_antennas = u8::try_from(payload / per_antenna)
-            .map_err(|_| inconsistent(format!("{} antennas do not fit a u8", payload / per_antenna)))?;
-        Ok(RawCsiRecord { subcarriers, n_antennas, iq })
+        let n_antennas = u8::try_from(payload / per_antenna).map_err(|_| {
+            inconsistent(format!(
+                "{} antennas do not fit a u8",
+                payload / per_antenna
+            ))
+        })?;
+        Ok(RawCsiRecord {
+            subcarriers,
+            n_antennas,
+            iq,
+        })
     }
 
     fn features(&self) -> Result<[f64; 8], RecordingError> {

@@ -19,7 +19,11 @@ pub struct Replayer {
 
 impl Default for Replayer {
     fn default() -> Self {
-        Replayer { first_timestamp: None, sequences: [0; 256], vitals_rssi: [0; 256] }
+        Replayer {
+            first_timestamp: None,
+            sequences: [0; 256],
+            vitals_rssi: [0; 256],
+        }
     }
 }
 
@@ -87,7 +91,8 @@ impl Replayer {
 
 /// A rounded value as the integer type of its packet field.
 fn narrow<T: TryFrom<i64>>(field: &str, value: f64) -> WireResult<T> {
-    let out_of_range = || WireError::invalid(field, format!("{value} does not fit the packet field"));
+    let out_of_range =
+        || WireError::invalid(field, format!("{value} does not fit the packet field"));
     if !value.is_finite() || value.abs() > 9.0e15 {
         return Err(out_of_range());
     }

@@ -35,7 +35,9 @@ impl<W: Write> RecordingWriter<W> {
     pub fn write_record(&mut self, record: &Record) -> WireResult<()> {
         let mut line = record.to_json_line()?;
         line.push('\n');
-        self.out.write_all(line.as_bytes()).map_err(|e| WireError::io("recording", e))?;
+        self.out
+            .write_all(line.as_bytes())
+            .map_err(|e| WireError::io("recording", e))?;
         self.lines += 1;
         self.bytes_written += line.len() as u64;
         match self.nodes.iter_mut().find(|(id, _)| *id == record.node_id) {
@@ -77,7 +79,9 @@ impl<W: Write> RecordingWriter<W> {
 
     /// Flushes and returns the output.
     pub fn finish(mut self) -> WireResult<W> {
-        self.out.flush().map_err(|e| WireError::io("recording", e))?;
+        self.out
+            .flush()
+            .map_err(|e| WireError::io("recording", e))?;
         Ok(self.out)
     }
 }

@@ -4,10 +4,13 @@
 
 /// Bytes of a space-separated hex string.
 pub fn hex(s: &str) -> Vec<u8> {
-    s.split_whitespace().map(|b| u8::from_str_radix(b, 16).expect("test vector hex")).collect()
+    s.split_whitespace()
+        .map(|b| u8::from_str_radix(b, 16).expect("test vector hex"))
+        .collect()
 }
 
-pub const V1: &str = "01 00 11 c5 01 01 04 00 85 09 00 00 2a 00 00 00 d8 a6 00 00 03 04 fd 04 00 05 06 f8";
+pub const V1: &str =
+    "01 00 11 c5 01 01 04 00 85 09 00 00 2a 00 00 00 d8 a6 00 00 03 04 fd 04 00 05 06 f8";
 pub const V1B: &str = "01 00 11 c5 02 01 02 00 3c 14 00 00 04 03 02 01 c4 a1 01 18 01 ff 80 7f";
 pub const V1C_HEADER: &str = "01 00 11 c5 03 01 00 01 6c 09 00 00 07 00 00 00 ce a4 01 00";
 pub const V2: &str =
@@ -29,7 +32,10 @@ pub fn v1c() -> Vec<u8> {
 
 /// Every valid vector of section 1.
 pub fn all_valid() -> Vec<Vec<u8>> {
-    let mut all: Vec<Vec<u8>> = [V1, V1B, V2, V4, V5, V6, V7, V8, V9, V10].iter().map(|s| hex(s)).collect();
+    let mut all: Vec<Vec<u8>> = [V1, V1B, V2, V4, V5, V6, V7, V8, V9, V10]
+        .iter()
+        .map(|s| hex(s))
+        .collect();
     all.push(v1c());
     all
 }
