@@ -24,6 +24,7 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	scripts/system-deps.sh
+	cargo fmt --all --check
 	cargo test --workspace --quiet
 	cargo clippy --workspace --all-targets --quiet -- -D warnings
 	$(VENV)/bin/ruff check .
