@@ -37,8 +37,20 @@ def test_excerpt_counts_layouts_and_nodes() -> None:
     assert (len(rec), rec.bad_lines, rec.nodes) == (400, 0, [1, 2])
     s = rec.summary()
     assert s["kinds"] == {"feature": 16, "raw_csi": 368, "vitals": 16}
-    assert s["duration_secs"] == 8.129119634628296
-    assert (s["first_timestamp"], s["last_timestamp"]) == (1775182186.9577758, 1775182195.0868955)
+    assert s["duration_s"] == 8.129119634628296
+    first_last = (s["first_timestamp_s"], s["last_timestamp_s"])
+    assert first_last == (1775182186.9577758, 1775182195.0868955)
+    # The 2.0 spellings stay until 2.2, with the same values.
+    assert (s["duration_secs"], s["first_timestamp"], s["last_timestamp"]) == (
+        s["duration_s"],
+        s["first_timestamp_s"],
+        s["last_timestamp_s"],
+    )
+    for node in s["nodes"]:
+        assert (node["first_timestamp"], node["last_timestamp"]) == (
+            node["first_timestamp_s"],
+            node["last_timestamp_s"],
+        )
     n1, n2 = s["nodes"]
     assert (n1["node_id"], n1["lines"], n1["raw_csi"], n1["vitals"], n1["feature"]) == (
         1,

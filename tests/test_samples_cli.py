@@ -118,7 +118,7 @@ def test_recording_window_keeps_records_between_two_unix_times() -> None:
     assert len(window) == 90
     summary = window.summary()
     assert [n["raw_csi"] for n in summary["nodes"]] == [41, 41]
-    assert summary["first_timestamp"] == 1775182188.993189
+    assert summary["first_timestamp_s"] == 1775182188.993189
     assert len(recording.window()) == 400
     assert len(recording.window(end=FIRST)) == 1
     with pytest.raises(ValidationError, match="end: 1 is before start 5"):

@@ -148,6 +148,14 @@ def test_sanitizer_expectations() -> None:
     s.validate_phase_data(good)
     with pytest.raises(ValidationError):
         s.validate_phase_data(np.full((2, 8), 10.0))
+    # The first value outside [-pi, pi] is named by its position per axis.
+    out_of_range = good.copy()
+    out_of_range[2, 5] = 4.0
+    with pytest.raises(ValidationError, match=r"value 4 at \[2, 5\] is outside the phase range"):
+        s.validate_phase_data(out_of_range)
+    batch = np.stack([good, good, out_of_range])
+    with pytest.raises(ValidationError, match=r"at \[2, 2, 5\] is outside"):
+        s.sanitize_batch(batch)
     ramp = wrap(0.4 * np.arange(20)[None, :] + 0.2 * np.arange(2)[:, None])
     for method in ["standard", "custom", "itoh", "quality_guided"]:
         out = PhaseSanitizer(PhaseSanitizerConfig(unwrapping_method=method)).unwrap_phase(ramp)

@@ -22,8 +22,10 @@ class NodeSummary(TypedDict):
     other: int
     layouts: list[tuple[int, int]]
     null_bins: dict[int, list[int]]
-    first_timestamp: float
-    last_timestamp: float
+    first_timestamp_s: float
+    last_timestamp_s: float
+    first_timestamp: float  # deprecated 2.0 spelling of first_timestamp_s (removed in 2.2)
+    last_timestamp: float  # deprecated 2.0 spelling of last_timestamp_s (removed in 2.2)
     csi_rate_hz: float | None
     vitals_rate_hz: float | None
 
@@ -36,7 +38,10 @@ class RecordingSummary(TypedDict):
     records: int
     bad_lines: int
     kinds: dict[str, int]
-    first_timestamp: float | None
-    last_timestamp: float | None
-    duration_secs: float
+    first_timestamp_s: float | None
+    last_timestamp_s: float | None
+    duration_s: float
+    first_timestamp: float | None  # deprecated 2.0 spelling of first_timestamp_s (2.2 drops it)
+    last_timestamp: float | None  # deprecated 2.0 spelling of last_timestamp_s (2.2 drops it)
+    duration_secs: float  # deprecated 2.0 spelling of duration_s (2.2 drops it)
     nodes: list[NodeSummary]

@@ -377,7 +377,7 @@ def recording_html(recording: Recording) -> str:
         ("kinds", ", ".join(f"{k} {n}" for k, n in summary["kinds"].items()) or "-"),
     ]
     for node in summary["nodes"]:
-        span = node["last_timestamp"] - node["first_timestamp"]
+        span = node["last_timestamp_s"] - node["first_timestamp_s"]
         layouts = ", ".join(f"{n}x{c}" for n, c in node["layouts"]) or "-"
         rate = node["csi_rate_hz"]
         rows.append(

@@ -204,7 +204,7 @@ def node_report(
         if advance is not None:
             advance(end - begin)
     span = next((n for n in recording.summary()["nodes"] if n["node_id"] == node_id), None)
-    duration = span["last_timestamp"] - span["first_timestamp"] if span else 0.0
+    duration = span["last_timestamp_s"] - span["first_timestamp_s"] if span else 0.0
     return _report(capture, node_id, frames, duration, len(device), rows)
 
 

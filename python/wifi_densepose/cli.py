@@ -225,7 +225,7 @@ def _window(
     if start is None and end is None:
         return data
     if isinstance(data, Recording):
-        first, absolute_ok, clock = data.summary()["first_timestamp"], True, "Unix time"
+        first, absolute_ok, clock = data.summary()["first_timestamp_s"], True, "Unix time"
         nothing = f"{Path(data.path).name}: no records"
     else:
         first, absolute_ok, clock = float(data.timestamps_s[0]), False, data.timestamp_doc
@@ -272,7 +272,7 @@ def inspect(
     kinds = ", ".join(f"{kind} {count}" for kind, count in summary["kinds"].items())
     console.print(
         f"[bold]{file.name}[/bold]: {summary['records']} records, "
-        f"{summary['bad_lines']} bad lines, {summary['duration_secs']:.3f} s"
+        f"{summary['bad_lines']} bad lines, {summary['duration_s']:.3f} s"
     )
     console.print(f"packet kinds: {kinds or 'none'}")
     if recording.meta is not None:
@@ -298,7 +298,7 @@ def inspect(
         table.add_column(column, justify="left" if column.startswith("layouts") else "right")
     for node in summary["nodes"]:
         layouts = ", ".join(f"{n}x{count}" for n, count in node["layouts"]) or "-"
-        span = node["last_timestamp"] - node["first_timestamp"]
+        span = node["last_timestamp_s"] - node["first_timestamp_s"]
         table.add_row(
             str(node["node_id"]),
             str(node["lines"]),
@@ -369,9 +369,9 @@ def _inspect_other_format(
         },
         "frame_shapes": shapes,
         "has_phase": capture.has_phase,
-        "duration_secs": span,
+        "duration_s": span,
         "timestamps": capture.timestamp_doc,
-        "first_timestamp": float(capture.timestamps_s[0]),
+        "first_timestamp_s": float(capture.timestamps_s[0]),
         "sources": sorted(set(capture.macs)) if capture.macs is not None else [],
         "meta": {
             name: {"min": float(np.nanmin(v)), "max": float(np.nanmax(v))}

@@ -37,7 +37,7 @@
 use std::f64::consts::PI;
 
 use ndarray::{Array1, ArrayView2};
-use wifi_densepose_core::validate::{ensure_finite, ensure_positive};
+use wifi_densepose_core::validate::{ensure_finite, ensure_finite_array, ensure_positive};
 pub use wifi_densepose_core::MotionLevel;
 use wifi_densepose_core::RingBuffer;
 
@@ -351,8 +351,8 @@ impl MotionPresenceBatch {
 /// Runs a fresh [`MotionPresenceTracker`] over the rows of `amplitude` (`[time, subcarrier]`,
 /// one frame per row, sampled at `sample_rate_hz` Hz) and returns its outputs after every
 /// frame; equal bit for bit to pushing the rows one by one. Checked before any work: the
-/// array must have at least one column and be finite (the error names `amplitude[row]` and
-/// the column), the rate finite and > 0.
+/// array must have at least one column and be finite (the error names the bad value's
+/// `[row, col]`), the rate finite and > 0.
 pub fn motion_presence_batch(
     amplitude: ArrayView2<'_, f64>,
     sample_rate_hz: f64,
@@ -365,9 +365,7 @@ pub fn motion_presence_batch(
             format!("shape {:?}", amplitude.shape()),
         ));
     }
-    for (t, row) in amplitude.outer_iter().enumerate() {
-        ensure_finite(&format!("amplitude[{t}]"), row.iter())?;
-    }
+    ensure_finite_array("amplitude", &amplitude)?;
     let mut tracker = MotionPresenceTracker::new();
     let mut states = Vec::with_capacity(amplitude.nrows());
     let mut row_buffer = Vec::with_capacity(amplitude.ncols());
@@ -482,7 +480,7 @@ mod tests {
         let e = motion_presence_batch(a.view(), 10.0)
             .unwrap_err()
             .to_string();
-        assert!(e.contains("amplitude[3]") && e.contains('2'), "{e}");
+        assert!(e.contains("amplitude") && e.contains("at [3, 2]"), "{e}");
         assert!(motion_presence_batch(Array2::zeros((5, 0)).view(), 10.0).is_err());
         assert!(motion_presence_batch(Array2::zeros((5, 2)).view(), f64::NAN).is_err());
         assert!(motion_presence_batch(Array2::zeros((0, 2)).view(), 10.0)

@@ -112,19 +112,25 @@ impl PhaseSanitizer {
     pub fn validate_phase_data(&self, p: ArrayView2<'_, f64>) -> SignalResult<()> {
         ensure_nonempty("phase_data", p)?;
         ensure_finite_array("phase_data", &p)?;
-        self.ensure_in_phase_range(p, 0)
+        self.ensure_in_phase_range(p, None)
     }
 
-    /// A value outside `phase_range` → `Validation`, naming its flat index (plus `offset`).
-    fn ensure_in_phase_range(&self, p: ArrayView2<'_, f64>, offset: usize) -> SignalResult<()> {
+    /// A value outside `phase_range` → `Validation`, naming its position per axis: `[row,
+    /// col]`, or `[frame, row, col]` for frame `frame` of a batch.
+    fn ensure_in_phase_range(
+        &self,
+        p: ArrayView2<'_, f64>,
+        frame: Option<usize>,
+    ) -> SignalResult<()> {
         let (lo, hi) = self.config.phase_range;
-        if let Some((index, value)) = p.iter().enumerate().find(|(_, &v)| v < lo || v > hi) {
+        if let Some(((r, c), value)) = p.indexed_iter().find(|(_, &v)| v < lo || v > hi) {
+            let at = match frame {
+                Some(t) => format!("[{t}, {r}, {c}]"),
+                None => format!("[{r}, {c}]"),
+            };
             return Err(SignalError::validation(
                 "phase_data",
-                format!(
-                    "value {value} at index {} is outside the phase range [{lo}, {hi}]",
-                    offset + index
-                ),
+                format!("value {value} at {at} is outside the phase range [{lo}, {hi}]"),
             ));
         }
         Ok(())
@@ -192,9 +198,8 @@ impl PhaseSanitizer {
             ));
         }
         ensure_finite_array("phase_data", &p)?;
-        let frame_len = p.len() / p.len_of(Axis(0));
         for (t, frame) in p.axis_iter(Axis(0)).enumerate() {
-            self.ensure_in_phase_range(frame, t * frame_len)?;
+            self.ensure_in_phase_range(frame, Some(t))?;
         }
         let (frames, rows, cols) = p.dim();
         let shape_error = |e: ndarray::ShapeError| {
@@ -424,7 +429,7 @@ mod tests {
             .validate_phase_data(Array2::from_elem((2, 3), 10.0).view())
             .unwrap_err();
         assert_eq!(err.kind(), ErrorKind::Validation);
-        assert!(err.to_string().contains("index 0"));
+        assert!(err.to_string().contains("value 10 at [0, 0] is outside"));
         let empty = Array2::<f64>::zeros((0, 0));
         assert_eq!(
             s.validate_phase_data(empty.view()).unwrap_err().kind(),

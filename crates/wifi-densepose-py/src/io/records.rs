@@ -440,6 +440,26 @@ fn meta_to_py<'py>(py: Python<'py>, meta: &RecordingMeta) -> PyResult<Bound<'py,
     Ok(d)
 }
 
+/// The time span keys of a summary (seconds): `first_timestamp_s`, `last_timestamp_s` and, when
+/// given, `duration_s`, plus their deprecated 2.0 spellings (`first_timestamp`,
+/// `last_timestamp`, `duration_secs`) until 2.2.
+fn set_span<T: for<'py> IntoPyObject<'py> + Copy>(
+    d: &Bound<'_, PyDict>,
+    first: T,
+    last: T,
+    duration: Option<f64>,
+) -> PyResult<()> {
+    d.set_item("first_timestamp_s", first)?;
+    d.set_item("last_timestamp_s", last)?;
+    d.set_item("first_timestamp", first)?;
+    d.set_item("last_timestamp", last)?;
+    if let Some(duration) = duration {
+        d.set_item("duration_s", duration)?;
+        d.set_item("duration_secs", duration)?;
+    }
+    Ok(())
+}
+
 fn node_summary_to_py<'py>(py: Python<'py>, s: &NodeSummary) -> PyResult<Bound<'py, PyDict>> {
     let d = PyDict::new(py);
     d.set_item("node_id", s.node_id)?;
@@ -455,8 +475,7 @@ fn node_summary_to_py<'py>(py: Python<'py>, s: &NodeSummary) -> PyResult<Bound<'
         null_bins.set_item(n, bins.clone())?;
     }
     d.set_item("null_bins", null_bins)?;
-    d.set_item("first_timestamp", s.first_timestamp)?;
-    d.set_item("last_timestamp", s.last_timestamp)?;
+    set_span(&d, s.first_timestamp, s.last_timestamp, None)?;
     d.set_item("csi_rate_hz", s.csi_rate_hz)?;
     d.set_item("vitals_rate_hz", s.vitals_rate_hz)?;
     Ok(d)
@@ -568,10 +587,12 @@ impl PyRecording {
     }
 
     /// Counts, subcarrier layouts, rates (Hz) and time span as plain data: keys `records`,
-    /// `bad_lines`, `kinds`, `first_timestamp`, `last_timestamp`, `duration_secs`, `nodes`
+    /// `bad_lines`, `kinds`, `first_timestamp_s`, `last_timestamp_s`, `duration_s`, `nodes`
     /// (one dict per node: `node_id`, `lines`, `raw_csi`, `vitals`, `feature`, `untyped`,
     /// `other`, `layouts`, `null_bins` (per layout, the bins that never change: DC and guard
-    /// subcarriers), `first_timestamp`, `last_timestamp`, `csi_rate_hz`, `vitals_rate_hz`).
+    /// subcarriers), `first_timestamp_s`, `last_timestamp_s`, `csi_rate_hz`, `vitals_rate_hz`).
+    /// The 2.0 keys `first_timestamp`, `last_timestamp` and `duration_secs` are still present,
+    /// deprecated (removed in 2.2).
     fn summary<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
         let s = self.inner.summary();
         let d = PyDict::new(py);
@@ -582,9 +603,12 @@ impl PyRecording {
             kinds.set_item(k, n)?;
         }
         d.set_item("kinds", kinds)?;
-        d.set_item("first_timestamp", s.first_timestamp)?;
-        d.set_item("last_timestamp", s.last_timestamp)?;
-        d.set_item("duration_secs", s.duration_secs())?;
+        set_span(
+            &d,
+            s.first_timestamp,
+            s.last_timestamp,
+            Some(s.duration_secs()),
+        )?;
         let nodes = s
             .nodes
             .iter()
