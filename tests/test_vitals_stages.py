@@ -347,6 +347,33 @@ def test_value_types_validate_compare_and_hash() -> None:
     assert "VALID" in repr(a)
 
 
+def test_vital_reading_takes_its_2_0_keyword_names_with_a_warning() -> None:
+    b, h = VitalEstimate(15.0, 0.9, VitalStatus.VALID), VitalEstimate(72.0, 0.8, VitalStatus.VALID)
+    new = VitalReading(
+        breathing=b, heart=h, subcarrier_count=56, signal_quality=0.9, timestamp_s=3.5
+    )
+    with pytest.warns(DeprecationWarning) as caught:
+        old = VitalReading(
+            respiratory_rate=b,
+            heart_rate=h,
+            subcarrier_count=56,
+            signal_quality=0.9,
+            timestamp_secs=3.5,
+        )
+    assert old == new and old.timestamp_s == 3.5 and old.heart.value_bpm == 72.0
+    assert [str(w.message) for w in caught] == [
+        "VitalReading(respiratory_rate=...) is deprecated; use breathing=...",
+        "VitalReading(heart_rate=...) is deprecated; use heart=...",
+        "VitalReading(timestamp_secs=...) is deprecated; use timestamp_s=...",
+    ]
+    with pytest.raises(TypeError, match="both 'heart' and its deprecated name 'heart_rate'"):
+        VitalReading(b, h, 56, 0.9, 0.0, heart_rate=h)
+    with pytest.raises(TypeError, match="missing required argument: 'timestamp_s'"):
+        VitalReading(b, h, 56, 0.9)
+    with pytest.raises(TypeError, match="missing required argument: 'signal_quality'"):
+        VitalReading(b, h, 56, timestamp_s=0.0)
+
+
 def test_value_types_pickle() -> None:
     values = [
         VitalEstimate(15.5, 0.9, VitalStatus.DEGRADED),

@@ -4,7 +4,16 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from os import PathLike
 from pathlib import Path
-from typing import Any, ClassVar, Final, Literal, SupportsIndex, TypeAlias, TypedDict, final
+from typing import (
+    Any,
+    ClassVar,
+    Final,
+    Literal,
+    SupportsIndex,
+    TypeAlias,
+    TypedDict,
+    final,
+)
 
 import numpy as np
 import numpy.typing as npt
@@ -1000,14 +1009,21 @@ class VitalEstimate:
 
 @final
 class VitalReading:
+    # breathing, heart, subcarrier_count, signal_quality and timestamp_s are required (a
+    # TypeError names a missing one); the keyword-only names are their deprecated 2.0
+    # spellings (DeprecationWarning; removed in 2.2), hence the None defaults.
     def __new__(
         cls,
-        breathing: VitalEstimate,
-        heart: VitalEstimate,
-        subcarrier_count: int,
-        signal_quality: float,
-        timestamp_s: float,
+        breathing: VitalEstimate | None = None,
+        heart: VitalEstimate | None = None,
+        subcarrier_count: int | None = None,
+        signal_quality: float | None = None,
+        timestamp_s: float | None = None,
         spans_gap: bool = False,
+        *,
+        respiratory_rate: VitalEstimate | None = None,
+        heart_rate: VitalEstimate | None = None,
+        timestamp_secs: float | None = None,
     ) -> Self: ...
     @property
     def breathing(self) -> VitalEstimate: ...

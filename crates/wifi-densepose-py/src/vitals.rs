@@ -173,23 +173,77 @@ impl PyVitalEstimate {
 #[derive(Clone, PartialEq)]
 pub struct PyVitalReading(VitalReading);
 
+/// An argument given under its name or its deprecated 2.0 name (with a `DeprecationWarning`);
+/// a `TypeError` when neither or both are given.
+fn renamed<T>(
+    py: Python<'_>,
+    new: Option<T>,
+    old: Option<T>,
+    name: &str,
+    old_name: &str,
+) -> PyResult<T> {
+    match (new, old) {
+        (Some(v), None) => Ok(v),
+        (None, Some(v)) => {
+            deprecated(
+                py,
+                &format!("VitalReading({old_name}=...)"),
+                &format!("{name}=..."),
+            )?;
+            Ok(v)
+        }
+        (Some(_), Some(_)) => Err(pyo3::exceptions::PyTypeError::new_err(format!(
+            "VitalReading() got both '{name}' and its deprecated name '{old_name}'"
+        ))),
+        (None, None) => Err(missing(name)),
+    }
+}
+
+fn missing(name: &str) -> PyErr {
+    pyo3::exceptions::PyTypeError::new_err(format!(
+        "VitalReading() missing required argument: '{name}'"
+    ))
+}
+
 #[pymethods]
 impl PyVitalReading {
+    /// The 2.0 keyword names `respiratory_rate`, `heart_rate` and `timestamp_secs` still work
+    /// with a `DeprecationWarning` (until 2.2).
     #[new]
-    #[pyo3(signature = (breathing, heart, subcarrier_count, signal_quality, timestamp_s, spans_gap=false))]
+    #[pyo3(signature = (breathing=None, heart=None, subcarrier_count=None, signal_quality=None, timestamp_s=None, spans_gap=false, *, respiratory_rate=None, heart_rate=None, timestamp_secs=None))]
+    #[allow(clippy::too_many_arguments)]
     fn new(
-        breathing: PyVitalEstimate,
-        heart: PyVitalEstimate,
-        subcarrier_count: usize,
-        signal_quality: f64,
-        timestamp_s: f64,
+        py: Python<'_>,
+        breathing: Option<PyVitalEstimate>,
+        heart: Option<PyVitalEstimate>,
+        subcarrier_count: Option<usize>,
+        signal_quality: Option<f64>,
+        timestamp_s: Option<f64>,
         spans_gap: bool,
+        respiratory_rate: Option<PyVitalEstimate>,
+        heart_rate: Option<PyVitalEstimate>,
+        timestamp_secs: Option<f64>,
     ) -> PyResult<Self> {
+        let breathing = renamed(
+            py,
+            breathing,
+            respiratory_rate,
+            "breathing",
+            "respiratory_rate",
+        )?;
+        let heart = renamed(py, heart, heart_rate, "heart", "heart_rate")?;
+        let timestamp_s = renamed(
+            py,
+            timestamp_s,
+            timestamp_secs,
+            "timestamp_s",
+            "timestamp_secs",
+        )?;
         VitalReading::new(
             breathing.0,
             heart.0,
-            subcarrier_count,
-            signal_quality,
+            subcarrier_count.ok_or_else(|| missing("subcarrier_count"))?,
+            signal_quality.ok_or_else(|| missing("signal_quality"))?,
             timestamp_s,
         )
         .or_raise()
