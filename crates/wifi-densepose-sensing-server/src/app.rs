@@ -140,14 +140,8 @@ pub async fn run(config: Config) -> Result<(), StartError> {
 /// Re-broadcasts the latest update every tick while ESP32 is the source and someone
 /// listens (docs/wire.md §3.7), and forgets silent nodes.
 async fn housekeeping(state: Arc<AppState>) {
-    let mut ticker = tokio::time::interval(Duration::from_millis(state.config.tick_ms));
-    let shutdown = wait_for_shutdown(state.shutdown_signal());
-    tokio::pin!(shutdown);
-    loop {
-        tokio::select! {
-            _ = ticker.tick() => {}
-            () = &mut shutdown => return,
-        }
+    let mut ticks = state.ticks();
+    while ticks.next().await {
         let now = Instant::now();
         let rebroadcast = {
             let mut engine = state.engine();

@@ -424,8 +424,35 @@ impl AppState {
         self.shutdown.subscribe()
     }
 
+    /// The server's tick (`--tick-ms`), for a task that works once per tick until shutdown.
+    pub fn ticks(&self) -> Ticks {
+        Ticks {
+            ticker: tokio::time::interval(Duration::from_millis(self.config.tick_ms)),
+            shutdown: self.shutdown_signal(),
+        }
+    }
+
     pub fn request_shutdown(&self) {
         self.shutdown.send_replace(true);
+    }
+}
+
+/// Ticks of the server's period until shutdown ([`AppState::ticks`]).
+#[derive(Debug)]
+pub struct Ticks {
+    ticker: tokio::time::Interval,
+    shutdown: watch::Receiver<bool>,
+}
+
+impl Ticks {
+    /// Waits for the next tick: true, or false once shutdown is requested (or the state that
+    /// could request it is gone).
+    pub async fn next(&mut self) -> bool {
+        let ticked = tokio::select! {
+            _ = self.ticker.tick() => true,
+            _ = self.shutdown.wait_for(|stop| *stop) => false,
+        };
+        ticked && !*self.shutdown.borrow()
     }
 }
 

@@ -258,14 +258,8 @@ pub async fn run(state: Arc<AppState>) {
     let started = Instant::now();
     let mut frames_sent = 0u64;
     let mut next_edge_vitals = started;
-    let mut ticker = tokio::time::interval(Duration::from_millis(state.config.tick_ms));
-    let shutdown = wait_for_shutdown(state.shutdown_signal());
-    tokio::pin!(shutdown);
-    loop {
-        tokio::select! {
-            _ = ticker.tick() => {}
-            () = &mut shutdown => return,
-        }
+    let mut ticks = state.ticks();
+    while ticks.next().await {
         if !state.engine().synthetic_active() {
             return;
         }
