@@ -3,7 +3,7 @@
 .. code-block:: python
 
     with RuViewMqttClient("127.0.0.1", 1883) as client:
-        client.subscribe_node("wifi-densepose-1a2b3c4d-node1", on_state=print)
+        client.subscribe_node("1a2b3c4dnode1", on_state=print)
         ...
 
     # or, inside asyncio:
