@@ -233,6 +233,11 @@ def test_broker_restart_brings_discovery_and_states_back(
         finally:
             after.close()
         assert server.process is not None and server.process.poll() is None
+        # The clean shutdown after a reconnect still waits for exactly its own messages.
+        code, stderr = stop_and_read_stderr(server, signal.SIGTERM)
+        assert code == 0 and "MQTT shutdown" not in stderr, stderr
+        left = retained(broker.port, ["homeassistant/+/+/+/availability"])
+        assert len(left) == 15 and set(left.values()) == {"offline"}, left
     finally:
         server.stop()
 

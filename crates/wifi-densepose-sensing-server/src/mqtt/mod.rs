@@ -212,6 +212,8 @@ pub async fn run(state: Arc<AppState>, prepared: Prepared) {
             },
             event = link.recv() => match event {
                 Some(Link::Connected) => {
+                    // A new session: the connection task counts from zero again (drive).
+                    sender.queued = 0;
                     if let Err(error) = client.try_subscribe(&status_topic, QoS::AtLeastOnce) {
                         tracing::warn!(%error, "cannot subscribe to the Home Assistant status topic");
                     }
@@ -281,7 +283,7 @@ async fn flush(
 /// Hands publications to the event loop and counts them.
 struct Sender {
     client: AsyncClient,
-    /// Publications accepted by the event loop's request queue.
+    /// Publications accepted by the event loop's request queue in the current session.
     queued: u64,
     dropped: u64,
 }
@@ -356,6 +358,11 @@ async fn drive(
             Ok(Event::Incoming(Packet::ConnAck(_))) => {
                 tracing::info!(%endpoint, "MQTT connected");
                 backoff = BACKOFF_START;
+                // A clean session drops what the old one had queued or in flight, so both
+                // sides count from zero (the publishing loop resets on Link::Connected).
+                written = 0;
+                unacknowledged.clear();
+                progress.send_replace(Progress::default());
                 if link.send(Link::Connected).await.is_err() {
                     return;
                 }
@@ -380,8 +387,6 @@ async fn drive(
             Ok(_) => {}
             Err(error) => {
                 tracing::error!(%endpoint, error = %describe(&error), retry_in_ms = backoff.as_millis() as u64, "MQTT connection failed");
-                // A new clean session never delivers what the old one had in flight.
-                unacknowledged.clear();
                 if link.send(Link::Disconnected).await.is_err() {
                     return;
                 }
