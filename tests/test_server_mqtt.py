@@ -280,7 +280,8 @@ def test_bad_mqtt_configuration_is_refused(server_binary: Path, tmp_path: Path) 
         )  # fmt: skip
 
     for usage in (["--mqtt-port", "0"], ["--mqtt-ca-file", "ca.pem"], ["--mqtt-host", ""],
-                  ["--mqtt-rate-vitals", "-1"], ["--no-semantic", "nap"]):  # fmt: skip
+                  ["--mqtt-rate-vitals", "-1"], ["--no-semantic", "nap"],
+                  ["--mqtt-server-name", " "]):  # fmt: skip
         result = run(*usage)
         assert result.returncode == 2, (usage, result.stderr)
     missing = run("--mqtt-tls", "--mqtt-ca-file", str(tmp_path / "missing.pem"))

@@ -61,12 +61,7 @@ pub fn prepare(settings: &MqttSettings, data_dir: &Path) -> Result<Prepared, Set
         Some(id) => id.clone(),
         None => persisted_client_id(data_dir)?,
     };
-    let server_name = config
-        .server_name
-        .clone()
-        .or_else(|| config.client_id.clone())
-        .or_else(host_name)
-        .unwrap_or_else(|| client_id.clone());
+    let server_name = server_name(&config, host_name(), &client_id);
     let password = config
         .username
         .as_ref()
@@ -99,6 +94,17 @@ pub fn prepare(settings: &MqttSettings, data_dir: &Path) -> Result<Prepared, Set
         tls,
         zones,
     })
+}
+
+/// The readable server name of device names (7.1): `--mqtt-server-name`, else the configured
+/// `--mqtt-client-id`, else the host name, else the (generated) client id.
+fn server_name(config: &MqttConfig, host: Option<String>, client_id: &str) -> String {
+    config
+        .server_name
+        .clone()
+        .or_else(|| config.client_id.clone())
+        .or(host)
+        .unwrap_or_else(|| client_id.to_string())
 }
 
 /// The machine's host name, if the system tells it (Linux `/proc`, else the usual
@@ -441,6 +447,19 @@ mod tests {
             "outer: received fatal alert: CertificateRequired (the broker requires a client \
              certificate: --mqtt-client-cert and --mqtt-client-key)"
         );
+    }
+
+    #[test]
+    fn server_name_prefers_the_flag_then_the_client_id_then_the_host() {
+        let generated = "wifi-densepose-1a2b3c4d";
+        let host = || Some("kitchen-pi".to_string());
+        let mut config = MqttConfig::default();
+        assert_eq!(server_name(&config, host(), generated), "kitchen-pi");
+        assert_eq!(server_name(&config, None, generated), generated);
+        config.client_id = Some("wdp-hall".into());
+        assert_eq!(server_name(&config, host(), "wdp-hall"), "wdp-hall");
+        config.server_name = Some("Hall".into());
+        assert_eq!(server_name(&config, host(), "wdp-hall"), "Hall");
     }
 
     #[test]
