@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import json
 import signal
+import socket
 import subprocess
+import threading
 import time
 from pathlib import Path
 
@@ -488,3 +490,53 @@ def test_sigkill_last_will_makes_every_entity_unavailable(
     finally:
         server.stop()
         live.close()
+
+
+def test_sigterm_with_a_broker_that_never_acknowledges_is_bounded(
+    server_binary: Path, tmp_path: Path
+) -> None:
+    """A broker that accepts the connection but never sends a PUBACK: the clean shutdown gives
+    up after its bound (4 s), says what it could not deliver, and the server still exits 0
+    before the 5 s the server allows its tasks."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(1)
+    port = listener.getsockname()[1]
+    received = bytearray()
+
+    def silent_broker() -> None:
+        conn, _ = listener.accept()
+        with conn:
+            conn.settimeout(0.5)
+            connect = conn.recv(4096)
+            assert connect[0] == 0x10  # CONNECT
+            conn.sendall(bytes([0x20, 0x02, 0x00, 0x00]))  # CONNACK, accepted
+            while True:
+                try:
+                    chunk = conn.recv(65536)
+                except TimeoutError:
+                    continue
+                except OSError:
+                    return
+                if not chunk:
+                    return
+                received.extend(chunk)
+
+    thread = threading.Thread(target=silent_broker, daemon=True)
+    thread.start()
+    args = ["--mock-frames", "--mqtt", "--mqtt-host", "127.0.0.1", "--mqtt-port", str(port),
+            "--data-dir", str(tmp_path / "data")]  # fmt: skip
+    server = ServerProcess(server_binary, args, env={"RUST_LOG": "info"}).start()
+    try:
+        wait_until(lambda: b"availability" in received, 10, "the first publications")
+        time.sleep(1.0)
+        started = time.monotonic()
+        code, stderr = stop_and_read_stderr(server, signal.SIGTERM)
+        elapsed = time.monotonic() - started
+    finally:
+        server.stop()
+        listener.close()
+    assert code == 0, stderr
+    assert "MQTT shutdown" in stderr and "unacknowledged" in stderr, stderr
+    assert "did not stop within 5 s" not in stderr, stderr
+    assert 3.5 < elapsed < 7.0, elapsed
