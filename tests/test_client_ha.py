@@ -20,11 +20,12 @@ from wifi_densepose.client.ha import (
     parse_discovery,
     parse_state,
     server_availability_topic,
+    server_tag,
 )
 from wifi_densepose.errors import ValidationError
 
 CLIENT = "wifi-densepose-1a2b3c4d"
-NODE = f"{CLIENT}-node1"
+NODE = "1a2b3c4dnode1"  # docs/wire.md §7.3: letters and digits only
 DEVICE = f"wifi_densepose_{NODE}"
 
 
@@ -33,7 +34,7 @@ def config(component: str, slug: str, **extra: object) -> tuple[str, str]:
     doc: dict[str, object] = {
         "name": slug.replace("_", " ").capitalize(),
         "unique_id": f"{DEVICE}_{slug}",
-        "object_id": f"{DEVICE}_{slug}",
+        "default_entity_id": f"{component}.{DEVICE}_{slug}",
         "state_topic": f"{base}/state",
         "availability": [
             {
@@ -53,7 +54,7 @@ def config(component: str, slug: str, **extra: object) -> tuple[str, str]:
         "qos": 0 if component == "sensor" else 1,
         "device": {
             "identifiers": [DEVICE],
-            "name": f"WiFi-DensePose node {NODE}",
+            "name": "WiFi-DensePose kitchen node 1",
             "manufacturer": "wifi-densepose",
             "model": "WiFi-DensePose sensing server",
             "sw_version": "2.0.0",
@@ -85,7 +86,7 @@ def test_binary_sensor_with_the_last_will_form() -> None:
     assert e.availability_mode == "all"
     assert e.qos == 1
     assert e.device == HaDevice(
-        (DEVICE,), f"WiFi-DensePose node {NODE}", "wifi-densepose",
+        (DEVICE,), "WiFi-DensePose kitchen node 1", "wifi-densepose",
         "WiFi-DensePose sensing server", "2.0.0",
     )  # fmt: skip
     assert not e.biometric
@@ -217,7 +218,9 @@ def test_malformed_discovery(topic: str, payload: str | bytes, message: str) -> 
 
 def test_helpers() -> None:
     assert node_key(CLIENT, 1) == NODE
-    assert node_key(CLIENT, None) == CLIENT
+    assert node_key(CLIENT, None) == "1a2b3c4d"
+    assert node_key("Kitchen-Pi_2", 12) == "kitchenpi2node12"
+    assert server_tag("--") == "server"
     assert server_availability_topic(CLIENT) == f"ruview/{CLIENT}/availability"
     assert parse_availability(b"online") is True
     assert parse_availability("offline") is False

@@ -33,7 +33,7 @@ from wifi_densepose.client.mqtt import (
 __all__ = ["broker", "tls_broker"]
 
 CLIENT = "wifi-densepose-1a2b3c4d"
-NODE = f"{CLIENT}-node1"
+NODE = "1a2b3c4dnode1"  # docs/wire.md §7.3: letters and digits only
 DEVICE = f"wifi_densepose_{NODE}"
 SERVER_AVAILABILITY = f"ruview/{CLIENT}/availability"
 
@@ -43,7 +43,7 @@ def presence_config() -> tuple[str, str]:
     doc = {
         "name": "Presence",
         "unique_id": f"{DEVICE}_presence",
-        "object_id": f"{DEVICE}_presence",
+        "default_entity_id": f"binary_sensor.{DEVICE}_presence",
         "state_topic": f"{base}/state",
         "availability": [{"topic": SERVER_AVAILABILITY}, {"topic": f"{base}/availability"}],
         "availability_mode": "all",

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import json
 import signal
+import socket
 import subprocess
+import threading
 import time
 from pathlib import Path
 
@@ -61,13 +63,18 @@ def client_id(data_dir: Path) -> str:
     return path.read_text().strip()
 
 
-def configs(recorder: Recorder) -> dict[str, DiscoveredEntity]:
+def all_configs(recorder: Recorder) -> dict[str, DiscoveredEntity]:
+    """Every entity announced (the last config of each topic), by config topic."""
     found = {}
     for m in list(recorder.messages):
         if m.topic.startswith("homeassistant/") and m.topic.endswith("/config") and m.payload:
-            entity = parse_discovery(m.topic, bytes(m.payload))
-            found[entity.slug] = entity
+            found[m.topic] = parse_discovery(m.topic, bytes(m.payload))
     return found
+
+
+def configs(recorder: Recorder) -> dict[str, DiscoveredEntity]:
+    """The node entities, by slug (the server device's connectivity entity left out)."""
+    return {e.slug: e for e in all_configs(recorder).values() if not e.node_key.endswith("server")}
 
 
 def payloads(recorder: Recorder, topic: str) -> list[str]:
@@ -92,7 +99,7 @@ def test_discovery_states_and_last_will(
     try:
         cid = client_id(data_dir)
         assert cid.startswith("wifi-densepose-") and len(cid) == 23
-        node = f"{cid}-node1"
+        node = f"{cid[15:]}node1"  # the hex part of the generated id, then node<N> (7.3)
         server_topic = f"ruview/{cid}/availability"
         wait_until(lambda: len(configs(live)) == 15, 20, "15 discovery configs")
         entities = configs(live)
@@ -168,16 +175,14 @@ def test_client_follows_a_node_and_clean_shutdown_goes_offline(
     server = mqtt_server(server_binary, broker, data_dir).start()
     try:
         with RuViewMqttClient("127.0.0.1", broker.port) as client:
-            client.subscribe_node("wifi-densepose-0000beef-node1", on_state=states.append)
-            wait_until(lambda: len(client.entities) == 15, 20, "the persisted client id in use")
+            client.subscribe_node("0000beefnode1", on_state=states.append)
+            wait_until(lambda: len(client.entities) == 16, 20, "the persisted client id in use")
             wait_until(lambda: len(states) >= 5, 15, "states through the client")
         code, _ = stop_and_read_stderr(server, signal.SIGTERM)
         assert code == 0
         server_topic = "ruview/wifi-densepose-0000beef/availability"
         assert payloads(live, server_topic)[-1] == "offline"
-        presence = (
-            "homeassistant/binary_sensor/wifi_densepose_wifi-densepose-0000beef-node1/presence"
-        )
+        presence = "homeassistant/binary_sensor/wifi_densepose_0000beefnode1/presence"
         assert payloads(live, f"{presence}/availability")[-1] == "offline"
     finally:
         server.stop()
@@ -230,6 +235,11 @@ def test_broker_restart_brings_discovery_and_states_back(
         finally:
             after.close()
         assert server.process is not None and server.process.poll() is None
+        # The clean shutdown after a reconnect still waits for exactly its own messages.
+        code, stderr = stop_and_read_stderr(server, signal.SIGTERM)
+        assert code == 0 and "MQTT shutdown" not in stderr, stderr
+        left = retained(broker.port, ["homeassistant/+/+/+/availability"])
+        assert len(left) == 15 and set(left.values()) == {"offline"}, left
     finally:
         server.stop()
 
@@ -245,7 +255,7 @@ def test_mutual_tls(
     with RuViewMqttClient("127.0.0.1", broker.port, tls=tls) as client:
         client.subscribe_discovery()
         with mqtt_server(server_binary, broker, tmp_path / "a", *tls_args, *client_args):
-            wait_until(lambda: len(client.entities) == 15, 20, "discovery over mutual TLS")
+            wait_until(lambda: len(client.entities) == 16, 20, "discovery over mutual TLS")
         client_id = (tmp_path / "a" / "mqtt_client_id").read_text().strip()
 
         # Without a client certificate the broker refuses; the server says so and keeps trying.
@@ -254,7 +264,8 @@ def test_mutual_tls(
             other = (tmp_path / "b" / "mqtt_client_id").read_text().strip()
             assert other != client_id
             time.sleep(3)
-            assert not any(e.node_key.startswith(other) for e in client.entities.values())
+            other_tag = other[15:]  # the hex part of the generated id (7.3)
+            assert not any(e.node_key.startswith(other_tag) for e in client.entities.values())
             _, stderr = stop_and_read_stderr(server, signal.SIGTERM)
         finally:
             server.stop()
@@ -271,7 +282,8 @@ def test_bad_mqtt_configuration_is_refused(server_binary: Path, tmp_path: Path) 
         )  # fmt: skip
 
     for usage in (["--mqtt-port", "0"], ["--mqtt-ca-file", "ca.pem"], ["--mqtt-host", ""],
-                  ["--mqtt-rate-vitals", "-1"], ["--no-semantic", "nap"]):  # fmt: skip
+                  ["--mqtt-rate-vitals", "-1"], ["--no-semantic", "nap"],
+                  ["--mqtt-server-name", " "]):  # fmt: skip
         result = run(*usage)
         assert result.returncode == 2, (usage, result.stderr)
     missing = run("--mqtt-tls", "--mqtt-ca-file", str(tmp_path / "missing.pem"))
@@ -365,9 +377,12 @@ def test_replayed_esp32_nodes_become_two_devices(
             ]
 
         wait_until(
-            lambda: {e.node_key for e in all_configs()} == {"wdp-test-node1", "wdp-test-node2"},
+            lambda: (
+                {e.node_key for e in all_configs()}
+                == {"wdptestnode1", "wdptestnode2", "wdptestserver"}
+            ),
             20,
-            "one device per node",
+            "one device per node and one for the server",
         )
         raw_vitals = ["ruview/wdp-test/1/raw/edge_vitals", "ruview/wdp-test/2/raw/edge_vitals"]
         wait_until(lambda: all(payloads(live, t) for t in raw_vitals), 20, "raw vitals per node")
@@ -380,3 +395,148 @@ def test_replayed_esp32_nodes_become_two_devices(
     finally:
         server.stop()
         live.close()
+
+
+def retained(port: int, topics: list[str]) -> dict[str, str]:
+    """The retained messages of ``topics`` (wildcards allowed), read by a fresh subscriber."""
+    reader = Recorder(port, topics)
+    try:
+        # Retained messages arrive right after the SUBACK; wait until none came for 0.5 s.
+        seen = -1
+        while seen != len(reader.messages):
+            seen = len(reader.messages)
+            time.sleep(0.5)
+        return {m.topic: m.payload.decode() for m in list(reader.messages) if m.retain}
+    finally:
+        reader.close()
+
+
+def test_sigterm_leaves_every_availability_topic_offline(
+    server_binary: Path, broker: Broker, tmp_path: Path
+) -> None:
+    """wire.md §7.6 step 4: a clean shutdown publishes `offline` on every entity topic and the
+    server topic, has the broker acknowledge each (QoS 1), and only then disconnects."""
+    data_dir = tmp_path / "data"
+    live = Recorder(broker.port, ["homeassistant/#", "ruview/#"])
+    server = mqtt_server(server_binary, broker, data_dir).start()
+    try:
+        server_topic = f"ruview/{client_id(data_dir)}/availability"
+        wait_until(lambda: len(configs(live)) == 15, 20, "15 discovery configs")
+        entity_topics = {
+            e.config_topic.replace("/config", "/availability") for e in configs(live).values()
+        }
+        before = lambda: retained(broker.port, ["homeassistant/+/+/+/availability"])  # noqa: E731
+        # Wait until the retained availability of every entity is known and some are online.
+        wait_until(
+            lambda: entity_topics <= set(b := before()) and "online" in b.values(),
+            20,
+            "every entity availability retained, some online",
+        )
+        code, stderr = stop_and_read_stderr(server, signal.SIGTERM)
+        assert code == 0, stderr
+        after = retained(broker.port, ["homeassistant/+/+/+/availability", "ruview/+/availability"])
+        assert set(after) == entity_topics | {server_topic}
+        still_online = sorted(t for t, p in after.items() if p != "offline")
+        assert still_online == [], f"{len(still_online)} topics still online: {still_online}"
+        log = broker.log.read_text()
+        assert "out of memory" not in log, log
+        assert "MQTT shutdown" not in stderr, stderr  # no flush timeout was needed
+    finally:
+        server.stop()
+        live.close()
+
+
+def test_sigkill_last_will_makes_every_entity_unavailable(
+    server_binary: Path, broker: Broker, tmp_path: Path
+) -> None:
+    """wire.md §7.6: after SIGKILL the broker publishes the Last Will; every entity lists the
+    server topic first with `availability_mode: all`, so each reads unavailable, and the
+    server device's connectivity entity reads `offline` (off)."""
+    data_dir = tmp_path / "data"
+    live = Recorder(broker.port, ["homeassistant/#"])
+    server = mqtt_server(server_binary, broker, data_dir).start()
+    try:
+        server_topic = f"ruview/{client_id(data_dir)}/availability"
+        wait_until(lambda: len(all_configs(live)) == 16, 20, "16 discovery configs")
+        entities = list(all_configs(live).values())
+        wait_until(
+            lambda: retained(broker.port, [server_topic]).get(server_topic) == "online",
+            10,
+            "the server online",
+        )
+        assert server.process is not None
+        server.process.kill()
+        server.process.wait(timeout=10)
+        wait_until(
+            lambda: retained(broker.port, [server_topic]).get(server_topic) == "offline",
+            15,
+            "the Last Will",
+        )
+        for e in entities:
+            assert e.availability_mode == "all", e.config_topic
+            assert e.availability[0].topic == server_topic, e.config_topic
+        with RuViewMqttClient("127.0.0.1", broker.port) as client:
+            client.subscribe_node(None)
+            wait_until(lambda: len(client.entities) == 16, 10, "retained configs")
+            wait_until(
+                lambda: all(client.is_available(e) is False for e in client.entities.values()),
+                10,
+                "every entity unavailable",
+            )
+        connectivity = [e for e in entities if e.slug == "connectivity"]
+        assert len(connectivity) == 1
+        assert connectivity[0].state_topic == server_topic
+        assert connectivity[0].device_class == "connectivity"
+    finally:
+        server.stop()
+        live.close()
+
+
+def test_sigterm_with_a_broker_that_never_acknowledges_is_bounded(
+    server_binary: Path, tmp_path: Path
+) -> None:
+    """A broker that accepts the connection but never sends a PUBACK: the clean shutdown gives
+    up after its bound (4 s), says what it could not deliver, and the server still exits 0
+    before the 5 s the server allows its tasks."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(1)
+    port = listener.getsockname()[1]
+    received = bytearray()
+
+    def silent_broker() -> None:
+        conn, _ = listener.accept()
+        with conn:
+            conn.settimeout(0.5)
+            connect = conn.recv(4096)
+            assert connect[0] == 0x10  # CONNECT
+            conn.sendall(bytes([0x20, 0x02, 0x00, 0x00]))  # CONNACK, accepted
+            while True:
+                try:
+                    chunk = conn.recv(65536)
+                except TimeoutError:
+                    continue
+                except OSError:
+                    return
+                if not chunk:
+                    return
+                received.extend(chunk)
+
+    thread = threading.Thread(target=silent_broker, daemon=True)
+    thread.start()
+    args = ["--mock-frames", "--mqtt", "--mqtt-host", "127.0.0.1", "--mqtt-port", str(port),
+            "--data-dir", str(tmp_path / "data")]  # fmt: skip
+    server = ServerProcess(server_binary, args, env={"RUST_LOG": "info"}).start()
+    try:
+        wait_until(lambda: b"availability" in received, 10, "the first publications")
+        time.sleep(1.0)
+        started = time.monotonic()
+        code, stderr = stop_and_read_stderr(server, signal.SIGTERM)
+        elapsed = time.monotonic() - started
+    finally:
+        server.stop()
+        listener.close()
+    assert code == 0, stderr
+    assert "MQTT shutdown" in stderr and "unacknowledged" in stderr, stderr
+    assert "did not stop within 5 s" not in stderr, stderr
+    assert 3.5 < elapsed < 7.0, elapsed

@@ -23,6 +23,8 @@ from wifi_densepose.client.mqtt import RuViewMqttClient
 __all__ = ["server_binary"]
 
 SERVERS = ("wdp-hall", "wdp-lab", "wdp-ward")  # client ids; the first two use broker A
+# Node key of node 1 of each server: the letters and digits of its client id (wire.md §7.3).
+NODE1 = {"wdp-hall": "wdphallnode1", "wdp-lab": "wdplabnode1", "wdp-ward": "wdpwardnode1"}
 
 
 @pytest.fixture
@@ -78,7 +80,8 @@ def test_bridged_brokers_carry_every_server_and_each_last_will_is_its_own(
                 server_binary, broker, client_id, tmp_path / client_id
             )
 
-        nodes = {f"{c}-node1" for c in SERVERS}
+        # Every node device, and every server's own device.
+        nodes = set(NODE1.values()) | {"wdphallserver", "wdplabserver", "wdpwardserver"}
         wait_until(
             lambda: {e.node_key for e in consumer.entities.values()} == nodes,
             30,
@@ -87,7 +90,7 @@ def test_bridged_brokers_carry_every_server_and_each_last_will_is_its_own(
 
         def entity_counts() -> list[int]:
             found = list(consumer.entities.values())
-            return [sum(e.node_key == f"{c}-node1" for e in found) for c in SERVERS]
+            return [sum(e.node_key == NODE1[c] for e in found) for c in SERVERS]
 
         wait_until(
             lambda: len(set(counts := entity_counts())) == 1 and counts[0] > 10,
@@ -100,9 +103,9 @@ def test_bridged_brokers_carry_every_server_and_each_last_will_is_its_own(
         assert len({e.state_topic for e in entities}) == len(entities)
         for c in SERVERS:
             assert all(
-                e.unique_id.startswith(f"wifi_densepose_{c}-node1_")
+                e.unique_id.startswith(f"wifi_densepose_{NODE1[c]}_")
                 for e in consumer.entities.values()
-                if e.node_key == f"{c}-node1"
+                if e.node_key == NODE1[c]
             )
 
         # Raw topics sit under each server's own level: no two servers share one.
@@ -121,7 +124,7 @@ def test_bridged_brokers_carry_every_server_and_each_last_will_is_its_own(
             return {
                 e.config_topic: consumer.is_available(e)
                 for e in consumer.entities.values()
-                if e.node_key == f"{server}-node1"
+                if e.node_key == NODE1[server]
             }
 
         # Entities without data yet (a vital before its window fills) are offline on their own
@@ -129,7 +132,7 @@ def test_bridged_brokers_carry_every_server_and_each_last_will_is_its_own(
         wait_until(
             lambda: all(
                 available(c)[
-                    f"homeassistant/binary_sensor/wifi_densepose_{c}-node1/presence/config"
+                    f"homeassistant/binary_sensor/wifi_densepose_{NODE1[c]}/presence/config"
                 ]
                 for c in SERVERS
             ),

@@ -1,6 +1,7 @@
 //! Which entity of a node is `online` when (docs/wire.md §7.6).
 
-use crate::entity::Entity;
+use crate::config::{min_interval_s, EntityRates};
+use crate::entity::{Component, Entity};
 use crate::snapshot::NodeSnapshot;
 
 /// A node with no snapshot for this long has every entity `offline` (seconds).
@@ -13,6 +14,27 @@ pub const FALL_INPUT_S: f64 = 30.0;
 pub const AVAILABILITY_RESEND_S: f64 = 30.0;
 /// Binary-sensor states are re-sent at this period even without a change (seconds).
 pub const BINARY_HEARTBEAT_S: f64 = 60.0;
+
+/// `expire_after` is this many publication periods of the entity...
+const EXPIRE_PERIODS: f64 = 3.0;
+/// ...and never less than this (seconds): at least three 10 s staleness windows.
+const EXPIRE_MIN_S: f64 = 30.0;
+
+/// Home Assistant's `expire_after` for `entity` (seconds): three of its publication periods,
+/// at least 30 s. Rate-limited sensors publish every `1 / rate` seconds; binary sensors and
+/// the fall-risk score repeat their state every 60 s (180 s). `None` for entities with no
+/// period: events, and sensors whose rate is 0 ("on change only"), whose unchanged value
+/// must not expire.
+pub fn expire_after_s(entity: Entity, rates: &EntityRates) -> Option<u64> {
+    if entity.spec().component == Component::Event {
+        return None;
+    }
+    let period = match rates.rate_hz(entity) {
+        Some(hz) => min_interval_s(hz)?,
+        None => BINARY_HEARTBEAT_S,
+    };
+    Some((EXPIRE_PERIODS * period).max(EXPIRE_MIN_S).ceil() as u64)
+}
 
 /// The inputs of one node that decide availability. Times are Unix seconds.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -125,6 +147,24 @@ mod tests {
             n_persons: 1,
             rssi_dbm: None,
         }
+    }
+
+    #[test]
+    fn expiry_is_three_periods_and_at_least_30_s() {
+        let rates = EntityRates::default();
+        // 0.2 Hz: 3 × 5 s = 15 s, raised to 30 s.
+        assert_eq!(expire_after_s(Entity::HeartRate, &rates), Some(30));
+        assert_eq!(expire_after_s(Entity::Rssi, &rates), Some(30)); // 3 × 10 s
+        assert_eq!(expire_after_s(Entity::Presence, &rates), Some(180)); // 3 × 60 s
+        assert_eq!(expire_after_s(Entity::FallRiskElevated, &rates), Some(180));
+        assert_eq!(expire_after_s(Entity::Fall, &rates), None);
+        let slow = EntityRates {
+            rssi_hz: 0.05,
+            count_hz: 0.0,
+            ..rates
+        };
+        assert_eq!(expire_after_s(Entity::Rssi, &slow), Some(60)); // 3 × 20 s
+        assert_eq!(expire_after_s(Entity::PersonCount, &slow), None);
     }
 
     #[test]

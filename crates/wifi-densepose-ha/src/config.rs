@@ -151,6 +151,9 @@ pub struct MqttConfig {
     pub password_env: String,
     /// `None` uses the id persisted under the data directory.
     pub client_id: Option<String>,
+    /// The readable name in device names; `None`: the configured client id, else the host
+    /// name, else the persisted client id.
+    pub server_name: Option<String>,
     pub prefix: String,
     pub tls: TlsMode,
     pub refresh_secs: u64,
@@ -171,6 +174,7 @@ impl Default for MqttConfig {
             username: None,
             password_env: DEFAULT_PASSWORD_ENV.into(),
             client_id: None,
+            server_name: None,
             prefix: DEFAULT_PREFIX.into(),
             tls: TlsMode::Off,
             refresh_secs: DEFAULT_REFRESH_SECS,
@@ -200,6 +204,14 @@ impl MqttConfig {
         check_topic_level("--mqtt-prefix", &self.prefix, true)?;
         if let Some(id) = &self.client_id {
             check_topic_level("--mqtt-client-id", id, false)?;
+        }
+        if let Some(name) = &self.server_name {
+            if name.trim().is_empty() || name.chars().any(char::is_control) {
+                return Err(HaError::option(
+                    "--mqtt-server-name",
+                    format!("must be printable and not empty, got {name:?}"),
+                ));
+            }
         }
         self.rates.validate()
     }

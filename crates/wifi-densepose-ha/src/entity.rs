@@ -73,6 +73,11 @@ pub struct EntitySpec {
     pub primitive: Option<&'static str>,
     /// The state topic doubles as `json_attributes_topic`.
     pub json_attributes: bool,
+    /// Decimals Home Assistant shows (`suggested_display_precision`); numeric states are
+    /// rounded to it on the wire. Sensors only.
+    pub precision: Option<u8>,
+    /// A diagnostic of the radio link rather than of the room (`entity_category: diagnostic`).
+    pub diagnostic: bool,
 }
 
 const fn binary(
@@ -95,6 +100,8 @@ const fn binary(
         biometric: false,
         primitive: None,
         json_attributes: false,
+        precision: None,
+        diagnostic: false,
     }
 }
 
@@ -119,6 +126,8 @@ const fn sensor(
         biometric: false,
         primitive: None,
         json_attributes: false,
+        precision: None,
+        diagnostic: false,
     }
 }
 
@@ -142,6 +151,8 @@ const fn event(
         biometric: false,
         primitive: None,
         json_attributes: false,
+        precision: None,
+        diagnostic: false,
     }
 }
 
@@ -170,6 +181,14 @@ impl EntitySpec {
         self.state_class = None;
         self
     }
+    const fn precision(mut self, decimals: u8) -> Self {
+        self.precision = Some(decimals);
+        self
+    }
+    const fn diagnostic(mut self) -> Self {
+        self.diagnostic = true;
+        self
+    }
 }
 
 const PRESENCE: EntitySpec =
@@ -177,10 +196,11 @@ const PRESENCE: EntitySpec =
 const PERSON_COUNT: EntitySpec = sensor(
     "person_count",
     "Person count",
-    Some("persons"),
+    None,
     "{{ value_json.n_persons }}",
     "mdi:account-group",
 )
+.precision(0)
 .in_default_set();
 const BREATHING_RATE: EntitySpec = sensor(
     "breathing_rate",
@@ -189,6 +209,7 @@ const BREATHING_RATE: EntitySpec = sensor(
     "{{ value_json.bpm }}",
     "mdi:lungs",
 )
+.precision(1)
 .in_default_set()
 .biometric()
 .with_attributes();
@@ -199,6 +220,7 @@ const HEART_RATE: EntitySpec = sensor(
     "{{ value_json.bpm }}",
     "mdi:heart-pulse",
 )
+.precision(0)
 .in_default_set()
 .biometric()
 .with_attributes();
@@ -209,6 +231,7 @@ const MOTION_LEVEL: EntitySpec = sensor(
     "{{ value_json.level_pct }}",
     "mdi:run",
 )
+.precision(0)
 .in_default_set();
 const MOTION_ENERGY: EntitySpec = sensor(
     "motion_energy",
@@ -217,6 +240,8 @@ const MOTION_ENERGY: EntitySpec = sensor(
     "{{ value_json.energy }}",
     "mdi:waveform",
 )
+.precision(2)
+.diagnostic()
 .in_default_set();
 const FALL: EntitySpec = event(
     "fall",
@@ -232,6 +257,8 @@ const PRESENCE_SCORE: EntitySpec = sensor(
     "{{ value_json.score_pct }}",
     "mdi:gauge",
 )
+.precision(0)
+.diagnostic()
 .in_default_set();
 const RSSI: EntitySpec = sensor(
     "rssi",
@@ -241,6 +268,8 @@ const RSSI: EntitySpec = sensor(
     "mdi:wifi",
 )
 .with_device_class("signal_strength")
+.precision(0)
+.diagnostic()
 .in_default_set();
 const ZONE_OCCUPANCY: EntitySpec = binary(
     "zone_occupancy",
@@ -255,6 +284,7 @@ const POSE: EntitySpec = sensor(
     "{{ value_json.n_keypoints }}",
     "mdi:human",
 )
+.precision(0)
 .without_state_class()
 .biometric()
 .with_attributes();
@@ -309,10 +339,11 @@ const BATHROOM_OCCUPIED: EntitySpec = binary(
 const FALL_RISK_ELEVATED: EntitySpec = sensor(
     "fall_risk_elevated",
     "Fall risk elevated",
-    Some("score"),
+    None,
     "{{ value_json.score }}",
     "mdi:human-fall",
 )
+.precision(0)
 .in_default_set()
 .primitive("fall_risk");
 const BED_EXIT: EntitySpec =
@@ -535,7 +566,7 @@ mod tests {
             Some("problem")
         );
         assert_eq!(Entity::NoMovement.spec().icon, "mdi:alert-octagon");
-        assert_eq!(Entity::FallRiskElevated.spec().unit, Some("score"));
+        assert_eq!(Entity::FallRiskElevated.spec().unit, None);
         assert_eq!(Entity::BathroomOccupied.spec().icon, "mdi:shower");
         assert_eq!(Entity::Pose.spec().state_class, None);
         assert_eq!(Component::Sensor.qos(), 0);

@@ -1,6 +1,6 @@
 //! State payloads (docs/wire.md §7.8).
 
-use serde_json::json;
+use serde_json::{json, Value};
 
 use crate::entity::Entity;
 use crate::snapshot::{NodeSnapshot, VitalEstimate};
@@ -15,9 +15,37 @@ pub fn binary_payload(on: bool) -> &'static str {
     }
 }
 
-/// `{"bpm": 68.2, "confidence": 0.91, "ts": "…Z"}`.
-pub fn vital_payload(v: VitalEstimate, timestamp_s: f64) -> String {
-    json!({"bpm": v.bpm, "confidence": v.confidence, "ts": iso8601_utc(timestamp_s)}).to_string()
+/// Decimals of every `confidence` on the wire.
+pub const CONFIDENCE_DECIMALS: u8 = 2;
+
+/// `value` rounded half away from zero to `decimals` places, as the JSON number sent: an
+/// integer for 0 decimals (`72`), else the shortest decimal (`15.0`, `15.01`); `null` for a
+/// non-finite value.
+pub fn rounded(value: f64, decimals: u8) -> Value {
+    if !value.is_finite() {
+        return Value::Null;
+    }
+    if decimals == 0 {
+        return json!(value.round() as i64);
+    }
+    let scale = 10f64.powi(i32::from(decimals));
+    json!((value * scale).round() / scale)
+}
+
+/// The value of `entity` rounded to its display precision (7.5).
+fn value(entity: Entity, v: f64) -> Value {
+    rounded(v, entity.spec().precision.unwrap_or(CONFIDENCE_DECIMALS))
+}
+
+/// `{"bpm": 68.2, "confidence": 0.91, "ts": "…Z"}` for `entity` (breathing or heart rate),
+/// `bpm` rounded to the entity's precision and `confidence` to 2 decimals.
+pub fn vital_payload(entity: Entity, v: VitalEstimate, timestamp_s: f64) -> String {
+    json!({
+        "bpm": value(entity, v.bpm),
+        "confidence": rounded(v.confidence, CONFIDENCE_DECIMALS),
+        "ts": iso8601_utc(timestamp_s),
+    })
+    .to_string()
 }
 
 /// `{"score": 35}` for `fall_risk_elevated` (0..=100).
@@ -48,14 +76,20 @@ pub fn snapshot_payload(snapshot: &NodeSnapshot, entity: Entity) -> Option<Strin
     match entity {
         Entity::Presence => Some(binary_payload(s.presence).to_string()),
         Entity::PersonCount => Some(json!({"n_persons": s.n_persons}).to_string()),
-        Entity::BreathingRate => s.breathing.map(|v| vital_payload(v, s.timestamp_s)),
-        Entity::HeartRate => s.heart.map(|v| vital_payload(v, s.timestamp_s)),
+        Entity::BreathingRate => s.breathing.map(|v| vital_payload(entity, v, s.timestamp_s)),
+        Entity::HeartRate => s.heart.map(|v| vital_payload(entity, v, s.timestamp_s)),
         Entity::MotionLevel => {
             Some(json!({"level_pct": if s.moving { 100 } else { 0 }}).to_string())
         }
-        Entity::MotionEnergy => s.motion_energy.map(|e| json!({"energy": e}).to_string()),
-        Entity::PresenceScore => Some(json!({"score_pct": s.presence_score_pct}).to_string()),
-        Entity::Rssi => s.rssi_dbm.map(|d| json!({"dbm": d}).to_string()),
+        Entity::MotionEnergy => s
+            .motion_energy
+            .map(|e| json!({"energy": value(entity, e)}).to_string()),
+        Entity::PresenceScore => {
+            Some(json!({"score_pct": value(entity, s.presence_score_pct)}).to_string())
+        }
+        Entity::Rssi => s
+            .rssi_dbm
+            .map(|d| json!({"dbm": value(entity, d)}).to_string()),
         _ => None,
     }
 }
@@ -72,15 +106,18 @@ mod tests {
             timestamp_s: TS,
             presence: true,
             moving: true,
-            motion_energy: Some(1.2),
-            presence_score_pct: 62.0,
-            breathing: None,
+            motion_energy: Some(1.23456),
+            presence_score_pct: 62.4999,
+            breathing: Some(VitalEstimate {
+                bpm: 15.008315289427518,
+                confidence: 0.8049999,
+            }),
             heart: Some(VitalEstimate {
-                bpm: 68.2,
+                bpm: 68.5,
                 confidence: 0.91,
             }),
             n_persons: 1,
-            rssi_dbm: Some(-52.0),
+            rssi_dbm: Some(-52.4),
         }
     }
 
@@ -93,26 +130,40 @@ mod tests {
             p(Entity::PersonCount).as_deref(),
             Some(r#"{"n_persons":1}"#)
         );
+        // Rounded to the precision of 7.5: heart rate 0 decimals (68.5 rounds away from
+        // zero), breathing 1, confidence 2.
         assert_eq!(
             p(Entity::HeartRate).as_deref(),
-            Some(r#"{"bpm":68.2,"confidence":0.91,"ts":"2026-05-23T14:00:00Z"}"#)
+            Some(r#"{"bpm":69,"confidence":0.91,"ts":"2026-05-23T14:00:00Z"}"#)
         );
-        assert_eq!(p(Entity::BreathingRate), None);
+        assert_eq!(
+            p(Entity::BreathingRate).as_deref(),
+            Some(r#"{"bpm":15.0,"confidence":0.8,"ts":"2026-05-23T14:00:00Z"}"#)
+        );
         assert_eq!(
             p(Entity::MotionLevel).as_deref(),
             Some(r#"{"level_pct":100}"#)
         );
         assert_eq!(
             p(Entity::MotionEnergy).as_deref(),
-            Some(r#"{"energy":1.2}"#)
+            Some(r#"{"energy":1.23}"#)
         );
         assert_eq!(
             p(Entity::PresenceScore).as_deref(),
-            Some(r#"{"score_pct":62.0}"#)
+            Some(r#"{"score_pct":62}"#)
         );
-        assert_eq!(p(Entity::Rssi).as_deref(), Some(r#"{"dbm":-52.0}"#));
+        assert_eq!(p(Entity::Rssi).as_deref(), Some(r#"{"dbm":-52}"#));
         assert_eq!(p(Entity::Fall), None);
         assert_eq!(p(Entity::NoMovement), None);
+    }
+
+    #[test]
+    fn rounding_is_half_away_from_zero_and_null_when_not_finite() {
+        assert_eq!(rounded(-52.5, 0), json!(-53));
+        assert_eq!(rounded(2.25, 1), json!(2.3));
+        assert_eq!(rounded(0.125, 2), json!(0.13));
+        assert_eq!(rounded(15.008315289427518, 1).to_string(), "15.0");
+        assert_eq!(rounded(f64::NAN, 1), Value::Null);
     }
 
     #[test]

@@ -4,18 +4,28 @@ use std::fmt;
 
 use crate::entity::Entity;
 
-/// Identifies one Home Assistant device: `<client_id>-node<N>`, or the bare client id for
-/// the aggregate node (a `sensing_update` with an empty `nodes` list).
+/// Identifies one Home Assistant device: `<server_tag>node<N>`, or the bare server tag for
+/// the aggregate node (a `sensing_update` with an empty `nodes` list). Letters and digits
+/// only, so the `wifi_densepose_<node_key>` topic level is read by every RuView tool (its
+/// `HABlueprintHelper` accepts `[A-Za-z0-9]+` there) and makes a valid entity id.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct NodeKey(String);
 
 impl NodeKey {
-    /// The key of ESP32 node `node_id` (or the aggregate node for `None`).
+    /// The key of ESP32 node `node_id` (or the aggregate node for `None`) of the server
+    /// with MQTT client id `client_id`.
     pub fn new(client_id: &str, node_id: Option<u8>) -> Self {
+        let tag = server_tag(client_id);
         match node_id {
-            Some(n) => NodeKey(format!("{client_id}-node{n}")),
-            None => NodeKey(client_id.to_string()),
+            Some(n) => NodeKey(format!("{tag}node{n}")),
+            None => NodeKey(tag),
         }
+    }
+
+    /// The key of the server's own device (`<server_tag>server`), which every node device
+    /// names as its `via_device`.
+    pub fn server(client_id: &str) -> Self {
+        NodeKey(format!("{}server", server_tag(client_id)))
     }
 
     pub fn as_str(&self) -> &str {
@@ -25,6 +35,29 @@ impl NodeKey {
     /// `wifi_densepose_<node_key>`: the device identifier and topic level.
     pub fn device_id(&self) -> String {
         format!("wifi_densepose_{}", self.0)
+    }
+}
+
+/// Prefix of generated client ids, left out of the server tag.
+const GENERATED_PREFIX: &str = "wifi-densepose-";
+
+/// The server's part of every node key: the ASCII letters (lowercased) and digits of the
+/// client id, without the `wifi-densepose-` prefix of generated ids
+/// (`wifi-densepose-1a2b3c4d` → `1a2b3c4d`, `Kitchen-Pi` → `kitchenpi`); `server` if nothing
+/// is left. Servers sharing a broker need client ids whose tags differ.
+pub fn server_tag(client_id: &str) -> String {
+    let id = client_id
+        .strip_prefix(GENERATED_PREFIX)
+        .unwrap_or(client_id);
+    let tag: String = id
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .map(|c| c.to_ascii_lowercase())
+        .collect();
+    if tag.is_empty() {
+        "server".into()
+    } else {
+        tag
     }
 }
 
@@ -64,9 +97,20 @@ pub fn entity_topic(prefix: &str, node: &NodeKey, entity: Entity, kind: TopicKin
     )
 }
 
-/// `wifi_densepose_<node_key>_<slug>`: both `unique_id` and `object_id`.
+/// `wifi_densepose_<node_key>_<slug>`: the entity's `unique_id`.
 pub fn unique_id(node: &NodeKey, entity: Entity) -> String {
     format!("{}_{}", node.device_id(), entity.slug())
+}
+
+/// `<component>.wifi_densepose_<node_key>_<slug>`: the entity id Home Assistant gives the
+/// entity when it first sees it (`default_entity_id`, which replaced `object_id` in Home
+/// Assistant 2025.10 and includes the domain).
+pub fn default_entity_id(node: &NodeKey, entity: Entity) -> String {
+    format!(
+        "{}.{}",
+        entity.spec().component.as_str(),
+        unique_id(node, entity)
+    )
 }
 
 /// The server-wide availability topic carrying the Last Will.
@@ -110,8 +154,7 @@ mod tests {
     #[test]
     fn spec_example_topics() {
         let node = NodeKey::new(CLIENT, Some(1));
-        let base =
-            "homeassistant/binary_sensor/wifi_densepose_wifi-densepose-1a2b3c4d-node1/presence";
+        let base = "homeassistant/binary_sensor/wifi_densepose_1a2b3c4dnode1/presence";
         assert_eq!(
             entity_topic("homeassistant", &node, Entity::Presence, TopicKind::Config),
             format!("{base}/config")
@@ -131,21 +174,44 @@ mod tests {
         );
         assert_eq!(
             unique_id(&node, Entity::HeartRate),
-            "wifi_densepose_wifi-densepose-1a2b3c4d-node1_heart_rate"
+            "wifi_densepose_1a2b3c4dnode1_heart_rate"
+        );
+        assert_eq!(
+            default_entity_id(&node, Entity::HeartRate),
+            "sensor.wifi_densepose_1a2b3c4dnode1_heart_rate"
+        );
+        assert_eq!(
+            default_entity_id(&node, Entity::Presence),
+            "binary_sensor.wifi_densepose_1a2b3c4dnode1_presence"
         );
     }
 
     #[test]
-    fn aggregate_node_is_the_bare_client_id() {
+    fn server_tags_keep_letters_and_digits_only() {
+        assert_eq!(server_tag(CLIENT), "1a2b3c4d");
+        assert_eq!(server_tag("wdp-test"), "wdptest");
+        assert_eq!(server_tag("Kitchen_Pi-2"), "kitchenpi2");
+        assert_eq!(server_tag("wifi-densepose"), "wifidensepose");
+        assert_eq!(server_tag("--"), "server");
+        assert_eq!(server_tag("été"), "t");
+        assert_eq!(NodeKey::new("wdp-test", Some(12)).as_str(), "wdptestnode12");
+        assert_eq!(
+            NodeKey::server(CLIENT).device_id(),
+            "wifi_densepose_1a2b3c4dserver"
+        );
+    }
+
+    #[test]
+    fn aggregate_node_is_the_bare_server_tag() {
         let node = NodeKey::new(CLIENT, None);
-        assert_eq!(node.as_str(), CLIENT);
+        assert_eq!(node.as_str(), "1a2b3c4d");
         assert_eq!(
             entity_topic("ha", &node, Entity::Rssi, TopicKind::State),
-            "ha/sensor/wifi_densepose_wifi-densepose-1a2b3c4d/rssi/state"
+            "ha/sensor/wifi_densepose_1a2b3c4d/rssi/state"
         );
         assert_eq!(
             entity_topic("ha", &node, Entity::Fall, TopicKind::State),
-            "ha/event/wifi_densepose_wifi-densepose-1a2b3c4d/fall/state"
+            "ha/event/wifi_densepose_1a2b3c4d/fall/state"
         );
     }
 

@@ -46,6 +46,7 @@ __all__ = [
     "parse_discovery",
     "parse_state",
     "server_availability_topic",
+    "server_tag",
 ]
 
 #: The Home Assistant components a sensing server announces.
@@ -64,10 +65,24 @@ class DiscoveryError(ValidationError):
     """A discovery topic or payload does not have the shape of docs/wire.md §7.4."""
 
 
+_GENERATED_PREFIX = "wifi-densepose-"
+
+
+def server_tag(client_id: str) -> str:
+    """The server's part of its node keys (docs/wire.md §7.3): the ASCII letters (lowercased)
+    and digits of the MQTT client id, without the ``wifi-densepose-`` prefix of generated ids
+    (``wifi-densepose-1a2b3c4d`` → ``1a2b3c4d``); ``server`` if nothing is left."""
+    tag = "".join(
+        c.lower() for c in client_id.removeprefix(_GENERATED_PREFIX) if c.isascii() and c.isalnum()
+    )
+    return tag or "server"
+
+
 def node_key(client_id: str, node_id: int | None) -> str:
-    """The node key of ESP32 node ``node_id`` (``<client_id>-node<N>``), or the bare client id
-    for the aggregate node (``None``)."""
-    return client_id if node_id is None else f"{client_id}-node{node_id}"
+    """The node key of ESP32 node ``node_id`` (``<server_tag>node<N>``, letters and digits
+    only), or the bare server tag for the aggregate node (``None``)."""
+    tag = server_tag(client_id)
+    return tag if node_id is None else f"{tag}node{node_id}"
 
 
 def server_availability_topic(client_id: str) -> str:

@@ -3,7 +3,7 @@
 .. code-block:: python
 
     with RuViewMqttClient("127.0.0.1", 1883) as client:
-        client.subscribe_node("wifi-densepose-1a2b3c4d-node1", on_state=print)
+        client.subscribe_node("1a2b3c4dnode1", on_state=print)
         ...
 
     # or, inside asyncio:
@@ -49,6 +49,7 @@ from wifi_densepose.client.ha import (
     parse_availability,
     parse_discovery,
     parse_state,
+    server_tag,
 )
 from wifi_densepose.client.messages import Message, parse_message
 
@@ -276,8 +277,9 @@ class RuViewMqttClient:
         for topic, online in seen.items():
             levels = topic.split("/")
             if len(levels) == 3 and levels[0] == "ruview" and not online:
-                client_id = levels[1]
-                if entity.node_key == client_id or entity.node_key.startswith(f"{client_id}-node"):
+                tag = server_tag(levels[1])
+                rest = entity.node_key.removeprefix(tag)
+                if rest in ("", "server") or (rest[4:].isdigit() and rest.startswith("node")):
                     return False
         own = {a.topic for a in entity.availability}
         # `seen` is ordered by arrival, so the last match is the latest message.

@@ -29,6 +29,10 @@ pub struct MqttArgs {
     /// Client id [default: generated once and kept in <data-dir>/mqtt_client_id].
     #[arg(long, env = "RUVIEW_MQTT_CLIENT_ID")]
     pub mqtt_client_id: Option<String>,
+    /// Readable server name in Home Assistant device names [default: --mqtt-client-id if
+    /// given, else the host name].
+    #[arg(long, env = "RUVIEW_MQTT_SERVER_NAME")]
+    pub mqtt_server_name: Option<String>,
     /// Home Assistant discovery prefix.
     #[arg(long, env = "RUVIEW_MQTT_PREFIX", default_value = DEFAULT_PREFIX)]
     pub mqtt_prefix: String,
@@ -109,6 +113,7 @@ impl MqttArgs {
             username: self.mqtt_username,
             password_env: self.mqtt_password_env,
             client_id: self.mqtt_client_id,
+            server_name: self.mqtt_server_name,
             prefix: self.mqtt_prefix,
             tls,
             refresh_secs: self.mqtt_refresh_secs,

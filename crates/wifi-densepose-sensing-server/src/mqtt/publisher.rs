@@ -62,13 +62,21 @@ pub struct Publisher {
 }
 
 impl Publisher {
-    pub fn new(config: MqttConfig, client_id: String, zones: Option<Zones>) -> Self {
+    /// `server_name` is the readable name in every device name (7.4).
+    pub fn new(
+        config: MqttConfig,
+        client_id: String,
+        server_name: String,
+        zones: Option<Zones>,
+    ) -> Self {
         let context = DiscoveryContext {
             prefix: config.prefix.clone(),
             client_id,
+            server_name,
             last_will: config.last_will,
             sw_version: env!("CARGO_PKG_VERSION").to_string(),
             support_url: env!("CARGO_PKG_REPOSITORY").to_string(),
+            rates: config.rates,
         };
         Publisher {
             config,
@@ -85,15 +93,19 @@ impl Publisher {
         server_availability_topic(&self.context.client_id)
     }
 
-    /// After CONNACK: `online` on the server topic, then everything again (7.3, 7.6).
+    /// After CONNACK: `online` on the server topic, the server device, then everything
+    /// again (7.3, 7.6).
     pub fn on_connected(&mut self, now_s: f64) -> Vec<Outbound> {
         self.connected = true;
-        let mut out = vec![Outbound {
-            topic: self.server_availability_topic(),
-            payload: ONLINE.into(),
-            qos: 1,
-            retain: true,
-        }];
+        let mut out = vec![
+            Outbound {
+                topic: self.server_availability_topic(),
+                payload: ONLINE.into(),
+                qos: 1,
+                retain: true,
+            },
+            self.server_discovery(),
+        ];
         let ids: Vec<Option<u8>> = self.nodes.keys().copied().collect();
         for id in ids {
             if let Some(node) = self.nodes.get_mut(&id) {
@@ -117,7 +129,7 @@ impl Publisher {
         if !self.connected {
             return Vec::new();
         }
-        let mut out = Vec::new();
+        let mut out = vec![self.server_discovery()];
         for node in self.nodes.values() {
             self.discovery(node, &mut out);
         }
@@ -170,6 +182,7 @@ impl Publisher {
         let mut out = Vec::new();
         if now_s - self.last_refresh_s >= self.config.refresh_secs as f64 {
             self.last_refresh_s = now_s;
+            out.push(self.server_discovery());
             for node in self.nodes.values() {
                 self.discovery(node, &mut out);
             }
@@ -341,6 +354,16 @@ impl Publisher {
         }
     }
 
+    /// The config of the server device's connectivity entity (7.4).
+    fn server_discovery(&self) -> Outbound {
+        Outbound {
+            topic: self.context.server_config_topic(),
+            payload: self.context.server_config_payload().to_string(),
+            qos: 1,
+            retain: true,
+        }
+    }
+
     fn discovery(&self, node: &Node, out: &mut Vec<Outbound>) {
         for &entity in &node.entities {
             out.push(Outbound {
@@ -482,7 +505,7 @@ mod tests {
     const T0: f64 = 1_779_544_800.0;
 
     fn publisher(config: MqttConfig) -> Publisher {
-        Publisher::new(config, CLIENT.into(), None)
+        Publisher::new(config, CLIENT.into(), "kitchen".into(), None)
     }
 
     impl Publisher {
@@ -569,12 +592,16 @@ mod tests {
             (out[0].payload.as_str(), out[0].qos, out[0].retain),
             ("online", 1, true)
         );
+        assert_eq!(
+            out[1].topic,
+            "homeassistant/binary_sensor/wifi_densepose_1a2b3c4dserver/connectivity/config"
+        );
         let out = p.feed(&update(T0, true), T0);
         let configs = topics(&out, "/config");
         assert_eq!(configs.len(), 15);
         assert_eq!(
             configs[0],
-            format!("homeassistant/binary_sensor/wifi_densepose_{CLIENT}-node1/presence/config")
+            "homeassistant/binary_sensor/wifi_densepose_1a2b3c4dnode1/presence/config"
         );
         assert!(out
             .iter()
@@ -589,7 +616,7 @@ mod tests {
         assert_eq!((heart.qos, heart.retain), (0, false));
         assert!(heart
             .payload
-            .starts_with(r#"{"bpm":72.0,"confidence":0.9,"ts":"2026-05-23T14:00:00Z"#));
+            .starts_with(r#"{"bpm":72,"confidence":0.9,"ts":"2026-05-23T14:00:00Z"#));
         // Semantic entities are announced but offline during the warm-up.
         let sleeping = find(&out, "/someone_sleeping/availability").unwrap();
         assert_eq!(sleeping.payload, "offline");
@@ -706,7 +733,11 @@ mod tests {
         assert!(p.feed(&update(T0 + 1.0, true), T0 + 1.0).is_empty());
         let out = p.on_connected(T0 + 2.0);
         assert_eq!(out[0].payload, "online");
-        assert_eq!(topics(&out, "/config").len(), 15);
+        assert_eq!(
+            topics(&out, "/config").len(),
+            16,
+            "the server and 15 node entities"
+        );
         assert_eq!(find(&out, "/presence/state").unwrap().payload, "ON");
         let out = p.on_shutdown();
         assert_eq!(topics(&out, "/availability").len(), 16);
@@ -745,9 +776,9 @@ mod tests {
         assert!(p.on_home_assistant_online().is_empty());
         p.on_connected(T0);
         p.feed(&update(T0, true), T0);
-        assert_eq!(p.on_home_assistant_online().len(), 15);
+        assert_eq!(p.on_home_assistant_online().len(), 16);
         let out = p.on_tick(T0 + 600.0);
-        assert_eq!(topics(&out, "/config").len(), 15, "refresh every 600 s");
+        assert_eq!(topics(&out, "/config").len(), 16, "refresh every 600 s");
     }
 
     #[test]
