@@ -13,6 +13,7 @@ import os
 import re
 import secrets
 import shutil
+import socket
 import subprocess
 import time
 from collections.abc import Callable, Iterator
@@ -20,7 +21,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from server_harness import EXCERPT, REPO, Ports, ServerProcess, http_get, server_binary
+from server_harness import (
+    EXCERPT,
+    REPO,
+    Ports,
+    ServerProcess,
+    http_get,
+    raw_csi,
+    server_binary,
+)
 
 INSTALL_HINT = (
     "the dashboard tests need Chromium and chromedriver: run scripts/system-deps.sh "
@@ -313,6 +322,34 @@ def test_with_a_token_the_page_gets_in_only_through_a_ticket(
         assert _by_id(browser, "source-badge").get_attribute("data-kind") == "mock"
         assert token not in browser.current_url
     assert token not in (tmp_path / "server.log").read_text()
+
+
+def test_live_esp32_badge_then_stale_node_and_offline_source(
+    server_binary: Path, browser: Any, tmp_path: Path
+) -> None:
+    args = ["--source", "esp32"]
+    with ServerProcess(server_binary, args, log_path=tmp_path / "server.log") as server:
+        browser.get(server.http_url + "/")
+        badge = _by_id(browser, "source-badge")
+        iq = bytes(range(1, 129))  # 64 subcarriers, one antenna
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as udp:
+            for sequence in range(40):
+                datagram = raw_csi(7, iq, 64, sequence=sequence, rssi=-48)
+                udp.sendto(datagram, ("127.0.0.1", server.ports.udp))
+                time.sleep(0.05)
+        _wait("node 7", lambda: browser.find_elements("css selector", "#node-7"), 10)
+        _wait("the live badge", lambda: badge.get_attribute("data-kind") == "esp32", 10)
+        assert badge.text == "LIVE · ESP32"
+        assert _field(browser, 7, "rssi").text == "-48 dBm"
+        assert _field(browser, 7, "layout").text.startswith("64 subcarriers")
+        # No more datagrams: after 5 s the node is stale and the source offline (§3.8).
+        node = _by_id(browser, "node-7")
+        _wait("the stale node", lambda: node.get_attribute("data-status") == "stale", 15)
+        assert "STALE" in node.text
+        _wait("the offline badge", lambda: badge.get_attribute("data-kind") == "offline", 10)
+        assert "OFFLINE" in badge.text
+        assert "ESP32 source offline" in _by_id(browser, "alerts").text
+        assert _console_errors(browser) == []
 
 
 def test_privacy_mode_shows_no_vitals(server_binary: Path, browser: Any, tmp_path: Path) -> None:

@@ -16,28 +16,31 @@ pub struct Asset {
     pub body: &'static [u8],
 }
 
+/// An [`Asset`] from a file of `assets/dashboard/`.
+macro_rules! asset {
+    ($path:literal, $content_type:literal, $file:literal) => {
+        Asset {
+            path: $path,
+            content_type: $content_type,
+            body: include_bytes!(concat!("../../assets/dashboard/", $file)),
+        }
+    };
+}
+
 /// The page and everything it loads.
 pub const ASSETS: [Asset; 4] = [
-    Asset {
-        path: "/",
-        content_type: "text/html; charset=utf-8",
-        body: include_bytes!("../../assets/dashboard/index.html"),
-    },
-    Asset {
-        path: "/dashboard/dashboard.js",
-        content_type: "text/javascript; charset=utf-8",
-        body: include_bytes!("../../assets/dashboard/dashboard.js"),
-    },
-    Asset {
-        path: "/dashboard/dashboard.css",
-        content_type: "text/css; charset=utf-8",
-        body: include_bytes!("../../assets/dashboard/dashboard.css"),
-    },
-    Asset {
-        path: "/dashboard/favicon.svg",
-        content_type: "image/svg+xml",
-        body: include_bytes!("../../assets/dashboard/favicon.svg"),
-    },
+    asset!("/", "text/html; charset=utf-8", "index.html"),
+    asset!(
+        "/dashboard/dashboard.js",
+        "text/javascript; charset=utf-8",
+        "dashboard.js"
+    ),
+    asset!(
+        "/dashboard/dashboard.css",
+        "text/css; charset=utf-8",
+        "dashboard.css"
+    ),
+    asset!("/dashboard/favicon.svg", "image/svg+xml", "favicon.svg"),
 ];
 
 /// Scripts, styles and images only from the server itself (no inline script or style);
