@@ -9,6 +9,7 @@ first test goes to ``docs/dashboard.png`` when ``WDP_UPDATE_SCREENSHOT=1``.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import secrets
@@ -279,6 +280,43 @@ def test_disconnect_is_shown_within_5_s_and_a_restart_resumes(
         assert "(last received)" in _by_id(browser, "room-update").text
         assert _by_id(browser, "node-1").get_attribute("data-status") == "gone"
 
+        # While nothing arrives, show how a rate's status is drawn: DEGRADED and UNRELIABLE
+        # values never look like VALID ones (label, and a different number style).
+        looks = {}
+        for status in ("VALID", "DEGRADED", "UNRELIABLE"):
+            message = {
+                "type": "sensing_update",
+                "source": "simulated",
+                "tick": 1,
+                "vital_signs": {
+                    "breathing_rate_bpm": 14.2,
+                    "breathing_status": status,
+                    "breathing_confidence": 0.5,
+                },
+            }
+            browser.execute_script(
+                "window.wdpDashboard.handleMessage(arguments[0])", json.dumps(message)
+            )
+            _wait(
+                f"the {status} rate",
+                lambda s=status: (
+                    _by_id(browser, "room-breathing").get_attribute("data-status") == s
+                ),
+                2,
+            )
+            element = _by_id(browser, "room-breathing")
+            parts = [
+                element.find_element("css selector", selector).text
+                for selector in (".num", ".status", ".conf")
+            ]
+            assert parts == ["14.2 BPM", status, "conf 0.50"]
+            looks[status] = browser.execute_script(
+                "const s = getComputedStyle(arguments[0].querySelector('.num'));"
+                "return [s.color, s.fontStyle, s.textDecorationLine].join(' ');",
+                element,
+            )
+        assert len(set(looks.values())) == 3, looks
+
         server = _mock_server(server_binary, tmp_path, ports=ports).start()
         _wait("the reconnect", lambda: _debug(browser)["connection"] == "live", 20)
 
@@ -297,7 +335,8 @@ def test_with_a_token_the_page_gets_in_only_through_a_ticket(
     server_binary: Path, browser: Any, tmp_path: Path
 ) -> None:
     token = secrets.token_hex(16)
-    env = {"RUVIEW_API_TOKEN": token}
+    # Debug logging, so that the check below covers everything the server could log.
+    env = {"RUVIEW_API_TOKEN": token, "RUST_LOG": "debug"}
     with _mock_server(server_binary, tmp_path, env=env) as server:
         browser.get(server.http_url + "/")
         auth = _by_id(browser, "auth")
