@@ -53,6 +53,7 @@
     privacy: null,
     connection: 'connecting',
     ws: null,
+    connecting: false,
     socketUsedTicket: false,
     attempt: 0,
     retryAt: 0,
@@ -119,8 +120,20 @@
 
   class AuthError extends Error {}
 
+  /** One attempt at a time: the health check, a ticket when needed, then the socket. */
   async function connect() {
-    if (state.ws !== null) return;
+    if (state.ws !== null || state.connecting) return;
+    window.clearTimeout(state.retryTimer);
+    state.retryTimer = null;
+    state.connecting = true;
+    try {
+      await attempt();
+    } finally {
+      state.connecting = false;
+    }
+  }
+
+  async function attempt() {
     if (state.connection !== 'disconnected') setConnection('connecting', 'connecting…');
     let ticket = null;
     try {
