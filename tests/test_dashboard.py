@@ -338,6 +338,7 @@ def test_with_a_token_the_page_gets_in_only_through_a_ticket(
     # Debug logging, so that the check below covers everything the server could log.
     env = {"RUVIEW_API_TOKEN": token, "RUST_LOG": "debug"}
     with _mock_server(server_binary, tmp_path, env=env) as server:
+        assert server.get_json("/health")["token_required"] is True
         browser.get(server.http_url + "/")
         auth = _by_id(browser, "auth")
         _wait("the token prompt", lambda: auth.is_displayed(), 15)
@@ -393,6 +394,7 @@ def test_live_esp32_badge_then_stale_node_and_offline_source(
 
 def test_privacy_mode_shows_no_vitals(server_binary: Path, browser: Any, tmp_path: Path) -> None:
     with _mock_server(server_binary, tmp_path, "--privacy-mode") as server:
+        assert server.get_json("/health")["privacy_mode"] is True
         browser.get(server.http_url + "/")
         _wait("node 1", lambda: browser.find_elements("css selector", "#node-1"), 15)
         _wait("the privacy badge", lambda: _by_id(browser, "privacy-badge").is_displayed(), 5)
@@ -443,3 +445,15 @@ def test_updates_and_health_say_what_feeds_the_server(server_binary: Path, tmp_p
         assert (latest.source_kind, latest.replay_speed) == ("replay", 4.0)
         info = server.get_json("/api/v1/info")
         assert (info["source_kind"], info["replay_speed"]) == ("replay", 4.0)
+
+
+def test_a_missing_browser_fails_with_the_install_hint_unless_opted_out(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path))  # no chromium, no chromedriver
+    monkeypatch.delenv("WDP_SKIP_BROWSER_TESTS", raising=False)
+    with pytest.raises(pytest.fail.Exception, match=r"apt-get install -y chromium chromium-driver"):
+        _browser_paths()
+    monkeypatch.setenv("WDP_SKIP_BROWSER_TESTS", "1")
+    with pytest.raises(pytest.skip.Exception):
+        _browser_paths()
