@@ -202,6 +202,7 @@ mod tests {
             timestamp: 1775182187.352,
             source: "esp32".into(),
             tick: 812,
+            feed: None,
             nodes: vec![node(1, -52.0)],
             features: Features {
                 mean_rssi: -52.0,

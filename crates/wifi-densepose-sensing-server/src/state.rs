@@ -173,6 +173,9 @@ impl AppState {
         if let Some(room) = config.room.clone() {
             engine.set_room(room);
         }
+        if let Some((_, speed)) = &config.replay {
+            engine.set_replay_speed(*speed);
+        }
         if let Some((path, seconds)) = &config.record_calibration {
             engine.set_recorder(CalibrationRecorder::new(path.clone(), *seconds));
         }

@@ -180,6 +180,18 @@ pub struct NodeFeatures {
     pub stale: bool,
 }
 
+/// What feeds the server (3.3): `source_kind` is `"esp32"` (live UDP datagrams),
+/// `"simulated"` (`--source simulate`, or `auto` before the first datagram), `"mock"`
+/// (`--mock-frames`) or `"replay"` (`--replay`), and `replay_speed` the replay's speed
+/// factor (1.0 = recorded pace; only for a replay). Unlike `source`, it tells synthetic and
+/// replayed data apart from live data.
+#[derive(Debug, Clone, Copy, Serialize, PartialEq)]
+pub struct Feed {
+    pub source_kind: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub replay_speed: Option<f64>,
+}
+
 /// `sensing_update` (3.3). `source` is re-evaluated on every send.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct SensingUpdate {
@@ -188,6 +200,10 @@ pub struct SensingUpdate {
     pub timestamp: f64,
     pub source: String,
     pub tick: u64,
+    /// `source_kind` and `replay_speed` at the top level; `None` (omitted) only in messages
+    /// built without a server (tests, other producers).
+    #[serde(flatten)]
+    pub feed: Option<Feed>,
     pub nodes: Vec<NodeEntry>,
     pub features: Features,
     pub classification: Classification,

@@ -247,6 +247,9 @@ class SensingUpdate:
     ``person_count_valid`` is true only when the server counted it from an empty-room
     calibration (False from servers that do not send it).
     ``signal_field`` is the 20 x 20 heat grid, index ``z * 20 + x``.
+    ``source_kind`` says what feeds the server (``"esp32"``, ``"simulated"``, ``"mock"``,
+    ``"replay"``; ``None`` from servers that do not send it) and ``replay_speed`` a replay's
+    speed factor (1.0 = recorded pace).
     """
 
     timestamp: float
@@ -259,6 +262,8 @@ class SensingUpdate:
     estimated_persons: int
     signal_field: tuple[float, ...]
     person_count_valid: bool = False
+    source_kind: str | None = None
+    replay_speed: float | None = None
     raw: Mapping[str, Any] = field(repr=False, compare=False, default_factory=lambda: _EMPTY)
 
     type = "sensing_update"
@@ -284,6 +289,8 @@ class SensingUpdate:
             estimated_persons=_int(data.get("estimated_persons")),
             signal_field=_floats(_mapping(data.get("signal_field")).get("values")),
             person_count_valid=data.get("person_count_valid") is True,
+            source_kind=_status(data.get("source_kind")),
+            replay_speed=_number(data.get("replay_speed")),
             raw=_frozen(data),
         )
 

@@ -1,4 +1,4 @@
-//! REST routes (docs/wire.md §4) and the two routers (HTTP and WebSocket listeners).
+//! REST routes (docs/wire.md §4), the dashboard (§4.9) and the two routers (HTTP and WebSocket listeners).
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -10,9 +10,10 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde_json::{json, Map, Value};
+use wifi_densepose_wire::messages::Feed;
 
 use crate::http::security::{guard, Security};
-use crate::http::ws;
+use crate::http::{dashboard, ws};
 use crate::messages::privacy::redact;
 use crate::sensing::engine::LATEST_STALE_AFTER;
 use crate::sensing::node::millis;
@@ -22,10 +23,9 @@ use crate::state::AppState;
 /// Updates built within this period make `/health` report `"live"`.
 const LIVE_WITHIN: Duration = Duration::from_secs(5);
 
-/// The HTTP listener: REST, `/ws/sensing`, `/api/v1/stream/pose`.
+/// The HTTP listener: the dashboard, REST, `/ws/sensing`, `/api/v1/stream/pose`.
 pub fn http_router(state: Arc<AppState>, security: Arc<Security>) -> Router {
-    Router::new()
-        .route("/", get(root))
+    dashboard::routes(Router::new())
         .route("/health", get(health))
         .route("/api/v1/status", get(status))
         .route("/api/v1/info", get(info))
@@ -76,22 +76,29 @@ async fn not_found() -> Response {
     (StatusCode::NOT_FOUND, Json(json!({"error": "not found"}))).into_response()
 }
 
-async fn root() -> Json<Value> {
-    Json(json!({"name": "wifi-densepose-sensing-server", "version": env!("CARGO_PKG_VERSION")}))
-}
-
 fn ms(duration: Duration) -> Value {
     json!(millis(duration))
 }
 
+/// Adds what feeds the server (`source_kind`, `replay_speed`; docs/wire.md §3.3) and whether
+/// privacy mode is on to a REST body, for a client's source badge.
+fn describe_feed(state: &AppState, feed: Feed, body: &mut Value) {
+    if let (Value::Object(map), Ok(Value::Object(keys))) = (&mut *body, serde_json::to_value(feed))
+    {
+        map.extend(keys);
+        map.insert("privacy_mode".into(), json!(state.config.privacy_mode));
+    }
+}
+
 async fn health(State(state): State<Arc<AppState>>) -> Json<Value> {
     let now = Instant::now();
-    let (source, tick, update_age) = {
+    let (source, tick, update_age, feed) = {
         let engine = state.engine();
         (
             engine.effective_source(now),
             engine.tick(),
             engine.last_update_age(now),
+            engine.feed(),
         )
     };
     let mut processing = Map::new();
@@ -127,16 +134,17 @@ async fn health(State(state): State<Arc<AppState>>) -> Json<Value> {
     }
     // Accepted packets per kind: feature vectors and compressed CSI are only counted.
     processing.insert("packets".into(), json!(state.engine().counts().by_kind));
-    reply(
-        &state,
-        json!({
-            "status": "ok",
-            "source": source,
-            "tick": tick,
-            "clients": state.clients(),
-            "processing": processing,
-        }),
-    )
+    let mut body = json!({
+        "status": "ok",
+        "source": source,
+        "tick": tick,
+        "clients": state.clients(),
+        "processing": processing,
+        // Lets a browser page ask for the token before it calls a protected path.
+        "token_required": state.config.api_token.is_some(),
+    });
+    describe_feed(&state, feed, &mut body);
+    reply(&state, body)
 }
 
 async fn status(State(state): State<Arc<AppState>>) -> Json<Value> {
@@ -157,18 +165,20 @@ async fn status(State(state): State<Arc<AppState>>) -> Json<Value> {
 }
 
 async fn info(State(state): State<Arc<AppState>>) -> Json<Value> {
-    let source = state.engine().effective_source(Instant::now());
-    reply(
-        &state,
-        json!({
-            "version": env!("CARGO_PKG_VERSION"),
-            "environment": "production",
-            "backend": "rust",
-            "source": source,
-            "features": {"wifi_sensing": true, "pose_estimation": false, "signal_processing": true,
-                         "ruvector": false, "streaming": true},
-        }),
-    )
+    let (source, feed) = {
+        let engine = state.engine();
+        (engine.effective_source(Instant::now()), engine.feed())
+    };
+    let mut body = json!({
+        "version": env!("CARGO_PKG_VERSION"),
+        "environment": "production",
+        "backend": "rust",
+        "source": source,
+        "features": {"wifi_sensing": true, "pose_estimation": false, "signal_processing": true,
+                     "ruvector": false, "streaming": true},
+    });
+    describe_feed(&state, feed, &mut body);
+    reply(&state, body)
 }
 
 async fn nodes(State(state): State<Arc<AppState>>) -> Json<Value> {

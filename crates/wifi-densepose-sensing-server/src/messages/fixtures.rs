@@ -25,6 +25,7 @@ pub fn sensing_update() -> SensingUpdate {
         timestamp: 1_775_182_187.352,
         source: "esp32".into(),
         tick: 7,
+        feed: None,
         nodes: vec![NodeEntry {
             node_id: 1,
             rssi_dbm: -50.0,

@@ -216,6 +216,7 @@ mod tests {
             timestamp: 1_775_182_187.352,
             source: "esp32".to_string(),
             tick: 812,
+            feed: None,
             nodes: Vec::new(),
             features: Features {
                 mean_rssi: -52.0,

@@ -526,6 +526,7 @@ mod tests {
             timestamp: t,
             source: "simulated".into(),
             tick: 1,
+            feed: None,
             nodes: vec![NodeEntry {
                 node_id: 1,
                 rssi_dbm: -40.0,

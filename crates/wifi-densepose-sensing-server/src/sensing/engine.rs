@@ -9,8 +9,8 @@ use std::time::{Duration, Instant};
 
 use wifi_densepose_wire::iq::first_antenna_polar;
 use wifi_densepose_wire::messages::{
-    Classification, EdgeVitals, Features, FusedVitals, MmwaveReading, MotionLevel, SensingUpdate,
-    VitalSigns, WasmEvent, WasmEventEntry,
+    Classification, EdgeVitals, Features, Feed, FusedVitals, MmwaveReading, MotionLevel,
+    SensingUpdate, VitalSigns, WasmEvent, WasmEventEntry,
 };
 use wifi_densepose_wire::{
     EdgeVitalsPacket, FeatureStatePacket, FusedVitalsPacket, IqOrder, Packet, RawCsiPacket,
@@ -90,6 +90,8 @@ pub struct Engine {
     /// was last refilled.
     budget: f64,
     budget_at: Instant,
+    /// `--speed` of a `--replay`.
+    replay_speed: Option<f64>,
 }
 
 /// The build budget of batched ESP32 updates earns one node unit per 20 µs: 50,000 node
@@ -131,6 +133,29 @@ impl Engine {
             deferred: None,
             budget: UPDATE_BUDGET_BURST,
             budget_at: now,
+            replay_speed: None,
+        }
+    }
+
+    /// The speed factor of the `--replay` feeding this engine, reported in [`Engine::feed`].
+    pub fn set_replay_speed(&mut self, speed: f64) {
+        self.replay_speed = Some(speed);
+    }
+
+    /// What feeds the engine now (docs/wire.md §3.3): `"mock"`, `"replay"` (with its speed),
+    /// `"esp32"` once live datagrams drive it, else `"simulated"`.
+    pub fn feed(&self) -> Feed {
+        let source_kind = match self.mode {
+            SourceMode::MockFrames => "mock",
+            SourceMode::Replay => "replay",
+            _ if self.esp32_active => "esp32",
+            _ => "simulated",
+        };
+        Feed {
+            source_kind,
+            replay_speed: self
+                .replay_speed
+                .filter(|_| self.mode == SourceMode::Replay),
         }
     }
 
@@ -450,6 +475,7 @@ impl Engine {
             timestamp: round_ms(wall),
             source: self.effective_source(now).to_string(),
             tick: self.tick,
+            feed: Some(self.feed()),
             nodes: nodes.iter().map(|n| n.entry(now)).collect(),
             features,
             classification,
@@ -472,6 +498,7 @@ impl Engine {
         let latest = self.latest.as_ref()?;
         let mut update = latest.update.clone();
         update.source = self.effective_source(now).to_string();
+        update.feed = Some(self.feed());
         Some(Outgoing::Sensing(Box::new(update)))
     }
 
@@ -937,9 +964,15 @@ mod tests {
             ("simulated", 1)
         );
         assert!(simulated.vital_signs.is_none());
+        assert_eq!(
+            json_of(&Outgoing::Sensing(simulated))["source_kind"],
+            "simulated"
+        );
         let out = engine.ingest(raw(5, 64, -60, 1), Origin::Esp32, start, 0.0);
         let update = json_of(&out[0]);
         assert_eq!(update["source"], "esp32");
+        assert_eq!(update["source_kind"], "esp32");
+        assert!(update.get("replay_speed").is_none());
         assert_eq!(update["nodes"].as_array().unwrap().len(), 1);
         assert_eq!(update["nodes"][0]["node_id"], 5);
         assert!(!engine.synthetic_active());
@@ -957,6 +990,25 @@ mod tests {
         assert_eq!(update["vital_signs"]["breathing_rate_bpm"], Value::Null);
         assert_eq!(update["vital_signs"]["heart_rate_bpm"], Value::Null);
         assert!(update.get("node_features").is_none());
+        assert_eq!(update["source_kind"], "mock");
+    }
+
+    #[test]
+    fn a_replay_says_so_with_its_speed() {
+        let start = Instant::now();
+        let mut engine = Engine::new(SourceMode::Replay, 20.0, NodePositions::new(), start);
+        engine.set_replay_speed(4.0);
+        let out = engine.ingest(raw(5, 64, -60, 1), Origin::Esp32, start, 0.0);
+        let update = json_of(&out[0]);
+        // `source` alone cannot tell a replay from live datagrams; `source_kind` can.
+        assert_eq!(update["source"], "esp32");
+        assert_eq!(update["source_kind"], "replay");
+        assert_eq!(update["replay_speed"], 4.0);
+        let rebroadcast = json_of(&engine.rebroadcast(start).unwrap());
+        assert_eq!(rebroadcast["source_kind"], "replay");
+        let mut live = Engine::new(SourceMode::Esp32, 20.0, NodePositions::new(), start);
+        live.set_replay_speed(4.0);
+        assert_eq!(live.feed().replay_speed, None);
     }
 
     #[test]
