@@ -83,33 +83,24 @@ def test_the_walker_finds_an_untyped_key() -> None:
 
 
 def _send_node_datagrams(port: int, node_id: int, seconds: float) -> None:
+    common: dict[str, Any] = {
+        "node_id": node_id,
+        "flags": 0b011,
+        "breathing_rate": 1500,
+        "heartrate": 720000,
+        "rssi": -55,
+        "n_persons": 1,
+        "motion_energy": 0.5,
+        "presence_score": 0.8,
+        "timestamp_ms": 1000,
+    }
     datagrams = [
-        encode_edge_vitals(
-            EdgeVitalsPacket(
-                node_id=node_id,
-                flags=0b011,
-                breathing_rate=1500,
-                heartrate=720000,
-                rssi=-55,
-                n_persons=1,
-                motion_energy=0.5,
-                presence_score=0.8,
-                timestamp_ms=1000,
-            )
-        ),
+        encode_edge_vitals(EdgeVitalsPacket(**common)),
         encode_fused_vitals(
             FusedVitalsPacket(
-                node_id=node_id,
-                flags=0b011,
-                breathing_rate=1500,
-                heartrate=720000,
-                rssi=-55,
-                n_persons=1,
+                **common,
                 mmwave_type=1,
                 fusion_confidence=80,
-                motion_energy=0.5,
-                presence_score=0.8,
-                timestamp_ms=1000,
                 mmwave_hr_bpm=71.0,
                 mmwave_br_bpm=15.0,
                 mmwave_distance_cm=120.0,
@@ -187,8 +178,8 @@ def test_every_key_the_server_sends_is_typed(server_binary: Path) -> None:
     assert "age_ms" in latest
     parsed_latest = SensingUpdate.from_json(latest)
     untyped.update(untyped_keys(latest, parsed_latest, "latest"))
-    assert parsed_latest.age_s == pytest.approx(latest["age_ms"] / 1000.0)
     assert sorted(untyped) == []
+    assert parsed_latest.age_s == pytest.approx(latest["age_ms"] / 1000.0)
     # The fused message's flags and RSSI reach the typed fields.
     raw = received["edge_fused_vitals"][0]
     fused = parse_message(raw)

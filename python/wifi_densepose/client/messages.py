@@ -138,6 +138,16 @@ _VITALS_JSON_NAMES: Mapping[str, str] = MappingProxyType(
 )
 
 
+def _device_flags(data: Mapping[str, Any]) -> dict[str, Any]:
+    """The device's flags and RSSI (dBm) of ``edge_vitals`` and ``edge_fused_vitals``."""
+    return {
+        "presence": _bool(data.get("presence")),
+        "fall_detected": _bool(data.get("fall_detected")),
+        "motion": _bool(data.get("motion")),
+        "rssi": _optional_int(data.get("rssi")),
+    }
+
+
 def _node_vitals(data: Mapping[str, Any]) -> dict[str, Any]:
     """The fields ``edge_vitals`` and ``edge_fused_vitals`` share, as keyword arguments."""
     return {
@@ -484,10 +494,7 @@ class EdgeVitals:
     def from_json(cls, data: Mapping[str, Any]) -> EdgeVitals:
         return cls(
             **_node_vitals(data),
-            presence=_bool(data.get("presence")),
-            fall_detected=_bool(data.get("fall_detected")),
-            motion=_bool(data.get("motion")),
-            rssi=_optional_int(data.get("rssi")),
+            **_device_flags(data),
         )
 
 
@@ -557,11 +564,8 @@ class EdgeFusedVitals:
             **_node_vitals(data),
             fusion_confidence=_int(data.get("fusion_confidence")),
             mmwave=MmwaveReading.from_json(mmwave) if isinstance(mmwave, Mapping) else None,
-            presence=_bool(data.get("presence")),
-            fall_detected=_bool(data.get("fall_detected")),
-            motion=_bool(data.get("motion")),
+            **_device_flags(data),
             mmwave_present=_bool(data.get("mmwave_present")),
-            rssi=_optional_int(data.get("rssi")),
         )
 
 
