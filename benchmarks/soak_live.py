@@ -42,7 +42,8 @@ sys.path.insert(0, str(REPO / "tests"))
 import paho.mqtt.client as paho  # noqa: E402
 from mqtt_support import Broker  # noqa: E402
 from paho.mqtt.enums import CallbackAPIVersion  # noqa: E402
-from server_harness import Ports, ServerProcess, build_server  # noqa: E402
+from server_harness import Ports, build_server  # noqa: E402
+from test_server_mqtt import mqtt_server  # noqa: E402
 
 from wifi_densepose.client.ha import DiscoveryError, parse_discovery  # noqa: E402
 from wifi_densepose.client.messages import SensingUpdate  # noqa: E402
@@ -167,24 +168,12 @@ def main() -> int:
     (work / "broker").mkdir()
     broker = Broker(work / "broker")
     broker.start()
-    server = ServerProcess(
-        binary,
-        [
-            "--mock-frames",
-            "--mqtt",
-            "--mqtt-host",
-            "127.0.0.1",
-            "--mqtt-port",
-            str(broker.port),
-            "--mqtt-client-id",
-            client_id,
-            "--mqtt-publish-raw",
-            "--data-dir",
-            str(work / "data"),
-        ],
-        ports=Ports.allocate(),
-        log_path=work / "server.log",
+    server = mqtt_server(
+        binary, broker, work / "data", "--mqtt-client-id", client_id, "--mqtt-publish-raw"
     )
+    server.ports = Ports.allocate()
+    server.env["RUST_LOG"] = "warn"
+    server.log_path = work / "server.log"
     server.start()
     stream_out = work / "stream.out"
     wdp = Path(sys.executable).parent / "wdp"
@@ -288,6 +277,8 @@ def main() -> int:
     print(f"{'restart':<8} {'at (s)':>8} {'stream (s)':>11} {'mqtt (s)':>9}  notes")
     for r in restarts:
         stream_s = "-" if r.stream_s is None else f"{r.stream_s:.2f}"
+        if r.what == "broker" and not r.notes:
+            stream_s = "stays live"
         mqtt_s = "-" if r.mqtt_s is None else f"{r.mqtt_s:.2f}"
         print(
             f"{r.what:<8} {r.down_at - started:>8.1f} {stream_s:>11} {mqtt_s:>9}  "
