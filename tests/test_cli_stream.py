@@ -85,20 +85,20 @@ def test_stream_survives_server_restarts(server_binary: Path, tmp_path: Path) ->
     server.start()
     stream = StreamProcess(tmp_path, server.http_url)
     try:
-        live = stream.wait_for(r" live · ", 0, 30.0)
+        live = stream.wait_for(r" live \| ", 0, 30.0)
         server.stop(signal.SIGTERM)
         down = stream.wait_for("RECONNECTING to ", live, 20.0)
         # 2.0 gave up after 5 attempts (3.7 s); it now keeps trying (0.5 s doubling to 10 s).
         time.sleep(8.0)
         assert stream.process.poll() is None, stream.err.read_text()
         server.start()
-        resumed = stream.wait_for(r" live · ", down, 40.0)
+        resumed = stream.wait_for(r" live \| ", down, 40.0)
         assert resumed > down
         # A second restart, killed this time.
         server.stop(signal.SIGKILL)
         down = stream.wait_for("RECONNECTING to ", resumed, 20.0)
         server.start()
-        stream.wait_for(r" live · ", down, 40.0)
+        stream.wait_for(r" live \| ", down, 40.0)
     finally:
         code = stream.interrupt()
         server.stop()
@@ -246,14 +246,14 @@ def test_per_node_vitals_with_status_and_confidence_and_a_room_row() -> None:
     # The room's breathing rate is on the room row only.
     assert text.count("14.2") == 1
     # age: 0.1 s when received + 0.5 s since.
-    assert "live · esp32  tick 812  (1 updates) · age 0.6 s" in text
+    assert "live | esp32  tick 812  (1 updates) | age 0.6 s" in text
 
 
 def test_a_stale_view_shows_every_node_offline() -> None:
     view = _live_view()
     # 5.1 s without a new update (0.1 s old when received): stale, nodes offline.
     text, rows = _rendered(view, now=105.1)
-    assert "STALE · esp32  tick 812  (1 updates) · age 5.2 s" in text
+    assert "STALE | esp32  tick 812  (1 updates) | age 5.2 s" in text
     assert rows[:2] == [[str(n), "offline"] + ["-"] * (len(COLUMNS) - 2) for n in (1, 2)]
     assert rows[2] == ["room", "stale"] + ["-"] * (len(COLUMNS) - 2)
     assert "yes" not in text and "43.0" not in text
@@ -278,7 +278,7 @@ def test_an_offline_source_is_offline() -> None:
     view.on_message(_update(source="esp32:offline"), now=100.0)
     text, rows = _rendered(view, now=100.1)
     assert view.state(100.1) == "offline"
-    assert "SOURCE OFFLINE · esp32:offline" in text
+    assert "SOURCE OFFLINE | esp32:offline" in text
     assert [row[1] for row in rows] == ["offline", "offline", "offline"]
 
 
@@ -296,8 +296,8 @@ def test_reconnecting_is_in_the_title() -> None:
     )
     text, rows = _rendered(view, now=104.0)
     assert (
-        "RECONNECTING to ws://h:8080/ws/sensing · attempt 3 · next in 1.5 s · down for 4.0 s"
-        " · Connect call failed"
+        "RECONNECTING to ws://h:8080/ws/sensing | attempt 3 | next in 1.5 s | down for 4.0 s"
+        " | Connect call failed"
     ) in text
     assert [row[1] for row in rows] == ["offline", "offline", "reconnecting"]
     first = StreamView("ws://h:8080/ws/sensing")

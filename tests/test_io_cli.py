@@ -273,7 +273,7 @@ def test_stream_prints_the_nodes_of_a_live_server(sensing_server: tuple[str, lis
     result = run("stream", url, "--count", "2", env={"RUVIEW_API_TOKEN": "secret"})
     assert result.returncode == 0, result.stderr
     out = result.stdout
-    assert "live · esp32  tick 812  (2 updates)" in out
+    assert "live | esp32  tick 812  (2 updates)" in out
     rows = [
         [cell.strip() for cell in line.split("│")[1:-1]]
         for line in out.splitlines()

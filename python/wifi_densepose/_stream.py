@@ -178,15 +178,15 @@ class StreamView:
                 parts.append(f"down for {c.down_for_s:.1f} s")
             if c.last_error:
                 parts.append(c.last_error[:80])
-            return " · ".join(parts)
+            return " | ".join(parts)
         if state == "waiting":
-            return f"connected to {self.target} · waiting for the first update"
+            return f"connected to {self.target} | waiting for the first update"
         assert self.update is not None
         age = self.age_s(now) or 0.0
         label = {"live": "live", "stale": "STALE", "offline": "SOURCE OFFLINE"}[state]
         return (
-            f"{label} · {self.update.source}  tick {self.update.tick}  "
-            f"({self.updates} updates) · age {age:.1f} s"
+            f"{label} | {self.update.source}  tick {self.update.tick}  "
+            f"({self.updates} updates) | age {age:.1f} s"
         )
 
     def _node_vitals(self, node_id: int, now: float) -> tuple[str, ...]:
