@@ -254,13 +254,12 @@ class StreamView:
                 *self._node_vitals(node_id, now),
                 _fmt(rate),
             )
-        room_state = "live" if live else state
         if live:
             signs = update.vital_signs
             classification = update.classification
             table.add_row(
                 "room",
-                room_state,
+                state,
                 _fmt(update.features.mean_rssi, 0),
                 _yes_no(classification.presence),
                 f"{classification.motion_level} ({classification.confidence:.2f})",
@@ -271,10 +270,9 @@ class StreamView:
                 _status(signs.heart_status if signs else None),
                 _fmt(signs.heart_confidence if signs else None, 2),
                 "-",
-                end_section=False,
             )
         else:
-            table.add_row("room", room_state, *("-",) * (len(COLUMNS) - 2))
+            table.add_row("room", state, *("-",) * (len(COLUMNS) - 2))
         return table
 
 
