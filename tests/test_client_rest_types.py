@@ -21,7 +21,7 @@ __all__ = ["server_binary"]
 def test_nodes_match_the_node_status_type(server_binary: Path) -> None:
     with (
         ServerProcess(server_binary, ["--mock-frames"]) as server,
-        SyncSensingClient(server.ws_url, http_url=server.http_url, max_attempts=5) as client,
+        SyncSensingClient(server.http_url, max_attempts=5) as client,
     ):
         assert wait_until(lambda: any("vital_signs" in n for n in client.nodes()), 20.0)
         nodes = client.nodes()

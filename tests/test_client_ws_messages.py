@@ -12,6 +12,8 @@ from wifi_densepose.client.ws import (
     SensingClient,
     SensingUpdate,
     UnknownMessage,
+    WasmEvent,
+    WasmEventEntry,
     parse_message,
 )
 
@@ -193,6 +195,15 @@ def test_fused_vitals_v4() -> None:
     assert message.fusion_confidence == 87
     assert message.mmwave is not None
     assert (message.mmwave.distance_cm, message.mmwave.sensor_type) == (142.5, 2)
+    # V4 as the server sends it (docs/wire.md §3.5) also carries the device's flags and RSSI.
+    flagged = parse_message(
+        {**V4_FUSED, "presence": True, "fall_detected": False, "motion": True,
+         "mmwave_present": True, "rssi": -58}
+    )  # fmt: skip
+    assert isinstance(flagged, EdgeFusedVitals)
+    assert (flagged.presence, flagged.fall_detected, flagged.motion) == (True, False, True)
+    assert (flagged.mmwave_present, flagged.rssi) == (True, -58)
+    assert (message.presence, message.mmwave_present, message.rssi) == (False, False, None)
 
 
 def test_unknown_types_are_kept() -> None:
@@ -203,7 +214,11 @@ def test_unknown_types_are_kept() -> None:
         "events": [{"event_type": 1, "value": 0.5}],
     }
     message = parse_message(wasm)
-    assert message == UnknownMessage(type="wasm_event", raw=wasm)
+    assert message == WasmEvent(
+        node_id=1, module_id=2, events=(WasmEventEntry(event_type=1, value=0.5),), raw=wasm
+    )
+    vendor = {"type": "vendor_frame", "node_id": 1}
+    assert parse_message(vendor) == UnknownMessage(type="vendor_frame", raw=vendor)
     assert message.raw["events"][0]["value"] == 0.5
     assert parse_message({"no_type": 1}) == UnknownMessage(type="", raw={"no_type": 1})
 
@@ -237,5 +252,6 @@ def test_backoff_is_capped_exponential_with_jitter() -> None:
 def test_http_base_from_ws_url() -> None:
     assert SensingClient("ws://localhost:8080/ws/sensing").http_url == "http://localhost:8080"
     assert SensingClient("wss://h:9/ws/sensing").http_url == "https://h:9"
-    explicit = SensingClient("ws://h:8765/ws/sensing", http_url="http://h:8080/")
+    with pytest.warns(DeprecationWarning):
+        explicit = SensingClient("ws://h:8765/ws/sensing", http_url="http://h:8080/")
     assert explicit.http_url == "http://h:8080"

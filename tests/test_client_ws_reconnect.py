@@ -54,19 +54,20 @@ async def _restart_while_streaming(server: ServerProcess) -> None:
 
 
 def test_sync_wrapper_and_rest_helpers(server_binary: Path) -> None:
-    with ServerProcess(server_binary, ["--source", "simulate"]) as server:
-        http_url = server.http_url
-        with SyncSensingClient(server.ws_url, http_url=http_url, max_attempts=5) as client:
-            messages = list(client.messages(limit=3, timeout_s=5.0))
-            assert all(isinstance(m, SensingUpdate) for m in messages)
-            ticks = [m.tick for m in messages if isinstance(m, SensingUpdate)]
-            assert ticks == sorted(ticks) and len(set(ticks)) == 3
-            health = client.health()
-            assert health["status"] == "ok" and health["clients"] == 1
-            assert [n["node_id"] for n in client.nodes()] == [1]
-            latest = client.latest()
-            assert latest is not None and latest.source == "simulated"
-            assert latest.vital_signs is None  # plain simulate has no vitals
+    with (
+        ServerProcess(server_binary, ["--source", "simulate"]) as server,
+        SyncSensingClient(server.http_url, max_attempts=5) as client,
+    ):
+        messages = list(client.messages(limit=3, timeout_s=5.0))
+        assert all(isinstance(m, SensingUpdate) for m in messages)
+        ticks = [m.tick for m in messages if isinstance(m, SensingUpdate)]
+        assert ticks == sorted(ticks) and len(set(ticks)) == 3
+        health = client.health()
+        assert health["status"] == "ok" and health["clients"] == 1
+        assert [n["node_id"] for n in client.nodes()] == [1]
+        latest = client.latest()
+        assert latest is not None and latest.source == "simulated"
+        assert latest.vital_signs is None  # plain simulate has no vitals
 
 
 def test_simulated_tick_rate(server_binary: Path) -> None:

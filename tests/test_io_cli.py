@@ -12,6 +12,7 @@ import stat
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -253,8 +254,9 @@ def sensing_server() -> Iterator[tuple[str, list[str]]]:
     def handler(ws: Any) -> None:
         seen_auth.append(ws.request.headers.get("Authorization", ""))
         ws.send(json.dumps({"type": "edge_vitals", "node_id": 1, "heartrate_bpm": 70.0}))
-        ws.send(json.dumps({**SENSING_UPDATE, "tick": 811}))
-        ws.send(json.dumps(SENSING_UPDATE))
+        now = time.time()  # a current timestamp: the view is live, not stale
+        ws.send(json.dumps({**SENSING_UPDATE, "tick": 811, "timestamp": now}))
+        ws.send(json.dumps({**SENSING_UPDATE, "timestamp": now}))
         ws.recv()  # hold the connection until the client closes it
 
     with websockets_server.serve(handler, "127.0.0.1", 0) as server:
@@ -271,20 +273,29 @@ def test_stream_prints_the_nodes_of_a_live_server(sensing_server: tuple[str, lis
     result = run("stream", url, "--count", "2", env={"RUVIEW_API_TOKEN": "secret"})
     assert result.returncode == 0, result.stderr
     out = result.stdout
-    assert "esp32  tick 812  (2 updates)" in out
-    rows = [line for line in out.splitlines() if line.startswith("│")]
-    assert [row.split("│")[1].strip() for row in rows] == ["1", "2"]
-    node1 = [cell.strip() for cell in rows[0].split("│")[1:-1]]
-    node2 = [cell.strip() for cell in rows[1].split("│")[1:-1]]
-    assert node1 == ["1", "-52", "yes", "present_still", "14.2", "-", "-"]
-    assert node2 == ["2", "-61", "no", "absent", "14.2", "-", "21.5"]
-    assert seen_auth == ["Bearer secret"]
+    assert "live | esp32  tick 812  (2 updates)" in out
+    rows = [
+        [cell.strip() for cell in line.split("│")[1:-1]]
+        for line in out.splitlines()
+        if line.startswith("│")
+    ]
+    # Node 1 has no node_features: its device's edge_vitals give its heart rate; the room's
+    # classification and vitals are on the room row only.
+    assert rows == [
+        ["1", "active", "-52", "-", "-", "-", "device", "-", "70.0", "device", "-", "-"],
+        ["2", "active", "-61", "no", "absent", "-", "-", "-", "-", "-", "-", "21.5"],
+        ["room", "live", "-52", "yes", "present_still (0.62)", "14.2", "-", "0.00", "-", "-",
+         "0.00", "-"],
+    ]  # fmt: skip
+    assert seen_auth[0] == "Bearer secret"
 
 
 def test_stream_reports_an_unreachable_server() -> None:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    result = run("stream", f"http://127.0.0.1:{port}", "--count", "1")
+    result = run("stream", f"http://127.0.0.1:{port}", "--count", "1", "--retries", "3")
     assert result.returncode == 1
     assert f"ws://127.0.0.1:{port}/ws/sensing" in result.stderr
+    assert "after 3 attempts" in result.stderr
+    assert f"CONNECTING to ws://127.0.0.1:{port}/ws/sensing" in result.stdout

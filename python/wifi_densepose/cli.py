@@ -11,6 +11,7 @@ bundles), ``calibrate`` (an empty-room field model from a recording) and ``versi
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import json
 import math
@@ -24,18 +25,16 @@ from dataclasses import asdict, fields
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
-from urllib.parse import urlsplit, urlunsplit
 
 import click
 import numpy as np
 from rich.console import Console
-from rich.live import Live
 from rich.progress import Progress
 from rich.table import Table
 
 from wifi_densepose import WifiDenseposeError, __core_version__, __version__, samples
 from wifi_densepose._capture import is_csi_file
-from wifi_densepose.client.messages import SensingUpdate
+from wifi_densepose.client.messages import DEFAULT_STALE_AFTER_S
 from wifi_densepose.io import (
     CsiCapture,
     Recording,
@@ -670,55 +669,12 @@ def _print_node_report(report: Any, layouts: list[tuple[int, int]], unit: str = 
 
 def _sensing_url(url: str) -> str:
     """A server base URL (http://host:8080) or a WebSocket URL, as the `/ws/sensing` URL."""
-    parts = urlsplit(url)
+    from wifi_densepose.client.ws import endpoints
+
     try:
-        parts.port  # noqa: B018 - raises ValueError for a port outside 0-65535 or not a number
+        return endpoints(url)[0]
     except ValueError as error:
-        raise click.BadParameter(f"{url}: {error}", param_hint="URL") from None
-    scheme = {"http": "ws", "https": "wss"}.get(parts.scheme, parts.scheme)
-    path = parts.path if parts.path not in ("", "/") else "/ws/sensing"
-    return urlunsplit((scheme, parts.netloc, path, parts.query, ""))
-
-
-def _yes_no(value: object) -> str:
-    return "-" if value is None else ("yes" if value else "no")
-
-
-def _stream_table(update: SensingUpdate, updates: int) -> Table:
-    """The nodes of one `sensing_update` (docs/wire.md §3.3); per-node classification and frame rate
-    come from `node_features` when the server sends it, else the room-level values."""
-    per_node = {
-        f.get("node_id"): f for f in update.raw.get("node_features") or [] if isinstance(f, dict)
-    }
-    vitals = update.vital_signs
-    table = Table(title=f"{update.source}  tick {update.tick}  ({updates} updates)")
-    for column in [
-        "node",
-        "rssi (dBm)",
-        "presence",
-        "motion",
-        "breathing (BPM)",
-        "heart (BPM)",
-        "frames/s",
-    ]:
-        table.add_column(column, justify="right")
-    for node in update.nodes:
-        features = per_node.get(node.node_id, {})
-        classification = features.get("classification") or {
-            "presence": update.classification.presence,
-            "motion_level": update.classification.motion_level,
-        }
-        rate = features.get("frame_rate_hz")
-        table.add_row(
-            str(node.node_id),
-            f"{node.rssi_dbm:.0f}",
-            _yes_no(classification.get("presence")),
-            str(classification.get("motion_level", "-")),
-            _fmt_bpm(vitals.breathing_bpm if vitals else None),
-            _fmt_bpm(vitals.heart_bpm if vitals else None),
-            f"{rate:.1f}" if isinstance(rate, int | float) else "-",
-        )
-    return table
+        raise click.BadParameter(str(error), param_hint="URL") from None
 
 
 @main.command()
@@ -738,38 +694,53 @@ def _stream_table(update: SensingUpdate, updates: int) -> Table:
 @click.option(
     "--retries",
     type=click.IntRange(min=1),
-    default=5,
-    show_default=True,
-    help="Consecutive failed connection attempts before giving up (with backoff).",
+    default=None,
+    help="Give up after this many consecutive failed connection attempts "
+    "(default: retry forever, waiting 0.5 s doubling to 10 s between attempts).",
 )
-def stream(url: str, token: str | None, count: int | None, retries: int) -> None:
-    """Live table (nodes, presence, motion, breathing, heart rate) from a running server at
-    URL, e.g. ws://127.0.0.1:8765/ws/sensing or http://127.0.0.1:8080. Reconnects when the
-    server restarts."""
+@click.option(
+    "--stale-after",
+    type=click.FloatRange(min=0.0, min_open=True),
+    default=DEFAULT_STALE_AFTER_S,
+    show_default=True,
+    help="Seconds without a new update after which the view shows STALE and nodes offline.",
+)
+def stream(
+    url: str, token: str | None, count: int | None, retries: int | None, stale_after: float
+) -> None:
+    """Live table from a running server at URL, its HTTP listener (e.g.
+    http://127.0.0.1:8080, which serves REST and the WebSocket) or a WebSocket URL
+    (ws://127.0.0.1:8765/ws/sensing: no per-node vitals then). Per node: state, RSSI,
+    presence, motion, breathing and heart rate with status and confidence, frame rate; the
+    room's values on their own row. Reconnects forever when the server restarts (the title
+    says RECONNECTING meanwhile; --retries limits it); Ctrl-C ends it."""
     try:
-        from wifi_densepose.client.ws import SensingClientError, SyncSensingClient
+        from wifi_densepose.client.ws import SensingClient, SensingClientError
     except ImportError:
         click.echo(
             "stream needs the [client] extra: pip install 'wifi-densepose[client]'", err=True
         )
         sys.exit(2)
+    from wifi_densepose._stream import run_stream
+
     target = _sensing_url(url)
-    updates = 0
+    client = SensingClient(
+        target,
+        token,
+        max_attempts=retries,
+        initial_backoff_s=0.5,
+        max_backoff_s=10.0,
+        stale_after_s=stale_after,
+    )
+
+    async def run() -> None:
+        try:
+            await run_stream(client, target, console, count)
+        finally:
+            await client.close()
+
     try:
-        with (
-            SyncSensingClient(
-                target, token, max_attempts=retries, initial_backoff_s=0.25
-            ) as client,
-            Live(Table(title=f"waiting for {target}"), console=console, auto_refresh=False) as live,
-        ):
-            for message in client.messages():
-                # Other message types (edge_vitals, wasm_event, ...) are not shown here.
-                if not isinstance(message, SensingUpdate):
-                    continue
-                updates += 1
-                live.update(_stream_table(message, updates), refresh=True)
-                if count is not None and updates >= count:
-                    break
+        asyncio.run(run())
     except (OSError, SensingClientError) as e:
         raise click.ClickException(f"{target}: {e}") from e
     except KeyboardInterrupt:

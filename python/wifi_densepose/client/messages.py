@@ -4,7 +4,15 @@
 :class:`EdgeFusedVitals` or :class:`UnknownMessage`. It accepts the shapes of this project's
 server and of RuView-compatible servers: nullable rates or ``0.0`` meaning "no estimate",
 ``heart_rate_bpm`` and ``heartrate_bpm`` spellings, missing optional keys, unknown keys and
-unknown message types. Every message keeps the decoded JSON object as ``raw``.
+unknown message types. Every message keeps the decoded JSON object as ``raw``; every key
+this project's server sends is also a typed attribute (``JSON_NAMES`` of a class maps a JSON key
+onto its attribute where the names differ).
+
+Staleness: a :class:`SensingUpdate` carries ``age_s``, the seconds between the reading's
+``timestamp`` and its reception (the server's ``age_ms`` when the message has it, as
+``GET /api/v1/sensing/latest`` answers do), and ``is_stale`` compares it with
+``stale_after_s`` (default :data:`DEFAULT_STALE_AFTER_S`; ``SensingClient(stale_after_s=...)``
+sets it).
 
 The JSON keys are the server's (docs/wire.md §3.3-3.5: ``breathing_rate_bpm``, ``heart_rate_bpm``,
 ``heartrate_bpm``, ``heartbeat_confidence``, ``hr_bpm``, ``br_bpm``); they are mapped here, once,
@@ -18,23 +26,34 @@ import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any, TypeAlias
+from typing import Any, ClassVar, TypeAlias
 
 from wifi_densepose._deprecation import deprecated_alias
 
 __all__ = [
+    "DEFAULT_STALE_AFTER_S",
     "Classification",
     "EdgeFusedVitals",
     "EdgeVitals",
     "Features",
     "Message",
     "MmwaveReading",
+    "NodeFeatures",
     "NodeInfo",
     "SensingUpdate",
+    "SignalField",
+    "SyncInfo",
     "UnknownMessage",
     "VitalSigns",
+    "WasmEvent",
+    "WasmEventEntry",
     "parse_message",
 ]
+
+DEFAULT_STALE_AFTER_S = 5.0
+"""Seconds after which a reading counts as stale: the server's own threshold (without sensing
+data for 5 s its source becomes ``"esp32:offline"``); a live server sends a new update every
+tick (100 ms by default)."""
 
 _EMPTY: Mapping[str, Any] = MappingProxyType({})
 
@@ -110,6 +129,25 @@ def _first_present(data: Mapping[str, Any], *keys: str) -> object:
     return None
 
 
+_VITALS_JSON_NAMES: Mapping[str, str] = MappingProxyType(
+    {
+        "breathing_rate_bpm": "breathing_bpm",
+        "heartrate_bpm": "heart_bpm",
+        "heart_rate_bpm": "heart_bpm",
+    }
+)
+
+
+def _device_flags(data: Mapping[str, Any]) -> dict[str, Any]:
+    """The device's flags and RSSI (dBm) of ``edge_vitals`` and ``edge_fused_vitals``."""
+    return {
+        "presence": _bool(data.get("presence")),
+        "fall_detected": _bool(data.get("fall_detected")),
+        "motion": _bool(data.get("motion")),
+        "rssi": _optional_int(data.get("rssi")),
+    }
+
+
 def _node_vitals(data: Mapping[str, Any]) -> dict[str, Any]:
     """The fields ``edge_vitals`` and ``edge_fused_vitals`` share, as keyword arguments."""
     return {
@@ -126,11 +164,44 @@ def _node_vitals(data: Mapping[str, Any]) -> dict[str, Any]:
 
 
 @dataclass(frozen=True)
+class SyncInfo:
+    """A node's clock synchronisation (docs/wire.md §3.3 ``nodes[].sync``): ``offset_us`` of
+    its clock to the leader's in microseconds, whether it ``is_leader``, whether the offset
+    ``is_valid`` and ``smoothed``, the last sync packet's ``sequence``, its CSI frame rate as
+    an exponential moving average ``csi_fps_ema`` in Hz over ``csi_fps_samples`` frames, and
+    ``staleness_ms`` since its last sync packet in milliseconds (``None`` when not sent)."""
+
+    offset_us: int
+    is_leader: bool
+    is_valid: bool
+    smoothed: bool
+    sequence: int
+    csi_fps_ema: float
+    csi_fps_samples: int
+    staleness_ms: int | None = None
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> SyncInfo:
+        return cls(
+            offset_us=_int(data.get("offset_us")),
+            is_leader=_bool(data.get("is_leader")),
+            is_valid=_bool(data.get("is_valid")),
+            smoothed=_bool(data.get("smoothed")),
+            sequence=_int(data.get("sequence")),
+            csi_fps_ema=_float(data.get("csi_fps_ema")),
+            csi_fps_samples=_int(data.get("csi_fps_samples")),
+            staleness_ms=_optional_int(data.get("staleness_ms")),
+        )
+
+
+@dataclass(frozen=True)
 class NodeInfo:
     """One node in ``sensing_update.nodes``.
 
     ``rssi_dbm`` is in dBm (-90.0 when the node never reported one); ``position`` in metres;
-    ``amplitude`` holds up to 56 bin amplitudes of the node's latest raw frame (linear units).
+    ``amplitude`` holds up to 56 bin amplitudes of the node's latest raw frame (linear units);
+    ``sync`` is the raw ``sync`` object and ``sync_info`` the same typed (both ``None`` for
+    nodes that send no sync packets).
     """
 
     node_id: int
@@ -139,6 +210,9 @@ class NodeInfo:
     amplitude: tuple[float, ...]
     subcarrier_count: int
     sync: Mapping[str, Any] | None
+    sync_info: SyncInfo | None = None
+
+    JSON_NAMES: ClassVar[Mapping[str, str]] = MappingProxyType({"sync": "sync_info"})
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> NodeInfo:
@@ -152,6 +226,7 @@ class NodeInfo:
             amplitude=_floats(data.get("amplitude")),
             subcarrier_count=_int(data.get("subcarrier_count")),
             sync=_frozen(sync) if isinstance(sync, Mapping) else None,
+            sync_info=SyncInfo.from_json(sync) if isinstance(sync, Mapping) else None,
         )
 
 
@@ -216,6 +291,14 @@ class VitalSigns:
     heart_status: str | None = None
     spans_gap: bool = False
 
+    JSON_NAMES: ClassVar[Mapping[str, str]] = MappingProxyType(
+        {
+            "breathing_rate_bpm": "breathing_bpm",
+            "heart_rate_bpm": "heart_bpm",
+            "heartrate_bpm": "heart_bpm",
+            "heartbeat_confidence": "heart_confidence",
+        }
+    )
     breathing_rate_bpm = deprecated_alias("breathing_bpm", "VitalSigns")
     heart_rate_bpm = deprecated_alias("heart_bpm", "VitalSigns")
     heartbeat_confidence = deprecated_alias("heart_confidence", "VitalSigns")
@@ -239,6 +322,52 @@ def _status(value: Any) -> str | None:
 
 
 @dataclass(frozen=True)
+class NodeFeatures:
+    """One node of ``sensing_update.node_features``: the node's own ``features`` and
+    ``classification``, ``rssi_dbm`` in dBm, ``last_seen_ms`` since its last packet in
+    milliseconds, ``frame_rate_hz`` of its CSI in Hz and ``stale`` (the server has had no
+    packet from it for a while)."""
+
+    node_id: int
+    features: Features
+    classification: Classification
+    rssi_dbm: float
+    last_seen_ms: int
+    frame_rate_hz: float
+    stale: bool
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> NodeFeatures:
+        return cls(
+            node_id=_int(data.get("node_id")),
+            features=Features.from_json(_mapping(data.get("features"))),
+            classification=Classification.from_json(_mapping(data.get("classification"))),
+            rssi_dbm=_float(data.get("rssi_dbm"), -90.0),
+            last_seen_ms=_int(data.get("last_seen_ms")),
+            frame_rate_hz=_float(data.get("frame_rate_hz")),
+            stale=_bool(data.get("stale")),
+        )
+
+
+@dataclass(frozen=True)
+class SignalField:
+    """``sensing_update.signal_field``: ``grid_size`` (x, y, z cells) and the ``values``
+    (unitless field strength, index ``z * grid_size[0] + x``)."""
+
+    grid_size: tuple[int, ...]
+    values: tuple[float, ...]
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> SignalField:
+        size = data.get("grid_size")
+        grid = size if isinstance(size, Sequence) and not isinstance(size, (str, bytes)) else ()
+        return cls(
+            grid_size=tuple(_int(v) for v in grid),
+            values=_floats(data.get("values")),
+        )
+
+
+@dataclass(frozen=True)
 class SensingUpdate:
     """``sensing_update``: one server update (``timestamp`` in Unix seconds).
 
@@ -250,6 +379,14 @@ class SensingUpdate:
     ``source_kind`` says what feeds the server (``"esp32"``, ``"simulated"``, ``"mock"``,
     ``"replay"``; ``None`` from servers that do not send it) and ``replay_speed`` a replay's
     speed factor (1.0 = recorded pace).
+    ``signal_grid`` is the same grid with its ``grid_size``; ``node_features`` the per-node
+    features and classification.
+
+    ``age_s`` is the reading's age in seconds when it was received: the server's ``age_ms``
+    when the message carries it (REST ``latest``), else the receiver's clock minus
+    ``timestamp`` (never negative; assumes the two clocks agree, as on one host or with NTP);
+    ``None`` when unknown (a message parsed without a reception time). :attr:`is_stale` is
+    true when ``age_s`` exceeds ``stale_after_s`` seconds or the source is offline.
     """
 
     timestamp: float
@@ -265,21 +402,55 @@ class SensingUpdate:
     source_kind: str | None = None
     replay_speed: float | None = None
     raw: Mapping[str, Any] = field(repr=False, compare=False, default_factory=lambda: _EMPTY)
+    node_features: tuple[NodeFeatures, ...] = ()
+    signal_grid: SignalField | None = None
+    age_s: float | None = field(default=None, compare=False)
+    stale_after_s: float = field(default=DEFAULT_STALE_AFTER_S, compare=False)
 
     type = "sensing_update"
+    JSON_NAMES: ClassVar[Mapping[str, str]] = MappingProxyType(
+        {"signal_field": "signal_grid", "age_ms": "age_s"}
+    )
 
     @property
     def is_offline(self) -> bool:
+        """The server's source is offline (``source`` ends in ``:offline``): data is frozen."""
         return self.source.endswith(":offline")
 
+    @property
+    def is_stale(self) -> bool:
+        """``age_s`` exceeds ``stale_after_s`` seconds, or the source is offline."""
+        return self.is_offline or (self.age_s is not None and self.age_s > self.stale_after_s)
+
     @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> SensingUpdate:
+    def from_json(
+        cls,
+        data: Mapping[str, Any],
+        *,
+        received_at_s: float | None = None,
+        stale_after_s: float = DEFAULT_STALE_AFTER_S,
+    ) -> SensingUpdate:
+        """The update of one decoded JSON object. ``received_at_s`` (Unix seconds) is when it
+        arrived; it gives ``age_s`` when the message has no ``age_ms``."""
         nodes = data.get("nodes")
         node_list = nodes if isinstance(nodes, Sequence) and not isinstance(nodes, str) else ()
+        per_node = data.get("node_features")
+        per_node_list = (
+            per_node if isinstance(per_node, Sequence) and not isinstance(per_node, str) else ()
+        )
         vitals = data.get("vital_signs")
         source = data.get("source")
+        grid = data.get("signal_field")
+        timestamp = _float(data.get("timestamp"))
+        age_ms = _number(data.get("age_ms"))
+        if age_ms is not None:
+            age_s: float | None = max(0.0, age_ms / 1000.0)
+        elif received_at_s is not None:
+            age_s = max(0.0, received_at_s - timestamp)
+        else:
+            age_s = None
         return cls(
-            timestamp=_float(data.get("timestamp")),
+            timestamp=timestamp,
             source=source if isinstance(source, str) else "",
             tick=_int(data.get("tick")),
             nodes=tuple(NodeInfo.from_json(n) for n in node_list if isinstance(n, Mapping)),
@@ -292,6 +463,12 @@ class SensingUpdate:
             source_kind=_status(data.get("source_kind")),
             replay_speed=_number(data.get("replay_speed")),
             raw=_frozen(data),
+            node_features=tuple(
+                NodeFeatures.from_json(n) for n in per_node_list if isinstance(n, Mapping)
+            ),
+            signal_grid=SignalField.from_json(grid) if isinstance(grid, Mapping) else None,
+            age_s=age_s,
+            stale_after_s=stale_after_s,
         )
 
 
@@ -317,6 +494,7 @@ class EdgeVitals:
     raw: Mapping[str, Any] = field(repr=False, compare=False, default_factory=lambda: _EMPTY)
 
     type = "edge_vitals"
+    JSON_NAMES: ClassVar[Mapping[str, str]] = _VITALS_JSON_NAMES
     breathing_rate_bpm = deprecated_alias("breathing_bpm", "EdgeVitals")
     heartrate_bpm = deprecated_alias("heart_bpm", "EdgeVitals")
 
@@ -324,10 +502,7 @@ class EdgeVitals:
     def from_json(cls, data: Mapping[str, Any]) -> EdgeVitals:
         return cls(
             **_node_vitals(data),
-            presence=_bool(data.get("presence")),
-            fall_detected=_bool(data.get("fall_detected")),
-            motion=_bool(data.get("motion")),
-            rssi=_optional_int(data.get("rssi")),
+            **_device_flags(data),
         )
 
 
@@ -342,6 +517,9 @@ class MmwaveReading:
     confidence: int
     sensor_type: int
 
+    JSON_NAMES: ClassVar[Mapping[str, str]] = MappingProxyType(
+        {"hr_bpm": "heart_bpm", "br_bpm": "breathing_bpm", "type": "sensor_type"}
+    )
     hr_bpm = deprecated_alias("heart_bpm", "MmwaveReading")
     br_bpm = deprecated_alias("breathing_bpm", "MmwaveReading")
 
@@ -360,7 +538,10 @@ class MmwaveReading:
 @dataclass(frozen=True)
 class EdgeFusedVitals:
     """``edge_fused_vitals``: CSI + mmWave vitals of a node. Rates in BPM (``None`` = no
-    estimate), ``fusion_confidence`` 0-100, ``timestamp_ms`` in device milliseconds."""
+    estimate), ``fusion_confidence`` 0-100, ``timestamp_ms`` in device milliseconds since
+    boot, ``motion_energy`` and ``presence_score`` the device's unnormalised metrics. The
+    device's flags: ``presence``, ``fall_detected``, ``motion`` and ``mmwave_present`` (an
+    mmWave sensor is attached and reporting); ``rssi`` in dBm (``None`` when not sent)."""
 
     node_id: int
     breathing_bpm: float | None
@@ -373,8 +554,14 @@ class EdgeFusedVitals:
     presence_score: float
     timestamp_ms: int | None
     raw: Mapping[str, Any] = field(repr=False, compare=False, default_factory=lambda: _EMPTY)
+    presence: bool = False
+    fall_detected: bool = False
+    motion: bool = False
+    mmwave_present: bool = False
+    rssi: int | None = None
 
     type = "edge_fused_vitals"
+    JSON_NAMES: ClassVar[Mapping[str, str]] = _VITALS_JSON_NAMES
     breathing_rate_bpm = deprecated_alias("breathing_bpm", "EdgeFusedVitals")
     heartrate_bpm = deprecated_alias("heart_bpm", "EdgeFusedVitals")
 
@@ -385,30 +572,78 @@ class EdgeFusedVitals:
             **_node_vitals(data),
             fusion_confidence=_int(data.get("fusion_confidence")),
             mmwave=MmwaveReading.from_json(mmwave) if isinstance(mmwave, Mapping) else None,
+            **_device_flags(data),
+            mmwave_present=_bool(data.get("mmwave_present")),
+        )
+
+
+@dataclass(frozen=True)
+class WasmEventEntry:
+    """One event of a WASM module: its ``event_type`` code and ``value`` (the module's unit)."""
+
+    event_type: int
+    value: float
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> WasmEventEntry:
+        return cls(event_type=_int(data.get("event_type")), value=_float(data.get("value")))
+
+
+@dataclass(frozen=True)
+class WasmEvent:
+    """``wasm_event``: the output of WASM module ``module_id`` on node ``node_id``."""
+
+    node_id: int
+    module_id: int
+    events: tuple[WasmEventEntry, ...]
+    raw: Mapping[str, Any] = field(repr=False, compare=False, default_factory=lambda: _EMPTY)
+
+    type = "wasm_event"
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> WasmEvent:
+        events = data.get("events")
+        entries = events if isinstance(events, Sequence) and not isinstance(events, str) else ()
+        return cls(
+            node_id=_int(data.get("node_id")),
+            module_id=_int(data.get("module_id")),
+            events=tuple(WasmEventEntry.from_json(e) for e in entries if isinstance(e, Mapping)),
+            raw=_frozen(data),
         )
 
 
 @dataclass(frozen=True)
 class UnknownMessage:
-    """Any other ``type`` (e.g. ``wasm_event`` or vendor frames), kept as its raw object."""
+    """Any other ``type`` (e.g. vendor frames), kept as its raw object."""
 
     type: str
     raw: Mapping[str, Any] = field(repr=False, default_factory=lambda: _EMPTY)
 
 
-Message: TypeAlias = SensingUpdate | EdgeVitals | EdgeFusedVitals | UnknownMessage
+Message: TypeAlias = SensingUpdate | EdgeVitals | EdgeFusedVitals | WasmEvent | UnknownMessage
 
 _PARSERS: dict[str, Callable[[Mapping[str, Any]], Message]] = {
-    "sensing_update": SensingUpdate.from_json,
     "edge_vitals": EdgeVitals.from_json,
     "edge_fused_vitals": EdgeFusedVitals.from_json,
+    "wasm_event": WasmEvent.from_json,
 }
 
 
-def parse_message(data: Mapping[str, Any]) -> Message:
-    """The typed message for one decoded JSON object; never raises on odd content."""
+def parse_message(
+    data: Mapping[str, Any],
+    *,
+    received_at_s: float | None = None,
+    stale_after_s: float = DEFAULT_STALE_AFTER_S,
+) -> Message:
+    """The typed message for one decoded JSON object; never raises on odd content.
+    ``received_at_s`` (Unix seconds) and ``stale_after_s`` (seconds) give a
+    :class:`SensingUpdate` its ``age_s`` and ``is_stale``."""
     kind = data.get("type")
     name = kind if isinstance(kind, str) else ""
+    if name == "sensing_update":
+        return SensingUpdate.from_json(
+            data, received_at_s=received_at_s, stale_after_s=stale_after_s
+        )
     parser = _PARSERS.get(name)
     if parser is None:
         return UnknownMessage(type=name, raw=_frozen(data))

@@ -510,7 +510,9 @@ class RuViewMqttClient:
                 raise ValueError("raw payload is not a JSON object")
             data = MappingProxyType(message)
             node_id, kind = int(levels[2]), levels[4]
-            return [RawMessage(node_id, kind, parse_message(message), levels[1], data)]
+            # A raw sensing_update gets its age on arrival (SensingUpdate.age_s, is_stale).
+            parsed = parse_message(message, received_at_s=time.time())
+            return [RawMessage(node_id, kind, parsed, levels[1], data)]
         events: list[ClientEvent] = []
         server_topic = len(levels) == 3 and levels[0] == "ruview" and levels[2] == "availability"
         with self._lock:

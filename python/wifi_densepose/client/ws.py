@@ -2,10 +2,16 @@
 
 .. code-block:: python
 
-    async with SensingClient("ws://127.0.0.1:8765/ws/sensing", token=None) as client:
+    async with SensingClient("http://127.0.0.1:8080", token=None) as client:
         async for message in client.stream():
             if isinstance(message, SensingUpdate) and message.vital_signs:
                 print(message.vital_signs.breathing_bpm)
+
+One base URL: the server's HTTP listener (``--http-port``, default 8080) serves REST and
+``/ws/sensing``, so ``http://host:8080`` gives both (``ws://host:8080/ws/sensing`` too). The
+second listener (``--ws-port``, default 8765) serves only ``/ws/sensing`` and ``/health``: the
+stream works through it, and a REST call names the HTTP listener in a
+:class:`WrongListenerError` instead of failing with a bare 404.
 
 The client reconnects by itself (capped exponential backoff with jitter) and ``stream()``
 keeps yielding across reconnects; it can also be left and called again to resume. A refused
@@ -19,6 +25,7 @@ import asyncio
 import json
 import logging
 import random
+import time
 import urllib.error
 import urllib.request
 from collections.abc import AsyncIterator, Iterator, Mapping
@@ -29,22 +36,31 @@ from urllib.parse import quote, urlsplit, urlunsplit
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus, WebSocketException
 
+from wifi_densepose._deprecation import warn_renamed
 from wifi_densepose.client.messages import (
+    DEFAULT_STALE_AFTER_S,
     Classification,
     EdgeFusedVitals,
     EdgeVitals,
     Features,
     Message,
     MmwaveReading,
+    NodeFeatures,
     NodeInfo,
     SensingUpdate,
+    SignalField,
+    SyncInfo,
     UnknownMessage,
     VitalSigns,
+    WasmEvent,
+    WasmEventEntry,
     parse_message,
 )
 from wifi_densepose.client.rest import NodeStatus
 
 __all__ = [
+    "DEFAULT_STALE_AFTER_S",
+    "WS_PATH",
     "AuthenticationError",
     "Classification",
     "EdgeFusedVitals",
@@ -53,16 +69,26 @@ __all__ = [
     "HostNotAllowedError",
     "Message",
     "MmwaveReading",
+    "NodeFeatures",
     "NodeInfo",
     "NodeStatus",
     "SensingClient",
     "SensingClientError",
     "SensingUpdate",
+    "SignalField",
+    "SyncInfo",
     "SyncSensingClient",
     "UnknownMessage",
     "VitalSigns",
+    "WasmEvent",
+    "WasmEventEntry",
+    "WrongListenerError",
+    "endpoints",
     "parse_message",
 ]
+
+WS_PATH = "/ws/sensing"
+"""Path of the sensing WebSocket on both of the server's listeners."""
 
 _log = logging.getLogger(__name__)
 
@@ -80,6 +106,11 @@ class HostNotAllowedError(SensingClientError):
     ``--allowed-host NAME`` or connect through ``localhost``."""
 
 
+class WrongListenerError(SensingClientError):
+    """A REST request went to the server's WebSocket-only listener (``--ws-port``, default
+    8765); REST is on the HTTP listener (``--http-port``, default 8080)."""
+
+
 def _raise_for_status(status: int, body: str) -> None:
     if status == 401:
         raise AuthenticationError(f"401 Unauthorized: {body.strip()}")
@@ -89,22 +120,54 @@ def _raise_for_status(status: int, body: str) -> None:
         raise SensingClientError(f"HTTP {status}: {body.strip()}")
 
 
+def endpoints(url: str) -> tuple[str, str]:
+    """``(websocket_url, rest_base_url)`` of one server URL.
+
+    ``url`` is a base URL (``http://host:8080``, ``https://host/prefix``) or the WebSocket URL
+    (``ws://host:8080/ws/sensing``); either way the WebSocket URL ends in ``/ws/sensing`` and
+    the REST base is the same host, port and path prefix over http(s). A query string stays on
+    the WebSocket URL. Raises ``ValueError`` naming ``url`` for another scheme, a missing host
+    or a bad port.
+    """
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https", "ws", "wss"):
+        raise ValueError(f"url: expected http://, https://, ws:// or wss://, got {url!r}")
+    if not parts.hostname:
+        raise ValueError(f"url: no host in {url!r}")
+    try:
+        parts.port  # noqa: B018 - raises ValueError for a port outside 0-65535 or not a number
+    except ValueError as error:
+        raise ValueError(f"url: {error} in {url!r}") from None
+    path = parts.path.rstrip("/")
+    prefix = path[: -len(WS_PATH)] if path.endswith(WS_PATH) else path
+    secure = parts.scheme in ("https", "wss")
+    ws_url = urlunsplit(
+        ("wss" if secure else "ws", parts.netloc, prefix + WS_PATH, parts.query, "")
+    )
+    rest_url = urlunsplit(("https" if secure else "http", parts.netloc, prefix, "", ""))
+    return ws_url, rest_url
+
+
 def _http_base(ws_url: str) -> str:
-    parts = urlsplit(ws_url)
-    scheme = "https" if parts.scheme == "wss" else "http"
-    return urlunsplit((scheme, parts.netloc, "", "", ""))
+    return endpoints(ws_url)[1]
 
 
 class SensingClient:
     """Async client of ``/ws/sensing`` plus the REST helpers :meth:`health`, :meth:`nodes` and
     :meth:`latest`.
 
-    ``url`` is the WebSocket URL (``ws://host:port/ws/sensing``); ``token`` is sent as
-    ``Authorization: Bearer`` on the upgrade and on REST requests; if an upgrade carrying it
-    is still refused with 401, the client falls back once to a WebSocket ticket from
-    ``POST /api/v1/ws-ticket`` (for proxies that drop the header). ``http_url`` is the REST
-    base URL; by default the WebSocket URL's host and port (the server's HTTP listener;
-    the separate WebSocket listener serves only ``/health``).
+    ``url`` is the server's one base URL, the HTTP listener (``http://host:8080``), from which
+    the WebSocket URL (:attr:`url`, ``ws://host:8080/ws/sensing``) and the REST base
+    (:attr:`http_url`) are derived (:func:`endpoints`); a ``ws://.../ws/sensing`` URL is
+    accepted too. Given the WebSocket-only listener (port 8765 by default), the stream works
+    and REST calls raise :class:`WrongListenerError` naming the HTTP listener. ``token`` is
+    sent as ``Authorization: Bearer`` on the upgrade and on REST requests; if an upgrade
+    carrying it is still refused with 401, the client falls back once to a WebSocket ticket
+    from ``POST /api/v1/ws-ticket`` (for proxies that drop the header). ``http_url`` (a
+    separate REST base URL) is deprecated since 2.1: give the HTTP listener as ``url``.
+
+    Staleness: every :class:`SensingUpdate` gets ``age_s`` and ``is_stale`` with the
+    threshold ``stale_after_s`` seconds (default :data:`DEFAULT_STALE_AFTER_S`).
 
     Reconnect policy: the n-th consecutive failed attempt waits
     ``min(max_backoff_s, initial_backoff_s * 2**n)`` seconds scaled by a random factor in
@@ -125,15 +188,29 @@ class SensingClient:
         max_attempts: int | None = None,
         open_timeout_s: float = 10.0,
         deduplicate: bool = False,
+        stale_after_s: float = DEFAULT_STALE_AFTER_S,
     ) -> None:
+        if not stale_after_s > 0:
+            raise ValueError(f"stale_after_s must be > 0 seconds, got {stale_after_s}")
         if initial_backoff_s <= 0 or max_backoff_s < initial_backoff_s:
             raise ValueError("need 0 < initial_backoff_s <= max_backoff_s (seconds)")
         if not 0.0 <= jitter <= 1.0:
             raise ValueError(f"jitter must be in [0, 1], got {jitter}")
         if max_attempts is not None and max_attempts < 1:
             raise ValueError(f"max_attempts must be >= 1 or None, got {max_attempts}")
-        self.url = url
-        self.http_url = (http_url or _http_base(url)).rstrip("/")
+        ws_url, rest_url = endpoints(url)
+        if http_url is not None:
+            warn_renamed(
+                "SensingClient(http_url=...)",
+                "one base URL, the HTTP listener: SensingClient('http://host:8080')",
+            )
+            rest_url = http_url.rstrip("/")
+        self.url = ws_url
+        """The WebSocket URL (``.../ws/sensing``)."""
+        self.http_url = rest_url
+        """The REST base URL (no trailing slash)."""
+        self.stale_after_s = stale_after_s
+        """Seconds after which an update counts as stale (``SensingUpdate.is_stale``)."""
         self._token = token
         self._initial_backoff_s = initial_backoff_s
         self._max_backoff_s = max_backoff_s
@@ -146,6 +223,21 @@ class SensingClient:
         self._last_tick: tuple[int, float] | None = None
         self.reconnects = 0
         """Connections re-established after a loss (for monitoring)."""
+        self.failed_attempts = 0
+        """Consecutive failed connection attempts since the last connection (0 when
+        connected)."""
+        self.last_error: str | None = None
+        """Why the last connection attempt failed or the last connection was lost."""
+        self.disconnected_since: float | None = None
+        """``time.monotonic()`` when the connection was lost (``None`` while connected or
+        before the first connection)."""
+        self.next_attempt_at: float | None = None
+        """``time.monotonic()`` of the next connection attempt while waiting for it."""
+
+    @property
+    def connected(self) -> bool:
+        """A WebSocket connection is open."""
+        return self._connection is not None
 
     def _headers(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self._token}"} if self._token else {}
@@ -183,6 +275,7 @@ class SensingClient:
                 raise SensingClientError("client is closed")
             try:
                 self._connection = await self._open(self.url)
+                self._on_connected()
                 return self._connection
             except InvalidStatus as error:
                 response = error.response
@@ -191,6 +284,7 @@ class SensingClient:
                     # The header did not reach the server (e.g. a proxy dropped it): one
                     # ticket-authenticated upgrade is the fallback (docs/wire.md §5.3).
                     self._connection = await self._open_with_ticket(body)
+                    self._on_connected()
                     return self._connection
                 # 401 and 421 cannot heal by retrying; other statuses may (e.g. a restart).
                 if response.status_code in (401, 421):
@@ -199,6 +293,8 @@ class SensingClient:
             except (OSError, TimeoutError, WebSocketException) as error:
                 last_error = error
             attempt += 1
+            self.failed_attempts = attempt
+            self.last_error = str(last_error) or type(last_error).__name__
             if self._max_attempts is not None and attempt >= self._max_attempts:
                 raise SensingClientError(
                     f"cannot connect to {self.url} after {attempt} attempts: {last_error}"
@@ -207,7 +303,14 @@ class SensingClient:
             _log.info(
                 "connecting to %s failed (%s); retrying in %.2f s", self.url, last_error, delay
             )
+            self.next_attempt_at = time.monotonic() + delay
             await asyncio.sleep(delay)
+            self.next_attempt_at = None
+
+    def _on_connected(self) -> None:
+        self.failed_attempts = 0
+        self.disconnected_since = None
+        self.next_attempt_at = None
 
     async def _open(self, url: str) -> ClientConnection:
         return await connect(
@@ -241,10 +344,12 @@ class SensingClient:
             connection = await self._ensure_connected()
             try:
                 frame = await connection.recv()
-            except ConnectionClosed:
+            except ConnectionClosed as error:
                 self._connection = None
                 if self._closed:
                     raise
+                self.disconnected_since = time.monotonic()
+                self.last_error = str(error) or "connection closed"
                 self.reconnects += 1
                 _log.info("connection to %s lost; reconnecting", self.url)
                 continue
@@ -260,7 +365,7 @@ class SensingClient:
             return None
         if not isinstance(data, dict):
             return UnknownMessage(type="", raw={"value": data})
-        message = parse_message(data)
+        message = parse_message(data, received_at_s=time.time(), stale_after_s=self.stale_after_s)
         if self._deduplicate and isinstance(message, SensingUpdate):
             key = (message.tick, message.timestamp)
             if key == self._last_tick:
@@ -297,12 +402,38 @@ class SensingClient:
             with urllib.request.urlopen(request, timeout=timeout_s) as response:
                 body = response.read().decode("utf-8")
         except urllib.error.HTTPError as error:
-            _raise_for_status(error.code, error.read().decode("utf-8", "replace"))
+            text = error.read().decode("utf-8", "replace")
+            if error.code == 404 and self._is_websocket_listener(timeout_s):
+                path = urlsplit(request.full_url).path
+                raise WrongListenerError(
+                    f"{self.http_url} answered {path} with 404: it is the server's "
+                    "WebSocket-only listener (--ws-port, default 8765), which serves only "
+                    f"{WS_PATH} and /health. Use the HTTP listener's URL (--http-port, "
+                    "default 8080), e.g. http://<host>:8080: it serves REST and "
+                    f"{WS_PATH}."
+                ) from None
+            _raise_for_status(error.code, text)
             raise
         data = json.loads(body)
         if isinstance(data, dict) and data.get("success") is False:
             raise SensingClientError(f"server error: {data.get('error', 'unknown error')}")
         return data
+
+    def _is_websocket_listener(self, timeout_s: float) -> bool:
+        """This server's WebSocket listener: ``/health`` answers, ``/`` is 404 (the HTTP
+        listener answers ``/`` with its name)."""
+
+        def status(path: str) -> int:
+            request = urllib.request.Request(self.http_url + path, headers=self._headers())
+            try:
+                with urllib.request.urlopen(request, timeout=timeout_s) as response:
+                    return int(response.status)
+            except urllib.error.HTTPError as error:
+                return int(error.code)
+            except OSError:
+                return 0
+
+        return status("/health") == 200 and status("/") == 404
 
     async def get_json(self, path: str, timeout_s: float = 5.0) -> Any:
         """``GET http_url + path`` as decoded JSON; a 200 ``{"success": false}`` body raises
@@ -320,11 +451,15 @@ class SensingClient:
         return [cast(NodeStatus, dict(n)) for n in nodes if isinstance(n, dict)]
 
     async def latest(self) -> SensingUpdate | None:
-        """``GET /api/v1/sensing/latest``: the latest update, or ``None`` when the server has
-        no data yet or only stale data."""
+        """``GET /api/v1/sensing/latest``: the latest update with its ``age_s`` (the server's
+        ``age_ms``) and ``is_stale`` (older than ``stale_after_s``, or the source offline);
+        ``None`` when the server has no data yet or answers that its data is stale (older than
+        its own 10 s limit: it then sends no update)."""
         data = await self.get_json("/api/v1/sensing/latest")
         if isinstance(data, dict) and data.get("type") == "sensing_update":
-            return SensingUpdate.from_json(data)
+            return SensingUpdate.from_json(
+                data, received_at_s=time.time(), stale_after_s=self.stale_after_s
+            )
         return None
 
 
@@ -333,7 +468,7 @@ class SyncSensingClient:
 
     .. code-block:: python
 
-        with SyncSensingClient("ws://127.0.0.1:8765/ws/sensing") as client:
+        with SyncSensingClient("http://127.0.0.1:8080") as client:
             for message in client.messages(limit=10):
                 print(message)
     """
