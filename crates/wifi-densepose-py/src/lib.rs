@@ -9,6 +9,7 @@
 mod arrays;
 mod errors;
 mod frame;
+mod getters;
 mod io;
 mod pose;
 mod sensing;

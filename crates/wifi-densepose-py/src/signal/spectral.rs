@@ -16,6 +16,7 @@ use wifi_densepose_signal::{
 
 use crate::arrays::{complex_array, f64_array, readonly_array, CachedArray};
 use crate::errors::{shape_error, OrRaise};
+use crate::getters::getters;
 
 /// h_ref·conj(h_target) elementwise for complex 1-D or `[time, subcarrier]` arrays of equal shape.
 #[pyfunction]
@@ -156,25 +157,15 @@ impl From<Spectrogram> for PySpectrogram {
     }
 }
 
-#[pymethods]
-impl PySpectrogram {
-    #[getter]
-    fn data<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyArray2<f64>>> {
-        self.data.get(py)
-    }
+getters!(PySpectrogram, |this| {
+    data(py): PyResult<Bound<'py, PyArray2<f64>>> = this.data.get(py),
 
     /// fs / window_size, Hz per bin.
-    #[getter]
-    fn freq_resolution(&self) -> f64 {
-        self.freq_resolution
-    }
+    freq_resolution: f64 = this.freq_resolution,
 
     /// hop_size / fs, seconds per frame.
-    #[getter]
-    fn time_resolution(&self) -> f64 {
-        self.time_resolution
-    }
-}
+    time_resolution: f64 = this.time_resolution,
+});
 
 fn spectrogram_config(config: Option<PySpectrogramConfig>) -> PyResult<SpectrogramConfig> {
     config
@@ -276,18 +267,10 @@ impl From<SubcarrierSelection> for PySubcarrierSelection {
     }
 }
 
-#[pymethods]
-impl PySubcarrierSelection {
-    #[getter]
-    fn selected_indices(&self) -> Vec<usize> {
-        self.selected_indices.clone()
-    }
-
-    #[getter]
-    fn sensitivity_scores<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyArray1<f64>>> {
-        self.sensitivity_scores.get(py)
-    }
-}
+getters!(PySubcarrierSelection, |this| {
+    selected_indices: Vec<usize> = this.selected_indices.clone(),
+    sensitivity_scores(py): PyResult<Bound<'py, PyArray1<f64>>> = this.sensitivity_scores.get(py),
+});
 
 /// Ranks subcarriers by var(motion)/var(static) (sample variances of `[time, subcarrier]`
 /// recordings) and keeps up to `top_k` with a ratio of at least `min_sensitivity`.
@@ -348,27 +331,6 @@ impl PyFresnelGeometry {
             .map(PyFresnelGeometry)
     }
 
-    #[getter]
-    fn d_tx_body(&self) -> f64 {
-        self.0.d_tx_body()
-    }
-
-    #[getter]
-    fn d_body_rx(&self) -> f64 {
-        self.0.d_body_rx()
-    }
-
-    #[getter]
-    fn frequency_hz(&self) -> f64 {
-        self.0.frequency_hz()
-    }
-
-    /// λ = c/f in metres.
-    #[getter]
-    fn wavelength(&self) -> f64 {
-        self.0.wavelength()
-    }
-
     /// Radius in metres of the n-th Fresnel zone at the body.
     #[pyo3(signature = (n=1))]
     fn fresnel_radius(&self, n: u32) -> f64 {
@@ -385,6 +347,15 @@ impl PyFresnelGeometry {
         self.0.expected_amplitude_variation(displacement_m)
     }
 }
+
+getters!(PyFresnelGeometry, |this| {
+    d_tx_body: f64,
+    d_body_rx: f64,
+    frequency_hz: f64,
+
+    /// λ = c/f in metres.
+    wavelength: f64,
+});
 
 /// A breathing estimate: rate in BPM, period in seconds, confidences in [0, 1].
 #[pyclass(
@@ -431,12 +402,6 @@ impl PyFresnelBreathingEstimator {
         PyFresnelBreathingEstimator(FresnelBreathingEstimator::new(geometry.0))
     }
 
-    /// The expected amplitude-variation interval (lo, hi).
-    #[getter]
-    fn expected_range(&self) -> (f64, f64) {
-        self.0.expected_range()
-    }
-
     /// 1 inside the expected interval, falling off proportionally outside it.
     fn breathing_confidence(&self, variation: f64) -> f64 {
         self.0.breathing_confidence(variation)
@@ -456,6 +421,11 @@ impl PyFresnelBreathingEstimator {
             .map(PyBreathingEstimate::from)
     }
 }
+
+getters!(PyFresnelBreathingEstimator, |this| {
+    /// The expected amplitude-variation interval (lo, hi).
+    expected_range: (f64, f64),
+});
 
 /// Body velocity profile parameters: carrier in Hz, velocities in m/s.
 #[pyclass(
@@ -529,31 +499,18 @@ impl From<BodyVelocityProfile> for PyBodyVelocityProfile {
     }
 }
 
-#[pymethods]
-impl PyBodyVelocityProfile {
-    #[getter]
-    fn data<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyArray2<f64>>> {
-        self.data.get(py)
-    }
+getters!(PyBodyVelocityProfile, |this| {
+    data(py): PyResult<Bound<'py, PyArray2<f64>>> = this.data.get(py),
 
     /// Velocities in m/s, from −max_velocity.
-    #[getter]
-    fn velocity_bins<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyArray1<f64>>> {
-        self.velocity_bins.get(py)
-    }
+    velocity_bins(py): PyResult<Bound<'py, PyArray1<f64>>> = this.velocity_bins.get(py),
 
     /// Seconds per frame.
-    #[getter]
-    fn time_resolution(&self) -> f64 {
-        self.time_resolution
-    }
+    time_resolution: f64 = this.time_resolution,
 
     /// m/s per velocity bin.
-    #[getter]
-    fn velocity_resolution(&self) -> f64 {
-        self.velocity_resolution
-    }
-}
+    velocity_resolution: f64 = this.velocity_resolution,
+});
 
 /// Body velocity profile of `[time, subcarrier]` amplitudes sampled at `fs` Hz. Releases the GIL.
 #[pyfunction]
