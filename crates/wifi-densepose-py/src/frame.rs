@@ -12,6 +12,7 @@ use wifi_densepose_core::{
 use crate::arrays::{complex_array, f64_array, readonly_array, CachedArray};
 use crate::errors::{shape_error, OrRaise};
 use crate::getters::getters;
+use crate::mirror::py_enum;
 use crate::serialize::{serde_methods, Wrapper};
 
 /// A UTC instant: whole seconds since the Unix epoch and nanoseconds in [0, 1e9).
@@ -115,48 +116,12 @@ getters!(PyTimestamp, |this| {
     nanos: u32,
 });
 
-/// The WiFi band: 2.4, 5 or 6 GHz.
-#[pyclass(
-    module = "wifi_densepose._core",
-    name = "FrequencyBand",
-    frozen,
-    eq,
-    eq_int,
-    hash,
-    from_py_object
-)]
-#[derive(Clone, Copy, PartialEq, Eq, Hash)]
-#[allow(non_camel_case_types)]
-pub enum PyFrequencyBand {
-    BAND_2_4GHZ,
-    BAND_5GHZ,
-    BAND_6GHZ,
-}
-
-impl From<PyFrequencyBand> for FrequencyBand {
-    fn from(b: PyFrequencyBand) -> Self {
-        match b {
-            PyFrequencyBand::BAND_2_4GHZ => FrequencyBand::Band2_4GHz,
-            PyFrequencyBand::BAND_5GHZ => FrequencyBand::Band5GHz,
-            PyFrequencyBand::BAND_6GHZ => FrequencyBand::Band6GHz,
-        }
-    }
-}
-
-impl From<FrequencyBand> for PyFrequencyBand {
-    fn from(b: FrequencyBand) -> Self {
-        match b {
-            FrequencyBand::Band2_4GHz => PyFrequencyBand::BAND_2_4GHZ,
-            FrequencyBand::Band5GHz => PyFrequencyBand::BAND_5GHZ,
-            FrequencyBand::Band6GHz => PyFrequencyBand::BAND_6GHZ,
-        }
-    }
-}
-
-#[pymethods]
-impl PyFrequencyBand {
-    fn __reduce__<'py>(slf: &Bound<'py, Self>) -> PyResult<crate::serialize::EnumReduce<'py>> {
-        crate::serialize::reduce_enum_member(slf.as_any())
+py_enum! {
+    /// The WiFi band: 2.4, 5 or 6 GHz.
+    PyFrequencyBand("FrequencyBand") <=> FrequencyBand {
+        BAND_2_4GHZ = Band2_4GHz,
+        BAND_5GHZ = Band5GHz,
+        BAND_6GHZ = Band6GHz,
     }
 }
 

@@ -11,6 +11,7 @@ mod errors;
 mod frame;
 mod getters;
 mod io;
+mod mirror;
 mod pose;
 mod sensing;
 mod serialize;

@@ -10,6 +10,7 @@ use crate::arrays::{complex_array, f64_array, readonly_array, CachedArray};
 use crate::errors::{shape_error, OrRaise};
 use crate::frame::{PyCsiFrame, PyTimestamp};
 use crate::getters::getters;
+use crate::mirror::config_fields;
 use crate::serialize::Wrapper;
 
 /// A 1-D (one antenna) or 2-D `[antenna, subcarrier]` real input as an owned 2-D array.
@@ -248,39 +249,18 @@ pub struct PyCsiProcessorConfig {
     enable_human_detection: bool,
 }
 
-impl From<&CsiProcessorConfig> for PyCsiProcessorConfig {
-    fn from(c: &CsiProcessorConfig) -> Self {
-        PyCsiProcessorConfig {
-            sampling_rate: c.sampling_rate,
-            window_size: c.window_size,
-            overlap: c.overlap,
-            noise_threshold: c.noise_threshold,
-            human_detection_threshold: c.human_detection_threshold,
-            smoothing_factor: c.smoothing_factor,
-            max_history_size: c.max_history_size,
-            enable_preprocessing: c.enable_preprocessing,
-            enable_feature_extraction: c.enable_feature_extraction,
-            enable_human_detection: c.enable_human_detection,
-        }
-    }
-}
-
-impl PyCsiProcessorConfig {
-    fn to_rust(&self) -> CsiProcessorConfig {
-        CsiProcessorConfig {
-            sampling_rate: self.sampling_rate,
-            window_size: self.window_size,
-            overlap: self.overlap,
-            noise_threshold: self.noise_threshold,
-            human_detection_threshold: self.human_detection_threshold,
-            smoothing_factor: self.smoothing_factor,
-            max_history_size: self.max_history_size,
-            enable_preprocessing: self.enable_preprocessing,
-            enable_feature_extraction: self.enable_feature_extraction,
-            enable_human_detection: self.enable_human_detection,
-        }
-    }
-}
+config_fields!(PyCsiProcessorConfig <=> CsiProcessorConfig {
+    sampling_rate,
+    window_size,
+    overlap,
+    noise_threshold,
+    human_detection_threshold,
+    smoothing_factor,
+    max_history_size,
+    enable_preprocessing,
+    enable_feature_extraction,
+    enable_human_detection,
+});
 
 #[pymethods]
 impl PyCsiProcessorConfig {

@@ -14,6 +14,7 @@ use crate::arrays::{f64_array, CachedArray};
 use crate::errors::OrRaise;
 use crate::frame::PyTimestamp;
 use crate::getters::getters;
+use crate::mirror::config_fields;
 
 /// Generates a frozen result class whose array fields are cached read-only numpy arrays and
 /// whose scalar fields are plain floats.
@@ -317,6 +318,13 @@ pub struct PyFeatureExtractorConfig {
     enable_doppler: bool,
 }
 
+config_fields!(PyFeatureExtractorConfig <=> FeatureExtractorConfig {
+    fft_size,
+    sampling_rate,
+    min_doppler_history,
+    enable_doppler,
+});
+
 #[pymethods]
 impl PyFeatureExtractorConfig {
     #[new]
@@ -339,17 +347,6 @@ impl PyFeatureExtractorConfig {
 
     fn __repr__(&self) -> String {
         format!("FeatureExtractorConfig({:?})", self.to_rust())
-    }
-}
-
-impl PyFeatureExtractorConfig {
-    fn to_rust(&self) -> FeatureExtractorConfig {
-        FeatureExtractorConfig {
-            fft_size: self.fft_size,
-            sampling_rate: self.sampling_rate,
-            min_doppler_history: self.min_doppler_history,
-            enable_doppler: self.enable_doppler,
-        }
     }
 }
 

@@ -13,6 +13,7 @@ use crate::arrays::CachedArray;
 use crate::errors::OrRaise;
 use crate::frame::PyTimestamp;
 use crate::getters::getters;
+use crate::mirror::config_fields;
 
 /// Weighted motion score: total = 0.4·variance + 0.3·correlation + 0.3·phase, or with Doppler
 /// 0.3/0.2/0.2/0.3, clamped to [0, 1]; components are kept as given.
@@ -192,37 +193,18 @@ pub struct PyMotionDetectorConfig {
     motion_weight: f64,
 }
 
-impl PyMotionDetectorConfig {
-    fn to_rust(&self) -> MotionDetectorConfig {
-        MotionDetectorConfig {
-            human_detection_threshold: self.human_detection_threshold,
-            motion_threshold: self.motion_threshold,
-            smoothing_factor: self.smoothing_factor,
-            amplitude_threshold: self.amplitude_threshold,
-            phase_threshold: self.phase_threshold,
-            history_size: self.history_size,
-            adaptive_threshold: self.adaptive_threshold,
-            amplitude_weight: self.amplitude_weight,
-            phase_weight: self.phase_weight,
-            motion_weight: self.motion_weight,
-        }
-    }
-
-    fn from_rust(c: &MotionDetectorConfig) -> Self {
-        PyMotionDetectorConfig {
-            human_detection_threshold: c.human_detection_threshold,
-            motion_threshold: c.motion_threshold,
-            smoothing_factor: c.smoothing_factor,
-            amplitude_threshold: c.amplitude_threshold,
-            phase_threshold: c.phase_threshold,
-            history_size: c.history_size,
-            adaptive_threshold: c.adaptive_threshold,
-            amplitude_weight: c.amplitude_weight,
-            phase_weight: c.phase_weight,
-            motion_weight: c.motion_weight,
-        }
-    }
-}
+config_fields!(PyMotionDetectorConfig <=> MotionDetectorConfig {
+    human_detection_threshold,
+    motion_threshold,
+    smoothing_factor,
+    amplitude_threshold,
+    phase_threshold,
+    history_size,
+    adaptive_threshold,
+    amplitude_weight,
+    phase_weight,
+    motion_weight,
+});
 
 #[pymethods]
 impl PyMotionDetectorConfig {
@@ -256,14 +238,14 @@ impl PyMotionDetectorConfig {
             motion_weight,
         };
         config.validate().or_raise()?;
-        Ok(Self::from_rust(&config))
+        Ok(Self::from(&config))
     }
 
     /// A copy with the amplitude, phase and motion indicator weights replaced.
     fn weights(&self, amplitude: f64, phase: f64, motion: f64) -> PyResult<Self> {
         let config = self.to_rust().weights(amplitude, phase, motion);
         config.validate().or_raise()?;
-        Ok(Self::from_rust(&config))
+        Ok(Self::from(&config))
     }
 
     fn __repr__(&self) -> String {
@@ -334,7 +316,7 @@ impl PyMotionDetector {
 }
 
 getters!(PyMotionDetector, |this| {
-    config: PyMotionDetectorConfig = PyMotionDetectorConfig::from_rust(this.0.config()),
+    config: PyMotionDetectorConfig = PyMotionDetectorConfig::from(this.0.config()),
     is_calibrated: bool,
 
     /// {total_detections, positive_detections, detection_rate, history_size, is_calibrated}.

@@ -12,46 +12,15 @@ use wifi_densepose_signal::{
 use crate::arrays::{f64_array, readonly_array, CachedArray};
 use crate::errors::{shape_error, OrRaise};
 use crate::getters::getters;
+use crate::mirror::py_enum;
 
-/// CSI chipsets: native subcarrier count and MIMO streams.
-#[pyclass(
-    module = "wifi_densepose._core",
-    name = "HardwareType",
-    frozen,
-    eq,
-    eq_int,
-    hash,
-    from_py_object
-)]
-#[derive(Clone, Copy, PartialEq, Eq, Hash)]
-// Python enum members are upper case, as in the spec.
-#[allow(non_camel_case_types, clippy::upper_case_acronyms)]
-pub enum PyHardwareType {
-    ESP32_S3,
-    INTEL_5300,
-    ATHEROS,
-    GENERIC,
-}
-
-impl From<PyHardwareType> for HardwareType {
-    fn from(h: PyHardwareType) -> Self {
-        match h {
-            PyHardwareType::ESP32_S3 => HardwareType::Esp32S3,
-            PyHardwareType::INTEL_5300 => HardwareType::Intel5300,
-            PyHardwareType::ATHEROS => HardwareType::Atheros,
-            PyHardwareType::GENERIC => HardwareType::Generic,
-        }
-    }
-}
-
-impl From<HardwareType> for PyHardwareType {
-    fn from(h: HardwareType) -> Self {
-        match h {
-            HardwareType::Esp32S3 => PyHardwareType::ESP32_S3,
-            HardwareType::Intel5300 => PyHardwareType::INTEL_5300,
-            HardwareType::Atheros => PyHardwareType::ATHEROS,
-            HardwareType::Generic => PyHardwareType::GENERIC,
-        }
+py_enum! {
+    /// CSI chipsets: native subcarrier count and MIMO streams.
+    PyHardwareType("HardwareType") <=> HardwareType {
+        ESP32_S3 = Esp32S3,
+        INTEL_5300 = Intel5300,
+        ATHEROS = Atheros,
+        GENERIC = Generic,
     }
 }
 
@@ -61,10 +30,6 @@ impl PyHardwareType {
     #[staticmethod]
     fn detect_hardware(n_subcarriers: usize) -> Self {
         HardwareType::detect(n_subcarriers).into()
-    }
-
-    fn __reduce__<'py>(slf: &Bound<'py, Self>) -> PyResult<crate::serialize::EnumReduce<'py>> {
-        crate::serialize::reduce_enum_member(slf.as_any())
     }
 }
 

@@ -17,6 +17,7 @@ use wifi_densepose_signal::{
 use crate::arrays::{complex_array, f64_array, readonly_array, CachedArray};
 use crate::errors::{shape_error, OrRaise};
 use crate::getters::getters;
+use crate::mirror::config_fields;
 
 /// h_ref·conj(h_target) elementwise for complex 1-D or `[time, subcarrier]` arrays of equal shape.
 #[pyfunction]
@@ -444,17 +445,13 @@ pub struct PyBvpConfig {
     max_velocity: f64,
 }
 
-impl PyBvpConfig {
-    fn to_rust(&self) -> BvpConfig {
-        BvpConfig {
-            window_size: self.window_size,
-            hop_size: self.hop_size,
-            carrier_frequency: self.carrier_frequency,
-            n_velocity_bins: self.n_velocity_bins,
-            max_velocity: self.max_velocity,
-        }
-    }
-}
+config_fields!(PyBvpConfig <=> BvpConfig {
+    window_size,
+    hop_size,
+    carrier_frequency,
+    n_velocity_bins,
+    max_velocity,
+});
 
 #[pymethods]
 impl PyBvpConfig {
