@@ -25,18 +25,7 @@ use crate::serialize::{serde_methods, Wrapper};
 #[derive(Clone)]
 pub struct PyTimestamp(pub Timestamp);
 
-impl Wrapper for PyTimestamp {
-    type Inner = Timestamp;
-    const NAME: &'static str = "Timestamp";
-    fn inner(&self) -> &Timestamp {
-        &self.0
-    }
-    fn wrap(inner: Timestamp) -> Self {
-        PyTimestamp(inner)
-    }
-}
-
-serde_methods!(PyTimestamp, ordered);
+serde_methods!(PyTimestamp(Timestamp, "Timestamp"), ordered);
 
 #[pymethods]
 impl PyTimestamp {
@@ -146,18 +135,7 @@ getters!(PyFrequencyBand, |this| {
 #[derive(Clone)]
 pub struct PyAntennaConfig(pub AntennaConfig);
 
-impl Wrapper for PyAntennaConfig {
-    type Inner = AntennaConfig;
-    const NAME: &'static str = "AntennaConfig";
-    fn inner(&self) -> &AntennaConfig {
-        &self.0
-    }
-    fn wrap(inner: AntennaConfig) -> Self {
-        PyAntennaConfig(inner)
-    }
-}
-
-serde_methods!(PyAntennaConfig, hashable);
+serde_methods!(PyAntennaConfig(AntennaConfig, "AntennaConfig"), hashable);
 
 #[pymethods]
 impl PyAntennaConfig {
@@ -220,18 +198,7 @@ getters!(PyAntennaConfig, |this| {
 #[derive(Clone)]
 pub struct PyCsiMetadata(pub CsiMetadata);
 
-impl Wrapper for PyCsiMetadata {
-    type Inner = CsiMetadata;
-    const NAME: &'static str = "CsiMetadata";
-    fn inner(&self) -> &CsiMetadata {
-        &self.0
-    }
-    fn wrap(inner: CsiMetadata) -> Self {
-        PyCsiMetadata(inner)
-    }
-}
-
-serde_methods!(PyCsiMetadata, hashable);
+serde_methods!(PyCsiMetadata(CsiMetadata, "CsiMetadata"), hashable);
 
 #[pymethods]
 impl PyCsiMetadata {

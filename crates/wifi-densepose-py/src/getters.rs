@@ -60,3 +60,15 @@ macro_rules! getters {
     };
 }
 pub(crate) use getters;
+
+/// A Python `dict` of the named fields of `$value` (`Copy` types), keyed by the field names;
+/// `?` passes a conversion error on.
+macro_rules! fields_dict {
+    ($py:expr, $value:expr, [$($field:ident),+ $(,)?]) => {{
+        let value = $value;
+        let dict = pyo3::types::PyDict::new($py);
+        $(pyo3::types::PyDictMethods::set_item(&dict, stringify!($field), value.$field)?;)+
+        dict
+    }};
+}
+pub(crate) use fields_dict;

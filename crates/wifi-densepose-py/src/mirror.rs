@@ -1,5 +1,5 @@
 //! Python classes that mirror a Rust type: `py_enum!` (an enum, member for member) and
-//! `config_fields!` (a config class, field for field).
+//! `config_class!` (a config class, field for field).
 
 /// Declares the `#[pyclass]` enum `$py` (Python name `$name`, upper-case members, `==`,
 /// `hash`, pickled as the member itself), `From` both ways with the Rust enum `$rust`, and the
@@ -12,15 +12,8 @@ macro_rules! py_enum {
         }
     ) => {
         $(#[$doc])*
-        #[pyo3::pyclass(
-            module = "wifi_densepose._core",
-            name = $name,
-            frozen,
-            eq,
-            eq_int,
-            hash,
-            from_py_object
-        )]
+        #[pyo3::pyclass(module = "wifi_densepose._core", name = $name)]
+        #[pyo3(frozen, eq, eq_int, hash, from_py_object)]
         #[derive(Clone, Copy, PartialEq, Eq, Hash)]
         // Python enum members are upper case.
         #[allow(non_camel_case_types, clippy::upper_case_acronyms)]
@@ -56,11 +49,28 @@ macro_rules! py_enum {
 }
 pub(crate) use py_enum;
 
-/// `to_rust()` and `From<&$rust>` between a config class `$py` and its Rust config `$rust`
-/// whose listed fields have the same names and `Copy` types (a missing or extra field does not
-/// compile).
-macro_rules! config_fields {
-    ($py:ident <=> $rust:ident { $($field:ident),+ $(,)? }) => {
+/// A frozen config class `$py` (Python name `$name`) mirroring the Rust config `$rust` field
+/// for field (same names, `Copy` types): the struct with its documented read-only fields, a
+/// constructor taking every field with its default (keyword-only after `*`) that validates
+/// through `$rust::validate`, `to_rust()`, `From<&$rust>` and, when `__repr__` is named,
+/// `repr` as `Name(<Debug of the Rust config>)`. A field missing from `$rust` does not compile.
+/// A default is one token (a negative number in parentheses) so that pyo3 writes it into the
+/// text signature.
+macro_rules! config_class {
+    (
+        $(#[$doc:meta])*
+        $py:ident($name:literal) <=> $rust:ident($($star:tt)?) $(, $repr:ident)? {
+            $($(#[$field_doc:meta])* $field:ident: $ty:ty = $default:tt),+ $(,)?
+        }
+    ) => {
+        $(#[$doc])*
+        #[pyo3::pyclass(module = "wifi_densepose._core", name = $name)]
+        #[pyo3(frozen, get_all, from_py_object)]
+        #[derive(Clone)]
+        pub struct $py {
+            $($(#[$field_doc])* $field: $ty),+
+        }
+
         impl $py {
             fn to_rust(&self) -> $rust {
                 $rust {
@@ -76,6 +86,32 @@ macro_rules! config_fields {
                 }
             }
         }
+
+        // pyo3 copies a parenthesised default into code of its own.
+        #[allow(unused_parens)]
+        const _: () = {
+            #[pyo3::pymethods]
+            impl $py {
+                #[new]
+                #[pyo3(signature = ($($star,)? $($field = $default),+))]
+                #[allow(clippy::too_many_arguments)]
+                fn new($($field: $ty),+) -> pyo3::PyResult<Self> {
+                    use $crate::errors::OrRaise;
+                    let config = $py { $($field),+ };
+                    config.to_rust().validate().or_raise()?;
+                    Ok(config)
+                }
+            }
+        };
+
+        $(
+            #[pyo3::pymethods]
+            impl $py {
+                fn $repr(&self) -> String {
+                    format!("{}({:?})", $name, self.to_rust())
+                }
+            }
+        )?
     };
 }
-pub(crate) use config_fields;
+pub(crate) use config_class;

@@ -16,7 +16,7 @@ use crate::arrays::readonly_array;
 use crate::errors::OrRaise;
 use crate::frame::PyTimestamp;
 use crate::getters::getters;
-use crate::serialize::{serde_methods, Wrapper};
+use crate::serialize::serde_methods;
 
 static KEYPOINT_TYPE: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
 
@@ -66,18 +66,7 @@ pub fn confidence_from_py(value: &Bound<'_, PyAny>) -> PyResult<Confidence> {
 #[derive(Clone)]
 pub struct PyConfidence(pub Confidence);
 
-impl Wrapper for PyConfidence {
-    type Inner = Confidence;
-    const NAME: &'static str = "Confidence";
-    fn inner(&self) -> &Confidence {
-        &self.0
-    }
-    fn wrap(inner: Confidence) -> Self {
-        PyConfidence(inner)
-    }
-}
-
-serde_methods!(PyConfidence, ordered);
+serde_methods!(PyConfidence(Confidence, "Confidence"), ordered);
 
 #[pymethods]
 impl PyConfidence {
@@ -132,18 +121,7 @@ getters!(PyConfidence, |this| {
 #[derive(Clone)]
 pub struct PyKeypoint(pub Keypoint);
 
-impl Wrapper for PyKeypoint {
-    type Inner = Keypoint;
-    const NAME: &'static str = "Keypoint";
-    fn inner(&self) -> &Keypoint {
-        &self.0
-    }
-    fn wrap(inner: Keypoint) -> Self {
-        PyKeypoint(inner)
-    }
-}
-
-serde_methods!(PyKeypoint, hashable);
+serde_methods!(PyKeypoint(Keypoint, "Keypoint"), hashable);
 
 #[pymethods]
 impl PyKeypoint {
@@ -211,18 +189,7 @@ getters!(PyKeypoint, |this| {
 #[derive(Clone)]
 pub struct PyBoundingBox(pub BoundingBox);
 
-impl Wrapper for PyBoundingBox {
-    type Inner = BoundingBox;
-    const NAME: &'static str = "BoundingBox";
-    fn inner(&self) -> &BoundingBox {
-        &self.0
-    }
-    fn wrap(inner: BoundingBox) -> Self {
-        PyBoundingBox(inner)
-    }
-}
-
-serde_methods!(PyBoundingBox, hashable);
+serde_methods!(PyBoundingBox(BoundingBox, "BoundingBox"), hashable);
 
 #[pymethods]
 impl PyBoundingBox {
@@ -284,18 +251,7 @@ getters!(PyBoundingBox, |this| {
 #[derive(Clone)]
 pub struct PyPersonPose(pub PersonPose);
 
-impl Wrapper for PyPersonPose {
-    type Inner = PersonPose;
-    const NAME: &'static str = "PersonPose";
-    fn inner(&self) -> &PersonPose {
-        &self.0
-    }
-    fn wrap(inner: PersonPose) -> Self {
-        PyPersonPose(inner)
-    }
-}
-
-serde_methods!(PyPersonPose, mutable);
+serde_methods!(PyPersonPose(PersonPose, "PersonPose"), mutable);
 
 #[pymethods]
 impl PyPersonPose {
@@ -404,18 +360,7 @@ getters!(PyPersonPose, |this| {
 #[derive(Clone)]
 pub struct PyPoseEstimate(pub PoseEstimate);
 
-impl Wrapper for PyPoseEstimate {
-    type Inner = PoseEstimate;
-    const NAME: &'static str = "PoseEstimate";
-    fn inner(&self) -> &PoseEstimate {
-        &self.0
-    }
-    fn wrap(inner: PoseEstimate) -> Self {
-        PyPoseEstimate(inner)
-    }
-}
-
-serde_methods!(PyPoseEstimate, hashable);
+serde_methods!(PyPoseEstimate(PoseEstimate, "PoseEstimate"), hashable);
 
 #[pymethods]
 impl PyPoseEstimate {

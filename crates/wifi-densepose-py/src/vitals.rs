@@ -27,7 +27,7 @@ use wifi_densepose_wire::IqOrder;
 use crate::arrays::{f64_array, readonly_array, CachedArray};
 use crate::errors::{deprecated, shape_error, OrRaise};
 use crate::frame::PyCsiFrame;
-use crate::getters::getters;
+use crate::getters::{fields_dict, getters};
 use crate::io::{iq_order_arg, PyRecording};
 use crate::serialize::Wrapper;
 
@@ -559,6 +559,22 @@ fn optional_weights<'py>(weights: Option<&Bound<'py, PyAny>>) -> PyResult<Option
 /// (a function cannot add methods to a Python class; `multiple-pymethods` lets a macro do it).
 macro_rules! rate_extractor_methods {
     ($class:ty, $public_name:literal, reset: $reset_doc:literal, band: $band_doc:literal) => {
+        getters!($class, |this| {
+            /// Filtered samples held.
+            history_len: usize,
+
+            /// History capacity in samples: floor(sample_rate_hz * window_secs).
+            capacity: usize,
+
+            #[doc = $band_doc]
+            band: (f64, f64),
+
+            method: &'static str = this.0.method().as_str(),
+
+            /// Sample rate in Hz.
+            sample_rate_hz: f64,
+        });
+
         #[pymethods]
         impl $class {
             /// The current estimate, or None below the minimum history or without a usable peak.
@@ -569,35 +585,6 @@ macro_rules! rate_extractor_methods {
             #[doc = $reset_doc]
             fn reset(&mut self) {
                 self.0.reset();
-            }
-
-            /// Filtered samples held.
-            #[getter]
-            fn history_len(&self) -> usize {
-                self.0.history_len()
-            }
-
-            /// History capacity in samples: floor(sample_rate_hz * window_secs).
-            #[getter]
-            fn capacity(&self) -> usize {
-                self.0.capacity()
-            }
-
-            #[doc = $band_doc]
-            #[getter]
-            fn band(&self) -> (f64, f64) {
-                self.0.band()
-            }
-
-            #[getter]
-            fn method(&self) -> &'static str {
-                self.0.method().as_str()
-            }
-
-            /// Sample rate in Hz.
-            #[getter]
-            fn sample_rate_hz(&self) -> f64 {
-                self.0.sample_rate_hz()
             }
 
             fn __repr__(&self) -> String {
@@ -1363,13 +1350,11 @@ fn resample_stats_dict<'py>(
     py: Python<'py>,
     stats: &ResampleStats,
 ) -> PyResult<Bound<'py, PyDict>> {
-    let d = PyDict::new(py);
-    d.set_item("accepted", stats.accepted)?;
-    d.set_item("duplicates", stats.duplicates)?;
-    d.set_item("out_of_order", stats.out_of_order)?;
-    d.set_item("gaps", stats.gaps)?;
-    d.set_item("emitted", stats.emitted)?;
-    Ok(d)
+    Ok(fields_dict!(
+        py,
+        stats,
+        [accepted, duplicates, out_of_order, gaps, emitted,]
+    ))
 }
 
 /// Vitals of one sensor's real capture stream: timestamped frames of any width (an ESP32

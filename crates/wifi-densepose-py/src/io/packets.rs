@@ -348,30 +348,20 @@ plain_packet!(PySyncPacket, "SyncPacket", SyncPacket,
 /// Flag accessors and BPM conversions shared by the two vitals packets.
 macro_rules! vitals_methods {
     ($py_ty:ident) => {
+        getters!($py_ty, |this| {
+            presence: bool = this.inner.presence(),
+            fall_detected: bool = this.inner.fall_detected(),
+            motion: bool = this.inner.motion(),
+
+            /// Breathing rate in BPM (0 = no estimate): the `breathing_rate` field / 100.
+            breathing_bpm: f64 = this.inner.breathing_rate_bpm(),
+
+            /// Heart rate in BPM (0 = no estimate): the `heartrate` field / 10 000.
+            heart_bpm: f64 = this.inner.heartrate_bpm(),
+        });
+
         #[pymethods]
         impl $py_ty {
-            #[getter]
-            fn presence(&self) -> bool {
-                self.inner.presence()
-            }
-            #[getter]
-            fn fall_detected(&self) -> bool {
-                self.inner.fall_detected()
-            }
-            #[getter]
-            fn motion(&self) -> bool {
-                self.inner.motion()
-            }
-            /// Breathing rate in BPM (0 = no estimate): the `breathing_rate` field / 100.
-            #[getter]
-            fn breathing_bpm(&self) -> f64 {
-                self.inner.breathing_rate_bpm()
-            }
-            /// Heart rate in BPM (0 = no estimate): the `heartrate` field / 10 000.
-            #[getter]
-            fn heart_bpm(&self) -> f64 {
-                self.inner.heartrate_bpm()
-            }
             /// Deprecated spelling of `breathing_bpm`.
             #[getter]
             fn breathing_rate_bpm(&self, py: Python<'_>) -> PyResult<f64> {

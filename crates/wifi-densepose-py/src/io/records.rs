@@ -39,46 +39,30 @@ macro_rules! record_class {
             $($($extra: $extra_ty,)*)?
         }
 
+        getters!($py_ty, |this| {
+            /// 1-based line number in the file.
+            line: usize = this.record.line,
+
+            /// Host receive time, Unix seconds.
+            timestamp: f64 = this.record.timestamp,
+            node_id: u8 = this.record.node_id,
+            magic: u32 = this.record.magic,
+
+            /// Length of the whole datagram, bytes.
+            size: u64 = this.record.size,
+
+            /// RSSI in dBm, or None when the recorded value is ≥ 0 (not a signal strength).
+            rssi: Option<f64> = this.record.rssi_dbm(),
+
+            /// The `rssi` value exactly as recorded.
+            recorded_rssi: f64 = this.record.recorded_rssi,
+
+            /// The line's `type`, or None for an untyped line.
+            r#type: Option<&str> = this.record.type_name(),
+        });
+
         #[pymethods]
         impl $py_ty {
-            /// 1-based line number in the file.
-            #[getter]
-            fn line(&self) -> usize {
-                self.record.line
-            }
-            /// Host receive time, Unix seconds.
-            #[getter]
-            fn timestamp(&self) -> f64 {
-                self.record.timestamp
-            }
-            #[getter]
-            fn node_id(&self) -> u8 {
-                self.record.node_id
-            }
-            #[getter]
-            fn magic(&self) -> u32 {
-                self.record.magic
-            }
-            /// Length of the whole datagram, bytes.
-            #[getter]
-            fn size(&self) -> u64 {
-                self.record.size
-            }
-            /// RSSI in dBm, or None when the recorded value is ≥ 0 (not a signal strength).
-            #[getter]
-            fn rssi(&self) -> Option<f64> {
-                self.record.rssi_dbm()
-            }
-            /// The `rssi` value exactly as recorded.
-            #[getter]
-            fn recorded_rssi(&self) -> f64 {
-                self.record.recorded_rssi
-            }
-            /// The line's `type`, or None for an untyped line.
-            #[getter]
-            fn r#type(&self) -> Option<&str> {
-                self.record.type_name()
-            }
             /// The line as written by a RuView-compatible recorder (no newline).
             fn to_json_line(&self) -> PyResult<String> {
                 self.record.to_json_line().or_raise()

@@ -9,8 +9,8 @@ use wifi_densepose_signal::{CsiData, CsiPreprocessor, CsiProcessor, CsiProcessor
 use crate::arrays::{complex_array, f64_array, readonly_array, CachedArray};
 use crate::errors::{shape_error, OrRaise};
 use crate::frame::{PyCsiFrame, PyTimestamp};
-use crate::getters::getters;
-use crate::mirror::config_fields;
+use crate::getters::{fields_dict, getters};
+use crate::mirror::config_class;
 use crate::serialize::Wrapper;
 
 /// A 1-D (one antenna) or 2-D `[antenna, subcarrier]` real input as an owned 2-D array.
@@ -225,80 +225,21 @@ getters!(PyCsiPreprocessor, |this| {
     noise_threshold_db: f64,
 });
 
-/// Configuration of a `CsiProcessor` (validated on construction; immutable).
-#[pyclass(
-    module = "wifi_densepose._core",
-    name = "CsiProcessorConfig",
-    frozen,
-    get_all,
-    from_py_object
-)]
-#[derive(Clone)]
-pub struct PyCsiProcessorConfig {
-    /// Frame rate in Hz (> 0).
-    sampling_rate: f64,
-    window_size: usize,
-    overlap: f64,
-    /// Noise gate in dB.
-    noise_threshold: f64,
-    human_detection_threshold: f64,
-    smoothing_factor: f64,
-    max_history_size: usize,
-    enable_preprocessing: bool,
-    enable_feature_extraction: bool,
-    enable_human_detection: bool,
-}
-
-config_fields!(PyCsiProcessorConfig <=> CsiProcessorConfig {
-    sampling_rate,
-    window_size,
-    overlap,
-    noise_threshold,
-    human_detection_threshold,
-    smoothing_factor,
-    max_history_size,
-    enable_preprocessing,
-    enable_feature_extraction,
-    enable_human_detection,
-});
-
-#[pymethods]
-impl PyCsiProcessorConfig {
-    #[new]
-    #[pyo3(signature = (*, sampling_rate=1000.0, window_size=256, overlap=0.5, noise_threshold=-30.0,
-        human_detection_threshold=0.8, smoothing_factor=0.9, max_history_size=500,
-        enable_preprocessing=true, enable_feature_extraction=true, enable_human_detection=true))]
-    #[allow(clippy::too_many_arguments)]
-    fn new(
-        sampling_rate: f64,
-        window_size: usize,
-        overlap: f64,
-        noise_threshold: f64,
-        human_detection_threshold: f64,
-        smoothing_factor: f64,
-        max_history_size: usize,
-        enable_preprocessing: bool,
-        enable_feature_extraction: bool,
-        enable_human_detection: bool,
-    ) -> PyResult<Self> {
-        let config = CsiProcessorConfig {
-            sampling_rate,
-            window_size,
-            overlap,
-            noise_threshold,
-            human_detection_threshold,
-            smoothing_factor,
-            max_history_size,
-            enable_preprocessing,
-            enable_feature_extraction,
-            enable_human_detection,
-        };
-        config.validate().or_raise()?;
-        Ok(PyCsiProcessorConfig::from(&config))
-    }
-
-    fn __repr__(&self) -> String {
-        format!("CsiProcessorConfig({:?})", self.to_rust())
+config_class! {
+    /// Configuration of a `CsiProcessor` (validated on construction; immutable).
+    PyCsiProcessorConfig("CsiProcessorConfig") <=> CsiProcessorConfig(*), __repr__ {
+        /// Frame rate in Hz (> 0).
+        sampling_rate: f64 = 1000.0,
+        window_size: usize = 256,
+        overlap: f64 = 0.5,
+        /// Noise gate in dB.
+        noise_threshold: f64 = (-30.0),
+        human_detection_threshold: f64 = 0.8,
+        smoothing_factor: f64 = 0.9,
+        max_history_size: usize = 500,
+        enable_preprocessing: bool = true,
+        enable_feature_extraction: bool = true,
+        enable_human_detection: bool = true,
     }
 }
 
@@ -385,15 +326,12 @@ getters!(PyCsiProcessor, |this| {
     previous_confidence: f64,
 
     /// {total_processed, processing_errors, human_detections, history_size}.
-    statistics(py): PyResult<Bound<'py, PyDict>> = {
-        let s = this.0.statistics();
-        let dict = PyDict::new(py);
-        dict.set_item("total_processed", s.total_processed)?;
-        dict.set_item("processing_errors", s.processing_errors)?;
-        dict.set_item("human_detections", s.human_detections)?;
-        dict.set_item("history_size", s.history_size)?;
-        Ok(dict)
-    },
+    statistics(py): PyResult<Bound<'py, PyDict>> = Ok(fields_dict!(py, this.0.statistics(), [
+        total_processed,
+        processing_errors,
+        human_detections,
+        history_size,
+    ])),
 
     /// processing_errors / total_processed (0 before anything was processed).
     error_rate: f64,

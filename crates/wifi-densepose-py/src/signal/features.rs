@@ -13,8 +13,8 @@ use super::data::PyCsiData;
 use crate::arrays::{f64_array, CachedArray};
 use crate::errors::OrRaise;
 use crate::frame::PyTimestamp;
-use crate::getters::getters;
-use crate::mirror::config_fields;
+use crate::getters::{fields_dict, getters};
+use crate::mirror::config_class;
 
 /// Generates a frozen result class whose array fields are cached read-only numpy arrays and
 /// whose scalar fields are plain floats.
@@ -84,13 +84,17 @@ result_class!(PyDopplerFeatures, "DopplerFeatures", "Doppler shifts over a frame
     scalars { peak_frequency => "Largest |shift| (Hz).", mean_magnitude => "Mean |shift| (Hz).", spread => "Population std of |shift| (Hz)." });
 
 fn metadata_dict<'py>(py: Python<'py>, m: &FeatureMetadata) -> PyResult<Bound<'py, PyDict>> {
-    let dict = PyDict::new(py);
-    dict.set_item("num_antennas", m.num_antennas)?;
-    dict.set_item("num_subcarriers", m.num_subcarriers)?;
-    dict.set_item("fft_size", m.fft_size)?;
-    dict.set_item("sampling_rate", m.sampling_rate)?;
-    dict.set_item("doppler_samples", m.doppler_samples)?;
-    Ok(dict)
+    Ok(fields_dict!(
+        py,
+        m,
+        [
+            num_antennas,
+            num_subcarriers,
+            fft_size,
+            sampling_rate,
+            doppler_samples,
+        ]
+    ))
 }
 
 /// All features of one frame.
@@ -299,54 +303,16 @@ getters!(PyCsiFeatureBatch, |this| {
     },
 });
 
-/// Configuration of a `FeatureExtractor` (validated on construction; immutable).
-#[pyclass(
-    module = "wifi_densepose._core",
-    name = "FeatureExtractorConfig",
-    frozen,
-    get_all,
-    from_py_object
-)]
-#[derive(Clone)]
-pub struct PyFeatureExtractorConfig {
-    /// PSD length N.
-    fft_size: usize,
-    /// Frame rate in Hz (Doppler).
-    sampling_rate: f64,
-    /// Fewest history frames for Doppler (≥ 2).
-    min_doppler_history: usize,
-    enable_doppler: bool,
-}
-
-config_fields!(PyFeatureExtractorConfig <=> FeatureExtractorConfig {
-    fft_size,
-    sampling_rate,
-    min_doppler_history,
-    enable_doppler,
-});
-
-#[pymethods]
-impl PyFeatureExtractorConfig {
-    #[new]
-    #[pyo3(signature = (*, fft_size=128, sampling_rate=1000.0, min_doppler_history=10, enable_doppler=true))]
-    fn new(
-        fft_size: usize,
-        sampling_rate: f64,
-        min_doppler_history: usize,
-        enable_doppler: bool,
-    ) -> PyResult<Self> {
-        let config = PyFeatureExtractorConfig {
-            fft_size,
-            sampling_rate,
-            min_doppler_history,
-            enable_doppler,
-        };
-        config.to_rust().validate().or_raise()?;
-        Ok(config)
-    }
-
-    fn __repr__(&self) -> String {
-        format!("FeatureExtractorConfig({:?})", self.to_rust())
+config_class! {
+    /// Configuration of a `FeatureExtractor` (validated on construction; immutable).
+    PyFeatureExtractorConfig("FeatureExtractorConfig") <=> FeatureExtractorConfig(*), __repr__ {
+        /// PSD length N.
+        fft_size: usize = 128,
+        /// Frame rate in Hz (Doppler).
+        sampling_rate: f64 = 1000.0,
+        /// Fewest history frames for Doppler (≥ 2).
+        min_doppler_history: usize = 10,
+        enable_doppler: bool = true,
     }
 }
 

@@ -16,7 +16,7 @@ use wifi_densepose_signal::{
 use super::Rows;
 use crate::arrays::{f64_array, readonly_array, CachedArray};
 use crate::errors::{shape_error, validation_error, OrRaise};
-use crate::getters::getters;
+use crate::getters::{fields_dict, getters};
 
 const ROWS: &str = "a 1-D row or a [rows, subcarriers] array";
 
@@ -235,14 +235,11 @@ impl PyPhaseSanitizer {
 
 getters!(PyPhaseSanitizer, |this| {
     /// {total_processed, outliers_removed, sanitization_errors}.
-    statistics(py): PyResult<Bound<'py, PyDict>> = {
-        let s = this.0.statistics();
-        let dict = PyDict::new(py);
-        dict.set_item("total_processed", s.total_processed)?;
-        dict.set_item("outliers_removed", s.outliers_removed)?;
-        dict.set_item("sanitization_errors", s.sanitization_errors)?;
-        Ok(dict)
-    },
+    statistics(py): PyResult<Bound<'py, PyDict>> = Ok(fields_dict!(py, this.0.statistics(), [
+        total_processed,
+        outliers_removed,
+        sanitization_errors,
+    ])),
 
     outlier_rate: f64,
     error_rate: f64,

@@ -12,8 +12,8 @@ use super::features::{PyCsiFeatureBatch, PyCsiFeatures};
 use crate::arrays::CachedArray;
 use crate::errors::OrRaise;
 use crate::frame::PyTimestamp;
-use crate::getters::getters;
-use crate::mirror::config_fields;
+use crate::getters::{fields_dict, getters};
+use crate::mirror::config_class;
 
 /// Weighted motion score: total = 0.4·variance + 0.3·correlation + 0.3·phase, or with Doppler
 /// 0.3/0.2/0.2/0.3, clamped to [0, 1]; components are kept as given.
@@ -124,14 +124,11 @@ getters!(PyHumanDetectionResult, |this| {
     timestamp: Option<PyTimestamp> = this.0.timestamp.map(PyTimestamp),
 
     /// {features_used, doppler_available, history_length}.
-    metadata(py): PyResult<Bound<'py, PyDict>> = {
-        let m = &this.0.metadata;
-        let dict = PyDict::new(py);
-        dict.set_item("features_used", m.features_used)?;
-        dict.set_item("doppler_available", m.doppler_available)?;
-        dict.set_item("history_length", m.history_length)?;
-        Ok(dict)
-    },
+    metadata(py): PyResult<Bound<'py, PyDict>> = Ok(fields_dict!(py, &this.0.metadata, [
+        features_used,
+        doppler_available,
+        history_length,
+    ])),
 });
 
 /// Per-frame detection results over a feature batch, as `[T]` arrays.
@@ -171,85 +168,29 @@ getters!(PyHumanDetectionBatch, |this| {
     motion_confidence(py): PyResult<Bound<'py, PyArray1<f64>>> = this.motion_confidence.get(py),
 });
 
-/// Configuration of a `MotionDetector` (validated on construction; immutable).
-#[pyclass(
-    module = "wifi_densepose._core",
-    name = "MotionDetectorConfig",
-    frozen,
-    get_all,
-    from_py_object
-)]
-#[derive(Clone)]
-pub struct PyMotionDetectorConfig {
-    human_detection_threshold: f64,
-    motion_threshold: f64,
-    smoothing_factor: f64,
-    amplitude_threshold: f64,
-    phase_threshold: f64,
-    history_size: usize,
-    adaptive_threshold: bool,
-    amplitude_weight: f64,
-    phase_weight: f64,
-    motion_weight: f64,
+config_class! {
+    /// Configuration of a `MotionDetector` (validated on construction; immutable).
+    PyMotionDetectorConfig("MotionDetectorConfig") <=> MotionDetectorConfig(*), __repr__ {
+        human_detection_threshold: f64 = 0.8,
+        motion_threshold: f64 = 0.3,
+        smoothing_factor: f64 = 0.9,
+        amplitude_threshold: f64 = 0.1,
+        phase_threshold: f64 = 0.05,
+        history_size: usize = 100,
+        adaptive_threshold: bool = false,
+        amplitude_weight: f64 = 0.4,
+        phase_weight: f64 = 0.3,
+        motion_weight: f64 = 0.3,
+    }
 }
-
-config_fields!(PyMotionDetectorConfig <=> MotionDetectorConfig {
-    human_detection_threshold,
-    motion_threshold,
-    smoothing_factor,
-    amplitude_threshold,
-    phase_threshold,
-    history_size,
-    adaptive_threshold,
-    amplitude_weight,
-    phase_weight,
-    motion_weight,
-});
 
 #[pymethods]
 impl PyMotionDetectorConfig {
-    #[new]
-    #[pyo3(signature = (*, human_detection_threshold=0.8, motion_threshold=0.3, smoothing_factor=0.9,
-        amplitude_threshold=0.1, phase_threshold=0.05, history_size=100, adaptive_threshold=false,
-        amplitude_weight=0.4, phase_weight=0.3, motion_weight=0.3))]
-    #[allow(clippy::too_many_arguments)]
-    fn new(
-        human_detection_threshold: f64,
-        motion_threshold: f64,
-        smoothing_factor: f64,
-        amplitude_threshold: f64,
-        phase_threshold: f64,
-        history_size: usize,
-        adaptive_threshold: bool,
-        amplitude_weight: f64,
-        phase_weight: f64,
-        motion_weight: f64,
-    ) -> PyResult<Self> {
-        let config = MotionDetectorConfig {
-            human_detection_threshold,
-            motion_threshold,
-            smoothing_factor,
-            amplitude_threshold,
-            phase_threshold,
-            history_size,
-            adaptive_threshold,
-            amplitude_weight,
-            phase_weight,
-            motion_weight,
-        };
-        config.validate().or_raise()?;
-        Ok(Self::from(&config))
-    }
-
     /// A copy with the amplitude, phase and motion indicator weights replaced.
     fn weights(&self, amplitude: f64, phase: f64, motion: f64) -> PyResult<Self> {
         let config = self.to_rust().weights(amplitude, phase, motion);
         config.validate().or_raise()?;
         Ok(Self::from(&config))
-    }
-
-    fn __repr__(&self) -> String {
-        format!("MotionDetectorConfig({:?})", self.to_rust())
     }
 }
 
@@ -320,16 +261,13 @@ getters!(PyMotionDetector, |this| {
     is_calibrated: bool,
 
     /// {total_detections, positive_detections, detection_rate, history_size, is_calibrated}.
-    statistics(py): PyResult<Bound<'py, PyDict>> = {
-        let s = this.0.statistics();
-        let dict = PyDict::new(py);
-        dict.set_item("total_detections", s.total_detections)?;
-        dict.set_item("positive_detections", s.positive_detections)?;
-        dict.set_item("detection_rate", s.detection_rate)?;
-        dict.set_item("history_size", s.history_size)?;
-        dict.set_item("is_calibrated", s.is_calibrated)?;
-        Ok(dict)
-    },
+    statistics(py): PyResult<Bound<'py, PyDict>> = Ok(fields_dict!(py, this.0.statistics(), [
+        total_detections,
+        positive_detections,
+        detection_rate,
+        history_size,
+        is_calibrated,
+    ])),
 
     previous_confidence: f64,
 });

@@ -17,7 +17,7 @@ use wifi_densepose_signal::{
 use crate::arrays::{complex_array, f64_array, readonly_array, CachedArray};
 use crate::errors::{shape_error, OrRaise};
 use crate::getters::getters;
-use crate::mirror::config_fields;
+use crate::mirror::config_class;
 
 /// h_ref·conj(h_target) elementwise for complex 1-D or `[time, subcarrier]` arrays of equal shape.
 #[pyfunction]
@@ -428,51 +428,14 @@ getters!(PyFresnelBreathingEstimator, |this| {
     expected_range: (f64, f64),
 });
 
-/// Body velocity profile parameters: carrier in Hz, velocities in m/s.
-#[pyclass(
-    module = "wifi_densepose._core",
-    name = "BvpConfig",
-    frozen,
-    get_all,
-    from_py_object
-)]
-#[derive(Clone)]
-pub struct PyBvpConfig {
-    window_size: usize,
-    hop_size: usize,
-    carrier_frequency: f64,
-    n_velocity_bins: usize,
-    max_velocity: f64,
-}
-
-config_fields!(PyBvpConfig <=> BvpConfig {
-    window_size,
-    hop_size,
-    carrier_frequency,
-    n_velocity_bins,
-    max_velocity,
-});
-
-#[pymethods]
-impl PyBvpConfig {
-    #[new]
-    #[pyo3(signature = (window_size=128, hop_size=32, carrier_frequency=5e9, n_velocity_bins=64, max_velocity=2.0))]
-    fn new(
-        window_size: usize,
-        hop_size: usize,
-        carrier_frequency: f64,
-        n_velocity_bins: usize,
-        max_velocity: f64,
-    ) -> PyResult<Self> {
-        let config = PyBvpConfig {
-            window_size,
-            hop_size,
-            carrier_frequency,
-            n_velocity_bins,
-            max_velocity,
-        };
-        config.to_rust().validate().or_raise()?;
-        Ok(config)
+config_class! {
+    /// Body velocity profile parameters: carrier in Hz, velocities in m/s.
+    PyBvpConfig("BvpConfig") <=> BvpConfig() {
+        window_size: usize = 128,
+        hop_size: usize = 32,
+        carrier_frequency: f64 = 5e9,
+        n_velocity_bins: usize = 64,
+        max_velocity: f64 = 2.0,
     }
 }
 
