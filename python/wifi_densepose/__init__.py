@@ -6,23 +6,24 @@ The core types live here; DSP is in :mod:`wifi_densepose.signal`, vital signs in
 """
 
 from wifi_densepose import _tables
-from wifi_densepose._core import (
-    DEFAULT_CONFIDENCE_THRESHOLD,
-    MAX_KEYPOINTS,
-    MAX_SUBCARRIERS,
+from wifi_densepose._core import __core_version__, __version__
+from wifi_densepose._core.frame import (
     AntennaConfig,
-    BoundingBox,
-    Confidence,
     CsiFrame,
     CsiMetadata,
     FrequencyBand,
+    Timestamp,
+    iq_to_polar,
+)
+from wifi_densepose._core.pose import (
+    DEFAULT_CONFIDENCE_THRESHOLD,
+    MAX_KEYPOINTS,
+    MAX_SUBCARRIERS,
+    BoundingBox,
+    Confidence,
     Keypoint,
     PersonPose,
     PoseEstimate,
-    Timestamp,
-    __core_version__,
-    __version__,
-    iq_to_polar,
 )
 from wifi_densepose._keypoints import KeypointType
 from wifi_densepose.errors import (

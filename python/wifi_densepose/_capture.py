@@ -10,13 +10,13 @@ from typing import Any, Literal
 import numpy as np
 import numpy.typing as npt
 
-from wifi_densepose._core import (
+from wifi_densepose._core.io import (
     CSI_FORMATS,
     CsiFileReader,
     intel5300_scaled_csi,
     read_csi_file,
 )
-from wifi_densepose._core import detect_csi_format as _detect
+from wifi_densepose._core.io import detect_csi_format as _detect
 from wifi_densepose.errors import ValidationError
 
 FORMATS: tuple[str, ...] = tuple(CSI_FORMATS)

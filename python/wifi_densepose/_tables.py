@@ -29,7 +29,8 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from wifi_densepose._capture import CsiCapture
-    from wifi_densepose._core import Recording, VitalReading, VitalsResult
+    from wifi_densepose._core.io import Recording
+    from wifi_densepose._core.vitals import VitalReading, VitalsResult
 
 __all__ = [
     "ABSOLUTE_TIME_FROM_S",

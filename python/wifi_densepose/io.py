@@ -26,7 +26,7 @@ from wifi_densepose._capture import (
     iter_recording,
     open_recording,
 )
-from wifi_densepose._core import (
+from wifi_densepose._core.io import (
     MAX_DATAGRAM_LEN,
     CompressedCsiPacket,
     EdgeVitalsPacket,

@@ -29,7 +29,7 @@ import numpy as np
 import numpy.typing as npt
 
 from wifi_densepose import __version__
-from wifi_densepose._core import Recording, load_recording
+from wifi_densepose._core.io import Recording, load_recording
 from wifi_densepose.errors import NotFoundError, ValidationError
 from wifi_densepose.witness._reference import reference_arrays
 

@@ -15,7 +15,7 @@ people walking produce several independent components per link and are reported 
 present but not counted.
 """
 
-from wifi_densepose._core import (
+from wifi_densepose._core.sensing import (
     ComponentCount,
     FieldModel,
     FusedFrame,

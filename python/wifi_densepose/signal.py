@@ -15,7 +15,7 @@ without a copy; other real dtypes and sequences are converted once. Stateful obj
 :class:`HardwareNormalizer`) are for one thread at a time.
 """
 
-from wifi_densepose._core import (
+from wifi_densepose._core.signal import (
     AmplitudeFeatures,
     BodyVelocityProfile,
     BreathingEstimate,

@@ -1,6 +1,6 @@
 """Array utilities: phase unwrapping, normalisation, SNR and complex parts (numpy in and out)."""
 
-from wifi_densepose._core import (
+from wifi_densepose._core.utils import (
     calculate_snr_db,
     complex_magnitude,
     complex_phase,

@@ -14,7 +14,7 @@ layout block, the null subcarriers and the rate.
 Rates are in breaths or beats per minute (BPM), frequencies in Hz, phases in radians.
 """
 
-from wifi_densepose._core import (
+from wifi_densepose._core.vitals import (
     AnomalyAlert,
     BreathingExtractor,
     CaptureVitals,

@@ -11,6 +11,8 @@ use wifi_densepose_core::{
 
 use crate::arrays::{complex_array, f64_array, readonly_array, CachedArray};
 use crate::errors::{shape_error, OrRaise};
+use crate::getters::getters;
+use crate::mirror::py_enum;
 use crate::serialize::{serde_methods, Wrapper};
 
 /// A UTC instant: whole seconds since the Unix epoch and nanoseconds in [0, 1e9).
@@ -23,18 +25,7 @@ use crate::serialize::{serde_methods, Wrapper};
 #[derive(Clone)]
 pub struct PyTimestamp(pub Timestamp);
 
-impl Wrapper for PyTimestamp {
-    type Inner = Timestamp;
-    const NAME: &'static str = "Timestamp";
-    fn inner(&self) -> &Timestamp {
-        &self.0
-    }
-    fn wrap(inner: Timestamp) -> Self {
-        PyTimestamp(inner)
-    }
-}
-
-serde_methods!(PyTimestamp, ordered);
+serde_methods!(PyTimestamp(Timestamp, "Timestamp"), ordered);
 
 #[pymethods]
 impl PyTimestamp {
@@ -90,16 +81,6 @@ impl PyTimestamp {
         epoch.call_method1("__add__", (delta,))
     }
 
-    #[getter]
-    fn seconds(&self) -> i64 {
-        self.0.seconds()
-    }
-
-    #[getter]
-    fn nanos(&self) -> u32 {
-        self.0.nanos()
-    }
-
     /// seconds·10⁹ + nanos.
     fn as_nanos(&self) -> i128 {
         self.0.as_nanos()
@@ -119,68 +100,30 @@ impl PyTimestamp {
     }
 }
 
-/// The WiFi band: 2.4, 5 or 6 GHz.
-#[pyclass(
-    module = "wifi_densepose._core",
-    name = "FrequencyBand",
-    frozen,
-    eq,
-    eq_int,
-    hash,
-    from_py_object
-)]
-#[derive(Clone, Copy, PartialEq, Eq, Hash)]
-#[allow(non_camel_case_types)]
-pub enum PyFrequencyBand {
-    BAND_2_4GHZ,
-    BAND_5GHZ,
-    BAND_6GHZ,
-}
+getters!(PyTimestamp, |this| {
+    seconds: i64,
+    nanos: u32,
+});
 
-impl From<PyFrequencyBand> for FrequencyBand {
-    fn from(b: PyFrequencyBand) -> Self {
-        match b {
-            PyFrequencyBand::BAND_2_4GHZ => FrequencyBand::Band2_4GHz,
-            PyFrequencyBand::BAND_5GHZ => FrequencyBand::Band5GHz,
-            PyFrequencyBand::BAND_6GHZ => FrequencyBand::Band6GHz,
-        }
+py_enum! {
+    /// The WiFi band: 2.4, 5 or 6 GHz.
+    PyFrequencyBand("FrequencyBand") <=> FrequencyBand {
+        BAND_2_4GHZ = Band2_4GHz,
+        BAND_5GHZ = Band5GHz,
+        BAND_6GHZ = Band6GHz,
     }
 }
 
-impl From<FrequencyBand> for PyFrequencyBand {
-    fn from(b: FrequencyBand) -> Self {
-        match b {
-            FrequencyBand::Band2_4GHz => PyFrequencyBand::BAND_2_4GHZ,
-            FrequencyBand::Band5GHz => PyFrequencyBand::BAND_5GHZ,
-            FrequencyBand::Band6GHz => PyFrequencyBand::BAND_6GHZ,
-        }
-    }
-}
-
-#[pymethods]
-impl PyFrequencyBand {
+getters!(PyFrequencyBand, |this| {
     /// Centre frequency in MHz.
-    #[getter]
-    fn center_frequency_mhz(&self) -> u32 {
-        FrequencyBand::from(*self).center_frequency_mhz()
-    }
+    center_frequency_mhz: u32 = FrequencyBand::from(*this).center_frequency_mhz(),
 
     /// The typical number of CSI subcarriers in this band.
-    #[getter]
-    fn typical_subcarriers(&self) -> usize {
-        FrequencyBand::from(*self).typical_subcarriers()
-    }
+    typical_subcarriers: usize = FrequencyBand::from(*this).typical_subcarriers(),
 
     /// The JSON name, e.g. ``"band_5ghz"``.
-    #[getter]
-    fn label(&self) -> &'static str {
-        FrequencyBand::from(*self).json_name()
-    }
-
-    fn __reduce__<'py>(slf: &Bound<'py, Self>) -> PyResult<crate::serialize::EnumReduce<'py>> {
-        crate::serialize::reduce_enum_member(slf.as_any())
-    }
-}
+    label: &'static str = FrequencyBand::from(*this).json_name(),
+});
 
 /// Transmit/receive antenna counts (1-255) and optional element spacing in mm.
 #[pyclass(
@@ -192,18 +135,7 @@ impl PyFrequencyBand {
 #[derive(Clone)]
 pub struct PyAntennaConfig(pub AntennaConfig);
 
-impl Wrapper for PyAntennaConfig {
-    type Inner = AntennaConfig;
-    const NAME: &'static str = "AntennaConfig";
-    fn inner(&self) -> &AntennaConfig {
-        &self.0
-    }
-    fn wrap(inner: AntennaConfig) -> Self {
-        PyAntennaConfig(inner)
-    }
-}
-
-serde_methods!(PyAntennaConfig, hashable);
+serde_methods!(PyAntennaConfig(AntennaConfig, "AntennaConfig"), hashable);
 
 #[pymethods]
 impl PyAntennaConfig {
@@ -234,27 +166,6 @@ impl PyAntennaConfig {
         PyAntennaConfig(AntennaConfig::MIMO_3X3)
     }
 
-    #[getter]
-    fn tx(&self) -> u8 {
-        self.0.tx()
-    }
-
-    #[getter]
-    fn rx(&self) -> u8 {
-        self.0.rx()
-    }
-
-    #[getter]
-    fn spacing_mm(&self) -> Option<f64> {
-        self.0.spacing_mm()
-    }
-
-    /// tx·rx.
-    #[getter]
-    fn spatial_streams(&self) -> u32 {
-        self.0.spatial_streams()
-    }
-
     fn __repr__(&self) -> String {
         let spacing = self
             .0
@@ -268,6 +179,15 @@ impl PyAntennaConfig {
     }
 }
 
+getters!(PyAntennaConfig, |this| {
+    tx: u8,
+    rx: u8,
+    spacing_mm: Option<f64>,
+
+    /// tx·rx.
+    spatial_streams: u32,
+});
+
 /// Capture metadata: device, band, channel, bandwidth (MHz), antennas, RSSI and noise floor (dBm).
 #[pyclass(
     module = "wifi_densepose._core",
@@ -278,18 +198,7 @@ impl PyAntennaConfig {
 #[derive(Clone)]
 pub struct PyCsiMetadata(pub CsiMetadata);
 
-impl Wrapper for PyCsiMetadata {
-    type Inner = CsiMetadata;
-    const NAME: &'static str = "CsiMetadata";
-    fn inner(&self) -> &CsiMetadata {
-        &self.0
-    }
-    fn wrap(inner: CsiMetadata) -> Self {
-        PyCsiMetadata(inner)
-    }
-}
-
-serde_methods!(PyCsiMetadata, hashable);
+serde_methods!(PyCsiMetadata(CsiMetadata, "CsiMetadata"), hashable);
 
 #[pymethods]
 impl PyCsiMetadata {
@@ -324,46 +233,6 @@ impl PyCsiMetadata {
         .map(PyCsiMetadata)
     }
 
-    #[getter]
-    fn device_id(&self) -> &str {
-        self.0.device_id()
-    }
-    #[getter]
-    fn frequency_band(&self) -> PyFrequencyBand {
-        self.0.frequency_band().into()
-    }
-    #[getter]
-    fn channel(&self) -> u8 {
-        self.0.channel()
-    }
-    /// Channel bandwidth in MHz.
-    #[getter]
-    fn bandwidth_mhz(&self) -> u16 {
-        self.0.bandwidth_mhz()
-    }
-    #[getter]
-    fn antenna_config(&self) -> PyAntennaConfig {
-        PyAntennaConfig(self.0.antenna_config())
-    }
-    /// Received signal strength in dBm.
-    #[getter]
-    fn rssi_dbm(&self) -> i8 {
-        self.0.rssi_dbm()
-    }
-    /// Noise floor in dBm.
-    #[getter]
-    fn noise_floor_dbm(&self) -> i8 {
-        self.0.noise_floor_dbm()
-    }
-    #[getter]
-    fn sequence_number(&self) -> u32 {
-        self.0.sequence_number()
-    }
-    #[getter]
-    fn timestamp(&self) -> PyTimestamp {
-        PyTimestamp(self.0.timestamp())
-    }
-
     /// rssi_dbm − noise_floor_dbm, in dB.
     fn snr_db(&self) -> f64 {
         self.0.snr_db()
@@ -382,6 +251,26 @@ impl PyCsiMetadata {
         )
     }
 }
+
+getters!(PyCsiMetadata, |this| {
+    device_id: &str,
+    frequency_band: PyFrequencyBand = this.0.frequency_band().into(),
+    channel: u8,
+
+    /// Channel bandwidth in MHz.
+    bandwidth_mhz: u16,
+
+    antenna_config: PyAntennaConfig = PyAntennaConfig(this.0.antenna_config()),
+
+    /// Received signal strength in dBm.
+    rssi_dbm: i8,
+
+    /// Noise floor in dBm.
+    noise_floor_dbm: i8,
+
+    sequence_number: u32,
+    timestamp: PyTimestamp = PyTimestamp(this.0.timestamp()),
+});
 
 /// Reads complex CSI given as complex values `[..., S]` or as real I/Q pairs `[..., S, 2]`.
 pub fn iq_input(obj: &Bound<'_, PyAny>, field: &str) -> PyResult<ArrayD<Complex64>> {
@@ -494,39 +383,6 @@ impl PyCsiFrame {
         readonly_array(py, Array1::from(self.inner.to_iq()))
     }
 
-    /// Amplitude per subcarrier (read-only float64 array).
-    #[getter]
-    fn amplitudes<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyArray1<f64>>> {
-        self.amplitudes.get(py)
-    }
-
-    /// Phase per subcarrier in radians (read-only float64 array).
-    #[getter]
-    fn phases<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyArray1<f64>>> {
-        self.phases.get(py)
-    }
-
-    #[getter]
-    fn n_subcarriers(&self) -> usize {
-        self.inner.n_subcarriers()
-    }
-
-    #[getter]
-    fn sample_index(&self) -> u64 {
-        self.inner.sample_index()
-    }
-
-    /// Sampling rate in Hz.
-    #[getter]
-    fn sample_rate_hz(&self) -> f64 {
-        self.inner.sample_rate_hz()
-    }
-
-    #[getter]
-    fn metadata(&self) -> Option<PyCsiMetadata> {
-        self.inner.metadata().cloned().map(PyCsiMetadata)
-    }
-
     fn __len__(&self) -> usize {
         self.inner.n_subcarriers()
     }
@@ -543,6 +399,22 @@ impl PyCsiFrame {
         )
     }
 }
+
+getters!(PyCsiFrame, |this| {
+    /// Amplitude per subcarrier (read-only float64 array).
+    amplitudes(py): PyResult<Bound<'py, PyArray1<f64>>> = this.amplitudes.get(py),
+
+    /// Phase per subcarrier in radians (read-only float64 array).
+    phases(py): PyResult<Bound<'py, PyArray1<f64>>> = this.phases.get(py),
+
+    n_subcarriers: usize = this.inner.n_subcarriers(),
+    sample_index: u64 = this.inner.sample_index(),
+
+    /// Sampling rate in Hz.
+    sample_rate_hz: f64 = this.inner.sample_rate_hz(),
+
+    metadata: Option<PyCsiMetadata> = this.inner.metadata().cloned().map(PyCsiMetadata),
+});
 
 type PolarArrays<'py> = (Bound<'py, PyArrayDyn<f64>>, Bound<'py, PyArrayDyn<f64>>);
 

@@ -15,7 +15,8 @@ use wifi_densepose_core::{
 use crate::arrays::readonly_array;
 use crate::errors::OrRaise;
 use crate::frame::PyTimestamp;
-use crate::serialize::{serde_methods, Wrapper};
+use crate::getters::getters;
+use crate::serialize::serde_methods;
 
 static KEYPOINT_TYPE: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
 
@@ -65,18 +66,7 @@ pub fn confidence_from_py(value: &Bound<'_, PyAny>) -> PyResult<Confidence> {
 #[derive(Clone)]
 pub struct PyConfidence(pub Confidence);
 
-impl Wrapper for PyConfidence {
-    type Inner = Confidence;
-    const NAME: &'static str = "Confidence";
-    fn inner(&self) -> &Confidence {
-        &self.0
-    }
-    fn wrap(inner: Confidence) -> Self {
-        PyConfidence(inner)
-    }
-}
-
-serde_methods!(PyConfidence, ordered);
+serde_methods!(PyConfidence(Confidence, "Confidence"), ordered);
 
 #[pymethods]
 impl PyConfidence {
@@ -98,11 +88,6 @@ impl PyConfidence {
         PyConfidence(Confidence::MAX)
     }
 
-    #[getter]
-    fn value(&self) -> f64 {
-        self.0.value()
-    }
-
     fn __float__(&self) -> f64 {
         self.0.value()
     }
@@ -122,6 +107,10 @@ impl PyConfidence {
     }
 }
 
+getters!(PyConfidence, |this| {
+    value: f64,
+});
+
 /// One body keypoint: image position (x, y), optional depth z, and confidence.
 #[pyclass(
     module = "wifi_densepose._core",
@@ -132,18 +121,7 @@ impl PyConfidence {
 #[derive(Clone)]
 pub struct PyKeypoint(pub Keypoint);
 
-impl Wrapper for PyKeypoint {
-    type Inner = Keypoint;
-    const NAME: &'static str = "Keypoint";
-    fn inner(&self) -> &Keypoint {
-        &self.0
-    }
-    fn wrap(inner: Keypoint) -> Self {
-        PyKeypoint(inner)
-    }
-}
-
-serde_methods!(PyKeypoint, hashable);
+serde_methods!(PyKeypoint(Keypoint, "Keypoint"), hashable);
 
 #[pymethods]
 impl PyKeypoint {
@@ -167,41 +145,9 @@ impl PyKeypoint {
         .map(PyKeypoint)
     }
 
-    #[getter]
-    fn kind<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        keypoint_type_to_py(py, self.0.kind())
-    }
-    #[getter]
-    fn x(&self) -> f64 {
-        self.0.x()
-    }
-    #[getter]
-    fn y(&self) -> f64 {
-        self.0.y()
-    }
-    #[getter]
-    fn z(&self) -> Option<f64> {
-        self.0.z()
-    }
-    #[getter]
-    fn confidence(&self) -> PyConfidence {
-        PyConfidence(self.0.confidence())
-    }
-
     /// Confidence of at least 0.5.
     fn is_visible(&self) -> bool {
         self.0.is_visible()
-    }
-
-    #[getter]
-    fn position_2d(&self) -> (f64, f64) {
-        self.0.position_2d()
-    }
-
-    /// (x, y, z), or None without depth.
-    #[getter]
-    fn position_3d(&self) -> Option<(f64, f64, f64)> {
-        self.0.position_3d()
     }
 
     /// Euclidean distance; 3-D when both keypoints have z.
@@ -221,6 +167,18 @@ impl PyKeypoint {
     }
 }
 
+getters!(PyKeypoint, |this| {
+    kind(py): PyResult<Bound<'py, PyAny>> = keypoint_type_to_py(py, this.0.kind()),
+    x: f64,
+    y: f64,
+    z: Option<f64>,
+    confidence: PyConfidence = PyConfidence(this.0.confidence()),
+    position_2d: (f64, f64),
+
+    /// (x, y, z), or None without depth.
+    position_3d: Option<(f64, f64, f64)>,
+});
+
 /// An axis-aligned box with inclusive edges.
 #[pyclass(
     module = "wifi_densepose._core",
@@ -231,18 +189,7 @@ impl PyKeypoint {
 #[derive(Clone)]
 pub struct PyBoundingBox(pub BoundingBox);
 
-impl Wrapper for PyBoundingBox {
-    type Inner = BoundingBox;
-    const NAME: &'static str = "BoundingBox";
-    fn inner(&self) -> &BoundingBox {
-        &self.0
-    }
-    fn wrap(inner: BoundingBox) -> Self {
-        PyBoundingBox(inner)
-    }
-}
-
-serde_methods!(PyBoundingBox, hashable);
+serde_methods!(PyBoundingBox(BoundingBox, "BoundingBox"), hashable);
 
 #[pymethods]
 impl PyBoundingBox {
@@ -267,39 +214,6 @@ impl PyBoundingBox {
             .map(PyBoundingBox)
     }
 
-    #[getter]
-    fn x_min(&self) -> f64 {
-        self.0.x_min()
-    }
-    #[getter]
-    fn y_min(&self) -> f64 {
-        self.0.y_min()
-    }
-    #[getter]
-    fn x_max(&self) -> f64 {
-        self.0.x_max()
-    }
-    #[getter]
-    fn y_max(&self) -> f64 {
-        self.0.y_max()
-    }
-    #[getter]
-    fn width(&self) -> f64 {
-        self.0.width()
-    }
-    #[getter]
-    fn height(&self) -> f64 {
-        self.0.height()
-    }
-    #[getter]
-    fn area(&self) -> f64 {
-        self.0.area()
-    }
-    #[getter]
-    fn center(&self) -> (f64, f64) {
-        self.0.center()
-    }
-
     /// Intersection over union in [0, 1]; boxes that only touch give 0.
     fn iou(&self, other: &PyBoundingBox) -> f64 {
         self.0.iou(&other.0)
@@ -321,23 +235,23 @@ impl PyBoundingBox {
     }
 }
 
+getters!(PyBoundingBox, |this| {
+    x_min: f64,
+    y_min: f64,
+    x_max: f64,
+    y_max: f64,
+    width: f64,
+    height: f64,
+    area: f64,
+    center: (f64, f64),
+});
+
 /// One person: 17 optional COCO keypoint slots, a confidence and an optional box. Mutable.
 #[pyclass(module = "wifi_densepose._core", name = "PersonPose", from_py_object)]
 #[derive(Clone)]
 pub struct PyPersonPose(pub PersonPose);
 
-impl Wrapper for PyPersonPose {
-    type Inner = PersonPose;
-    const NAME: &'static str = "PersonPose";
-    fn inner(&self) -> &PersonPose {
-        &self.0
-    }
-    fn wrap(inner: PersonPose) -> Self {
-        PyPersonPose(inner)
-    }
-}
-
-serde_methods!(PyPersonPose, mutable);
+serde_methods!(PyPersonPose(PersonPose, "PersonPose"), mutable);
 
 #[pymethods]
 impl PyPersonPose {
@@ -359,25 +273,10 @@ impl PyPersonPose {
         )))
     }
 
-    #[getter]
-    fn id(&self) -> Option<u64> {
-        self.0.id()
-    }
-
-    #[getter]
-    fn get_confidence(&self) -> PyConfidence {
-        PyConfidence(self.0.confidence())
-    }
-
     #[setter]
     fn set_confidence(&mut self, value: &Bound<'_, PyAny>) -> PyResult<()> {
         self.0.set_confidence(confidence_from_py(value)?);
         Ok(())
-    }
-
-    #[getter]
-    fn get_bounding_box(&self) -> Option<PyBoundingBox> {
-        self.0.bounding_box().map(PyBoundingBox)
     }
 
     #[setter]
@@ -396,16 +295,6 @@ impl PyPersonPose {
             .0
             .get_keypoint(keypoint_type_from_py(kind)?)
             .map(PyKeypoint))
-    }
-
-    /// The 17 slots in COCO order (None where empty).
-    #[getter]
-    fn keypoints(&self) -> Vec<Option<PyKeypoint>> {
-        self.0
-            .keypoints()
-            .iter()
-            .map(|k| k.map(PyKeypoint))
-            .collect()
     }
 
     /// Keypoints with confidence >= 0.5, in COCO order.
@@ -446,6 +335,21 @@ impl PyPersonPose {
     }
 }
 
+getters!(PyPersonPose, |this| {
+    id: Option<u64>,
+    get_confidence: PyConfidence = PyConfidence(this.0.confidence()),
+    get_bounding_box: Option<PyBoundingBox> = this.0.bounding_box().map(PyBoundingBox),
+
+    /// The 17 slots in COCO order (None where empty).
+    keypoints: Vec<Option<PyKeypoint>> = {
+        this.0
+            .keypoints()
+            .iter()
+            .map(|k| k.map(PyKeypoint))
+            .collect()
+    },
+});
+
 /// The persons of one inference, with model version, latency (ms) and provenance.
 #[pyclass(
     module = "wifi_densepose._core",
@@ -456,18 +360,7 @@ impl PyPersonPose {
 #[derive(Clone)]
 pub struct PyPoseEstimate(pub PoseEstimate);
 
-impl Wrapper for PyPoseEstimate {
-    type Inner = PoseEstimate;
-    const NAME: &'static str = "PoseEstimate";
-    fn inner(&self) -> &PoseEstimate {
-        &self.0
-    }
-    fn wrap(inner: PoseEstimate) -> Self {
-        PyPoseEstimate(inner)
-    }
-}
-
-serde_methods!(PyPoseEstimate, hashable);
+serde_methods!(PyPoseEstimate(PoseEstimate, "PoseEstimate"), hashable);
 
 #[pymethods]
 impl PyPoseEstimate {
@@ -495,45 +388,6 @@ impl PyPoseEstimate {
         .map(PyPoseEstimate)
     }
 
-    #[getter]
-    fn id(&self) -> &str {
-        self.0.id()
-    }
-    /// Copies of the persons (editing them does not change this estimate).
-    #[getter]
-    fn persons(&self) -> Vec<PyPersonPose> {
-        self.0.persons().iter().cloned().map(PyPersonPose).collect()
-    }
-    #[getter]
-    fn confidence(&self) -> PyConfidence {
-        PyConfidence(self.0.confidence())
-    }
-    /// Inference latency in milliseconds.
-    #[getter]
-    fn latency_ms(&self) -> f64 {
-        self.0.latency_ms()
-    }
-    #[getter]
-    fn model_version(&self) -> &str {
-        self.0.model_version()
-    }
-    #[getter]
-    fn source_signal_ids(&self) -> Vec<String> {
-        self.0.source_signal_ids().to_vec()
-    }
-    #[getter]
-    fn timestamp(&self) -> PyTimestamp {
-        PyTimestamp(self.0.timestamp())
-    }
-    #[getter]
-    fn person_count(&self) -> usize {
-        self.0.person_count()
-    }
-    #[getter]
-    fn has_detections(&self) -> bool {
-        self.0.has_detections()
-    }
-
     /// The most confident person (ties: the last one), or None.
     fn highest_confidence_person(&self) -> Option<PyPersonPose> {
         self.0
@@ -553,6 +407,24 @@ impl PyPoseEstimate {
         )
     }
 }
+
+getters!(PyPoseEstimate, |this| {
+    id: &str,
+
+    /// Copies of the persons (editing them does not change this estimate).
+    persons: Vec<PyPersonPose> = this.0.persons().iter().cloned().map(PyPersonPose).collect(),
+
+    confidence: PyConfidence = PyConfidence(this.0.confidence()),
+
+    /// Inference latency in milliseconds.
+    latency_ms: f64,
+
+    model_version: &str,
+    source_signal_ids: Vec<String> = this.0.source_signal_ids().to_vec(),
+    timestamp: PyTimestamp = PyTimestamp(this.0.timestamp()),
+    person_count: usize,
+    has_detections: bool,
+});
 
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PyConfidence>()?;

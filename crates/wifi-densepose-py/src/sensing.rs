@@ -17,6 +17,7 @@ use wifi_densepose_sensing::{
 
 use crate::arrays::{f64_array, readonly_array};
 use crate::errors::{shape_error, validation_error, OrRaise};
+use crate::getters::getters;
 
 /// A row-major copy (or borrow, when already contiguous) of any view.
 fn flat<'a, D: Dimension>(view: &'a ArrayView<'_, f64, D>) -> Cow<'a, [f64]> {
@@ -58,30 +59,6 @@ pub struct PyComponentCount(ComponentCount);
 
 #[pymethods]
 impl PyComponentCount {
-    #[getter]
-    fn significant_components(&self) -> usize {
-        self.0.significant_components
-    }
-    #[getter]
-    fn noise_variance(&self) -> f64 {
-        self.0.noise_variance
-    }
-    #[getter]
-    fn threshold(&self) -> f64 {
-        self.0.threshold
-    }
-    #[getter]
-    fn eigenvalues<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyArray1<f64>>> {
-        readonly_array(py, Array1::from(self.0.eigenvalues.clone()))
-    }
-    #[getter]
-    fn valid(&self) -> bool {
-        self.0.valid
-    }
-    #[getter]
-    fn reason(&self) -> String {
-        self.0.reason.clone()
-    }
     fn __repr__(&self) -> String {
         format!(
             "ComponentCount(significant_components={}, noise_variance={}, valid={})",
@@ -89,6 +66,15 @@ impl PyComponentCount {
         )
     }
 }
+
+getters!(PyComponentCount, |this| {
+    significant_components: usize = this.0.significant_components,
+    noise_variance: f64 = this.0.noise_variance,
+    threshold: f64 = this.0.threshold,
+    eigenvalues(py): PyResult<Bound<'py, PyArray1<f64>>> = readonly_array(py, Array1::from(this.0.eigenvalues.clone())),
+    valid: bool = this.0.valid,
+    reason: String = this.0.reason.clone(),
+});
 
 /// Counts the components of a `[frames, features]` window that stand out of white noise:
 /// eigenvalues of the window covariance above the Marchenko–Pastur edge plus `tw_margin`
@@ -122,26 +108,6 @@ pub struct PyOccupancy(wifi_densepose_sensing::calibration::Occupancy);
 
 #[pymethods]
 impl PyOccupancy {
-    #[getter]
-    fn presence(&self) -> bool {
-        self.0.presence
-    }
-    #[getter]
-    fn person_count(&self) -> usize {
-        self.0.person_count
-    }
-    #[getter]
-    fn person_count_valid(&self) -> bool {
-        self.0.person_count_valid
-    }
-    #[getter]
-    fn link_energy<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyArray1<f64>>> {
-        readonly_array(py, Array1::from(self.0.link_energy.clone()))
-    }
-    #[getter]
-    fn components(&self) -> PyComponentCount {
-        PyComponentCount(self.0.components.clone())
-    }
     fn __repr__(&self) -> String {
         format!(
             "Occupancy(presence={}, person_count={}, person_count_valid={})",
@@ -155,6 +121,14 @@ impl PyOccupancy {
         )
     }
 }
+
+getters!(PyOccupancy, |this| {
+    presence: bool = this.0.presence,
+    person_count: usize = this.0.person_count,
+    person_count_valid: bool = this.0.person_count_valid,
+    link_energy(py): PyResult<Bound<'py, PyArray1<f64>>> = readonly_array(py, Array1::from(this.0.link_energy.clone())),
+    components: PyComponentCount = PyComponentCount(this.0.components.clone()),
+});
 
 // ---------------------------------------------------------------------------------------------
 // Field model
@@ -214,58 +188,6 @@ impl PyFieldModel {
             Some(labels) => model.with_labels(labels).or_raise().map(PyFieldModel),
             None => Ok(PyFieldModel(model)),
         }
-    }
-
-    /// The link names given to `fit` (e.g. node ids), empty when none were.
-    #[getter]
-    fn labels(&self) -> Vec<String> {
-        self.0.labels().to_vec()
-    }
-
-    #[getter]
-    fn n_links(&self) -> usize {
-        self.0.n_links()
-    }
-
-    #[getter]
-    fn n_subcarriers(&self) -> usize {
-        self.0.n_subcarriers()
-    }
-
-    /// Background components kept per link.
-    #[getter]
-    fn n_modes(&self) -> Vec<usize> {
-        self.0.links().iter().map(|l| l.modes.len()).collect()
-    }
-
-    /// Noise variance σ̂² per link (amplitude units²).
-    #[getter]
-    fn noise_variance<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyArray1<f64>>> {
-        readonly_array(
-            py,
-            self.0
-                .links()
-                .iter()
-                .map(|l| l.noise_variance)
-                .collect::<Array1<f64>>(),
-        )
-    }
-
-    /// Mean amplitude `[links, subcarriers]`.
-    #[getter]
-    fn mean<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyArray2<f64>>> {
-        let (l, s) = (self.0.n_links(), self.0.n_subcarriers());
-        let data: Vec<f64> = self
-            .0
-            .links()
-            .iter()
-            .flat_map(|x| x.mean.iter().copied())
-            .collect();
-        readonly_array(
-            py,
-            Array2::from_shape_vec((l, s), data)
-                .map_err(|e| shape_error("mean", "a regular array", e))?,
-        )
     }
 
     /// The background components of link `link`, `[n_modes, subcarriers]` unit rows.
@@ -368,6 +290,45 @@ impl PyFieldModel {
     }
 }
 
+getters!(PyFieldModel, |this| {
+    /// The link names given to `fit` (e.g. node ids), empty when none were.
+    labels: Vec<String> = this.0.labels().to_vec(),
+
+    n_links: usize,
+    n_subcarriers: usize,
+
+    /// Background components kept per link.
+    n_modes: Vec<usize> = this.0.links().iter().map(|l| l.modes.len()).collect(),
+
+    /// Noise variance σ̂² per link (amplitude units²).
+    noise_variance(py): PyResult<Bound<'py, PyArray1<f64>>> = {
+        readonly_array(
+            py,
+            this.0
+                .links()
+                .iter()
+                .map(|l| l.noise_variance)
+                .collect::<Array1<f64>>(),
+        )
+    },
+
+    /// Mean amplitude `[links, subcarriers]`.
+    mean(py): PyResult<Bound<'py, PyArray2<f64>>> = {
+        let (l, s) = (this.0.n_links(), this.0.n_subcarriers());
+        let data: Vec<f64> = this
+            .0
+            .links()
+            .iter()
+            .flat_map(|x| x.mean.iter().copied())
+            .collect();
+        readonly_array(
+            py,
+            Array2::from_shape_vec((l, s), data)
+                .map_err(|e| shape_error("mean", "a regular array", e))?,
+        )
+    },
+});
+
 impl PyFieldModel {
     /// Applies `f` to one frame `[S]` or each row of `[T, S]`; returns the stacked outputs.
     fn per_frame<'py>(
@@ -449,24 +410,6 @@ impl PyTomographer {
             .map(PyTomographer)
     }
 
-    /// The node pairs `(i, j)` in attenuation order.
-    #[getter]
-    fn links(&self) -> Vec<(usize, usize)> {
-        self.0.links().to_vec()
-    }
-
-    /// The weight matrix `[links, ny × nx]`.
-    #[getter]
-    fn weights<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyArray2<f64>>> {
-        let g = self.0.grid();
-        let array = Array2::from_shape_vec(
-            (self.0.links().len(), g.nx * g.ny),
-            self.0.weights().to_vec(),
-        )
-        .map_err(|e| shape_error("weights", "a regular array", e))?;
-        readonly_array(py, array)
-    }
-
     /// The image `[ny, nx]` from per-link attenuations `[links]`.
     fn reconstruct<'py>(
         &self,
@@ -520,6 +463,22 @@ impl PyTomographer {
     }
 }
 
+getters!(PyTomographer, |this| {
+    /// The node pairs `(i, j)` in attenuation order.
+    links: Vec<(usize, usize)> = this.0.links().to_vec(),
+
+    /// The weight matrix `[links, ny × nx]`.
+    weights(py): PyResult<Bound<'py, PyArray2<f64>>> = {
+        let g = this.0.grid();
+        let array = Array2::from_shape_vec(
+            (this.0.links().len(), g.nx * g.ny),
+            this.0.weights().to_vec(),
+        )
+        .map_err(|e| shape_error("weights", "a regular array", e))?;
+        readonly_array(py, array)
+    },
+});
+
 // ---------------------------------------------------------------------------------------------
 // Tracker
 
@@ -530,34 +489,6 @@ pub struct PyTrack(Track);
 
 #[pymethods]
 impl PyTrack {
-    #[getter]
-    fn track_id(&self) -> u64 {
-        self.0.id
-    }
-    #[getter]
-    fn confirmed(&self) -> bool {
-        self.0.status == TrackStatus::Confirmed
-    }
-    #[getter]
-    fn position(&self) -> (f64, f64) {
-        (self.0.position[0], self.0.position[1])
-    }
-    #[getter]
-    fn velocity(&self) -> (f64, f64) {
-        (self.0.velocity[0], self.0.velocity[1])
-    }
-    #[getter]
-    fn position_variance(&self) -> (f64, f64) {
-        (self.0.position_variance[0], self.0.position_variance[1])
-    }
-    #[getter]
-    fn hits(&self) -> u32 {
-        self.0.hits
-    }
-    #[getter]
-    fn misses(&self) -> u32 {
-        self.0.misses
-    }
     fn __repr__(&self) -> String {
         format!(
             "Track(track_id={}, confirmed={}, position=({:.3}, {:.3}), velocity=({:.3}, {:.3}))",
@@ -574,6 +505,16 @@ impl PyTrack {
         )
     }
 }
+
+getters!(PyTrack, |this| {
+    track_id: u64 = this.0.id,
+    confirmed: bool = this.0.status == TrackStatus::Confirmed,
+    position: (f64, f64) = (this.0.position[0], this.0.position[1]),
+    velocity: (f64, f64) = (this.0.velocity[0], this.0.velocity[1]),
+    position_variance: (f64, f64) = (this.0.position_variance[0], this.0.position_variance[1]),
+    hits: u32 = this.0.hits,
+    misses: u32 = this.0.misses,
+});
 
 /// Multi-target tracker on the floor plane: constant-velocity Kalman filters (σ_a
 /// `accel_sigma` m/s², σ_z `measurement_sigma` m), squared-Mahalanobis `gate` (default
@@ -629,13 +570,12 @@ impl PyTracker {
             .map(PyTrack)
             .collect())
     }
-
-    /// The live tracks ordered by id.
-    #[getter]
-    fn tracks(&self) -> Vec<PyTrack> {
-        self.0.tracks().into_iter().map(PyTrack).collect()
-    }
 }
+
+getters!(PyTracker, |this| {
+    /// The live tracks ordered by id.
+    tracks: Vec<PyTrack> = this.0.tracks().into_iter().map(PyTrack).collect(),
+});
 
 // ---------------------------------------------------------------------------------------------
 // Gestures
@@ -683,18 +623,6 @@ pub struct PyGestureMatch(GestureMatch);
 
 #[pymethods]
 impl PyGestureMatch {
-    #[getter]
-    fn name(&self) -> Option<String> {
-        self.0.name.clone()
-    }
-    #[getter]
-    fn distance(&self) -> f64 {
-        self.0.distance
-    }
-    #[getter]
-    fn margin(&self) -> f64 {
-        self.0.margin
-    }
     fn __repr__(&self) -> String {
         format!(
             "GestureMatch(name={:?}, distance={}, margin={})",
@@ -702,6 +630,12 @@ impl PyGestureMatch {
         )
     }
 }
+
+getters!(PyGestureMatch, |this| {
+    name: Option<String> = this.0.name.clone(),
+    distance: f64 = this.0.distance,
+    margin: f64 = this.0.margin,
+});
 
 /// Nearest-template DTW gesture classifier over `dim` features per frame, band half-width
 /// `band` frames, rejecting queries whose normalised distance exceeds `threshold` (feature
@@ -725,18 +659,17 @@ impl PyGestureClassifier {
         self.0.add_template(name, &seq).or_raise()
     }
 
-    /// Template names in insertion order.
-    #[getter]
-    fn template_names(&self) -> Vec<String> {
-        self.0.template_names()
-    }
-
     /// The best template for `sequence` or a rejection.
     fn classify(&self, sequence: &Bound<'_, PyAny>) -> PyResult<PyGestureMatch> {
         let (seq, _) = read_sequence(sequence, "sequence")?;
         self.0.classify(&seq).or_raise().map(PyGestureMatch)
     }
 }
+
+getters!(PyGestureClassifier, |this| {
+    /// Template names in insertion order.
+    template_names: Vec<String>,
+});
 
 // ---------------------------------------------------------------------------------------------
 // Fusion
@@ -746,21 +679,11 @@ impl PyGestureClassifier {
 #[pyclass(module = "wifi_densepose._core", name = "FusedFrame", frozen)]
 pub struct PyFusedFrame(wifi_densepose_sensing::FusedFrame);
 
-#[pymethods]
-impl PyFusedFrame {
-    #[getter]
-    fn fused<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyArray1<f64>>> {
-        readonly_array(py, Array1::from(self.0.fused.clone()))
-    }
-    #[getter]
-    fn weights<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyArray1<f64>>> {
-        readonly_array(py, Array1::from(self.0.weights.clone()))
-    }
-    #[getter]
-    fn coherence(&self) -> f64 {
-        self.0.coherence
-    }
-}
+getters!(PyFusedFrame, |this| {
+    fused(py): PyResult<Bound<'py, PyArray1<f64>>> = readonly_array(py, Array1::from(this.0.fused.clone())),
+    weights(py): PyResult<Bound<'py, PyArray1<f64>>> = readonly_array(py, Array1::from(this.0.weights.clone())),
+    coherence: f64 = this.0.coherence,
+});
 
 /// Fuses node vectors `frames` `[nodes, width]` measuring the same quantity, weighting node
 /// `i` by `1 / noise_variance[i]` (minimum-variance combination for independent noise).
@@ -848,31 +771,6 @@ impl PyRoomSimulation {
         )))
     }
 
-    /// Node positions `[n, 2]`, metres.
-    #[getter]
-    fn nodes<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyArray2<f64>>> {
-        let nodes = &self.0.scenario().nodes;
-        let data: Vec<f64> = nodes.iter().flatten().copied().collect();
-        readonly_array(
-            py,
-            Array2::from_shape_vec((nodes.len(), 2), data)
-                .map_err(|e| shape_error("nodes", "a regular array", e))?,
-        )
-    }
-
-    /// Room size (x, y), metres.
-    #[getter]
-    fn room(&self) -> (f64, f64) {
-        let r = self.0.scenario().room;
-        (r[0], r[1])
-    }
-
-    /// Node pairs `(i, j)` of the links, in `record` order.
-    #[getter]
-    fn links(&self) -> Vec<(usize, usize)> {
-        self.0.links().to_vec()
-    }
-
     /// Everyone's position `[people, 2]` (metres) at `t_s` seconds: walkers first.
     fn people_at<'py>(&self, py: Python<'py>, t_s: f64) -> PyResult<Bound<'py, PyArray2<f64>>> {
         if !t_s.is_finite() {
@@ -921,6 +819,28 @@ impl PyRoomSimulation {
             .collect()
     }
 }
+
+getters!(PyRoomSimulation, |this| {
+    /// Node positions `[n, 2]`, metres.
+    nodes(py): PyResult<Bound<'py, PyArray2<f64>>> = {
+        let nodes = &this.0.scenario().nodes;
+        let data: Vec<f64> = nodes.iter().flatten().copied().collect();
+        readonly_array(
+            py,
+            Array2::from_shape_vec((nodes.len(), 2), data)
+                .map_err(|e| shape_error("nodes", "a regular array", e))?,
+        )
+    },
+
+    /// Room size (x, y), metres.
+    room: (f64, f64) = {
+        let r = this.0.scenario().room;
+        (r[0], r[1])
+    },
+
+    /// Node pairs `(i, j)` of the links, in `record` order.
+    links: Vec<(usize, usize)> = this.0.links().to_vec(),
+});
 
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PyComponentCount>()?;

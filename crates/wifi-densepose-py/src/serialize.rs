@@ -180,8 +180,23 @@ pub fn hash_of<W: Wrapper>(w: &W) -> PyResult<u64> {
 }
 
 /// Adds `to_dict`, `from_dict`, `to_json`, `from_json`, `__reduce__` and `__richcmp__` (and
-/// `__hash__` for immutable types) to a wrapper class.
+/// `__hash__` for immutable types) to a wrapper class. `serde_methods!(PyT(T, "T"), kind)` also
+/// implements `Wrapper` for the newtype `PyT(T)` (Python name `"T"`).
 macro_rules! serde_methods {
+    ($ty:ident($inner:ty, $name:literal), $kind:ident) => {
+        impl $crate::serialize::Wrapper for $ty {
+            type Inner = $inner;
+            const NAME: &'static str = $name;
+            fn inner(&self) -> &$inner {
+                &self.0
+            }
+            fn wrap(inner: $inner) -> Self {
+                $ty(inner)
+            }
+        }
+
+        $crate::serialize::serde_methods!($ty, $kind);
+    };
     ($ty:ty, hashable) => {
         $crate::serialize::serde_methods!(@block $ty, {
             fn __richcmp__(&self, other: &pyo3::Bound<'_, pyo3::PyAny>, op: pyo3::basic::CompareOp, py: pyo3::Python<'_>) -> pyo3::Py<pyo3::PyAny> {

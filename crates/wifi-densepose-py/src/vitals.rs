@@ -27,6 +27,7 @@ use wifi_densepose_wire::IqOrder;
 use crate::arrays::{f64_array, readonly_array, CachedArray};
 use crate::errors::{deprecated, shape_error, OrRaise};
 use crate::frame::PyCsiFrame;
+use crate::getters::{fields_dict, getters};
 use crate::io::{iq_order_arg, PyRecording};
 use crate::serialize::Wrapper;
 
@@ -115,23 +116,6 @@ impl PyVitalEstimate {
         PyVitalEstimate(VitalEstimate::unavailable())
     }
 
-    /// Rate in BPM (0.0 when UNAVAILABLE).
-    #[getter]
-    fn value_bpm(&self) -> f64 {
-        self.0.value_bpm()
-    }
-
-    /// Confidence in [0, 1].
-    #[getter]
-    fn confidence(&self) -> f64 {
-        self.0.confidence()
-    }
-
-    #[getter]
-    fn status<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        status_to_py(py, self.0.status())
-    }
-
     fn __hash__(&self) -> u64 {
         hash_of((
             self.0.value_bpm().to_bits(),
@@ -158,6 +142,16 @@ impl PyVitalEstimate {
         )
     }
 }
+
+getters!(PyVitalEstimate, |this| {
+    /// Rate in BPM (0.0 when UNAVAILABLE).
+    value_bpm: f64,
+
+    /// Confidence in [0, 1].
+    confidence: f64,
+
+    status(py): PyResult<Bound<'py, PyAny>> = status_to_py(py, this.0.status()),
+});
 
 /// One pipeline output: `breathing` and `heart` estimates (`VitalEstimate`: `value_bpm`,
 /// `confidence`, `status`; `to_dict()` gives them flat), the subcarriers used,
@@ -250,71 +244,6 @@ impl PyVitalReading {
         .map(|r| PyVitalReading(r.with_spans_gap(spans_gap)))
     }
 
-    /// Breathing rate estimate (breaths per minute).
-    #[getter]
-    fn breathing(&self) -> PyVitalEstimate {
-        PyVitalEstimate(self.0.respiratory_rate())
-    }
-
-    /// Heart rate estimate (beats per minute).
-    #[getter]
-    fn heart(&self) -> PyVitalEstimate {
-        PyVitalEstimate(self.0.heart_rate())
-    }
-
-    /// Deprecated spelling of `breathing`.
-    #[getter]
-    fn respiratory_rate(&self, py: Python<'_>) -> PyResult<PyVitalEstimate> {
-        deprecated(
-            py,
-            "VitalReading.respiratory_rate",
-            "VitalReading.breathing",
-        )?;
-        Ok(self.breathing())
-    }
-
-    /// Deprecated spelling of `heart`.
-    #[getter]
-    fn heart_rate(&self, py: Python<'_>) -> PyResult<PyVitalEstimate> {
-        deprecated(py, "VitalReading.heart_rate", "VitalReading.heart")?;
-        Ok(self.heart())
-    }
-
-    #[getter]
-    fn subcarrier_count(&self) -> usize {
-        self.0.subcarrier_count()
-    }
-
-    /// Mean of the two confidences, in [0, 1].
-    #[getter]
-    fn signal_quality(&self) -> f64 {
-        self.0.signal_quality()
-    }
-
-    /// Seconds: the grid time of the reading's frame for timestamped input, else
-    /// start_time_s + sample_index / sample_rate_hz.
-    #[getter]
-    fn timestamp_s(&self) -> f64 {
-        self.0.timestamp_secs()
-    }
-
-    /// Deprecated spelling of `timestamp_s`.
-    #[getter]
-    fn timestamp_secs(&self, py: Python<'_>) -> PyResult<f64> {
-        deprecated(
-            py,
-            "VitalReading.timestamp_secs",
-            "VitalReading.timestamp_s",
-        )?;
-        Ok(self.timestamp_s())
-    }
-
-    /// Whether an estimate's window spans a gap longer than the pipeline's `max_gap_s`.
-    #[getter]
-    fn spans_gap(&self) -> bool {
-        self.0.spans_gap()
-    }
-
     fn __hash__(&self) -> u64 {
         let (rr, hr) = (self.0.respiratory_rate(), self.0.heart_rate());
         hash_of((
@@ -366,6 +295,52 @@ impl PyVitalReading {
     }
 }
 
+getters!(PyVitalReading, |this| {
+    /// Breathing rate estimate (breaths per minute).
+    breathing: PyVitalEstimate = PyVitalEstimate(this.0.respiratory_rate()),
+
+    /// Heart rate estimate (beats per minute).
+    heart: PyVitalEstimate = PyVitalEstimate(this.0.heart_rate()),
+
+    /// Deprecated spelling of `breathing`.
+    respiratory_rate(py): PyResult<PyVitalEstimate> = {
+        deprecated(
+            py,
+            "VitalReading.respiratory_rate",
+            "VitalReading.breathing",
+        )?;
+        Ok(this.breathing())
+    },
+
+    /// Deprecated spelling of `heart`.
+    heart_rate(py): PyResult<PyVitalEstimate> = {
+        deprecated(py, "VitalReading.heart_rate", "VitalReading.heart")?;
+        Ok(this.heart())
+    },
+
+    subcarrier_count: usize,
+
+    /// Mean of the two confidences, in [0, 1].
+    signal_quality: f64,
+
+    /// Seconds: the grid time of the reading's frame for timestamped input, else
+    /// start_time_s + sample_index / sample_rate_hz.
+    timestamp_s: f64 = this.0.timestamp_secs(),
+
+    /// Deprecated spelling of `timestamp_s`.
+    timestamp_secs(py): PyResult<f64> = {
+        deprecated(
+            py,
+            "VitalReading.timestamp_secs",
+            "VitalReading.timestamp_s",
+        )?;
+        Ok(this.timestamp_s())
+    },
+
+    /// Whether an estimate's window spans a gap longer than the pipeline's `max_gap_s`.
+    spans_gap: bool,
+});
+
 /// An anomaly: `vital_type` ("respiratory" or "cardiac"), `alert_type` ("apnea",
 /// "tachypnea", "bradypnea", "tachycardia", "bradycardia" or "sudden_change"),
 /// `severity` in [0, 1] and a human-readable `message`.
@@ -388,26 +363,6 @@ impl PyAnomalyAlert {
         AnomalyAlert::new(vital_type, alert_type, severity, message)
             .or_raise()
             .map(PyAnomalyAlert)
-    }
-
-    #[getter]
-    fn vital_type(&self) -> &'static str {
-        self.0.vital_type().as_str()
-    }
-
-    #[getter]
-    fn alert_type(&self) -> &'static str {
-        self.0.alert_type().as_str()
-    }
-
-    #[getter]
-    fn severity(&self) -> f64 {
-        self.0.severity()
-    }
-
-    #[getter]
-    fn message(&self) -> &str {
-        self.0.message()
     }
 
     /// Pickles as the constructor call.
@@ -447,6 +402,13 @@ impl PyAnomalyAlert {
     }
 }
 
+getters!(PyAnomalyAlert, |this| {
+    vital_type: &'static str = this.0.vital_type().as_str(),
+    alert_type: &'static str = this.0.alert_type().as_str(),
+    severity: f64,
+    message: &str,
+});
+
 /// Summary of a `VitalSignStore`: means, minima and maxima of both rates (BPM, UNAVAILABLE
 /// zeros included) and the share of readings with both vitals VALID.
 #[pyclass(module = "wifi_densepose._core", name = "VitalStats", frozen, eq)]
@@ -455,39 +417,6 @@ pub struct PyVitalStats(VitalStats);
 
 #[pymethods]
 impl PyVitalStats {
-    #[getter]
-    fn count(&self) -> usize {
-        self.0.count
-    }
-    #[getter]
-    fn rr_mean(&self) -> f64 {
-        self.0.rr_mean
-    }
-    #[getter]
-    fn hr_mean(&self) -> f64 {
-        self.0.hr_mean
-    }
-    #[getter]
-    fn rr_min(&self) -> f64 {
-        self.0.rr_min
-    }
-    #[getter]
-    fn rr_max(&self) -> f64 {
-        self.0.rr_max
-    }
-    #[getter]
-    fn hr_min(&self) -> f64 {
-        self.0.hr_min
-    }
-    #[getter]
-    fn hr_max(&self) -> f64 {
-        self.0.hr_max
-    }
-    #[getter]
-    fn valid_fraction(&self) -> f64 {
-        self.0.valid_fraction
-    }
-
     fn __repr__(&self) -> String {
         let s = &self.0;
         format!(
@@ -496,6 +425,17 @@ impl PyVitalStats {
         )
     }
 }
+
+getters!(PyVitalStats, |this| {
+    count: usize = this.0.count,
+    rr_mean: f64 = this.0.rr_mean,
+    hr_mean: f64 = this.0.hr_mean,
+    rr_min: f64 = this.0.rr_min,
+    rr_max: f64 = this.0.rr_max,
+    hr_min: f64 = this.0.hr_min,
+    hr_max: f64 = this.0.hr_max,
+    valid_fraction: f64 = this.0.valid_fraction,
+});
 
 // ---------------------------------------------------------------------------------------------
 // Stage 1
@@ -567,17 +507,6 @@ impl PyCsiVitalPreprocessor {
         self.0.reset();
     }
 
-    #[getter]
-    fn n_subcarriers(&self) -> usize {
-        self.0.n_subcarriers()
-    }
-
-    /// EMA smoothing factor; set values are clamped to [0.001, 0.999], NaN raises.
-    #[getter]
-    fn alpha(&self) -> f64 {
-        self.0.alpha()
-    }
-
     #[setter]
     fn set_alpha(&mut self, alpha: f64) -> PyResult<()> {
         self.0.set_alpha(alpha).or_raise()
@@ -591,6 +520,13 @@ impl PyCsiVitalPreprocessor {
         )
     }
 }
+
+getters!(PyCsiVitalPreprocessor, |this| {
+    n_subcarriers: usize,
+
+    /// EMA smoothing factor; set values are clamped to [0.001, 0.999], NaN raises.
+    alpha: f64,
+});
 
 // ---------------------------------------------------------------------------------------------
 // Stages 2 and 3
@@ -623,6 +559,22 @@ fn optional_weights<'py>(weights: Option<&Bound<'py, PyAny>>) -> PyResult<Option
 /// (a function cannot add methods to a Python class; `multiple-pymethods` lets a macro do it).
 macro_rules! rate_extractor_methods {
     ($class:ty, $public_name:literal, reset: $reset_doc:literal, band: $band_doc:literal) => {
+        getters!($class, |this| {
+            /// Filtered samples held.
+            history_len: usize,
+
+            /// History capacity in samples: floor(sample_rate_hz * window_secs).
+            capacity: usize,
+
+            #[doc = $band_doc]
+            band: (f64, f64),
+
+            method: &'static str = this.0.method().as_str(),
+
+            /// Sample rate in Hz.
+            sample_rate_hz: f64,
+        });
+
         #[pymethods]
         impl $class {
             /// The current estimate, or None below the minimum history or without a usable peak.
@@ -633,35 +585,6 @@ macro_rules! rate_extractor_methods {
             #[doc = $reset_doc]
             fn reset(&mut self) {
                 self.0.reset();
-            }
-
-            /// Filtered samples held.
-            #[getter]
-            fn history_len(&self) -> usize {
-                self.0.history_len()
-            }
-
-            /// History capacity in samples: floor(sample_rate_hz * window_secs).
-            #[getter]
-            fn capacity(&self) -> usize {
-                self.0.capacity()
-            }
-
-            #[doc = $band_doc]
-            #[getter]
-            fn band(&self) -> (f64, f64) {
-                self.0.band()
-            }
-
-            #[getter]
-            fn method(&self) -> &'static str {
-                self.0.method().as_str()
-            }
-
-            /// Sample rate in Hz.
-            #[getter]
-            fn sample_rate_hz(&self) -> f64 {
-                self.0.sample_rate_hz()
             }
 
             fn __repr__(&self) -> String {
@@ -971,38 +894,6 @@ impl PyVitalAnomalyDetector {
         self.0.reset();
     }
 
-    #[getter]
-    fn reading_count(&self) -> u64 {
-        self.0.reading_count()
-    }
-
-    /// Mean respiratory rate of the baseline (BPM).
-    #[getter]
-    fn rr_mean(&self) -> f64 {
-        self.0.rr_mean()
-    }
-
-    /// Mean heart rate of the baseline (BPM).
-    #[getter]
-    fn hr_mean(&self) -> f64 {
-        self.0.hr_mean()
-    }
-
-    #[getter]
-    fn window(&self) -> usize {
-        self.0.window()
-    }
-
-    #[getter]
-    fn z_threshold(&self) -> f64 {
-        self.0.z_threshold()
-    }
-
-    #[getter]
-    fn skip_unavailable(&self) -> bool {
-        self.0.skip_unavailable()
-    }
-
     fn __repr__(&self) -> String {
         format!(
             "VitalAnomalyDetector(window={}, z_threshold={:?}, skip_unavailable={}, reading_count={})",
@@ -1013,6 +904,20 @@ impl PyVitalAnomalyDetector {
         )
     }
 }
+
+getters!(PyVitalAnomalyDetector, |this| {
+    reading_count: u64,
+
+    /// Mean respiratory rate of the baseline (BPM).
+    rr_mean: f64,
+
+    /// Mean heart rate of the baseline (BPM).
+    hr_mean: f64,
+
+    window: usize,
+    z_threshold: f64,
+    skip_unavailable: bool,
+});
 
 /// A bounded history of readings (capacity max(max_readings, 1)). One thread at a time.
 #[pyclass(module = "wifi_densepose._core", name = "VitalSignStore")]
@@ -1055,11 +960,6 @@ impl PyVitalSignStore {
         self.0.clear();
     }
 
-    #[getter]
-    fn capacity(&self) -> usize {
-        self.0.capacity()
-    }
-
     fn __len__(&self) -> usize {
         self.0.len()
     }
@@ -1072,6 +972,10 @@ impl PyVitalSignStore {
         )
     }
 }
+
+getters!(PyVitalSignStore, |this| {
+    capacity: usize,
+});
 
 // ---------------------------------------------------------------------------------------------
 // Pipeline
@@ -1118,91 +1022,6 @@ impl PyVitalsResult {
 
 #[pymethods]
 impl PyVitalsResult {
-    /// The pipeline's 0-based frame counter at each reading (int64).
-    #[getter]
-    fn frame_index<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyArray1<i64>>> {
-        self.frame_index.get(py)
-    }
-
-    /// Reading times in seconds.
-    #[getter]
-    fn timestamp_s<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyArray1<f64>>> {
-        self.timestamp_s.get(py)
-    }
-
-    /// Breathing rate in breaths per minute (NaN when UNAVAILABLE).
-    #[getter]
-    fn breathing_bpm<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyArray1<f64>>> {
-        self.breathing_bpm.get(py)
-    }
-
-    /// Breathing confidence in [0, 1] (NaN when UNAVAILABLE).
-    #[getter]
-    fn breathing_confidence<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyArray1<f64>>> {
-        self.breathing_confidence.get(py)
-    }
-
-    /// Breathing `VitalStatus` codes (int8).
-    #[getter]
-    fn breathing_status<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyArray1<i8>>> {
-        self.breathing_status.get(py)
-    }
-
-    /// Heart rate in beats per minute (NaN when UNAVAILABLE).
-    #[getter]
-    fn heart_bpm<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyArray1<f64>>> {
-        self.heart_bpm.get(py)
-    }
-
-    /// Heart confidence in [0, 1] (NaN when UNAVAILABLE).
-    #[getter]
-    fn heart_confidence<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyArray1<f64>>> {
-        self.heart_confidence.get(py)
-    }
-
-    /// Heart `VitalStatus` codes (int8).
-    #[getter]
-    fn heart_status<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyArray1<i8>>> {
-        self.heart_status.get(py)
-    }
-
-    /// Mean of the two confidences, in [0, 1].
-    #[getter]
-    fn signal_quality<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyArray1<f64>>> {
-        self.signal_quality.get(py)
-    }
-
-    /// Whether each reading's window spans a gap in timestamped input (bool).
-    #[getter]
-    fn spans_gap<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyArray1<bool>>> {
-        self.spans_gap.get(py)
-    }
-
-    /// (reading position, alert) for every alert raised.
-    #[getter]
-    fn alerts<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
-        let items = self
-            .result
-            .alerts()
-            .iter()
-            .map(|(position, alert)| (*position, PyAnomalyAlert(alert.clone())));
-        PyList::new(py, items)
-    }
-
-    /// The readings as `VitalReading` objects (a list; calling it, the 2.0 spelling
-    /// `readings()`, still works with a `DeprecationWarning`).
-    #[getter]
-    fn readings<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        let items = self.result.readings().iter().copied().map(PyVitalReading);
-        let list = PyList::new(py, items)?;
-        let helpers = PyModule::import(py, "wifi_densepose._deprecation")?;
-        helpers.getattr("CallableList")?.call1((
-            list,
-            "VitalsResult.readings()",
-            "VitalsResult.readings",
-        ))
-    }
-
     fn __len__(&self) -> usize {
         self.result.len()
     }
@@ -1215,6 +1034,61 @@ impl PyVitalsResult {
         )
     }
 }
+
+getters!(PyVitalsResult, |this| {
+    /// The pipeline's 0-based frame counter at each reading (int64).
+    frame_index(py): PyResult<Bound<'py, PyArray1<i64>>> = this.frame_index.get(py),
+
+    /// Reading times in seconds.
+    timestamp_s(py): PyResult<Bound<'py, PyArray1<f64>>> = this.timestamp_s.get(py),
+
+    /// Breathing rate in breaths per minute (NaN when UNAVAILABLE).
+    breathing_bpm(py): PyResult<Bound<'py, PyArray1<f64>>> = this.breathing_bpm.get(py),
+
+    /// Breathing confidence in [0, 1] (NaN when UNAVAILABLE).
+    breathing_confidence(py): PyResult<Bound<'py, PyArray1<f64>>> = this.breathing_confidence.get(py),
+
+    /// Breathing `VitalStatus` codes (int8).
+    breathing_status(py): PyResult<Bound<'py, PyArray1<i8>>> = this.breathing_status.get(py),
+
+    /// Heart rate in beats per minute (NaN when UNAVAILABLE).
+    heart_bpm(py): PyResult<Bound<'py, PyArray1<f64>>> = this.heart_bpm.get(py),
+
+    /// Heart confidence in [0, 1] (NaN when UNAVAILABLE).
+    heart_confidence(py): PyResult<Bound<'py, PyArray1<f64>>> = this.heart_confidence.get(py),
+
+    /// Heart `VitalStatus` codes (int8).
+    heart_status(py): PyResult<Bound<'py, PyArray1<i8>>> = this.heart_status.get(py),
+
+    /// Mean of the two confidences, in [0, 1].
+    signal_quality(py): PyResult<Bound<'py, PyArray1<f64>>> = this.signal_quality.get(py),
+
+    /// Whether each reading's window spans a gap in timestamped input (bool).
+    spans_gap(py): PyResult<Bound<'py, PyArray1<bool>>> = this.spans_gap.get(py),
+
+    /// (reading position, alert) for every alert raised.
+    alerts(py): PyResult<Bound<'py, PyList>> = {
+        let items = this
+            .result
+            .alerts()
+            .iter()
+            .map(|(position, alert)| (*position, PyAnomalyAlert(alert.clone())));
+        PyList::new(py, items)
+    },
+
+    /// The readings as `VitalReading` objects (a list; calling it, the 2.0 spelling
+    /// `readings()`, still works with a `DeprecationWarning`).
+    readings(py): PyResult<Bound<'py, PyAny>> = {
+        let items = this.result.readings().iter().copied().map(PyVitalReading);
+        let list = PyList::new(py, items)?;
+        let helpers = PyModule::import(py, "wifi_densepose._deprecation")?;
+        helpers.getattr("CallableList")?.call1((
+            list,
+            "VitalsResult.readings()",
+            "VitalsResult.readings",
+        ))
+    },
+});
 
 /// The four vitals stages chained: per frame (`push`, `push_arrays`) or over a whole
 /// `[time, subcarrier]` buffer (`process`, which releases the GIL). Readings come every
@@ -1375,61 +1249,9 @@ impl PyVitalsPipeline {
         Ok(PyVitalsResult::new(result))
     }
 
-    /// Counts of timestamped input: `accepted`, `duplicates` and `out_of_order` frames (the
-    /// latter two dropped), `gaps` (intervals over `max_gap_s`) and `emitted` grid frames.
-    #[getter]
-    fn resample_stats<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
-        resample_stats_dict(py, &self.0.resample_stats())
-    }
-
-    /// The longest interval interpolated across in timestamped input, seconds.
-    #[getter]
-    fn max_gap_s(&self) -> f64 {
-        self.0.config().max_gap_s
-    }
-
     /// Back to the freshly constructed state.
     fn reset(&mut self) {
         self.0.reset();
-    }
-
-    /// The alerts of the latest reading.
-    #[getter]
-    fn last_alerts(&self) -> Vec<PyAnomalyAlert> {
-        self.0
-            .last_alerts()
-            .iter()
-            .cloned()
-            .map(PyAnomalyAlert)
-            .collect()
-    }
-
-    /// A snapshot (copy) of the pipeline's reading store.
-    #[getter]
-    fn store(&self) -> PyVitalSignStore {
-        PyVitalSignStore(self.0.store().clone())
-    }
-
-    /// A snapshot (copy) of the pipeline's anomaly detector.
-    #[getter]
-    fn detector(&self) -> PyVitalAnomalyDetector {
-        PyVitalAnomalyDetector(self.0.detector().clone())
-    }
-
-    #[getter]
-    fn frames_processed(&self) -> u64 {
-        self.0.frames_processed()
-    }
-
-    #[getter]
-    fn n_subcarriers(&self) -> usize {
-        self.0.config().n_subcarriers
-    }
-
-    /// Frame rate in Hz.
-    #[getter]
-    fn sample_rate_hz(&self) -> f64 {
-        self.0.config().sample_rate_hz
     }
 
     fn __repr__(&self) -> String {
@@ -1444,6 +1266,37 @@ impl PyVitalsPipeline {
         )
     }
 }
+
+getters!(PyVitalsPipeline, |this| {
+    /// Counts of timestamped input: `accepted`, `duplicates` and `out_of_order` frames (the
+    /// latter two dropped), `gaps` (intervals over `max_gap_s`) and `emitted` grid frames.
+    resample_stats(py): PyResult<Bound<'py, PyDict>> = resample_stats_dict(py, &this.0.resample_stats()),
+
+    /// The longest interval interpolated across in timestamped input, seconds.
+    max_gap_s: f64 = this.0.config().max_gap_s,
+
+    /// The alerts of the latest reading.
+    last_alerts: Vec<PyAnomalyAlert> = {
+        this.0
+            .last_alerts()
+            .iter()
+            .cloned()
+            .map(PyAnomalyAlert)
+            .collect()
+    },
+
+    /// A snapshot (copy) of the pipeline's reading store.
+    store: PyVitalSignStore = PyVitalSignStore(this.0.store().clone()),
+
+    /// A snapshot (copy) of the pipeline's anomaly detector.
+    detector: PyVitalAnomalyDetector = PyVitalAnomalyDetector(this.0.detector().clone()),
+
+    frames_processed: u64,
+    n_subcarriers: usize = this.0.config().n_subcarriers,
+
+    /// Frame rate in Hz.
+    sample_rate_hz: f64 = this.0.config().sample_rate_hz,
+});
 
 /// Timestamped `[time, subcarrier]` amplitudes and phases (radians) on a uniform grid of
 /// `sample_rate_hz` (Hz): linear interpolation between the frames around each grid time
@@ -1497,13 +1350,11 @@ fn resample_stats_dict<'py>(
     py: Python<'py>,
     stats: &ResampleStats,
 ) -> PyResult<Bound<'py, PyDict>> {
-    let d = PyDict::new(py);
-    d.set_item("accepted", stats.accepted)?;
-    d.set_item("duplicates", stats.duplicates)?;
-    d.set_item("out_of_order", stats.out_of_order)?;
-    d.set_item("gaps", stats.gaps)?;
-    d.set_item("emitted", stats.emitted)?;
-    Ok(d)
+    Ok(fields_dict!(
+        py,
+        stats,
+        [accepted, duplicates, out_of_order, gaps, emitted,]
+    ))
 }
 
 /// Vitals of one sensor's real capture stream: timestamped frames of any width (an ESP32
@@ -1639,47 +1490,6 @@ impl PyCaptureVitals {
         Ok(PyVitalsResult::new(result))
     }
 
-    /// What the warm-up fixed, or None before it ends (or when disabled): a dict with
-    /// `block_bins`, `active_bins`, `null_bins` (bin indices), `sample_rate_hz` (Hz) and
-    /// `reference_bins` (the layout whose level the others are scaled to).
-    #[getter]
-    fn layout<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyDict>>> {
-        self.0
-            .layout()
-            .map(|layout| {
-                let d = PyDict::new(py);
-                d.set_item("block_bins", layout.block_bins)?;
-                d.set_item("active_bins", layout.active_bins.clone())?;
-                d.set_item("null_bins", layout.null_bins.clone())?;
-                d.set_item("sample_rate_hz", layout.sample_rate_hz)?;
-                d.set_item("reference_bins", layout.reference_bins)?;
-                Ok(d)
-            })
-            .transpose()
-    }
-
-    /// Frame counts: `frames` given, `narrow` (fewer bins than the block, not used) and the
-    /// resampler's `accepted`, `duplicates`, `out_of_order`, `gaps` and `emitted`.
-    #[getter]
-    fn stats<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
-        let resampled = self
-            .0
-            .pipeline()
-            .map(VitalsPipeline::resample_stats)
-            .unwrap_or_default();
-        let d = resample_stats_dict(py, &resampled)?;
-        let stats = self.0.stats();
-        d.set_item("frames", stats.frames)?;
-        d.set_item("narrow", stats.narrow)?;
-        Ok(d)
-    }
-
-    /// Why this stream gives no vitals (e.g. a rate too low for the heart band), else None.
-    #[getter]
-    fn disabled_reason(&self) -> Option<&str> {
-        self.0.disabled_reason()
-    }
-
     /// Back to the freshly constructed state.
     fn reset(&mut self) {
         self.0.reset();
@@ -1699,6 +1509,44 @@ impl PyCaptureVitals {
         }
     }
 }
+
+getters!(PyCaptureVitals, |this| {
+    /// What the warm-up fixed, or None before it ends (or when disabled): a dict with
+    /// `block_bins`, `active_bins`, `null_bins` (bin indices), `sample_rate_hz` (Hz) and
+    /// `reference_bins` (the layout whose level the others are scaled to).
+    layout(py): PyResult<Option<Bound<'py, PyDict>>> = {
+        this.0
+            .layout()
+            .map(|layout| {
+                let d = PyDict::new(py);
+                d.set_item("block_bins", layout.block_bins)?;
+                d.set_item("active_bins", layout.active_bins.clone())?;
+                d.set_item("null_bins", layout.null_bins.clone())?;
+                d.set_item("sample_rate_hz", layout.sample_rate_hz)?;
+                d.set_item("reference_bins", layout.reference_bins)?;
+                Ok(d)
+            })
+            .transpose()
+    },
+
+    /// Frame counts: `frames` given, `narrow` (fewer bins than the block, not used) and the
+    /// resampler's `accepted`, `duplicates`, `out_of_order`, `gaps` and `emitted`.
+    stats(py): PyResult<Bound<'py, PyDict>> = {
+        let resampled = this
+            .0
+            .pipeline()
+            .map(VitalsPipeline::resample_stats)
+            .unwrap_or_default();
+        let d = resample_stats_dict(py, &resampled)?;
+        let stats = this.0.stats();
+        d.set_item("frames", stats.frames)?;
+        d.set_item("narrow", stats.narrow)?;
+        Ok(d)
+    },
+
+    /// Why this stream gives no vitals (e.g. a rate too low for the heart band), else None.
+    disabled_reason: Option<&str>,
+});
 
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PyVitalEstimate>()?;

@@ -16,6 +16,7 @@ use wifi_densepose_witness::{
 
 use crate::arrays::f64_array;
 use crate::errors::{shape_error, validation_error, OrRaise};
+use crate::getters::getters;
 
 /// One named check of a bundle verification: `ok` and a `detail` naming the cause.
 #[pyclass(
@@ -29,19 +30,6 @@ pub struct PyVerificationCheck(Check);
 
 #[pymethods]
 impl PyVerificationCheck {
-    #[getter]
-    fn name(&self) -> &'static str {
-        self.0.name
-    }
-    #[getter]
-    fn ok(&self) -> bool {
-        self.0.ok
-    }
-    #[getter]
-    fn detail(&self) -> &str {
-        &self.0.detail
-    }
-
     fn __repr__(&self) -> String {
         let ok = if self.0.ok { "True" } else { "False" };
         format!(
@@ -51,6 +39,12 @@ impl PyVerificationCheck {
     }
 }
 
+getters!(PyVerificationCheck, |this| {
+    name: &'static str = this.0.name,
+    ok: bool = this.0.ok,
+    detail: &str = &this.0.detail,
+});
+
 /// The outcome of `verify_bundle`: `verdict` ("PASS" or "FAIL"), a one-line `detail` naming
 /// every failed check and its cause, and all `checks` in the order they ran. True when PASS.
 #[pyclass(module = "wifi_densepose._core", name = "VerificationResult", frozen)]
@@ -58,34 +52,6 @@ pub struct PyVerificationResult(Verification);
 
 #[pymethods]
 impl PyVerificationResult {
-    #[getter]
-    fn verdict(&self) -> &'static str {
-        self.0.verdict()
-    }
-    #[getter]
-    fn passed(&self) -> bool {
-        self.0.passed()
-    }
-    #[getter]
-    fn detail(&self) -> String {
-        self.0.detail()
-    }
-    #[getter]
-    fn checks(&self) -> Vec<PyVerificationCheck> {
-        self.0
-            .checks
-            .iter()
-            .cloned()
-            .map(PyVerificationCheck)
-            .collect()
-    }
-    /// The feature hash this installation computed from the bundle's reference input (64 hex
-    /// digits), or None when the pipeline did not run.
-    #[getter]
-    fn computed_hash(&self) -> Option<&str> {
-        self.0.computed_hash.as_deref()
-    }
-
     fn __bool__(&self) -> bool {
         self.0.passed()
     }
@@ -98,6 +64,25 @@ impl PyVerificationResult {
         )
     }
 }
+
+getters!(PyVerificationResult, |this| {
+    verdict: &'static str,
+    passed: bool,
+    detail: String,
+
+    checks: Vec<PyVerificationCheck> = {
+        this.0
+            .checks
+            .iter()
+            .cloned()
+            .map(PyVerificationCheck)
+            .collect()
+    },
+
+    /// The feature hash this installation computed from the bundle's reference input (64 hex
+    /// digits), or None when the pipeline did not run.
+    computed_hash: Option<&str> = this.0.computed_hash.as_deref(),
+});
 
 /// The SHA-256 (64 hex digits) of the canonical feature stream over `frames`.
 ///

@@ -19,7 +19,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from wifi_densepose._core import (
+from wifi_densepose._core.witness import (
     WITNESS_REFERENCE_SHA256,
     WITNESS_SCHEMA,
     VerificationCheck,

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from wifi_densepose._core import WITNESS_REFERENCE_SHA256
+from wifi_densepose._core.witness import WITNESS_REFERENCE_SHA256
 from wifi_densepose.errors import NotFoundError, ValidationError
 
 # `tests/data/reference_signal.npz` of a source checkout; the wheel does not carry it.

@@ -23,6 +23,7 @@ use wifi_densepose_formats::{
 use super::{raise_with, recording_warning};
 use crate::arrays::{complex_array, f64_array, readonly_array};
 use crate::errors::{shape_error, to_pyerr, validation_error};
+use crate::getters::getters;
 
 /// `FormatError(ValidationError)` for malformed or unrecognised files, else the kind's class.
 fn format_error(e: &FormatError, path: &str) -> PyErr {
@@ -344,30 +345,20 @@ impl PyCsiFileReader {
         }
         capture_dict(py, chunk).map(Some)
     }
+}
 
+getters!(PyCsiFileReader, |this| {
     /// The detected (or given) format's name.
-    #[getter]
-    fn format(&self) -> &'static str {
-        self.reader.format().as_str()
-    }
+    format: &'static str = this.reader.format().as_str(),
 
     /// Bytes read so far.
-    #[getter]
-    fn position(&self) -> u64 {
-        self.reader.position()
-    }
+    position: u64 = this.reader.position(),
 
     /// The file's size, bytes.
-    #[getter]
-    fn size(&self) -> u64 {
-        self.reader.total_len()
-    }
+    size: u64 = this.reader.total_len(),
 
-    #[getter]
-    fn path(&self) -> &str {
-        &self.path
-    }
-}
+    path: &str = &this.path,
+});
 
 /// The Intel 5300 CSI scaled to SNR as the Linux 802.11n CSI Tool's `get_scaled_csi.m`, for
 /// every frame of a capture: `csi` complex `[time, subcarrier, rx, tx]`, `frame_shape`

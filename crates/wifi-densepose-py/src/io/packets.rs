@@ -23,6 +23,7 @@ use super::{bytes_arg, iq_order_arg, packet_error};
 use crate::arrays::readonly_array;
 use crate::errors::{shape_error, validation_error, OrRaise};
 use crate::frame::PyCsiFrame;
+use crate::getters::getters;
 use crate::serialize::Wrapper;
 
 /// An integer argument narrowed to a wire field's type, with a `ValidationError` naming the
@@ -211,68 +212,6 @@ impl PyRawCsiPacket {
         Ok(Self::new_from(checked(inner)?, iq_order_arg(iq_order)?))
     }
 
-    /// The I/Q payload bytes exactly as received.
-    #[getter]
-    fn iq<'py>(&self, py: Python<'py>) -> Bound<'py, PyBytes> {
-        PyBytes::new(py, &self.inner.iq)
-    }
-
-    /// The I/Q order used by `csi` and `phases`: "iq" (real first) or "qi".
-    #[getter]
-    fn iq_order(&self) -> &'static str {
-        self.iq_order.as_str()
-    }
-
-    /// Channel bandwidth in MHz from flag bits 0–1 (20, 40, 80 or 160).
-    #[getter]
-    fn bandwidth_mhz(&self) -> u16 {
-        self.inner.bandwidth_mhz()
-    }
-    #[getter]
-    fn stbc(&self) -> bool {
-        self.inner.stbc()
-    }
-    #[getter]
-    fn ldpc(&self) -> bool {
-        self.inner.ldpc()
-    }
-    #[getter]
-    fn time_sync_valid(&self) -> bool {
-        self.inner.time_sync_valid()
-    }
-
-    /// Complex CSI `[antenna, subcarrier]` (complex128, read-only) in the packet's `iq_order`.
-    #[getter]
-    fn csi<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyArray2<Complex64>>> {
-        self.csi
-            .get_or_try_init(py, || {
-                self.shaped(py, self.inner.complex(self.iq_order))
-                    .map(Bound::unbind)
-            })
-            .map(|a| a.bind(py).clone())
-    }
-
-    /// Amplitudes √(re² + im²) `[antenna, subcarrier]` (float64, read-only).
-    #[getter]
-    fn amplitudes<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyArray2<f64>>> {
-        self.amplitudes
-            .get_or_try_init(py, || {
-                self.shaped(py, self.inner.amplitude()).map(Bound::unbind)
-            })
-            .map(|a| a.bind(py).clone())
-    }
-
-    /// Phases atan2(im, re) in radians `[antenna, subcarrier]` (float64, read-only), packet's `iq_order`.
-    #[getter]
-    fn phases<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyArray2<f64>>> {
-        self.phases
-            .get_or_try_init(py, || {
-                self.shaped(py, self.inner.phase(self.iq_order))
-                    .map(Bound::unbind)
-            })
-            .map(|a| a.bind(py).clone())
-    }
-
     /// Complex CSI `[antenna, subcarrier]`; `iq_order` defaults to the packet's.
     #[pyo3(signature = (iq_order=None))]
     fn complex<'py>(
@@ -322,6 +261,50 @@ impl PyRawCsiPacket {
     }
 }
 
+getters!(PyRawCsiPacket, |this| {
+    /// The I/Q payload bytes exactly as received.
+    iq(py): Bound<'py, PyBytes> = PyBytes::new(py, &this.inner.iq),
+
+    /// The I/Q order used by `csi` and `phases`: "iq" (real first) or "qi".
+    iq_order: &'static str = this.iq_order.as_str(),
+
+    /// Channel bandwidth in MHz from flag bits 0–1 (20, 40, 80 or 160).
+    bandwidth_mhz: u16 = this.inner.bandwidth_mhz(),
+
+    stbc: bool = this.inner.stbc(),
+    ldpc: bool = this.inner.ldpc(),
+    time_sync_valid: bool = this.inner.time_sync_valid(),
+
+    /// Complex CSI `[antenna, subcarrier]` (complex128, read-only) in the packet's `iq_order`.
+    csi(py): PyResult<Bound<'py, PyArray2<Complex64>>> = {
+        this.csi
+            .get_or_try_init(py, || {
+                this.shaped(py, this.inner.complex(this.iq_order))
+                    .map(Bound::unbind)
+            })
+            .map(|a| a.bind(py).clone())
+    },
+
+    /// Amplitudes √(re² + im²) `[antenna, subcarrier]` (float64, read-only).
+    amplitudes(py): PyResult<Bound<'py, PyArray2<f64>>> = {
+        this.amplitudes
+            .get_or_try_init(py, || {
+                this.shaped(py, this.inner.amplitude()).map(Bound::unbind)
+            })
+            .map(|a| a.bind(py).clone())
+    },
+
+    /// Phases atan2(im, re) in radians `[antenna, subcarrier]` (float64, read-only), packet's `iq_order`.
+    phases(py): PyResult<Bound<'py, PyArray2<f64>>> = {
+        this.phases
+            .get_or_try_init(py, || {
+                this.shaped(py, this.inner.phase(this.iq_order))
+                    .map(Bound::unbind)
+            })
+            .map(|a| a.bind(py).clone())
+    },
+});
+
 /// Simple packet classes: the Rust value and nothing else.
 macro_rules! plain_packet {
     ($py_ty:ident, $name:literal, $rust_ty:ty, $doc:literal) => {
@@ -365,30 +348,20 @@ plain_packet!(PySyncPacket, "SyncPacket", SyncPacket,
 /// Flag accessors and BPM conversions shared by the two vitals packets.
 macro_rules! vitals_methods {
     ($py_ty:ident) => {
+        getters!($py_ty, |this| {
+            presence: bool = this.inner.presence(),
+            fall_detected: bool = this.inner.fall_detected(),
+            motion: bool = this.inner.motion(),
+
+            /// Breathing rate in BPM (0 = no estimate): the `breathing_rate` field / 100.
+            breathing_bpm: f64 = this.inner.breathing_rate_bpm(),
+
+            /// Heart rate in BPM (0 = no estimate): the `heartrate` field / 10 000.
+            heart_bpm: f64 = this.inner.heartrate_bpm(),
+        });
+
         #[pymethods]
         impl $py_ty {
-            #[getter]
-            fn presence(&self) -> bool {
-                self.inner.presence()
-            }
-            #[getter]
-            fn fall_detected(&self) -> bool {
-                self.inner.fall_detected()
-            }
-            #[getter]
-            fn motion(&self) -> bool {
-                self.inner.motion()
-            }
-            /// Breathing rate in BPM (0 = no estimate): the `breathing_rate` field / 100.
-            #[getter]
-            fn breathing_bpm(&self) -> f64 {
-                self.inner.breathing_rate_bpm()
-            }
-            /// Heart rate in BPM (0 = no estimate): the `heartrate` field / 10 000.
-            #[getter]
-            fn heart_bpm(&self) -> f64 {
-                self.inner.heartrate_bpm()
-            }
             /// Deprecated spelling of `breathing_bpm`.
             #[getter]
             fn breathing_rate_bpm(&self, py: Python<'_>) -> PyResult<f64> {
@@ -558,11 +531,6 @@ impl PyFusedVitalsPacket {
         })
     }
 
-    #[getter]
-    fn mmwave_present(&self) -> bool {
-        self.inner.mmwave_present()
-    }
-
     fn __repr__(&self) -> String {
         let p = &self.inner;
         format!(
@@ -571,6 +539,10 @@ impl PyFusedVitalsPacket {
         )
     }
 }
+
+getters!(PyFusedVitalsPacket, |this| {
+    mmwave_present: bool = this.inner.mmwave_present(),
+});
 
 packet_class!(PyFeatureVectorPacket, FeatureVectorPacket, {
     node_id: u8,
@@ -599,12 +571,6 @@ impl PyFeatureVectorPacket {
         })
     }
 
-    /// The eight features (each clamped to 0..1 by the device).
-    #[getter]
-    fn features(&self) -> [f32; 8] {
-        self.inner.features
-    }
-
     fn __repr__(&self) -> String {
         let p = &self.inner;
         format!(
@@ -613,6 +579,11 @@ impl PyFeatureVectorPacket {
         )
     }
 }
+
+getters!(PyFeatureVectorPacket, |this| {
+    /// The eight features (each clamped to 0..1 by the device).
+    features: [f32; 8] = this.inner.features,
+});
 
 packet_class!(PyCompressedCsiPacket, CompressedCsiPacket, {
     node_id: u8,
@@ -662,17 +633,6 @@ impl PyCompressedCsiPacket {
         Ok(PyCompressedCsiPacket { inner })
     }
 
-    /// The run-length pairs `(value, run)`.
-    #[getter]
-    fn data<'py>(&self, py: Python<'py>) -> Bound<'py, PyBytes> {
-        PyBytes::new(py, &self.inner.data)
-    }
-
-    #[getter]
-    fn compressed_len(&self) -> usize {
-        self.inner.compressed_len()
-    }
-
     /// The I/Q payload: `reference` (the previous payload, `original_len` bytes) XOR the runs.
     fn decompress<'py>(
         &self,
@@ -697,6 +657,13 @@ impl PyCompressedCsiPacket {
         )
     }
 }
+
+getters!(PyCompressedCsiPacket, |this| {
+    /// The run-length pairs `(value, run)`.
+    data(py): Bound<'py, PyBytes> = PyBytes::new(py, &this.inner.data),
+
+    compressed_len: usize = this.inner.compressed_len(),
+});
 
 packet_class!(PyFeatureStatePacket, FeatureStatePacket, {
     node_id: u8,
@@ -771,12 +738,6 @@ impl PyFeatureStatePacket {
         })
     }
 
-    /// The CRC-32 over bytes 0–55 that the encoded packet carries.
-    #[getter]
-    fn crc32(&self) -> u32 {
-        self.inner.crc32()
-    }
-
     fn __repr__(&self) -> String {
         let p = &self.inner;
         format!(
@@ -785,6 +746,11 @@ impl PyFeatureStatePacket {
         )
     }
 }
+
+getters!(PyFeatureStatePacket, |this| {
+    /// The CRC-32 over bytes 0–55 that the encoded packet carries.
+    crc32: u32 = this.inner.crc32(),
+});
 
 packet_class!(PyWasmOutputPacket, WasmOutputPacket, {
     node_id: u8,
@@ -818,20 +784,6 @@ impl PyWasmOutputPacket {
         })
     }
 
-    /// The events as (event_type, value) pairs.
-    #[getter]
-    fn events<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
-        PyTuple::new(
-            py,
-            self.inner.events.iter().map(|e| (e.event_type, e.value)),
-        )
-    }
-
-    #[getter]
-    fn event_count(&self) -> usize {
-        self.inner.event_count()
-    }
-
     fn __repr__(&self) -> String {
         let p = &self.inner;
         let events: Vec<(u8, f32)> = p.events.iter().map(|e| (e.event_type, e.value)).collect();
@@ -841,6 +793,18 @@ impl PyWasmOutputPacket {
         )
     }
 }
+
+getters!(PyWasmOutputPacket, |this| {
+    /// The events as (event_type, value) pairs.
+    events(py): PyResult<Bound<'py, PyTuple>> = {
+        PyTuple::new(
+            py,
+            this.inner.events.iter().map(|e| (e.event_type, e.value)),
+        )
+    },
+
+    event_count: usize = this.inner.event_count(),
+});
 
 packet_class!(PySyncPacket, SyncPacket, {
     node_id: u8,
@@ -951,54 +915,6 @@ impl PySyncPacket {
         })
     }
 
-    /// The station MAC (6 bytes), or None when the tail does not carry it.
-    #[getter]
-    fn node_mac<'py>(&self, py: Python<'py>) -> Option<Bound<'py, PyBytes>> {
-        self.inner.node_mac.map(|m| PyBytes::new(py, &m))
-    }
-    #[getter]
-    fn send_fail(&self) -> Option<u32> {
-        self.inner.send_counters.map(|c| c.send_fail)
-    }
-    #[getter]
-    fn rate_skip(&self) -> Option<u32> {
-        self.inner.send_counters.map(|c| c.rate_skip)
-    }
-    #[getter]
-    fn early_drop(&self) -> Option<u32> {
-        self.inner.send_counters.map(|c| c.early_drop)
-    }
-    #[getter]
-    fn frames_processed(&self) -> Option<u32> {
-        self.inner.frame_counters.map(|c| c.frames_processed)
-    }
-    #[getter]
-    fn frames_rejected(&self) -> Option<u32> {
-        self.inner.frame_counters.map(|c| c.frames_rejected)
-    }
-    /// Clock offset local_us − epoch_us in µs (signed).
-    #[getter]
-    fn offset_us(&self) -> i64 {
-        self.inner.offset_us()
-    }
-    #[getter]
-    fn leader(&self) -> bool {
-        self.inner.leader()
-    }
-    #[getter]
-    fn valid(&self) -> bool {
-        self.inner.valid()
-    }
-    #[getter]
-    fn smoothed(&self) -> bool {
-        self.inner.smoothed()
-    }
-    /// Minimum free heap in KiB (0 = not reported).
-    #[getter]
-    fn min_free_heap_kib(&self) -> u32 {
-        self.inner.min_free_heap_kib()
-    }
-
     fn __repr__(&self) -> String {
         let p = &self.inner;
         format!(
@@ -1007,6 +923,27 @@ impl PySyncPacket {
         )
     }
 }
+
+getters!(PySyncPacket, |this| {
+    /// The station MAC (6 bytes), or None when the tail does not carry it.
+    node_mac(py): Option<Bound<'py, PyBytes>> = this.inner.node_mac.map(|m| PyBytes::new(py, &m)),
+
+    send_fail: Option<u32> = this.inner.send_counters.map(|c| c.send_fail),
+    rate_skip: Option<u32> = this.inner.send_counters.map(|c| c.rate_skip),
+    early_drop: Option<u32> = this.inner.send_counters.map(|c| c.early_drop),
+    frames_processed: Option<u32> = this.inner.frame_counters.map(|c| c.frames_processed),
+    frames_rejected: Option<u32> = this.inner.frame_counters.map(|c| c.frames_rejected),
+
+    /// Clock offset local_us − epoch_us in µs (signed).
+    offset_us: i64 = this.inner.offset_us(),
+
+    leader: bool = this.inner.leader(),
+    valid: bool = this.inner.valid(),
+    smoothed: bool = this.inner.smoothed(),
+
+    /// Minimum free heap in KiB (0 = not reported).
+    min_free_heap_kib: u32 = this.inner.min_free_heap_kib(),
+});
 
 /// The Python object of a decoded packet.
 pub fn packet_to_py(py: Python<'_>, packet: Packet, iq_order: IqOrder) -> PyResult<Py<PyAny>> {

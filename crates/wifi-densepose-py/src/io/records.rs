@@ -18,6 +18,7 @@ use super::{iq_order_arg, recording_warning, wire_error};
 use crate::arrays::readonly_array;
 use crate::errors::{shape_error, OrRaise};
 use crate::frame::PyCsiFrame;
+use crate::getters::getters;
 use crate::serialize::{value_to_py, Wrapper};
 
 fn mode(strict: bool) -> ReadMode {
@@ -38,46 +39,30 @@ macro_rules! record_class {
             $($($extra: $extra_ty,)*)?
         }
 
+        getters!($py_ty, |this| {
+            /// 1-based line number in the file.
+            line: usize = this.record.line,
+
+            /// Host receive time, Unix seconds.
+            timestamp: f64 = this.record.timestamp,
+            node_id: u8 = this.record.node_id,
+            magic: u32 = this.record.magic,
+
+            /// Length of the whole datagram, bytes.
+            size: u64 = this.record.size,
+
+            /// RSSI in dBm, or None when the recorded value is ≥ 0 (not a signal strength).
+            rssi: Option<f64> = this.record.rssi_dbm(),
+
+            /// The `rssi` value exactly as recorded.
+            recorded_rssi: f64 = this.record.recorded_rssi,
+
+            /// The line's `type`, or None for an untyped line.
+            r#type: Option<&str> = this.record.type_name(),
+        });
+
         #[pymethods]
         impl $py_ty {
-            /// 1-based line number in the file.
-            #[getter]
-            fn line(&self) -> usize {
-                self.record.line
-            }
-            /// Host receive time, Unix seconds.
-            #[getter]
-            fn timestamp(&self) -> f64 {
-                self.record.timestamp
-            }
-            #[getter]
-            fn node_id(&self) -> u8 {
-                self.record.node_id
-            }
-            #[getter]
-            fn magic(&self) -> u32 {
-                self.record.magic
-            }
-            /// Length of the whole datagram, bytes.
-            #[getter]
-            fn size(&self) -> u64 {
-                self.record.size
-            }
-            /// RSSI in dBm, or None when the recorded value is ≥ 0 (not a signal strength).
-            #[getter]
-            fn rssi(&self) -> Option<f64> {
-                self.record.rssi_dbm()
-            }
-            /// The `rssi` value exactly as recorded.
-            #[getter]
-            fn recorded_rssi(&self) -> f64 {
-                self.record.recorded_rssi
-            }
-            /// The line's `type`, or None for an untyped line.
-            #[getter]
-            fn r#type(&self) -> Option<&str> {
-                self.record.type_name()
-            }
             /// The line as written by a RuView-compatible recorder (no newline).
             fn to_json_line(&self) -> PyResult<String> {
                 self.record.to_json_line().or_raise()
@@ -137,25 +122,6 @@ impl PyRawCsiRecord {
 
 #[pymethods]
 impl PyRawCsiRecord {
-    /// Subcarrier bins per antenna.
-    #[getter]
-    fn subcarriers(&self) -> PyResult<u16> {
-        Ok(self.raw()?.subcarriers)
-    }
-    #[getter]
-    fn n_antennas(&self) -> PyResult<u8> {
-        Ok(self.raw()?.n_antennas)
-    }
-    /// The I/Q payload bytes.
-    #[getter]
-    fn iq<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyBytes>> {
-        Ok(PyBytes::new(py, &self.raw()?.iq))
-    }
-    /// The I/Q order `complex`, `phase` and `to_frame` use by default: "iq" or "qi".
-    #[getter]
-    fn iq_order(&self) -> &'static str {
-        self.iq_order.as_str()
-    }
     /// Complex CSI `[antenna, subcarrier]` (complex128); `iq_order` "iq" or "qi".
     #[pyo3(signature = (iq_order=None))]
     fn complex<'py>(
@@ -209,6 +175,19 @@ impl PyRawCsiRecord {
     }
 }
 
+getters!(PyRawCsiRecord, |this| {
+    /// Subcarrier bins per antenna.
+    subcarriers: PyResult<u16> = Ok(this.raw()?.subcarriers),
+
+    n_antennas: PyResult<u8> = Ok(this.raw()?.n_antennas),
+
+    /// The I/Q payload bytes.
+    iq(py): PyResult<Bound<'py, PyBytes>> = Ok(PyBytes::new(py, &this.raw()?.iq)),
+
+    /// The I/Q order `complex`, `phase` and `to_frame` use by default: "iq" or "qi".
+    iq_order: &'static str = this.iq_order.as_str(),
+});
+
 impl PyVitalsRecord {
     fn vitals(&self) -> PyResult<&wifi_densepose_wire::recording::VitalsRecord> {
         match &self.record.body {
@@ -220,53 +199,6 @@ impl PyVitalsRecord {
 
 #[pymethods]
 impl PyVitalsRecord {
-    /// Bit 0 presence, bit 1 fall, bit 2 motion.
-    #[getter]
-    fn flags(&self) -> PyResult<u8> {
-        Ok(self.vitals()?.flags)
-    }
-    #[getter]
-    fn presence(&self) -> PyResult<bool> {
-        Ok(self.vitals()?.presence())
-    }
-    #[getter]
-    fn fall_detected(&self) -> PyResult<bool> {
-        Ok(self.vitals()?.fall_detected())
-    }
-    #[getter]
-    fn motion(&self) -> PyResult<bool> {
-        Ok(self.vitals()?.motion())
-    }
-    /// Breathing rate in BPM (0 = no estimate).
-    #[getter]
-    fn breathing_bpm(&self) -> PyResult<f64> {
-        Ok(self.vitals()?.breathing_bpm)
-    }
-    /// Heart rate in BPM (0 = no estimate; the line's `heartrate_bpm`).
-    #[getter]
-    fn heart_bpm(&self) -> PyResult<f64> {
-        Ok(self.vitals()?.heartrate_bpm)
-    }
-    /// Deprecated spelling of `heart_bpm`.
-    #[getter]
-    fn heartrate_bpm(&self, py: Python<'_>) -> PyResult<f64> {
-        crate::errors::deprecated(py, "VitalsRecord.heartrate_bpm", "VitalsRecord.heart_bpm")?;
-        self.heart_bpm()
-    }
-    #[getter]
-    fn n_persons(&self) -> PyResult<u8> {
-        Ok(self.vitals()?.n_persons)
-    }
-    /// Device motion metric (not normalised).
-    #[getter]
-    fn motion_energy(&self) -> PyResult<f64> {
-        Ok(self.vitals()?.motion_energy)
-    }
-    /// Device presence metric (not normalised).
-    #[getter]
-    fn presence_score(&self) -> PyResult<f64> {
-        Ok(self.vitals()?.presence_score)
-    }
     fn __repr__(&self) -> PyResult<String> {
         let v = self.vitals()?;
         Ok(format!(
@@ -276,23 +208,37 @@ impl PyVitalsRecord {
     }
 }
 
+getters!(PyVitalsRecord, |this| {
+    /// Bit 0 presence, bit 1 fall, bit 2 motion.
+    flags: PyResult<u8> = Ok(this.vitals()?.flags),
+
+    presence: PyResult<bool> = Ok(this.vitals()?.presence()),
+    fall_detected: PyResult<bool> = Ok(this.vitals()?.fall_detected()),
+    motion: PyResult<bool> = Ok(this.vitals()?.motion()),
+
+    /// Breathing rate in BPM (0 = no estimate).
+    breathing_bpm: PyResult<f64> = Ok(this.vitals()?.breathing_bpm),
+
+    /// Heart rate in BPM (0 = no estimate; the line's `heartrate_bpm`).
+    heart_bpm: PyResult<f64> = Ok(this.vitals()?.heartrate_bpm),
+
+    /// Deprecated spelling of `heart_bpm`.
+    heartrate_bpm(py): PyResult<f64> = {
+        crate::errors::deprecated(py, "VitalsRecord.heartrate_bpm", "VitalsRecord.heart_bpm")?;
+        this.heart_bpm()
+    },
+
+    n_persons: PyResult<u8> = Ok(this.vitals()?.n_persons),
+
+    /// Device motion metric (not normalised).
+    motion_energy: PyResult<f64> = Ok(this.vitals()?.motion_energy),
+
+    /// Device presence metric (not normalised).
+    presence_score: PyResult<f64> = Ok(this.vitals()?.presence_score),
+});
+
 #[pymethods]
 impl PyFeatureRecord {
-    /// The eight features, in packet order.
-    #[getter]
-    fn features(&self) -> PyResult<[f64; 8]> {
-        match &self.record.body {
-            RecordBody::Feature(f) => Ok(f.features),
-            _ => Err(shape_error("record", "a feature line", "another type")),
-        }
-    }
-    #[getter]
-    fn seq(&self) -> PyResult<u16> {
-        match &self.record.body {
-            RecordBody::Feature(f) => Ok(f.seq),
-            _ => Err(shape_error("record", "a feature line", "another type")),
-        }
-    }
     fn __repr__(&self) -> String {
         format!(
             "FeatureRecord(line={}, timestamp={}, node_id={})",
@@ -301,18 +247,25 @@ impl PyFeatureRecord {
     }
 }
 
+getters!(PyFeatureRecord, |this| {
+    /// The eight features, in packet order.
+    features: PyResult<[f64; 8]> = {
+        match &this.record.body {
+            RecordBody::Feature(f) => Ok(f.features),
+            _ => Err(shape_error("record", "a feature line", "another type")),
+        }
+    },
+
+    seq: PyResult<u16> = {
+        match &this.record.body {
+            RecordBody::Feature(f) => Ok(f.seq),
+            _ => Err(shape_error("record", "a feature line", "another type")),
+        }
+    },
+});
+
 #[pymethods]
 impl PyOtherRecord {
-    /// The keys of the line other than the five common ones and `type`.
-    #[getter]
-    fn fields<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        match &self.record.body {
-            RecordBody::Other { fields, .. } => {
-                value_to_py(py, &serde_json::Value::Object(fields.clone()))
-            }
-            _ => Ok(PyDict::new(py).into_any()),
-        }
-    }
     fn __repr__(&self) -> String {
         format!(
             "OtherRecord(line={}, timestamp={}, node_id={}, magic=0x{:08X}, type={:?})",
@@ -324,6 +277,18 @@ impl PyOtherRecord {
         )
     }
 }
+
+getters!(PyOtherRecord, |this| {
+    /// The keys of the line other than the five common ones and `type`.
+    fields(py): PyResult<Bound<'py, PyAny>> = {
+        match &this.record.body {
+            RecordBody::Other { fields, .. } => {
+                value_to_py(py, &serde_json::Value::Object(fields.clone()))
+            }
+            _ => Ok(PyDict::new(py).into_any()),
+        }
+    },
+});
 
 fn record_to_py(py: Python<'_>, record: Record, iq_order: IqOrder) -> PyResult<Py<PyAny>> {
     Ok(match record.body {
@@ -366,24 +331,17 @@ impl PyRecordingIterator {
             }
         }
     }
+}
 
+getters!(PyRecordingIterator, |this| {
     /// Bad lines skipped so far.
-    #[getter]
-    fn bad_lines(&self) -> usize {
-        self.reader.bad_lines()
-    }
+    bad_lines: usize = this.reader.bad_lines(),
 
     /// Physical lines read so far (blank lines included).
-    #[getter]
-    fn lines_read(&self) -> usize {
-        self.reader.lines_read()
-    }
+    lines_read: usize = this.reader.lines_read(),
 
-    #[getter]
-    fn path(&self) -> &str {
-        &self.path
-    }
-}
+    path: &str = &this.path,
+});
 
 /// Streams a `.csi.jsonl` recording: an iterator of `RawCsiRecord`, `VitalsRecord`,
 /// `FeatureRecord` and `OtherRecord`. `strict=True` raises `RecordingError` (with `line` and
@@ -483,72 +441,6 @@ fn node_summary_to_py<'py>(py: Python<'py>, s: &NodeSummary) -> PyResult<Bound<'
 
 #[pymethods]
 impl PyRecording {
-    /// Every good record, in file order.
-    #[getter]
-    fn records<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
-        self.records
-            .get_or_try_init(py, || {
-                let items = self
-                    .inner
-                    .records
-                    .iter()
-                    .map(|r| record_to_py(py, r.clone(), self.iq_order))
-                    .collect::<PyResult<Vec<_>>>()?;
-                PyTuple::new(py, items).map(Bound::unbind)
-            })
-            .map(|t| t.bind(py).clone())
-    }
-
-    /// Lines skipped as bad (lenient mode).
-    #[getter]
-    fn bad_lines(&self) -> usize {
-        self.inner.bad_lines()
-    }
-
-    /// The skipped lines as (line, reason, detail).
-    #[getter]
-    fn skipped(&self) -> Vec<(usize, &'static str, String)> {
-        self.inner
-            .skipped
-            .iter()
-            .map(|e| (e.line, e.reason.as_str(), e.detail.clone()))
-            .collect()
-    }
-
-    /// The `.csi.meta.json` sidecar as a dict (keys in file order), or None when absent.
-    #[getter]
-    fn meta<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyDict>>> {
-        self.inner
-            .meta
-            .as_ref()
-            .map(|m| meta_to_py(py, m))
-            .transpose()
-    }
-
-    /// Disagreements between the sidecar's counts and the data file.
-    #[getter]
-    fn meta_warnings(&self) -> Vec<String> {
-        self.inner.meta_warnings.clone()
-    }
-
-    /// Node ids in ascending order.
-    #[getter]
-    fn nodes(&self) -> Vec<u32> {
-        // Widened so that PyO3 builds a list of ints rather than `bytes`.
-        self.inner.nodes().into_iter().map(u32::from).collect()
-    }
-
-    #[getter]
-    fn path(&self) -> &str {
-        &self.path
-    }
-
-    /// The I/Q order `csi` uses by default: "iq" or "qi".
-    #[getter]
-    fn iq_order(&self) -> &'static str {
-        self.iq_order.as_str()
-    }
-
     /// (n_subcarriers, frame count) of a node's raw CSI, most frequent first.
     fn layouts(&self, node_id: u8) -> Vec<(u16, usize)> {
         self.inner.layouts(node_id)
@@ -650,6 +542,58 @@ impl PyRecording {
         )
     }
 }
+
+getters!(PyRecording, |this| {
+    /// Every good record, in file order.
+    records(py): PyResult<Bound<'py, PyTuple>> = {
+        this.records
+            .get_or_try_init(py, || {
+                let items = this
+                    .inner
+                    .records
+                    .iter()
+                    .map(|r| record_to_py(py, r.clone(), this.iq_order))
+                    .collect::<PyResult<Vec<_>>>()?;
+                PyTuple::new(py, items).map(Bound::unbind)
+            })
+            .map(|t| t.bind(py).clone())
+    },
+
+    /// Lines skipped as bad (lenient mode).
+    bad_lines: usize = this.inner.bad_lines(),
+
+    /// The skipped lines as (line, reason, detail).
+    skipped: Vec<(usize, &'static str, String)> = {
+        this.inner
+            .skipped
+            .iter()
+            .map(|e| (e.line, e.reason.as_str(), e.detail.clone()))
+            .collect()
+    },
+
+    /// The `.csi.meta.json` sidecar as a dict (keys in file order), or None when absent.
+    meta(py): PyResult<Option<Bound<'py, PyDict>>> = {
+        this.inner
+            .meta
+            .as_ref()
+            .map(|m| meta_to_py(py, m))
+            .transpose()
+    },
+
+    /// Disagreements between the sidecar's counts and the data file.
+    meta_warnings: Vec<String> = this.inner.meta_warnings.clone(),
+
+    /// Node ids in ascending order.
+    nodes: Vec<u32> = {
+        // Widened so that PyO3 builds a list of ints rather than `bytes`.
+        this.inner.nodes().into_iter().map(u32::from).collect()
+    },
+
+    path: &str = &this.path,
+
+    /// The I/Q order `csi` uses by default: "iq" or "qi".
+    iq_order: &'static str = this.iq_order.as_str(),
+});
 
 /// Reads a whole `.csi.jsonl` recording (and its `.csi.meta.json` sidecar when present).
 /// Lenient by default: bad lines are skipped, counted in `bad_lines` and reported with a

@@ -10,6 +10,7 @@ use wifi_densepose_signal::{
 
 use crate::arrays::{f64_array, readonly_array};
 use crate::errors::OrRaise;
+use crate::getters::getters;
 
 /// The state after a frame as a dict (keys as the Rust fields; `motion_level` by name).
 fn state_dict(py: Python<'_>, s: MotionPresence) -> PyResult<Bound<'_, PyDict>> {
@@ -86,13 +87,12 @@ impl PyMotionPresenceTracker {
     fn reset(&mut self) {
         self.0.reset();
     }
-
-    /// Frames pushed since construction or the last reset.
-    #[getter]
-    fn frames(&self) -> u64 {
-        self.0.frames()
-    }
 }
+
+getters!(PyMotionPresenceTracker, |this| {
+    /// Frames pushed since construction or the last reset.
+    frames: u64,
+});
 
 /// Runs a fresh `MotionPresenceTracker` over the rows of `amplitude` (`[time, subcarrier]`,
 /// sampled at `sample_rate_hz` Hz) and returns its outputs after every frame as `[T]`

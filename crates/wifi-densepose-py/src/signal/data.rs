@@ -9,6 +9,8 @@ use wifi_densepose_signal::{CsiData, CsiPreprocessor, CsiProcessor, CsiProcessor
 use crate::arrays::{complex_array, f64_array, readonly_array, CachedArray};
 use crate::errors::{shape_error, OrRaise};
 use crate::frame::{PyCsiFrame, PyTimestamp};
+use crate::getters::{fields_dict, getters};
+use crate::mirror::config_class;
 use crate::serialize::Wrapper;
 
 /// A 1-D (one antenna) or 2-D `[antenna, subcarrier]` real input as an owned 2-D array.
@@ -130,66 +132,6 @@ impl PyCsiData {
         readonly_array(py, self.inner.to_complex())
     }
 
-    /// Amplitude `[antenna, subcarrier]` (read-only).
-    #[getter]
-    fn amplitude<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyArray2<f64>>> {
-        self.amplitude.get(py)
-    }
-
-    /// Phase in radians `[antenna, subcarrier]` (read-only).
-    #[getter]
-    fn phase<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyArray2<f64>>> {
-        self.phase.get(py)
-    }
-
-    /// Carrier frequency in Hz.
-    #[getter]
-    fn frequency_hz(&self) -> f64 {
-        self.inner.frequency_hz()
-    }
-
-    /// Channel bandwidth in Hz.
-    #[getter]
-    fn bandwidth_hz(&self) -> f64 {
-        self.inner.bandwidth_hz()
-    }
-
-    /// Signal-to-noise ratio in dB.
-    #[getter]
-    fn snr_db(&self) -> f64 {
-        self.inner.snr_db()
-    }
-
-    #[getter]
-    fn timestamp(&self) -> Option<PyTimestamp> {
-        self.inner.timestamp().map(PyTimestamp)
-    }
-
-    #[getter]
-    fn noise_filtered(&self) -> bool {
-        self.inner.noise_filtered()
-    }
-
-    #[getter]
-    fn windowed(&self) -> bool {
-        self.inner.windowed()
-    }
-
-    #[getter]
-    fn normalized(&self) -> bool {
-        self.inner.normalized()
-    }
-
-    #[getter]
-    fn num_antennas(&self) -> usize {
-        self.inner.num_antennas()
-    }
-
-    #[getter]
-    fn num_subcarriers(&self) -> usize {
-        self.inner.num_subcarriers()
-    }
-
     fn __repr__(&self) -> String {
         format!(
             "CsiData(num_antennas={}, num_subcarriers={}, frequency_hz={:?}, bandwidth_hz={:?}, snr_db={:?})",
@@ -201,6 +143,30 @@ impl PyCsiData {
         )
     }
 }
+
+getters!(PyCsiData, |this| {
+    /// Amplitude `[antenna, subcarrier]` (read-only).
+    amplitude(py): PyResult<Bound<'py, PyArray2<f64>>> = this.amplitude.get(py),
+
+    /// Phase in radians `[antenna, subcarrier]` (read-only).
+    phase(py): PyResult<Bound<'py, PyArray2<f64>>> = this.phase.get(py),
+
+    /// Carrier frequency in Hz.
+    frequency_hz: f64 = this.inner.frequency_hz(),
+
+    /// Channel bandwidth in Hz.
+    bandwidth_hz: f64 = this.inner.bandwidth_hz(),
+
+    /// Signal-to-noise ratio in dB.
+    snr_db: f64 = this.inner.snr_db(),
+
+    timestamp: Option<PyTimestamp> = this.inner.timestamp().map(PyTimestamp),
+    noise_filtered: bool = this.inner.noise_filtered(),
+    windowed: bool = this.inner.windowed(),
+    normalized: bool = this.inner.normalized(),
+    num_antennas: usize = this.inner.num_antennas(),
+    num_subcarriers: usize = this.inner.num_subcarriers(),
+});
 
 /// The symmetric Hamming window w_k = 0.54 − 0.46·cos(2πk/(n−1)); n = 1 gives [1.0].
 #[pyfunction]
@@ -233,12 +199,6 @@ impl PyCsiPreprocessor {
             .map(PyCsiPreprocessor)
     }
 
-    /// Noise gate in dB.
-    #[getter]
-    fn noise_threshold_db(&self) -> f64 {
-        self.0.noise_threshold_db()
-    }
-
     /// Zeroes amplitudes whose 20·log10(a + 1e-12) dB is at or below the threshold.
     fn remove_noise(&self, data: &PyCsiData) -> PyCsiData {
         PyCsiData::wrap(self.0.remove_noise(&data.inner))
@@ -260,101 +220,26 @@ impl PyCsiPreprocessor {
     }
 }
 
-/// Configuration of a `CsiProcessor` (validated on construction; immutable).
-#[pyclass(
-    module = "wifi_densepose._core",
-    name = "CsiProcessorConfig",
-    frozen,
-    get_all,
-    from_py_object
-)]
-#[derive(Clone)]
-pub struct PyCsiProcessorConfig {
-    /// Frame rate in Hz (> 0).
-    sampling_rate: f64,
-    window_size: usize,
-    overlap: f64,
+getters!(PyCsiPreprocessor, |this| {
     /// Noise gate in dB.
-    noise_threshold: f64,
-    human_detection_threshold: f64,
-    smoothing_factor: f64,
-    max_history_size: usize,
-    enable_preprocessing: bool,
-    enable_feature_extraction: bool,
-    enable_human_detection: bool,
-}
+    noise_threshold_db: f64,
+});
 
-impl From<&CsiProcessorConfig> for PyCsiProcessorConfig {
-    fn from(c: &CsiProcessorConfig) -> Self {
-        PyCsiProcessorConfig {
-            sampling_rate: c.sampling_rate,
-            window_size: c.window_size,
-            overlap: c.overlap,
-            noise_threshold: c.noise_threshold,
-            human_detection_threshold: c.human_detection_threshold,
-            smoothing_factor: c.smoothing_factor,
-            max_history_size: c.max_history_size,
-            enable_preprocessing: c.enable_preprocessing,
-            enable_feature_extraction: c.enable_feature_extraction,
-            enable_human_detection: c.enable_human_detection,
-        }
-    }
-}
-
-impl PyCsiProcessorConfig {
-    fn to_rust(&self) -> CsiProcessorConfig {
-        CsiProcessorConfig {
-            sampling_rate: self.sampling_rate,
-            window_size: self.window_size,
-            overlap: self.overlap,
-            noise_threshold: self.noise_threshold,
-            human_detection_threshold: self.human_detection_threshold,
-            smoothing_factor: self.smoothing_factor,
-            max_history_size: self.max_history_size,
-            enable_preprocessing: self.enable_preprocessing,
-            enable_feature_extraction: self.enable_feature_extraction,
-            enable_human_detection: self.enable_human_detection,
-        }
-    }
-}
-
-#[pymethods]
-impl PyCsiProcessorConfig {
-    #[new]
-    #[pyo3(signature = (*, sampling_rate=1000.0, window_size=256, overlap=0.5, noise_threshold=-30.0,
-        human_detection_threshold=0.8, smoothing_factor=0.9, max_history_size=500,
-        enable_preprocessing=true, enable_feature_extraction=true, enable_human_detection=true))]
-    #[allow(clippy::too_many_arguments)]
-    fn new(
-        sampling_rate: f64,
-        window_size: usize,
-        overlap: f64,
-        noise_threshold: f64,
-        human_detection_threshold: f64,
-        smoothing_factor: f64,
-        max_history_size: usize,
-        enable_preprocessing: bool,
-        enable_feature_extraction: bool,
-        enable_human_detection: bool,
-    ) -> PyResult<Self> {
-        let config = CsiProcessorConfig {
-            sampling_rate,
-            window_size,
-            overlap,
-            noise_threshold,
-            human_detection_threshold,
-            smoothing_factor,
-            max_history_size,
-            enable_preprocessing,
-            enable_feature_extraction,
-            enable_human_detection,
-        };
-        config.validate().or_raise()?;
-        Ok(PyCsiProcessorConfig::from(&config))
-    }
-
-    fn __repr__(&self) -> String {
-        format!("CsiProcessorConfig({:?})", self.to_rust())
+config_class! {
+    /// Configuration of a `CsiProcessor` (validated on construction; immutable).
+    PyCsiProcessorConfig("CsiProcessorConfig") <=> CsiProcessorConfig(*), __repr__ {
+        /// Frame rate in Hz (> 0).
+        sampling_rate: f64 = 1000.0,
+        window_size: usize = 256,
+        overlap: f64 = 0.5,
+        /// Noise gate in dB.
+        noise_threshold: f64 = (-30.0),
+        human_detection_threshold: f64 = 0.8,
+        smoothing_factor: f64 = 0.9,
+        max_history_size: usize = 500,
+        enable_preprocessing: bool = true,
+        enable_feature_extraction: bool = true,
+        enable_human_detection: bool = true,
     }
 }
 
@@ -372,11 +257,6 @@ impl PyCsiProcessor {
     fn new(config: Option<PyCsiProcessorConfig>) -> PyResult<Self> {
         let config = config.map(|c| c.to_rust()).unwrap_or_default();
         CsiProcessor::new(config).or_raise().map(PyCsiProcessor)
-    }
-
-    #[getter]
-    fn config(&self) -> PyCsiProcessorConfig {
-        PyCsiProcessorConfig::from(self.0.config())
     }
 
     /// remove_noise → windowing → normalize, or an unchanged copy when preprocessing is off.
@@ -414,11 +294,6 @@ impl PyCsiProcessor {
             .collect()
     }
 
-    #[getter]
-    fn history_len(&self) -> usize {
-        self.0.history_len()
-    }
-
     fn clear_history(&mut self) {
         self.0.clear_history();
     }
@@ -426,35 +301,6 @@ impl PyCsiProcessor {
     /// s = smoothing_factor·previous + (1 − smoothing_factor)·raw; stores and returns s.
     fn apply_temporal_smoothing(&mut self, raw_confidence: f64) -> PyResult<f64> {
         self.0.apply_temporal_smoothing(raw_confidence).or_raise()
-    }
-
-    #[getter]
-    fn previous_confidence(&self) -> f64 {
-        self.0.previous_confidence()
-    }
-
-    /// {total_processed, processing_errors, human_detections, history_size}.
-    #[getter]
-    fn statistics<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
-        let s = self.0.statistics();
-        let dict = PyDict::new(py);
-        dict.set_item("total_processed", s.total_processed)?;
-        dict.set_item("processing_errors", s.processing_errors)?;
-        dict.set_item("human_detections", s.human_detections)?;
-        dict.set_item("history_size", s.history_size)?;
-        Ok(dict)
-    }
-
-    /// processing_errors / total_processed (0 before anything was processed).
-    #[getter]
-    fn error_rate(&self) -> f64 {
-        self.0.error_rate()
-    }
-
-    /// human_detections / total_processed (0 before anything was processed).
-    #[getter]
-    fn detection_rate(&self) -> f64 {
-        self.0.detection_rate()
     }
 
     fn reset_statistics(&mut self) {
@@ -473,6 +319,26 @@ impl PyCsiProcessor {
         self.0.increment_detections();
     }
 }
+
+getters!(PyCsiProcessor, |this| {
+    config: PyCsiProcessorConfig = PyCsiProcessorConfig::from(this.0.config()),
+    history_len: usize,
+    previous_confidence: f64,
+
+    /// {total_processed, processing_errors, human_detections, history_size}.
+    statistics(py): PyResult<Bound<'py, PyDict>> = Ok(fields_dict!(py, this.0.statistics(), [
+        total_processed,
+        processing_errors,
+        human_detections,
+        history_size,
+    ])),
+
+    /// processing_errors / total_processed (0 before anything was processed).
+    error_rate: f64,
+
+    /// human_detections / total_processed (0 before anything was processed).
+    detection_rate: f64,
+});
 
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PyCsiData>()?;

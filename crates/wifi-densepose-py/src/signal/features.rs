@@ -13,6 +13,8 @@ use super::data::PyCsiData;
 use crate::arrays::{f64_array, CachedArray};
 use crate::errors::OrRaise;
 use crate::frame::PyTimestamp;
+use crate::getters::{fields_dict, getters};
+use crate::mirror::config_class;
 
 /// Generates a frozen result class whose array fields are cached read-only numpy arrays and
 /// whose scalar fields are plain floats.
@@ -82,13 +84,17 @@ result_class!(PyDopplerFeatures, "DopplerFeatures", "Doppler shifts over a frame
     scalars { peak_frequency => "Largest |shift| (Hz).", mean_magnitude => "Mean |shift| (Hz).", spread => "Population std of |shift| (Hz)." });
 
 fn metadata_dict<'py>(py: Python<'py>, m: &FeatureMetadata) -> PyResult<Bound<'py, PyDict>> {
-    let dict = PyDict::new(py);
-    dict.set_item("num_antennas", m.num_antennas)?;
-    dict.set_item("num_subcarriers", m.num_subcarriers)?;
-    dict.set_item("fft_size", m.fft_size)?;
-    dict.set_item("sampling_rate", m.sampling_rate)?;
-    dict.set_item("doppler_samples", m.doppler_samples)?;
-    Ok(dict)
+    Ok(fields_dict!(
+        py,
+        m,
+        [
+            num_antennas,
+            num_subcarriers,
+            fft_size,
+            sampling_rate,
+            doppler_samples,
+        ]
+    ))
 }
 
 /// All features of one frame.
@@ -121,43 +127,6 @@ impl PyCsiFeatures {
 
 #[pymethods]
 impl PyCsiFeatures {
-    #[getter]
-    fn amplitude(&self, py: Python<'_>) -> Py<PyAmplitudeFeatures> {
-        self.amplitude.clone_ref(py)
-    }
-
-    #[getter]
-    fn phase(&self, py: Python<'_>) -> Py<PyPhaseFeatures> {
-        self.phase.clone_ref(py)
-    }
-
-    #[getter]
-    fn correlation(&self, py: Python<'_>) -> Py<PyCorrelationFeatures> {
-        self.correlation.clone_ref(py)
-    }
-
-    #[getter]
-    fn psd(&self, py: Python<'_>) -> Py<PyPsdFeatures> {
-        self.psd.clone_ref(py)
-    }
-
-    /// None unless extracted with a long enough history.
-    #[getter]
-    fn doppler(&self, py: Python<'_>) -> Option<Py<PyDopplerFeatures>> {
-        self.doppler.as_ref().map(|d| d.clone_ref(py))
-    }
-
-    #[getter]
-    fn timestamp(&self) -> Option<PyTimestamp> {
-        self.inner.timestamp.map(PyTimestamp)
-    }
-
-    /// {num_antennas, num_subcarriers, fft_size, sampling_rate, doppler_samples}.
-    #[getter]
-    fn metadata<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
-        metadata_dict(py, &self.inner.metadata)
-    }
-
     fn __repr__(&self) -> String {
         format!(
             "CsiFeatures(num_antennas={}, num_subcarriers={}, doppler={})",
@@ -171,6 +140,21 @@ impl PyCsiFeatures {
         )
     }
 }
+
+getters!(PyCsiFeatures, |this| {
+    amplitude(py): Py<PyAmplitudeFeatures> = this.amplitude.clone_ref(py),
+    phase(py): Py<PyPhaseFeatures> = this.phase.clone_ref(py),
+    correlation(py): Py<PyCorrelationFeatures> = this.correlation.clone_ref(py),
+    psd(py): Py<PyPsdFeatures> = this.psd.clone_ref(py),
+
+    /// None unless extracted with a long enough history.
+    doppler(py): Option<Py<PyDopplerFeatures>> = this.doppler.as_ref().map(|d| d.clone_ref(py)),
+
+    timestamp: Option<PyTimestamp> = this.inner.timestamp.map(PyTimestamp),
+
+    /// {num_antennas, num_subcarriers, fft_size, sampling_rate, doppler_samples}.
+    metadata(py): PyResult<Bound<'py, PyDict>> = metadata_dict(py, &this.inner.metadata),
+});
 
 /// Features of T frames stacked along the first axis (`extract_batch`). Doppler fields are
 /// None without a `doppler_window`, and NaN rows where too few frames were available.
@@ -262,51 +246,6 @@ batch_getters! {
 
 #[pymethods]
 impl PyCsiFeatureBatch {
-    /// [T, A, A] amplitude correlation matrices.
-    #[getter]
-    fn correlation_matrix<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyArray3<f64>>> {
-        self.correlation_matrix.get(py)
-    }
-
-    /// [T, S] Doppler shifts in Hz (NaN rows before the window fills), or None.
-    #[getter]
-    fn doppler_shifts<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyArray2<f64>>>> {
-        self.doppler_shifts.as_ref().map(|a| a.get(py)).transpose()
-    }
-
-    /// [T] largest |Doppler shift| in Hz, or None.
-    #[getter]
-    fn doppler_peak_frequency<'py>(
-        &self,
-        py: Python<'py>,
-    ) -> PyResult<Option<Bound<'py, PyArray1<f64>>>> {
-        self.doppler_scalars
-            .as_ref()
-            .map(|a| a[0].get(py))
-            .transpose()
-    }
-
-    /// [T] mean |Doppler shift| in Hz, or None.
-    #[getter]
-    fn doppler_mean_magnitude<'py>(
-        &self,
-        py: Python<'py>,
-    ) -> PyResult<Option<Bound<'py, PyArray1<f64>>>> {
-        self.doppler_scalars
-            .as_ref()
-            .map(|a| a[1].get(py))
-            .transpose()
-    }
-
-    /// [T] std of |Doppler shift| in Hz, or None.
-    #[getter]
-    fn doppler_spread<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyArray1<f64>>>> {
-        self.doppler_scalars
-            .as_ref()
-            .map(|a| a[2].get(py))
-            .transpose()
-    }
-
     /// The features of frame `t` as a `CsiFeatures`.
     fn frame(&self, py: Python<'_>, t: usize) -> PyResult<PyCsiFeatures> {
         let f = self.inner.frame(t).ok_or_else(|| {
@@ -332,58 +271,48 @@ impl PyCsiFeatureBatch {
     }
 }
 
-/// Configuration of a `FeatureExtractor` (validated on construction; immutable).
-#[pyclass(
-    module = "wifi_densepose._core",
-    name = "FeatureExtractorConfig",
-    frozen,
-    get_all,
-    from_py_object
-)]
-#[derive(Clone)]
-pub struct PyFeatureExtractorConfig {
-    /// PSD length N.
-    fft_size: usize,
-    /// Frame rate in Hz (Doppler).
-    sampling_rate: f64,
-    /// Fewest history frames for Doppler (≥ 2).
-    min_doppler_history: usize,
-    enable_doppler: bool,
-}
+getters!(PyCsiFeatureBatch, |this| {
+    /// [T, A, A] amplitude correlation matrices.
+    correlation_matrix(py): PyResult<Bound<'py, PyArray3<f64>>> = this.correlation_matrix.get(py),
 
-#[pymethods]
-impl PyFeatureExtractorConfig {
-    #[new]
-    #[pyo3(signature = (*, fft_size=128, sampling_rate=1000.0, min_doppler_history=10, enable_doppler=true))]
-    fn new(
-        fft_size: usize,
-        sampling_rate: f64,
-        min_doppler_history: usize,
-        enable_doppler: bool,
-    ) -> PyResult<Self> {
-        let config = PyFeatureExtractorConfig {
-            fft_size,
-            sampling_rate,
-            min_doppler_history,
-            enable_doppler,
-        };
-        config.to_rust().validate().or_raise()?;
-        Ok(config)
-    }
+    /// [T, S] Doppler shifts in Hz (NaN rows before the window fills), or None.
+    doppler_shifts(py): PyResult<Option<Bound<'py, PyArray2<f64>>>> = this.doppler_shifts.as_ref().map(|a| a.get(py)).transpose(),
 
-    fn __repr__(&self) -> String {
-        format!("FeatureExtractorConfig({:?})", self.to_rust())
-    }
-}
+    /// [T] largest |Doppler shift| in Hz, or None.
+    doppler_peak_frequency(py): PyResult<Option<Bound<'py, PyArray1<f64>>>> = {
+        this.doppler_scalars
+            .as_ref()
+            .map(|a| a[0].get(py))
+            .transpose()
+    },
 
-impl PyFeatureExtractorConfig {
-    fn to_rust(&self) -> FeatureExtractorConfig {
-        FeatureExtractorConfig {
-            fft_size: self.fft_size,
-            sampling_rate: self.sampling_rate,
-            min_doppler_history: self.min_doppler_history,
-            enable_doppler: self.enable_doppler,
-        }
+    /// [T] mean |Doppler shift| in Hz, or None.
+    doppler_mean_magnitude(py): PyResult<Option<Bound<'py, PyArray1<f64>>>> = {
+        this.doppler_scalars
+            .as_ref()
+            .map(|a| a[1].get(py))
+            .transpose()
+    },
+
+    /// [T] std of |Doppler shift| in Hz, or None.
+    doppler_spread(py): PyResult<Option<Bound<'py, PyArray1<f64>>>> = {
+        this.doppler_scalars
+            .as_ref()
+            .map(|a| a[2].get(py))
+            .transpose()
+    },
+});
+
+config_class! {
+    /// Configuration of a `FeatureExtractor` (validated on construction; immutable).
+    PyFeatureExtractorConfig("FeatureExtractorConfig") <=> FeatureExtractorConfig(*), __repr__ {
+        /// PSD length N.
+        fft_size: usize = 128,
+        /// Frame rate in Hz (Doppler).
+        sampling_rate: f64 = 1000.0,
+        /// Fewest history frames for Doppler (≥ 2).
+        min_doppler_history: usize = 10,
+        enable_doppler: bool = true,
     }
 }
 

@@ -16,6 +16,7 @@ use wifi_densepose_signal::{
 use super::Rows;
 use crate::arrays::{f64_array, readonly_array, CachedArray};
 use crate::errors::{shape_error, validation_error, OrRaise};
+use crate::getters::{fields_dict, getters};
 
 const ROWS: &str = "a 1-D row or a [rows, subcarriers] array";
 
@@ -227,31 +228,22 @@ impl PyPhaseSanitizer {
         readonly_array(py, out)
     }
 
-    /// {total_processed, outliers_removed, sanitization_errors}.
-    #[getter]
-    fn statistics<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
-        let s = self.0.statistics();
-        let dict = PyDict::new(py);
-        dict.set_item("total_processed", s.total_processed)?;
-        dict.set_item("outliers_removed", s.outliers_removed)?;
-        dict.set_item("sanitization_errors", s.sanitization_errors)?;
-        Ok(dict)
-    }
-
-    #[getter]
-    fn outlier_rate(&self) -> f64 {
-        self.0.outlier_rate()
-    }
-
-    #[getter]
-    fn error_rate(&self) -> f64 {
-        self.0.error_rate()
-    }
-
     fn reset_statistics(&mut self) {
         self.0.reset_statistics();
     }
 }
+
+getters!(PyPhaseSanitizer, |this| {
+    /// {total_processed, outliers_removed, sanitization_errors}.
+    statistics(py): PyResult<Bound<'py, PyDict>> = Ok(fields_dict!(py, this.0.statistics(), [
+        total_processed,
+        outliers_removed,
+        sanitization_errors,
+    ])),
+
+    outlier_rate: f64,
+    error_rate: f64,
+});
 
 /// Unwraps `[rows, cols]` phase (radians; 1-D = one row) with "standard", "custom", "itoh"
 /// or "quality_guided".
@@ -296,38 +288,25 @@ pub struct PyHampelResult {
 
 #[pymethods]
 impl PyHampelResult {
-    /// The signal with outliers replaced by their window median.
-    #[getter]
-    fn filtered<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyArrayDyn<f64>>> {
-        self.filtered.get(py)
-    }
-
-    #[getter]
-    fn outlier_mask<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyArrayDyn<bool>>> {
-        self.outlier_mask.get(py)
-    }
-
-    /// Window medians.
-    #[getter]
-    fn medians<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyArrayDyn<f64>>> {
-        self.medians.get(py)
-    }
-
-    /// σ = 1.4826·MAD of each window.
-    #[getter]
-    fn sigma_estimates<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyArrayDyn<f64>>> {
-        self.sigma_estimates.get(py)
-    }
-
-    #[getter]
-    fn outlier_indices<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyArrayDyn<i64>>> {
-        self.outlier_indices.get(py)
-    }
-
     fn __repr__(&self) -> String {
         format!("HampelResult(outliers={})", self.outlier_count)
     }
 }
+
+getters!(PyHampelResult, |this| {
+    /// The signal with outliers replaced by their window median.
+    filtered(py): PyResult<Bound<'py, PyArrayDyn<f64>>> = this.filtered.get(py),
+
+    outlier_mask(py): PyResult<Bound<'py, PyArrayDyn<bool>>> = this.outlier_mask.get(py),
+
+    /// Window medians.
+    medians(py): PyResult<Bound<'py, PyArrayDyn<f64>>> = this.medians.get(py),
+
+    /// σ = 1.4826·MAD of each window.
+    sigma_estimates(py): PyResult<Bound<'py, PyArrayDyn<f64>>> = this.sigma_estimates.get(py),
+
+    outlier_indices(py): PyResult<Bound<'py, PyArrayDyn<i64>>> = this.outlier_indices.get(py),
+});
 
 /// Hampel filter: flags samples farther than `threshold`·1.4826·MAD from the median of the
 /// window [i − half_window, i + half_window] (truncated at the edges, original values) and

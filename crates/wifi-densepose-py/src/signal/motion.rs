@@ -12,6 +12,8 @@ use super::features::{PyCsiFeatureBatch, PyCsiFeatures};
 use crate::arrays::CachedArray;
 use crate::errors::OrRaise;
 use crate::frame::PyTimestamp;
+use crate::getters::{fields_dict, getters};
+use crate::mirror::config_class;
 
 /// Weighted motion score: total = 0.4·variance + 0.3·correlation + 0.3·phase, or with Doppler
 /// 0.3/0.2/0.2/0.3, clamped to [0, 1]; components are kept as given.
@@ -34,32 +36,6 @@ impl PyMotionScore {
             .map(PyMotionScore)
     }
 
-    #[getter]
-    fn variance(&self) -> f64 {
-        self.0.variance
-    }
-
-    #[getter]
-    fn correlation(&self) -> f64 {
-        self.0.correlation
-    }
-
-    #[getter]
-    fn phase(&self) -> f64 {
-        self.0.phase
-    }
-
-    #[getter]
-    fn doppler(&self) -> Option<f64> {
-        self.0.doppler
-    }
-
-    /// The clamped weighted total in [0, 1].
-    #[getter]
-    fn total(&self) -> f64 {
-        self.0.total
-    }
-
     /// total ≥ threshold.
     fn is_motion_detected(&self, threshold: f64) -> bool {
         self.0.is_motion_detected(threshold)
@@ -73,47 +49,22 @@ impl PyMotionScore {
     }
 }
 
+getters!(PyMotionScore, |this| {
+    variance: f64 = this.0.variance,
+    correlation: f64 = this.0.correlation,
+    phase: f64 = this.0.phase,
+    doppler: Option<f64> = this.0.doppler,
+
+    /// The clamped weighted total in [0, 1].
+    total: f64 = this.0.total,
+});
+
 /// The result of `MotionDetector.analyze_motion`.
 #[pyclass(module = "wifi_densepose._core", name = "MotionAnalysis", frozen)]
 pub struct PyMotionAnalysis(MotionAnalysis);
 
 #[pymethods]
 impl PyMotionAnalysis {
-    #[getter]
-    fn score(&self) -> PyMotionScore {
-        PyMotionScore(self.0.score)
-    }
-
-    /// Population std of the recorded motion totals (0 with fewer than 2).
-    #[getter]
-    fn temporal_variance(&self) -> f64 {
-        self.0.temporal_variance
-    }
-
-    /// Mean amplitude variance across subcarriers.
-    #[getter]
-    fn spatial_variance(&self) -> f64 {
-        self.0.spatial_variance
-    }
-
-    /// Mean Doppler magnitude in Hz, or 0 without Doppler.
-    #[getter]
-    fn estimated_velocity(&self) -> f64 {
-        self.0.estimated_velocity
-    }
-
-    /// atan(mean phase gradient) in radians.
-    #[getter]
-    fn motion_direction(&self) -> Option<f64> {
-        self.0.motion_direction
-    }
-
-    /// Confidence in [0, 1].
-    #[getter]
-    fn confidence(&self) -> f64 {
-        self.0.confidence
-    }
-
     fn __repr__(&self) -> String {
         format!(
             "MotionAnalysis(total={:?}, confidence={:?})",
@@ -122,61 +73,31 @@ impl PyMotionAnalysis {
     }
 }
 
+getters!(PyMotionAnalysis, |this| {
+    score: PyMotionScore = PyMotionScore(this.0.score),
+
+    /// Population std of the recorded motion totals (0 with fewer than 2).
+    temporal_variance: f64 = this.0.temporal_variance,
+
+    /// Mean amplitude variance across subcarriers.
+    spatial_variance: f64 = this.0.spatial_variance,
+
+    /// Mean Doppler magnitude in Hz, or 0 without Doppler.
+    estimated_velocity: f64 = this.0.estimated_velocity,
+
+    /// atan(mean phase gradient) in radians.
+    motion_direction: Option<f64> = this.0.motion_direction,
+
+    /// Confidence in [0, 1].
+    confidence: f64 = this.0.confidence,
+});
+
 /// The result of `MotionDetector.detect_human`.
 #[pyclass(module = "wifi_densepose._core", name = "HumanDetectionResult", frozen)]
 pub struct PyHumanDetectionResult(HumanDetectionResult);
 
 #[pymethods]
 impl PyHumanDetectionResult {
-    #[getter]
-    fn human_detected(&self) -> bool {
-        self.0.human_detected
-    }
-
-    /// Smoothed confidence in [0, 1].
-    #[getter]
-    fn confidence(&self) -> f64 {
-        self.0.confidence
-    }
-
-    #[getter]
-    fn motion_score(&self) -> PyMotionScore {
-        PyMotionScore(self.0.motion_score)
-    }
-
-    /// The weighted indicator vote before smoothing, in [0, 1].
-    #[getter]
-    fn raw_confidence(&self) -> f64 {
-        self.0.raw_confidence
-    }
-
-    /// The threshold `confidence` was compared with.
-    #[getter]
-    fn threshold(&self) -> f64 {
-        self.0.threshold
-    }
-
-    #[getter]
-    fn motion_analysis(&self) -> PyMotionAnalysis {
-        PyMotionAnalysis(self.0.motion_analysis)
-    }
-
-    #[getter]
-    fn timestamp(&self) -> Option<PyTimestamp> {
-        self.0.timestamp.map(PyTimestamp)
-    }
-
-    /// {features_used, doppler_available, history_length}.
-    #[getter]
-    fn metadata<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
-        let m = &self.0.metadata;
-        let dict = PyDict::new(py);
-        dict.set_item("features_used", m.features_used)?;
-        dict.set_item("doppler_available", m.doppler_available)?;
-        dict.set_item("history_length", m.history_length)?;
-        Ok(dict)
-    }
-
     fn __repr__(&self) -> String {
         format!(
             "HumanDetectionResult(human_detected={}, confidence={:?}, threshold={:?})",
@@ -184,6 +105,31 @@ impl PyHumanDetectionResult {
         )
     }
 }
+
+getters!(PyHumanDetectionResult, |this| {
+    human_detected: bool = this.0.human_detected,
+
+    /// Smoothed confidence in [0, 1].
+    confidence: f64 = this.0.confidence,
+
+    motion_score: PyMotionScore = PyMotionScore(this.0.motion_score),
+
+    /// The weighted indicator vote before smoothing, in [0, 1].
+    raw_confidence: f64 = this.0.raw_confidence,
+
+    /// The threshold `confidence` was compared with.
+    threshold: f64 = this.0.threshold,
+
+    motion_analysis: PyMotionAnalysis = PyMotionAnalysis(this.0.motion_analysis),
+    timestamp: Option<PyTimestamp> = this.0.timestamp.map(PyTimestamp),
+
+    /// {features_used, doppler_available, history_length}.
+    metadata(py): PyResult<Bound<'py, PyDict>> = Ok(fields_dict!(py, &this.0.metadata, [
+        features_used,
+        doppler_available,
+        history_length,
+    ])),
+});
 
 /// Per-frame detection results over a feature batch, as `[T]` arrays.
 #[pyclass(module = "wifi_densepose._core", name = "HumanDetectionBatch", frozen)]
@@ -209,139 +155,42 @@ impl From<HumanDetectionBatch> for PyHumanDetectionBatch {
     }
 }
 
-#[pymethods]
-impl PyHumanDetectionBatch {
-    #[getter]
-    fn human_detected<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyArray1<bool>>> {
-        self.human_detected.get(py)
-    }
-
-    #[getter]
-    fn confidence<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyArray1<f64>>> {
-        self.confidence.get(py)
-    }
-
-    #[getter]
-    fn raw_confidence<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyArray1<f64>>> {
-        self.raw_confidence.get(py)
-    }
-
-    #[getter]
-    fn threshold<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyArray1<f64>>> {
-        self.threshold.get(py)
-    }
+getters!(PyHumanDetectionBatch, |this| {
+    human_detected(py): PyResult<Bound<'py, PyArray1<bool>>> = this.human_detected.get(py),
+    confidence(py): PyResult<Bound<'py, PyArray1<f64>>> = this.confidence.get(py),
+    raw_confidence(py): PyResult<Bound<'py, PyArray1<f64>>> = this.raw_confidence.get(py),
+    threshold(py): PyResult<Bound<'py, PyArray1<f64>>> = this.threshold.get(py),
 
     /// Motion score totals.
-    #[getter]
-    fn motion_total<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyArray1<f64>>> {
-        self.motion_total.get(py)
-    }
+    motion_total(py): PyResult<Bound<'py, PyArray1<f64>>> = this.motion_total.get(py),
 
     /// Motion-analysis confidences.
-    #[getter]
-    fn motion_confidence<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyArray1<f64>>> {
-        self.motion_confidence.get(py)
-    }
-}
+    motion_confidence(py): PyResult<Bound<'py, PyArray1<f64>>> = this.motion_confidence.get(py),
+});
 
-/// Configuration of a `MotionDetector` (validated on construction; immutable).
-#[pyclass(
-    module = "wifi_densepose._core",
-    name = "MotionDetectorConfig",
-    frozen,
-    get_all,
-    from_py_object
-)]
-#[derive(Clone)]
-pub struct PyMotionDetectorConfig {
-    human_detection_threshold: f64,
-    motion_threshold: f64,
-    smoothing_factor: f64,
-    amplitude_threshold: f64,
-    phase_threshold: f64,
-    history_size: usize,
-    adaptive_threshold: bool,
-    amplitude_weight: f64,
-    phase_weight: f64,
-    motion_weight: f64,
-}
-
-impl PyMotionDetectorConfig {
-    fn to_rust(&self) -> MotionDetectorConfig {
-        MotionDetectorConfig {
-            human_detection_threshold: self.human_detection_threshold,
-            motion_threshold: self.motion_threshold,
-            smoothing_factor: self.smoothing_factor,
-            amplitude_threshold: self.amplitude_threshold,
-            phase_threshold: self.phase_threshold,
-            history_size: self.history_size,
-            adaptive_threshold: self.adaptive_threshold,
-            amplitude_weight: self.amplitude_weight,
-            phase_weight: self.phase_weight,
-            motion_weight: self.motion_weight,
-        }
-    }
-
-    fn from_rust(c: &MotionDetectorConfig) -> Self {
-        PyMotionDetectorConfig {
-            human_detection_threshold: c.human_detection_threshold,
-            motion_threshold: c.motion_threshold,
-            smoothing_factor: c.smoothing_factor,
-            amplitude_threshold: c.amplitude_threshold,
-            phase_threshold: c.phase_threshold,
-            history_size: c.history_size,
-            adaptive_threshold: c.adaptive_threshold,
-            amplitude_weight: c.amplitude_weight,
-            phase_weight: c.phase_weight,
-            motion_weight: c.motion_weight,
-        }
+config_class! {
+    /// Configuration of a `MotionDetector` (validated on construction; immutable).
+    PyMotionDetectorConfig("MotionDetectorConfig") <=> MotionDetectorConfig(*), __repr__ {
+        human_detection_threshold: f64 = 0.8,
+        motion_threshold: f64 = 0.3,
+        smoothing_factor: f64 = 0.9,
+        amplitude_threshold: f64 = 0.1,
+        phase_threshold: f64 = 0.05,
+        history_size: usize = 100,
+        adaptive_threshold: bool = false,
+        amplitude_weight: f64 = 0.4,
+        phase_weight: f64 = 0.3,
+        motion_weight: f64 = 0.3,
     }
 }
 
 #[pymethods]
 impl PyMotionDetectorConfig {
-    #[new]
-    #[pyo3(signature = (*, human_detection_threshold=0.8, motion_threshold=0.3, smoothing_factor=0.9,
-        amplitude_threshold=0.1, phase_threshold=0.05, history_size=100, adaptive_threshold=false,
-        amplitude_weight=0.4, phase_weight=0.3, motion_weight=0.3))]
-    #[allow(clippy::too_many_arguments)]
-    fn new(
-        human_detection_threshold: f64,
-        motion_threshold: f64,
-        smoothing_factor: f64,
-        amplitude_threshold: f64,
-        phase_threshold: f64,
-        history_size: usize,
-        adaptive_threshold: bool,
-        amplitude_weight: f64,
-        phase_weight: f64,
-        motion_weight: f64,
-    ) -> PyResult<Self> {
-        let config = MotionDetectorConfig {
-            human_detection_threshold,
-            motion_threshold,
-            smoothing_factor,
-            amplitude_threshold,
-            phase_threshold,
-            history_size,
-            adaptive_threshold,
-            amplitude_weight,
-            phase_weight,
-            motion_weight,
-        };
-        config.validate().or_raise()?;
-        Ok(Self::from_rust(&config))
-    }
-
     /// A copy with the amplitude, phase and motion indicator weights replaced.
     fn weights(&self, amplitude: f64, phase: f64, motion: f64) -> PyResult<Self> {
         let config = self.to_rust().weights(amplitude, phase, motion);
         config.validate().or_raise()?;
-        Ok(Self::from_rust(&config))
-    }
-
-    fn __repr__(&self) -> String {
-        format!("MotionDetectorConfig({:?})", self.to_rust())
+        Ok(Self::from(&config))
     }
 }
 
@@ -360,11 +209,6 @@ impl PyMotionDetector {
     fn new(config: Option<PyMotionDetectorConfig>) -> PyResult<Self> {
         let config = config.map(|c| c.to_rust()).unwrap_or_default();
         MotionDetector::new(config).or_raise().map(PyMotionDetector)
-    }
-
-    #[getter]
-    fn config(&self) -> PyMotionDetectorConfig {
-        PyMotionDetectorConfig::from_rust(self.0.config())
     }
 
     /// Scores motion without changing any state.
@@ -406,34 +250,27 @@ impl PyMotionDetector {
         self.0.clear_calibration();
     }
 
-    #[getter]
-    fn is_calibrated(&self) -> bool {
-        self.0.is_calibrated()
-    }
-
-    /// {total_detections, positive_detections, detection_rate, history_size, is_calibrated}.
-    #[getter]
-    fn statistics<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
-        let s = self.0.statistics();
-        let dict = PyDict::new(py);
-        dict.set_item("total_detections", s.total_detections)?;
-        dict.set_item("positive_detections", s.positive_detections)?;
-        dict.set_item("detection_rate", s.detection_rate)?;
-        dict.set_item("history_size", s.history_size)?;
-        dict.set_item("is_calibrated", s.is_calibrated)?;
-        Ok(dict)
-    }
-
     /// Clears the smoothing state, the history and the counters; keeps the calibration.
     fn reset(&mut self) {
         self.0.reset();
     }
-
-    #[getter]
-    fn previous_confidence(&self) -> f64 {
-        self.0.previous_confidence()
-    }
 }
+
+getters!(PyMotionDetector, |this| {
+    config: PyMotionDetectorConfig = PyMotionDetectorConfig::from(this.0.config()),
+    is_calibrated: bool,
+
+    /// {total_detections, positive_detections, detection_rate, history_size, is_calibrated}.
+    statistics(py): PyResult<Bound<'py, PyDict>> = Ok(fields_dict!(py, this.0.statistics(), [
+        total_detections,
+        positive_detections,
+        detection_rate,
+        history_size,
+        is_calibrated,
+    ])),
+
+    previous_confidence: f64,
+});
 
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PyMotionScore>()?;

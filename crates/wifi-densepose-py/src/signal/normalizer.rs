@@ -11,73 +11,35 @@ use wifi_densepose_signal::{
 
 use crate::arrays::{f64_array, readonly_array, CachedArray};
 use crate::errors::{shape_error, OrRaise};
+use crate::getters::getters;
+use crate::mirror::py_enum;
 
-/// CSI chipsets: native subcarrier count and MIMO streams.
-#[pyclass(
-    module = "wifi_densepose._core",
-    name = "HardwareType",
-    frozen,
-    eq,
-    eq_int,
-    hash,
-    from_py_object
-)]
-#[derive(Clone, Copy, PartialEq, Eq, Hash)]
-// Python enum members are upper case, as in the spec.
-#[allow(non_camel_case_types, clippy::upper_case_acronyms)]
-pub enum PyHardwareType {
-    ESP32_S3,
-    INTEL_5300,
-    ATHEROS,
-    GENERIC,
-}
-
-impl From<PyHardwareType> for HardwareType {
-    fn from(h: PyHardwareType) -> Self {
-        match h {
-            PyHardwareType::ESP32_S3 => HardwareType::Esp32S3,
-            PyHardwareType::INTEL_5300 => HardwareType::Intel5300,
-            PyHardwareType::ATHEROS => HardwareType::Atheros,
-            PyHardwareType::GENERIC => HardwareType::Generic,
-        }
-    }
-}
-
-impl From<HardwareType> for PyHardwareType {
-    fn from(h: HardwareType) -> Self {
-        match h {
-            HardwareType::Esp32S3 => PyHardwareType::ESP32_S3,
-            HardwareType::Intel5300 => PyHardwareType::INTEL_5300,
-            HardwareType::Atheros => PyHardwareType::ATHEROS,
-            HardwareType::Generic => PyHardwareType::GENERIC,
-        }
+py_enum! {
+    /// CSI chipsets: native subcarrier count and MIMO streams.
+    PyHardwareType("HardwareType") <=> HardwareType {
+        ESP32_S3 = Esp32S3,
+        INTEL_5300 = Intel5300,
+        ATHEROS = Atheros,
+        GENERIC = Generic,
     }
 }
 
 #[pymethods]
 impl PyHardwareType {
-    /// Native subcarrier count: 64, 30, 56, 56.
-    #[getter]
-    fn subcarrier_count(&self) -> usize {
-        HardwareType::from(*self).subcarrier_count()
-    }
-
-    /// MIMO streams: 1, 3, 3, 1.
-    #[getter]
-    fn mimo_streams(&self) -> usize {
-        HardwareType::from(*self).mimo_streams()
-    }
-
     /// 64 → ESP32_S3, 30 → INTEL_5300, 56 → ATHEROS, anything else → GENERIC.
     #[staticmethod]
     fn detect_hardware(n_subcarriers: usize) -> Self {
         HardwareType::detect(n_subcarriers).into()
     }
-
-    fn __reduce__<'py>(slf: &Bound<'py, Self>) -> PyResult<crate::serialize::EnumReduce<'py>> {
-        crate::serialize::reduce_enum_member(slf.as_any())
-    }
 }
+
+getters!(PyHardwareType, |this| {
+    /// Native subcarrier count: 64, 30, 56, 56.
+    subcarrier_count: usize = HardwareType::from(*this).subcarrier_count(),
+
+    /// MIMO streams: 1, 3, 3, 1.
+    mimo_streams: usize = HardwareType::from(*this).mimo_streams(),
+});
 
 /// A frame on the canonical grid: z-scored amplitude and detrended phase (radians).
 #[pyclass(module = "wifi_densepose._core", name = "CanonicalCsiFrame", frozen)]
@@ -87,24 +49,14 @@ pub struct PyCanonicalCsiFrame {
     hardware_type: PyHardwareType,
 }
 
-#[pymethods]
-impl PyCanonicalCsiFrame {
-    #[getter]
-    fn amplitude<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyArray1<f64>>> {
-        self.amplitude.get(py)
-    }
+getters!(PyCanonicalCsiFrame, |this| {
+    amplitude(py): PyResult<Bound<'py, PyArray1<f64>>> = this.amplitude.get(py),
 
     /// Radians, linear trend removed.
-    #[getter]
-    fn phase<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyArray1<f64>>> {
-        self.phase.get(py)
-    }
+    phase(py): PyResult<Bound<'py, PyArray1<f64>>> = this.phase.get(py),
 
-    #[getter]
-    fn hardware_type(&self) -> PyHardwareType {
-        self.hardware_type
-    }
-}
+    hardware_type: PyHardwareType = this.hardware_type,
+});
 
 fn hw_arg(hardware_type: Option<PyHardwareType>, n: usize) -> HardwareType {
     hardware_type
@@ -129,19 +81,6 @@ impl PyHardwareNormalizer {
         HardwareNormalizer::new(canonical_subcarriers, order)
             .or_raise()
             .map(PyHardwareNormalizer)
-    }
-
-    #[getter]
-    fn canonical_subcarriers(&self) -> usize {
-        self.0.canonical_subcarriers()
-    }
-
-    #[getter]
-    fn phase_order(&self) -> &'static str {
-        match self.0.phase_order() {
-            PhaseOrder::UnwrapFirst => "unwrap_first",
-            PhaseOrder::ResampleFirst => "resample_first",
-        }
     }
 
     /// Registers the amplitude mean and std the z-score uses for `hardware_type`.
@@ -198,6 +137,17 @@ impl PyHardwareNormalizer {
         ))
     }
 }
+
+getters!(PyHardwareNormalizer, |this| {
+    canonical_subcarriers: usize,
+
+    phase_order: &'static str = {
+        match this.0.phase_order() {
+            PhaseOrder::UnwrapFirst => "unwrap_first",
+            PhaseOrder::ResampleFirst => "resample_first",
+        }
+    },
+});
 
 /// Catmull-Rom resampling of a 1-D signal to `n_out` points; both endpoints are kept exactly.
 #[pyfunction]

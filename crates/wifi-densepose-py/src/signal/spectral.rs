@@ -16,6 +16,8 @@ use wifi_densepose_signal::{
 
 use crate::arrays::{complex_array, f64_array, readonly_array, CachedArray};
 use crate::errors::{shape_error, OrRaise};
+use crate::getters::getters;
+use crate::mirror::config_class;
 
 /// h_ref·conj(h_target) elementwise for complex 1-D or `[time, subcarrier]` arrays of equal shape.
 #[pyfunction]
@@ -156,25 +158,15 @@ impl From<Spectrogram> for PySpectrogram {
     }
 }
 
-#[pymethods]
-impl PySpectrogram {
-    #[getter]
-    fn data<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyArray2<f64>>> {
-        self.data.get(py)
-    }
+getters!(PySpectrogram, |this| {
+    data(py): PyResult<Bound<'py, PyArray2<f64>>> = this.data.get(py),
 
     /// fs / window_size, Hz per bin.
-    #[getter]
-    fn freq_resolution(&self) -> f64 {
-        self.freq_resolution
-    }
+    freq_resolution: f64 = this.freq_resolution,
 
     /// hop_size / fs, seconds per frame.
-    #[getter]
-    fn time_resolution(&self) -> f64 {
-        self.time_resolution
-    }
-}
+    time_resolution: f64 = this.time_resolution,
+});
 
 fn spectrogram_config(config: Option<PySpectrogramConfig>) -> PyResult<SpectrogramConfig> {
     config
@@ -276,18 +268,10 @@ impl From<SubcarrierSelection> for PySubcarrierSelection {
     }
 }
 
-#[pymethods]
-impl PySubcarrierSelection {
-    #[getter]
-    fn selected_indices(&self) -> Vec<usize> {
-        self.selected_indices.clone()
-    }
-
-    #[getter]
-    fn sensitivity_scores<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyArray1<f64>>> {
-        self.sensitivity_scores.get(py)
-    }
-}
+getters!(PySubcarrierSelection, |this| {
+    selected_indices: Vec<usize> = this.selected_indices.clone(),
+    sensitivity_scores(py): PyResult<Bound<'py, PyArray1<f64>>> = this.sensitivity_scores.get(py),
+});
 
 /// Ranks subcarriers by var(motion)/var(static) (sample variances of `[time, subcarrier]`
 /// recordings) and keeps up to `top_k` with a ratio of at least `min_sensitivity`.
@@ -348,27 +332,6 @@ impl PyFresnelGeometry {
             .map(PyFresnelGeometry)
     }
 
-    #[getter]
-    fn d_tx_body(&self) -> f64 {
-        self.0.d_tx_body()
-    }
-
-    #[getter]
-    fn d_body_rx(&self) -> f64 {
-        self.0.d_body_rx()
-    }
-
-    #[getter]
-    fn frequency_hz(&self) -> f64 {
-        self.0.frequency_hz()
-    }
-
-    /// λ = c/f in metres.
-    #[getter]
-    fn wavelength(&self) -> f64 {
-        self.0.wavelength()
-    }
-
     /// Radius in metres of the n-th Fresnel zone at the body.
     #[pyo3(signature = (n=1))]
     fn fresnel_radius(&self, n: u32) -> f64 {
@@ -385,6 +348,15 @@ impl PyFresnelGeometry {
         self.0.expected_amplitude_variation(displacement_m)
     }
 }
+
+getters!(PyFresnelGeometry, |this| {
+    d_tx_body: f64,
+    d_body_rx: f64,
+    frequency_hz: f64,
+
+    /// λ = c/f in metres.
+    wavelength: f64,
+});
 
 /// A breathing estimate: rate in BPM, period in seconds, confidences in [0, 1].
 #[pyclass(
@@ -431,12 +403,6 @@ impl PyFresnelBreathingEstimator {
         PyFresnelBreathingEstimator(FresnelBreathingEstimator::new(geometry.0))
     }
 
-    /// The expected amplitude-variation interval (lo, hi).
-    #[getter]
-    fn expected_range(&self) -> (f64, f64) {
-        self.0.expected_range()
-    }
-
     /// 1 inside the expected interval, falling off proportionally outside it.
     fn breathing_confidence(&self, variation: f64) -> f64 {
         self.0.breathing_confidence(variation)
@@ -457,55 +423,19 @@ impl PyFresnelBreathingEstimator {
     }
 }
 
-/// Body velocity profile parameters: carrier in Hz, velocities in m/s.
-#[pyclass(
-    module = "wifi_densepose._core",
-    name = "BvpConfig",
-    frozen,
-    get_all,
-    from_py_object
-)]
-#[derive(Clone)]
-pub struct PyBvpConfig {
-    window_size: usize,
-    hop_size: usize,
-    carrier_frequency: f64,
-    n_velocity_bins: usize,
-    max_velocity: f64,
-}
+getters!(PyFresnelBreathingEstimator, |this| {
+    /// The expected amplitude-variation interval (lo, hi).
+    expected_range: (f64, f64),
+});
 
-impl PyBvpConfig {
-    fn to_rust(&self) -> BvpConfig {
-        BvpConfig {
-            window_size: self.window_size,
-            hop_size: self.hop_size,
-            carrier_frequency: self.carrier_frequency,
-            n_velocity_bins: self.n_velocity_bins,
-            max_velocity: self.max_velocity,
-        }
-    }
-}
-
-#[pymethods]
-impl PyBvpConfig {
-    #[new]
-    #[pyo3(signature = (window_size=128, hop_size=32, carrier_frequency=5e9, n_velocity_bins=64, max_velocity=2.0))]
-    fn new(
-        window_size: usize,
-        hop_size: usize,
-        carrier_frequency: f64,
-        n_velocity_bins: usize,
-        max_velocity: f64,
-    ) -> PyResult<Self> {
-        let config = PyBvpConfig {
-            window_size,
-            hop_size,
-            carrier_frequency,
-            n_velocity_bins,
-            max_velocity,
-        };
-        config.to_rust().validate().or_raise()?;
-        Ok(config)
+config_class! {
+    /// Body velocity profile parameters: carrier in Hz, velocities in m/s.
+    PyBvpConfig("BvpConfig") <=> BvpConfig() {
+        window_size: usize = 128,
+        hop_size: usize = 32,
+        carrier_frequency: f64 = 5e9,
+        n_velocity_bins: usize = 64,
+        max_velocity: f64 = 2.0,
     }
 }
 
@@ -529,31 +459,18 @@ impl From<BodyVelocityProfile> for PyBodyVelocityProfile {
     }
 }
 
-#[pymethods]
-impl PyBodyVelocityProfile {
-    #[getter]
-    fn data<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyArray2<f64>>> {
-        self.data.get(py)
-    }
+getters!(PyBodyVelocityProfile, |this| {
+    data(py): PyResult<Bound<'py, PyArray2<f64>>> = this.data.get(py),
 
     /// Velocities in m/s, from −max_velocity.
-    #[getter]
-    fn velocity_bins<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyArray1<f64>>> {
-        self.velocity_bins.get(py)
-    }
+    velocity_bins(py): PyResult<Bound<'py, PyArray1<f64>>> = this.velocity_bins.get(py),
 
     /// Seconds per frame.
-    #[getter]
-    fn time_resolution(&self) -> f64 {
-        self.time_resolution
-    }
+    time_resolution: f64 = this.time_resolution,
 
     /// m/s per velocity bin.
-    #[getter]
-    fn velocity_resolution(&self) -> f64 {
-        self.velocity_resolution
-    }
-}
+    velocity_resolution: f64 = this.velocity_resolution,
+});
 
 /// Body velocity profile of `[time, subcarrier]` amplitudes sampled at `fs` Hz. Releases the GIL.
 #[pyfunction]
