@@ -1363,6 +1363,8 @@ def resample_uniform(
     max_gap_s: float = 0.5,
 ) -> tuple[_FloatArray, _FloatArray, _FloatArray, dict[str, int]]: ...
 
+CAPTURE_MEMORY_S: Final[float]
+
 # === io ===
 
 MAX_DATAGRAM_LEN: Final[int]

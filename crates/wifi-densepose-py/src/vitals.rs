@@ -1276,6 +1276,7 @@ impl PyVitalsPipeline {
             start_time_s,
             max_gap_s,
             valid_needs_full_window,
+            ..VitalsConfig::default()
         };
         VitalsPipeline::new(config).or_raise().map(Self)
     }
@@ -1714,5 +1715,6 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PyVitalsPipeline>()?;
     m.add_class::<PyCaptureVitals>()?;
     m.add_function(wrap_pyfunction!(resample_uniform, m)?)?;
+    m.add("CAPTURE_MEMORY_S", wifi_densepose_vitals::DEFAULT_MEMORY_S)?;
     Ok(())
 }

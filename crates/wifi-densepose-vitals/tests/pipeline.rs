@@ -496,3 +496,58 @@ fn a_pipeline_takes_one_kind_of_clock_and_bad_times_are_refused() {
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Shape);
 }
+
+#[test]
+fn timestamped_streams_restarted_memory_s_early_give_the_same_readings_bit_for_bit() {
+    let (times, signal) = jittered(130.0);
+    let t0 = 1_775_000_000.25;
+    // Frames from 50 s to 51.5 s are lost: a gap the resampler does not bridge.
+    let keep: Vec<usize> = (0..times.len())
+        .filter(|&i| !(50.0..51.5).contains(&times[i]))
+        .collect();
+    let run = |from: usize| {
+        let mut pipeline = VitalsPipeline::esp32_default();
+        let mut readings = Vec::new();
+        for &i in &keep[from..] {
+            let reading = pipeline
+                .push_timed(
+                    t0 + times[i],
+                    row(&signal.amplitudes, i),
+                    row(&signal.phases, i),
+                )
+                .unwrap();
+            readings.extend(reading);
+        }
+        readings
+    };
+    let whole = run(0);
+    let memory = VitalsPipeline::esp32_default().memory_s().unwrap();
+    assert_eq!(memory, 30.0 + 2.0 * 15.0 + 0.5);
+    assert!(whole.iter().any(VitalReading::spans_gap));
+    for begin in [61.0, 77.7, 95.01, 110.5] {
+        let from = keep
+            .iter()
+            .position(|&i| times[i] >= begin - memory)
+            .unwrap();
+        let after = |readings: &[VitalReading]| {
+            readings
+                .iter()
+                .filter(|r| r.timestamp_secs() >= t0 + begin)
+                .map(bits)
+                .collect::<Vec<_>>()
+        };
+        let expected = after(&whole);
+        assert!(expected.len() >= 19, "{begin}");
+        assert_eq!(after(&run(from)), expected, "restarted for {begin} s");
+        // Readings on whole seconds of the timestamp axis.
+        assert!(expected
+            .iter()
+            .all(|b| f64::from_bits(b[5]) == f64::from_bits(b[5]).round()));
+    }
+    // Never restarted (RuView's behaviour), the recursive stages remember the whole stream.
+    let config = VitalsConfig {
+        restart_period_s: None,
+        ..VitalsConfig::default()
+    };
+    assert_eq!(VitalsPipeline::new(config).unwrap().memory_s(), None);
+}
