@@ -16,15 +16,15 @@ with ``slice_s`` one time slice of one node's stream. The work is the same as
 ``wifi-densepose vitals`` (``node_report`` and ``link_report``): a task's heavy calls (reading
 the file, ``CaptureVitals``) run in the compiled core without the GIL.
 
-A slice task starts ``preroll_s`` (default ``DEFAULT_PREROLL_S``, the core's
-``CAPTURE_MEMORY_S``: 121.5 s) before its slice, runs the pipeline from there as a fresh stream
-and keeps only the readings inside its slice. The pipeline has finite memory on an absolute
-time grid (docs/dsp.md, "Finite memory"): a reading at time t depends only on the frames in
+A slice task runs the node stream's own warm-up frames (its first 64, which fix the layout:
+block, null bins, grid rate), then the stream from ``preroll_s`` (default
+``DEFAULT_PREROLL_S``, the core's ``CAPTURE_MEMORY_S``: 121.5 s) before its slice, and keeps
+only the readings inside its slice. The vitals pipeline has finite memory on an absolute time
+grid (docs/dsp.md, "Finite memory"): a reading at time t depends only on the frames in
 [t - CAPTURE_MEMORY_S, t] and falls on a whole second of the timestamp axis, so with the
-default pre-roll the sliced table equals the unsliced run bit for bit (numbers and statuses),
-provided each slice's warm-up (its first 64 frames) finds the same layout as the whole
-stream's, as on any steady stream. Whatever ``slice_s``, the engine and the number of
-workers, the table equals the serial run of the same tasks exactly.
+default pre-roll the sliced table equals the unsliced run bit for bit (numbers and statuses;
+only the ``slice`` column tells them apart), whatever ``slice_s``, the engine and the number
+of workers.
 
 Needs the ``batch`` extra (``pip install 'wifi-densepose[batch]'``: pandas, pyarrow,
 dask[distributed]); ``serial=True`` needs pandas only, not Dask.
