@@ -47,9 +47,9 @@ pub const DEFAULT_WARMUP_FRAMES: usize = 64;
 /// instead of 0.68).
 pub const LEVEL_WINDOW_S: u32 = 60;
 
-/// [`CaptureVitals::memory_s`] of the default settings: the pipeline's (30 s breathing window
-/// + 2 × 15 s restart period + 0.5 s gap) plus the level window and the current second,
-/// 121.5 s.
+/// [`CaptureVitals::memory_s`] of the default settings, 121.5 s: the pipeline's 60.5 s (the
+/// 30 s breathing window, two 15 s restart periods and the 0.5 s gap) plus the 60 s level
+/// window and the current second.
 pub const DEFAULT_MEMORY_S: f64 = crate::pipeline::DEFAULT_BREATHING_WINDOW_S
     + 2.0 * crate::pipeline::DEFAULT_RESTART_PERIOD_S
     + crate::resample::DEFAULT_MAX_GAP_S
