@@ -1219,8 +1219,8 @@ impl PyVitalsResult {
 /// The four vitals stages chained: per frame (`push`, `push_arrays`) or over a whole
 /// `[time, subcarrier]` buffer (`process`, which releases the GIL). Readings come every
 /// `reading_interval_s` seconds of data. Frames given with capture timestamps (seconds) are
-/// resampled onto a uniform grid of `sample_rate_hz` by linear interpolation (phases on the
-/// circle); frames whose time does not increase are dropped and counted in `resample_stats`,
+/// resampled onto the grid k/`sample_rate_hz` from timestamp 0 by linear interpolation (phases
+/// on the circle), with readings on whole multiples of `reading_interval_s`; frames whose time does not increase are dropped and counted in `resample_stats`,
 /// and intervals longer than `max_gap_s` are not interpolated across: readings whose window
 /// spans one have `spans_gap` set and are at best DEGRADED. With `valid_needs_full_window`
 /// an estimate is VALID only once its window is full. A pipeline takes frames with
@@ -1446,10 +1446,10 @@ impl PyVitalsPipeline {
     }
 }
 
-/// Timestamped `[time, subcarrier]` amplitudes and phases (radians) on a uniform grid of
-/// `sample_rate_hz` (Hz): linear interpolation between the frames around each grid time
-/// (phases along the shorter arc), frames whose time does not increase dropped, and no
-/// interpolation across intervals longer than `max_gap_s` (the grid restarts after them).
+/// Timestamped `[time, subcarrier]` amplitudes and phases (radians) on the grid
+/// k/`sample_rate_hz` (Hz, k an integer, from timestamp 0): linear interpolation between the
+/// frames around each grid time (phases along the shorter arc), frames whose time does not
+/// increase dropped, and no interpolation across intervals longer than `max_gap_s`.
 /// Returns `(grid times [T'], amplitudes [T', S], phases [T', S], counts)`; the counts are
 /// `resample_stats`. This is the first stage of a timestamped `VitalsPipeline`.
 #[pyfunction]
