@@ -10,8 +10,8 @@ through all four stages (RuView's demo signal). Compared:
 
 Both sides first have to agree (rtol 1e-9 on every reading). The twins never restart the
 recursive stages; ours feeds its histories from a copy restarted 15-30 s earlier (finite
-memory, docs/dsp.md §4.11), which agrees to that tolerance in the steady state too. Timings are the best of 7 runs
-after one warm-up run (`time.perf_counter_ns`). Run on a release build:
+memory, docs/dsp.md §4.11), which agrees to that tolerance in the steady state too. Timings
+are the best of 7 runs after one warm-up run (`time.perf_counter_ns`). Run on a release build:
 `maturin develop --release && python benchmarks/bench_vitals.py`.
 """
 
