@@ -204,11 +204,14 @@ def test_vitals_window_uses_only_the_frames_inside_it() -> None:
     # json module: raw CSI frames within the first 6 s: node 1 134, node 2 136.
     assert [n["frames"] for n in nodes] == [134, 136]
     # A reading depends only on the frames before it: the window's readings are the whole
-    # file's readings up to 6 s (heart rate from 5 s of data on, one per second: two).
+    # file's readings up to 6 s. Heart rate needs 5 s of data and readings fall on whole
+    # seconds of the Unix clock; the file starts at ...186.958 s, so the first is at
+    # ...192 (5.04 s) and the next, 6.04 s, is outside: one.
     whole = json.loads(run("vitals", str(EXCERPT), "--json").stdout)["nodes"]
     for windowed, full in zip(nodes, whole, strict=True):
         assert windowed["rows"] == [r for r in full["rows"] if r["time_s"] <= 6.0]
-        assert len(windowed["rows"]) == 2
+        assert len(windowed["rows"]) == 1
+        assert windowed["rows"][0]["timestamp_s"] == 1_775_182_192.0
 
 
 @pytest.mark.parametrize(

@@ -111,7 +111,10 @@ def test_resample_uniform_matches_numpy_interp() -> None:
     amplitudes = rng.normal(10.0, 2.0, (400, 5))
     phases = rng.uniform(-np.pi, np.pi, (400, 5))
     grid, a, p, stats = resample_uniform(times, amplitudes, phases, sample_rate_hz=20.0)
-    expected_grid = times[0] + np.arange(len(grid)) / 20.0
+    # The absolute grid k/20 s from timestamp 0, from the first grid time at or after the
+    # first frame.
+    expected_grid = (np.ceil(times[0] * 20.0) + np.arange(len(grid))) / 20.0
+    assert grid[0] >= times[0]
     np.testing.assert_allclose(grid, expected_grid, rtol=0, atol=1e-12)
     assert grid[-1] <= times[-1] < grid[-1] + 0.05
     for column in range(5):

@@ -187,8 +187,10 @@ def node_report(
 ) -> NodeReport:
     """Runs `CaptureVitals` over one node's raw CSI. `advance(n)` reports frames done.
     `frames_from`/`frames_to` (the node's raw CSI frame indices, every layout) run only that
-    part of the stream, as if it were the whole (its own warm-up); `time_s` stays measured
-    from the recording's first line."""
+    part of the stream after the stream's own warm-up frames (its first frames, which fix the
+    layout: block, null bins, grid rate), so readings more than `CAPTURE_MEMORY_S` after
+    `frames_from` equal the whole stream's; `time_s` stays measured from the recording's
+    first line."""
     frames = node_frames(recording, node_id)
     start = recording.records[0].timestamp if len(recording) else 0.0
     device = recording.vitals(node_id)
@@ -197,6 +199,12 @@ def node_report(
     capture = CaptureVitals(block_bins=block_bins)
     rows: list[ReadingRow] = []
     stop = frames if frames_to is None else min(frames_to, frames)
+    # The stream's warm-up first, one frame at a time until it has fixed the layout (a short
+    # warm-up of a slice would round the grid rate of a drifting stream differently).
+    warmup = 0
+    while warmup < frames_from and capture.layout is None and capture.disabled_reason is None:
+        capture.process_recording(recording, node_id, start=warmup, stop=warmup + 1)
+        warmup += 1
     for begin in range(frames_from, stop, CHUNK_FRAMES):
         end = min(begin + CHUNK_FRAMES, stop)
         result = capture.process_recording(recording, node_id, start=begin, stop=end)

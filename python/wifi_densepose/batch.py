@@ -16,14 +16,15 @@ with ``slice_s`` one time slice of one node's stream. The work is the same as
 ``wifi-densepose vitals`` (``node_report`` and ``link_report``): a task's heavy calls (reading
 the file, ``CaptureVitals``) run in the compiled core without the GIL.
 
-A slice task starts ``preroll_s`` (default ``DEFAULT_PREROLL_S``: warm-up plus the 30 s
-breathing window plus settling) before its slice, runs the pipeline from there as a fresh
-stream and keeps only the readings inside its slice, so they have the warm-up and a full
-breathing window behind them. They are not bit-identical to the unsliced run: the pipeline's
-1 s reading clock and its resampling grid start at the stream's first frame, so a slice's
-readings fall at other sub-second instants (see the README's Limitations). Without
-``slice_s`` the table equals the serial, unsliced run exactly, whatever the engine and the
-number of workers.
+A slice task runs the node stream's own warm-up frames (its first 64, which fix the layout:
+block, null bins, grid rate), then the stream from ``preroll_s`` (default
+``DEFAULT_PREROLL_S``, the core's ``CAPTURE_MEMORY_S``: 121.5 s) before its slice, and keeps
+only the readings inside its slice. The vitals pipeline has finite memory on an absolute time
+grid (docs/dsp.md, "Finite memory"): a reading at time t depends only on the frames in
+[t - CAPTURE_MEMORY_S, t] and falls on a whole second of the timestamp axis, so with the
+default pre-roll the sliced table equals the unsliced run bit for bit (numbers and statuses;
+only the ``slice`` column tells them apart), whatever ``slice_s``, the engine and the number
+of workers.
 
 Needs the ``batch`` extra (``pip install 'wifi-densepose[batch]'``: pandas, pyarrow,
 dask[distributed]); ``serial=True`` needs pandas only, not Dask.
@@ -40,6 +41,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
+from wifi_densepose._core.vitals import CAPTURE_MEMORY_S
 from wifi_densepose._tables import ABSOLUTE_TIME_FROM_S
 from wifi_densepose._vital_status import VitalStatus
 
@@ -55,9 +57,9 @@ __all__ = [
     "run_batch",
 ]
 
-DEFAULT_PREROLL_S = 45.0
-"""Seconds a slice task runs before its slice: warm-up (about 3 s), the 30 s breathing window,
-and 12 s for the estimates to settle."""
+DEFAULT_PREROLL_S: float = CAPTURE_MEMORY_S
+"""Seconds a slice task runs before its slice: the vitals pipeline's memory
+(``wifi_densepose.vitals.CAPTURE_MEMORY_S``, 121.5 s), so its readings equal the unsliced run's."""
 
 EXTRA_HINT = "pip install 'wifi-densepose[batch]'"
 

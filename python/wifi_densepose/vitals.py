@@ -12,9 +12,15 @@ ESP32 recording, ``CaptureVitals().process_recording(recording, node_id)`` also 
 layout block, the null subcarriers and the rate.
 
 Rates are in breaths or beats per minute (BPM), frequencies in Hz, phases in radians.
+
+``CAPTURE_MEMORY_S`` (seconds, 121.5): a default ``CaptureVitals`` reading at time t depends only
+on the frames in [t - CAPTURE_MEMORY_S, t], and readings sit on whole seconds of the timestamp
+axis, so a stream started that long before t gives exactly the whole stream's reading
+(docs/dsp.md, "Finite memory").
 """
 
 from wifi_densepose._core.vitals import (
+    CAPTURE_MEMORY_S,
     AnomalyAlert,
     BreathingExtractor,
     CaptureVitals,
@@ -32,6 +38,7 @@ from wifi_densepose._core.vitals import (
 from wifi_densepose._vital_status import VitalStatus
 
 __all__ = [
+    "CAPTURE_MEMORY_S",
     "AnomalyAlert",
     "BreathingExtractor",
     "CaptureVitals",

@@ -1093,8 +1093,8 @@ getters!(PyVitalsResult, |this| {
 /// The four vitals stages chained: per frame (`push`, `push_arrays`) or over a whole
 /// `[time, subcarrier]` buffer (`process`, which releases the GIL). Readings come every
 /// `reading_interval_s` seconds of data. Frames given with capture timestamps (seconds) are
-/// resampled onto a uniform grid of `sample_rate_hz` by linear interpolation (phases on the
-/// circle); frames whose time does not increase are dropped and counted in `resample_stats`,
+/// resampled onto the grid k/`sample_rate_hz` from timestamp 0 by linear interpolation (phases
+/// on the circle), with readings on whole multiples of `reading_interval_s`; frames whose time does not increase are dropped and counted in `resample_stats`,
 /// and intervals longer than `max_gap_s` are not interpolated across: readings whose window
 /// spans one have `spans_gap` set and are at best DEGRADED. With `valid_needs_full_window`
 /// an estimate is VALID only once its window is full. A pipeline takes frames with
@@ -1150,6 +1150,7 @@ impl PyVitalsPipeline {
             start_time_s,
             max_gap_s,
             valid_needs_full_window,
+            ..VitalsConfig::default()
         };
         VitalsPipeline::new(config).or_raise().map(Self)
     }
@@ -1298,10 +1299,10 @@ getters!(PyVitalsPipeline, |this| {
     sample_rate_hz: f64 = this.0.config().sample_rate_hz,
 });
 
-/// Timestamped `[time, subcarrier]` amplitudes and phases (radians) on a uniform grid of
-/// `sample_rate_hz` (Hz): linear interpolation between the frames around each grid time
-/// (phases along the shorter arc), frames whose time does not increase dropped, and no
-/// interpolation across intervals longer than `max_gap_s` (the grid restarts after them).
+/// Timestamped `[time, subcarrier]` amplitudes and phases (radians) on the grid
+/// k/`sample_rate_hz` (Hz, k an integer, from timestamp 0): linear interpolation between the
+/// frames around each grid time (phases along the shorter arc), frames whose time does not
+/// increase dropped, and no interpolation across intervals longer than `max_gap_s`.
 /// Returns `(grid times [T'], amplitudes [T', S], phases [T', S], counts)`; the counts are
 /// `resample_stats`. This is the first stage of a timestamped `VitalsPipeline`.
 #[pyfunction]
@@ -1562,5 +1563,6 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PyVitalsPipeline>()?;
     m.add_class::<PyCaptureVitals>()?;
     m.add_function(wrap_pyfunction!(resample_uniform, m)?)?;
+    m.add("CAPTURE_MEMORY_S", wifi_densepose_vitals::DEFAULT_MEMORY_S)?;
     Ok(())
 }

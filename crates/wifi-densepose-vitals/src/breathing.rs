@@ -94,18 +94,35 @@ impl BreathingExtractor {
     }
 
     pub(crate) fn push_unchecked(&mut self, residuals: &[f64], weights: Option<&[f64]>) {
+        if let Some(fused) = self.fuse(residuals, weights) {
+            self.stage.push(fused);
+        }
+    }
+
+    /// The weighted sum of the first n = min(len, n_subcarriers) residuals; None for n = 0.
+    pub(crate) fn fuse(&self, residuals: &[f64], weights: Option<&[f64]>) -> Option<f64> {
         let n = residuals.len().min(self.stage.n_subcarriers());
         if n == 0 {
-            return;
+            return None;
         }
         let uniform = 1.0 / n as f64;
         let weight = |i: usize| weights.and_then(|w| w.get(i)).copied().unwrap_or(uniform);
-        let fused: f64 = residuals[..n]
-            .iter()
-            .enumerate()
-            .map(|(i, r)| r * weight(i))
-            .sum();
-        self.stage.push(fused);
+        Some(
+            residuals[..n]
+                .iter()
+                .enumerate()
+                .map(|(i, r)| r * weight(i))
+                .sum(),
+        )
+    }
+
+    /// Stores one sample band-passed outside (see [`crate::VitalsPipeline`]).
+    pub(crate) fn push_filtered(&mut self, filtered: f64) {
+        self.stage.push_filtered(filtered);
+    }
+
+    pub(crate) fn filter_coefficients(&self) -> crate::resonator::ResonatorCoefficients {
+        self.stage.coefficients()
     }
 
     /// The current estimate, or None below the minimum history or without a usable peak.

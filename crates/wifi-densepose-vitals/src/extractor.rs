@@ -128,6 +128,15 @@ impl FilteredHistory {
         self.history.push(y);
     }
 
+    /// Stores a sample filtered by a resonator outside (the pipeline's restarted copies).
+    pub(crate) fn push_filtered(&mut self, filtered: f64) {
+        self.history.push(filtered);
+    }
+
+    pub(crate) fn coefficients(&self) -> ResonatorCoefficients {
+        *self.filter.coefficients()
+    }
+
     /// Whether the history holds the minimum needed to estimate.
     pub(crate) fn is_ready(&self) -> bool {
         self.history.len() >= self.min_len

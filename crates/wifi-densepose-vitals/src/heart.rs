@@ -121,16 +121,34 @@ impl HeartRateExtractor {
     }
 
     pub(crate) fn push_unchecked(&mut self, residuals: &[f64], phases: &[f64]) {
+        if let Some((fused, n)) = self.fuse(residuals, phases) {
+            self.fused_subcarriers = n;
+            self.stage.push(fused);
+        }
+    }
+
+    /// The phase-coherence fusion of n = min(len(residuals), n_subcarriers, len(phases))
+    /// subcarriers and n; None for n = 0.
+    pub(crate) fn fuse(&self, residuals: &[f64], phases: &[f64]) -> Option<(f64, usize)> {
         let n = residuals
             .len()
             .min(phases.len())
             .min(self.stage.n_subcarriers());
         if n == 0 {
-            return;
+            return None;
         }
+        Some((phase_coherence_fusion(&residuals[..n], &phases[..n]), n))
+    }
+
+    /// Stores one sample of n fused subcarriers band-passed outside (see
+    /// [`crate::VitalsPipeline`]).
+    pub(crate) fn push_filtered(&mut self, filtered: f64, n: usize) {
         self.fused_subcarriers = n;
-        self.stage
-            .push(phase_coherence_fusion(&residuals[..n], &phases[..n]));
+        self.stage.push_filtered(filtered);
+    }
+
+    pub(crate) fn filter_coefficients(&self) -> crate::resonator::ResonatorCoefficients {
+        self.stage.coefficients()
     }
 
     /// The current estimate, or None below the minimum history or without a usable peak.

@@ -29,18 +29,21 @@ pub mod types;
 pub use anomaly::{VitalAnomalyDetector, Welford};
 pub use breathing::{BreathingExtractor, BreathingMethod};
 pub use capture::{
-    CaptureConfig, CaptureLayout, CaptureStats, CaptureVitals, DEFAULT_WARMUP_FRAMES,
-    LEVEL_TIME_CONSTANT_S,
+    CaptureConfig, CaptureLayout, CaptureStats, CaptureVitals, DEFAULT_MEMORY_S,
+    DEFAULT_WARMUP_FRAMES, LEVEL_WINDOW_S,
 };
 pub use error::VitalsError;
 pub use extractor::ExtractorConfig;
 pub use frames::{FrameMatrix, FrameSource, RowMajor};
 pub use heart::{HeartMethod, HeartRateExtractor, LagPeak};
-pub use pipeline::{VitalsConfig, VitalsPipeline, VitalsResult};
+pub use pipeline::{
+    VitalsConfig, VitalsPipeline, VitalsResult, DEFAULT_BREATHING_WINDOW_S,
+    DEFAULT_RESTART_PERIOD_S,
+};
 pub use preprocessor::CsiVitalPreprocessor;
 pub use resample::{
-    nominal_rate_hz, resample_uniform, ResampleStats, Resampled, UniformFrames, UniformResampler,
-    DEFAULT_MAX_GAP_S,
+    ensure_times, nominal_rate_hz, resample_uniform, ResampleStats, Resampled, UniformFrames,
+    UniformResampler, DEFAULT_MAX_GAP_S, MAX_SAMPLE_RATE_HZ, MAX_TIME_S,
 };
 pub use store::VitalSignStore;
 pub use types::{

@@ -11,9 +11,20 @@ use crate::frames::{
 };
 use crate::heart::{HeartMethod, HeartRateExtractor};
 use crate::preprocessor::CsiVitalPreprocessor;
-use crate::resample::{ResampleStats, Resampled, UniformResampler, DEFAULT_MAX_GAP_S};
+use crate::resample::{
+    ensure_times, ResampleStats, Resampled, UniformResampler, DEFAULT_MAX_GAP_S,
+};
+use crate::resonator::BandPassResonator;
 use crate::store::VitalSignStore;
 use crate::types::{AnomalyAlert, VitalEstimate, VitalReading};
+
+/// Default [`VitalsConfig::restart_period_s`], seconds: after it the older state weighs at
+/// most 0.95^(15·fs) in the preprocessor (2·10⁻⁷ at 20 Hz) and e^(−π·0.4 Hz·15 s) ≈ 7·10⁻⁹ in
+/// the breathing resonator.
+pub const DEFAULT_RESTART_PERIOD_S: f64 = 15.0;
+
+/// Default [`VitalsConfig::breathing_window_s`], seconds.
+pub const DEFAULT_BREATHING_WINDOW_S: f64 = 30.0;
 
 /// Every setting of a [`VitalsPipeline`]; `Default` is the ESP32 profile (56 subcarriers, 100 Hz).
 #[derive(Debug, Clone, PartialEq)]
@@ -41,6 +52,13 @@ pub struct VitalsConfig {
     /// An estimate from a window not yet full is at best DEGRADED (a short window resolves
     /// the rate coarsely; on real streams the first estimates can be a few BPM off).
     pub valid_needs_full_window: bool,
+    /// Finite memory: the recursive stages (the preprocessor's moving average and the two
+    /// resonators) run as two copies, each restarted from scratch every `2·restart_period_s`
+    /// on absolute multiples of the grid, and the histories take the copy restarted between
+    /// one and two periods ago, so a reading depends only on the last
+    /// [`VitalsPipeline::memory_s`] of input. `None`: one copy that is never restarted
+    /// (unbounded memory; RuView's behaviour).
+    pub restart_period_s: Option<f64>,
 }
 
 impl Default for VitalsConfig {
@@ -49,7 +67,7 @@ impl Default for VitalsConfig {
             n_subcarriers: 56,
             sample_rate_hz: 100.0,
             alpha: 0.05,
-            breathing_window_s: 30.0,
+            breathing_window_s: DEFAULT_BREATHING_WINDOW_S,
             heart_window_s: 15.0,
             breathing_method: BreathingMethod::Spectral,
             heart_method: HeartMethod::Spectral,
@@ -62,13 +80,14 @@ impl Default for VitalsConfig {
             start_time_s: 0.0,
             max_gap_s: DEFAULT_MAX_GAP_S,
             valid_needs_full_window: false,
+            restart_period_s: Some(DEFAULT_RESTART_PERIOD_S),
         }
     }
 }
 
 impl VitalsConfig {
-    /// RuView's behaviour: zero-crossing breathing, integer-lag heart rate, and UNAVAILABLE
-    /// estimates kept in the anomaly baseline.
+    /// RuView's behaviour: zero-crossing breathing, integer-lag heart rate, UNAVAILABLE
+    /// estimates kept in the anomaly baseline, and recursive stages never restarted.
     pub fn ruview_compatible(n_subcarriers: usize, sample_rate_hz: f64) -> Self {
         VitalsConfig {
             n_subcarriers,
@@ -76,9 +95,18 @@ impl VitalsConfig {
             breathing_method: BreathingMethod::Ruview,
             heart_method: HeartMethod::Ruview,
             skip_unavailable: false,
+            restart_period_s: None,
             ..VitalsConfig::default()
         }
     }
+}
+
+/// See [`VitalsPipeline::memory_s`].
+pub(crate) fn memory_s(config: &VitalsConfig) -> Option<f64> {
+    let window = config.breathing_window_s.max(config.heart_window_s);
+    config
+        .restart_period_s
+        .map(|period| window + 2.0 * period + config.max_gap_s)
 }
 
 /// The readings of one `process` call, in order, with the alerts each raised.
@@ -215,13 +243,62 @@ impl GridFrames {
     }
 }
 
+/// The recursive part of the stages: the preprocessor's moving average and the breathing and
+/// heart resonators, with the grid index of its latest restart.
+#[derive(Debug, Clone)]
+struct Front {
+    preprocessor: CsiVitalPreprocessor,
+    breathing: BandPassResonator,
+    heart: BandPassResonator,
+    /// The restart point (a multiple of the period, in grid frames) it last restarted at.
+    restarted_at: Option<f64>,
+    /// The latest outputs: breathing, and heart with its fused subcarrier count.
+    breathing_out: Option<f64>,
+    heart_out: Option<(f64, usize)>,
+}
+
+impl Front {
+    fn reset(&mut self) {
+        self.preprocessor.reset();
+        self.breathing.reset();
+        self.heart.reset();
+        self.restarted_at = None;
+    }
+
+    /// Runs one frame through the recursive stages; the fusions are the extractors'.
+    fn step(
+        &mut self,
+        amplitudes: &[f64],
+        phases: &[f64],
+        weights: Option<&[f64]>,
+        breathing: &BreathingExtractor,
+        heart: &HeartRateExtractor,
+    ) {
+        self.breathing_out = None;
+        self.heart_out = None;
+        if let Some(residuals) = self.preprocessor.process_unchecked(amplitudes) {
+            if let Some(fused) = breathing.fuse(residuals, weights) {
+                self.breathing_out = Some(self.breathing.step(fused));
+            }
+            if let Some((fused, n)) = heart.fuse(residuals, phases) {
+                self.heart_out = Some((self.heart.step(fused), n));
+            }
+        }
+    }
+}
+
 /// The four vitals stages chained, with readings every `reading_interval_s` of data.
 ///
 /// For one thread at a time.
 #[derive(Debug, Clone)]
 pub struct VitalsPipeline {
     config: VitalsConfig,
-    preprocessor: CsiVitalPreprocessor,
+    /// Two copies with restarts (`restart_period_s`), else only the first is used.
+    fronts: [Front; 2],
+    /// The copy whose outputs feed the histories.
+    active: usize,
+    /// `restart_period_s` in grid frames (at least 1).
+    restart_frames: Option<f64>,
     breathing: BreathingExtractor,
     heart: HeartRateExtractor,
     detector: VitalAnomalyDetector,
@@ -282,9 +359,26 @@ impl VitalsPipeline {
         let store = VitalSignStore::new(config.store_capacity);
         let resampler = UniformResampler::new(fs, config.max_gap_s)?;
         let reading_interval = ((config.reading_interval_s * fs).round() as u64).max(1);
+        let restart_frames = match config.restart_period_s {
+            None => None,
+            Some(period) => {
+                VitalsError::ensure_config_positive("restart_period_s", period)?;
+                Some((period * fs).round().max(1.0))
+            }
+        };
+        let front = Front {
+            preprocessor,
+            breathing: BandPassResonator::new(breathing.filter_coefficients()),
+            heart: BandPassResonator::new(heart.filter_coefficients()),
+            restarted_at: None,
+            breathing_out: None,
+            heart_out: None,
+        };
         Ok(VitalsPipeline {
             config,
-            preprocessor,
+            fronts: [front.clone(), front],
+            active: 0,
+            restart_frames,
             breathing,
             heart,
             detector,
@@ -355,7 +449,7 @@ impl VitalsPipeline {
         phases: &[f64],
     ) -> Result<Option<VitalReading>> {
         self.check_frame(amplitudes, phases)?;
-        ensure_finite_values("time_s", &[time_s])?;
+        ensure_times("time_s", &[time_s])?;
         self.check_clock(Clock::Timestamps)?;
         let mut latest = None;
         self.step_timed(time_s, amplitudes, phases, |reading, _| {
@@ -473,7 +567,7 @@ impl VitalsPipeline {
             }
         }
         if let Some(times) = timestamps_s {
-            ensure_finite_values("timestamps", times)?;
+            ensure_times("timestamps", times)?;
         }
         ensure_finite_rows("amplitudes", amplitudes)?;
         ensure_non_negative_rows("amplitudes", amplitudes)?;
@@ -552,7 +646,16 @@ impl VitalsPipeline {
         sample_index: u64,
     ) -> Option<VitalReading> {
         let time_s = self.config.start_time_s + sample_index as f64 / self.config.sample_rate_hz;
-        self.step(amplitudes, phases, sample_index, time_s)
+        // Frames without timestamps: every `reading_interval` frames counted from the first.
+        let due = (self.frames_processed + 1) % self.reading_interval == 0;
+        self.step(
+            amplitudes,
+            phases,
+            sample_index,
+            sample_index as f64,
+            time_s,
+            due,
+        )
     }
 
     /// Resamples one validated timestamped frame and runs the grid frames it completes;
@@ -574,14 +677,22 @@ impl VitalsPipeline {
             self.gap_frame = Some(self.frames_processed);
         }
         let n = self.config.n_subcarriers;
+        let fs = self.config.sample_rate_hz;
+        let interval = self.reading_interval as f64;
         for (k, &grid_time) in grid.times.iter().enumerate() {
             let rows = k * n..(k + 1) * n;
             let sample_index = self.frames_processed;
+            // Grid time k/fs: a reading at every grid index k that is a multiple of the
+            // reading interval, wherever the stream began.
+            let grid_index = (grid_time * fs).round();
+            let due = grid_index.rem_euclid(interval) == 0.0;
             if let Some(reading) = self.step(
                 &grid.amplitudes[rows.clone()],
                 &grid.phases[rows],
                 sample_index,
+                grid_index,
                 grid_time,
+                due,
             ) {
                 on_reading(reading, self);
             }
@@ -589,22 +700,54 @@ impl VitalsPipeline {
         self.grid = grid;
     }
 
-    /// Runs one validated frame through every stage; a reading every `reading_interval` frames.
+    /// Restarts each copy of the recursive stages at its restart points and picks the copy
+    /// that feeds the histories, for the frame at grid index `grid_index`: with period P
+    /// frames and j = ⌊grid_index/P⌋, copy j mod 2 restarts at j·P and the copy restarted at
+    /// (j−1)·P (between P and 2P frames ago) is used.
+    fn schedule_restarts(&mut self, grid_index: f64) {
+        let Some(period) = self.restart_frames else {
+            return;
+        };
+        let j = (grid_index / period).floor();
+        for (copy, front) in self.fronts.iter_mut().enumerate() {
+            // The latest multiple m·P ≤ grid_index with m ≡ copy (mod 2).
+            let m = j - (j - copy as f64).rem_euclid(2.0);
+            let point = m * period;
+            if front.restarted_at != Some(point) {
+                front.reset();
+                front.restarted_at = Some(point);
+            }
+        }
+        self.active = (j - 1.0).rem_euclid(2.0) as usize;
+    }
+
+    /// Runs one validated frame (grid index `grid_index`) through every stage; a reading when
+    /// `due` (every `reading_interval` frames).
     fn step(
         &mut self,
         amplitudes: &[f64],
         phases: &[f64],
         sample_index: u64,
+        grid_index: f64,
         time_s: f64,
+        due: bool,
     ) -> Option<VitalReading> {
-        if let Some(residuals) = self.preprocessor.process_unchecked(amplitudes) {
-            self.breathing
-                .push_unchecked(residuals, self.config.breathing_weights.as_deref());
-            self.heart.push_unchecked(residuals, phases);
+        self.schedule_restarts(grid_index);
+        let copies = if self.restart_frames.is_some() { 2 } else { 1 };
+        let weights = self.config.breathing_weights.as_deref();
+        for front in &mut self.fronts[..copies] {
+            front.step(amplitudes, phases, weights, &self.breathing, &self.heart);
+        }
+        let front = &self.fronts[self.active];
+        if let Some(filtered) = front.breathing_out {
+            self.breathing.push_filtered(filtered);
+        }
+        if let Some((filtered, n)) = front.heart_out {
+            self.heart.push_filtered(filtered, n);
         }
         self.frames_processed += 1;
         self.last_sample_index = Some(sample_index);
-        if self.frames_processed % self.reading_interval != 0 {
+        if !due {
             return None;
         }
         let rr = self.breathing.estimate();
@@ -642,7 +785,10 @@ impl VitalsPipeline {
 
     /// Back to the freshly constructed state.
     pub fn reset(&mut self) {
-        self.preprocessor.reset();
+        for front in &mut self.fronts {
+            front.reset();
+        }
+        self.active = 0;
         self.breathing.reset();
         self.heart.reset();
         self.detector.reset();
@@ -677,8 +823,18 @@ impl VitalsPipeline {
     pub fn detector(&self) -> &VitalAnomalyDetector {
         &self.detector
     }
+    /// The preprocessor whose residuals feed the histories.
     pub fn preprocessor(&self) -> &CsiVitalPreprocessor {
-        &self.preprocessor
+        &self.fronts[self.active].preprocessor
+    }
+
+    /// Seconds of input a reading depends on: the breathing or heart window (the longer),
+    /// plus two restart periods (the used copy of the recursive stages restarted at most that
+    /// long before the window's first sample), plus `max_gap_s` (the frame before a grid
+    /// time); `None` without restarts (unbounded). A stream started this long before a
+    /// reading gives exactly the reading of the stream started earlier.
+    pub fn memory_s(&self) -> Option<f64> {
+        memory_s(&self.config)
     }
     pub fn breathing(&self) -> &BreathingExtractor {
         &self.breathing

@@ -2,13 +2,15 @@
 //!
 //! Real sensor streams are not evenly spaced (an ESP32 node's frames are 25–105 ms apart and
 //! its rate drifts), while every estimator downstream assumes a fixed sample rate. The
-//! resampler puts frames on the grid `t₀ + k/fs` of each continuous segment by linear
-//! interpolation between the two input frames around each grid time: amplitudes along the
+//! resampler puts frames on the absolute grid `k/fs` (k an integer, from timestamp 0, whatever
+//! frame came first) by linear interpolation between the two input frames around each grid
+//! time, so a stream started at any frame lands on the same grid times with the same values: amplitudes along the
 //! line, phases along the shorter arc of the circle (so a wrap at ±π is not a jump), each
 //! measured from the nearer frame (a grid time that falls on a frame gives that frame's
 //! values exactly, and a phase stays on the branch of the nearer frame). A frame
 //! whose time does not increase is dropped and counted; a gap longer than `max_gap_s` is never
-//! interpolated across: the grid restarts at the frame after it.
+//! interpolated across: the grid resumes at the first grid time at or after the frame after
+//! it (still on `k/fs`).
 
 use std::f64::consts::PI;
 
@@ -20,6 +22,40 @@ use crate::frames::{ensure_finite_rows, FrameSource};
 /// spacing of ESP32 frames (up to ~0.26 s between frames of one layout), shorter than one
 /// heartbeat period at the top of the heart band.
 pub const DEFAULT_MAX_GAP_S: f64 = 0.5;
+
+/// The fastest grid, Hz: with [`MAX_TIME_S`] it keeps every grid index `k = t·fs` below 2⁵²,
+/// where f64 holds every integer exactly.
+pub const MAX_SAMPLE_RATE_HZ: f64 = 100_000.0;
+
+/// The largest |timestamp| taken, seconds (about 1,400 years; Unix times are ~1.8·10⁹ s).
+pub const MAX_TIME_S: f64 = 4.0e10;
+
+/// Refuses a non-finite time or one beyond ±[`MAX_TIME_S`], naming `field` and the position.
+pub fn ensure_times(field: &str, times_s: &[f64]) -> Result<()> {
+    ensure_finite_values(field, times_s)?;
+    match times_s.iter().position(|t| t.abs() > MAX_TIME_S) {
+        None => Ok(()),
+        Some(i) => Err(VitalsError::validation(
+            format!("{field}[{i}]"),
+            format!(
+                "{} s is beyond ±{MAX_TIME_S:e} s (the resampling grid k/fs needs exact integers k)",
+                times_s[i]
+            ),
+        )),
+    }
+}
+
+/// The index of the first grid time `k/fs` at or after `time_s` (an exact integer in f64).
+fn first_grid_index(time_s: f64, sample_rate_hz: f64) -> f64 {
+    let mut k = (time_s * sample_rate_hz).ceil();
+    // The product rounds; the grid times themselves decide.
+    if k / sample_rate_hz < time_s {
+        k += 1.0;
+    } else if (k - 1.0) / sample_rate_hz >= time_s {
+        k -= 1.0;
+    }
+    k
+}
 
 /// What the resampler did with the frames it was given.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -58,19 +94,24 @@ pub struct UniformResampler {
     last_time: Option<f64>,
     last_amplitudes: Vec<f64>,
     last_phases: Vec<f64>,
-    /// The current segment's first frame time and its next grid index.
-    segment_start: f64,
-    next_index: u64,
+    /// The next grid index k (grid time k/fs), an exact integer.
+    next_index: f64,
     amplitudes: Vec<f64>,
     phases: Vec<f64>,
     stats: ResampleStats,
 }
 
 impl UniformResampler {
-    /// A grid of `sample_rate_hz`; requires a finite rate > 0 and a finite `max_gap_s` > 0.
+    /// A grid of `sample_rate_hz`; requires a finite rate in (0, [`MAX_SAMPLE_RATE_HZ`]] and a
+    /// finite `max_gap_s` > 0.
     pub fn new(sample_rate_hz: f64, max_gap_s: f64) -> Result<Self> {
         VitalsError::ensure_config_positive("sample_rate_hz", sample_rate_hz)?;
         VitalsError::ensure_config_positive("max_gap_s", max_gap_s)?;
+        if sample_rate_hz > MAX_SAMPLE_RATE_HZ {
+            return Err(VitalsError::config(format!(
+                "sample_rate_hz must be at most {MAX_SAMPLE_RATE_HZ} Hz, got {sample_rate_hz}"
+            )));
+        }
         // One gap is filled with up to max_gap_s·rate samples: bounded like any size argument.
         let per_gap = max_gap_s * sample_rate_hz;
         let limit = wifi_densepose_core::validate::MAX_LENGTH;
@@ -86,8 +127,7 @@ impl UniformResampler {
             last_time: None,
             last_amplitudes: Vec::new(),
             last_phases: Vec::new(),
-            segment_start: 0.0,
-            next_index: 0,
+            next_index: 0.0,
             amplitudes: Vec::new(),
             phases: Vec::new(),
             stats: ResampleStats::default(),
@@ -111,9 +151,10 @@ impl UniformResampler {
         self.last_time
     }
 
-    /// Feeds one frame at `time_s` (finite; the caller validates) and calls
-    /// `emit(grid_time_s, amplitudes, phases)` for every grid time in (previous frame, this
-    /// frame]. The first frame and the first frame after a gap are emitted as they are.
+    /// Feeds one frame at `time_s` (finite, within ±[`MAX_TIME_S`]; the caller validates) and
+    /// calls `emit(grid_time_s, amplitudes, phases)` for every grid time k/fs in (previous
+    /// frame, this frame]. The first frame and the first frame after a gap are emitted as they
+    /// are only when they fall on a grid time; the grid continues from there.
     /// Every frame of one resampler must have the same lengths (the caller checks).
     pub fn push(
         &mut self,
@@ -143,10 +184,12 @@ impl UniformResampler {
                 if after_gap {
                     self.stats.gaps += 1;
                 }
-                self.segment_start = time_s;
-                self.next_index = 1;
-                self.stats.emitted += 1;
-                emit(time_s, amplitudes, phases);
+                self.next_index = first_grid_index(time_s, self.sample_rate_hz);
+                if self.next_index / self.sample_rate_hz == time_s {
+                    self.next_index += 1.0;
+                    self.stats.emitted += 1;
+                    emit(time_s, amplitudes, phases);
+                }
             }
         }
         self.last_time = Some(time_s);
@@ -168,8 +211,8 @@ impl UniformResampler {
     ) {
         let span = time_s - last;
         loop {
-            // From the segment start each time, so rounding does not accumulate.
-            let grid_time = self.segment_start + self.next_index as f64 / self.sample_rate_hz;
+            // From the index each time, so rounding does not accumulate.
+            let grid_time = self.next_index / self.sample_rate_hz;
             if grid_time > time_s {
                 break;
             }
@@ -192,7 +235,7 @@ impl UniformResampler {
                     .zip(far_p)
                     .map(|(&a, &b)| a + w * wrap_phase(b - a)),
             );
-            self.next_index += 1;
+            self.next_index += 1.0;
             self.stats.emitted += 1;
             emit(grid_time, &self.amplitudes, &self.phases);
         }
@@ -203,7 +246,7 @@ impl UniformResampler {
         self.last_time = None;
         self.last_amplitudes.clear();
         self.last_phases.clear();
-        self.next_index = 0;
+        self.next_index = 0.0;
         self.stats = ResampleStats::default();
     }
 }
@@ -243,7 +286,7 @@ pub fn resample_uniform(
             ));
         }
     }
-    ensure_finite_values("timestamps", timestamps_s)?;
+    ensure_times("timestamps", timestamps_s)?;
     ensure_finite_rows("amplitudes", amplitudes)?;
     ensure_finite_rows("phases", phases)?;
     // About one grid frame per input frame (grids near the input rate); more only grow.
@@ -313,7 +356,10 @@ mod tests {
         assert!(UniformResampler::new(100.0, 1e6).is_err());
         assert!(UniformResampler::new(1e300, DEFAULT_MAX_GAP_S).is_err());
         // 2^24 samples exactly is allowed.
-        assert!(UniformResampler::new(16_777_216.0, 1.0).is_ok());
+        assert!(UniformResampler::new(1024.0, 16_384.0).is_ok());
+        // Above 100 kHz the grid index k = t·fs of a Unix time would leave f64's integers.
+        assert!(UniformResampler::new(100_000.0, 0.5).is_ok());
+        assert!(UniformResampler::new(100_001.0, 0.5).is_err());
     }
 
     #[test]
@@ -362,7 +408,7 @@ mod tests {
     }
 
     #[test]
-    fn gaps_are_not_interpolated_and_restart_the_grid() {
+    fn gaps_are_not_interpolated_and_the_grid_resumes_on_multiples_of_the_interval() {
         let mut r = UniformResampler::new(10.0, 0.5).unwrap();
         let mut out = Vec::new();
         let mut outcomes = Vec::new();
@@ -371,13 +417,58 @@ mod tests {
         }
         assert_eq!(outcomes[2], Resampled::Accepted { gap: true });
         assert_eq!(outcomes[3], Resampled::Accepted { gap: false });
-        let times: Vec<f64> = out.iter().map(|o| o.0).collect();
-        let expected = [0.0, 0.1, 0.2, 1.05, 1.15, 1.25];
-        assert_eq!(times.len(), expected.len());
-        for (t, e) in times.iter().zip(expected) {
-            assert!((t - e).abs() < 1e-12, "{times:?}");
+        // 1.05 s is not a grid time (k/10 s): nothing until the next frame, which gives the
+        // grid times 1.1 and 1.2 s in (1.05, 1.25] with a = t.
+        let expected = [(0.0, 0.0), (0.1, 0.1), (0.2, 0.2), (1.1, 1.1), (1.2, 1.2)];
+        assert_eq!(out.len(), expected.len(), "{out:?}");
+        for ((t, a), (et, ea)) in out.iter().zip(expected) {
+            assert!((t - et).abs() < 1e-12 && (a - ea).abs() < 1e-12, "{out:?}");
         }
         assert_eq!(r.stats().gaps, 1);
+        assert_eq!(r.stats().emitted, 5);
+    }
+
+    #[test]
+    fn the_grid_is_absolute_whatever_frame_comes_first() {
+        // Frames at 1_775_000_000 s + irregular offsets, a = offset; a stream started at any
+        // of them gives, from then on, exactly the grid frames (k/20 s) of the whole stream.
+        let t0 = 1_775_000_000.0;
+        let offsets: Vec<f64> = (0..200)
+            .map(|i| i as f64 * 0.05 + if i % 3 == 0 { 0.013 } else { -0.021 })
+            .collect();
+        let run = |from: usize| {
+            let mut r = UniformResampler::new(20.0, 0.5).unwrap();
+            let mut out = Vec::new();
+            for &o in &offsets[from..] {
+                r.push(t0 + o, &[o], &[0.0], |g, a, _| out.push((g, a[0])));
+            }
+            out
+        };
+        let whole = run(0);
+        for (g, _) in &whole {
+            let k = g * 20.0;
+            assert_eq!(k, k.round(), "{g} is not on the 1/20 s grid");
+        }
+        for from in [1, 7, 50, 123] {
+            let part = run(from);
+            let first = part[0].0;
+            // The first grid time at or after the start frame (two grid steps at most).
+            assert!(first >= t0 + offsets[from] && first < t0 + offsets[from] + 0.1);
+            let tail: Vec<_> = whole.iter().filter(|(g, _)| *g >= first).collect();
+            assert_eq!(tail.len(), part.len());
+            // Bit for bit: each grid frame comes from the two frames around it.
+            for ((g, a), (pg, pa)) in tail.iter().zip(&part) {
+                assert_eq!((g.to_bits(), a.to_bits()), (pg.to_bits(), pa.to_bits()));
+            }
+        }
+    }
+
+    #[test]
+    fn times_beyond_the_limit_are_refused_by_position() {
+        assert!(ensure_times("timestamps", &[0.0, -4.0e10, 4.0e10]).is_ok());
+        let error = ensure_times("timestamps", &[0.0, 4.1e10]).unwrap_err();
+        assert!(error.to_string().contains("timestamps[1]"), "{error}");
+        assert!(ensure_times("timestamps", &[f64::NAN]).is_err());
     }
 
     #[test]

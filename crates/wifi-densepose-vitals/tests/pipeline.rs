@@ -399,9 +399,10 @@ fn timestamped_frames_are_resampled_and_streaming_equals_batch() {
         result_bits(&result),
         readings.iter().map(bits).collect::<Vec<_>>()
     );
-    // Readings are on the 100 Hz grid of capture time: one a second from 5 s.
+    // Readings are on the absolute 100 Hz grid of capture time, at whole seconds: the first
+    // at 5 s (grid frame 500, the first whole second with the heart's 5 s minimum history).
     let ts = result.timestamp_s();
-    assert!((ts[0] - 4.99).abs() < 1e-9, "{}", ts[0]);
+    assert_eq!(ts[0], 5.0);
     assert!((ts[1] - ts[0] - 1.0).abs() < 1e-9);
     let last = result.readings().last().unwrap();
     assert!((last.respiratory_rate().value_bpm() - 15.0).abs() < 0.1);
@@ -417,8 +418,12 @@ fn timestamped_frames_are_resampled_and_streaming_equals_batch() {
 
 #[test]
 fn uniform_timestamps_give_the_untimed_readings() {
-    let signal = demo_signal(30.0);
-    let times: Vec<f64> = (0..3000).map(|i| i as f64 / FS).collect();
+    let signal = demo_signal(29.99);
+    // Frame i at (i + 1)/fs: the timed pipeline's readings fall on grid frames 100, 200, …
+    // as the untimed pipeline's on every 100th frame counted from 1. Both run the recursive
+    // stages' copy started at the first frame throughout (the copy restarted at 15 s takes
+    // over only at 30 s).
+    let times: Vec<f64> = (0..2999).map(|i| (i + 1) as f64 / FS).collect();
     let a = RowMajor::new(&signal.amplitudes, SUBCARRIERS).unwrap();
     let p = RowMajor::new(&signal.phases, SUBCARRIERS).unwrap();
     let timed = VitalsPipeline::esp32_default()
@@ -427,8 +432,16 @@ fn uniform_timestamps_give_the_untimed_readings() {
     let plain = VitalsPipeline::esp32_default()
         .process(&a, &p, None)
         .unwrap();
-    // Every grid time falls on a frame, which the resampler reproduces exactly.
-    assert_eq!(result_bits(&timed), result_bits(&plain));
+    // Every grid time falls on a frame, which the resampler reproduces exactly; the reading
+    // times differ by the one-frame shift.
+    let shifted = |r: &VitalsResult| {
+        result_bits(r)
+            .into_iter()
+            .map(|b| b[..5].to_vec())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(shifted(&timed), shifted(&plain));
+    assert!(!timed.is_empty());
     assert_eq!(timed.frame_index(), plain.frame_index());
 }
 
@@ -482,4 +495,59 @@ fn a_pipeline_takes_one_kind_of_clock_and_bad_times_are_refused() {
         .process_timed(&[0.0, 1.0], &a, &a)
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Shape);
+}
+
+#[test]
+fn timestamped_streams_restarted_memory_s_early_give_the_same_readings_bit_for_bit() {
+    let (times, signal) = jittered(130.0);
+    let t0 = 1_775_000_000.25;
+    // Frames from 50 s to 51.5 s are lost: a gap the resampler does not bridge.
+    let keep: Vec<usize> = (0..times.len())
+        .filter(|&i| !(50.0..51.5).contains(&times[i]))
+        .collect();
+    let run = |from: usize| {
+        let mut pipeline = VitalsPipeline::esp32_default();
+        let mut readings = Vec::new();
+        for &i in &keep[from..] {
+            let reading = pipeline
+                .push_timed(
+                    t0 + times[i],
+                    row(&signal.amplitudes, i),
+                    row(&signal.phases, i),
+                )
+                .unwrap();
+            readings.extend(reading);
+        }
+        readings
+    };
+    let whole = run(0);
+    let memory = VitalsPipeline::esp32_default().memory_s().unwrap();
+    assert_eq!(memory, 30.0 + 2.0 * 15.0 + 0.5);
+    assert!(whole.iter().any(VitalReading::spans_gap));
+    for begin in [61.0, 77.7, 95.01, 110.5] {
+        let from = keep
+            .iter()
+            .position(|&i| times[i] >= begin - memory)
+            .unwrap();
+        let after = |readings: &[VitalReading]| {
+            readings
+                .iter()
+                .filter(|r| r.timestamp_secs() >= t0 + begin)
+                .map(bits)
+                .collect::<Vec<_>>()
+        };
+        let expected = after(&whole);
+        assert!(expected.len() >= 19, "{begin}");
+        assert_eq!(after(&run(from)), expected, "restarted for {begin} s");
+        // Readings on whole seconds of the timestamp axis.
+        assert!(expected
+            .iter()
+            .all(|b| f64::from_bits(b[5]) == f64::from_bits(b[5]).round()));
+    }
+    // Never restarted (RuView's behaviour), the recursive stages remember the whole stream.
+    let config = VitalsConfig {
+        restart_period_s: None,
+        ..VitalsConfig::default()
+    };
+    assert_eq!(VitalsPipeline::new(config).unwrap().memory_s(), None);
 }

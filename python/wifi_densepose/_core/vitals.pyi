@@ -3,6 +3,7 @@
 from typing import (
     Any,
     ClassVar,
+    Final,
     final,
 )
 
@@ -388,3 +389,5 @@ def resample_uniform(
     sample_rate_hz: float,
     max_gap_s: float = 0.5,
 ) -> tuple[_FloatArray, _FloatArray, _FloatArray, dict[str, int]]: ...
+
+CAPTURE_MEMORY_S: Final[float]
