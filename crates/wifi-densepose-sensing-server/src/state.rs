@@ -15,6 +15,9 @@ use crate::messages::privacy::{private_json, redact_message, redact_pose};
 use crate::messages::{Outgoing, PoseData};
 use crate::sensing::engine::{Engine, Origin};
 use crate::sensing::room::CalibrationRecorder;
+use crate::sensing::semantic::{Observed, SemanticLayer};
+use wifi_densepose_ha::Zones;
+use wifi_densepose_wire::messages::SemanticPrimitives;
 
 /// Messages a WebSocket client may fall behind before it skips (docs/wire.md §3.2).
 pub const CLIENT_QUEUE: usize = 256;
@@ -143,12 +146,18 @@ pub struct Fresh {
     pub node_id: u8,
     pub message: Arc<Outgoing>,
     pub json: Utf8Bytes,
+    /// What the semantic primitives made of the message (for this node's hearing of it).
+    #[cfg_attr(not(feature = "mqtt"), allow(dead_code))]
+    pub semantic: Arc<Observed>,
 }
 
 #[derive(Debug)]
 pub struct AppState {
     pub config: Config,
     engine: Mutex<Engine>,
+    /// The semantic primitives, fed every newly built message (privacy-filtered) in the
+    /// order the MQTT consumer hears them.
+    semantic: Mutex<SemanticLayer>,
     /// JSON text shared by every client: cloning `Utf8Bytes` is a reference count.
     hub: broadcast::Sender<Utf8Bytes>,
     /// `pose_data` for `/api/v1/stream/pose`, built once per `sensing_update`.
@@ -163,7 +172,8 @@ pub struct AppState {
 }
 
 impl AppState {
-    pub fn new(config: Config, now: Instant) -> Self {
+    /// `zones`: the loaded `--zones` file.
+    pub fn new(config: Config, zones: Option<Zones>, now: Instant) -> Self {
         let mut engine = Engine::new(
             config.mode,
             config.mock.rate_hz,
@@ -184,9 +194,12 @@ impl AppState {
         let (pose_hub, _) = broadcast::channel(CLIENT_QUEUE);
         let (fresh, _) = broadcast::channel(CLIENT_QUEUE);
         let (shutdown, _) = watch::channel(false);
+        let semantic =
+            SemanticLayer::new(zones, config.semantic.disabled.clone(), config.privacy_mode);
         AppState {
             config,
             engine: Mutex::new(engine),
+            semantic: Mutex::new(semantic),
             hub,
             pose_hub,
             fresh,
@@ -199,6 +212,34 @@ impl AppState {
 
     pub fn engine(&self) -> MutexGuard<'_, Engine> {
         lock(&self.engine)
+    }
+
+    /// The semantic primitives of every node.
+    pub fn semantic(&self) -> MutexGuard<'_, SemanticLayer> {
+        lock(&self.semantic)
+    }
+
+    /// The `semantic_primitives` message now (`GET /api/v1/semantic`).
+    pub fn semantic_primitives(&self) -> SemanticPrimitives {
+        self.semantic().message(wall_clock())
+    }
+
+    /// Forgets semantic nodes silent for a minute and tells the WebSocket clients.
+    pub fn semantic_tick(&self) {
+        let now_s = wall_clock();
+        let mut semantic = self.semantic();
+        if semantic.tick(now_s) {
+            self.send_semantic(&semantic, now_s);
+        }
+    }
+
+    /// Sends the `semantic_primitives` message to the WebSocket clients.
+    fn send_semantic(&self, semantic: &SemanticLayer, now_s: f64) {
+        if self.hub.receiver_count() > 0 {
+            let message = semantic.message(now_s);
+            let text = serde_json::to_string(&message).unwrap_or_else(|_| "{}".to_string());
+            let _ = self.hub.send(Utf8Bytes::from(text));
+        }
     }
 
     /// A receiver of every outgoing message as JSON text.
@@ -231,15 +272,15 @@ impl AppState {
         self.fan_out(&[node_id], messages);
     }
 
-    /// `fresh_to`: the nodes whose datagrams produced `messages` (each MQTT consumer hears
-    /// a batch's update once per node that contributed to it).
+    /// `origins`: the nodes whose datagrams produced `messages`. The semantic primitives,
+    /// like each MQTT consumer, hear a batch's update once per node that contributed to it.
     fn fan_out(&self, origins: &[u8], messages: Vec<Outgoing>) {
         let fresh_to = if self.fresh.receiver_count() > 0 {
             origins
         } else {
             &[]
         };
-        if messages.is_empty() || (!self.has_listeners() && fresh_to.is_empty()) {
+        if messages.is_empty() || (!self.has_listeners() && origins.is_empty()) {
             return;
         }
         let privacy = self.config.privacy_mode;
@@ -266,6 +307,14 @@ impl AppState {
                     let _ = self.pose_hub.send(Utf8Bytes::from(text));
                 }
             }
+            // Held until the message is out, so MQTT hears messages in the order the
+            // primitives observed them.
+            let mut semantic = self.semantic();
+            let now_s = wall_clock();
+            let observed: Vec<Arc<Observed>> = origins
+                .iter()
+                .map(|_| Arc::new(semantic.observe(&message, now_s)))
+                .collect();
             if self.hub.receiver_count() == 0 && fresh_to.is_empty() {
                 continue;
             }
@@ -277,16 +326,20 @@ impl AppState {
             });
             if !fresh_to.is_empty() {
                 let message = Arc::new(message);
-                for &node_id in fresh_to {
+                for (&node_id, observed) in fresh_to.iter().zip(&observed) {
                     let _ = self.fresh.send(Fresh {
                         node_id,
                         message: message.clone(),
                         json: json.clone(),
+                        semantic: observed.clone(),
                     });
                 }
             }
             if self.hub.receiver_count() > 0 {
                 let _ = self.hub.send(json);
+                if observed.iter().any(|o| o.sampled()) {
+                    self.send_semantic(&semantic, now_s);
+                }
             }
         }
     }
