@@ -494,10 +494,9 @@ def test_semantic_primitives_panel_shows_the_warm_up_countdown_and_any_name(
                 "garbage",
             ],
         }  # fmt: skip
-        browser.execute_script("window.wdpDashboard.handleMessage(arguments[0])", json.dumps(future))
-        page = _wait(
-            "the injected node", lambda: browser.execute_script(READ_SEMANTIC, "7"), 5
-        )
+        inject = "window.wdpDashboard.handleMessage(arguments[0])"
+        browser.execute_script(inject, json.dumps(future))
+        page = _wait("the injected node", lambda: browser.execute_script(READ_SEMANTIC, "7"), 5)
         assert page["status"] == "running"
         assert page["items"]["cat_on_sofa"]["name"] == "cat on sofa"
         assert page["items"]["cat_on_sofa"]["value"].startswith("ON since ")
