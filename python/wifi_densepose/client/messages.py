@@ -120,6 +120,11 @@ def _mapping(value: object) -> Mapping[str, Any]:
     return value if isinstance(value, Mapping) else _EMPTY
 
 
+def _objects(value: object) -> list[Mapping[str, Any]]:
+    """The objects of a JSON array (other items and non-arrays are skipped)."""
+    return [v for v in value if isinstance(v, Mapping)] if isinstance(value, list) else []
+
+
 def _floats(value: object) -> tuple[float, ...]:
     if not isinstance(value, Sequence) or isinstance(value, (str, bytes)):
         return ()
@@ -666,16 +671,13 @@ class SemanticNode:
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> SemanticNode:
         room = data.get("room")
-        primitives = data.get("primitives")
         return cls(
             node_id=_optional_int(data.get("node_id")),
             room=room if isinstance(room, str) else None,
             last_sample_s=_number(data.get("last_sample_s")),
             warm_up_remaining_s=_float(data.get("warm_up_remaining_s")),
             primitives=tuple(
-                SemanticPrimitive.from_json(p)
-                for p in (primitives if isinstance(primitives, list) else [])
-                if isinstance(p, Mapping)
+                SemanticPrimitive.from_json(p) for p in _objects(data.get("primitives"))
             ),
         )
 
@@ -695,15 +697,10 @@ class SemanticPrimitives:
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> SemanticPrimitives:
-        nodes = data.get("nodes")
         return cls(
             timestamp_s=_number(data.get("timestamp_s")),
             warm_up_s=_number(data.get("warm_up_s")),
-            nodes=tuple(
-                SemanticNode.from_json(n)
-                for n in (nodes if isinstance(nodes, list) else [])
-                if isinstance(n, Mapping)
-            ),
+            nodes=tuple(SemanticNode.from_json(n) for n in _objects(data.get("nodes"))),
             raw=_frozen(data),
         )
 
