@@ -40,7 +40,7 @@ def _zones(tmp_path: Path) -> Path:
 async def _two_messages(url: str) -> list[tuple[float, SemanticPrimitives]]:
     """Two ``semantic_primitives`` messages received at least 2 s apart."""
     seen: list[tuple[float, SemanticPrimitives]] = []
-    async with SensingClient(url, max_attempts=5) as client:
+    async with SensingClient(url + "?semantic=1", max_attempts=5) as client:
         async for message in client.stream():
             if not isinstance(message, SemanticPrimitives):
                 continue
@@ -49,6 +49,18 @@ async def _two_messages(url: str) -> list[tuple[float, SemanticPrimitives]]:
                 seen.append((now, message))
             if len(seen) == 2:
                 return seen
+    raise AssertionError("the stream ended")
+
+
+async def _types_without_asking(url: str) -> set[str]:
+    """The message types of 3 s of a client that did not ask for the primitives."""
+    types: set[str] = set()
+    deadline = time.monotonic() + 3.0
+    async with SensingClient(url, max_attempts=5) as client:
+        async for message in client.stream():
+            types.add(message.type)
+            if time.monotonic() > deadline:
+                return types
     raise AssertionError("the stream ended")
 
 
@@ -79,6 +91,9 @@ def test_websocket_and_rest_carry_the_primitives_during_the_warm_up(
         # (within two samples).
         fell = first.nodes[0].warm_up_remaining_s - second.nodes[0].warm_up_remaining_s
         assert abs(fell - (t2 - t1)) <= 2.0, (fell, t2 - t1)
+        # Only clients that ask get them: the stream of the others is as before.
+        plain = asyncio.run(asyncio.wait_for(_types_without_asking(server.ws_url), 20.0))
+        assert plain == {"sensing_update", "edge_vitals"}, plain
 
         rest = server.get_json("/api/v1/semantic")
         assert rest["type"] == "semantic_primitives"

@@ -21,6 +21,8 @@ use wifi_densepose_wire::messages::SemanticPrimitives;
 
 /// Messages a WebSocket client may fall behind before it skips (docs/wire.md §3.2).
 pub const CLIENT_QUEUE: usize = 256;
+/// `semantic_primitives` come at about 1 Hz per node; a client this far behind skips some.
+const SEMANTIC_QUEUE: usize = 16;
 /// At most one malformed-datagram warning per reason in this period (docs/wire.md §1.11).
 const WARN_EVERY: Duration = Duration::from_secs(10);
 
@@ -162,6 +164,8 @@ pub struct AppState {
     hub: broadcast::Sender<Utf8Bytes>,
     /// `pose_data` for `/api/v1/stream/pose`, built once per `sensing_update`.
     pose_hub: broadcast::Sender<Utf8Bytes>,
+    /// `semantic_primitives` for the WebSocket clients that asked for them.
+    semantic_hub: broadcast::Sender<Utf8Bytes>,
     /// Newly built messages with their node, for the MQTT publisher.
     fresh: broadcast::Sender<Fresh>,
     /// Nodes whose datagrams went into the update the engine owes (for the MQTT consumer).
@@ -193,6 +197,7 @@ impl AppState {
         let (hub, _) = broadcast::channel(CLIENT_QUEUE);
         let (pose_hub, _) = broadcast::channel(CLIENT_QUEUE);
         let (fresh, _) = broadcast::channel(CLIENT_QUEUE);
+        let (semantic_hub, _) = broadcast::channel(SEMANTIC_QUEUE);
         let (shutdown, _) = watch::channel(false);
         let semantic =
             SemanticLayer::new(zones, config.semantic.disabled.clone(), config.privacy_mode);
@@ -203,6 +208,7 @@ impl AppState {
             hub,
             pose_hub,
             fresh,
+            semantic_hub,
             update_nodes: Mutex::new(Vec::new()),
             udp,
             clients: AtomicUsize::new(0),
@@ -233,18 +239,23 @@ impl AppState {
         }
     }
 
-    /// Sends the `semantic_primitives` message to the WebSocket clients.
+    /// Sends the `semantic_primitives` message to the WebSocket clients that asked for it.
     fn send_semantic(&self, semantic: &SemanticLayer, now_s: f64) {
-        if self.hub.receiver_count() > 0 {
+        if self.semantic_hub.receiver_count() > 0 {
             let message = semantic.message(now_s);
             let text = serde_json::to_string(&message).unwrap_or_else(|_| "{}".to_string());
-            let _ = self.hub.send(Utf8Bytes::from(text));
+            let _ = self.semantic_hub.send(Utf8Bytes::from(text));
         }
     }
 
     /// A receiver of every outgoing message as JSON text.
     pub fn subscribe(&self) -> broadcast::Receiver<Utf8Bytes> {
         self.hub.subscribe()
+    }
+
+    /// A receiver of `semantic_primitives` messages as JSON text.
+    pub fn subscribe_semantic(&self) -> broadcast::Receiver<Utf8Bytes> {
+        self.semantic_hub.subscribe()
     }
 
     /// A receiver of `pose_data` messages as JSON text.
@@ -315,6 +326,9 @@ impl AppState {
                 .iter()
                 .map(|_| Arc::new(semantic.observe(&message, now_s)))
                 .collect();
+            if observed.iter().any(|o| o.sampled()) {
+                self.send_semantic(&semantic, now_s);
+            }
             if self.hub.receiver_count() == 0 && fresh_to.is_empty() {
                 continue;
             }
@@ -337,9 +351,6 @@ impl AppState {
             }
             if self.hub.receiver_count() > 0 {
                 let _ = self.hub.send(json);
-                if observed.iter().any(|o| o.sampled()) {
-                    self.send_semantic(&semantic, now_s);
-                }
             }
         }
     }

@@ -161,7 +161,7 @@
   function openSocket(ticket) {
     const url = new URL('/ws/sensing', window.location.href);
     url.protocol = window.location.protocol === 'https:' ? 'wss:' : 'ws:';
-    url.search = ticket ? 'ticket=' + encodeURIComponent(ticket) : '';
+    url.search = 'semantic=1' + (ticket ? '&ticket=' + encodeURIComponent(ticket) : '');
     state.socketUsedTicket = ticket !== null;
     const ws = new WebSocket(url.toString());
     state.ws = ws;
