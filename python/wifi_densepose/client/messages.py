@@ -714,12 +714,7 @@ class UnknownMessage:
 
 
 Message: TypeAlias = (
-    SensingUpdate
-    | EdgeVitals
-    | EdgeFusedVitals
-    | WasmEvent
-    | SemanticPrimitives
-    | UnknownMessage
+    SensingUpdate | EdgeVitals | EdgeFusedVitals | WasmEvent | SemanticPrimitives | UnknownMessage
 )
 
 _PARSERS: dict[str, Callable[[Mapping[str, Any]], Message]] = {
