@@ -319,15 +319,20 @@ impl AppState {
                 }
             }
             // Held until the message is out, so MQTT hears messages in the order the
-            // primitives observed them.
-            let mut semantic = self.semantic();
+            // primitives observed them. Re-broadcasts (no origin) are not observed.
+            let mut semantic = (!origins.is_empty()).then(|| self.semantic());
             let now_s = wall_clock();
-            let observed: Vec<Arc<Observed>> = origins
-                .iter()
-                .map(|_| Arc::new(semantic.observe(&message, now_s)))
-                .collect();
-            if observed.iter().any(|o| o.sampled()) {
-                self.send_semantic(&semantic, now_s);
+            let observed: Vec<Arc<Observed>> = match semantic.as_mut() {
+                Some(layer) => origins
+                    .iter()
+                    .map(|_| Arc::new(layer.observe(&message, now_s)))
+                    .collect(),
+                None => Vec::new(),
+            };
+            if let Some(layer) = &semantic {
+                if observed.iter().any(|o| o.sampled()) {
+                    self.send_semantic(layer, now_s);
+                }
             }
             if self.hub.receiver_count() == 0 && fresh_to.is_empty() {
                 continue;
