@@ -421,6 +421,93 @@ def test_privacy_mode_shows_no_vitals(server_binary: Path, browser: Any, tmp_pat
         assert _console_errors(browser) == []
 
 
+READ_SEMANTIC = """
+const block = document.querySelector('#semantic .semantic-node[data-node="' + arguments[0] + '"]');
+if (block === null) return null;
+const items = {};
+const order = [];
+for (const li of block.querySelectorAll('li')) {
+  order.push(li.dataset.name);
+  items[li.dataset.name] = { name: li.querySelector('.name').textContent,
+    value: li.querySelector('.value').textContent, disabled: li.classList.contains('disabled') };
+}
+return { title: block.querySelector('h3').textContent,
+  status: block.querySelector('.semantic-status').textContent, items, order };
+"""
+
+
+def test_semantic_primitives_panel_shows_the_warm_up_countdown_and_any_name(
+    server_binary: Path, browser: Any, tmp_path: Path
+) -> None:
+    zones = tmp_path / "zones.toml"
+    zones.write_text('[rooms.bath]\nnodes = [1]\ntags = ["bathroom"]\n')
+    args = ("--zones", str(zones), "--no-semantic", "no_movement")
+    with _mock_server(server_binary, tmp_path, *args) as server:
+        browser.get(server.http_url + "/")
+        first = _wait("node 1's primitives", lambda: browser.execute_script(READ_SEMANTIC, "1"), 15)
+        t_first = time.monotonic()
+        assert first["title"] == "Node 1 · bath"
+        left = re.fullmatch(r"warming up, (\d+) s left", first["status"])
+        assert left is not None, first["status"]
+        assert 1 <= int(left.group(1)) <= 60
+        # The same primitives as REST, by name, in its order.
+        rest = server.get_json("/api/v1/semantic")["nodes"][0]["primitives"]
+        assert first["order"] == [p["name"] for p in rest]
+        assert first["items"]["room_active"] == {
+            "name": "room active",
+            "value": "warming up",
+            "disabled": False,
+        }
+        assert first["items"]["no_movement"]["value"] == "disabled"
+        assert first["items"]["no_movement"]["disabled"] is True
+        assert first["items"]["bathroom_occupied"]["value"] == "warming up"
+
+        # The countdown runs: at least 2 s later it shows fewer seconds left.
+        def later() -> Any:
+            page = browser.execute_script(READ_SEMANTIC, "1")
+            now = re.fullmatch(r"warming up, (\d+) s left", page["status"])
+            gone = time.monotonic() - t_first
+            return now is not None and gone >= 2 and int(now.group(1)) <= int(left.group(1)) - 2
+
+        _wait("the countdown to fall by 2 s", later, 10)
+        server.stop()
+        _wait("the lost connection", lambda: _debug(browser)["connection"] != "live", 10)
+        # Names, kinds and shapes the page does not know are shown as sent, never thrown on.
+        future = {
+            "type": "semantic_primitives",
+            "timestamp_s": time.time(),
+            "warm_up_s": 60.0,
+            "nodes": [
+                {
+                    "node_id": 7,
+                    "last_sample_s": 1779544860.0,
+                    "warm_up_remaining_s": 0.0,
+                    "primitives": [
+                        {"name": "cat_on_sofa", "kind": "gauge", "disabled": False,
+                         "on": True, "since_s": 1779544800.0},
+                        {"name": "room_active", "kind": "binary", "disabled": False,
+                         "on": False, "since_s": 1779544800.0},
+                        {"name": "bed_exit", "kind": "event", "disabled": False},
+                        None, 5, {"name": 3}, {"name": "odd", "on": "yes"},
+                    ],
+                },
+                "garbage",
+            ],
+        }  # fmt: skip
+        inject = "window.wdpDashboard.handleMessage(arguments[0])"
+        browser.execute_script(inject, json.dumps(future))
+        page = _wait("the injected node", lambda: browser.execute_script(READ_SEMANTIC, "7"), 5)
+        assert page["status"] == "running"
+        assert page["items"]["cat_on_sofa"]["name"] == "cat on sofa"
+        assert page["items"]["cat_on_sofa"]["value"].startswith("ON since ")
+        assert page["items"]["room_active"]["value"].startswith("off since ")
+        assert page["items"]["bed_exit"]["value"] == "no event yet"
+        assert page["items"]["?"]["value"] == "—"
+        assert page["items"]["odd"]["value"] == "—"
+        assert _debug(browser)["unknownTypes"] == {}
+        assert _console_errors(browser) == []
+
+
 def test_page_and_assets_are_behind_the_host_guard(server_binary: Path, tmp_path: Path) -> None:
     with _mock_server(server_binary, tmp_path) as server:
         for path in ("/", "/dashboard/dashboard.js"):

@@ -54,7 +54,12 @@ def test_privacy_mode(server_binary: Path) -> None:
         assert all("breathing_band_power" not in m.raw["features"] for m in updates)
         edge = next(m for m in messages if isinstance(m, EdgeVitals))
         assert (edge.breathing_bpm, edge.heart_bpm, edge.presence) == (None, None, True)
-        for path in ("/api/v1/sensing/latest", "/api/v1/vital-signs", "/api/v1/edge-vitals"):
+        for path in (
+            "/api/v1/sensing/latest",
+            "/api/v1/vital-signs",
+            "/api/v1/edge-vitals",
+            "/api/v1/semantic",
+        ):
             body = server.get_json(path)
             assert not _keys(body) & BIOMETRIC, path
         assert server.get_json("/api/v1/edge-vitals")["edge_vitals"]["n_persons"] == 1

@@ -27,6 +27,8 @@ pub enum StartError {
     },
     #[error(transparent)]
     Replay(#[from] replay::ReplayError),
+    #[error(transparent)]
+    Zones(#[from] crate::config::semantic::ZonesError),
     #[cfg(feature = "mqtt")]
     #[error(transparent)]
     Mqtt(#[from] crate::mqtt::error::SetupError),
@@ -57,6 +59,10 @@ pub async fn run(config: Config) -> Result<(), StartError> {
         Some((path, speed)) => Some((replay::load_datagrams(path)?, *speed)),
         None => None,
     };
+    let zones = match &config.semantic.zones_file {
+        Some(path) => Some(crate::config::semantic::load_zones(path)?),
+        None => None,
+    };
     #[cfg(feature = "mqtt")]
     let mqtt = match &config.mqtt {
         Some(settings) => Some(crate::mqtt::prepare(settings, &config.data_dir)?),
@@ -69,7 +75,7 @@ pub async fn run(config: Config) -> Result<(), StartError> {
         config.host_validation,
         config.api_token.as_deref(),
     ));
-    let state = Arc::new(AppState::new(config, Instant::now()));
+    let state = Arc::new(AppState::new(config, zones, Instant::now()));
     tracing::info!(%http_addr, %ws_addr, mode = ?mode, "sensing server listening");
 
     let mut tasks = JoinSet::new();
@@ -153,6 +159,7 @@ async fn housekeeping(state: Arc<AppState>) {
             }
         };
         state.publish(rebroadcast.into_iter().collect());
+        state.semantic_tick();
     }
 }
 

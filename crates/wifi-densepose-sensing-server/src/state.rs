@@ -15,9 +15,14 @@ use crate::messages::privacy::{private_json, redact_message, redact_pose};
 use crate::messages::{Outgoing, PoseData};
 use crate::sensing::engine::{Engine, Origin};
 use crate::sensing::room::CalibrationRecorder;
+use crate::sensing::semantic::{Observed, SemanticLayer};
+use wifi_densepose_ha::Zones;
+use wifi_densepose_wire::messages::SemanticPrimitives;
 
 /// Messages a WebSocket client may fall behind before it skips (docs/wire.md §3.2).
 pub const CLIENT_QUEUE: usize = 256;
+/// `semantic_primitives` come at about 1 Hz per node; a client this far behind skips some.
+const SEMANTIC_QUEUE: usize = 16;
 /// At most one malformed-datagram warning per reason in this period (docs/wire.md §1.11).
 const WARN_EVERY: Duration = Duration::from_secs(10);
 
@@ -143,16 +148,24 @@ pub struct Fresh {
     pub node_id: u8,
     pub message: Arc<Outgoing>,
     pub json: Utf8Bytes,
+    /// What the semantic primitives made of the message (for this node's hearing of it).
+    #[cfg_attr(not(feature = "mqtt"), allow(dead_code))]
+    pub semantic: Arc<Observed>,
 }
 
 #[derive(Debug)]
 pub struct AppState {
     pub config: Config,
     engine: Mutex<Engine>,
+    /// The semantic primitives, fed every newly built message (privacy-filtered) in the
+    /// order the MQTT consumer hears them.
+    semantic: Mutex<SemanticLayer>,
     /// JSON text shared by every client: cloning `Utf8Bytes` is a reference count.
     hub: broadcast::Sender<Utf8Bytes>,
     /// `pose_data` for `/api/v1/stream/pose`, built once per `sensing_update`.
     pose_hub: broadcast::Sender<Utf8Bytes>,
+    /// `semantic_primitives` for the WebSocket clients that asked for them.
+    semantic_hub: broadcast::Sender<Utf8Bytes>,
     /// Newly built messages with their node, for the MQTT publisher.
     fresh: broadcast::Sender<Fresh>,
     /// Nodes whose datagrams went into the update the engine owes (for the MQTT consumer).
@@ -163,7 +176,8 @@ pub struct AppState {
 }
 
 impl AppState {
-    pub fn new(config: Config, now: Instant) -> Self {
+    /// `zones`: the loaded `--zones` file.
+    pub fn new(config: Config, zones: Option<Zones>, now: Instant) -> Self {
         let mut engine = Engine::new(
             config.mode,
             config.mock.rate_hz,
@@ -183,13 +197,18 @@ impl AppState {
         let (hub, _) = broadcast::channel(CLIENT_QUEUE);
         let (pose_hub, _) = broadcast::channel(CLIENT_QUEUE);
         let (fresh, _) = broadcast::channel(CLIENT_QUEUE);
+        let (semantic_hub, _) = broadcast::channel(SEMANTIC_QUEUE);
         let (shutdown, _) = watch::channel(false);
+        let semantic =
+            SemanticLayer::new(zones, config.semantic.disabled.clone(), config.privacy_mode);
         AppState {
             config,
             engine: Mutex::new(engine),
+            semantic: Mutex::new(semantic),
             hub,
             pose_hub,
             fresh,
+            semantic_hub,
             update_nodes: Mutex::new(Vec::new()),
             udp,
             clients: AtomicUsize::new(0),
@@ -201,9 +220,42 @@ impl AppState {
         lock(&self.engine)
     }
 
+    /// The semantic primitives of every node.
+    pub fn semantic(&self) -> MutexGuard<'_, SemanticLayer> {
+        lock(&self.semantic)
+    }
+
+    /// The `semantic_primitives` message now (`GET /api/v1/semantic`).
+    pub fn semantic_primitives(&self) -> SemanticPrimitives {
+        self.semantic().message(wall_clock())
+    }
+
+    /// Forgets semantic nodes silent for a minute and tells the WebSocket clients.
+    pub fn semantic_tick(&self) {
+        let now_s = wall_clock();
+        let mut semantic = self.semantic();
+        if semantic.tick(now_s) {
+            self.send_semantic(&semantic, now_s);
+        }
+    }
+
+    /// Sends the `semantic_primitives` message to the WebSocket clients that asked for it.
+    fn send_semantic(&self, semantic: &SemanticLayer, now_s: f64) {
+        if self.semantic_hub.receiver_count() > 0 {
+            let message = semantic.message(now_s);
+            let text = serde_json::to_string(&message).unwrap_or_else(|_| "{}".to_string());
+            let _ = self.semantic_hub.send(Utf8Bytes::from(text));
+        }
+    }
+
     /// A receiver of every outgoing message as JSON text.
     pub fn subscribe(&self) -> broadcast::Receiver<Utf8Bytes> {
         self.hub.subscribe()
+    }
+
+    /// A receiver of `semantic_primitives` messages as JSON text.
+    pub fn subscribe_semantic(&self) -> broadcast::Receiver<Utf8Bytes> {
+        self.semantic_hub.subscribe()
     }
 
     /// A receiver of `pose_data` messages as JSON text.
@@ -231,15 +283,15 @@ impl AppState {
         self.fan_out(&[node_id], messages);
     }
 
-    /// `fresh_to`: the nodes whose datagrams produced `messages` (each MQTT consumer hears
-    /// a batch's update once per node that contributed to it).
+    /// `origins`: the nodes whose datagrams produced `messages`. The semantic primitives,
+    /// like each MQTT consumer, hear a batch's update once per node that contributed to it.
     fn fan_out(&self, origins: &[u8], messages: Vec<Outgoing>) {
         let fresh_to = if self.fresh.receiver_count() > 0 {
             origins
         } else {
             &[]
         };
-        if messages.is_empty() || (!self.has_listeners() && fresh_to.is_empty()) {
+        if messages.is_empty() || (!self.has_listeners() && origins.is_empty()) {
             return;
         }
         let privacy = self.config.privacy_mode;
@@ -266,6 +318,22 @@ impl AppState {
                     let _ = self.pose_hub.send(Utf8Bytes::from(text));
                 }
             }
+            // Held until the message is out, so MQTT hears messages in the order the
+            // primitives observed them. Re-broadcasts (no origin) are not observed.
+            let mut semantic = (!origins.is_empty()).then(|| self.semantic());
+            let now_s = wall_clock();
+            let observed: Vec<Arc<Observed>> = match semantic.as_mut() {
+                Some(layer) => origins
+                    .iter()
+                    .map(|_| Arc::new(layer.observe(&message, now_s)))
+                    .collect(),
+                None => Vec::new(),
+            };
+            if let Some(layer) = &semantic {
+                if observed.iter().any(|o| o.sampled()) {
+                    self.send_semantic(layer, now_s);
+                }
+            }
             if self.hub.receiver_count() == 0 && fresh_to.is_empty() {
                 continue;
             }
@@ -277,11 +345,12 @@ impl AppState {
             });
             if !fresh_to.is_empty() {
                 let message = Arc::new(message);
-                for &node_id in fresh_to {
+                for (&node_id, observed) in fresh_to.iter().zip(&observed) {
                     let _ = self.fresh.send(Fresh {
                         node_id,
                         message: message.clone(),
                         json: json.clone(),
+                        semantic: observed.clone(),
                     });
                 }
             }

@@ -287,3 +287,55 @@ pub struct WasmEvent {
     pub module_id: u8,
     pub events: Vec<WasmEventEntry>,
 }
+
+/// `semantic_primitives` (3.10, also the body of `GET /api/v1/semantic`, 4.10): the
+/// semantic primitives of every node the server has heard, computed once by the sensing
+/// layer for the WebSocket, REST and MQTT alike.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct SemanticPrimitives {
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    /// Unix seconds at which the message was built.
+    pub timestamp_s: f64,
+    /// The warm-up every node goes through after its first sample (seconds).
+    pub warm_up_s: f64,
+    pub nodes: Vec<SemanticNode>,
+}
+
+/// One node's primitives.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct SemanticNode {
+    /// `None` (omitted) for a room-level snapshot that names no node.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub node_id: Option<u8>,
+    /// The node's room in the zones file (`--zones`), if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub room: Option<String>,
+    /// Unix seconds of the node's latest 1 Hz sample.
+    pub last_sample_s: f64,
+    /// Seconds of warm-up left after the latest sample; 0 once the primitives run.
+    pub warm_up_remaining_s: f64,
+    pub primitives: Vec<SemanticPrimitive>,
+}
+
+/// One primitive of a node. `kind` is `"binary"` (`on`), `"score"` (`score`, 0..=100) or
+/// `"event"` (`last_event_s`). Value keys are omitted while the node warms up and for
+/// disabled primitives.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct SemanticPrimitive {
+    /// The entity slug of docs/wire.md 7.5, e.g. `"no_movement"`.
+    pub name: &'static str,
+    pub kind: &'static str,
+    /// Switched off with `--no-semantic`.
+    pub disabled: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub on: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub score: Option<u8>,
+    /// Unix seconds (sample time) since which `on` / `score` has held its value.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub since_s: Option<f64>,
+    /// Unix seconds (sample time) of the latest event of an `"event"` primitive.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_event_s: Option<f64>,
+}

@@ -1,8 +1,9 @@
 """Typed, frozen messages of the sensing WebSocket (``/ws/sensing``).
 
 :func:`parse_message` turns one JSON object into :class:`SensingUpdate`, :class:`EdgeVitals`,
-:class:`EdgeFusedVitals` or :class:`UnknownMessage`. It accepts the shapes of this project's
-server and of RuView-compatible servers: nullable rates or ``0.0`` meaning "no estimate",
+:class:`EdgeFusedVitals`, :class:`WasmEvent`, :class:`SemanticPrimitives` or
+:class:`UnknownMessage`. It accepts the shapes of this project's server and of
+RuView-compatible servers: nullable rates or ``0.0`` meaning "no estimate",
 ``heart_rate_bpm`` and ``heartrate_bpm`` spellings, missing optional keys, unknown keys and
 unknown message types. Every message keeps the decoded JSON object as ``raw``; every key
 this project's server sends is also a typed attribute (``JSON_NAMES`` of a class maps a JSON key
@@ -40,6 +41,9 @@ __all__ = [
     "MmwaveReading",
     "NodeFeatures",
     "NodeInfo",
+    "SemanticNode",
+    "SemanticPrimitive",
+    "SemanticPrimitives",
     "SensingUpdate",
     "SignalField",
     "SyncInfo",
@@ -114,6 +118,11 @@ def _rate(value: object) -> float | None:
 
 def _mapping(value: object) -> Mapping[str, Any]:
     return value if isinstance(value, Mapping) else _EMPTY
+
+
+def _objects(value: object) -> list[Mapping[str, Any]]:
+    """The objects of a JSON array (other items and non-arrays are skipped)."""
+    return [v for v in value if isinstance(v, Mapping)] if isinstance(value, list) else []
 
 
 def _floats(value: object) -> tuple[float, ...]:
@@ -613,6 +622,90 @@ class WasmEvent:
 
 
 @dataclass(frozen=True)
+class SemanticPrimitive:
+    """One semantic primitive of a node (docs/wire.md §3.10). ``kind`` is ``"binary"``
+    (``on``), ``"score"`` (``score``, 0-100) or ``"event"`` (``last_event_s``); the value is
+    ``None`` while the node warms up and when the primitive is ``disabled``. Times are Unix
+    seconds of the server's samples: ``since_s`` is when ``on``/``score`` took its value."""
+
+    name: str
+    kind: str
+    disabled: bool
+    on: bool | None
+    score: int | None
+    since_s: float | None
+    last_event_s: float | None
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> SemanticPrimitive:
+        name, kind = data.get("name"), data.get("kind")
+        score = data.get("score")
+        return cls(
+            name=name if isinstance(name, str) else "",
+            kind=kind if isinstance(kind, str) else "",
+            disabled=_bool(data.get("disabled")),
+            on=_optional_bool(data.get("on")),
+            score=None if _number(score) is None else _int(score),
+            since_s=_number(data.get("since_s")),
+            last_event_s=_number(data.get("last_event_s")),
+        )
+
+
+@dataclass(frozen=True)
+class SemanticNode:
+    """The primitives of one node (``node_id`` ``None`` for a room-level snapshot), its room
+    in the zones file, its latest sample (Unix seconds) and the warm-up left (seconds, 0 once
+    the primitives run)."""
+
+    node_id: int | None
+    room: str | None
+    last_sample_s: float | None
+    warm_up_remaining_s: float
+    primitives: tuple[SemanticPrimitive, ...]
+
+    @property
+    def warming_up(self) -> bool:
+        """Whether the node's primitives are still in their warm-up."""
+        return self.warm_up_remaining_s > 0.0
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> SemanticNode:
+        room = data.get("room")
+        return cls(
+            node_id=_optional_int(data.get("node_id")),
+            room=room if isinstance(room, str) else None,
+            last_sample_s=_number(data.get("last_sample_s")),
+            warm_up_remaining_s=_float(data.get("warm_up_remaining_s")),
+            primitives=tuple(
+                SemanticPrimitive.from_json(p) for p in _objects(data.get("primitives"))
+            ),
+        )
+
+
+@dataclass(frozen=True)
+class SemanticPrimitives:
+    """``semantic_primitives`` (also ``GET /api/v1/semantic``): every node's semantic
+    primitives, built at ``timestamp_s`` (Unix seconds); ``warm_up_s`` is the warm-up of a
+    node after its first sample (seconds)."""
+
+    timestamp_s: float | None
+    warm_up_s: float | None
+    nodes: tuple[SemanticNode, ...]
+    raw: Mapping[str, Any] = field(repr=False, compare=False, default_factory=lambda: _EMPTY)
+
+    type = "semantic_primitives"
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> SemanticPrimitives:
+        return cls(
+            timestamp_s=_number(data.get("timestamp_s")),
+            warm_up_s=_number(data.get("warm_up_s")),
+            nodes=tuple(SemanticNode.from_json(n) for n in _objects(data.get("nodes"))),
+            raw=_frozen(data),
+        )
+
+
+@dataclass(frozen=True)
 class UnknownMessage:
     """Any other ``type`` (e.g. vendor frames), kept as its raw object."""
 
@@ -620,12 +713,15 @@ class UnknownMessage:
     raw: Mapping[str, Any] = field(repr=False, default_factory=lambda: _EMPTY)
 
 
-Message: TypeAlias = SensingUpdate | EdgeVitals | EdgeFusedVitals | WasmEvent | UnknownMessage
+Message: TypeAlias = (
+    SensingUpdate | EdgeVitals | EdgeFusedVitals | WasmEvent | SemanticPrimitives | UnknownMessage
+)
 
 _PARSERS: dict[str, Callable[[Mapping[str, Any]], Message]] = {
     "edge_vitals": EdgeVitals.from_json,
     "edge_fused_vitals": EdgeFusedVitals.from_json,
     "wasm_event": WasmEvent.from_json,
+    "semantic_primitives": SemanticPrimitives.from_json,
 }
 
 

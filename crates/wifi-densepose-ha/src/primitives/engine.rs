@@ -22,6 +22,11 @@ use crate::zones::{Zones, TAG_BATHROOM, TAG_BED};
 /// node's first sample (seconds).
 pub const WARM_UP_S: f64 = 60.0;
 
+/// Whether a warm-up that started at `start_s` (Unix seconds) is over at `now_s`.
+pub fn warm_up_done(start_s: f64, now_s: f64) -> bool {
+    now_s - start_s >= WARM_UP_S
+}
+
 /// The binary and score outputs of one node after one sample.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct PrimitiveOutputs {
@@ -103,10 +108,14 @@ impl SemanticEngine {
 
     /// Whether `node_id` has finished its warm-up at `now_s`.
     pub fn is_ready(&self, node_id: Option<u8>, now_s: f64) -> bool {
-        self.nodes
-            .get(&node_id)
-            .and_then(|n| n.first_sample_s)
-            .is_some_and(|first| now_s - first >= WARM_UP_S)
+        self.warm_up_start_s(node_id)
+            .is_some_and(|first| warm_up_done(first, now_s))
+    }
+
+    /// Unix seconds of `node_id`'s first sample since it was created or forgotten: where its
+    /// warm-up starts.
+    pub fn warm_up_start_s(&self, node_id: Option<u8>) -> Option<f64> {
+        self.nodes.get(&node_id).and_then(|n| n.first_sample_s)
     }
 
     /// Feeds one snapshot; returns the step when it opens a new second for its node.

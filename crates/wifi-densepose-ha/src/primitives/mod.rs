@@ -19,7 +19,7 @@ mod sampler;
 pub mod someone_sleeping;
 mod time_window;
 
-pub use engine::{NodeStep, PrimitiveOutputs, SemanticEngine, WARM_UP_S};
+pub use engine::{warm_up_done, NodeStep, PrimitiveOutputs, SemanticEngine, WARM_UP_S};
 pub use sampler::Sample;
 
 /// How long a condition has held at `t_s`, given when it started (0 if it does not hold).

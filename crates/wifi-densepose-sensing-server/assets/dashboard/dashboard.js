@@ -1,6 +1,6 @@
 // The live dashboard of wifi-densepose-sensing-server (docs/wire.md §4.9).
 //
-// Reads /ws/sensing (room state, device vitals, alerts) and polls /health and /api/v1/nodes
+// Reads /ws/sensing (room state, device vitals, alerts, semantic primitives) and polls /health and /api/v1/nodes
 // once a second (per-node vitals with status and confidence, frame rate, RSSI, packet
 // counters). Shows only what the server sent: a lost connection, a stale node or a withheld
 // value is labelled as such, never filled in. Series are bounded by count and by time, so a
@@ -69,6 +69,7 @@
     nodes: new Map(),
     edge: new Map(),
     alerts: [],
+    semantic: null,
     unknownTypes: new Map(),
     badMessages: 0,
     dirty: true,
@@ -160,7 +161,7 @@
   function openSocket(ticket) {
     const url = new URL('/ws/sensing', window.location.href);
     url.protocol = window.location.protocol === 'https:' ? 'wss:' : 'ws:';
-    url.search = ticket ? 'ticket=' + encodeURIComponent(ticket) : '';
+    url.search = 'semantic=1' + (ticket ? '&ticket=' + encodeURIComponent(ticket) : '');
     state.socketUsedTicket = ticket !== null;
     const ws = new WebSocket(url.toString());
     state.ws = ws;
@@ -292,6 +293,7 @@
       case 'edge_vitals': onEdgeVitals(message, 'device'); break;
       case 'edge_fused_vitals': onEdgeVitals(message, 'fused'); break;
       case 'wasm_event': break;
+      case 'semantic_primitives': state.semantic = { at: nowS(), message }; state.dirty = true; break;
       default: {
         const count = state.unknownTypes.get(message.type);
         if (count !== undefined) state.unknownTypes.set(message.type, count + 1);
@@ -560,6 +562,58 @@
       : items.map((a) => element('li', a.level, a.text))));
   }
 
+  /** One primitive's state in words; names and kinds the page does not know are shown as sent. */
+  function primitiveText(p, warming) {
+    if (bool(p.disabled) === true) return 'disabled';
+    const since = num(p.since_s);
+    const at = (t) => new Date(t * 1000).toLocaleTimeString();
+    const on = bool(p.on);
+    const score = num(p.score);
+    let value = null;
+    if (on !== null) value = on ? 'ON' : 'off';
+    else if (score !== null) value = 'score ' + score;
+    else if (str(p.kind) === 'event') {
+      const last = num(p.last_event_s);
+      return warming ? 'warming up' : last === null ? 'no event yet' : 'last at ' + at(last);
+    }
+    if (value === null) return warming ? 'warming up' : '—';
+    return since === null ? value : value + ' since ' + at(since);
+  }
+
+  function renderSemantic() {
+    const box = $('semantic');
+    const s = state.semantic;
+    const nodes = s === null ? [] : arr(obj(s.message) && s.message.nodes).map(obj).filter((n) => n !== null);
+    $('semantic-none').hidden = nodes.length > 0;
+    const blocks = nodes.slice(0, 256).map((n) => {
+      const id = num(n.node_id);
+      const room = str(n.room);
+      const left = num(n.warm_up_remaining_s);
+      const warming = left !== null && left > 0;
+      const block = element('div', 'semantic-node');
+      block.dataset.node = id === null ? 'room' : String(id);
+      const title = (id === null ? 'Room' : 'Node ' + id) + (room === null ? '' : ' · ' + room);
+      block.append(element('h3', '', title));
+      const status = element('p', 'semantic-status', warming ? 'warming up, ' + Math.ceil(left) + ' s left'
+        : left === null ? '—' : 'running');
+      status.dataset.warming = String(warming);
+      block.append(status);
+      const list = element('ul', 'primitives');
+      for (const p of arr(n.primitives).map(obj).filter((x) => x !== null).slice(0, 64)) {
+        const name = str(p.name) || '?';
+        const item = element('li', '');
+        item.dataset.name = name;
+        item.dataset.on = String(bool(p.on) === true);
+        if (bool(p.disabled) === true) item.classList.add('disabled');
+        item.append(element('span', 'name', name.replace(/_/g, ' ')), element('span', 'value', primitiveText(p, warming)));
+        list.append(item);
+      }
+      block.append(list);
+      return block;
+    });
+    box.replaceChildren(...blocks);
+  }
+
   function render() {
     renderConnection();
     if (!state.dirty && state.connection === 'live') return;
@@ -570,6 +624,7 @@
     $('no-nodes').hidden = state.nodes.size > 0;
     for (const node of state.nodes.values()) renderNode(node);
     renderAlerts();
+    renderSemantic();
   }
 
   // ---- charts -----------------------------------------------------------------------------

@@ -111,6 +111,8 @@ pub struct Args {
     /// Directory for runtime files, including the persisted MQTT client id.
     #[arg(long, env = "RUVIEW_DATA_DIR", default_value = "data")]
     pub data_dir: PathBuf,
+    #[command(flatten)]
+    pub semantic: crate::config::semantic::SemanticArgs,
     #[cfg(feature = "mqtt")]
     #[command(flatten)]
     pub mqtt: crate::config::mqtt::MqttArgs,
@@ -147,6 +149,8 @@ pub struct Config {
     /// Runtime files; only the MQTT publisher keeps one so far.
     #[cfg_attr(not(feature = "mqtt"), allow(dead_code))]
     pub data_dir: PathBuf,
+    /// `--no-semantic` and `--zones`.
+    pub semantic: crate::config::semantic::SemanticSettings,
     /// `--mqtt` and its validated options.
     #[cfg(feature = "mqtt")]
     pub mqtt: Option<crate::config::mqtt::MqttSettings>,
@@ -216,10 +220,14 @@ impl Args {
             })?),
             None => None,
         };
+        let semantic = self
+            .semantic
+            .into_settings()
+            .map_err(|message| Args::command().error(ClapErrorKind::ValueValidation, message))?;
         #[cfg(feature = "mqtt")]
         let mqtt = self
             .mqtt
-            .into_settings(self.privacy_mode)
+            .into_settings(self.privacy_mode, &semantic.disabled)
             .map_err(|message| Args::command().error(ClapErrorKind::ValueValidation, message))?;
         Ok(Config {
             http_port: self.http_port,
@@ -249,6 +257,7 @@ impl Args {
             privacy_mode: self.privacy_mode,
             api_token: api_token.filter(|t| !t.is_empty()),
             data_dir: self.data_dir,
+            semantic,
             #[cfg(feature = "mqtt")]
             mqtt,
         })

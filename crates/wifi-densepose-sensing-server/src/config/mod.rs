@@ -4,3 +4,4 @@ pub mod cli;
 #[cfg(feature = "mqtt")]
 pub mod mqtt;
 pub mod parse;
+pub mod semantic;

@@ -3,8 +3,8 @@
 use std::path::PathBuf;
 
 use clap::{ArgAction, Args};
-use wifi_densepose_ha::config::{parse_disabled_primitives, DEFAULT_PASSWORD_ENV, DEFAULT_PREFIX};
-use wifi_densepose_ha::{EntityRates, MqttConfig, TlsMode};
+use wifi_densepose_ha::config::{DEFAULT_PASSWORD_ENV, DEFAULT_PREFIX};
+use wifi_densepose_ha::{Entity, EntityRates, MqttConfig, TlsMode};
 
 use crate::config::parse::parse_bool;
 
@@ -78,25 +78,22 @@ pub struct MqttArgs {
     #[arg(long, env = "RUVIEW_MQTT_NO_LWT", action = ArgAction::Set, num_args = 0..=1,
           default_value = "false", default_missing_value = "true", value_parser = parse_bool)]
     pub mqtt_no_lwt: bool,
-    /// Disable one semantic primitive (repeatable): sleeping, distress, room_active,
-    /// elderly_anomaly, meeting, bathroom, fall_risk, bed_exit, no_movement, multi_room.
-    #[arg(long = "no-semantic", value_name = "PRIMITIVE")]
-    pub no_semantic: Vec<String>,
-    /// TOML file mapping nodes to rooms and tags; enables the zone primitives.
-    #[arg(long, value_name = "FILE")]
-    pub zones: Option<PathBuf>,
 }
 
 /// The validated MQTT part of the configuration.
 #[derive(Debug, Clone, PartialEq)]
 pub struct MqttSettings {
     pub config: MqttConfig,
-    pub zones_file: Option<PathBuf>,
 }
 
 impl MqttArgs {
-    /// `None` without `--mqtt`; a message for a usage error otherwise.
-    pub fn into_settings(self, privacy_mode: bool) -> Result<Option<MqttSettings>, String> {
+    /// `None` without `--mqtt`; a message for a usage error otherwise. `disabled`: the
+    /// primitives switched off with `--no-semantic` (config/semantic.rs).
+    pub fn into_settings(
+        self,
+        privacy_mode: bool,
+        disabled: &[Entity],
+    ) -> Result<Option<MqttSettings>, String> {
         if !self.mqtt {
             return Ok(None);
         }
@@ -127,14 +124,11 @@ impl MqttArgs {
             publish_pose: self.mqtt_publish_pose,
             publish_raw: self.mqtt_publish_raw,
             last_will: !self.mqtt_no_lwt,
-            disabled: parse_disabled_primitives(&self.no_semantic).map_err(|e| e.to_string())?,
+            disabled: disabled.to_vec(),
             privacy_mode,
         };
         config.validate().map_err(|e| e.to_string())?;
-        Ok(Some(MqttSettings {
-            config,
-            zones_file: self.zones,
-        }))
+        Ok(Some(MqttSettings { config }))
     }
 }
 
@@ -144,12 +138,16 @@ mod tests {
     use wifi_densepose_ha::Entity;
 
     use super::*;
+    use crate::config::semantic::SemanticArgs;
 
-    /// The MQTT flags with `--privacy-mode`, as the server's command line has them.
+    /// The MQTT and semantic flags with `--privacy-mode`, as the server's command line has
+    /// them.
     #[derive(Debug, Parser)]
     struct Args {
         #[command(flatten)]
         mqtt: MqttArgs,
+        #[command(flatten)]
+        semantic: SemanticArgs,
         #[arg(long, action = ArgAction::Set, num_args = 0..=1, default_value = "false",
               default_missing_value = "true", value_parser = parse_bool)]
         privacy_mode: bool,
@@ -158,7 +156,9 @@ mod tests {
     fn settings(args: &[&str]) -> Result<Option<MqttSettings>, String> {
         let argv = std::iter::once("wifi-densepose-sensing-server").chain(args.iter().copied());
         let args = Args::try_parse_from(argv).map_err(|e| e.to_string())?;
-        args.mqtt.into_settings(args.privacy_mode)
+        let semantic = args.semantic.into_settings()?;
+        args.mqtt
+            .into_settings(args.privacy_mode, &semantic.disabled)
     }
 
     #[test]
@@ -181,7 +181,7 @@ mod tests {
         assert_eq!((c.rates.vitals_hz, c.rates.rssi_hz), (0.2, 0.1));
         assert!(c.last_will && !c.publish_raw && !c.privacy_mode && c.client_id.is_none());
         assert_eq!(c.tls, TlsMode::Off);
-        assert_eq!(s.zones_file, None);
+        assert!(c.disabled.is_empty());
     }
 
     #[test]
@@ -217,10 +217,6 @@ mod tests {
         assert!(!c.last_will && c.publish_raw && c.privacy_mode);
         assert_eq!(c.disabled, [Entity::SomeoneSleeping, Entity::BedExit]);
         assert_eq!(c.rates.motion_hz, 0.0);
-        assert_eq!(
-            s.zones_file.as_deref(),
-            Some(std::path::Path::new("zones.toml"))
-        );
     }
 
     #[test]

@@ -33,6 +33,7 @@ pub fn http_router(state: Arc<AppState>, security: Arc<Security>) -> Router {
         .route("/api/v1/sensing/latest", get(latest))
         .route("/api/v1/vital-signs", get(vital_signs))
         .route("/api/v1/edge-vitals", get(edge_vitals))
+        .route("/api/v1/semantic", get(semantic))
         .route("/ws/sensing", get(ws::sensing))
         .route("/api/v1/stream/pose", get(ws::pose))
         .route(
@@ -262,6 +263,14 @@ async fn edge_vitals(State(state): State<Arc<AppState>>) -> Json<Value> {
             json!({"status": "no_data", "edge_vitals": null, "message": "No edge vitals received yet."}),
         ),
     }
+}
+
+/// `GET /api/v1/semantic` (4.10): the `semantic_primitives` message as of now. Privacy mode
+/// already left the biometric primitives out.
+async fn semantic(
+    State(state): State<Arc<AppState>>,
+) -> Json<wifi_densepose_wire::messages::SemanticPrimitives> {
+    Json(state.semantic_primitives())
 }
 
 /// `POST /api/v1/ws-ticket` (docs/wire.md §5.3); 404 when no token is configured.

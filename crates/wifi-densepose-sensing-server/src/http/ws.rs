@@ -1,6 +1,7 @@
 //! `/ws/sensing` (docs/wire.md §3.1, 3.2): connecting subscribes; client messages are ignored;
 //! a Ping every 30 s; a client that misses two consecutive Pongs is closed; a client that
-//! falls more than 256 messages behind skips them; shutdown closes with code 1001.
+//! falls more than 256 messages behind skips them; shutdown closes with code 1001. With
+//! `?semantic=1` the client also gets `semantic_primitives` (3.10).
 //! `/api/v1/stream/pose` (3.9): `connection_established`, then one `pose_data` per update;
 //! `{"type":"ping"}` is answered with `{"type":"pong"}`; no Ping frames.
 
@@ -9,6 +10,7 @@ use std::time::Duration;
 
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
 use axum::extract::State;
+use axum::http::Uri;
 use axum::response::Response;
 use futures_util::SinkExt;
 use tokio::sync::broadcast;
@@ -59,12 +61,36 @@ async fn send_batch(
     socket.flush().await
 }
 
-pub async fn sensing(upgrade: WebSocketUpgrade, State(state): State<Arc<AppState>>) -> Response {
-    configured(upgrade).on_upgrade(move |socket| serve(socket, state))
+pub async fn sensing(
+    upgrade: WebSocketUpgrade,
+    uri: Uri,
+    State(state): State<Arc<AppState>>,
+) -> Response {
+    let semantic = wants_semantic(uri.query());
+    configured(upgrade).on_upgrade(move |socket| serve(socket, state, semantic))
 }
 
-async fn serve(mut socket: WebSocket, state: Arc<AppState>) {
+/// Whether the query string asks for `semantic_primitives` (`semantic=1` or `semantic=true`).
+fn wants_semantic(query: Option<&str>) -> bool {
+    query.is_some_and(|q| {
+        q.split('&')
+            .any(|pair| pair == "semantic=1" || pair == "semantic=true")
+    })
+}
+
+/// The next `semantic_primitives` text for a client that asked for them; never for others.
+async fn next_semantic(
+    semantic: &mut Option<broadcast::Receiver<Utf8Bytes>>,
+) -> Result<Utf8Bytes, RecvError> {
+    match semantic {
+        Some(receiver) => receiver.recv().await,
+        None => std::future::pending().await,
+    }
+}
+
+async fn serve(mut socket: WebSocket, state: Arc<AppState>, semantic: bool) {
     let mut messages = state.subscribe();
+    let mut semantic = semantic.then(|| state.subscribe_semantic());
     let clients = state.client_connected();
     tracing::info!(clients, "WebSocket client connected");
     let shutdown = wait_for_shutdown(state.shutdown_signal());
@@ -80,6 +106,15 @@ async fn serve(mut socket: WebSocket, state: Arc<AppState>) {
                     }
                 }
                 Err(RecvError::Lagged(skipped)) => tracing::debug!(skipped, "slow WebSocket client skipped messages"),
+                Err(RecvError::Closed) => break,
+            },
+            text = next_semantic(&mut semantic) => match text {
+                Ok(text) => {
+                    if socket.send(Message::Text(text)).await.is_err() {
+                        break;
+                    }
+                }
+                Err(RecvError::Lagged(_)) => {}
                 Err(RecvError::Closed) => break,
             },
             incoming = socket.recv() => match incoming {
@@ -160,7 +195,22 @@ async fn serve_pose(mut socket: WebSocket, state: Arc<AppState>) {
 
 #[cfg(test)]
 mod tests {
-    use super::is_ping_request;
+    use super::{is_ping_request, wants_semantic};
+
+    #[test]
+    fn semantic_primitives_only_when_asked() {
+        assert!(wants_semantic(Some("semantic=1")));
+        assert!(wants_semantic(Some("ticket=abc&semantic=true")));
+        for query in [
+            None,
+            Some(""),
+            Some("semantic=0"),
+            Some("semantic"),
+            Some("xsemantic=1"),
+        ] {
+            assert!(!wants_semantic(query), "{query:?}");
+        }
+    }
 
     #[test]
     fn only_a_ping_object_is_a_ping() {

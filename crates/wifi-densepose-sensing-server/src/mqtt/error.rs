@@ -15,6 +15,4 @@ pub enum SetupError {
         path: Option<PathBuf>,
         message: String,
     },
-    #[error("zones file {path}: {message}")]
-    Zones { path: PathBuf, message: String },
 }

@@ -1,8 +1,9 @@
 //! The Home Assistant MQTT publisher (docs/wire.md §7), behind the `mqtt` feature.
 //!
-//! [`prepare`] reads everything from disk at startup (client id, TLS files, zones) so bad
-//! files stop the server; [`run`] owns the broker connection: it feeds the newly built
-//! messages of [`AppState`] to the [`publisher::Publisher`] and sends what it returns.
+//! [`prepare`] reads everything from disk at startup (client id, TLS files) so bad files
+//! stop the server; [`run`] owns the broker connection: it feeds the newly built messages
+//! of [`AppState`], with what the sensing layer's semantic primitives made of them, to the
+//! [`publisher::Publisher`] and sends what it returns.
 
 pub mod error;
 pub mod publisher;
@@ -21,7 +22,7 @@ use tokio::sync::broadcast::error::RecvError;
 use tokio::sync::{mpsc, watch};
 use wifi_densepose_ha::config::{generated_client_id, parse_persisted_client_id, CLIENT_ID_FILE};
 use wifi_densepose_ha::topics::{ha_status_topic, OFFLINE, ONLINE};
-use wifi_densepose_ha::{MqttConfig, Zones};
+use wifi_densepose_ha::MqttConfig;
 
 use error::SetupError;
 use publisher::{Outbound, Publisher};
@@ -52,11 +53,10 @@ pub struct Prepared {
     server_name: String,
     password: Option<String>,
     tls: Option<Arc<rustls::ClientConfig>>,
-    zones: Option<Zones>,
 }
 
-/// Reads the persisted client id (creating it on first use), the password variable, the
-/// TLS files and the zones file.
+/// Reads the persisted client id (creating it on first use), the password variable and the
+/// TLS files.
 pub fn prepare(settings: &MqttSettings, data_dir: &Path) -> Result<Prepared, SetupError> {
     let config = settings.config.clone();
     let client_id = match &config.client_id {
@@ -69,17 +69,6 @@ pub fn prepare(settings: &MqttSettings, data_dir: &Path) -> Result<Prepared, Set
         .as_ref()
         .map(|_| std::env::var(&config.password_env).unwrap_or_default());
     let tls = tls::client_config(&config.tls)?;
-    let zones = match &settings.zones_file {
-        None => None,
-        Some(path) => {
-            let zones_error = |message: String| SetupError::Zones {
-                path: path.clone(),
-                message,
-            };
-            let text = std::fs::read_to_string(path).map_err(|e| zones_error(e.to_string()))?;
-            Some(Zones::parse(&text).map_err(|e| zones_error(e.to_string()))?)
-        }
-    };
     if config.plaintext_to_remote_host() {
         tracing::warn!(host = %config.host, "MQTT without TLS to a host that is not loopback");
     }
@@ -94,7 +83,6 @@ pub fn prepare(settings: &MqttSettings, data_dir: &Path) -> Result<Prepared, Set
         server_name,
         password,
         tls,
-        zones,
     })
 }
 
@@ -168,9 +156,9 @@ pub async fn run(state: Arc<AppState>, prepared: Prepared) {
         server_name,
         password,
         tls,
-        zones,
     } = prepared;
     let status_topic = ha_status_topic(&config.prefix);
+    let zones = state.semantic().zones().cloned();
     let mut publisher = Publisher::new(config.clone(), client_id.clone(), server_name, zones);
     let mut options = MqttOptions::new(&client_id, &config.host, config.effective_port());
     options.set_keep_alive(KEEP_ALIVE).set_clean_session(true);
@@ -211,7 +199,9 @@ pub async fn run(state: Arc<AppState>, prepared: Prepared) {
     loop {
         let out = tokio::select! {
             message = fresh.recv() => match message {
-                Ok(m) => publisher.on_message(m.node_id, &m.message, m.json.as_str(), wall_clock()),
+                Ok(m) => publisher.on_message(
+                    m.node_id, &m.message, m.json.as_str(), &m.semantic, wall_clock(),
+                ),
                 Err(RecvError::Lagged(skipped)) => {
                     tracing::debug!(skipped, "MQTT publisher skipped messages");
                     Vec::new()

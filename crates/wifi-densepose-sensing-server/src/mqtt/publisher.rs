@@ -1,28 +1,25 @@
 //! What to publish when (docs/wire.md §7.3–7.10), without any network: the connection task
-//! feeds messages, connection events and a 1 s tick, and sends what comes back.
+//! feeds messages with what the sensing layer's semantic primitives made of them
+//! ([`Observed`]), connection events and a 1 s tick, and sends what comes back.
 
 use std::collections::BTreeMap;
 
 use wifi_densepose_ha::availability::{AVAILABILITY_RESEND_S, BINARY_HEARTBEAT_S};
 use wifi_densepose_ha::config::{min_interval_s, state_is_retained};
-use wifi_densepose_ha::snapshot::FallEdgeDetector;
+use wifi_densepose_ha::primitives::warm_up_done;
 use wifi_densepose_ha::state::{
     binary_payload, event_payload, fall_event_payload, fall_risk_payload, snapshot_payload,
 };
 use wifi_densepose_ha::topics::{
     entity_topic, raw_topic, server_availability_topic, OFFLINE, ONLINE,
 };
-use wifi_densepose_ha::zones::{TAG_BATHROOM, TAG_BED};
 use wifi_densepose_ha::{
-    announced_entities, snapshots_from_sensing_update, DiscoveryContext, EdgeVitalsInput, Entity,
-    MqttConfig, NodeInputs, NodeKey, NodeSnapshot, NodeStep, PrimitiveOutputs, RawKind,
-    SemanticEngine, TopicKind, Zones,
+    DiscoveryContext, EdgeVitalsInput, Entity, MqttConfig, NodeInputs, NodeKey, NodeSnapshot,
+    NodeStep, PrimitiveOutputs, RawKind, TopicKind, Zones,
 };
 
 use crate::messages::Outgoing;
-
-/// A node silent this long has its semantic primitives reset (seconds).
-const FORGET_AFTER_S: f64 = 60.0;
+use crate::sensing::semantic::{binary_output, is_silent, node_entities, Observed};
 
 /// One MQTT PUBLISH to send.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -39,9 +36,10 @@ struct Node {
     key: NodeKey,
     entities: Vec<Entity>,
     inputs: NodeInputs,
-    falls: FallEdgeDetector,
     snapshot: Option<NodeSnapshot>,
     outputs: Option<PrimitiveOutputs>,
+    /// Where the sensing layer's warm-up of the node started (Unix seconds).
+    warm_up_start_s: Option<f64>,
     /// Discovery sent on the current connection.
     announced: bool,
     availability: BTreeMap<Entity, bool>,
@@ -54,7 +52,7 @@ struct Node {
 pub struct Publisher {
     config: MqttConfig,
     context: DiscoveryContext,
-    engine: SemanticEngine,
+    zones: Option<Zones>,
     nodes: BTreeMap<Option<u8>, Node>,
     connected: bool,
     last_refresh_s: f64,
@@ -81,7 +79,7 @@ impl Publisher {
         Publisher {
             config,
             context,
-            engine: SemanticEngine::new(zones),
+            zones,
             nodes: BTreeMap::new(),
             connected: false,
             last_refresh_s: f64::NEG_INFINITY,
@@ -136,34 +134,37 @@ impl Publisher {
         out
     }
 
-    /// A newly built WebSocket message of `node_id` (already privacy-filtered) and its
-    /// WebSocket text (the payload of the raw topics).
+    /// A newly built WebSocket message of `node_id` (already privacy-filtered), its
+    /// WebSocket text (the payload of the raw topics) and what the sensing layer's semantic
+    /// primitives made of it.
     pub fn on_message(
         &mut self,
         node_id: u8,
         message: &Outgoing,
         json: &str,
+        observed: &Observed,
         now_s: f64,
     ) -> Vec<Outbound> {
         let mut out = Vec::new();
         match message {
-            Outgoing::Sensing(update) => {
+            Outgoing::Sensing(_) => {
                 self.raw(node_id, RawKind::SensingUpdate, json, &mut out);
-                match snapshots_from_sensing_update(update) {
-                    Ok(snapshots) => {
-                        for snapshot in snapshots {
-                            self.on_snapshot(snapshot, now_s, &mut out);
-                        }
-                    }
-                    Err(error) => tracing::debug!(%error, "sensing_update not usable for MQTT"),
+                for snapshot in observed.snapshots.iter().filter(|s| s.accepted) {
+                    self.on_snapshot(
+                        &snapshot.snapshot,
+                        snapshot.step.as_ref(),
+                        snapshot.warm_up_start_s,
+                        now_s,
+                        &mut out,
+                    );
                 }
             }
             Outgoing::EdgeVitals(body) => {
                 self.raw(node_id, RawKind::EdgeVitals, json, &mut out);
-                self.on_vitals(EdgeVitalsInput::from(body), now_s, &mut out);
+                self.on_vitals(EdgeVitalsInput::from(body), observed, now_s, &mut out);
             }
             Outgoing::FusedVitals(body) => {
-                self.on_vitals(EdgeVitalsInput::from(body), now_s, &mut out);
+                self.on_vitals(EdgeVitalsInput::from(body), observed, now_s, &mut out);
             }
             Outgoing::Wasm(_) => {}
         }
@@ -195,14 +196,15 @@ impl Publisher {
         }
         let ids: Vec<Option<u8>> = self.nodes.keys().copied().collect();
         for id in ids {
-            let silent = self
-                .nodes
-                .get(&id)
-                .and_then(|n| n.snapshot.as_ref())
-                .is_some_and(|s| now_s - s.timestamp_s > FORGET_AFTER_S);
-            if silent {
-                // Like the server's node table (3.8): a node back after a minute warms up again.
-                self.engine.forget(id);
+            if let Some(node) = self.nodes.get_mut(&id) {
+                let silent = node
+                    .snapshot
+                    .as_ref()
+                    .is_some_and(|s| is_silent(s.timestamp_s, now_s));
+                if silent {
+                    // The sensing layer forgets it too: it warms up again when it returns.
+                    node.warm_up_start_s = None;
+                }
             }
             self.publish_node(id, now_s, &mut out);
         }
@@ -241,67 +243,63 @@ impl Publisher {
     }
 
     fn node_entry(&mut self, id: Option<u8>) -> &mut Node {
-        let room = match (self.engine.zones(), id) {
-            (Some(zones), Some(n)) => zones.room_of(n),
-            _ => None,
-        };
-        let entities: Vec<Entity> = announced_entities(
+        let entities = node_entities(
+            self.zones.as_ref(),
+            id,
             self.config.privacy_mode,
-            room.is_some(),
             &self.config.disabled,
-        )
-        .into_iter()
-        .filter(|e| match e {
-            Entity::BathroomOccupied => room.is_some_and(|r| r.has_tag(TAG_BATHROOM)),
-            Entity::BedExit => room.is_some_and(|r| r.has_tag(TAG_BED)),
-            _ => true,
-        })
-        .collect();
+        );
         let key = NodeKey::new(&self.context.client_id, id);
         self.nodes.entry(id).or_insert_with(|| Node {
             key,
             entities,
             inputs: NodeInputs::default(),
-            falls: FallEdgeDetector::default(),
             snapshot: None,
             outputs: None,
+            warm_up_start_s: None,
             announced: false,
             availability: BTreeMap::new(),
             sent: BTreeMap::new(),
         })
     }
 
-    fn on_snapshot(&mut self, snapshot: NodeSnapshot, now_s: f64, out: &mut Vec<Outbound>) {
+    fn on_snapshot(
+        &mut self,
+        snapshot: &NodeSnapshot,
+        step: Option<&NodeStep>,
+        warm_up_start_s: Option<f64>,
+        now_s: f64,
+        out: &mut Vec<Outbound>,
+    ) {
         let id = snapshot.node_id;
-        let step = match self.engine.observe(&snapshot) {
-            Ok(step) => step,
-            Err(error) => {
-                tracing::debug!(%error, "snapshot rejected by the semantic primitives");
-                return;
-            }
-        };
         let node = self.node_entry(id);
-        node.inputs.observe_snapshot(&snapshot);
-        node.snapshot = Some(snapshot);
-        if let Some(step) = &step {
+        node.inputs.observe_snapshot(snapshot);
+        node.snapshot = Some(snapshot.clone());
+        node.warm_up_start_s = warm_up_start_s;
+        if let Some(step) = step {
             if step.outputs.is_some() {
                 node.outputs = step.outputs;
             }
         }
         self.publish_node(id, now_s, out);
         if let Some(step) = step {
-            self.events(id, &step, out);
+            self.events(id, step, out);
         }
     }
 
-    fn on_vitals(&mut self, vitals: EdgeVitalsInput, now_s: f64, out: &mut Vec<Outbound>) {
+    fn on_vitals(
+        &mut self,
+        vitals: EdgeVitalsInput,
+        observed: &Observed,
+        now_s: f64,
+        out: &mut Vec<Outbound>,
+    ) {
         let id = Some(vitals.node_id);
         let node = self.node_entry(id);
         node.inputs.observe_vitals_message(now_s);
-        if !node.falls.observe(vitals.fall_detected) {
+        if !observed.fall_edge {
             return;
         }
-        self.engine.note_fall_edge(vitals.node_id);
         self.publish_node(id, now_s, out);
         if let Some(node) = self.nodes.get(&id) {
             self.event(
@@ -391,10 +389,12 @@ impl Publisher {
 
     /// Discovery on first sight, availability changes, and every state that is due.
     fn publish_node(&mut self, id: Option<u8>, now_s: f64, out: &mut Vec<Outbound>) {
-        let ready = self.engine.is_ready(id, now_s);
         let Some(node) = self.nodes.get_mut(&id) else {
             return;
         };
+        let ready = node
+            .warm_up_start_s
+            .is_some_and(|start| warm_up_done(start, now_s));
         node.inputs.set_primitives_ready(ready);
         if !self.connected {
             return;
@@ -471,20 +471,17 @@ impl Publisher {
 /// The current state payload of a non-event entity, if its input exists.
 fn state_payload(node: &Node, entity: Entity) -> Option<String> {
     let outputs = node.outputs;
-    let binary = |pick: fn(&PrimitiveOutputs) -> Option<bool>| {
-        outputs
-            .as_ref()
-            .and_then(pick)
-            .map(|on| binary_payload(on).to_string())
-    };
     match entity {
-        Entity::SomeoneSleeping => binary(|o| Some(o.someone_sleeping)),
-        Entity::PossibleDistress => binary(|o| Some(o.possible_distress)),
-        Entity::RoomActive => binary(|o| Some(o.room_active)),
-        Entity::ElderlyInactivityAnomaly => binary(|o| Some(o.elderly_inactivity_anomaly)),
-        Entity::NoMovement => binary(|o| Some(o.no_movement)),
-        Entity::MeetingInProgress => binary(|o| o.meeting_in_progress),
-        Entity::BathroomOccupied => binary(|o| o.bathroom_occupied),
+        Entity::SomeoneSleeping
+        | Entity::PossibleDistress
+        | Entity::RoomActive
+        | Entity::ElderlyInactivityAnomaly
+        | Entity::NoMovement
+        | Entity::MeetingInProgress
+        | Entity::BathroomOccupied => outputs
+            .as_ref()
+            .and_then(|o| binary_output(entity, o))
+            .map(|on| binary_payload(on).to_string()),
         Entity::FallRiskElevated => outputs.map(|o| fall_risk_payload(o.fall_risk_score)),
         _ => node
             .snapshot
@@ -497,73 +494,53 @@ fn state_payload(node: &Node, entity: Entity) -> Option<String> {
 mod tests {
     use super::*;
     use crate::messages::fixtures;
-    use wifi_densepose_wire::messages::{
-        Classification, EdgeVitals, Features, MotionLevel, NodeEntry, SensingUpdate, VitalSigns,
-    };
+    use crate::sensing::semantic::tests::{update, T0};
+    use crate::sensing::semantic::SemanticLayer;
+    use wifi_densepose_wire::messages::EdgeVitals;
 
     const CLIENT: &str = "wifi-densepose-1a2b3c4d";
-    const T0: f64 = 1_779_544_800.0;
 
-    fn publisher(config: MqttConfig) -> Publisher {
-        Publisher::new(config, CLIENT.into(), "kitchen".into(), None)
+    /// A publisher fed as the server feeds it: every message goes through the sensing
+    /// layer's semantic primitives first.
+    struct Rig {
+        p: Publisher,
+        layer: SemanticLayer,
     }
 
-    impl Publisher {
-        /// A message of node 1 with its WebSocket text, as the connection task feeds it.
-        fn feed(&mut self, message: &Outgoing, now_s: f64) -> Vec<Outbound> {
-            self.on_message(1, message, &message.to_json(), now_s)
+    impl std::ops::Deref for Rig {
+        type Target = Publisher;
+        fn deref(&self) -> &Publisher {
+            &self.p
         }
     }
 
-    fn update(t: f64, presence: bool) -> Outgoing {
-        let motion = if presence {
-            MotionLevel::PresentStill
-        } else {
-            MotionLevel::Absent
-        };
-        Outgoing::Sensing(Box::new(SensingUpdate {
-            kind: "sensing_update",
-            timestamp: t,
-            source: "simulated".into(),
-            tick: 1,
-            feed: None,
-            nodes: vec![NodeEntry {
-                node_id: 1,
-                rssi_dbm: -40.0,
-                position: [2.0, 0.0, 1.5],
-                amplitude: vec![1.0].into(),
-                subcarrier_count: 56,
-                sync: None,
-            }],
-            features: Features {
-                mean_rssi: -40.0,
-                variance: 1.0,
-                motion_band_power: 0.5,
-                breathing_band_power: 0.1.into(),
-                dominant_freq_hz: 0.25.into(),
-                spectral_power: 1.0,
-                change_points: 0,
-            },
-            classification: Classification {
-                motion_level: motion,
-                presence,
-                confidence: 0.8,
-            },
-            signal_field: None,
-            vital_signs: Some(VitalSigns {
-                breathing_rate_bpm: Some(15.0),
-                heart_rate_bpm: Some(72.0),
-                breathing_confidence: 0.9,
-                heartbeat_confidence: 0.9,
-                signal_quality: 0.8,
-                breathing_status: "Valid",
-                heart_status: "Valid",
-                spans_gap: false,
-            }),
-            estimated_persons: None,
-            person_count_valid: false,
-            node_features: None,
-        }))
+    impl std::ops::DerefMut for Rig {
+        fn deref_mut(&mut self) -> &mut Publisher {
+            &mut self.p
+        }
+    }
+
+    impl Rig {
+        /// A message of node 1 with its WebSocket text, as the connection task feeds it.
+        fn feed(&mut self, message: &Outgoing, now_s: f64) -> Vec<Outbound> {
+            let observed = self.layer.observe(message, now_s);
+            self.p
+                .on_message(1, message, &message.to_json(), &observed, now_s)
+        }
+
+        /// The server's tick: the sensing layer's, then the publisher's.
+        fn on_tick(&mut self, now_s: f64) -> Vec<Outbound> {
+            self.layer.tick(now_s);
+            self.p.on_tick(now_s)
+        }
+    }
+
+    fn publisher(config: MqttConfig) -> Rig {
+        let layer = SemanticLayer::new(None, config.disabled.clone(), config.privacy_mode);
+        Rig {
+            p: Publisher::new(config, CLIENT.into(), "kitchen".into(), None),
+            layer,
+        }
     }
 
     fn edge_vitals(fall: bool) -> Outgoing {
@@ -786,7 +763,7 @@ mod tests {
     fn semantic_entities_come_online_after_the_warm_up_and_again_after_silence() {
         let mut p = publisher(MqttConfig::default());
         p.on_connected(T0);
-        let feed = |p: &mut Publisher, from: u32, to: u32| -> Vec<Outbound> {
+        let feed = |p: &mut Rig, from: u32, to: u32| -> Vec<Outbound> {
             (from..=to)
                 .flat_map(|i| p.feed(&update(T0 + f64::from(i), true), T0 + f64::from(i)))
                 .collect()

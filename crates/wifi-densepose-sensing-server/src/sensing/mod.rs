@@ -9,4 +9,5 @@ pub mod grid;
 pub mod mode;
 pub mod node;
 pub mod room;
+pub mod semantic;
 pub mod vitals;
