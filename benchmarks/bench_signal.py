@@ -22,7 +22,7 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 import wifi_densepose
-from wifi_densepose.signal import CsiData, FeatureExtractor, PhaseSanitizer, hampel
+from wifi_densepose.signal import CsiData, FeatureExtractor, PhaseSanitizer, hampel, unwrap
 
 PI = math.pi
 RTOL = 1e-9
@@ -261,6 +261,17 @@ def main() -> None:
         best_of_7(lambda: hampel(x, half_window=5)),
         best_of_7(lambda: hampel_numpy(x, 5, 3.0)),
         50,
+    )
+
+    # Unwrap of one long row (a million samples of a random walk).
+    walk = np.cumsum(rng.uniform(-0.9, 0.9, 1_000_000))
+    wrapped = ((walk + PI) % (2 * PI)) - PI
+    assert np.allclose(unwrap(wrapped), np.unwrap(wrapped), rtol=0, atol=1e-6)
+    report(
+        "Unwrap, 1,000,000 samples",
+        best_of_7(lambda: unwrap(wrapped)),
+        best_of_7(lambda: np.unwrap(wrapped)),
+        None,
     )
 
     # Phase sanitisation: 1,000 frames of 4 x 64 wrapped phase, default config.

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import time
 
 import numpy as np
 import pytest
@@ -57,11 +56,10 @@ def test_standard_equals_numpy_and_cascading_reference(seed: int) -> None:
     assert np.all(np.abs(ours - reference) <= 1e-12 * (1 + turns))
 
 
-def test_a_million_samples_unwrap_quickly() -> None:
+def test_a_million_samples_unwrap_like_numpy() -> None:
+    # Speed is measured in benchmarks/bench_signal.py; here the long input's values.
     p = random_walk(9, 1_000_000)
-    start = time.perf_counter()
-    unwrap(p)
-    assert time.perf_counter() - start < 0.2
+    np.testing.assert_allclose(unwrap(p), np.unwrap(p), rtol=0, atol=1e-6)
 
 
 @pytest.mark.parametrize("seed", range(5))
