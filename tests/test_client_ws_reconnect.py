@@ -7,6 +7,7 @@ import signal
 import time
 from pathlib import Path
 
+import pytest
 from server_harness import Ports, ServerProcess, server_binary
 
 from wifi_densepose.client.ws import SensingClient, SensingUpdate, SyncSensingClient
@@ -70,6 +71,7 @@ def test_sync_wrapper_and_rest_helpers(server_binary: Path) -> None:
         assert latest.vital_signs is None  # plain simulate has no vitals
 
 
+@pytest.mark.load_sensitive
 def test_simulated_tick_rate(server_binary: Path) -> None:
     # --tick-ms 50: a new update every 50 ms, ticks consecutive.
     args = ["--source", "simulate", "--tick-ms", "50"]

@@ -17,6 +17,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
 from server_harness import ServerProcess, http_get, server_binary, upgrade_status, wait_until
 
 __all__ = ["server_binary"]
@@ -45,6 +46,7 @@ def limited_binary(binary: Path, tmp_path: Path, soft: int) -> Path:
     return wrapper
 
 
+@pytest.mark.load_sensitive
 def test_idle_connections_do_not_starve_health(server_binary: Path, tmp_path: Path) -> None:
     _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     assert hard >= 2400, f"this test needs a hard descriptor limit of 2400, have {hard}"
@@ -249,6 +251,7 @@ def drain_websocket(port: int, stop: threading.Event, received: list[int]) -> No
                 received[0] += len(chunk)
 
 
+@pytest.mark.load_sensitive
 def test_256_nodes_at_5000_datagrams_per_second(server_binary: Path) -> None:
     rate, seconds, nodes = 5000, 4.0, 256
     count = int(rate * seconds)

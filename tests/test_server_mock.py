@@ -6,6 +6,7 @@ import asyncio
 import time
 from pathlib import Path
 
+import pytest
 from server_harness import ServerProcess, server_binary
 
 from wifi_densepose.client.ws import EdgeVitals, SensingClient, SensingUpdate
@@ -16,6 +17,7 @@ BREATHING_BPM = 12.0
 HEART_BPM = 66.0
 
 
+@pytest.mark.load_sensitive
 def test_mock_frames_vitals_converge(server_binary: Path) -> None:
     # --mock-speed 4 emits the 20 Hz CSI four times faster than real time, so the 10 s of
     # breathing history the pipeline needs arrive in 2.5 s.
