@@ -9,8 +9,9 @@ through all four stages (RuView's demo signal). Compared:
 * steady state: 1,000 frames after a 30 s warm-up.
 
 Both sides first have to agree (rtol 1e-9 on every reading). The twins never restart the
-recursive stages; ours feeds its histories from a copy restarted 15-30 s earlier (finite
-memory, docs/dsp.md §4.11), which agrees to that tolerance in the steady state too. Timings
+recursive stages; ours feeds its histories from a copy restarted 10-50 s earlier (finite
+memory, docs/dsp.md §4.11; in the first 30 s only one copy runs, from 30 s to 40 s the second
+warms up as well), which agrees to that tolerance in the steady state too. Timings
 are the best of 7 runs after one warm-up run (`time.perf_counter_ns`). Run on a release build:
 `maturin develop --release && python benchmarks/bench_vitals.py`.
 """

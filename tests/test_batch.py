@@ -201,11 +201,11 @@ def test_sliced_on_dask_equals_the_unsliced_serial_run_exactly(
     sliced (the 240 s ones into 9, their slices from 150 s on starting after the stream's
     first frame, with the dropout at 100 s inside the pre-roll of the 210 s slice), and the
     table equals the serial, unsliced run bit for bit: the pipeline's readings at t depend
-    only on the frames of the last `DEFAULT_PREROLL_S` (121.5 s) and fall on whole seconds."""
+    only on the frames of the last `DEFAULT_PREROLL_S` (141.5 s) and fall on whole seconds."""
     sliced = run_batch([corpus], scheduler=cluster.scheduler_address, slice_s=30.0)  # type: ignore[attr-defined]
     whole = serial.readings  # type: ignore[attr-defined]
     readings = sliced.readings
-    assert DEFAULT_PREROLL_S == CAPTURE_MEMORY_S == 121.5
+    assert DEFAULT_PREROLL_S == CAPTURE_MEMORY_S == 141.5
     for path in (f"long-{i:02d}.csi.jsonl" for i in (SHORT, SHORT + 1)):
         part = readings[readings.recording == path]
         # A little over 240 s in 30 s slices: 8 full ones and the last frames' slice.

@@ -18,7 +18,7 @@ the file, ``CaptureVitals``) run in the compiled core without the GIL.
 
 A slice task runs the node stream's own warm-up frames (its first 64, which fix the layout:
 block, null bins, grid rate), then the stream from ``preroll_s`` (default
-``DEFAULT_PREROLL_S``, the core's ``CAPTURE_MEMORY_S``: 121.5 s) before its slice, and keeps
+``DEFAULT_PREROLL_S``, the core's ``CAPTURE_MEMORY_S``: 141.5 s) before its slice, and keeps
 only the readings inside its slice. The vitals pipeline has finite memory on an absolute time
 grid (docs/dsp.md, "Finite memory"): a reading at time t depends only on the frames in
 [t - CAPTURE_MEMORY_S, t] and falls on a whole second of the timestamp axis, so with the
@@ -59,7 +59,7 @@ __all__ = [
 
 DEFAULT_PREROLL_S: float = CAPTURE_MEMORY_S
 """Seconds a slice task runs before its slice: the vitals pipeline's memory
-(``wifi_densepose.vitals.CAPTURE_MEMORY_S``, 121.5 s), so its readings equal the unsliced run's."""
+(``wifi_densepose.vitals.CAPTURE_MEMORY_S``, 141.5 s), so its readings equal the unsliced run's."""
 
 EXTRA_HINT = "pip install 'wifi-densepose[batch]'"
 

@@ -13,7 +13,7 @@ layout block, the null subcarriers and the rate.
 
 Rates are in breaths or beats per minute (BPM), frequencies in Hz, phases in radians.
 
-``CAPTURE_MEMORY_S`` (seconds, 121.5): a default ``CaptureVitals`` reading at time t depends only
+``CAPTURE_MEMORY_S`` (seconds, 141.5): a default ``CaptureVitals`` reading at time t depends only
 on the frames in [t - CAPTURE_MEMORY_S, t], and readings sit on whole seconds of the timestamp
 axis, so a stream started that long before t gives exactly the whole stream's reading
 (docs/dsp.md, "Finite memory").

@@ -47,11 +47,11 @@ pub const DEFAULT_WARMUP_FRAMES: usize = 64;
 /// instead of 0.68).
 pub const LEVEL_WINDOW_S: u32 = 60;
 
-/// [`CaptureVitals::memory_s`] of the default settings, 121.5 s: the pipeline's 60.5 s (the
-/// 30 s breathing window, two 15 s restart periods and the 0.5 s gap) plus the 60 s level
-/// window and the current second.
+/// [`CaptureVitals::memory_s`] of the default settings, 141.5 s: the pipeline's 80.5 s (the
+/// 30 s breathing window, a 10 s warm-up and a 40 s turn of the recursive stages, and the 0.5 s
+/// gap) plus the 60 s level window and the current second.
 pub const DEFAULT_MEMORY_S: f64 = crate::pipeline::DEFAULT_BREATHING_WINDOW_S
-    + 2.0 * crate::pipeline::DEFAULT_RESTART_PERIOD_S
+    + (1.0 + crate::pipeline::USE_PERIODS) * crate::pipeline::DEFAULT_RESTART_PERIOD_S
     + crate::resample::DEFAULT_MAX_GAP_S
     + LEVEL_WINDOW_S as f64
     + 1.0;
@@ -599,9 +599,9 @@ mod tests {
         let mut frames = Vec::new();
         let mut t = t0;
         let mut x: u64 = 7;
-        for i in 0..6000 {
+        for i in 0..7000 {
             t += if i % 3 == 0 { 0.02 } else { 0.065 };
-            if (t - t0 - 102.0).abs() < 2.0 {
+            if (t - t0 - 122.0).abs() < 2.0 {
                 continue;
             }
             let s = t - t0;
@@ -659,16 +659,17 @@ mod tests {
             .memory_s()
             .unwrap();
         assert_eq!(memory, DEFAULT_MEMORY_S);
-        assert_eq!(DEFAULT_MEMORY_S, 30.0 + 2.0 * 15.0 + 0.5 + 60.0 + 1.0);
+        assert_eq!(DEFAULT_MEMORY_S, 30.0 + 10.0 + 40.0 + 0.5 + 60.0 + 1.0);
         // Readings on whole seconds of the timestamp axis (20 Hz grid, 1 s interval).
         assert!(whole
             .timestamp_s()
             .iter()
             .all(|t| *t == t.round() && *t >= t0));
-        // Restart points at arbitrary instants: the gap (100-104 s) inside the window of the
-        // first readings (125 s), inside the pre-roll, and at its start (224 s: the restarted
+        // Restart points at arbitrary instants: the gap (120-124 s) inside the window of the
+        // first readings (145 s), inside the pre-roll, and at its start (264 s: the restarted
         // stream begins right after the gap).
-        for start in [125.0, 150.77, 171.0, 224.0, 254.5] {
+        let mut shorter_differs = 0;
+        for start in [145.0, 170.77, 191.0, 264.0, 284.5] {
             let begin = t0 + start;
             let from = frames.iter().position(|f| f.0 >= begin - memory).unwrap();
             let part = run(&frames[from..]);
@@ -680,19 +681,24 @@ mod tests {
             );
             assert_eq!(bits_from(&part, begin), expected, "restarted for {start} s");
             // The whole stream's readings spanning the gap are among them.
-            if start < 130.0 {
+            if start < 150.0 {
                 assert!(whole
                     .readings()
                     .iter()
                     .any(|r| r.timestamp_secs() >= begin && r.spans_gap()));
             }
-            // With 30 s less of the stream before `begin` they differ: the memory is needed.
+            // With 30 s less of the stream before `begin` some of them differ: the memory is
+            // needed (how much of it a reading uses depends on where the recursive stages'
+            // turns fall).
             let late = frames
                 .iter()
                 .position(|f| f.0 >= begin - memory + 30.0)
                 .unwrap();
-            assert_ne!(bits_from(&run(&frames[late..]), begin), expected);
+            if bits_from(&run(&frames[late..]), begin) != expected {
+                shorter_differs += 1;
+            }
         }
+        assert!(shorter_differs >= 2, "{shorter_differs} of 5 differ");
     }
 
     #[test]

@@ -38,7 +38,7 @@ pub use frames::{FrameMatrix, FrameSource, RowMajor};
 pub use heart::{HeartMethod, HeartRateExtractor, LagPeak};
 pub use pipeline::{
     VitalsConfig, VitalsPipeline, VitalsResult, DEFAULT_BREATHING_WINDOW_S,
-    DEFAULT_RESTART_PERIOD_S,
+    DEFAULT_RESTART_PERIOD_S, USE_PERIODS,
 };
 pub use preprocessor::CsiVitalPreprocessor;
 pub use resample::{

@@ -18,10 +18,16 @@ use crate::resonator::BandPassResonator;
 use crate::store::VitalSignStore;
 use crate::types::{AnomalyAlert, VitalEstimate, VitalReading};
 
-/// Default [`VitalsConfig::restart_period_s`], seconds: after it the older state weighs at
-/// most 0.95^(15·fs) in the preprocessor (2·10⁻⁷ at 20 Hz) and e^(−π·0.4 Hz·15 s) ≈ 7·10⁻⁹ in
+/// Default [`VitalsConfig::restart_period_s`], seconds: the warm-up of a restarted copy of the
+/// recursive stages before it is used; after it the state before the restart would weigh at
+/// most 0.95^(10·fs) in the preprocessor (6·10⁻⁵ at 20 Hz) and e^(−π·0.4 Hz·10 s) ≈ 3·10⁻⁶ in
 /// the breathing resonator.
-pub const DEFAULT_RESTART_PERIOD_S: f64 = 15.0;
+pub const DEFAULT_RESTART_PERIOD_S: f64 = 10.0;
+
+/// How long a warmed-up copy of the recursive stages is used, in warm-up periods: each copy
+/// runs for `(1 + USE_PERIODS)·restart_period_s` of every `2·USE_PERIODS·restart_period_s`,
+/// so finite memory costs a second copy for `1/USE_PERIODS` of the frames.
+pub const USE_PERIODS: f64 = 4.0;
 
 /// Default [`VitalsConfig::breathing_window_s`], seconds.
 pub const DEFAULT_BREATHING_WINDOW_S: f64 = 30.0;
@@ -53,11 +59,11 @@ pub struct VitalsConfig {
     /// the rate coarsely; on real streams the first estimates can be a few BPM off).
     pub valid_needs_full_window: bool,
     /// Finite memory: the recursive stages (the preprocessor's moving average and the two
-    /// resonators) run as two copies, each restarted from scratch every `2·restart_period_s`
-    /// on absolute multiples of the grid, and the histories take the copy restarted between
-    /// one and two periods ago, so a reading depends only on the last
-    /// [`VitalsPipeline::memory_s`] of input. `None`: one copy that is never restarted
-    /// (unbounded memory; RuView's behaviour).
+    /// resonators) run as two copies that take turns feeding the histories for
+    /// [`USE_PERIODS`]·`restart_period_s` each, on absolute multiples of the grid; a copy is
+    /// restarted from scratch `restart_period_s` (its warm-up) before its turn, so a reading
+    /// depends only on the last [`VitalsPipeline::memory_s`] of input. `None`: one copy that
+    /// is never restarted (unbounded memory; RuView's behaviour).
     pub restart_period_s: Option<f64>,
 }
 
@@ -106,7 +112,7 @@ pub(crate) fn memory_s(config: &VitalsConfig) -> Option<f64> {
     let window = config.breathing_window_s.max(config.heart_window_s);
     config
         .restart_period_s
-        .map(|period| window + 2.0 * period + config.max_gap_s)
+        .map(|warm_up| window + (1.0 + USE_PERIODS) * warm_up + config.max_gap_s)
 }
 
 /// The readings of one `process` call, in order, with the alerts each raised.
@@ -297,8 +303,8 @@ pub struct VitalsPipeline {
     fronts: [Front; 2],
     /// The copy whose outputs feed the histories.
     active: usize,
-    /// `restart_period_s` in grid frames (at least 1).
-    restart_frames: Option<f64>,
+    /// `restart_period_s` (the warm-up) and a turn ([`USE_PERIODS`] of them) in grid frames.
+    restart_frames: Option<(f64, f64)>,
     breathing: BreathingExtractor,
     heart: HeartRateExtractor,
     detector: VitalAnomalyDetector,
@@ -363,7 +369,8 @@ impl VitalsPipeline {
             None => None,
             Some(period) => {
                 VitalsError::ensure_config_positive("restart_period_s", period)?;
-                Some((period * fs).round().max(1.0))
+                let warm_up = (period * fs).round().max(1.0);
+                Some((warm_up, warm_up * USE_PERIODS))
             }
         };
         let front = Front {
@@ -700,25 +707,30 @@ impl VitalsPipeline {
         self.grid = grid;
     }
 
-    /// Restarts each copy of the recursive stages at its restart points and picks the copy
-    /// that feeds the histories, for the frame at grid index `grid_index`: with period P
-    /// frames and j = ⌊grid_index/P⌋, copy j mod 2 restarts at j·P and the copy restarted at
-    /// (j−1)·P (between P and 2P frames ago) is used.
-    fn schedule_restarts(&mut self, grid_index: f64) {
-        let Some(period) = self.restart_frames else {
-            return;
+    /// Restarts each copy of the recursive stages at its restart points, picks the copy that
+    /// feeds the histories and says which copies run, for the frame at grid index
+    /// `grid_index`: with a warm-up of W frames and turns of U frames, copy j mod 2 feeds the
+    /// histories during turn j = ⌊grid_index/U⌋, after a restart at j·U − W; between the end
+    /// of its turn and its next restart it is idle.
+    fn schedule_restarts(&mut self, grid_index: f64) -> [bool; 2] {
+        let Some((warm_up, turn)) = self.restart_frames else {
+            return [true, false];
         };
-        let j = (grid_index / period).floor();
+        let current = (grid_index / turn).floor();
+        // The latest turn whose restart point j·U − W is not after this frame.
+        let latest = ((grid_index + warm_up) / turn).floor();
+        let mut running = [false; 2];
         for (copy, front) in self.fronts.iter_mut().enumerate() {
-            // The latest multiple m·P ≤ grid_index with m ≡ copy (mod 2).
-            let m = j - (j - copy as f64).rem_euclid(2.0);
-            let point = m * period;
-            if front.restarted_at != Some(point) {
+            let own = latest - (latest - copy as f64).rem_euclid(2.0);
+            let point = own * turn - warm_up;
+            running[copy] = grid_index < (own + 1.0) * turn;
+            if running[copy] && front.restarted_at != Some(point) {
                 front.reset();
                 front.restarted_at = Some(point);
             }
         }
-        self.active = (j - 1.0).rem_euclid(2.0) as usize;
+        self.active = current.rem_euclid(2.0) as usize;
+        running
     }
 
     /// Runs one validated frame (grid index `grid_index`) through every stage; a reading when
@@ -732,10 +744,9 @@ impl VitalsPipeline {
         time_s: f64,
         due: bool,
     ) -> Option<VitalReading> {
-        self.schedule_restarts(grid_index);
-        let copies = if self.restart_frames.is_some() { 2 } else { 1 };
+        let running = self.schedule_restarts(grid_index);
         let weights = self.config.breathing_weights.as_deref();
-        for front in &mut self.fronts[..copies] {
+        for (front, _) in self.fronts.iter_mut().zip(running).filter(|(_, run)| *run) {
             front.step(amplitudes, phases, weights, &self.breathing, &self.heart);
         }
         let front = &self.fronts[self.active];
@@ -829,7 +840,7 @@ impl VitalsPipeline {
     }
 
     /// Seconds of input a reading depends on: the breathing or heart window (the longer),
-    /// plus two restart periods (the used copy of the recursive stages restarted at most that
+    /// plus a warm-up and a turn (the used copy of the recursive stages restarted at most that
     /// long before the window's first sample), plus `max_gap_s` (the frame before a grid
     /// time); `None` without restarts (unbounded). A stream started this long before a
     /// reading gives exactly the reading of the stream started earlier.
