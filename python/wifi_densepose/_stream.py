@@ -57,6 +57,8 @@ COLUMNS = (
 """The table's columns; confidences are in 0..1, statuses ``VitalStatus`` names."""
 
 NODES_POLL_S = 1.0
+# A terminal view is redrawn at most this often (updates arrive at 10-50 per second).
+REDRAW_S = 0.25
 """Seconds between two ``GET /api/v1/nodes`` while connected."""
 
 
@@ -295,6 +297,7 @@ async def run_stream(
     recv_task: asyncio.Task[Message] | None = None
     poll_task: asyncio.Task[list[NodeStatus]] | None = None
     next_poll = 0.0
+    drawn_at = -REDRAW_S
     ever_connected = False
     last_state = ""
     rest = True
@@ -334,7 +337,9 @@ async def run_stream(
                 view.set_connection(Connection.of(client, ever_connected, now))
                 state = view.state(now)
                 if live is not None:
-                    live.update(view.render(now), refresh=True)
+                    if finished or state != last_state or now - drawn_at >= REDRAW_S:
+                        live.update(view.render(now), refresh=True)
+                        drawn_at = now
                 elif state != last_state:
                     out.print(f"{_stamp()} {view.status_line(now)}", highlight=False)
                 last_state = state
