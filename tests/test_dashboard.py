@@ -312,17 +312,15 @@ def test_disconnect_is_shown_within_5_s_and_a_restart_resumes(
                 ),
                 2,
             )
-            element = _by_id(browser, "room-breathing")
-            parts = [
-                element.find_element("css selector", selector).text
-                for selector in (".num", ".status", ".conf")
-            ]
-            assert parts == ["14.2 BPM", status, "conf 0.50"]
-            looks[status] = browser.execute_script(
-                "const s = getComputedStyle(arguments[0].querySelector('.num'));"
-                "return [s.color, s.fontStyle, s.textDecorationLine].join(' ');",
-                element,
+            # Text and style read in one call: the page redraws the panel 4 times a second, which
+            # replaces these elements (a second call could find them gone).
+            parts, looks[status] = browser.execute_script(
+                "const e = document.getElementById('room-breathing');"
+                "const text = ['.num', '.status', '.conf'].map(q => e.querySelector(q).innerText);"
+                "const s = getComputedStyle(e.querySelector('.num'));"
+                "return [text, [s.color, s.fontStyle, s.textDecorationLine].join(' ')];"
             )
+            assert parts == ["14.2 BPM", status, "conf 0.50"]
         assert len(set(looks.values())) == 3, looks
 
         server = _mock_server(server_binary, tmp_path, ports=ports).start()
