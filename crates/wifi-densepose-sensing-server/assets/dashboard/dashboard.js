@@ -361,17 +361,22 @@
 
   /** A rate with its status label and confidence, into `el`. */
   function showRate(el, value, status, confidence, unit) {
+    // Redrawn 4 times a second: rebuild the children only when what they show changes.
+    const shown = [value, status, confidence, unit].join('|');
+    if (el.dataset.shown === shown) return;
+    el.dataset.shown = shown;
     el.replaceChildren();
     el.dataset.value = value === null ? '' : String(value);
     el.dataset.status = status || '';
     if (status === null && value === null) { el.append(element('span', 'num', '—')); return; }
-    const shown = status || 'VALID';
-    el.append(element('span', 'num status-' + shown, value === null ? '—' : value.toFixed(1) + ' ' + unit));
-    el.append(element('span', 'status status-' + shown, value === null ? 'no estimate' : shown));
+    const label = status || 'VALID';
+    el.append(element('span', 'num status-' + label, value === null ? '—' : value.toFixed(1) + ' ' + unit));
+    el.append(element('span', 'status status-' + label, value === null ? 'no estimate' : label));
     if (confidence !== null) el.append(element('span', 'conf', 'conf ' + confidence.toFixed(2)));
   }
 
   function showHidden(el) {
+    delete el.dataset.shown;
     el.replaceChildren(element('span', 'hidden-value', HIDDEN));
     el.dataset.value = '';
     el.dataset.status = 'hidden';
@@ -505,6 +510,7 @@
     } else if (vitals === null) {
       for (const name of ['breathing_bpm', 'heart_bpm']) {
         const dd = field(name);
+        delete dd.dataset.shown;
         dd.replaceChildren(element('span', 'none', 'no vitals pipeline for this node'));
         dd.dataset.value = '';
         dd.dataset.status = '';
